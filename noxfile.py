@@ -1,0 +1,59 @@
+"""Developer sessions. `nox` with no arguments runs what CI runs."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "docs", "demo"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite with branch coverage (fails under 90 %)."""
+    session.install("-e", ".[tests]")
+    session.run(
+        "pytest",
+        "--cov=dunning",
+        "--cov-report=term",
+        "--cov-fail-under=90",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check the package, the tests and the benchmarks with mypy --strict."""
+    session.install("-e", ".[tests,typecheck]", "nox")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation, failing on any warning."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", session.create_tmp() + "/site")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks and print their figures (not part of the default run)."""
+    session.install("-e", ".")
+    for script in ("benchmarks/bench_decide.py", "benchmarks/bench_penalties.py"):
+        session.run("python", script, *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Print the timeline of the built-in demo portfolio."""
+    session.install(".")
+    session.run("dunning", "demo")
