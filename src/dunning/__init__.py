@@ -1,0 +1,1 @@
+"""dunning: chase unpaid invoices like a careful French credit controller."""

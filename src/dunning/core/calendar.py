@@ -1,0 +1,212 @@
+"""Business days and send windows, in the customer's own calendar and time zone.
+
+Public holidays come from the `holidays` package (France by default, with its subdivisions:
+``57`` Moselle and ``6AE`` Alsace add Good Friday and 26 December; overseas departments such as
+``971``-``976`` add their abolition-of-slavery day). Nothing here is hand-written holiday data.
+
+A send window is a span of local time on business days during which a channel may be used.
+The defaults for SMS and phone follow the rules for calls to consumers (Code de la consommation
+D223-9, in force since 1 March 2023): weekdays 10:00-13:00 and 14:00-20:00, never on Saturdays,
+Sundays or public holidays. Email and letters have no window: any business day will do.
+
+Example:
+    >>> from datetime import date
+    >>> cal = calendar_for("FR")
+    >>> cal.is_business_day(date(2026, 5, 1))            # Fête du Travail
+    False
+    >>> cal.roll_forward(date(2026, 5, 8))              # Friday 8 May -> Monday 11 May
+    datetime.date(2026, 5, 11)
+    >>> calendar_for("FR", "57").is_business_day(date(2026, 12, 26))  # Saturday anyway
+    False
+    >>> calendar_for("FR", "57").is_holiday(date(2026, 4, 3))   # Good Friday in Moselle
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import holidays
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning.core._types import MODEL_CONFIG
+from dunning.core.model import Channel
+
+__all__ = [
+    "DEFAULT_SEND_WINDOWS",
+    "BusinessCalendar",
+    "SendWindow",
+    "calendar_for",
+    "check_subdivision",
+    "next_window",
+]
+
+_ONE_DAY = timedelta(days=1)
+_SATURDAY, _SUNDAY = 5, 6
+
+
+def check_subdivision(country: str, subdivision: str) -> None:
+    """Raise a validation error unless ``holidays`` knows *subdivision* of *country*.
+
+    Both codes (``57``) and the package's aliases (``Moselle``) are accepted.
+    """
+    try:
+        cls = holidays.country_holidays(country).__class__
+    except NotImplementedError:
+        raise PydanticCustomError(
+            "unknown_country", "no holiday calendar for country '{country}'", {"country": country}
+        ) from None
+    known = set(cls.subdivisions) | set(getattr(cls, "subdivisions_aliases", {}))
+    if subdivision not in known:
+        raise PydanticCustomError(
+            "unknown_subdivision",
+            "'{subdivision}' is not a subdivision of {country}; known: {known}",
+            {
+                "subdivision": subdivision,
+                "country": country,
+                "known": ", ".join(sorted(cls.subdivisions)),
+            },
+        )
+
+
+class BusinessCalendar:
+    """Weekends and public holidays of one country (and optional subdivision).
+
+    Build it with `calendar_for`, which shares one instance per calendar. Lookups are memoised
+    per instance, so deciding over a large portfolio does not recompute holidays.
+    """
+
+    __slots__ = ("_business", "_holidays", "country", "subdivision")
+
+    def __init__(self, country: str = "FR", subdivision: str | None = None) -> None:
+        """Load the holiday rules of *country* / *subdivision* from the ``holidays`` package."""
+        self.country = country
+        self.subdivision = subdivision
+        self._holidays = holidays.country_holidays(country, subdiv=subdivision)
+        self._business: dict[date, bool] = {}
+
+    def __repr__(self) -> str:
+        """Show which calendar this is."""
+        return f"BusinessCalendar(country={self.country!r}, subdivision={self.subdivision!r})"
+
+    def is_holiday(self, day: date) -> bool:
+        """Whether *day* is a public holiday of this calendar."""
+        return day in self._holidays
+
+    def holiday_name(self, day: date) -> str | None:
+        """The holiday's name (from the ``holidays`` package), or None on an ordinary day."""
+        name: str | None = self._holidays.get(day)
+        return name
+
+    def is_business_day(self, day: date) -> bool:
+        """Whether *day* is neither a Saturday, a Sunday nor a public holiday."""
+        known = self._business.get(day)
+        if known is None:
+            known = day.weekday() < _SATURDAY and day not in self._holidays
+            self._business[day] = known
+        return known
+
+    def roll_forward(self, day: date) -> date:
+        """*day* itself if it is a business day, else the next business day after it."""
+        while not self.is_business_day(day):
+            day += _ONE_DAY
+        return day
+
+    def next_business_day(self, day: date) -> date:
+        """The first business day strictly after *day*.
+
+        Example:
+            >>> calendar_for("FR").next_business_day(date(2026, 7, 13))  # Monday -> 14 July off
+            datetime.date(2026, 7, 15)
+        """
+        return self.roll_forward(day + _ONE_DAY)
+
+
+@lru_cache(maxsize=256)
+def calendar_for(country: str = "FR", subdivision: str | None = None) -> BusinessCalendar:
+    """The shared `BusinessCalendar` of a country and optional subdivision.
+
+    Raises:
+        NotImplementedError: if the ``holidays`` package has no such country (customers are
+            validated earlier, so this only happens when called directly).
+    """
+    return BusinessCalendar(country, subdivision)
+
+
+class SendWindow(BaseModel):
+    """A span of local time, on business days, during which a channel may be used.
+
+    Example:
+        >>> SendWindow(start="10:00", end="13:00")
+        SendWindow(start=datetime.time(10, 0), end=datetime.time(13, 0))
+    """
+
+    model_config = MODEL_CONFIG
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _check_order(self) -> SendWindow:
+        if self.end <= self.start:
+            raise PydanticCustomError(
+                "window_not_in_order",
+                "a send window must end after it starts ({start}-{end})",
+                {"start": self.start.isoformat(), "end": self.end.isoformat()},
+            )
+        return self
+
+
+SendWindows = Annotated[tuple[SendWindow, ...], Field(min_length=1)]
+
+# Code de la consommation D223-9 (calls to consumers, since 1 March 2023): weekdays
+# 10:00-13:00 and 14:00-20:00, no Saturday, Sunday or public holiday. No statute sets hours for
+# amicable collection, so these are defaults a scenario may change (DOMAIN.md section 8).
+DEFAULT_SEND_WINDOWS: Mapping[Channel, tuple[SendWindow, ...]] = {
+    Channel.SMS: (
+        SendWindow(start=time(10), end=time(13)),
+        SendWindow(start=time(14), end=time(20)),
+    ),
+    Channel.PHONE_TASK: (
+        SendWindow(start=time(10), end=time(13)),
+        SendWindow(start=time(14), end=time(20)),
+    ),
+}
+
+
+def next_window(
+    windows: Sequence[SendWindow],
+    calendar: BusinessCalendar,
+    tz: ZoneInfo,
+    *,
+    first_day: date,
+    at: datetime,
+) -> tuple[datetime, datetime]:
+    """The first window, on a business day on or after *first_day*, that has not closed at *at*.
+
+    Returns:
+        ``(opens, closes)`` as aware datetimes in *tz*. The window is open now when
+        ``opens <= at < closes``.
+
+    Example:
+        >>> from zoneinfo import ZoneInfo
+        >>> paris = ZoneInfo("Europe/Paris")
+        >>> w = DEFAULT_SEND_WINDOWS[Channel.SMS]
+        >>> opens, closes = next_window(w, calendar_for("FR"), paris, first_day=date(2026, 5, 13),
+        ...                             at=datetime(2026, 5, 13, 20, 30, tzinfo=paris))
+        >>> opens.isoformat()   # Thursday 14 May is Ascension: Friday 15 May, 10:00
+        '2026-05-15T10:00:00+02:00'
+    """
+    local_today = at.astimezone(tz).date()
+    day = calendar.roll_forward(max(first_day, local_today))
+    while True:
+        for window in windows:
+            closes = datetime.combine(day, window.end, tzinfo=tz)
+            if closes > at:
+                return datetime.combine(day, window.start, tzinfo=tz), closes
+        day = calendar.next_business_day(day)

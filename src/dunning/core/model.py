@@ -1,0 +1,579 @@
+"""Customers, invoices and the dated events that make up an invoice's history.
+
+An invoice's dunning state is never stored: it is derived from its events (payments, credit
+notes, disputes, promises, actions taken...). The host hands the library an `Invoice` and the
+list of its events; everything else (balance, lateness, pauses, next step) is computed.
+
+All models are frozen pydantic models that reject unknown fields. Amounts are `Decimal` (a float
+is refused with the code ``float_amount``), instants are timezone-aware (``naive_datetime``).
+Events can be built from plain dicts with `parse_events`, using their ``kind`` field.
+
+Example:
+    >>> from datetime import date
+    >>> from decimal import Decimal
+    >>> from dunning import Customer, Invoice, Payment, amount_outstanding, days_late
+    >>> acme = Customer(id="C1", name="ACME SARL")
+    >>> inv = Invoice(id="F-1", number="2026-0001", customer=acme,
+    ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="1200.00")
+    >>> events = [Payment(on=date(2026, 2, 10), amount=Decimal("200.00"))]
+    >>> amount_outstanding(inv, events, on=date(2026, 2, 20))
+    Decimal('1000.00')
+    >>> days_late(inv, events, on=date(2026, 2, 20))
+    16
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning.core._types import (
+    MODEL_CONFIG,
+    Amount,
+    Currency,
+    Instant,
+    LocaleName,
+    PositiveAmount,
+    TimeZoneName,
+)
+from dunning.exceptions import InvoiceHistoryError
+
+__all__ = [
+    "ActionApproved",
+    "ActionRejected",
+    "ActionTaken",
+    "Channel",
+    "CreditNote",
+    "Customer",
+    "CustomerKind",
+    "DeliveryFailed",
+    "DisputeOpened",
+    "DisputeResolved",
+    "Event",
+    "HoldLifted",
+    "HoldPlaced",
+    "Installment",
+    "Invoice",
+    "Payment",
+    "PaymentPlanAgreed",
+    "PromiseToPay",
+    "amount_outstanding",
+    "check_history",
+    "days_late",
+    "event_day",
+    "paid_on",
+    "parse_events",
+]
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+class CustomerKind(StrEnum):
+    """Who the debtor is; it decides the legal regime (penalties, indemnity, prescription)."""
+
+    BUSINESS = "business"
+    """A professional (B2B): penalties run from the due date, 40 EUR indemnity (L441-10)."""
+    CONSUMER = "consumer"
+    """A private person (B2C): legal rate from the formal notice, no indemnity."""
+    PUBLIC = "public"
+    """A public buyer (State, local authority, hospital): ECB + 8 points, indemnity."""
+
+
+class Channel(StrEnum):
+    """How an action reaches the customer (or, for tasks, the creditor's own staff)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+    REGISTERED_LETTER = "registered_letter"
+    """Lettre recommandée avec accusé de réception (LRAR)."""
+    PHONE_TASK = "phone_task"
+    """A call for someone on the creditor's side to make, with a script."""
+    INTERNAL_ALERT = "internal_alert"
+    """A message to the creditor's own staff (account manager, accountant)."""
+    HANDOVER = "handover"
+    """Hand the file to a collection agency or a lawyer."""
+
+
+class Customer(BaseModel):
+    """The debtor: who they are, how and when they may be contacted.
+
+    Attributes:
+        id: the host's identifier.
+        name: legal or display name.
+        kind: business, consumer or public buyer (decides the legal regime).
+        locale: language and formats of messages, e.g. ``fr_FR``.
+        time_zone: IANA zone used for "today", business days and send windows.
+        country: ISO country whose public holidays apply (``FR`` by default).
+        subdivision: a subdivision the ``holidays`` package knows for that country, e.g. ``57``
+            (Moselle), ``6AE`` (Alsace), ``974`` (La Réunion).
+        segment: explicit segment used by a `Policy` (``good``, ``default``, ``late``...).
+        opted_out: channels this customer must not be contacted on.
+    """
+
+    model_config = MODEL_CONFIG
+
+    id: NonEmptyStr
+    name: NonEmptyStr
+    kind: CustomerKind = CustomerKind.BUSINESS
+    contact_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    postal_address: str | None = None
+    locale: LocaleName = "fr_FR"
+    time_zone: TimeZoneName = "Europe/Paris"
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "FR"
+    subdivision: str | None = None
+    segment: str | None = None
+    opted_out: frozenset[Channel] = frozenset()
+
+    @field_validator("subdivision")
+    @classmethod
+    def _check_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is not None and country is not None:
+            # Imported here: the calendar module owns every holiday rule, and imports this one.
+            from dunning.core.calendar import check_subdivision  # noqa: PLC0415
+
+            check_subdivision(country, value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The customer's time zone as a `ZoneInfo`."""
+        return ZoneInfo(self.time_zone)
+
+
+class Installment(BaseModel):
+    """One dated part of an invoice payable in several installments (échéances)."""
+
+    model_config = MODEL_CONFIG
+
+    due_on: date
+    amount: PositiveAmount
+
+
+class Invoice(BaseModel):
+    """An invoice to chase: one due date, or several installments.
+
+    Attributes:
+        id: the host's stable identifier (action ids are derived from it).
+        number: the invoice number printed on the document.
+        customer: the debtor.
+        issued_on: the invoice date.
+        due_on: the payment date stated on the invoice (give this or ``installments``).
+        installments: the schedule of an invoice payable in parts, in date order.
+        total: amount including VAT (the legal base for penalties, CJEU C-585/20).
+        currency: ISO 4217 code.
+        contractual_rate: annual late-payment rate agreed in the contract, in percent, if any.
+    """
+
+    model_config = MODEL_CONFIG
+
+    id: NonEmptyStr
+    number: NonEmptyStr
+    customer: Customer
+    issued_on: date
+    due_on: date | None = None
+    installments: tuple[Installment, ...] = ()
+    total: PositiveAmount
+    currency: Currency = "EUR"
+    contractual_rate: Amount | None = None
+
+    @model_validator(mode="after")
+    def _check_schedule(self) -> Invoice:
+        if (self.due_on is None) == (not self.installments):
+            raise PydanticCustomError(
+                "due_date_or_installments",
+                "give exactly one of due_on or installments",
+            )
+        for due, where in self._dated_parts():
+            if due < self.issued_on:
+                raise PydanticCustomError(
+                    "due_before_issue",
+                    "{where} {due} is before the issue date {issued}",
+                    {"where": where, "due": due.isoformat(), "issued": self.issued_on.isoformat()},
+                )
+        if self.installments:
+            dates = [i.due_on for i in self.installments]
+            if dates != sorted(set(dates)):
+                raise PydanticCustomError(
+                    "installments_not_in_order",
+                    "installments must have distinct due dates in increasing order",
+                )
+            parts = sum((i.amount for i in self.installments), Decimal(0))
+            if parts != self.total:
+                raise PydanticCustomError(
+                    "installments_do_not_add_up",
+                    "installments add up to {parts}, not to the total {total}",
+                    {"parts": str(parts), "total": str(self.total)},
+                )
+        return self
+
+    def _dated_parts(self) -> list[tuple[date, str]]:
+        if self.due_on is not None:
+            return [(self.due_on, "due_on")]
+        return [(i.due_on, f"installments[{n}].due_on") for n, i in enumerate(self.installments)]
+
+    @property
+    def schedule(self) -> tuple[tuple[date, Decimal], ...]:
+        """``(due date, amount)`` pairs: the installments, or the single due date and total."""
+        if self.due_on is not None:
+            return ((self.due_on, self.total),)
+        return tuple((i.due_on, i.amount) for i in self.installments)
+
+    @property
+    def first_due_on(self) -> date:
+        """The earliest due date (the only one for a single-payment invoice)."""
+        return self.schedule[0][0]
+
+    @property
+    def last_due_on(self) -> date:
+        """The latest due date (the only one for a single-payment invoice)."""
+        return self.schedule[-1][0]
+
+
+# --------------------------------------------------------------------------------------------
+# Events. Money and agreement events are dated (`on`); actions and their outcomes are instants
+# (`at`). `event_day` gives every event a civil date in the customer's time zone.
+# --------------------------------------------------------------------------------------------
+
+
+class Payment(BaseModel):
+    """Money received against the invoice (partial payments allowed)."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["payment"] = "payment"
+    on: date
+    amount: PositiveAmount
+    currency: Currency = "EUR"
+    reference: str | None = None
+
+
+class CreditNote(BaseModel):
+    """A credit note (avoir) reducing what is owed on the invoice."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["credit_note"] = "credit_note"
+    on: date
+    amount: PositiveAmount
+    currency: Currency = "EUR"
+    number: str | None = None
+
+
+class DisputeOpened(BaseModel):
+    """The customer contests the invoice (or part of it): dunning pauses until resolved."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["dispute_opened"] = "dispute_opened"
+    on: date
+    reason: str = ""
+    amount: PositiveAmount | None = None
+
+
+class DisputeResolved(BaseModel):
+    """The dispute is settled; dunning resumes on whatever is still owed."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["dispute_resolved"] = "dispute_resolved"
+    on: date
+    outcome: str = ""
+
+
+class PromiseToPay(BaseModel):
+    """The customer promised to pay by a date: dunning pauses until then (plus grace)."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["promise_to_pay"] = "promise_to_pay"
+    on: date
+    promised_on: date
+    amount: PositiveAmount | None = None
+    """What was promised; None means the whole balance."""
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> PromiseToPay:
+        if self.promised_on < self.on:
+            raise PydanticCustomError(
+                "promise_in_the_past",
+                "promised_on {promised} is before the day the promise was made {on}",
+                {"promised": self.promised_on.isoformat(), "on": self.on.isoformat()},
+            )
+        return self
+
+
+class PaymentPlanAgreed(BaseModel):
+    """A payment plan (échéancier): dunning pauses while its installments are paid on time."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["payment_plan_agreed"] = "payment_plan_agreed"
+    on: date
+    installments: Annotated[tuple[Installment, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check_installments(self) -> PaymentPlanAgreed:
+        dates = [i.due_on for i in self.installments]
+        if dates != sorted(set(dates)) or dates[0] < self.on:
+            raise PydanticCustomError(
+                "installments_not_in_order",
+                "plan installments must have distinct due dates, in order, on or after {on}",
+                {"on": self.on.isoformat()},
+            )
+        return self
+
+
+class HoldPlaced(BaseModel):
+    """A manual block ("don't chase them, I see them on site Monday"), optionally until a date."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["hold_placed"] = "hold_placed"
+    on: date
+    reason: str = ""
+    until: date | None = None
+    """Last day of the hold, inclusive; None means until a `HoldLifted`."""
+
+
+class HoldLifted(BaseModel):
+    """The manual block is removed."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["hold_lifted"] = "hold_lifted"
+    on: date
+
+
+class ActionTaken(BaseModel):
+    """An action was carried out: a scenario step, or a manual reminder (``step_id=None``).
+
+    Manual reminders count for the minimum gap and for stated deadlines like any other.
+    """
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["action_taken"] = "action_taken"
+    at: Instant
+    action_id: NonEmptyStr
+    channel: Channel
+    step_id: str | None = None
+    deadline_days: Annotated[int, Field(ge=1)] | None = None
+    """Payment deadline stated in the message; defaults to the step's own for scenario steps."""
+
+
+class DeliveryFailed(BaseModel):
+    """An action did not reach the customer (bounce, returned letter, wrong number)."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["delivery_failed"] = "delivery_failed"
+    at: Instant
+    action_id: NonEmptyStr
+    reason: str = ""
+
+
+class ActionApproved(BaseModel):
+    """A human approved an action that required approval (e.g. a formal notice)."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["action_approved"] = "action_approved"
+    at: Instant
+    action_id: NonEmptyStr
+    by: str = ""
+
+
+class ActionRejected(BaseModel):
+    """A human rejected an action: its step is skipped, never proposed again."""
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["action_rejected"] = "action_rejected"
+    at: Instant
+    action_id: NonEmptyStr
+    by: str = ""
+    reason: str = ""
+
+
+Event = Annotated[
+    Payment
+    | CreditNote
+    | DisputeOpened
+    | DisputeResolved
+    | PromiseToPay
+    | PaymentPlanAgreed
+    | HoldPlaced
+    | HoldLifted
+    | ActionTaken
+    | DeliveryFailed
+    | ActionApproved
+    | ActionRejected,
+    Field(discriminator="kind"),
+]
+"""Any event of an invoice's history, told apart by its ``kind`` field."""
+
+_EVENTS_ADAPTER: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def parse_events(raw: Iterable[object]) -> list[Event]:
+    """Validate a list of plain dicts (e.g. from JSON) into events, using their ``kind``.
+
+    Args:
+        raw: dicts such as ``{"kind": "payment", "on": "2026-02-10", "amount": "200.00"}``.
+
+    Returns:
+        The events, in the given order.
+
+    Raises:
+        pydantic.ValidationError: naming the position and field of every problem
+            (e.g. ``0.payment.amount``).
+
+    Example:
+        >>> parse_events([{"kind": "payment", "on": "2026-02-10", "amount": "200.00"}])
+        [Payment(kind='payment', on=datetime.date(2026, 2, 10), amount=Decimal('200.00'), ...)]
+    """
+    return _EVENTS_ADAPTER.validate_python(list(raw))
+
+
+_INSTANT_EVENTS = (ActionTaken, DeliveryFailed, ActionApproved, ActionRejected)
+
+
+def event_day(event: Event, tz: ZoneInfo) -> date:
+    """The civil date of *event* in time zone *tz* (instants are converted, dates kept).
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> e = ActionTaken(at=datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc),
+        ...                 action_id="a1", channel="email")
+        >>> event_day(e, ZoneInfo("Europe/Paris"))
+        datetime.date(2026, 3, 2)
+    """
+    if isinstance(event, _INSTANT_EVENTS):
+        return event.at.astimezone(tz).date()
+    return event.on
+
+
+def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
+    """Check that *events* can belong to *invoice*.
+
+    Raises:
+        InvoiceHistoryError: naming the event's position and field, with a stable code:
+            ``event_before_issue`` (dated before the invoice date) or ``currency_mismatch``
+            (a payment or credit note in another currency).
+
+    Example:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total=100)
+        >>> check_history(inv, [Payment(on=date(2026, 1, 2), amount=100)])
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.InvoiceHistoryError: invoice 'F-1': events[0].on: ...
+    """
+    tz = invoice.customer.tz
+    issued = invoice.issued_on
+    for n, event in enumerate(events):
+        day = event_day(event, tz)
+        if day < issued:
+            field = "at" if isinstance(event, _INSTANT_EVENTS) else "on"
+            msg = f"{event.kind} dated {day} is before the invoice date {issued}"
+            raise InvoiceHistoryError(
+                msg, invoice_id=invoice.id, location=f"events[{n}].{field}", code="event_before_issue"
+            )
+        if isinstance(event, Payment | CreditNote) and event.currency != invoice.currency:
+            msg = f"{event.kind} in {event.currency} on an invoice in {invoice.currency}"
+            raise InvoiceHistoryError(
+                msg,
+                invoice_id=invoice.id,
+                location=f"events[{n}].currency",
+                code="currency_mismatch",
+            )
+
+
+def _settled(events: Iterable[Event], on: date) -> Decimal:
+    return sum(
+        (e.amount for e in events if isinstance(e, Payment | CreditNote) and e.on <= on),
+        Decimal(0),
+    )
+
+
+def amount_outstanding(invoice: Invoice, events: Iterable[Event], *, on: date) -> Decimal:
+    """What is still owed at the end of day *on*: total less payments and credit notes.
+
+    Never negative: an overpayment leaves nothing outstanding.
+
+    Example:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
+        >>> amount_outstanding(inv, [CreditNote(on=date(2026, 1, 9), amount="30")],
+        ...                    on=date(2026, 1, 31))
+        Decimal('70.00')
+    """
+    return max(invoice.total - _settled(events, on), Decimal(0))
+
+
+def overdue_since(invoice: Invoice, events: Iterable[Event], *, on: date) -> date | None:
+    """Due date of the oldest part of *invoice* still unpaid at *on*, if that date has passed.
+
+    Payments and credit notes are applied to installments in due-date order.
+    """
+    settled = _settled(events, on)
+    cumulative = Decimal(0)
+    for due, amount in invoice.schedule:
+        cumulative += amount
+        if settled < cumulative:
+            return due if due < on else None
+    return None
+
+
+def days_late(invoice: Invoice, events: Iterable[Event], *, on: date) -> int:
+    """Days the oldest unpaid part of the invoice is overdue at *on* (0 if none is).
+
+    The due date itself is not late: an invoice due on 4 Feb is 1 day late on 5 Feb.
+
+    Example:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
+        >>> days_late(inv, [], on=date(2026, 2, 4)), days_late(inv, [], on=date(2026, 3, 1))
+        (0, 25)
+    """
+    since = overdue_since(invoice, events, on=on)
+    return 0 if since is None else (on - since).days
+
+
+def paid_on(invoice: Invoice, events: Iterable[Event], *, tolerance: Decimal = Decimal(0)) -> date | None:
+    """The day the balance first fell to *tolerance* or below, or None if it has not.
+
+    Example:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
+        >>> paid_on(inv, [Payment(on=date(2026, 2, 1), amount="60"),
+        ...               Payment(on=date(2026, 2, 20), amount="40")])
+        datetime.date(2026, 2, 20)
+    """
+    balance = invoice.total
+    money = sorted((e for e in events if isinstance(e, Payment | CreditNote)), key=lambda e: e.on)
+    for e in money:
+        balance -= e.amount
+        if balance <= tolerance:
+            return e.on
+    return None
+
+
+def start_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """Midnight at the start of *day* in *tz*, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=tz)

@@ -1,0 +1,119 @@
+"""The errors `dunning` raises, each with a stable machine-readable code.
+
+The tree separates what a host must do about an error:
+
+- `ConfigurationError`: something the integrator or its user wrote is wrong (a scenario, a
+  template, a rate table). It is raised when the thing is loaded, never halfway through a run.
+- `InvoiceHistoryError`: the invoice and its events cannot be true together (a payment before
+  the invoice was issued, a payment in another currency). Fix the data, then decide again.
+- `MissingDataError`: a fact the library refuses to guess is missing (a rate for a half-year
+  that the table does not cover).
+
+Every error carries `code`, a snake_case string that never changes between releases, so a host
+can map errors to its own messages without parsing text.
+
+Example:
+    >>> from dunning.exceptions import DunningError, ScenarioError
+    >>> err = ScenarioError("steps[1].offset_days: steps must be in order", source="mine.toml")
+    >>> err.code
+    'invalid_scenario'
+    >>> isinstance(err, DunningError), isinstance(err, ValueError)
+    (True, True)
+    >>> str(err)
+    'mine.toml: steps[1].offset_days: steps must be in order'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigurationError",
+    "DunningError",
+    "ErrorDetail",
+    "InvoiceHistoryError",
+    "MissingDataError",
+    "ScenarioError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """One problem found in an input: where it is, what is wrong, and its stable code.
+
+    Attributes:
+        location: dotted path to the offending field, e.g. ``steps[2].offset_days``.
+        message: what is wrong, in plain English.
+        code: stable snake_case code, e.g. ``steps_not_in_order``.
+    """
+
+    location: str
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        """Return ``location: message``."""
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class DunningError(Exception):
+    """Root of every error this library raises on purpose.
+
+    Attributes:
+        code: stable snake_case code identifying the kind of error.
+    """
+
+    code: str = "dunning_error"
+
+
+class ConfigurationError(DunningError, ValueError):
+    """A scenario, template pack or rate table is invalid. Raised when it is loaded."""
+
+    code = "invalid_configuration"
+
+
+class ScenarioError(ConfigurationError):
+    """A scenario or policy could not be loaded.
+
+    Attributes:
+        details: every problem found, each with its location (``steps[2].offset_days``).
+        source: the file or label the scenario came from, if known.
+    """
+
+    code = "invalid_scenario"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: tuple[ErrorDetail, ...] = (),
+        source: str | None = None,
+    ) -> None:
+        """Build the error; the text starts with the source when one is given."""
+        self.details = details
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+class InvoiceHistoryError(DunningError, ValueError):
+    """An invoice and its events contradict each other.
+
+    Attributes:
+        invoice_id: the invoice concerned.
+        location: the offending field, e.g. ``events[3].currency``.
+    """
+
+    code = "invalid_invoice_history"
+
+    def __init__(self, message: str, *, invoice_id: str, location: str, code: str) -> None:
+        """Build the error; the text names the invoice and the field."""
+        self.invoice_id = invoice_id
+        self.location = location
+        self.code = code
+        super().__init__(f"invoice {invoice_id!r}: {location}: {message}")
+
+
+class MissingDataError(DunningError, LookupError):
+    """A fact needed for a computation is not known, and the library will not guess it."""
+
+    code = "missing_data"
