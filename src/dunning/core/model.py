@@ -489,7 +489,10 @@ def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
             field = "at" if isinstance(event, _INSTANT_EVENTS) else "on"
             msg = f"{event.kind} dated {day} is before the invoice date {issued}"
             raise InvoiceHistoryError(
-                msg, invoice_id=invoice.id, location=f"events[{n}].{field}", code="event_before_issue"
+                msg,
+                invoice_id=invoice.id,
+                location=f"events[{n}].{field}",
+                code="event_before_issue",
             )
         if isinstance(event, Payment | CreditNote) and event.currency != invoice.currency:
             msg = f"{event.kind} in {event.currency} on an invoice in {invoice.currency}"
@@ -554,7 +557,9 @@ def days_late(invoice: Invoice, events: Iterable[Event], *, on: date) -> int:
     return 0 if since is None else (on - since).days
 
 
-def paid_on(invoice: Invoice, events: Iterable[Event], *, tolerance: Decimal = Decimal(0)) -> date | None:
+def paid_on(
+    invoice: Invoice, events: Iterable[Event], *, tolerance: Decimal = Decimal(0)
+) -> date | None:
     """The day the balance first fell to *tolerance* or below, or None if it has not.
 
     Example:

@@ -1,0 +1,545 @@
+"""Scenarios (the reminder ladder), policies (which ladder for which customer), and lint.
+
+A `Scenario` is data: an ordered list of `Step` objects, each at an offset in days from the
+due date, with a channel, a template and optionally a payment deadline stated in the message,
+plus the timing rules the engine applies (minimum gap, business days only, send windows,
+catch-up mode, tolerance, grace days for promises and plans).
+
+Scenarios load from a mapping, JSON text or TOML text (files are read by
+`dunning.load_scenario`, in the shell). Every error names its location, e.g.
+``steps[2].offset_days``, and carries a stable code. `lint` reports what is legal but unwise.
+
+Example:
+    >>> s = scenario_from_toml('''
+    ... id = "short"
+    ... name = "Short ladder"
+    ... [[steps]]
+    ... id = "reminder"
+    ... kind = "reminder"
+    ... level = 1
+    ... offset_days = 7
+    ... channel = "email"
+    ... deadline_days = 8
+    ... [[steps]]
+    ... id = "notice"
+    ... kind = "formal_notice"
+    ... level = 2
+    ... offset_days = 10
+    ... channel = "registered_letter"
+    ... ''')
+    >>> s.steps[1].requires_approval     # formal notices need a human by default
+    True
+    >>> [f.code for f in lint(s)]
+    ['deadline_overlaps_next_step', 'steps_closer_than_gap', 'formal_notice_without_deadline']
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning.core._types import MODEL_CONFIG, Amount
+from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
+from dunning.core.model import Channel, Customer
+from dunning.exceptions import ErrorDetail, ScenarioError
+
+__all__ = [
+    "CatchUp",
+    "LintFinding",
+    "Policy",
+    "PolicyRule",
+    "Scenario",
+    "Step",
+    "StepKind",
+    "lint",
+    "policy_from_mapping",
+    "scenario_from_json",
+    "scenario_from_mapping",
+    "scenario_from_toml",
+    "scenario_json_schema",
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+class StepKind(StrEnum):
+    """What a step is, from the gentlest to the firmest; template packs have one per kind."""
+
+    COURTESY = "courtesy"
+    """Before the due date: a friendly heads-up."""
+    FRIENDLY = "friendly"
+    """Just after the due date: "perhaps an oversight"."""
+    REMINDER = "reminder"
+    FIRM = "firm"
+    """States a payment deadline and the penalties owed."""
+    PHONE_CALL = "phone_call"
+    """A task for a person: call the customer, with a script."""
+    INTERNAL_ALERT = "internal_alert"
+    FORMAL_NOTICE = "formal_notice"
+    """Mise en demeure (Code civil 1344): makes interest run for consumers, precedes court."""
+    HANDOVER = "handover"
+    """Hand the file to a collection agency or a lawyer."""
+
+
+_APPROVAL_BY_DEFAULT = frozenset({StepKind.FORMAL_NOTICE, StepKind.HANDOVER})
+
+
+class CatchUp(StrEnum):
+    """What to do when several steps became due while the host was not running."""
+
+    ONE_LEVEL_AT_A_TIME = "one_level_at_a_time"
+    """Take the first step not yet taken (what SAP and Odoo do): no level is skipped."""
+    JUMP_TO_DUE_LEVEL = "jump_to_due_level"
+    """Take the last step already due, skipping the lower ones."""
+
+
+class Step(BaseModel):
+    """One rung of the ladder.
+
+    Attributes:
+        id: unique within the scenario; part of every action id, so keep it stable.
+        kind: what the step is (selects the template family).
+        level: escalation level (1, 2, ...); levels never go down along the ladder.
+        name: the level's display name; defaults to the kind.
+        offset_days: calendar days from the due date (negative = before it).
+        channel: how the action reaches the customer.
+        fallback_channel: where to retry when delivery fails or the customer opted out.
+        template: template name; defaults to the kind.
+        deadline_days: payment deadline stated in the message ("within 8 days"). The engine never
+            sends the next step before it has passed.
+        requires_approval: a human must approve before it is sent (default: formal notices and
+            handovers).
+    """
+
+    model_config = MODEL_CONFIG
+
+    id: Identifier
+    kind: StepKind
+    level: Annotated[int, Field(ge=1)]
+    name: str = ""
+    offset_days: Annotated[int, Field(ge=-365, le=3650)]
+    channel: Channel
+    fallback_channel: Channel | None = None
+    template: str = ""
+    deadline_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    requires_approval: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_from_kind(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = dict(data)
+            kind = data.get("kind")
+            if kind in set(StepKind):
+                kind = StepKind(kind)
+                data.setdefault("requires_approval", kind in _APPROVAL_BY_DEFAULT)
+                data.setdefault("name", kind.value.replace("_", " "))
+                data.setdefault("template", kind.value)
+        return data
+
+    @model_validator(mode="after")
+    def _check_fallback(self) -> Step:
+        if self.fallback_channel == self.channel:
+            raise PydanticCustomError(
+                "fallback_same_channel",
+                "fallback_channel must differ from channel ({channel})",
+                {"channel": self.channel.value},
+            )
+        return self
+
+
+class Scenario(BaseModel):
+    """A reminder ladder and the timing rules the engine applies to it.
+
+    Attributes:
+        id: stable identifier, e.g. ``standard``.
+        name: display name.
+        steps: the ladder, in order of offset (strictly increasing) and level (non-decreasing).
+        minimum_gap_days: no two actions on one invoice (or, grouped, one customer) closer than
+            this many days.
+        business_days_only: roll each step to the next business day of the customer's calendar.
+        send_windows: local-time windows per channel; channels not listed may be used any time
+            of a business day. Default: SMS and phone 10:00-13:00 and 14:00-20:00.
+        catch_up: see `CatchUp`.
+        tolerance: a balance at or below this is treated as paid (rounding differences).
+        grace_days: days after a promised date or plan installment before it counts as broken.
+        broken_promise_step: optional step taken when a promise or plan is broken; its
+            ``offset_days`` counts from the day the break is established.
+    """
+
+    model_config = MODEL_CONFIG
+
+    id: Identifier
+    name: str = ""
+    description: str = ""
+    steps: Annotated[tuple[Step, ...], Field(min_length=1)]
+    minimum_gap_days: Annotated[int, Field(ge=0, le=365)] = 5
+    business_days_only: bool = True
+    send_windows: Mapping[Channel, SendWindows] = Field(
+        default_factory=lambda: dict(DEFAULT_SEND_WINDOWS)
+    )
+    catch_up: CatchUp = CatchUp.ONE_LEVEL_AT_A_TIME
+    tolerance: Amount = Decimal("0.00")
+    grace_days: Annotated[int, Field(ge=0, le=60)] = 2
+    broken_promise_step: Step | None = None
+
+    @model_validator(mode="after")
+    def _check_ladder(self) -> Scenario:
+        seen: set[str] = set()
+        all_steps = [*self.steps, *([self.broken_promise_step] if self.broken_promise_step else [])]
+        for n, step in enumerate(all_steps):
+            where = f"steps[{n}]" if n < len(self.steps) else "broken_promise_step"
+            if step.id in seen:
+                raise PydanticCustomError(
+                    "duplicate_step_id",
+                    "{location}: step id '{step_id}' is used twice",
+                    {"location": f"{where}.id", "step_id": step.id},
+                )
+            seen.add(step.id)
+        for n in range(1, len(self.steps)):
+            before, step = self.steps[n - 1], self.steps[n]
+            if step.offset_days <= before.offset_days:
+                raise PydanticCustomError(
+                    "steps_not_in_order",
+                    "{location}: offset {offset} must be greater than the previous step's "
+                    "({previous}); steps are listed in the order they happen",
+                    {
+                        "location": f"steps[{n}].offset_days",
+                        "offset": step.offset_days,
+                        "previous": before.offset_days,
+                    },
+                )
+            if step.level < before.level:
+                raise PydanticCustomError(
+                    "levels_not_in_order",
+                    "{location}: level {level} is below the previous step's ({previous}); "
+                    "a ladder only goes up",
+                    {
+                        "location": f"steps[{n}].level",
+                        "level": step.level,
+                        "previous": before.level,
+                    },
+                )
+        return self
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with this id (including the broken-promise step), or None."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        bp = self.broken_promise_step
+        return bp if bp is not None and bp.id == step_id else None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _details(error: ValidationError) -> tuple[ErrorDetail, ...]:
+    details = []
+    for item in error.errors(include_url=False):
+        ctx = item.get("ctx") or {}
+        location = ctx.get("location") or _location(item["loc"])
+        message = item["msg"]
+        prefix = f"{location}: "
+        message = message.removeprefix(prefix)
+        details.append(ErrorDetail(location=location, message=message, code=item["type"]))
+    return tuple(details)
+
+
+def _raise_scenario_error(error: ValidationError, what: str, source: str | None) -> None:
+    details = _details(error)
+    lines = "; ".join(str(d) for d in details)
+    msg = f"invalid {what}: {lines}"
+    raise ScenarioError(msg, details=details, source=source) from None
+
+
+def scenario_from_mapping(data: Mapping[str, Any], *, source: str | None = None) -> Scenario:
+    """Build a `Scenario` from plain data (parsed JSON/TOML, a dict from a vendor's UI).
+
+    Args:
+        data: the scenario as a mapping.
+        source: where it came from (a file name), quoted in errors.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: listing every problem with its location and code in ``details``.
+
+    Example:
+        >>> step = {"kind": "reminder", "level": 1, "channel": "email"}
+        >>> try:
+        ...     scenario_from_mapping({"id": "x", "steps": [
+        ...         {**step, "id": "a", "offset_days": 10},
+        ...         {**step, "id": "b", "offset_days": 3}]}, source="x.json")
+        ... except ScenarioError as error:
+        ...     print(error)
+        ...     print(error.details[0].location, error.details[0].code)
+        x.json: invalid scenario: steps[1].offset_days: offset 3 must be greater than the
+        previous step's (10); steps are listed in the order they happen
+        steps[1].offset_days steps_not_in_order
+    """
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        _raise_scenario_error(error, "scenario", source)
+        raise  # pragma: no cover  (unreachable: the line above always raises)
+
+
+def scenario_from_json(text: str | bytes, *, source: str | None = None) -> Scenario:
+    """Parse a scenario from JSON text. Raises `ScenarioError` (also for malformed JSON).
+
+    Example:
+        >>> scenario_from_json('{"id": "x", "steps": [{"id": "a", "kind": "reminder", '
+        ...     '"level": 1, "offset_days": 1, "channel": "email"}]}').steps[0].template
+        'reminder'
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        msg = f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"
+        raise ScenarioError(msg, source=source) from None
+    if not isinstance(data, dict):
+        msg = f"a scenario must be a JSON object, got {type(data).__name__}"
+        raise ScenarioError(msg, source=source)
+    return scenario_from_mapping(data, source=source)
+
+
+def scenario_from_toml(text: str, *, source: str | None = None) -> Scenario:
+    """Parse a scenario from TOML text. Raises `ScenarioError` (also for malformed TOML)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        msg = f"not valid TOML: {error}"
+        raise ScenarioError(msg, source=source) from None
+    return scenario_from_mapping(data, source=source)
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario, for editors and vendors' UIs.
+
+    Example:
+        >>> scenario_json_schema()["required"]
+        ['id', 'steps']
+    """
+    return Scenario.model_json_schema()
+
+
+# ---------------------------------------------------------------------------------------------
+# Lint
+# ---------------------------------------------------------------------------------------------
+
+MAX_REMINDERS_BEFORE_NOTICE = 5
+"""More reminders than this before a formal notice teach customers to wait for the last one."""
+
+
+@dataclass(frozen=True, slots=True)
+class LintFinding:
+    """Something legal but unwise in a scenario, for the vendor to show its user.
+
+    Attributes:
+        code: stable snake_case code.
+        message: plain-English explanation.
+        step_id: the step concerned, if any.
+    """
+
+    code: str
+    message: str
+    step_id: str | None = None
+
+
+def lint(scenario: Scenario) -> tuple[LintFinding, ...]:
+    """Review a scenario and return findings, in ladder order (empty when all is well).
+
+    Codes: ``steps_closer_than_gap``, ``deadline_overlaps_next_step``,
+    ``too_many_reminders_before_formal_notice``, ``formal_notice_without_approval``,
+    ``formal_notice_without_deadline``, ``fallback_is_opted_channel`` is not checked here
+    (it depends on the customer).
+
+    Example:
+        >>> from dunning.core.builtin import STANDARD
+        >>> lint(STANDARD)
+        ()
+    """
+    findings: list[LintFinding] = []
+    steps = scenario.steps
+    gap = scenario.minimum_gap_days
+    for before, step in pairwise(steps):
+        distance = step.offset_days - before.offset_days
+        if distance < gap:
+            findings.append(
+                LintFinding(
+                    "steps_closer_than_gap",
+                    f"'{step.id}' is planned {distance} days after '{before.id}', less than the "
+                    f"minimum gap of {gap} days: it will be sent later than its offset says",
+                    step.id,
+                )
+            )
+        if before.deadline_days is not None and before.deadline_days >= distance:
+            findings.append(
+                LintFinding(
+                    "deadline_overlaps_next_step",
+                    f"'{before.id}' gives {before.deadline_days} days to pay but '{step.id}' is "
+                    f"planned {distance} days later: it will wait for the deadline to pass",
+                    before.id,
+                )
+            )
+    notices = [n for n, s in enumerate(steps) if s.kind is StepKind.FORMAL_NOTICE]
+    if notices and notices[0] > MAX_REMINDERS_BEFORE_NOTICE:
+        first = steps[notices[0]]
+        findings.append(
+            LintFinding(
+                "too_many_reminders_before_formal_notice",
+                f"{notices[0]} reminders come before the formal notice '{first.id}' "
+                f"(more than {MAX_REMINDERS_BEFORE_NOTICE})",
+                first.id,
+            )
+        )
+    for n in notices:
+        step = steps[n]
+        if not step.requires_approval:
+            findings.append(
+                LintFinding(
+                    "formal_notice_without_approval",
+                    f"formal notice '{step.id}' would be sent without a human approving it",
+                    step.id,
+                )
+            )
+        if step.deadline_days is None:
+            findings.append(
+                LintFinding(
+                    "formal_notice_without_deadline",
+                    f"formal notice '{step.id}' states no final deadline (8 or 15 days are usual)",
+                    step.id,
+                )
+            )
+    order = {s.id: n for n, s in enumerate(steps)}
+    findings.sort(key=lambda f: order.get(f.step_id or "", len(steps)))
+    return tuple(findings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy
+# ---------------------------------------------------------------------------------------------
+
+
+class PolicyRule(BaseModel):
+    """Choose a scenario when every condition given holds (conditions left out always hold).
+
+    Attributes:
+        scenario: id of the scenario to use.
+        segment: the customer's explicit segment must equal this.
+        min_average_days_late: average days late over recent invoices is at least this.
+        max_average_days_late: ... at most this.
+    """
+
+    model_config = MODEL_CONFIG
+
+    scenario: Identifier
+    segment: str | None = None
+    min_average_days_late: Amount | None = None
+    max_average_days_late: Amount | None = None
+
+    def matches(self, customer: Customer, average_days_late: Decimal | None) -> bool:
+        """Whether this rule applies to *customer* with this payment history."""
+        if self.segment is not None and customer.segment != self.segment:
+            return False
+        wants_history = (
+            self.min_average_days_late is not None or self.max_average_days_late is not None
+        )
+        if wants_history:
+            if average_days_late is None:
+                return False
+            if self.min_average_days_late is not None and (
+                average_days_late < self.min_average_days_late
+            ):
+                return False
+            if self.max_average_days_late is not None and (
+                average_days_late > self.max_average_days_late
+            ):
+                return False
+        return True
+
+
+class Policy(BaseModel):
+    """Which scenario applies to which customer: first matching rule wins, else the default.
+
+    Attributes:
+        scenarios: the scenarios by id.
+        rules: tried in order.
+        default: scenario id used when no rule matches.
+        history_size: how many of the customer's most recent paid invoices count for the
+            average days late.
+
+    Example:
+        >>> from dunning.core.builtin import DEFAULT_POLICY
+        >>> DEFAULT_POLICY.scenario_for(Customer(id="c", name="c", segment="late")).id
+        'firm'
+        >>> DEFAULT_POLICY.scenario_for(Customer(id="c", name="c"), recent_days_late=[0, 2, 1]).id
+        'gentle'
+    """
+
+    model_config = MODEL_CONFIG
+
+    scenarios: Mapping[str, Scenario]
+    rules: tuple[PolicyRule, ...] = ()
+    default: str
+    history_size: Annotated[int, Field(ge=1, le=100)] = 6
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Policy:
+        for key, scenario in self.scenarios.items():
+            if key != scenario.id:
+                raise PydanticCustomError(
+                    "scenario_key_mismatch",
+                    "{location}: key '{key}' differs from the scenario's id '{id}'",
+                    {"location": f"scenarios.{key}", "key": key, "id": scenario.id},
+                )
+        for where, ref in [
+            ("default", self.default),
+            *((f"rules[{n}].scenario", r.scenario) for n, r in enumerate(self.rules)),
+        ]:
+            if ref not in self.scenarios:
+                raise PydanticCustomError(
+                    "unknown_scenario",
+                    "{location}: no scenario '{ref}' (known: {known})",
+                    {"location": where, "ref": ref, "known": ", ".join(sorted(self.scenarios))},
+                )
+        return self
+
+    def scenario_for(self, customer: Customer, *, recent_days_late: Sequence[int] = ()) -> Scenario:
+        """The scenario for *customer*, given days late of its recent paid invoices (oldest first).
+
+        Only the last ``history_size`` values count; with none, history rules do not match.
+        """
+        recent = list(recent_days_late)[-self.history_size :]
+        average = Decimal(sum(recent)) / len(recent) if recent else None
+        for rule in self.rules:
+            if rule.matches(customer, average):
+                return self.scenarios[rule.scenario]
+        return self.scenarios[self.default]
+
+
+def policy_from_mapping(data: Mapping[str, Any], *, source: str | None = None) -> Policy:
+    """Build a `Policy` from plain data. Raises `ScenarioError` naming every problem."""
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        _raise_scenario_error(error, "policy", source)
+        raise  # pragma: no cover

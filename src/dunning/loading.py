@@ -1,0 +1,78 @@
+"""Read scenarios and policies from files (the shell side of `dunning.core.scenario`).
+
+The format follows the file's suffix: ``.json`` or ``.toml``. Every error names the file and
+the location inside it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from dunning.core.scenario import (
+    Policy,
+    Scenario,
+    policy_from_mapping,
+    scenario_from_mapping,
+)
+from dunning.exceptions import ScenarioError
+
+__all__ = ["load_policy", "load_scenario"]
+
+
+def _read(path: str | Path) -> tuple[dict[str, Any], str]:
+    file = Path(path)
+    source = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        msg = f"cannot read the file: {error.strerror or error}"
+        raise ScenarioError(msg, source=source) from None
+    suffix = file.suffix.lower()
+    try:
+        if suffix == ".json":
+            data = json.loads(text)
+        elif suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            msg = f"unknown format {suffix or '(no suffix)'}: use .json or .toml"
+            raise ScenarioError(msg, source=source)
+    except json.JSONDecodeError as error:
+        msg = f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"
+        raise ScenarioError(msg, source=source) from None
+    except tomllib.TOMLDecodeError as error:
+        msg = f"not valid TOML: {error}"
+        raise ScenarioError(msg, source=source) from None
+    if not isinstance(data, dict):
+        msg = f"expected an object at the top level, got {type(data).__name__}"
+        raise ScenarioError(msg, source=source)
+    return data, source
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario from a ``.json`` or ``.toml`` file.
+
+    Raises:
+        ScenarioError: if the file cannot be read or parsed, or the scenario is invalid; the
+            message starts with the file name and each detail names its location.
+
+    Example:
+        >>> load_scenario("no/such/file.toml")
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.ScenarioError: no/such/file.toml: cannot read the file: ...
+    """
+    data, source = _read(path)
+    return scenario_from_mapping(data, source=source)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load and validate a policy (scenarios and rules) from a ``.json`` or ``.toml`` file.
+
+    Raises:
+        ScenarioError: as `load_scenario`.
+    """
+    data, source = _read(path)
+    return policy_from_mapping(data, source=source)
