@@ -35,10 +35,13 @@ def _step(step_id: str, kind: str, level: int, offset: int, channel: str, **extr
     }
 
 
-# A broken promise gets a firm, short message: the customer chose the date themselves.
-_BROKEN_PROMISE = _step(
-    "broken_promise", "firm", 1, 0, "email", fallback_channel="letter", deadline_days=5
-)
+def _broken_promise(level: int) -> Any:
+    # A broken promise gets a firm, short message at the level of the firm step: the customer
+    # chose the date themselves.
+    return _step(
+        "broken_promise", "firm", level, 0, "email", fallback_channel="letter", deadline_days=5
+    )
+
 
 GENTLE = Scenario.model_validate(
     {
@@ -52,7 +55,7 @@ GENTLE = Scenario.model_validate(
             _step("firm", "firm", 4, 30, "email", fallback_channel="letter", deadline_days=8),
             _step("formal_notice", "formal_notice", 5, 45, "registered_letter", deadline_days=8),
         ],
-        "broken_promise_step": _BROKEN_PROMISE,
+        "broken_promise_step": _broken_promise(4),
     }
 )
 
@@ -68,7 +71,7 @@ STANDARD = Scenario.model_validate(
             _step("phone_call", "phone_call", 4, 21, "phone_task", fallback_channel="email"),
             _step("formal_notice", "formal_notice", 5, 30, "registered_letter", deadline_days=8),
         ],
-        "broken_promise_step": _BROKEN_PROMISE,
+        "broken_promise_step": _broken_promise(3),
     }
 )
 
@@ -82,7 +85,7 @@ FIRM = Scenario.model_validate(
             _step("sms", "reminder", 2, 7, "sms", fallback_channel="email"),
             _step("formal_notice", "formal_notice", 3, 15, "registered_letter", deadline_days=8),
         ],
-        "broken_promise_step": _BROKEN_PROMISE,
+        "broken_promise_step": _broken_promise(2),
     }
 )
 

@@ -323,7 +323,8 @@ def _start(day: date, tz: ZoneInfo) -> datetime:
 class _Candidate:
     step: Step
     channel: Channel
-    id: str
+    occurrence: int
+    retry_id: str | None  # set for a retry; ladder ids are only hashed when acted upon
     opens: datetime  # when it is (or becomes) due
     closes: datetime | None  # when the current window closes (None: no window)
     reason: str
@@ -470,8 +471,7 @@ class _Decider:
             return None
         earliest = planned if self.floor is None else max(planned, self.floor)
         opens, closes = self.due(earliest, channel)
-        ident = action_id(self.invoice.id, step.id, occurrence)
-        return _Candidate(step, channel, ident, opens, closes, reason)
+        return _Candidate(step, channel, occurrence, None, opens, closes, reason)
 
     def retry(self) -> _Candidate | None:
         """A failed delivery, retried once on the step's fallback channel, without waiting."""
@@ -489,7 +489,7 @@ class _Decider:
             if any(t.action_id == retry_id for t in facts.taken):
                 continue
             opens, closes = self.due(failed_on, fallback)
-            return _Candidate(step, fallback, retry_id, opens, closes, _RETRY)
+            return _Candidate(step, fallback, 0, retry_id, opens, closes, _RETRY)
         return None
 
     def after_break(self, broken_on: date) -> _Candidate | None:
@@ -534,8 +534,9 @@ class _Decider:
     def act(self, chosen: _Candidate, anchor: date, later: list[_Candidate]) -> Decision:
         step, today = chosen.step, self.today
         deadline = step.deadline_days
+        ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
         action = Action(
-            id=chosen.id,
+            id=ident,
             invoice_id=self.invoice.id,
             customer_id=self.invoice.customer.id,
             step_id=step.id,
@@ -548,8 +549,8 @@ class _Decider:
             deadline_on=today + timedelta(days=deadline) if deadline else None,
             deadline_days=deadline,
             requires_approval=step.requires_approval,
-            approved=chosen.id in self.facts.approved,
-            is_retry=chosen.reason == _RETRY,
+            approved=ident in self.facts.approved,
+            is_retry=chosen.retry_id is not None,
             amount_due=self.outstanding,
             currency=self.invoice.currency,
             days_late=(today - anchor).days,

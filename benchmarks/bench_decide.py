@@ -1,0 +1,101 @@
+"""Decisions per second over generated invoices (run with `nox -s bench`).
+
+Two figures: deciding over invoices and events that are already validated models, and the
+whole path from raw dicts (pydantic validation included), as a host loading JSON would.
+Usage: python benchmarks/bench_decide.py [N]   (default N = 100000)
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dunning import STANDARD, Customer, Invoice, decide, parse_events
+
+PARIS = ZoneInfo("Europe/Paris")
+AT = datetime(2026, 6, 15, 10, 30, tzinfo=PARIS)
+
+
+def raw_portfolio(n: int, seed: int = 42) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """N invoices as plain dicts, over 500 customers, with a realistic mix of histories."""
+    rng = random.Random(seed)
+    customers = [
+        {"id": f"C{c}", "name": f"Customer {c}", "subdivision": "57" if c % 10 == 0 else None}
+        for c in range(500)
+    ]
+    out = []
+    for i in range(n):
+        due = date(2026, 6, 15) - timedelta(days=rng.randint(-20, 60))
+        invoice = {
+            "id": f"INV-{i}",
+            "number": f"2026-{i:06}",
+            "customer": customers[i % len(customers)],
+            "issued_on": (due - timedelta(days=30)).isoformat(),
+            "due_on": due.isoformat(),
+            "total": f"{rng.randint(100, 100000)}.{rng.randint(0, 99):02}",
+        }
+        events: list[dict[str, Any]] = []
+        roll = rng.random()
+        if roll < 0.2:
+            events.append({"kind": "payment", "on": due.isoformat(), "amount": invoice["total"]})
+        elif roll < 0.6:
+            # One or two reminders already sent.
+            for k, step in enumerate(("informative", "reminder")[: rng.randint(1, 2)]):
+                when = datetime.combine(due + timedelta(days=1 + 6 * k), datetime.min.time(), PARIS)
+                if when < AT:
+                    events.append(
+                        {
+                            "kind": "action_taken",
+                            "at": when.replace(hour=9).isoformat(),
+                            "action_id": f"a{i}-{k}",
+                            "channel": "email",
+                            "step_id": step,
+                        }
+                    )
+        elif roll < 0.65:
+            events.append({"kind": "dispute_opened", "on": due.isoformat(), "reason": "x"})
+        out.append((invoice, events))
+    return out
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    raw = raw_portfolio(n)
+
+    start = time.perf_counter()
+    validated = [(Invoice.model_validate(inv), parse_events(ev)) for inv, ev in raw]
+    validation = time.perf_counter() - start
+
+    # Warm the shared calendars once, as a long-running host would be.
+    decide(validated[0][0], validated[0][1], STANDARD, at=AT)
+
+    start = time.perf_counter()
+    statuses: dict[str, int] = {}
+    for invoice, events in validated:
+        status = decide(invoice, events, STANDARD, at=AT).status.value
+        statuses[status] = statuses.get(status, 0) + 1
+    decided = time.perf_counter() - start
+
+    customers = {
+        c.id: c for c in (Customer.model_validate(inv["customer"]) for inv, _ in raw[:500])
+    }
+    start = time.perf_counter()
+    for inv, ev in raw:
+        invoice = Invoice.model_validate({**inv, "customer": customers[inv["customer"]["id"]]})
+        decide(invoice, parse_events(ev), STANDARD, at=AT)
+    end_to_end = time.perf_counter() - start
+
+    print(f"bench_decide: {n} invoices, scenario 'standard', one core")
+    print(f"  statuses: {dict(sorted(statuses.items()))}")
+    print(f"  pre-validated:  {n / decided:>10,.0f} decisions/s  ({decided / n * 1e6:.1f} us each)")
+    print(f"  validation only:{n / validation:>10,.0f} invoices/s")
+    each = end_to_end / n * 1e6
+    print(f"  from raw dicts: {n / end_to_end:>10,.0f} decisions/s  ({each:.1f} us each)")
+
+
+if __name__ == "__main__":
+    main()
