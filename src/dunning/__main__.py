@@ -1,0 +1,5 @@
+"""``python -m dunning``: the same as the ``dunning`` command."""
+
+from dunning.cli import run
+
+run()
