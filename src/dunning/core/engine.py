@@ -624,10 +624,15 @@ def decide(
         return d.finish(DecisionStatus.EXHAUSTED, reason)
     if _is_open(chosen, at):
         return d.act(chosen, anchor, later)
-    status = DecisionStatus.NOT_DUE if d.today <= anchor else DecisionStatus.WAITING
+    review = chosen.opens
+    status = DecisionStatus.WAITING
+    if d.today <= anchor:
+        # Not due yet; the status itself turns to "waiting" the day after the due date.
+        status = DecisionStatus.NOT_DUE
+        review = min(review, _start(anchor + _ONE_DAY, d.tz))
     return d.finish(
         status,
         f"next: '{chosen.step.id}' on {chosen.opens.date()}",
-        next_review_at=chosen.opens,
+        next_review_at=review,
         next_step_id=chosen.step.id,
     )
