@@ -57,3 +57,11 @@ def demo(session: nox.Session) -> None:
     """Print the timeline of the built-in demo portfolio."""
     session.install(".")
     session.run("dunning", "demo")
+
+
+@nox.session
+def golden(session: nox.Session) -> None:
+    """Regenerate the golden outputs under tests/golden/ (review the diff before committing)."""
+    session.install("-e", ".")
+    with open("tests/golden/demo.txt", "w", encoding="utf-8") as out:  # noqa: PTH123
+        session.run("dunning", "demo", stdout=out)

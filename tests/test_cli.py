@@ -1,0 +1,107 @@
+"""The `dunning` command: demo, lint, schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dunning.cli import main
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_demo_matches_the_reviewed_golden_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """`dunning demo` prints the reviewed timeline (regenerate with `nox -s golden`)."""
+    assert main(["demo"]) == 0
+    assert capsys.readouterr().out == (GOLDEN / "demo.txt").read_text(encoding="utf-8")
+
+
+def test_demo_golden_tells_the_stories(capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo shows a late payment, a dispute, a broken promise and a pending formal notice."""
+    main(["demo"])
+    out = capsys.readouterr().out
+    # Boulangerie Martin, due Mon 2 March: J+1 Tue 3, J+7 Mon 9, J+14 Mon 16 with a 5-day
+    # deadline (21 March), paid 20 March.
+    assert "2026-03-16  2026-0001  Boulangerie Martin    standard  3 firm" in out
+    assert "2026-03-20  2026-0001  Boulangerie Martin    standard" in out
+    assert "dispute opened on 2026-03-12" in out
+    # Café des Arts promised 20 March; with 2 days of grace the break is Mon 23 March.
+    assert "2026-03-23  2026-0004  Café des Arts         standard  3 firm" in out
+    assert out.count("awaiting approval") == 4
+
+
+def test_demo_accepts_a_shorter_period(capsys: pytest.CaptureFixture[str]) -> None:
+    """--days limits the replay."""
+    assert main(["demo", "--days", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "from 2026-03-02 to 2026-03-04" in out
+    assert "2026-03-05" not in out
+
+
+def test_lint_reports_findings_with_exit_code_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scenario with a formal notice lacking approval is valid but flagged."""
+    file = tmp_path / "s.toml"
+    file.write_text(
+        'id = "s"\n[[steps]]\nid = "n"\nkind = "formal_notice"\nlevel = 1\n'
+        'offset_days = 10\nchannel = "letter"\nrequires_approval = false\ndeadline_days = 8\n',
+        encoding="utf-8",
+    )
+    assert main(["lint", str(file)]) == 1
+    assert capsys.readouterr().out.startswith("formal_notice_without_approval (step n): ")
+
+
+def test_lint_clean_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A clean scenario exits 0 and says so."""
+    file = tmp_path / "s.json"
+    file.write_text(
+        json.dumps(
+            {
+                "id": "s",
+                "steps": [
+                    {
+                        "id": "a",
+                        "kind": "reminder",
+                        "level": 1,
+                        "offset_days": 1,
+                        "channel": "email",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert main(["lint", str(file)]) == 0
+    assert "scenario 's' is valid, no findings" in capsys.readouterr().out
+
+
+def test_lint_invalid_file_names_the_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An invalid scenario prints every problem with its location and code, exit code 1."""
+    file = tmp_path / "bad.toml"
+    file.write_text('id = "s"\n[[steps]]\nid = "a"\nkind = "shout"\n', encoding="utf-8")
+    assert main(["lint", str(file)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {file}: invalid scenario: ")
+    assert "  steps[0].kind: " in err
+    assert "[enum]" in err
+    assert "  steps[0].level: Field required [missing]" in err
+
+
+def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """`dunning schema` prints the scenario JSON Schema."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Scenario"
+    assert "Step" in schema["$defs"]
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    """An unknown command is a usage error (exit code 2)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
