@@ -33,7 +33,11 @@ __all__ = [
     "ErrorDetail",
     "InvoiceHistoryError",
     "MissingDataError",
+    "ProvisionalRateWarning",
+    "RateNotAvailableError",
+    "RateTableError",
     "ScenarioError",
+    "TemplateError",
 ]
 
 
@@ -117,3 +121,82 @@ class MissingDataError(DunningError, LookupError):
     """A fact needed for a computation is not known, and the library will not guess it."""
 
     code = "missing_data"
+
+
+class RateNotAvailableError(MissingDataError):
+    """No rate is known for the half-year a computation needs; pass your own rather than guess.
+
+    Attributes:
+        half_year: the half-year concerned, e.g. ``2027 H1``.
+    """
+
+    code = "rate_not_available"
+
+    def __init__(self, message: str, *, half_year: str) -> None:
+        """Build the error; *message* should name the half-year and say how to supply a rate."""
+        self.half_year = half_year
+        super().__init__(message)
+
+
+class RateTableError(ConfigurationError):
+    """A rate table is malformed (unsorted or duplicate dates, a value that is not a decimal).
+
+    Attributes:
+        source: the file or label the table came from.
+        location: the offending row, e.g. ``line 12`` or ``rows[3]``.
+    """
+
+    code = "invalid_rate_table"
+
+    def __init__(self, message: str, *, source: str, location: str) -> None:
+        """Build the error; the text starts with the source and the row."""
+        self.source = source
+        self.location = location
+        super().__init__(f"{source}: {location}: {message}")
+
+
+class ProvisionalRateWarning(UserWarning):
+    """A rate used in a computation is provisional: not yet confirmed by an official publication."""
+
+
+class TemplateError(ConfigurationError):
+    """A message template cannot be used: bad syntax, unknown variable, unsafe code, bad SMS.
+
+    An SMS is bad when it is too long or uses characters outside the GSM-7 alphabet. Raised when
+    a template pack is loaded (each template is compiled, its variables checked and rendered
+    against sample contexts), so a broken template never reaches a customer. Rendering raises it
+    too when the real data break a channel limit the samples could not foresee.
+
+    Attributes:
+        template: the template's name, e.g. ``fr/reminder.txt.j2``, if known.
+        line: the line in that template, if known.
+        code: stable snake_case code, e.g. ``template_syntax``, ``unknown_variable``,
+            ``unsafe_template``, ``sms_too_long``, ``sms_not_gsm7``.
+
+    Example:
+        >>> err = TemplateError("unknown variable 'amout'", template="fr/reminder.txt.j2",
+        ...                     line=3, code="unknown_variable")
+        >>> str(err)
+        "fr/reminder.txt.j2, line 3: unknown variable 'amout'"
+        >>> err.code, isinstance(err, ConfigurationError)
+        ('unknown_variable', True)
+    """
+
+    code = "invalid_template"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        template: str | None = None,
+        line: int | None = None,
+        code: str = "invalid_template",
+    ) -> None:
+        """Build the error; the text starts with the template's name and line when known."""
+        self.template = template
+        self.line = line
+        self.code = code
+        where = template or ""
+        if template and line is not None:
+            where = f"{template}, line {line}"
+        super().__init__(f"{where}: {message}" if where else message)

@@ -1,0 +1,682 @@
+"""Late-payment interest and the recovery indemnity of one invoice, itemised period by period.
+
+How this works:
+
+1. Each part of the invoice (the single due date, or each installment) is a *tranche* that
+   runs from its own due date. Payments and credit notes are applied to tranches in due-date
+   order, so the principal outstanding of a tranche on a day is a simple function of what was
+   settled before that day.
+2. Interest on a tranche runs from the day after its due date (or after the formal notice for a
+   consumer) to `until` included, or to the payment date included: days = payment date - due
+   date, the convention of service-public F783. A payment made on day P still bears interest on
+   day P and reduces the principal from day P + 1.
+3. The delay is cut into periods at every change of principal (payment, credit note), at every
+   half-year boundary where the regime's rate may change, at the judgment increase, at each
+   compounding anniversary, and at 1 January with the actual/366 day count. A period's
+   interest is ``principal x annual rate / 100 x days / 365`` (366 in leap years with
+   `DayCount.ACTUAL_366_IN_LEAP_YEARS`). The cost grows with the number of periods, never with
+   the number of days.
+4. Rounding (half-up to the cent) happens in exactly one place, `_round_lines`: by default each
+   line is rounded and the interest total is the sum of the rounded lines
+   (`Rounding.PER_LINE`); with `Rounding.ON_TOTAL` the exact total is rounded once, as in the
+   published examples, and its cents are shared among the lines by largest remainder, so the
+   lines still add up to the total exactly.
+5. The recovery indemnity (40 EUR, D441-5) is added once if any part of the invoice was late,
+   for business and public debtors, never for consumers.
+
+Example:
+    >>> from datetime import date
+    >>> b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
+    >>> [(str(x.first_day), x.days, str(x.annual_rate), str(x.interest)) for x in b.lines]
+    [('2025-06-16', 15, '13.15', '64.85'), ('2025-07-01', 15, '12.15', '59.92')]
+    >>> b.interest, b.recovery_indemnity, b.total
+    (Decimal('124.77'), Decimal('40.00'), Decimal('164.77'))
+"""
+
+from __future__ import annotations
+
+import calendar
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
+from enum import StrEnum
+from itertools import accumulate
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from dunning.core._types import MODEL_CONFIG, PositiveAmount
+from dunning.core.model import CreditNote, Event, Invoice, Payment, check_history
+from dunning.core.penalties.rates import HalfYear, PenaltyRates, default_rates
+from dunning.core.penalties.regimes import (
+    COMPOUNDING_PERIOD,
+    LatePaymentTerms,
+    LegalRateMultiple,
+    PenaltyFinding,
+    PenaltyRegime,
+    Percent,
+    RatePlan,
+    RateQuote,
+)
+from dunning.exceptions import InvoiceHistoryError
+
+__all__ = [
+    "DayCount",
+    "PenaltyBreakdown",
+    "PenaltyLine",
+    "Rounding",
+    "compute_penalties",
+    "penalties_for_amount",
+]
+
+PARIS = ZoneInfo("Europe/Paris")
+"""French civil dates: an instant given as `until` is read in Paris time (DOMAIN section 5)."""
+
+_CENT = Decimal("0.01")
+_ZERO = Decimal("0.00")
+_ONE_DAY = timedelta(days=1)
+# Wide enough that no intermediate product is ever rounded, whatever the host's own context.
+_EXACT = Context(prec=60)
+
+
+class DayCount(StrEnum):
+    """How many days a year has in the interest formula."""
+
+    ACTUAL_365 = "actual/365"
+    """Always 365, even in leap years (service-public F783): the default."""
+    ACTUAL_366_IN_LEAP_YEARS = "actual/366 in leap years"
+    """366 for the days of a leap year, 365 otherwise."""
+
+
+class Rounding(StrEnum):
+    """Where interest is rounded half-up to the cent."""
+
+    PER_LINE = "per_line"
+    """Each line is rounded; the total is the sum of the rounded lines (the default)."""
+    ON_TOTAL = "on_total"
+    """The exact total is rounded once (as in published examples); lines share its cents."""
+
+
+def _civil_date(value: Any) -> Any:
+    """Turn an aware datetime into its Paris civil date; refuse a naive one."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise PydanticCustomError(
+                "naive_datetime",
+                "an instant must be timezone-aware, got {value} with no time zone",
+                {"value": value.isoformat()},
+            )
+        return value.astimezone(PARIS).date()
+    return value
+
+
+CivilDate = Annotated[date, BeforeValidator(_civil_date)]
+"""A date, or an aware datetime read as its Europe/Paris civil date."""
+
+
+class PenaltyLine(BaseModel):
+    """One period of constant principal and rate.
+
+    Attributes:
+        installment: number of the installment (1 for the first), None for a single due date.
+        first_day: first day of interest in the period.
+        last_day: last day of interest in the period (included).
+        days: ``last_day - first_day + 1``.
+        principal: amount outstanding that bears interest during the period.
+        annual_rate: annual rate in percent.
+        rate_source: where the rate comes from, e.g. ``ECB 4.25 % in force on 2024-07-01 + 10``.
+        provisional: True if the rate uses a value not yet officially confirmed.
+        interest: interest of the period, in cents (see `Rounding`).
+    """
+
+    model_config = MODEL_CONFIG
+
+    installment: int | None
+    first_day: date
+    last_day: date
+    days: int
+    principal: Decimal
+    annual_rate: Decimal
+    rate_source: str
+    provisional: bool = False
+    interest: Decimal
+
+
+class PenaltyBreakdown(BaseModel):
+    """What a late invoice owes on top of its principal, itemised.
+
+    Attributes:
+        invoice_id: the invoice concerned.
+        currency: currency of every amount.
+        regime: the legal regime applied.
+        until: last day of the computation (included).
+        paid_on: the day the invoice was fully settled, if on or before `until`.
+        lines: one per period, in order (by installment, then by date).
+        interest: total interest: exactly the sum of the lines.
+        recovery_indemnity: fixed indemnity (40 EUR, D441-5), 0 for consumers or if not late.
+        total: interest + recovery indemnity.
+        day_count: the day-count convention used.
+        rounding: where rounding happened.
+        findings: what the user should know (a contractual rate below the legal floor, a
+            consumer without a formal notice, a provisional rate...).
+    """
+
+    model_config = MODEL_CONFIG
+
+    invoice_id: str
+    currency: str
+    regime: PenaltyRegime
+    until: date
+    paid_on: date | None
+    lines: tuple[PenaltyLine, ...]
+    interest: Decimal
+    recovery_indemnity: Decimal
+    total: Decimal
+    day_count: DayCount
+    rounding: Rounding
+    findings: tuple[PenaltyFinding, ...] = ()
+
+    @model_validator(mode="after")
+    def _check_sums(self) -> Self:
+        if sum((line.interest for line in self.lines), _ZERO) != self.interest:
+            raise PydanticCustomError("lines_do_not_add_up", "the lines do not add up to interest")
+        if self.interest + self.recovery_indemnity != self.total:
+            raise PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
+        return self
+
+    @property
+    def conventions(self) -> str:
+        """The day count and rounding used, in words (for a footer under the table)."""
+        year = (
+            "365 days a year, even in leap years"
+            if self.day_count is DayCount.ACTUAL_365
+            else ("366 days in leap years, 365 otherwise")
+        )
+        if self.rounding is Rounding.PER_LINE:
+            where = "each line rounded half-up to the cent; the total is the sum of the lines"
+        else:
+            where = (
+                "the exact total rounded half-up to the cent once; its cents shared among the "
+                "lines by largest remainder"
+            )
+        return f"simple interest, {year}; {where}"
+
+
+# ------------------------------------------------------------------------------ the engine
+
+
+@dataclass(frozen=True, slots=True)
+class _Tranche:
+    number: int | None
+    due_on: date
+    amount: Decimal
+    settled_before: Decimal
+    """Amount of the earlier tranches: money goes to them first."""
+
+
+@dataclass(slots=True)
+class _Period:
+    installment: int | None
+    first_day: date
+    last_day: date
+    principal: Decimal
+    quote: RateQuote
+    exact: Decimal
+
+
+def _invalid(
+    title: str, field: str | tuple[str | int, ...], error: PydanticCustomError, value: object
+) -> ValidationError:
+    loc = (field,) if isinstance(field, str) else field
+    return ValidationError.from_exception_data(
+        title, [InitErrorDetails(type=error, loc=loc, input=value)]
+    )
+
+
+class _Dates(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", title="compute_penalties")
+
+    until: CivilDate
+    formal_notice_on: CivilDate | None = None
+
+
+def compute_penalties(
+    invoice: Invoice,
+    events: Sequence[Event],
+    *,
+    until: date | datetime,
+    terms: LatePaymentTerms | None = None,
+    formal_notice_on: date | datetime | None = None,
+    rates: PenaltyRates | None = None,
+    day_count: DayCount = DayCount.ACTUAL_365,
+    rounding: Rounding = Rounding.PER_LINE,
+) -> PenaltyBreakdown:
+    """Compute the late-payment interest and recovery indemnity of *invoice* up to *until*.
+
+    Args:
+        invoice: the invoice (its due date or installments, total incl. VAT, customer kind).
+        events: its history; payments and credit notes reduce the principal, others are ignored.
+        until: last day to count (included): a date, or an aware datetime read in Paris time.
+            The computation stops earlier at the day the invoice was fully paid.
+        terms: the regime; by default derived from the customer's kind and the invoice's
+            contractual rate (`LatePaymentTerms.for_invoice`).
+        formal_notice_on: day of the formal notice (mise en demeure), from which a consumer
+            owes interest. Ignored for business and public debtors, whose interest runs anyway.
+        rates: rate tables; by default the packaged ones (`default_rates`).
+        day_count: 365 days a year (default) or 366 in leap years.
+        rounding: per line (default) or once on the total.
+
+    Returns:
+        The itemised `PenaltyBreakdown`.
+
+    Raises:
+        pydantic.ValidationError: ``naive_datetime`` for a naive *until* or
+            *formal_notice_on*; ``until_before_due_date`` if *until* is before the first due
+            date (location ``until``).
+        InvoiceHistoryError: ``payments_exceed_amount`` if payments and credit notes add up
+            to more than the invoice total; ``event_before_issue``, ``currency_mismatch``.
+        RateNotAvailableError: if a rate needed is beyond the tables (pass *rates*).
+
+    Example:
+        >>> from datetime import date
+        >>> from dunning.core.model import Customer
+        >>> inv = Invoice(id="F-7", number="7", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2025, 5, 16), due_on=date(2025, 6, 15), total="12000")
+        >>> b = compute_penalties(inv, [Payment(on=date(2025, 7, 1), amount="5000")],
+        ...                       until=date(2025, 7, 15))
+        >>> [(str(x.principal), x.days, str(x.interest)) for x in b.lines]
+        [('12000', 15, '64.85'), ('12000', 1, '3.99'), ('7000', 14, '32.62')]
+        >>> b.total
+        Decimal('141.46')
+    """
+    dates = _Dates(until=until, formal_notice_on=formal_notice_on)
+    end = dates.until
+    if end < invoice.first_due_on:
+        raise _until_before_due("compute_penalties", end, invoice.first_due_on)
+    contractual_ignored = False
+    if terms is None:
+        terms = LatePaymentTerms.for_invoice(invoice)
+        contractual_ignored = invoice.contractual_rate is not None and terms.regime in {
+            PenaltyRegime.CONSUMER,
+            PenaltyRegime.PUBLIC_BUYER,
+        }
+    check_history(invoice, events)
+    money: list[tuple[date, Decimal]] = []
+    settled = Decimal(0)
+    ordered = sorted(
+        ((n, e) for n, e in enumerate(events) if isinstance(e, Payment | CreditNote)),
+        key=lambda pair: pair[1].on,
+    )
+    for n, event in ordered:
+        settled += event.amount
+        if settled > invoice.total:
+            msg = f"payments and credit notes add up to {settled}, more than {invoice.total}"
+            raise InvoiceHistoryError(
+                msg,
+                invoice_id=invoice.id,
+                location=f"events[{n}].amount",
+                code="payments_exceed_amount",
+            )
+        money.append((event.on, event.amount))
+    findings: list[PenaltyFinding] = []
+    if contractual_ignored:
+        findings.append(
+            PenaltyFinding(
+                code="contractual_rate_not_applicable",
+                message=f"the invoice's contractual rate is not used: the {terms.regime.value} "
+                "regime sets the rate by law",
+            )
+        )
+    return _compute(
+        invoice_id=invoice.id,
+        currency=invoice.currency,
+        schedule=invoice.schedule,
+        numbered=bool(invoice.installments),
+        money=money,
+        end=end,
+        terms=terms,
+        formal_notice_on=dates.formal_notice_on,
+        rates=rates or default_rates(),
+        day_count=day_count,
+        rounding=rounding,
+        findings=findings,
+    )
+
+
+def _until_before_due(title: str, end: date, due: date) -> ValidationError:
+    return _invalid(
+        title,
+        "until",
+        PydanticCustomError(
+            "until_before_due_date",
+            "until {until} is before the due date {due}: nothing can be late yet",
+            {"until": end.isoformat(), "due": due.isoformat()},
+        ),
+        end,
+    )
+
+
+def _compute(
+    *,
+    invoice_id: str,
+    currency: str,
+    schedule: Sequence[tuple[date, Decimal]],
+    numbered: bool,
+    money: list[tuple[date, Decimal]],
+    end: date,
+    terms: LatePaymentTerms,
+    formal_notice_on: date | None,
+    rates: PenaltyRates,
+    day_count: DayCount,
+    rounding: Rounding,
+    findings: list[PenaltyFinding],
+) -> PenaltyBreakdown:
+    money.sort(key=lambda pair: pair[0])
+    pay_days = [day for day, _ in money]
+    cumulative = [Decimal(0), *accumulate(amount for _, amount in money)]
+    plan = RatePlan(terms=terms, rates=rates)
+    periods: list[_Period] = []
+    before = Decimal(0)
+    no_interest = False
+    with localcontext(_EXACT):
+        for n, (due_on, amount) in enumerate(schedule):
+            tranche = _Tranche(n + 1 if numbered else None, due_on, amount, before)
+            before += amount
+            start = terms.interest_starts_after(due_on, formal_notice_on)
+            if start is None:
+                no_interest = True
+                continue
+            periods.extend(
+                _tranche_periods(
+                    tranche,
+                    start=start,
+                    end=end,
+                    pay_days=pay_days,
+                    cumulative=cumulative,
+                    plan=plan,
+                    day_count=day_count,
+                )
+            )
+        interests = _round_lines([p.exact for p in periods], rounding)
+    lines = tuple(
+        PenaltyLine(
+            installment=p.installment,
+            first_day=p.first_day,
+            last_day=p.last_day,
+            days=(p.last_day - p.first_day).days + 1,
+            principal=p.principal,
+            annual_rate=p.quote.rate,
+            rate_source=p.quote.source,
+            provisional=p.quote.provisional,
+            interest=interest,
+        )
+        for p, interest in zip(periods, interests, strict=True)
+    )
+    if no_interest:
+        findings.append(
+            PenaltyFinding(
+                code="no_formal_notice",
+                message="a consumer owes interest at the legal rate only from a formal notice "
+                "(Code civil 1231-6, 1344): pass formal_notice_on; no interest computed",
+            )
+        )
+    if periods:
+        findings.extend(plan.floor_findings(periods[0].first_day, max(p.last_day for p in periods)))
+    seen: set[str] = set()
+    for p in periods:
+        half = p.quote.half_year
+        if p.quote.provisional and half is not None and str(half) not in seen:
+            seen.add(str(half))
+            findings.append(
+                PenaltyFinding(
+                    code="provisional_rate",
+                    message=f"the rate for {half} uses a provisional value ({p.quote.source})",
+                    half_year=str(half),
+                )
+            )
+    interest = sum(interests, _ZERO)
+    # D441-5 / D2192-35: owed once as soon as any part is late, even if later paid in part.
+    indemnity = terms.indemnity_amount if periods else _ZERO
+    total_due = sum((amount for _, amount in schedule), Decimal(0))
+    paid = next(
+        (day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= total_due), None
+    )
+    return PenaltyBreakdown(
+        invoice_id=invoice_id,
+        currency=currency,
+        regime=terms.regime,
+        until=end,
+        paid_on=paid if paid is not None and paid <= end else None,
+        lines=lines,
+        interest=interest,
+        recovery_indemnity=indemnity,
+        total=interest + indemnity,
+        day_count=day_count,
+        rounding=rounding,
+        findings=tuple(findings),
+    )
+
+
+def _tranche_periods(
+    tranche: _Tranche,
+    *,
+    start: date,
+    end: date,
+    pay_days: list[date],
+    cumulative: list[Decimal],
+    plan: RatePlan,
+    day_count: DayCount,
+) -> list[_Period]:
+    """Cut the delay of one tranche into periods of constant principal and rate."""
+    first = start + _ONE_DAY
+    if first > end:
+        return []
+    starts, anniversaries = _period_starts(start, end, pay_days, plan.terms, day_count)
+    leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
+    periods: list[_Period] = []
+    capitalised = Decimal(0)
+    year_interest = Decimal(0)
+    for i, first_day in enumerate(starts):
+        last_day = starts[i + 1] - _ONE_DAY if i + 1 < len(starts) else end
+        if first_day in anniversaries:
+            # Code civil 1343-2: a whole year's interest, in cents, now bears interest itself.
+            capitalised += year_interest.quantize(_CENT, ROUND_HALF_UP)
+            year_interest = Decimal(0)
+        settled = cumulative[bisect_left(pay_days, first_day)]
+        owed = tranche.amount + tranche.settled_before - settled
+        remaining = min(tranche.amount, max(Decimal(0), owed))
+        if remaining == 0:
+            continue  # paid: interest on this tranche has stopped
+        principal = remaining + capitalised
+        quote = plan.quote(first_day, delay_started_on=first)
+        days = (last_day - first_day).days + 1
+        year = 366 if leap_aware and calendar.isleap(first_day.year) else 365
+        exact = principal * quote.rate * days / (100 * year)
+        year_interest += exact
+        previous = periods[-1] if periods else None
+        if (
+            previous is not None
+            and previous.last_day + _ONE_DAY == first_day
+            and previous.principal == principal
+            and previous.quote == quote
+            and not (leap_aware and first_day.year != previous.first_day.year)
+        ):
+            # A cut that changed nothing for this tranche (money applied to another one).
+            previous.last_day = last_day
+            previous.exact += exact
+            continue
+        periods.append(_Period(tranche.number, first_day, last_day, principal, quote, exact))
+    return periods
+
+
+def _period_starts(
+    start: date,
+    end: date,
+    pay_days: list[date],
+    terms: LatePaymentTerms,
+    day_count: DayCount,
+) -> tuple[list[date], set[date]]:
+    """Return the first day of each period from *start* + 1 to *end*, and the anniversaries.
+
+    The anniversaries are the first days at which a year of interest is capitalised.
+    """
+    first = start + _ONE_DAY
+    cuts = {first}
+    # A payment on day P still bears interest on day P: the principal changes from P + 1.
+    cuts.update(day + _ONE_DAY for day in pay_days if first <= day < end)
+    leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
+    if terms.splits_at_half_years or leap_aware:
+        half = HalfYear.of(first).next()
+        while half.start <= end:
+            if terms.splits_at_half_years or half.half == 1:
+                cuts.add(half.start)
+            half = half.next()
+    increase_from = terms.judgment_increase_from
+    if increase_from is not None and first < increase_from <= end:
+        cuts.add(increase_from)
+    anniversaries: set[date] = set()
+    if terms.compounding:
+        years = 1
+        while (day := start + COMPOUNDING_PERIOD * years + _ONE_DAY) <= end:
+            anniversaries.add(day)
+            years += 1
+        cuts |= anniversaries
+    return sorted(cuts), anniversaries
+
+
+def _round_lines(exact: list[Decimal], rounding: Rounding) -> list[Decimal]:
+    """The only place interest is rounded: half-up to the cent, per line or once on the total."""
+    if rounding is Rounding.PER_LINE:
+        return [value.quantize(_CENT, ROUND_HALF_UP) for value in exact]
+    total = sum(exact, Decimal(0)).quantize(_CENT, ROUND_HALF_UP)
+    floors = [value.quantize(_CENT, ROUND_FLOOR) for value in exact]
+    spare = int((total - sum(floors, Decimal(0))) / _CENT)
+    # Largest remainder: the lines that lost most to the floor get the spare cents; ties go to
+    # the earlier line so the result is deterministic.
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:spare]:
+        floors[i] += _CENT
+    return [value.quantize(_CENT) for value in floors]
+
+
+# ---------------------------------------------------------------------- plain-value helper
+
+
+class _PlainInputs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", title="penalties_for_amount")
+
+    amount: PositiveAmount
+    due_on: CivilDate
+    until: CivilDate
+    payments: tuple[tuple[CivilDate, PositiveAmount], ...] = ()
+    regime: PenaltyRegime | None = None
+    rate: Percent | None = None
+    legal_rate_multiple: LegalRateMultiple | None = None
+    formal_notice_on: CivilDate | None = None
+
+
+def penalties_for_amount(
+    amount: Decimal | int | str,
+    due_on: date | str,
+    until: date | datetime | str,
+    *,
+    payments: Iterable[tuple[date | str, Decimal | int | str]] = (),
+    regime: PenaltyRegime | str | None = None,
+    rate: Decimal | int | str | None = None,
+    legal_rate_multiple: Decimal | int | str | None = None,
+    formal_notice_on: date | datetime | str | None = None,
+    rates: PenaltyRates | None = None,
+    day_count: DayCount = DayCount.ACTUAL_365,
+    rounding: Rounding = Rounding.PER_LINE,
+) -> PenaltyBreakdown:
+    """Compute penalties from plain values, without building an `Invoice` (for notebooks).
+
+    Args:
+        amount: the amount due, incl. VAT (Decimal, int or decimal string; never a float).
+        due_on: the due date.
+        until: last day to count (included).
+        payments: ``(date, amount)`` pairs of partial payments or credit notes.
+        regime: ``b2b_default`` (default), ``b2b_contractual`` (default when *rate* or
+            *legal_rate_multiple* is given), ``consumer`` or ``public_buyer``.
+        rate: contractual annual rate in percent (``"12"``, ``"12%"``).
+        legal_rate_multiple: or the contractual rate as "N x the legal rate".
+        formal_notice_on: formal-notice date (consumer regime).
+        rates: rate tables; by default the packaged ones.
+        day_count: as for `compute_penalties`.
+        rounding: as for `compute_penalties`.
+
+    Returns:
+        The itemised `PenaltyBreakdown` (its ``invoice_id`` is ``"amount"``).
+
+    Raises:
+        pydantic.ValidationError: naming the argument: ``float_amount``, ``float_rate``,
+            ``non_positive_amount``, ``naive_datetime``, ``until_before_due_date``,
+            ``payments_exceed_amount``, ``rate_not_a_percentage``, ``enum`` (unknown regime),
+            ``rate_not_used_by_regime``.
+        RateNotAvailableError: if a rate needed is beyond the tables.
+
+    Example:
+        >>> from datetime import date
+        >>> b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10%")
+        >>> b.interest, b.lines[0].rate_source
+        (Decimal('41.10'), 'contractual rate 10.00 %')
+        >>> penalties_for_amount(100.0, date(2025, 1, 10), date(2025, 2, 9))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for penalties_for_amount
+        amount
+          amounts must be Decimal, int or str, not float ('100.0')...
+    """
+    inputs = _PlainInputs.model_validate(
+        {
+            "amount": amount,
+            "due_on": due_on,
+            "until": until,
+            "payments": tuple(payments),
+            "regime": regime,
+            "rate": rate,
+            "legal_rate_multiple": legal_rate_multiple,
+            "formal_notice_on": formal_notice_on,
+        }
+    )
+    if inputs.until < inputs.due_on:
+        raise _until_before_due("penalties_for_amount", inputs.until, inputs.due_on)
+    settled = Decimal(0)
+    for n, (_, paid) in sorted(enumerate(inputs.payments), key=lambda pair: pair[1][0]):
+        settled += paid
+        if settled > inputs.amount:
+            raise _invalid(
+                "penalties_for_amount",
+                ("payments", n, 1),
+                PydanticCustomError(
+                    "payments_exceed_amount",
+                    "payments add up to {settled}, more than the amount {amount}",
+                    {"settled": str(settled), "amount": str(inputs.amount)},
+                ),
+                paid,
+            )
+    contractual = inputs.rate is not None or inputs.legal_rate_multiple is not None
+    chosen = inputs.regime or (
+        PenaltyRegime.B2B_CONTRACTUAL if contractual else PenaltyRegime.B2B_DEFAULT
+    )
+    terms = LatePaymentTerms(
+        regime=chosen, contractual_rate=inputs.rate, legal_rate_multiple=inputs.legal_rate_multiple
+    )
+    return _compute(
+        invoice_id="amount",
+        currency="EUR",
+        schedule=((inputs.due_on, inputs.amount),),
+        numbered=False,
+        money=list(inputs.payments),
+        end=inputs.until,
+        terms=terms,
+        formal_notice_on=inputs.formal_notice_on,
+        rates=rates or default_rates(),
+        day_count=day_count,
+        rounding=rounding,
+        findings=[],
+    )

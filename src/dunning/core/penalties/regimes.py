@@ -1,0 +1,455 @@
+"""The legal regimes of late-payment interest: which rate, from when, and whether 40 EUR is owed.
+
+How this works: every rule that depends on who the debtor is lives here, as constants citing
+their article and as `LatePaymentTerms`, a frozen description of the regime that applies to one
+invoice. `compute.py` only slices time into periods; for each period it asks `RatePlan` (built
+from the terms and the rate tables) for the annual rate and the text explaining it.
+
+- **B2B default** (Code de commerce L441-10 II): ECB main refinancing rate in force on 1 January
+  (for January-June) or 1 July (for July-December) + 10 points, from the day after the due date.
+  The delay is split at every half-year boundary, each part at its own half-year's rate.
+- **B2B contractual**: a fixed annual rate, or "N x the legal rate" (then split per half-year).
+  It may not be below 3 x the legal rate "autres cas": a lower rate is reported as a
+  `PenaltyFinding`, not refused, since the computation is still what the contract says.
+- **Consumer** (Code civil 1231-6, 1344; CMF L313-2): the legal rate, column chosen by the
+  creditor ("autres cas" for a business), from the formal notice (or from the due date if the
+  contract says so). No recovery indemnity (CPCE L111-8).
+- **Public buyer** (Code de la commande publique R2192-31, D2192-35): ECB rate in force on the
+  first day of the half-year in which the delay started + 8 points, one rate for the whole delay.
+
+Options for every regime: +5 points from two months after a judgment is served (CMF L313-3) and
+yearly compounding (Code civil 1343-2, off by default).
+
+Example:
+    >>> from decimal import Decimal
+    >>> terms = LatePaymentTerms(regime="b2b_contractual", contractual_rate="12%")
+    >>> terms.contractual_rate
+    Decimal('12')
+    >>> LatePaymentTerms(regime=PenaltyRegime.PUBLIC_BUYER).splits_at_half_years
+    False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, NamedTuple
+
+from dateutil.relativedelta import relativedelta
+from pydantic import AfterValidator, BaseModel, BeforeValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning.core._types import MODEL_CONFIG, Amount
+from dunning.core.model import CustomerKind, Invoice
+from dunning.core.penalties.rates import HalfYear, LegalRateColumn, PenaltyRates, RateTable
+
+__all__ = [
+    "B2B_DEFAULT_MARGIN",
+    "CONTRACTUAL_FLOOR_MULTIPLE",
+    "JUDGMENT_MARGIN",
+    "PUBLIC_BUYER_MARGIN",
+    "RECOVERY_INDEMNITY",
+    "LatePaymentTerms",
+    "PenaltyFinding",
+    "PenaltyRegime",
+    "Percent",
+    "RatePlan",
+    "RateQuote",
+]
+
+B2B_DEFAULT_MARGIN = Decimal(10)
+"""Points added to the ECB rate for the B2B default rate (Code de commerce L441-10 II)."""
+
+PUBLIC_BUYER_MARGIN = Decimal(8)
+"""Points added to the ECB rate for public buyers (Code de la commande publique R2192-31)."""
+
+CONTRACTUAL_FLOOR_MULTIPLE = Decimal(3)
+"""A contractual B2B rate may not be below 3 x the legal rate (Code de commerce L441-10 II)."""
+
+JUDGMENT_MARGIN = Decimal(5)
+"""Points added two months after a judgment is served (Code monétaire et financier L313-3)."""
+
+JUDGMENT_DELAY = relativedelta(months=2)
+"""The +5 points apply once two months have passed since the judgment was served (L313-3)."""
+
+RECOVERY_INDEMNITY = Decimal("40.00")
+"""Fixed recovery indemnity per late invoice, in EUR (Code de commerce D441-5; CCP D2192-35)."""
+
+COMPOUNDING_PERIOD = relativedelta(years=1)
+"""Only interest owed for at least a whole year may be capitalised (Code civil 1343-2)."""
+
+_HUNDRED = Decimal(100)
+_TIMES = "\N{MULTIPLICATION SIGN}"
+_ONE_DAY = timedelta(days=1)
+
+
+class PenaltyRegime(StrEnum):
+    """Which law sets the late-payment interest of an invoice."""
+
+    B2B_DEFAULT = "b2b_default"
+    """Business debtor, no rate in the contract: ECB + 10 points, per half-year (L441-10 II)."""
+    B2B_CONTRACTUAL = "b2b_contractual"
+    """Business debtor, rate agreed in the contract (floor 3 x the legal rate, L441-10 II)."""
+    CONSUMER = "consumer"
+    """Consumer debtor: legal rate from the formal notice (Code civil 1231-6, 1344)."""
+    PUBLIC_BUYER = "public_buyer"
+    """Public buyer: ECB + 8 points, one rate for the whole delay (CCP R2192-31)."""
+
+
+def _to_percent(value: Any) -> Any:
+    """Accept Decimal, int or a string such as ``"12.5"`` or ``"12.5%"``; refuse floats."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("invalid_rate", "a rate must be a number, not a boolean")
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "float_rate",
+            "rates must be Decimal, int or str, not float ('{value}'): write Decimal('{value}')",
+            {"value": value},
+        )
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        text = value.strip().removesuffix("%").strip()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise PydanticCustomError(
+                "invalid_rate", "'{value}' is not a percentage such as 12.5", {"value": value}
+            ) from None
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise PydanticCustomError(
+            "invalid_rate", "a rate must be finite, got {value}", {"value": str(value)}
+        )
+    return value
+
+
+def _check_percent(value: Decimal) -> Decimal:
+    if not 0 <= value <= _HUNDRED:
+        raise PydanticCustomError(
+            "rate_not_a_percentage",
+            "a rate is a percentage between 0 and 100 (12.5 for 12.5 %), got {value}",
+            {"value": str(value)},
+        )
+    return value
+
+
+def _to_multiple(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip().rstrip("xX" + _TIMES).strip()
+    return _to_percent(value)
+
+
+def _check_multiple(value: Decimal) -> Decimal:
+    if not 0 < value <= _HUNDRED:
+        raise PydanticCustomError(
+            "invalid_legal_rate_multiple",
+            "a multiple of the legal rate must be above 0 and at most 100, got {value}",
+            {"value": str(value)},
+        )
+    return value
+
+
+Percent = Annotated[Decimal, BeforeValidator(_to_percent), AfterValidator(_check_percent)]
+"""An annual rate in percent, 0 to 100 (``Decimal("12.5")``, ``"12.5%"``); floats are refused."""
+
+LegalRateMultiple = Annotated[
+    Decimal, BeforeValidator(_to_multiple), AfterValidator(_check_multiple)
+]
+"""How many times the legal rate a contract sets (``3``, ``"3x"``); floats are refused."""
+
+
+class PenaltyFinding(BaseModel):
+    """Something a user should know about a computation, which did not stop it.
+
+    Attributes:
+        code: stable snake_case code (``rate_below_legal_floor``, ``no_formal_notice``...).
+        message: plain-English explanation.
+        half_year: the half-year concerned, if any (``2024 H1``).
+    """
+
+    model_config = MODEL_CONFIG
+
+    code: str
+    message: str
+    half_year: str | None = None
+
+
+class LatePaymentTerms(BaseModel):
+    """The late-payment regime of one invoice and its options.
+
+    Attributes:
+        regime: which law sets the rate (see `PenaltyRegime`).
+        contractual_rate: fixed annual rate in percent (B2B contractual only).
+        legal_rate_multiple: or "N x the legal rate" (B2B contractual only).
+        legal_rate_column: column of the legal rate used by the consumer regime and by
+            "N x the legal rate": "autres cas" unless the creditor is a private person.
+        interest_from_due_date: consumer regime only: the contract makes interest run from
+            the due date instead of the formal notice (Code civil 1344).
+        judgment_served_on: day a judgment ordering payment was served: +5 points from two
+            months later (CMF L313-3).
+        compounding: capitalise interest owed for a whole year (Code civil 1343-2); only if
+            the contract or a court provides it.
+        recovery_indemnity: replaces the legal 40 EUR (e.g. higher costs proven, or 0 once
+            insolvency proceedings forbid payment); None means the legal default.
+
+    Example:
+        >>> LatePaymentTerms(regime="b2b_contractual")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for LatePaymentTerms
+          the b2b_contractual regime needs contractual_rate or legal_rate_multiple ...
+    """
+
+    model_config = MODEL_CONFIG
+
+    regime: PenaltyRegime = PenaltyRegime.B2B_DEFAULT
+    contractual_rate: Percent | None = None
+    legal_rate_multiple: LegalRateMultiple | None = None
+    legal_rate_column: LegalRateColumn = LegalRateColumn.OTHER
+    interest_from_due_date: bool = False
+    judgment_served_on: date | None = None
+    compounding: bool = False
+    recovery_indemnity: Amount | None = None
+
+    @model_validator(mode="after")
+    def _check_regime_options(self) -> LatePaymentTerms:
+        given = [
+            name
+            for name in ("contractual_rate", "legal_rate_multiple")
+            if getattr(self, name) is not None
+        ]
+        if self.regime is PenaltyRegime.B2B_CONTRACTUAL and len(given) != 1:
+            raise PydanticCustomError(
+                "contractual_rate_required" if not given else "contractual_rate_ambiguous",
+                "the b2b_contractual regime needs contractual_rate or legal_rate_multiple "
+                "(exactly one), got {given}",
+                {"given": ", ".join(given) or "neither"},
+            )
+        if self.regime is not PenaltyRegime.B2B_CONTRACTUAL and given:
+            raise PydanticCustomError(
+                "rate_not_used_by_regime",
+                "{field} is only used by the b2b_contractual regime, not by {regime}",
+                {"field": given[0], "regime": self.regime.value},
+            )
+        if (
+            self.regime is PenaltyRegime.CONSUMER
+            and self.recovery_indemnity is not None
+            and self.recovery_indemnity > 0
+        ):
+            raise PydanticCustomError(
+                "no_indemnity_for_consumers",
+                "recovery_indemnity: recovery fees cannot be charged to a consumer (CPCE L111-8)",
+            )
+        return self
+
+    @classmethod
+    def for_invoice(cls, invoice: Invoice) -> LatePaymentTerms:
+        """Return the default terms of *invoice*, from its customer's kind and contractual rate.
+
+        A business customer gets the contractual regime if the invoice states a rate, else the
+        B2B default; a consumer the consumer regime; a public buyer the public regime.
+
+        Raises:
+            pydantic.ValidationError: ``rate_not_a_percentage`` if the invoice's
+                ``contractual_rate`` is above 100.
+
+        Example:
+            >>> from datetime import date
+            >>> from dunning.core.model import Customer
+            >>> inv = Invoice(id="F", number="1", customer=Customer(id="C", name="C"),
+            ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total=100,
+            ...               contractual_rate="15")
+            >>> LatePaymentTerms.for_invoice(inv).regime
+            <PenaltyRegime.B2B_CONTRACTUAL: 'b2b_contractual'>
+        """
+        kind = invoice.customer.kind
+        if kind is CustomerKind.CONSUMER:
+            return cls(regime=PenaltyRegime.CONSUMER)
+        if kind is CustomerKind.PUBLIC:
+            return cls(regime=PenaltyRegime.PUBLIC_BUYER)
+        if invoice.contractual_rate is not None:
+            return cls(
+                regime=PenaltyRegime.B2B_CONTRACTUAL, contractual_rate=invoice.contractual_rate
+            )
+        return cls(regime=PenaltyRegime.B2B_DEFAULT)
+
+    @property
+    def splits_at_half_years(self) -> bool:
+        """Whether the rate may change at each half-year (so periods are split there)."""
+        if self.regime is PenaltyRegime.PUBLIC_BUYER:
+            return False  # R2192-31: one rate for the whole delay
+        return not (
+            self.regime is PenaltyRegime.B2B_CONTRACTUAL and self.contractual_rate is not None
+        )
+
+    @property
+    def indemnity_amount(self) -> Decimal:
+        """The fixed indemnity a late invoice owes under these terms (0 for consumers).
+
+        Example:
+            >>> LatePaymentTerms(regime=PenaltyRegime.CONSUMER).indemnity_amount
+            Decimal('0.00')
+        """
+        if self.recovery_indemnity is not None:
+            return self.recovery_indemnity
+        return Decimal("0.00") if self.regime is PenaltyRegime.CONSUMER else RECOVERY_INDEMNITY
+
+    def interest_starts_after(self, due_on: date, formal_notice_on: date | None) -> date | None:
+        """The last day *without* interest for a part due on *due_on* (None: interest never runs).
+
+        Interest runs from the next day, so the number of days to a date D is ``D - result``.
+        Consumers owe interest only from the formal notice, and never before the due date.
+        """
+        if self.regime is not PenaltyRegime.CONSUMER or self.interest_from_due_date:
+            return due_on
+        if formal_notice_on is None:
+            return None
+        return max(due_on, formal_notice_on)
+
+    @property
+    def judgment_increase_from(self) -> date | None:
+        """First day of the +5 points: the day after two months from service (L313-3)."""
+        if self.judgment_served_on is None:
+            return None
+        return self.judgment_served_on + JUDGMENT_DELAY + _ONE_DAY
+
+
+class RateQuote(NamedTuple):
+    """An annual rate for a period and the words that justify it."""
+
+    rate: Decimal
+    source: str
+    provisional: bool
+    half_year: HalfYear | None
+
+
+def format_percent(value: Decimal) -> str:
+    """Write a percentage with at least two decimals: ``4.25``, ``10.00``, ``12.125``.
+
+    Example:
+        >>> format_percent(Decimal("10")), format_percent(Decimal("12.125"))
+        ('10.00', '12.125')
+    """
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:  # noqa: PLR2004
+        return f"{value:.2f}"
+    return str(value.normalize())
+
+
+@dataclass(slots=True)
+class RatePlan:
+    """Answers "which annual rate on this day?" for one computation, caching look-ups.
+
+    Build one per computation (it memoises table look-ups, so each provisional value warns
+    once). It is not shared between calls: there is no module-level state.
+    """
+
+    terms: LatePaymentTerms
+    rates: PenaltyRates
+    _cache: dict[tuple[str, date], tuple[Decimal, bool]] = field(default_factory=dict)
+
+    def _lookup(self, table: RateTable, day: date, *, warn: bool = True) -> tuple[Decimal, bool]:
+        key = (table.name, day)
+        if key not in self._cache:
+            entry = table.rate_on(day, warn_if_provisional=warn)
+            self._cache[key] = (entry.rate, entry.provisional)
+        return self._cache[key]
+
+    def quote(self, day: date, *, delay_started_on: date) -> RateQuote:
+        """The annual rate in force on *day* for a delay whose first day is *delay_started_on*.
+
+        Raises:
+            RateNotAvailableError: if a table does not cover the half-year needed.
+        """
+        terms = self.terms
+        rate, source, provisional, half = self._base_quote(HalfYear.of(day), delay_started_on)
+        increase_from = terms.judgment_increase_from
+        if increase_from is not None and day >= increase_from:
+            rate += JUDGMENT_MARGIN
+            source += f" + 5 (judgment served {terms.judgment_served_on}, L313-3)"
+        return RateQuote(rate, source, provisional, half)
+
+    def _base_quote(
+        self, half: HalfYear, delay_started_on: date
+    ) -> tuple[Decimal, str, bool, HalfYear | None]:
+        terms = self.terms
+        if terms.regime is PenaltyRegime.B2B_DEFAULT:
+            # L441-10 II: the ECB rate in force on 1 January / 1 July, whatever changes later.
+            ecb, provisional = self._lookup(self.rates.ecb, half.start)
+            text = f"ECB {format_percent(ecb)} % in force on {half.start} + 10"
+            return ecb + B2B_DEFAULT_MARGIN, text, provisional, half
+        if terms.regime is PenaltyRegime.PUBLIC_BUYER:
+            # R2192-31: the half-year in which interest started to run fixes the rate for good.
+            first = HalfYear.of(delay_started_on)
+            ecb, provisional = self._lookup(self.rates.ecb, first.start)
+            text = f"ECB {format_percent(ecb)} % in force on {first.start} + 8"
+            return ecb + PUBLIC_BUYER_MARGIN, text, provisional, first
+        if terms.contractual_rate is not None:
+            text = f"contractual rate {format_percent(terms.contractual_rate)} %"
+            return terms.contractual_rate, text, False, None
+        legal, provisional = self._lookup(self.rates.legal(terms.legal_rate_column), half.start)
+        column = _column_label(terms.legal_rate_column)
+        text = f"legal rate {half} ({column}) {format_percent(legal)} %"
+        if terms.legal_rate_multiple is None:
+            return legal, text, provisional, half
+        multiple = terms.legal_rate_multiple
+        return multiple * legal, f"{_format_multiple(multiple)} {_TIMES} {text}", provisional, half
+
+    def floor_findings(self, first_day: date, last_day: date) -> list[PenaltyFinding]:
+        """Report each half-year of the delay where the contractual rate is below the floor.
+
+        The floor is 3 x the legal rate "autres cas" (L441-10 II); a half-year whose legal rate
+        the table lacks gets a ``legal_floor_unknown`` finding instead.
+        """
+        terms = self.terms
+        findings: list[PenaltyFinding] = []
+        if terms.regime is not PenaltyRegime.B2B_CONTRACTUAL:
+            return findings
+        half = HalfYear.of(first_day)
+        while half.start <= last_day:
+            findings.extend(self._floor_finding(half))
+            half = half.next()
+        return findings
+
+    def _floor_finding(self, half: HalfYear) -> list[PenaltyFinding]:
+        terms = self.terms
+        try:
+            # Only checked, not used in the amount: read without a warning, but say so below.
+            legal = self.rates.legal_other.rate_on(half.start, warn_if_provisional=False)
+        except LookupError:
+            return [
+                PenaltyFinding(
+                    code="legal_floor_unknown",
+                    message=f"the legal rate for {half} is not in the table: the floor of "
+                    "3 x the legal rate (L441-10 II) could not be checked",
+                    half_year=str(half),
+                )
+            ]
+        floor = CONTRACTUAL_FLOOR_MULTIPLE * legal.rate
+        if terms.contractual_rate is not None:
+            rate = terms.contractual_rate
+        else:
+            rate = self._base_quote(half, half.start)[0]
+        if rate >= floor:
+            return []
+        note = " (provisional legal rate)" if legal.provisional else ""
+        return [
+            PenaltyFinding(
+                code="rate_below_legal_floor",
+                message=f"contractual rate {format_percent(rate)} % is below the legal floor of "
+                f"3 x {format_percent(legal.rate)} % = {format_percent(floor)} % for {half}"
+                f"{note} (Code de commerce L441-10 II)",
+                half_year=str(half),
+            )
+        ]
+
+
+def _column_label(column: LegalRateColumn) -> str:
+    return "particuliers" if column is LegalRateColumn.PRIVATE else "autres cas"
+
+
+def _format_multiple(value: Decimal) -> str:
+    # 3 rather than 3.0 or 3E+0: integral multiples are the usual case ("3 fois le taux légal").
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
