@@ -1,0 +1,238 @@
+"""Business days, public holidays and send windows, in the customer's calendar and time zone.
+
+Every date below was worked out by hand from the French calendar (Code du travail L3133-1):
+Easter 2026 is Sunday 5 April, so Good Friday is 3 April, Easter Monday 6 April, Ascension
+(Easter + 39) Thursday 14 May and Whit Monday (Easter + 50) 25 May.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from dunning import DEFAULT_SEND_WINDOWS, BusinessCalendar, Channel, SendWindow, calendar_for
+from dunning.core.calendar import next_window
+
+PARIS = ZoneInfo("Europe/Paris")
+REUNION = ZoneInfo("Indian/Reunion")  # UTC+4 all year, no summer time
+SMS_WINDOWS = DEFAULT_SEND_WINDOWS[Channel.SMS]
+FR = calendar_for("FR")
+
+
+def _paris(y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
+    return datetime(y, m, d, h, mi, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 5, 2),  # Saturday
+        date(2026, 5, 3),  # Sunday
+        date(2026, 1, 1),  # Thursday, New Year's Day
+        date(2026, 4, 6),  # Monday, Easter Monday
+        date(2026, 5, 1),  # Friday, Labour Day
+        date(2026, 5, 8),  # Friday, Victory in Europe Day
+        date(2026, 5, 14),  # Thursday, Ascension
+        date(2026, 5, 25),  # Monday, Whit Monday
+        date(2026, 7, 14),  # Tuesday, Bastille Day
+        date(2025, 8, 15),  # Friday, Assumption
+        date(2026, 11, 11),  # Wednesday, Armistice
+        date(2026, 12, 25),  # Friday, Christmas
+    ],
+)
+def test_weekends_and_french_holidays_are_not_business_days(day: date) -> None:
+    """Saturdays, Sundays and the French public holidays are not business days."""
+    assert not FR.is_business_day(day)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 4, 27),  # Monday
+        date(2026, 4, 30),  # Thursday, the day before 1 May
+        date(2026, 5, 13),  # Wednesday, the day before Ascension
+        date(2026, 5, 26),  # Tuesday, after Whit Monday
+        date(2026, 4, 3),  # Friday, Good Friday: not a holiday in plain France
+        date(2025, 12, 26),  # Friday, 26 December: not a holiday in plain France
+    ],
+)
+def test_ordinary_weekdays_are_business_days(day: date) -> None:
+    """An ordinary weekday is a business day in plain France."""
+    assert FR.is_business_day(day)
+
+
+def test_holidays_have_names() -> None:
+    """A holiday has a name; an ordinary day has none."""
+    assert FR.is_holiday(date(2026, 7, 14))
+    assert FR.holiday_name(date(2026, 7, 14))
+    assert FR.holiday_name(date(2026, 7, 15)) is None
+    # 15 August 2026 is a Saturday: a holiday that is a weekend day anyway.
+    assert FR.is_holiday(date(2026, 8, 15))
+
+
+def test_alsace_moselle_adds_good_friday_and_26_december() -> None:
+    """In Moselle (57) and Alsace (6AE) Good Friday and 26 December are holidays too."""
+    for sub in ("57", "6AE"):
+        cal = calendar_for("FR", sub)
+        assert not cal.is_business_day(date(2026, 4, 3))  # Friday, Good Friday 2026
+        assert not cal.is_business_day(date(2025, 12, 26))  # Friday, Saint Stephen's Day 2025
+        assert cal.is_business_day(date(2026, 4, 2))  # Thursday before Good Friday
+    assert FR.is_business_day(date(2026, 4, 3))
+    assert FR.is_business_day(date(2025, 12, 26))
+
+
+def test_reunion_adds_abolition_of_slavery_day() -> None:
+    """La Réunion (974) does not work on 20 December; mainland France does."""
+    reunion = calendar_for("FR", "974")
+    assert not reunion.is_business_day(date(2027, 12, 20))  # Monday 20 December 2027
+    assert not reunion.is_business_day(date(2024, 12, 20))  # Friday 20 December 2024
+    assert FR.is_business_day(date(2027, 12, 20))
+    assert reunion.roll_forward(date(2027, 12, 20)) == date(2027, 12, 21)  # Tuesday
+
+
+def test_calendar_for_shares_one_instance() -> None:
+    """The same country and subdivision give the same calendar object."""
+    assert calendar_for("FR", "57") is calendar_for("FR", "57")
+    assert calendar_for("FR") is not calendar_for("FR", "57")
+    assert repr(calendar_for("FR", "57")) == "BusinessCalendar(country='FR', subdivision='57')"
+    assert isinstance(FR, BusinessCalendar)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 4, 28), date(2026, 4, 28)),  # Tuesday: itself
+        (date(2026, 5, 2), date(2026, 5, 4)),  # Saturday -> Monday 4 May
+        (date(2026, 5, 1), date(2026, 5, 4)),  # Friday 1 May -> Monday 4 May
+        (date(2026, 5, 8), date(2026, 5, 11)),  # Friday 8 May -> Monday 11 May
+        (date(2026, 5, 14), date(2026, 5, 15)),  # Thursday Ascension -> Friday 15 May
+        (date(2026, 5, 23), date(2026, 5, 26)),  # Saturday -> Sun, Whit Monday -> Tuesday
+        (date(2026, 7, 14), date(2026, 7, 15)),  # Tuesday 14 July -> Wednesday
+        (date(2025, 8, 15), date(2025, 8, 18)),  # Friday 15 August 2025 -> Monday 18
+        (date(2026, 12, 25), date(2026, 12, 28)),  # Friday Christmas -> Monday 28
+    ],
+)
+def test_roll_forward(day: date, expected: date) -> None:
+    """roll_forward keeps a business day and moves any other day to the next business day."""
+    assert FR.roll_forward(day) == expected
+
+
+def test_roll_forward_in_moselle() -> None:
+    """Christmas Friday 25 Dec 2025 -> Monday 29 in Moselle (26th off), Friday 26 elsewhere."""
+    assert calendar_for("FR", "57").roll_forward(date(2025, 12, 25)) == date(2025, 12, 29)
+    assert FR.roll_forward(date(2025, 12, 25)) == date(2025, 12, 26)
+    # Good Friday 3 April 2026, then the weekend and Easter Monday: Tuesday 7 April.
+    assert calendar_for("FR", "57").roll_forward(date(2026, 4, 3)) == date(2026, 4, 7)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 4, 27), date(2026, 4, 28)),  # Monday -> Tuesday
+        (date(2026, 4, 30), date(2026, 5, 4)),  # Thursday -> (1 May, weekend) Monday 4 May
+        (date(2026, 5, 13), date(2026, 5, 15)),  # Wednesday -> (Ascension) Friday
+        (date(2026, 7, 13), date(2026, 7, 15)),  # Monday -> (14 July) Wednesday
+        (date(2026, 5, 2), date(2026, 5, 4)),  # Saturday -> Monday
+    ],
+)
+def test_next_business_day_is_strictly_after(day: date, expected: date) -> None:
+    """next_business_day is the first business day strictly after the day given."""
+    assert FR.next_business_day(day) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Send windows
+# --------------------------------------------------------------------------------------------
+
+
+def test_default_windows_for_sms_and_phone() -> None:
+    """SMS and phone default to 10:00-13:00 and 14:00-20:00; email and letters have none."""
+    expected = (
+        SendWindow(start=time(10), end=time(13)),
+        SendWindow(start=time(14), end=time(20)),
+    )
+    assert DEFAULT_SEND_WINDOWS[Channel.SMS] == expected
+    assert DEFAULT_SEND_WINDOWS[Channel.PHONE_TASK] == expected
+    assert Channel.EMAIL not in DEFAULT_SEND_WINDOWS
+    assert Channel.LETTER not in DEFAULT_SEND_WINDOWS
+
+
+def test_send_window_must_end_after_it_starts() -> None:
+    """A window 13:00-10:00 (or empty) is refused with window_not_in_order."""
+    for start, end in (("13:00", "10:00"), ("10:00", "10:00")):
+        with pytest.raises(ValidationError) as info:
+            SendWindow.model_validate({"start": start, "end": end})
+        assert [(e["type"], e["loc"]) for e in info.value.errors()] == [("window_not_in_order", ())]
+
+
+@pytest.mark.parametrize(
+    ("at", "opens", "closes"),
+    [
+        # Monday 4 May 2026 (Paris, UTC+2).
+        (_paris(2026, 5, 4, 9, 0), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        (_paris(2026, 5, 4, 10, 0), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        (_paris(2026, 5, 4, 12, 59), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        # 13:00 the morning window has closed; 13:30 between windows -> 14:00.
+        (_paris(2026, 5, 4, 13, 0), _paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20)),
+        (_paris(2026, 5, 4, 13, 30), _paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20)),
+        # 20:30 on Monday -> Tuesday 5 May 10:00.
+        (_paris(2026, 5, 4, 20, 30), _paris(2026, 5, 5, 10), _paris(2026, 5, 5, 13)),
+        # Thursday 30 April 20:30 -> Friday 1 May off, weekend -> Monday 4 May 10:00.
+        (_paris(2026, 4, 30, 20, 30), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        # Saturday 2 May noon -> Monday 4 May 10:00.
+        (_paris(2026, 5, 2, 12, 0), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+    ],
+)
+def test_next_window_in_paris(at: datetime, opens: datetime, closes: datetime) -> None:
+    """The first window on a business day that has not closed at the instant given."""
+    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 4, 27), at=at)
+    assert got == (opens, closes)
+
+
+def test_next_window_starts_on_first_day() -> None:
+    """A window is never before first_day, even when an earlier one is open now."""
+    # At Monday 4 May 11:00, with first_day Wednesday 6 May: Wednesday 10:00-13:00.
+    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 6), at=_paris(2026, 5, 4, 11))
+    assert got == (_paris(2026, 5, 6, 10), _paris(2026, 5, 6, 13))
+    # first_day on Ascension (Thursday 14 May): Friday 15 May 10:00.
+    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 14), at=_paris(2026, 5, 4))
+    assert got == (_paris(2026, 5, 15, 10), _paris(2026, 5, 15, 13))
+
+
+def test_next_window_in_reunion_across_the_utc_date_line() -> None:
+    """21:30 UTC on Monday is already 01:30 on Tuesday in La Réunion (UTC+4)."""
+    reunion = calendar_for("FR", "974")
+    at = datetime(2026, 5, 4, 21, 30, tzinfo=UTC)  # Monday 4 May 21:30 UTC
+    opens, closes = next_window(SMS_WINDOWS, reunion, REUNION, first_day=date(2026, 5, 4), at=at)
+    # Tuesday 5 May 10:00-13:00 Réunion time = 06:00-09:00 UTC.
+    assert opens == datetime(2026, 5, 5, 10, tzinfo=REUNION)
+    assert closes == datetime(2026, 5, 5, 13, tzinfo=REUNION)
+    assert opens == datetime(2026, 5, 5, 6, tzinfo=UTC)
+    # The same instant in Paris is 23:30 on Monday: also Tuesday 10:00, but Paris time.
+    paris_opens, _ = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 4), at=at)
+    assert paris_opens == _paris(2026, 5, 5, 10)
+
+
+def test_next_window_in_reunion_open_while_closed_in_paris() -> None:
+    """At 06:30 UTC the Réunion morning window is open (10:30 local); Paris's is not (08:30)."""
+    at = datetime(2026, 5, 5, 6, 30, tzinfo=UTC)  # Tuesday 5 May
+    reunion = calendar_for("FR", "974")
+    opens, closes = next_window(SMS_WINDOWS, reunion, REUNION, first_day=date(2026, 5, 5), at=at)
+    assert opens <= at < closes
+    opens, closes = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 5), at=at)
+    assert (opens, closes) == (_paris(2026, 5, 5, 10), _paris(2026, 5, 5, 13))
+    assert not opens <= at
+
+
+def test_next_window_skips_reunion_holiday() -> None:
+    """On Monday 20 December 2027 (a Réunion holiday) the window moves to Tuesday 21."""
+    reunion = calendar_for("FR", "974")
+    at = datetime(2027, 12, 20, 9, tzinfo=REUNION)
+    got = next_window(SMS_WINDOWS, reunion, REUNION, first_day=date(2027, 12, 20), at=at)
+    assert got == (
+        datetime(2027, 12, 21, 10, tzinfo=REUNION),
+        datetime(2027, 12, 21, 13, tzinfo=REUNION),
+    )
