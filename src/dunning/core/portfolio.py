@@ -1,0 +1,451 @@
+"""Many invoices at once: one message per customer per day, streaming over any iterable.
+
+How this works
+--------------
+The host streams `PortfolioEntry` items, **grouped by customer** (sorted by customer id is the
+usual way): `InvoiceHistory` (an invoice, its events, optionally its penalties) and the
+customer-level credits not allocated to any invoice, `PaymentOnAccount` and
+`UnappliedCreditNote`. `plan_customer_actions` walks the groups with `itertools.groupby`, so
+only one customer's entries are in memory at a time; a customer id seen again after its group
+ended is an error (the input was not grouped), never a second, silent message.
+
+For each customer, at instant ``at``:
+
+1. **Customer gap.** The last `ActionTaken` across all the customer's invoices (a delivery that
+   failed does not count) must be at least the scenario's ``minimum_gap_days`` ago (and never
+   on the same day): no two messages to one customer closer than that, whatever invoices they
+   concern. The state comes from the events; nothing is stored.
+2. **Decisions.** `decide` runs on each invoice. Invoices with an action due are the *covered*
+   actions; every invoice that is overdue and neither paid nor paused (dispute, hold, promise,
+   plan) is *listed*, as are invoices with an action due before their due date (courtesy).
+3. **One message per currency** that has at least one action due: the *lead* action is the
+   highest level due (ties: most days late, then invoice id); it gives the template, channel,
+   deadline and approval. The message lists every listed invoice of that currency, oldest due
+   date first, and deducts the customer's unapplied credit in that currency.
+4. **Nothing for a customer who owes nothing**: a currency whose net balance (listed amounts
+   less unapplied credit) is at or below the scenario's tolerance gets no message.
+
+After sending a `CustomerAction`, record one `ActionTaken` per covered action on its invoice
+(``covers``), with that action's id and step: each invoice's own ladder then moves on, and the
+customer gap counts from that day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import groupby
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from dunning.core._types import MODEL_CONFIG, Currency, PositiveAmount, check_aware
+from dunning.core.engine import Action, DecisionStatus, decide
+from dunning.core.model import (
+    ActionTaken,
+    Channel,
+    Customer,
+    DeliveryFailed,
+    Event,
+    Invoice,
+)
+from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
+from dunning.core.scenario import Scenario, StepKind
+
+__all__ = [
+    "CustomerAction",
+    "InvoiceHistory",
+    "PaymentOnAccount",
+    "PortfolioEntry",
+    "UnappliedCreditNote",
+    "plan_customer_actions",
+    "plan_for_customer",
+]
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+class InvoiceHistory(BaseModel):
+    """One invoice of the portfolio with its events, as the host loads it.
+
+    Attributes:
+        invoice: the invoice (its customer groups the stream).
+        events: its history, in any order.
+        penalties: penalties owed on it, if the host computed them (listed in the message).
+        document: a reference to the invoice PDF, joined to the message.
+
+    Example:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C1", name="ACME"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100")
+        >>> InvoiceHistory(invoice=inv).customer_id
+        'C1'
+    """
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["invoice"] = "invoice"
+    invoice: Invoice
+    events: tuple[Event, ...] = ()
+    penalties: PenaltySummary | None = None
+    document: NonEmptyStr | None = None
+
+    @property
+    def customer_id(self) -> str:
+        """The id of the invoice's customer."""
+        return self.invoice.customer.id
+
+
+class PaymentOnAccount(BaseModel):
+    """Money received from a customer and not yet allocated to an invoice (acompte).
+
+    Example:
+        >>> from datetime import date
+        >>> PaymentOnAccount(customer_id="C1", on=date(2026, 3, 1), amount="50").currency
+        'EUR'
+    """
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["payment_on_account"] = "payment_on_account"
+    customer_id: NonEmptyStr
+    on: date
+    amount: PositiveAmount
+    currency: Currency = "EUR"
+    reference: str | None = None
+
+
+class UnappliedCreditNote(BaseModel):
+    """A credit note (avoir) issued to a customer and not yet allocated to an invoice.
+
+    Example:
+        >>> from datetime import date
+        >>> UnappliedCreditNote(customer_id="C1", on=date(2026, 3, 1), amount="20.00").amount
+        Decimal('20.00')
+    """
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["unapplied_credit_note"] = "unapplied_credit_note"
+    customer_id: NonEmptyStr
+    on: date
+    amount: PositiveAmount
+    currency: Currency = "EUR"
+    number: str | None = None
+
+
+PortfolioEntry = InvoiceHistory | PaymentOnAccount | UnappliedCreditNote
+"""One item of the stream `plan_customer_actions` reads, grouped by ``customer_id``."""
+
+ScenarioChoice = Scenario | Callable[[Customer], Scenario]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerAction:
+    """One message to one customer in one currency, covering several invoices.
+
+    It reads like an engine `Action` (``template``, ``channel``, ``level``, ``deadline_on``...),
+    so `dunning.core.render.render` accepts it.
+
+    Attributes:
+        id: deterministic, from the customer, the currency and the covered action ids: use it as
+            the idempotency key of the message.
+        customer: the debtor.
+        currency: the currency of every listed amount.
+        kind: the lead action's step kind.
+        level: the lead action's level (the highest due).
+        level_name: its display name.
+        channel: the lead action's channel.
+        template: the lead action's template.
+        due_at: when the lead action became due.
+        deadline_on: the payment deadline stated, if the lead step has one.
+        deadline_days: that deadline in days.
+        requires_approval: some covered action needs a human's approval.
+        approved: every covered action that needs approval has it.
+        covers: the per-invoice actions this message carries out; record one `ActionTaken` for
+            each, on its invoice, once the message is sent.
+        invoices: every listed invoice, oldest due date first.
+        unapplied_credit: credit notes and payments on account deducted.
+        amount_due: listed amounts less unapplied credit.
+    """
+
+    id: str
+    customer: Customer
+    currency: str
+    kind: StepKind
+    level: int
+    level_name: str
+    channel: Channel
+    template: str
+    due_at: datetime
+    deadline_on: date | None
+    deadline_days: int | None
+    requires_approval: bool
+    approved: bool
+    covers: tuple[Action, ...]
+    invoices: tuple[InvoiceLine, ...]
+    unapplied_credit: Decimal
+    amount_due: Decimal
+
+    @property
+    def customer_id(self) -> str:
+        """The customer's id."""
+        return self.customer.id
+
+    def render_context(
+        self,
+        *,
+        creditor: Creditor,
+        message_date: date,
+        payment_link: str | None = None,
+        attachments: tuple[str, ...] = (),
+    ) -> RenderContext:
+        """The `RenderContext` for this message; penalties are the listed invoices' summed.
+
+        Example:
+            >>> from datetime import date, datetime, timezone
+            >>> from dunning.core.builtin import STANDARD
+            >>> acme = Customer(id="C1", name="ACME SARL")
+            >>> h = InvoiceHistory(invoice=Invoice(id="F-1", number="2026-0001", customer=acme,
+            ...     issued_on=date(2026, 1, 2), due_on=date(2026, 2, 6), total="100.00"))
+            >>> [a] = plan_for_customer([h], STANDARD,
+            ...                         at=datetime(2026, 2, 9, 9, tzinfo=timezone.utc))
+            >>> creditor = Creditor(name="Durand", address="Lyon", bic="AGRIFRPP",
+            ...     iban="FR7630006000011234567890189", email="compta@durand.example")
+            >>> a.render_context(creditor=creditor, message_date=date(2026, 2, 9)).amount_due
+            Decimal('100.00')
+        """
+        return RenderContext(
+            creditor=creditor,
+            customer=self.customer,
+            invoices=self.invoices,
+            message_date=message_date,
+            payment_link=payment_link,
+            unapplied_credit=self.unapplied_credit,
+            attachments=attachments,
+        )
+
+
+def _customer_id(entry: PortfolioEntry) -> str:
+    return entry.customer_id
+
+
+def _last_message_day(
+    histories: Sequence[InvoiceHistory], at: datetime, customer: Customer
+) -> date | None:
+    tz = customer.tz
+    failed = {e.action_id for h in histories for e in h.events if isinstance(e, DeliveryFailed)}
+    days = [
+        e.at.astimezone(tz).date()
+        for h in histories
+        for e in h.events
+        if isinstance(e, ActionTaken) and e.at <= at and e.action_id not in failed
+    ]
+    return max(days) if days else None
+
+
+def _message_id(customer_id: str, currency: str, covers: Sequence[Action]) -> str:
+    key = "\x1f".join([customer_id, currency, *sorted(a.id for a in covers)])
+    return "msg_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def plan_for_customer(
+    entries: Iterable[PortfolioEntry], scenario: ScenarioChoice, *, at: datetime
+) -> tuple[CustomerAction, ...]:
+    """The messages due today for one customer: at most one per currency.
+
+    Args:
+        entries: the customer's invoices and unallocated credits (all with one customer id).
+        scenario: the scenario, or a function choosing it from the customer.
+        at: the instant to decide for (timezone-aware).
+
+    Returns:
+        The customer's actions, by currency; empty when nothing is due, the customer gap has
+        not passed, or the customer owes nothing net of credits.
+
+    Raises:
+        ValueError: if *at* is naive or the entries belong to several customers.
+        InvoiceHistoryError: from `decide`, if an invoice's events contradict it.
+
+    Example:
+        >>> from datetime import date, datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> from dunning.core.builtin import STANDARD
+        >>> paris = ZoneInfo("Europe/Paris")
+        >>> acme = Customer(id="C1", name="ACME SARL")
+        >>> def inv(n, due, *events):
+        ...     return InvoiceHistory(invoice=Invoice(id=f"F-{n}", number=f"2026-{n:04d}",
+        ...         customer=acme, issued_on=date(2026, 1, 2), due_on=due, total="100.00"),
+        ...         events=events)
+        >>> sent = ActionTaken(at=datetime(2026, 2, 9, 10, tzinfo=paris), action_id="a1",
+        ...                    channel="email", step_id="informative")
+        >>> at = datetime(2026, 3, 9, 10, tzinfo=paris)
+        >>> [a] = plan_for_customer([inv(1, date(2026, 2, 6), sent), inv(2, date(2026, 3, 6))],
+        ...                         STANDARD, at=at)
+        >>> a.template, [line.number for line in a.invoices], a.amount_due
+        ('reminder', ['2026-0001', '2026-0002'], Decimal('200.00'))
+        >>> [c.step_id for c in a.covers]
+        ['reminder', 'informative']
+        >>> credit = PaymentOnAccount(customer_id="C1", on=date(2026, 3, 1), amount="200.00")
+        >>> plan_for_customer([inv(1, date(2026, 2, 6), sent), inv(2, date(2026, 3, 6)), credit],
+        ...                   STANDARD, at=at)
+        ()
+    """
+    check_aware(at)
+    histories, account_credits = _split(entries)
+    if not histories:
+        return ()
+    customer = histories[0].invoice.customer
+    chosen = scenario if isinstance(scenario, Scenario) else scenario(customer)
+    today = at.astimezone(customer.tz).date()
+    last = _last_message_day(histories, at, customer)
+    if last is not None and today < last + timedelta(days=max(chosen.minimum_gap_days, 1)):
+        return ()
+    due, listed = _decide_all(histories, chosen, at, today)
+    planned: list[CustomerAction] = []
+    for currency in sorted(due):
+        covers = tuple(sorted(due[currency], key=lambda a: (-a.level, -a.days_late, a.invoice_id)))
+        lines = tuple(sorted(listed[currency], key=lambda line: (line.due_on, line.number)))
+        credit = sum(
+            (c.amount for c in account_credits if c.currency == currency and c.on <= today),
+            Decimal(0),
+        )
+        net = sum((line.amount_due for line in lines), Decimal(0)) - credit
+        if net > chosen.tolerance:
+            planned.append(
+                _customer_action(
+                    customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
+                )
+            )
+    return tuple(planned)
+
+
+def _split(
+    entries: Iterable[PortfolioEntry],
+) -> tuple[list[InvoiceHistory], list[PaymentOnAccount | UnappliedCreditNote]]:
+    histories: list[InvoiceHistory] = []
+    account_credits: list[PaymentOnAccount | UnappliedCreditNote] = []
+    ids: set[str] = set()
+    for entry in entries:
+        ids.add(entry.customer_id)
+        if isinstance(entry, InvoiceHistory):
+            histories.append(entry)
+        else:
+            account_credits.append(entry)
+    if len(ids) > 1:
+        msg = f"entries of several customers given together: {', '.join(sorted(ids))}"
+        raise ValueError(msg)
+    return histories, account_credits
+
+
+def _decide_all(
+    histories: Sequence[InvoiceHistory], scenario: Scenario, at: datetime, today: date
+) -> tuple[dict[str, list[Action]], dict[str, list[InvoiceLine]]]:
+    """The actions due and the invoices to list, by currency."""
+    due: dict[str, list[Action]] = {}
+    listed: dict[str, list[InvoiceLine]] = {}
+    for history in histories:
+        decision = decide(history.invoice, history.events, scenario, at=at)
+        action = decision.action
+        if decision.status in (DecisionStatus.CLOSED, DecisionStatus.PAUSED):
+            continue
+        if action is None and decision.days_late <= 0:
+            continue
+        currency = history.invoice.currency
+        if action is not None:
+            due.setdefault(currency, []).append(action)
+        listed.setdefault(currency, []).append(
+            InvoiceLine.from_invoice(
+                history.invoice,
+                history.events,
+                on=today,
+                penalties=history.penalties,
+                document=history.document,
+            )
+        )
+    return due, listed
+
+
+def _customer_action(
+    customer: Customer,
+    *,
+    currency: str,
+    covers: tuple[Action, ...],
+    lines: tuple[InvoiceLine, ...],
+    credit: Decimal,
+    net: Decimal,
+) -> CustomerAction:
+    lead = covers[0]  # the highest level due, then the most days late
+    needs_approval = [a for a in covers if a.requires_approval]
+    return CustomerAction(
+        id=_message_id(customer.id, currency, covers),
+        customer=customer,
+        currency=currency,
+        kind=lead.kind,
+        level=lead.level,
+        level_name=lead.level_name,
+        channel=lead.channel,
+        template=lead.template,
+        due_at=lead.due_at,
+        deadline_on=lead.deadline_on,
+        deadline_days=lead.deadline_days,
+        requires_approval=bool(needs_approval),
+        approved=bool(needs_approval) and all(a.approved for a in needs_approval),
+        covers=covers,
+        invoices=lines,
+        unapplied_credit=credit,
+        amount_due=net,
+    )
+
+
+def plan_customer_actions(
+    entries: Iterable[PortfolioEntry], scenario: ScenarioChoice, *, at: datetime
+) -> Iterator[CustomerAction]:
+    """Stream the messages due at *at*, one customer at a time, over entries grouped by customer.
+
+    Only one customer's entries are held in memory (plus the set of customer ids already seen,
+    to detect input that is not grouped).
+
+    Args:
+        entries: `InvoiceHistory`, `PaymentOnAccount` and `UnappliedCreditNote` items, grouped
+            (e.g. sorted) by customer id.
+        scenario: the scenario, or a function choosing it from the customer.
+        at: the instant to decide for (timezone-aware).
+
+    Yields:
+        `CustomerAction` items, customer by customer (see `plan_for_customer`).
+
+    Raises:
+        ValueError: if *at* is naive, or a customer id reappears after its group ended.
+
+    Example:
+        >>> from datetime import date, datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> from dunning.core.builtin import STANDARD
+        >>> def inv(customer_id, due):
+        ...     return InvoiceHistory(invoice=Invoice(id=f"F-{customer_id}-{due}",
+        ...         number="1", customer=Customer(id=customer_id, name=customer_id),
+        ...         issued_on=date(2026, 1, 2), due_on=due, total="100.00"))
+        >>> at = datetime(2026, 3, 9, 10, tzinfo=ZoneInfo("Europe/Paris"))
+        >>> stream = [inv("A", date(2026, 3, 6)), inv("B", date(2026, 3, 6))]
+        >>> [(a.customer_id, a.template) for a in plan_customer_actions(stream, STANDARD, at=at)]
+        [('A', 'friendly'), ('B', 'friendly')]
+        >>> list(plan_customer_actions(stream + [inv("A", date(2026, 3, 1))], STANDARD, at=at))
+        Traceback (most recent call last):
+        ...
+        ValueError: customer 'A' appears again after its group ended: ...
+    """
+    check_aware(at)
+    seen: set[str] = set()
+    for customer_id, group in groupby(entries, key=_customer_id):
+        if customer_id in seen:
+            msg = (
+                f"customer {customer_id!r} appears again after its group ended: "
+                "give the entries grouped (e.g. sorted) by customer id"
+            )
+            raise ValueError(msg)
+        seen.add(customer_id)
+        yield from plan_for_customer(group, scenario, at=at)

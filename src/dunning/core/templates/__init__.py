@@ -1,0 +1,1 @@
+"""Built-in template packs, one folder per locale (package data read with importlib.resources)."""

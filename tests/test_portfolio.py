@@ -1,0 +1,354 @@
+"""One message per customer per day: grouping, credits, the customer gap, streaming."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from dunning.core.builtin import STANDARD
+from dunning.core.model import (
+    ActionTaken,
+    Channel,
+    Customer,
+    DeliveryFailed,
+    DisputeOpened,
+    Invoice,
+    Payment,
+)
+from dunning.core.portfolio import (
+    CustomerAction,
+    InvoiceHistory,
+    PaymentOnAccount,
+    PortfolioEntry,
+    UnappliedCreditNote,
+    plan_customer_actions,
+    plan_for_customer,
+)
+from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext, render
+
+# The reference case (the same in every message test file, and in the golden files):
+# invoice 2026-0042 of ACME SARL,
+# issued 2 February 2026, due 2 March 2026, 1,234.56 EUR unpaid; the message is dated 20 March
+# 2026, so the invoice is 18 days late (3 March .. 20 March). B2B penalties at 12.15 % (ECB 2.15 %
+# in force on 1 January 2026 + 10 points) from 3 March: 1234.56 x 0.1215 x 18 / 365 = 7.3972... ->
+# 7.40 EUR, plus the 40 EUR indemnity: 47.40 EUR.
+
+CREDITOR = Creditor(
+    name="Atelier Durand SAS",
+    address="12 rue des Lilas, 69003 Lyon",
+    iban="FR76 3000 6000 0112 3456 7890 189",
+    bic="AGRIFRPP",
+    email="compta@atelier-durand.example",
+    phone="04 72 00 00 00",
+    siret="12345678901234",
+    signature="Claire Durand, comptabilité",
+)
+
+PENALTIES = PenaltySummary(
+    interest=Decimal("7.40"),
+    indemnity=Decimal("40.00"),
+    total=Decimal("47.40"),
+    rate_description="12,15 % (taux BCE + 10 points)",
+    interest_from=date(2026, 3, 3),
+)
+
+LINE = InvoiceLine(
+    id="F-2026-0042",
+    number="2026-0042",
+    issued_on=date(2026, 2, 2),
+    due_on=date(2026, 3, 2),
+    total=Decimal("1234.56"),
+    amount_due=Decimal("1234.56"),
+    days_late=18,
+    document="pdf:2026-0042",
+)
+
+
+@dataclass(frozen=True)
+class FakeAction:
+    """The fields `render` reads from an action."""
+
+    template: str
+    channel: Channel = Channel.EMAIL
+    level: int = 2
+    level_name: str = "reminder"
+    deadline_on: date | None = None
+    deadline_days: int | None = None
+    id: str = "act_test"
+
+
+def customer(locale: str = "fr_FR", **changes: Any) -> Customer:
+    """ACME SARL, a business in Paris, with a contact and a postal address."""
+    fields: dict[str, Any] = {
+        "id": "C-1",
+        "name": "ACME SARL",
+        "contact_name": "Jeanne Martin",
+        "email": "compta@acme.example",
+        "phone": "+33612345678",
+        "postal_address": "5 avenue Foch, 75016 Paris",
+        "locale": locale,
+    }
+    fields.update(changes)
+    return Customer.model_validate(fields)
+
+
+def context(
+    locale: str = "fr_FR", *, penalties: PenaltySummary | None = PENALTIES, **changes: Any
+) -> RenderContext:
+    """The reference context, in *locale*, with optional changes."""
+    fields: dict[str, Any] = {
+        "creditor": CREDITOR,
+        "customer": customer(locale),
+        "invoices": (LINE.model_copy(update={"penalties": penalties}),),
+        "message_date": date(2026, 3, 20),
+        "payment_link": "https://pay.atelier-durand.example/p/2026-0042",
+    }
+    fields.update(changes)
+    return RenderContext.model_validate(fields)
+
+
+Paris = Callable[..., datetime]
+AT = date(2026, 3, 9)  # a Monday
+
+
+def history(
+    customer: Customer,
+    n: int,
+    due: date,
+    *events: object,
+    total: str | Decimal = "100.00",
+    currency: str = "EUR",
+    penalties: PenaltySummary | None = None,
+) -> InvoiceHistory:
+    """Invoice F-<customer>-<n>, number 2026-000<n>, issued 2 January 2026."""
+    inv = Invoice(
+        id=f"F-{customer.id}-{n}",
+        number=f"2026-{n:04d}",
+        customer=customer,
+        issued_on=date(2026, 1, 2),
+        due_on=due,
+        total=Decimal(total),
+        currency=currency,
+    )
+    return InvoiceHistory.model_validate(
+        {"invoice": inv, "events": events, "penalties": penalties, "document": f"pdf:{n}"}
+    )
+
+
+def taken(paris: Paris, day: date, step: str, action_id: str = "a1") -> ActionTaken:
+    """An action taken at 10:00 Paris time on *day*."""
+    return ActionTaken(
+        at=paris(day.year, day.month, day.day),
+        action_id=action_id,
+        channel=Channel.EMAIL,
+        step_id=step,
+    )
+
+
+def test_highest_level_leads_and_every_overdue_invoice_is_listed(
+    customer: Customer, paris: Paris
+) -> None:
+    """The reminder (level 2) leads; the friendly one and the waiting one are listed too."""
+    entries = [
+        history(customer, 1, date(2026, 2, 6), taken(paris, date(2026, 2, 9), "informative")),
+        history(customer, 2, date(2026, 3, 6)),
+        # Overdue, informative already sent on 4 March: waiting for the reminder (11 March).
+        history(customer, 3, date(2026, 3, 3), taken(paris, date(2026, 3, 4), "informative", "a3")),
+    ]
+    # The last message went out on 4 March; 9 March is 5 days later: the gap has passed.
+    [action] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 9))
+    assert (action.template, action.level) == ("reminder", 2)
+    assert [line.number for line in action.invoices] == ["2026-0001", "2026-0003", "2026-0002"]
+    assert [line.days_late for line in action.invoices] == [31, 6, 3]
+    assert [a.invoice_id for a in action.covers] == ["F-C-1-1", "F-C-1-2"]
+    assert action.amount_due == Decimal("300.00")
+    assert action.customer_id == "C-1"
+    assert action.requires_approval is False
+    assert action.approved is False
+
+
+def test_customer_gap_blocks_a_second_message(customer: Customer, paris: Paris) -> None:
+    """A message on 6 March about one invoice blocks another invoice's message until 11 March."""
+    first = history(customer, 1, date(2026, 2, 6), taken(paris, date(2026, 3, 6), "informative"))
+    second = history(customer, 2, date(2026, 3, 6))
+    assert plan_for_customer([first, second], STANDARD, at=paris(2026, 3, 10)) == ()
+    [action] = plan_for_customer([first, second], STANDARD, at=paris(2026, 3, 11))
+    # On 11 March the first invoice's own gap has passed too: its reminder leads.
+    assert [(a.invoice_id, a.step_id) for a in action.covers] == [
+        ("F-C-1-1", "reminder"),
+        ("F-C-1-2", "informative"),
+    ]
+
+
+def test_a_failed_delivery_does_not_count_for_the_gap(customer: Customer, paris: Paris) -> None:
+    """A bounced message was never received: it does not hold back the next one."""
+    bounced = DeliveryFailed(at=paris(2026, 3, 6, 11), action_id="a1")
+    entries = [
+        history(
+            customer, 1, date(2026, 2, 6), taken(paris, date(2026, 3, 6), "informative"), bounced
+        ),
+        history(customer, 2, date(2026, 3, 6)),
+    ]
+    assert len(plan_for_customer(entries, STANDARD, at=paris(2026, 3, 9))) == 1
+
+
+def test_credits_are_deducted_and_a_customer_owing_nothing_gets_nothing(
+    customer: Customer, paris: Paris
+) -> None:
+    """Payments on account and unapplied credit notes reduce the amount; at zero, no message."""
+    inv = history(customer, 1, date(2026, 3, 6), total=Decimal("300.00"))
+    on_account = PaymentOnAccount(customer_id="C-1", on=date(2026, 3, 1), amount=Decimal("120.00"))
+    credit = UnappliedCreditNote(customer_id="C-1", on=date(2026, 3, 2), amount=Decimal("80.00"))
+    later = PaymentOnAccount(customer_id="C-1", on=date(2026, 3, 20), amount=Decimal("100.00"))
+    [action] = plan_for_customer([inv, on_account, credit, later], STANDARD, at=paris(2026, 3, 9))
+    assert (action.unapplied_credit, action.amount_due) == (Decimal("200.00"), Decimal("100.00"))
+    settled = PaymentOnAccount(customer_id="C-1", on=date(2026, 3, 5), amount=Decimal("100.00"))
+    assert (
+        plan_for_customer([inv, on_account, credit, settled], STANDARD, at=paris(2026, 3, 9)) == ()
+    )
+
+
+def test_one_message_per_currency(customer: Customer, paris: Paris) -> None:
+    """EUR and USD invoices give two messages; a USD credit does not reduce the EUR one."""
+    entries: list[PortfolioEntry] = [
+        history(customer, 1, date(2026, 3, 6)),
+        history(customer, 2, date(2026, 3, 6), currency="USD", total=Decimal("50.00")),
+        PaymentOnAccount(
+            customer_id="C-1", on=date(2026, 3, 1), amount=Decimal(10), currency="USD"
+        ),
+    ]
+    actions = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 9))
+    assert [(a.currency, a.amount_due) for a in actions] == [
+        ("EUR", Decimal("100.00")),
+        ("USD", Decimal("40.00")),
+    ]
+    assert len({a.id for a in actions}) == 2
+
+
+def test_paid_and_disputed_invoices_are_left_out(customer: Customer, paris: Paris) -> None:
+    """A paid invoice and a disputed one are not listed; nothing at all for a paid customer."""
+    paid = history(
+        customer, 1, date(2026, 2, 6), Payment(on=date(2026, 2, 20), amount=Decimal("100.00"))
+    )
+    disputed = history(customer, 2, date(2026, 2, 6), DisputeOpened(on=date(2026, 2, 10)))
+    due = history(customer, 3, date(2026, 3, 6))
+    [action] = plan_for_customer([paid, disputed, due], STANDARD, at=paris(2026, 3, 9))
+    assert [line.number for line in action.invoices] == ["2026-0003"]
+    assert plan_for_customer([paid], STANDARD, at=paris(2026, 3, 9)) == ()
+    assert plan_for_customer([], STANDARD, at=paris(2026, 3, 9)) == ()
+
+
+def test_message_id_is_deterministic(customer: Customer, paris: Paris) -> None:
+    """The same situation gives the same message id, whatever the input order."""
+    a = history(customer, 1, date(2026, 3, 6))
+    b = history(customer, 2, date(2026, 3, 5))
+    [one] = plan_for_customer([a, b], STANDARD, at=paris(2026, 3, 9))
+    [two] = plan_for_customer([b, a], STANDARD, at=paris(2026, 3, 9))
+    assert one.id == two.id
+    assert one.id.startswith("msg_")
+
+
+def test_approval_follows_the_covered_actions(customer: Customer, paris: Paris) -> None:
+    """A formal notice makes the whole message wait for approval."""
+    steps = [
+        taken(paris, date(2026, 1, 6), "informative", "x1"),
+        taken(paris, date(2026, 1, 12), "reminder", "x2"),
+        taken(paris, date(2026, 1, 19), "firm", "x3"),
+        taken(paris, date(2026, 1, 26), "phone_call", "x4"),
+    ]
+    inv = history(customer, 1, date(2026, 1, 5), *steps)
+    [action] = plan_for_customer([inv], STANDARD, at=paris(2026, 3, 9))
+    assert action.template == "formal_notice"
+    assert action.requires_approval is True
+    assert action.approved is False
+    assert action.deadline_on == date(2026, 3, 17)
+
+
+def test_streaming_groups_and_rejects_reappearing_customers(
+    make_customer: Callable[..., Customer], paris: Paris
+) -> None:
+    """Entries are read group by group, lazily; a customer seen again is an error."""
+    a, b = make_customer(id="A"), make_customer(id="B")
+    consumed: list[str] = []
+
+    def stream() -> Iterator[InvoiceHistory]:
+        for entry in [
+            history(a, 1, date(2026, 3, 6)),
+            history(b, 1, date(2026, 3, 6)),
+            history(a, 2, date(2026, 3, 6)),
+        ]:
+            consumed.append(entry.invoice.id)
+            yield entry
+
+    plans = plan_customer_actions(stream(), STANDARD, at=paris(2026, 3, 9))
+    first = next(plans)
+    assert first.customer_id == "A"
+    assert consumed == ["F-A-1", "F-B-1"]  # only up to the end of A's group
+    assert next(plans).customer_id == "B"
+    with pytest.raises(ValueError, match="customer 'A' appears again after its group ended"):
+        next(plans)
+
+
+def test_scenario_can_be_chosen_per_customer(customer: Customer, paris: Paris) -> None:
+    """A callable picks the scenario from the customer."""
+    chosen: list[str] = []
+
+    def pick(c: Customer) -> object:
+        chosen.append(c.id)
+        return STANDARD
+
+    list(
+        plan_customer_actions(
+            [history(customer, 1, date(2026, 3, 6))],
+            pick,  # type: ignore[arg-type]
+            at=paris(2026, 3, 9),
+        )
+    )
+    assert chosen == ["C-1"]
+
+
+def test_bad_inputs(customer: Customer, make_customer: Callable[..., Customer]) -> None:
+    """A naive instant and entries of two customers in one group are refused."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        plan_for_customer([], STANDARD, at=datetime(2026, 3, 9))
+    other = make_customer(id="C-2")
+    with pytest.raises(ValueError, match="several customers"):
+        plan_for_customer(
+            [history(customer, 1, date(2026, 3, 6)), history(other, 1, date(2026, 3, 6))],
+            STANDARD,
+            at=datetime(2026, 3, 9, tzinfo=customer.tz),
+        )
+
+
+def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris) -> None:
+    """A customer message renders every invoice, the credit and the summed penalties."""
+    pen = PenaltySummary(
+        interest=Decimal("1.00"),
+        indemnity=Decimal("40.00"),
+        total=Decimal("41.00"),
+        rate_description="12,15 %",
+        interest_from=date(2026, 3, 7),
+    )
+    entries: list[PortfolioEntry] = [
+        history(customer, 1, date(2026, 3, 6), penalties=pen),
+        history(customer, 2, date(2026, 3, 6), penalties=pen),
+        UnappliedCreditNote(customer_id="C-1", on=date(2026, 3, 1), amount=Decimal("50.00")),
+    ]
+    [action] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 9))
+    assert isinstance(action, CustomerAction)
+    ctx = action.render_context(creditor=CREDITOR, message_date=date(2026, 3, 9))
+    message = render(action, ctx)
+    text = message.text
+    assert (
+        "- Facture n° 2026-0001 du 2 janvier 2026, échéance le 6 mars 2026 (3 jours de retard)"
+        " : 100,00\u00a0€ (pénalités : 41,00\u00a0€)" in text
+    )
+    assert "Avoirs et acomptes non imputés : -50,00\u00a0€" in text
+    assert "Total restant dû : 150,00\u00a0€" in text
+    assert "indemnité forfaitaire pour frais de recouvrement de 80,00\u00a0€" in text
+    assert message.attachments == ("pdf:1", "pdf:2")

@@ -1,0 +1,347 @@
+"""The built-in French and English packs: golden messages, legal mentions, overrides, loading.
+
+Golden files live in ``tests/golden/messages/<locale>/<family>.txt``; each was read line by
+line against the reference case of ``tests/_messages.py`` (amounts and dates worked by hand
+there). To regenerate after a deliberate wording change, run the tests with
+``DUNNING_UPDATE_GOLDEN=1`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dunning.core.builtin import BUILTIN_SCENARIOS
+from dunning.core.model import Channel, Customer, CustomerKind
+from dunning.core.render import (
+    Creditor,
+    InvoiceLine,
+    PenaltySummary,
+    RenderContext,
+    TemplatePack,
+    builtin_pack,
+    check_scenario_templates,
+    render,
+)
+from dunning.core.scenario import StepKind
+from dunning.exceptions import TemplateError
+from dunning.templates_loading import load_template_pack
+
+# The reference case (the same in every message test file, and in the golden files):
+# invoice 2026-0042 of ACME SARL,
+# issued 2 February 2026, due 2 March 2026, 1,234.56 EUR unpaid; the message is dated 20 March
+# 2026, so the invoice is 18 days late (3 March .. 20 March). B2B penalties at 12.15 % (ECB 2.15 %
+# in force on 1 January 2026 + 10 points) from 3 March: 1234.56 x 0.1215 x 18 / 365 = 7.3972... ->
+# 7.40 EUR, plus the 40 EUR indemnity: 47.40 EUR.
+
+CREDITOR = Creditor(
+    name="Atelier Durand SAS",
+    address="12 rue des Lilas, 69003 Lyon",
+    iban="FR76 3000 6000 0112 3456 7890 189",
+    bic="AGRIFRPP",
+    email="compta@atelier-durand.example",
+    phone="04 72 00 00 00",
+    siret="12345678901234",
+    signature="Claire Durand, comptabilité",
+)
+
+PENALTIES = PenaltySummary(
+    interest=Decimal("7.40"),
+    indemnity=Decimal("40.00"),
+    total=Decimal("47.40"),
+    rate_description="12,15 % (taux BCE + 10 points)",
+    interest_from=date(2026, 3, 3),
+)
+
+LINE = InvoiceLine(
+    id="F-2026-0042",
+    number="2026-0042",
+    issued_on=date(2026, 2, 2),
+    due_on=date(2026, 3, 2),
+    total=Decimal("1234.56"),
+    amount_due=Decimal("1234.56"),
+    days_late=18,
+    document="pdf:2026-0042",
+)
+
+
+@dataclass(frozen=True)
+class FakeAction:
+    """The fields `render` reads from an action."""
+
+    template: str
+    channel: Channel = Channel.EMAIL
+    level: int = 2
+    level_name: str = "reminder"
+    deadline_on: date | None = None
+    deadline_days: int | None = None
+    id: str = "act_test"
+
+
+def customer(locale: str = "fr_FR", **changes: Any) -> Customer:
+    """ACME SARL, a business in Paris, with a contact and a postal address."""
+    fields: dict[str, Any] = {
+        "id": "C-1",
+        "name": "ACME SARL",
+        "contact_name": "Jeanne Martin",
+        "email": "compta@acme.example",
+        "phone": "+33612345678",
+        "postal_address": "5 avenue Foch, 75016 Paris",
+        "locale": locale,
+    }
+    fields.update(changes)
+    return Customer.model_validate(fields)
+
+
+def context(
+    locale: str = "fr_FR", *, penalties: PenaltySummary | None = PENALTIES, **changes: Any
+) -> RenderContext:
+    """The reference context, in *locale*, with optional changes."""
+    fields: dict[str, Any] = {
+        "creditor": CREDITOR,
+        "customer": customer(locale),
+        "invoices": (LINE.model_copy(update={"penalties": penalties}),),
+        "message_date": date(2026, 3, 20),
+        "payment_link": "https://pay.atelier-durand.example/p/2026-0042",
+    }
+    fields.update(changes)
+    return RenderContext.model_validate(fields)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "messages"
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+ACTIONS = {
+    "courtesy": FakeAction("courtesy", level=1, level_name="courtesy"),
+    "friendly": FakeAction("friendly", level=1, level_name="friendly"),
+    "reminder": FakeAction("reminder", level=2, level_name="reminder"),
+    "firm": FakeAction(
+        "firm", level=3, level_name="firm", deadline_on=date(2026, 3, 25), deadline_days=5
+    ),
+    "phone_call": FakeAction(
+        "phone_call", channel=Channel.PHONE_TASK, level=4, level_name="phone call"
+    ),
+    "internal_alert": FakeAction(
+        "internal_alert", channel=Channel.INTERNAL_ALERT, level=4, level_name="phone call"
+    ),
+    "formal_notice": FakeAction(
+        "formal_notice",
+        channel=Channel.REGISTERED_LETTER,
+        level=5,
+        level_name="formal notice",
+        deadline_on=date(2026, 3, 28),
+        deadline_days=8,
+    ),
+    "handover": FakeAction("handover", channel=Channel.HANDOVER, level=6, level_name="handover"),
+}
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def golden_text(family: str, locale: str) -> str:
+    """Subject, text and (for families that have one) the SMS of the reference case."""
+    if family == "courtesy":
+        # Three days before the due date, no penalties (nothing is late yet).
+        ctx = context(
+            locale,
+            penalties=None,
+            message_date=date(2026, 2, 27),
+            invoices=(LINE.model_copy(update={"days_late": -3}),),
+        )
+    else:
+        ctx = context(locale)
+    message = render(ACTIONS[family], ctx)
+    out = f"SUBJECT: {message.subject}\n\n{message.text}\n"
+    if builtin_pack().has(locale[:2], family, "sms"):
+        sms = render(replace(ACTIONS[family], channel=Channel.SMS), ctx)
+        out += f"\n--- SMS ({sms.sms_segments} part(s)) ---\n{sms.sms}\n"
+    return out
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES.values()))
+@pytest.mark.parametrize("family", sorted(ACTIONS))
+def test_golden_messages(family: str, locale: str) -> None:
+    """Each built-in template renders the reviewed golden text for the reference case."""
+    path = GOLDEN / locale[:2] / f"{family}.txt"
+    actual = golden_text(family, locale)
+    if os.environ.get("DUNNING_UPDATE_GOLDEN") == "1":  # pragma: no cover
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def test_reference_case_lines_worked_by_hand() -> None:
+    """Key lines of the French reminder, written out by hand (NNBSP in thousands, NBSP before €)."""
+    text = render(ACTIONS["reminder"], context()).text
+    assert "Facture n° 2026-0042 du 2 février 2026\n" in text
+    assert "Échéance : 2 mars 2026 (18 jours de retard)\n" in text
+    assert f"Montant restant dû : 1{NNBSP}234,56{NBSP}€\n" in text
+    assert (
+        "Conformément aux articles L441-10 et D441-5 du Code de commerce, ce retard fait courir "
+        "des pénalités au taux de 12,15 % (taux BCE + 10 points) depuis le 3 mars 2026, soit "
+        f"7,40{NBSP}€ à ce jour, ainsi qu'une indemnité forfaitaire pour frais de recouvrement "
+        f"de 40,00{NBSP}€. Total des pénalités : 47,40{NBSP}€." in text
+    )
+    assert "IBAN : FR76 3000 6000 0112 3456 7890 189\nBIC : AGRIFRPP\n" in text
+    assert "Vous pouvez régler en ligne : https://pay.atelier-durand.example/p/2026-0042" in text
+
+
+def test_formal_notice_carries_the_legal_mentions() -> None:
+    """Heading, breakdown, deadline, consequence and the date interest runs from (fr and en)."""
+    fr = render(ACTIONS["formal_notice"], context()).text
+    assert fr.startswith("MISE EN DEMEURE\nLettre recommandée avec accusé de réception\n")
+    assert f"- Principal : 1{NNBSP}234,56{NBSP}€\n" in fr
+    assert f"depuis le 3 mars 2026 : 7,40{NBSP}€\n" in fr
+    assert f"- Indemnité forfaitaire pour frais de recouvrement : 40,00{NBSP}€\n" in fr
+    # 1234.56 + 7.40 + 40.00 = 1281.96
+    assert f"- Total : 1{NNBSP}281,96{NBSP}€\n" in fr
+    assert f"la somme de 1{NNBSP}281,96{NBSP}€ au plus tard le 28 mars 2026." in fr
+    assert "requête en injonction de payer" in fr
+    assert "courent de plein droit depuis le 3 mars 2026" in fr
+    en = render(ACTIONS["formal_notice"], context("en_GB")).text
+    assert en.startswith("FORMAL NOTICE\n")
+    assert "- Total: €1,281.96\n" in en
+    assert "by 28 March 2026." in en
+    assert "order for payment (injonction de payer)" in en
+    html = render(ACTIONS["formal_notice"], context()).html
+    assert html is not None
+    assert html.startswith("<h1>Mise en demeure</h1>")
+
+
+def test_consumers_never_see_the_indemnity() -> None:
+    """A consumer's messages mention no recovery indemnity, and the notice starts legal interest."""
+    consumer = customer(kind=CustomerKind.CONSUMER)
+    for family, action in ACTIONS.items():
+        if family == "courtesy":
+            continue
+        for locale in ("fr_FR", "en_GB"):
+            ctx = context(
+                locale, penalties=None, customer=consumer.model_copy(update={"locale": locale})
+            )
+            message = render(action, ctx)
+            for part in (message.text, message.html or ""):
+                assert "indemnit" not in part.lower()
+                assert "40,00" not in part
+                assert "€40.00" not in part
+    notice = render(ACTIONS["formal_notice"], context(penalties=None, customer=consumer)).text
+    assert "fait courir les intérêts au taux légal (article 1344-1 du Code civil)" in notice
+
+
+def test_public_buyers_cite_the_public_procurement_code() -> None:
+    """A public buyer's penalties cite the Code de la commande publique, with the indemnity."""
+    text = render(ACTIONS["firm"], context(customer=customer(kind=CustomerKind.PUBLIC))).text
+    assert "articles R2192-31 et D2192-35 du Code de la commande publique" in text
+    assert f"indemnité forfaitaire pour frais de recouvrement de 40,00{NBSP}€" in text
+
+
+def test_tone_rises_with_the_level() -> None:
+    """Friendly assumes an oversight; firm threatens a formal notice; the notice, the court."""
+    friendly = render(ACTIONS["friendly"], context()).text
+    firm = render(ACTIONS["firm"], context()).text
+    assert "oubli" in friendly or "déjà en cours" in friendly
+    assert "mise en demeure" in firm
+    assert "25 mars 2026" in firm
+    assert "injonction" not in firm
+
+
+def test_every_step_kind_has_a_template_in_both_languages() -> None:
+    """The built-in pack has subject and text for every step kind, in fr and en."""
+    pack = builtin_pack()
+    for locale in ("fr", "en"):
+        assert pack.families(locale) == {kind.value for kind in StepKind}
+        for kind in ("courtesy", "friendly", "reminder", "firm"):
+            assert pack.has(locale, kind, "sms")
+            assert pack.has(locale, kind, "html")
+    for scenario in BUILTIN_SCENARIOS.values():
+        check_scenario_templates(scenario, pack)
+
+
+def test_friendly_and_reminder_have_two_wordings() -> None:
+    """Friendly and reminder bodies differ between the two variants, in both languages."""
+    for family in ("friendly", "reminder", "firm", "courtesy"):
+        for locale in ("fr_FR", "en_GB"):
+            bodies = {
+                render(
+                    ACTIONS[family],
+                    context(locale, invoices=(LINE.model_copy(update={"id": f"F-{n}"}),)),
+                ).text
+                for n in range(8)
+            }
+            assert len(bodies) == 2, (family, locale)
+
+
+def test_override_merges_over_the_builtin_pack() -> None:
+    """Overriding one template keeps the others; a new locale can be added."""
+    pack = TemplatePack.from_mapping(
+        {
+            "fr/reminder.subject.j2": "Rappel {{ invoice.number }}",
+            "de/reminder.subject.j2": "Zahlungserinnerung {{ invoice.number }}",
+            "de/reminder.txt.j2": "Offener Betrag: {{ amount_due|money }}",
+        },
+        base=builtin_pack(),
+    )
+    fr = render(ACTIONS["reminder"], context(), pack=pack)
+    assert fr.subject == "Rappel 2026-0042"
+    assert fr.text == render(ACTIONS["reminder"], context()).text
+    de = render(ACTIONS["reminder"], context("de_DE"), pack=pack)
+    assert (de.subject, de.text, de.locale) == (
+        "Zahlungserinnerung 2026-0042",
+        f"Offener Betrag: 1.234,56{NBSP}€",
+        "de",
+    )
+    assert (
+        pack.with_overrides({"fr/reminder.subject.j2": "R"}).sources["fr/reminder.subject.j2"]
+        == "R"
+    )
+
+
+def test_an_override_is_checked_like_the_builtin_pack() -> None:
+    """A broken override fails when merged, naming its template and line."""
+    with pytest.raises(TemplateError) as caught:
+        builtin_pack().with_overrides({"fr/reminder.txt.j2": "ok\n{{ customer.nom }}"})
+    assert (caught.value.template, caught.value.line) == ("fr/reminder.txt.j2", 2)
+
+
+def test_load_template_pack_from_a_directory(tmp_path: Path) -> None:
+    """A directory of <locale>/<name>.j2 files merges over the built-in pack, or stands alone."""
+    (tmp_path / "fr").mkdir()
+    (tmp_path / "fr" / "reminder.subject.j2").write_text(
+        "Relance {{ invoice.number }}", encoding="utf-8"
+    )
+    pack = load_template_pack(tmp_path)
+    assert render(ACTIONS["reminder"], context(), pack=pack).subject == "Relance 2026-0042"
+    with pytest.raises(TemplateError, match="no txt template"):
+        load_template_pack(tmp_path, merge=False)
+    (tmp_path / "fr" / "reminder.txt.j2").write_text("{{ amount_due|money }}", encoding="utf-8")
+    alone = load_template_pack(tmp_path, merge=False, max_sms_segments=1)
+    assert alone.locales == {"fr"}
+    assert alone.max_sms_segments == 1
+
+
+def test_load_template_pack_errors(tmp_path: Path) -> None:
+    """A missing directory or an undecodable file is a TemplateError."""
+    with pytest.raises(TemplateError) as caught:
+        load_template_pack(tmp_path / "nope")
+    assert caught.value.code == "unreadable_template"
+    (tmp_path / "fr").mkdir()
+    (tmp_path / "fr" / "x.txt.j2").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(TemplateError) as caught:
+        load_template_pack(tmp_path)
+    assert (caught.value.code, caught.value.template) == ("unreadable_template", "fr/x.txt.j2")
+
+
+def test_penalty_summary_in_english() -> None:
+    """English penalties wording cites the French Commercial Code."""
+    text = render(ACTIONS["reminder"], context("en_GB")).text
+    assert (
+        "Under Articles L441-10 and D441-5 of the French Commercial Code, late-payment "
+        "penalties at 12,15 % (taux BCE + 10 points) have been running since 3 March 2026: "
+        "€7.40 to date, plus a fixed debt-recovery indemnity of €40.00. "
+        "Total penalties: €47.40."
+    ) in text
+    assert isinstance(PenaltySummary, type)
