@@ -386,6 +386,7 @@ def test_catch_up_jump_to_due_level(invoice: Invoice) -> None:
     events = [_taken("formal_notice", _p(2026, 6, 1))]
     d = _decide(invoice, events, _p(2026, 6, 20), jump)
     assert _summary(d) == (DecisionStatus.EXHAUSTED, None, None)
+    assert d.reason == "every step has been taken"
     assert (d.level, d.level_name) == (5, "formal notice")
 
 
@@ -644,6 +645,30 @@ def test_retry_waits_for_the_fallback_channel_window(invoice: Invoice) -> None:
     assert (d.action.channel, d.action.is_retry) == (Channel.SMS, True)
 
 
+def test_late_bounce_is_not_retried_after_a_later_step(invoice: Invoice) -> None:
+    """J+1 email bounces only on Tue 5 May, after J+7 reached the customer on Mon 4 May.
+
+    Re-sending the milder J+1 by letter now would be out of order: no retry. Next is J+14 on
+    Mon 11 May (gap after 4 May ends Sat 9 May; planned 27 April + 14 = Mon 11 May).
+    """
+    bounce = DeliveryFailed(at=_p(2026, 5, 5, 9), action_id=INFORMATIVE.action_id)
+    d = _decide(invoice, [INFORMATIVE, REMINDER, bounce], _p(2026, 5, 5))
+    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 11))
+    assert d.next_step_id == "firm"
+
+
+def test_rejected_retry_is_not_proposed_again(invoice: Invoice) -> None:
+    """A human rejects the letter retry of the bounced J+1: the ladder goes on (J+7 Mon 4 May)."""
+    failed = DeliveryFailed(at=_p(2026, 4, 29, 9), action_id=INFORMATIVE.action_id)
+    retry = _decide(invoice, [INFORMATIVE, failed], _p(2026, 4, 29)).action
+    assert retry is not None
+    assert retry.is_retry
+    rejected = ActionRejected(at=_p(2026, 4, 29, 11), action_id=retry.id, reason="wrong address")
+    d = _decide(invoice, [INFORMATIVE, failed, rejected], _p(2026, 4, 29, 12))
+    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 4))
+    assert d.next_step_id == "reminder"
+
+
 def test_no_retry_when_the_fallback_is_opted_out(make_invoice: MakeInvoice) -> None:
     """A customer who opted out of letters gets no letter after a bounce."""
     customer = Customer(id="C-1", name="ACME SARL", opted_out=frozenset({Channel.LETTER}))
@@ -680,11 +705,6 @@ def test_manual_reminder_counts_for_the_gap(invoice: Invoice) -> None:
     assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 5))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: only the last delivered action's deadline is honoured; a later manual "
-    "reminder without a deadline hides the 15-day deadline stated before it",
-)
 def test_an_earlier_deadline_is_not_hidden_by_a_later_manual_call(invoice: Invoice) -> None:
     """Pay-within-15-days on Tue 28 April (by Wed 13 May): no next step before Thu 14 May."""
     scenario = _scenario(_step("a", 1, deadline_days=15), _step("b", 2, 2))
@@ -758,11 +778,6 @@ def test_rejected_middle_step_moves_to_the_next(invoice: Invoice) -> None:
     assert d.next_step_id == "firm"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ActionRejected is ignored for the broken-promise step: after_break() never "
-    "looks at rejections, so the rejected action is proposed again at every decision",
-)
 def test_rejected_broken_promise_step_is_not_proposed_again(invoice: Invoice) -> None:
     """A rejected broken-promise action is skipped like any rejected step."""
     scenario = STANDARD.model_copy(

@@ -217,11 +217,6 @@ def test_known_subdivisions_accepted(subdivision: str) -> None:
     assert Customer(id="C", name="n", subdivision=subdivision).subdivision == subdivision
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a country the holidays package does not know (ZZ) is accepted without a "
-    "subdivision; decide() then fails with NotImplementedError instead of a validation error",
-)
 def test_unknown_country_rejected() -> None:
     """A country with no holiday calendar is refused when the customer is built."""
     with pytest.raises(ValidationError) as info:
@@ -457,11 +452,6 @@ def test_parse_events_names_position_kind_and_field() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an ISO string without an offset ('2026-05-11T10:00:00', as JSON gives it) is "
-    "accepted as a naive datetime: _reject_naive runs before the string is parsed",
-)
 def test_parse_events_rejects_naive_instant_strings() -> None:
     """An instant given as text without a UTC offset is refused like a naive datetime."""
     raw = [

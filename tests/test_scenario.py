@@ -226,11 +226,6 @@ def test_every_field_error_listed() -> None:
     assert all(isinstance(d, ErrorDetail) for d in info.value.details)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when every step is invalid, a spurious ('steps', 'too_short') detail is added "
-    "('at least 1 item after validation, not 0') although the scenario lists a step",
-)
 def test_single_invalid_step_reports_only_its_problem() -> None:
     """A one-step scenario whose step has a typo reports the typo, not a missing step."""
     with pytest.raises(ScenarioError) as info:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,7 @@ __all__ = [
     "BusinessCalendar",
     "SendWindow",
     "calendar_for",
+    "check_country",
     "check_subdivision",
     "next_window",
 ]
@@ -50,17 +51,35 @@ _ONE_DAY = timedelta(days=1)
 _SATURDAY, _SUNDAY = 5, 6
 
 
+@cache
+def _holiday_class(country: str) -> type[holidays.HolidayBase]:
+    try:
+        return holidays.country_holidays(country).__class__
+    except NotImplementedError:
+        raise PydanticCustomError(
+            "unknown_country", "no holiday calendar for country '{country}'", {"country": country}
+        ) from None
+
+
+def check_country(country: str) -> None:
+    """Raise a validation error unless ``holidays`` has a calendar for *country*.
+
+    Examples:
+        >>> check_country("FR")
+        >>> check_country("ZZ")
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.PydanticCustomError: no holiday calendar for country 'ZZ'
+    """
+    _holiday_class(country)
+
+
 def check_subdivision(country: str, subdivision: str) -> None:
     """Raise a validation error unless ``holidays`` knows *subdivision* of *country*.
 
     Both codes (``57``) and the package's aliases (``Moselle``) are accepted.
     """
-    try:
-        cls = holidays.country_holidays(country).__class__
-    except NotImplementedError:
-        raise PydanticCustomError(
-            "unknown_country", "no holiday calendar for country '{country}'", {"country": country}
-        ) from None
+    cls = _holiday_class(country)
     known = set(cls.subdivisions) | set(getattr(cls, "subdivisions_aliases", {}))
     if subdivision not in known:
         raise PydanticCustomError(

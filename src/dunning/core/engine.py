@@ -14,11 +14,14 @@ any instant. All timing rules live in this module, in this order:
    promise is the one that counts. A broken plan or promise resumes dunning, first with the
    scenario's ``broken_promise_step`` if it has one (once per break).
 3. **Retry**: an action whose delivery failed is retried once on its step's fallback channel,
-   as soon as the channel allows (no minimum gap: the customer never received the first one).
+   as soon as the channel allows (no minimum gap: the customer never received the first one),
+   unless a later action has since reached the customer. The retry has its own id, so a step
+   that requires approval must be approved again for the new channel.
 4. **Next step**. A step's *planned date* is the due date of the oldest unpaid part of the
    invoice + ``offset_days``. Its *earliest date* is the latest of: the planned date; the date
    of the previous delivered action (scenario or manual) + ``minimum_gap_days``; the day after
-   the payment deadline stated by the previous action (its date + ``deadline_days``). With
+   every payment deadline stated so far (an action's date + ``deadline_days``; a later action
+   without a deadline does not cancel an earlier one). A failed delivery sets neither. With
    ``business_days_only`` the earliest date rolls forward to the next business day of the
    customer's calendar. A channel with send windows is due at the first window opening on or
    after that day, and only while a window is open. Without windows the action is due from
@@ -358,6 +361,7 @@ class _Decider:
         "notes",
         "outstanding",
         "scenario",
+        "skipped",
         "taken_count",
         "today",
         "tz",
@@ -377,6 +381,7 @@ class _Decider:
         self.anchor = _anchor(invoice, facts.settled)
         self.late = max((today - self.anchor).days, 0) if self.anchor is not None else 0
         self.notes: list[str] = []
+        self.skipped: list[str] = []
         self.taken_count: dict[str, int] = {}
         for taken in facts.taken:
             if taken.step_id is not None:
@@ -435,22 +440,28 @@ class _Decider:
         return None, state.broken_on
 
     def _floor(self) -> date | None:
-        """First day the next action may come: the gap and the deadline of the previous one.
+        """First day the next action may come (gap after the last one, every deadline stated).
 
-        A failed delivery does not count: the customer never read its deadline.
+        A later action does not cancel an earlier deadline: a manual call after a letter giving
+        15 days does not shorten those 15 days. A failed delivery does not count: the customer
+        never read its deadline.
         """
-        facts = self.facts
-        last = next((t for t in reversed(facts.taken) if t.action_id not in facts.failed), None)
-        if last is None:
-            return None
-        last_day = last.at.astimezone(self.tz).date()
-        floor = last_day + timedelta(days=self.scenario.minimum_gap_days)
-        deadline = last.deadline_days
-        if deadline is None and last.step_id is not None:
-            step = self.scenario.step(last.step_id)
-            deadline = step.deadline_days if step is not None else None
-        if deadline is not None:
-            floor = max(floor, last_day + timedelta(days=deadline + 1))
+        facts, tz = self.facts, self.tz
+        floor: date | None = None
+        for taken in facts.taken:
+            if taken.action_id in facts.failed:
+                continue
+            day = taken.at.astimezone(tz).date()
+            deadline = taken.deadline_days
+            if deadline is None and taken.step_id is not None:
+                step = self.scenario.step(taken.step_id)
+                deadline = step.deadline_days if step is not None else None
+            if deadline is not None:
+                after_deadline = day + timedelta(days=deadline + 1)
+                floor = after_deadline if floor is None else max(floor, after_deadline)
+            # facts.taken is sorted by instant, so the last one seen sets the gap.
+            gap_end = day + timedelta(days=self.scenario.minimum_gap_days)
+            floor = gap_end if floor is None else max(floor, gap_end)
         return floor
 
     def due(self, earliest: date, channel: Channel) -> tuple[datetime, datetime | None]:
@@ -467,7 +478,9 @@ class _Decider:
     ) -> _Candidate | None:
         channel = _channel_for(step, self.invoice.customer.opted_out)
         if channel is None:
-            self.notes.append(f"step '{step.id}' skipped: customer opted out of {step.channel}")
+            note = f"step '{step.id}' skipped: customer opted out of {step.channel}"
+            self.notes.append(note)
+            self.skipped.append(note)
             return None
         earliest = planned if self.floor is None else max(planned, self.floor)
         opens, closes = self.due(earliest, channel)
@@ -476,17 +489,21 @@ class _Decider:
     def retry(self) -> _Candidate | None:
         """A failed delivery, retried once on the step's fallback channel, without waiting."""
         facts, opted_out = self.facts, self.invoice.customer.opted_out
-        for taken in facts.taken:
+        for n, taken in enumerate(facts.taken):
             failed_on = facts.failed.get(taken.action_id)
             step = self.scenario.step(taken.step_id) if taken.step_id is not None else None
             if failed_on is None or step is None:
+                continue
+            if any(later.action_id not in facts.failed for later in facts.taken[n + 1 :]):
+                # A later action reached the customer: the dunning moved on, and repeating an
+                # older, milder message now would be out of order.
                 continue
             fallback = step.fallback_channel
             if fallback is None or fallback == taken.channel or fallback in opted_out:
                 self.notes.append(f"delivery of '{step.id}' failed; no fallback channel is left")
                 continue
             retry_id = _retry_id(taken.action_id, fallback)
-            if any(t.action_id == retry_id for t in facts.taken):
+            if retry_id in facts.rejected or any(t.action_id == retry_id for t in facts.taken):
                 continue
             opens, closes = self.due(failed_on, fallback)
             return _Candidate(step, fallback, 0, retry_id, opens, closes, _RETRY)
@@ -504,6 +521,8 @@ class _Decider:
         ):
             return None
         occurrence = self.taken_count.get(step.id, 0) + 1
+        if action_id(self.invoice.id, step.id, occurrence) in self.facts.rejected:
+            return None
         planned = broken_on + timedelta(days=step.offset_days)
         return self.candidate(step, planned, occurrence, "promise or plan broken")
 
@@ -620,7 +639,11 @@ def decide(
     if chosen is None:
         chosen, later = d.ladder(anchor)
     if chosen is None:
-        reason = "; ".join(d.notes) if d.notes else "every step has been taken"
+        reason = (
+            "no step left that can be taken: " + "; ".join(d.skipped)
+            if d.skipped
+            else "every step has been taken"
+        )
         return d.finish(DecisionStatus.EXHAUSTED, reason)
     if _is_open(chosen, at):
         return d.act(chosen, anchor, later)

@@ -134,6 +134,15 @@ class Customer(BaseModel):
     segment: str | None = None
     opted_out: frozenset[Channel] = frozenset()
 
+    @field_validator("country")
+    @classmethod
+    def _check_country(cls, value: str) -> str:
+        # Imported here: the calendar module owns every holiday rule, and imports this one.
+        from dunning.core.calendar import check_country  # noqa: PLC0415
+
+        check_country(value)
+        return value
+
     @field_validator("subdivision")
     @classmethod
     def _check_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:

@@ -251,8 +251,17 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def _details(error: ValidationError) -> tuple[ErrorDetail, ...]:
+    items = error.errors(include_url=False)
+    # pydantic checks a list's length after dropping the items that failed, so a scenario whose
+    # only step is wrong would also get "steps: too short". That is noise: drop it when an error
+    # inside the same list explains it.
+    inner = {tuple(item["loc"][:-1]) for item in items} | {
+        tuple(item["loc"][:-2]) for item in items if len(item["loc"]) > 1
+    }
     details = []
-    for item in error.errors(include_url=False):
+    for item in items:
+        if item["type"] == "too_short" and tuple(item["loc"]) in inner:
+            continue
         ctx = item.get("ctx") or {}
         location = ctx.get("location") or _location(item["loc"])
         message = item["msg"]
