@@ -105,3 +105,42 @@ def test_unknown_command_is_a_usage_error() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["frobnicate"])
     assert exit_info.value.code == 2
+
+
+_CUSTOM_STEP = (
+    'id = "s"\n[[steps]]\nid = "n"\nkind = "reminder"\nlevel = 1\n'
+    'offset_days = 10\nchannel = "email"\ntemplate = "overdue_notice"\n'
+)
+
+
+def test_lint_checks_the_templates_a_step_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A step naming a template the built-in pack lacks is refused when the file is loaded."""
+    file = tmp_path / "s.toml"
+    file.write_text(_CUSTOM_STEP, encoding="utf-8")
+    assert main(["lint", str(file)]) == 1
+    err = capsys.readouterr().err
+    assert "en/overdue_notice.subject.j2" in err
+    assert "step 'n' needs this template" in err
+    assert "[missing_template]" in err
+
+
+def test_lint_uses_the_host_template_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --templates, the host's own template family makes the scenario valid."""
+    file = tmp_path / "s.toml"
+    file.write_text(_CUSTOM_STEP, encoding="utf-8")
+    for locale, subject, body in (
+        ("fr", "Facture {{ invoice.number }}", "Bonjour {{ customer.name }},"),
+        ("en", "Invoice {{ invoice.number }}", "Dear {{ customer.name }},"),
+    ):
+        folder = tmp_path / "pack" / locale
+        folder.mkdir(parents=True)
+        (folder / "overdue_notice.subject.j2").write_text(subject, encoding="utf-8")
+        (folder / "overdue_notice.txt.j2").write_text(body, encoding="utf-8")
+    assert main(["lint", str(file), "--templates", str(tmp_path / "pack")]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "scenario 's' is valid, no findings" in out

@@ -30,6 +30,7 @@ from dunning.core.portfolio import (
     plan_for_customer,
 )
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext, render
+from dunning.exceptions import PortfolioOrderError
 
 # The reference case (the same in every message test file, and in the golden files):
 # invoice 2026-0042 of ACME SARL,
@@ -290,8 +291,12 @@ def test_streaming_groups_and_rejects_reappearing_customers(
     assert first.customer_id == "A"
     assert consumed == ["F-A-1", "F-B-1"]  # only up to the end of A's group
     assert next(plans).customer_id == "B"
-    with pytest.raises(ValueError, match="customer 'A' appears again after its group ended"):
+    with pytest.raises(
+        PortfolioOrderError, match="customer 'A' appears again after its group ended"
+    ) as caught:
         next(plans)
+    assert caught.value.code == "customer_not_grouped"
+    assert isinstance(caught.value, ValueError)
 
 
 def test_scenario_can_be_chosen_per_customer(customer: Customer, paris: Paris) -> None:
@@ -352,3 +357,43 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
     assert "Total restant dû : 150,00\u00a0€" in text
     assert "indemnité forfaitaire pour frais de recouvrement de 80,00\u00a0€" in text
     assert message.attachments == ("pdf:1", "pdf:2")
+
+
+def test_penalties_computed_on_request(customer: Customer, paris: Paris) -> None:
+    """with_penalties=True states the reference case's penalties, worked out at the top.
+
+    1,234.56 due Mon 2 March 2026, message of Fri 20 March: 18 days at 12.15 % ->
+    7.3972 -> 7.40, plus 40.00: 47.40, interest from 3 March. An invoice whose history already
+    carries penalties keeps the host's figures.
+    """
+    given = PenaltySummary(
+        interest=Decimal("1.00"),
+        indemnity=Decimal("40.00"),
+        total=Decimal("41.00"),
+        rate_description="12 %",
+        interest_from=date(2026, 3, 3),
+    )
+    entries: list[PortfolioEntry] = [
+        history(customer, 1, date(2026, 3, 2), total="1234.56"),
+        history(customer, 2, date(2026, 3, 2), penalties=given),
+    ]
+    [action] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 20), with_penalties=True)
+    computed, kept = action.invoices
+    assert computed.penalties is not None
+    assert (
+        computed.penalties.interest,
+        computed.penalties.indemnity,
+        computed.penalties.total,
+        computed.penalties.interest_from,
+        computed.penalties.rate_description,
+    ) == (
+        Decimal("7.40"),
+        Decimal("40.00"),
+        Decimal("47.40"),
+        date(2026, 3, 3),
+        "12,15\u00a0% (taux BCE + 10 points)",
+    )
+    assert kept.penalties == given
+    # Off by default: nothing is computed.
+    [plain] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 20))
+    assert plain.invoices[0].penalties is None

@@ -458,6 +458,28 @@ def test_lint_formal_notice_without_deadline() -> None:
     assert _codes(lint(s)) == [("formal_notice_without_deadline", "notice")]
 
 
+def test_lint_formal_notice_not_in_writing() -> None:
+    """A formal notice by phone cannot be proved received: reported; by letter it is fine."""
+    notice = _notice(30)
+    s = scenario_from_mapping(_scenario(_step("a", 1), {**notice, "channel": "phone_task"}))
+    assert _codes(lint(s)) == [("formal_notice_not_in_writing", "notice")]
+    s = scenario_from_mapping(_scenario(_step("a", 1), {**notice, "channel": "letter"}))
+    assert lint(s) == ()
+
+
+def test_lint_missing_template() -> None:
+    """A step naming a template the pack lacks is reported once per locale, naming the file."""
+    s = scenario_from_mapping(_scenario(_step("a", 1, template="overdue_notice")))
+    findings = lint(s)
+    assert _codes(findings) == [("missing_template", "a")] * 4
+    assert [f.message.split(":")[0] for f in findings] == [
+        "en/overdue_notice.subject.j2",
+        "en/overdue_notice.txt.j2",
+        "fr/overdue_notice.subject.j2",
+        "fr/overdue_notice.txt.j2",
+    ]
+
+
 def test_lint_findings_in_ladder_order() -> None:
     """Findings come in the order of the steps they concern."""
     s = scenario_from_mapping(

@@ -3,7 +3,9 @@
 Subcommands:
 
 - ``dunning demo``: replay the built-in demo portfolio over 60 days and print the timeline.
-- ``dunning lint FILE``: load a scenario (``.toml`` / ``.json``), report errors and findings.
+- ``dunning lint FILE [--templates DIR]``: load a scenario (``.toml`` / ``.json``), check
+  that the template pack (built-in, or merged from DIR) has every template its steps need,
+  report errors and findings.
 - ``dunning schema``: print the JSON Schema of a scenario.
 - ``dunning penalties ...``: itemised French late-payment penalties (see ``--help``).
 
@@ -18,9 +20,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
+from dunning._cli_penalties import register as register_penalties
+from dunning.core.render import builtin_pack
 from dunning.core.scenario import lint, scenario_json_schema
-from dunning.exceptions import ScenarioError
+from dunning.exceptions import ScenarioError, TemplateError
 from dunning.loading import load_scenario
+from dunning.templates_loading import load_template_pack
 
 __all__ = ["main", "run"]
 
@@ -34,13 +39,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     try:
-        scenario = load_scenario(args.file)
+        pack = builtin_pack() if args.templates is None else load_template_pack(args.templates)
+        scenario = load_scenario(args.file, templates=pack)
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
         for detail in error.details:
             print(f"  {detail.location}: {detail.message} [{detail.code}]", file=sys.stderr)
         return 1
-    findings = lint(scenario)
+    except TemplateError as error:
+        print(f"error: {error} [{error.code}]", file=sys.stderr)
+        return 1
+    findings = lint(scenario, templates=pack)
     for finding in findings:
         where = f" (step {finding.step_id})" if finding.step_id else ""
         print(f"{finding.code}{where}: {finding.message}")
@@ -69,17 +78,17 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("lint", help="validate a scenario file and report findings")
     check.add_argument("file", help="scenario file, .toml or .json")
+    check.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="template pack directory merged over the built-in pack (default: built-in only)",
+    )
     check.set_defaults(handler=_lint)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a scenario")
     schema.set_defaults(handler=_schema)
 
-    try:
-        from dunning._cli_penalties import register  # noqa: PLC0415
-    except ImportError:  # pragma: no cover  (the penalties command ships with the package)
-        pass
-    else:
-        register(sub)
+    register_penalties(sub)
     return parser
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "ErrorDetail",
     "InvoiceHistoryError",
     "MissingDataError",
+    "PortfolioOrderError",
     "ProvisionalRateWarning",
     "RateNotAvailableError",
     "RateTableError",
@@ -68,6 +69,16 @@ class DunningError(Exception):
     """
 
     code: str = "dunning_error"
+
+
+class PortfolioOrderError(DunningError, ValueError):
+    """A portfolio stream was not grouped by customer: a customer id came back after its group.
+
+    Planning it again would send that customer a second, partial message the same day, so the
+    stream stops instead. Give the entries sorted (or grouped) by customer id.
+    """
+
+    code = "customer_not_grouped"
 
 
 class ConfigurationError(DunningError, ValueError):

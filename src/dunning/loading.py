@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from dunning.core.render import TemplatePack, check_scenario_templates
 from dunning.core.scenario import (
     Policy,
     Scenario,
@@ -51,12 +52,20 @@ def _read(path: str | Path) -> tuple[dict[str, Any], str]:
     return data, source
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, templates: TemplatePack | None = None) -> Scenario:
     """Load and validate a scenario from a ``.json`` or ``.toml`` file.
+
+    Args:
+        path: the file.
+        templates: a template pack to check the scenario against (every step's template
+            exists in every locale, with an SMS part where a step may go by SMS), so a missing
+            template fails here rather than in the middle of a run. Pass `builtin_pack()` for
+            the built-in templates.
 
     Raises:
         ScenarioError: if the file cannot be read or parsed, or the scenario is invalid; the
             message starts with the file name and each detail names its location.
+        TemplateError: if *templates* lacks a template a step needs.
 
     Example:
         >>> load_scenario("no/such/file.toml")
@@ -65,14 +74,26 @@ def load_scenario(path: str | Path) -> Scenario:
         dunning.exceptions.ScenarioError: no/such/file.toml: cannot read the file: ...
     """
     data, source = _read(path)
-    return scenario_from_mapping(data, source=source)
+    scenario = scenario_from_mapping(data, source=source)
+    if templates is not None:
+        check_scenario_templates(scenario, templates)
+    return scenario
 
 
-def load_policy(path: str | Path) -> Policy:
+def load_policy(path: str | Path, *, templates: TemplatePack | None = None) -> Policy:
     """Load and validate a policy (scenarios and rules) from a ``.json`` or ``.toml`` file.
+
+    Args:
+        path: the file.
+        templates: a template pack to check every scenario of the policy against.
 
     Raises:
         ScenarioError: as `load_scenario`.
+        TemplateError: if *templates* lacks a template a step needs.
     """
     data, source = _read(path)
-    return policy_from_mapping(data, source=source)
+    policy = policy_from_mapping(data, source=source)
+    if templates is not None:
+        for scenario in policy.scenarios.values():
+            check_scenario_templates(scenario, templates)
+    return policy

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -70,7 +70,10 @@ from dunning.core.model import (
     PromiseToPay,
     check_history,
 )
+from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
+from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.scenario import CatchUp, Scenario, Step, StepKind
+from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide"]
 
@@ -160,6 +163,10 @@ class Decision:
         currency: the invoice currency.
         days_late: days the oldest unpaid part is overdue (0 if none is).
         next_step_id: the step planned next, if any.
+        notes: other facts worth showing (a step skipped, a promise kept, penalties not stated).
+        penalties: the late-payment penalties owed at the decision's local date, itemised,
+            when `decide` was asked for them (``with_penalties=True``) and the invoice is late;
+            None otherwise, or when a rate they need is not in the tables (see ``notes``).
     """
 
     invoice_id: str
@@ -175,6 +182,7 @@ class Decision:
     days_late: int
     next_step_id: str | None = None
     notes: tuple[str, ...] = field(default=())
+    penalties: PenaltyBreakdown | None = None
 
     @property
     def action(self) -> Action | None:
@@ -587,7 +595,13 @@ class _Decider:
 
 
 def decide(
-    invoice: Invoice, events: Sequence[Event], scenario: Scenario, *, at: datetime
+    invoice: Invoice,
+    events: Sequence[Event],
+    scenario: Scenario,
+    *,
+    at: datetime,
+    with_penalties: bool = False,
+    rates: PenaltyRates | None = None,
 ) -> Decision:
     """Decide what is due on *invoice* at instant *at*, given its history and a scenario.
 
@@ -598,9 +612,14 @@ def decide(
         events: its history, in any order. Events after *at* are ignored.
         scenario: the ladder and timing rules.
         at: the instant to decide for; must be timezone-aware.
+        with_penalties: also compute the late-payment penalties owed at the customer's local
+            date of *at* (`compute_penalties`, regime from the customer's kind and the
+            invoice's contractual rate; a consumer owes interest from the day a formal-notice
+            step of *scenario* was delivered). Off by default: it costs more than the decision.
+        rates: rate tables for the penalties; by default the packaged ones.
 
     Returns:
-        A `Decision` with at most one action.
+        A `Decision` with at most one action (and its ``penalties`` when asked for).
 
     Raises:
         ValueError: if *at* is naive.
@@ -619,9 +638,69 @@ def decide(
         >>> d = decide(inv, [], STANDARD, at=datetime(2026, 1, 20, tzinfo=paris))
         >>> d.status.value, d.next_review_at.isoformat()
         ('not_due', '2026-02-02T00:00:00+01:00')
+
+        Penalties on request: 14 days late in February 2026 at the ECB rate of 1 January 2026
+        (2.15 %) + 10 points, 1,200.00 x 12.15 % x 14 / 365 = 5.59, plus the 40 EUR indemnity:
+
+        >>> d = decide(inv, [], STANDARD, at=datetime(2026, 2, 15, tzinfo=paris),
+        ...            with_penalties=True)
+        >>> d.penalties.interest, d.penalties.recovery_indemnity, d.penalties.total
+        (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
     """
     check_aware(at)
     check_history(invoice, events)
+    decision = _decide(invoice, events, scenario, at)
+    if not with_penalties:
+        return decision
+    return _with_penalties(decision, invoice, events, scenario, rates)
+
+
+def _with_penalties(
+    decision: Decision,
+    invoice: Invoice,
+    events: Sequence[Event],
+    scenario: Scenario,
+    rates: PenaltyRates | None,
+) -> Decision:
+    tz = invoice.customer.tz
+    today = decision.at.astimezone(tz).date()
+    if today <= invoice.first_due_on:
+        return decision
+    failed = {e.action_id for e in events if isinstance(e, DeliveryFailed) and e.at <= decision.at}
+    notices = [
+        e.at.astimezone(tz).date()
+        for e in events
+        if isinstance(e, ActionTaken)
+        and e.at <= decision.at
+        and e.action_id not in failed
+        and e.step_id is not None
+        and (step := scenario.step(e.step_id)) is not None
+        and step.kind is StepKind.FORMAL_NOTICE
+    ]
+    try:
+        breakdown = compute_penalties(
+            invoice,
+            events,
+            until=today,
+            formal_notice_on=min(notices) if notices else None,
+            rates=rates,
+        )
+    except RateNotAvailableError as error:
+        # Never a guessed rate, and never a stalled batch: the decision stands without them.
+        note = f"penalties not stated: {error}"
+        return replace(decision, notes=(*decision.notes, note))
+    except InvoiceHistoryError as error:
+        if error.code != "payments_exceed_amount":
+            raise
+        # Overpaid (a payment recorded twice, say): nothing is owed, the host must look.
+        note = f"penalties not stated: {error}"
+        return replace(decision, notes=(*decision.notes, note))
+    return replace(decision, penalties=breakdown)
+
+
+def _decide(
+    invoice: Invoice, events: Sequence[Event], scenario: Scenario, at: datetime
+) -> Decision:
     d = _Decider(invoice, events, scenario, at)
     anchor = d.anchor
     # 1. Closed.

@@ -52,8 +52,10 @@ from dunning.core.model import (
     Event,
     Invoice,
 )
+from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
 from dunning.core.scenario import Scenario, StepKind
+from dunning.exceptions import PortfolioOrderError
 
 __all__ = [
     "CustomerAction",
@@ -253,7 +255,12 @@ def _message_id(customer_id: str, currency: str, covers: Sequence[Action]) -> st
 
 
 def plan_for_customer(
-    entries: Iterable[PortfolioEntry], scenario: ScenarioChoice, *, at: datetime
+    entries: Iterable[PortfolioEntry],
+    scenario: ScenarioChoice,
+    *,
+    at: datetime,
+    with_penalties: bool = False,
+    rates: PenaltyRates | None = None,
 ) -> tuple[CustomerAction, ...]:
     """The messages due today for one customer: at most one per currency.
 
@@ -261,6 +268,9 @@ def plan_for_customer(
         entries: the customer's invoices and unallocated credits (all with one customer id).
         scenario: the scenario, or a function choosing it from the customer.
         at: the instant to decide for (timezone-aware).
+        with_penalties: state the penalties owed on each listed invoice (computed by `decide`
+            with ``with_penalties=True``) unless its `InvoiceHistory` already carries them.
+        rates: rate tables for those penalties; by default the packaged ones.
 
     Returns:
         The customer's actions, by currency; empty when nothing is due, the customer gap has
@@ -304,7 +314,9 @@ def plan_for_customer(
     last = _last_message_day(histories, at, customer)
     if last is not None and today < last + timedelta(days=max(chosen.minimum_gap_days, 1)):
         return ()
-    due, listed = _decide_all(histories, chosen, at, today)
+    due, listed = _decide_all(
+        histories, chosen, at, today, with_penalties=with_penalties, rates=rates
+    )
     planned: list[CustomerAction] = []
     for currency in sorted(due):
         covers = tuple(sorted(due[currency], key=lambda a: (-a.level, -a.days_late, a.invoice_id)))
@@ -342,13 +354,22 @@ def _split(
 
 
 def _decide_all(
-    histories: Sequence[InvoiceHistory], scenario: Scenario, at: datetime, today: date
+    histories: Sequence[InvoiceHistory],
+    scenario: Scenario,
+    at: datetime,
+    today: date,
+    *,
+    with_penalties: bool,
+    rates: PenaltyRates | None,
 ) -> tuple[dict[str, list[Action]], dict[str, list[InvoiceLine]]]:
     """The actions due and the invoices to list, by currency."""
     due: dict[str, list[Action]] = {}
     listed: dict[str, list[InvoiceLine]] = {}
     for history in histories:
-        decision = decide(history.invoice, history.events, scenario, at=at)
+        computed = with_penalties and history.penalties is None
+        decision = decide(
+            history.invoice, history.events, scenario, at=at, with_penalties=computed, rates=rates
+        )
         action = decision.action
         if decision.status in (DecisionStatus.CLOSED, DecisionStatus.PAUSED):
             continue
@@ -357,12 +378,16 @@ def _decide_all(
         currency = history.invoice.currency
         if action is not None:
             due.setdefault(currency, []).append(action)
+        penalties = history.penalties
+        if penalties is None and decision.penalties is not None:
+            locale = history.invoice.customer.locale
+            penalties = PenaltySummary.from_breakdown(decision.penalties, locale=locale)
         listed.setdefault(currency, []).append(
             InvoiceLine.from_invoice(
                 history.invoice,
                 history.events,
                 on=today,
-                penalties=history.penalties,
+                penalties=penalties,
                 document=history.document,
             )
         )
@@ -402,7 +427,12 @@ def _customer_action(
 
 
 def plan_customer_actions(
-    entries: Iterable[PortfolioEntry], scenario: ScenarioChoice, *, at: datetime
+    entries: Iterable[PortfolioEntry],
+    scenario: ScenarioChoice,
+    *,
+    at: datetime,
+    with_penalties: bool = False,
+    rates: PenaltyRates | None = None,
 ) -> Iterator[CustomerAction]:
     """Stream the messages due at *at*, one customer at a time, over entries grouped by customer.
 
@@ -414,12 +444,15 @@ def plan_customer_actions(
             (e.g. sorted) by customer id.
         scenario: the scenario, or a function choosing it from the customer.
         at: the instant to decide for (timezone-aware).
+        with_penalties: state each listed invoice's penalties (see `plan_for_customer`).
+        rates: rate tables for those penalties; by default the packaged ones.
 
     Yields:
         `CustomerAction` items, customer by customer (see `plan_for_customer`).
 
     Raises:
-        ValueError: if *at* is naive, or a customer id reappears after its group ended.
+        ValueError: if *at* is naive.
+        PortfolioOrderError: if a customer id reappears after its group ended (a ValueError).
 
     Example:
         >>> from datetime import date, datetime
@@ -436,7 +469,7 @@ def plan_customer_actions(
         >>> list(plan_customer_actions(stream + [inv("A", date(2026, 3, 1))], STANDARD, at=at))
         Traceback (most recent call last):
         ...
-        ValueError: customer 'A' appears again after its group ended: ...
+        dunning.exceptions.PortfolioOrderError: customer 'A' appears again after its group ...
     """
     check_aware(at)
     seen: set[str] = set()
@@ -446,6 +479,8 @@ def plan_customer_actions(
                 f"customer {customer_id!r} appears again after its group ended: "
                 "give the entries grouped (e.g. sorted) by customer id"
             )
-            raise ValueError(msg)
+            raise PortfolioOrderError(msg)
         seen.add(customer_id)
-        yield from plan_for_customer(group, scenario, at=at)
+        yield from plan_for_customer(
+            group, scenario, at=at, with_penalties=with_penalties, rates=rates
+        )

@@ -69,6 +69,8 @@ from dunning.core.model import (
 )
 from dunning.core.model import CreditNote as _CreditNote
 from dunning.core.model import Payment as _Payment
+from dunning.core.penalties.compute import PenaltyBreakdown
+from dunning.core.penalties.regimes import PenaltyRegime
 from dunning.core.scenario import Scenario
 from dunning.exceptions import TemplateError
 
@@ -298,6 +300,18 @@ class Creditor(BaseModel):
         return data
 
 
+_RATE_WORDS_FR = {
+    PenaltyRegime.B2B_DEFAULT: "taux BCE + 10 points",
+    PenaltyRegime.PUBLIC_BUYER: "taux BCE + 8 points",
+    PenaltyRegime.B2B_CONTRACTUAL: "taux contractuel",
+}
+_RATE_WORDS_EN = {
+    PenaltyRegime.B2B_DEFAULT: "ECB rate + 10 points",
+    PenaltyRegime.PUBLIC_BUYER: "ECB rate + 8 points",
+    PenaltyRegime.B2B_CONTRACTUAL: "contractual rate",
+}
+
+
 class PenaltySummary(BaseModel):
     """Late-payment penalties owed, as the host computed them (e.g. with the penalties module).
 
@@ -325,6 +339,48 @@ class PenaltySummary(BaseModel):
     total: Amount
     rate_description: Text
     interest_from: date
+
+    @classmethod
+    def from_breakdown(
+        cls, breakdown: PenaltyBreakdown, *, locale: str = "fr_FR"
+    ) -> PenaltySummary | None:
+        r"""Summarise a `PenaltyBreakdown` for a message, rates worded in *locale*.
+
+        Returns None when the breakdown has no period of interest (not late, or a consumer
+        who has not been served a formal notice): there is nothing to state.
+
+        Examples:
+            >>> from datetime import date
+            >>> from dunning.core.penalties import penalties_for_amount
+            >>> b = penalties_for_amount("1200.00", date(2026, 4, 27), date(2026, 5, 18))
+            >>> s = PenaltySummary.from_breakdown(b, locale="fr_FR")
+            >>> s.rate_description
+            '12,15\xa0% (taux BCE + 10 points)'
+            >>> s.interest_from, s.interest, s.total
+            (datetime.date(2026, 4, 28), Decimal('8.39'), Decimal('48.39'))
+            >>> PenaltySummary.from_breakdown(b, locale="en_GB").rate_description
+            '12.15% (ECB rate + 10 points)'
+        """
+        if not breakdown.lines:
+            return None
+        rates: list[Decimal] = []
+        for line in breakdown.lines:
+            if line.annual_rate not in rates:
+                rates.append(line.annual_rate)
+        french = Locale.parse(locale).language == "fr"
+        words = _RATE_WORDS_FR if french else _RATE_WORDS_EN
+        then = " puis " if french else " then "
+        text = then.join(
+            format_percent(rate / 100, locale=locale, decimal_quantization=False) for rate in rates
+        )
+        basis = words.get(breakdown.regime)
+        return cls(
+            interest=breakdown.interest,
+            indemnity=breakdown.recovery_indemnity,
+            total=breakdown.total,
+            rate_description=f"{text} ({basis})" if basis else text,
+            interest_from=breakdown.lines[0].first_day,
+        )
 
     @model_validator(mode="after")
     def _check_total(self) -> PenaltySummary:
@@ -1315,23 +1371,40 @@ def check_scenario_templates(scenario: Scenario, pack: TemplatePack | None = Non
         ...
         dunning.exceptions.TemplateError: en/formal_notice.sms.j2: step 'a' is sent by SMS ...
     """
+    for step_id, template, message in missing_templates(scenario, pack):
+        msg = f"step {step_id!r} {message}"
+        raise TemplateError(msg, template=template, code="missing_template")
+
+
+def missing_templates(
+    scenario: Scenario, pack: TemplatePack | None = None
+) -> list[tuple[str, str, str]]:
+    """The templates *pack* lacks for *scenario*, as ``(step id, template, what)`` triples.
+
+    The non-raising form of `check_scenario_templates`, used by `dunning.lint`.
+
+    Examples:
+        >>> from dunning.core.builtin import STANDARD
+        >>> missing_templates(STANDARD)
+        []
+    """
     pack = pack if pack is not None else builtin_pack()
     steps = [*scenario.steps]
     if scenario.broken_promise_step is not None:
         steps.append(scenario.broken_promise_step)
+    found: list[tuple[str, str, str]] = []
     for locale in sorted(pack.locales):
         for step in steps:
             for part in _PARTS_REQUIRED:
                 if not pack.has(locale, step.template, part):
                     name = f"{locale}/{step.template}.{part}.j2"
-                    msg = f"step {step.id!r} needs this template, which the pack lacks"
-                    raise TemplateError(msg, template=name, code="missing_template")
+                    found.append((step.id, name, "needs this template, which the pack lacks"))
             if Channel.SMS in (step.channel, step.fallback_channel) and not pack.has(
                 locale, step.template, "sms"
             ):
                 name = f"{locale}/{step.template}.sms.j2"
-                msg = f"step {step.id!r} is sent by SMS but the pack has no SMS template"
-                raise TemplateError(msg, template=name, code="missing_template")
+                found.append((step.id, name, "is sent by SMS but the pack has no SMS template"))
+    return found
 
 
 def render(

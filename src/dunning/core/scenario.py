@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -51,6 +51,9 @@ from dunning.core._types import MODEL_CONFIG, Amount
 from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
 from dunning.core.model import Channel, Customer
 from dunning.exceptions import ErrorDetail, ScenarioError
+
+if TYPE_CHECKING:
+    from dunning.core.render import TemplatePack
 
 __all__ = [
     "CatchUp",
@@ -373,13 +376,23 @@ class LintFinding:
     step_id: str | None = None
 
 
-def lint(scenario: Scenario) -> tuple[LintFinding, ...]:
+_NOT_IN_WRITING = frozenset({Channel.SMS, Channel.PHONE_TASK})
+
+
+def lint(scenario: Scenario, *, templates: TemplatePack | None = None) -> tuple[LintFinding, ...]:
     """Review a scenario and return findings, in ladder order (empty when all is well).
 
     Codes: ``steps_closer_than_gap``, ``deadline_overlaps_next_step``,
     ``too_many_reminders_before_formal_notice``, ``formal_notice_without_approval``,
-    ``formal_notice_without_deadline``, ``fallback_is_opted_channel`` is not checked here
-    (it depends on the customer).
+    ``formal_notice_without_deadline``, ``formal_notice_not_in_writing`` (by SMS or phone: a
+    formal notice must be a writing the debtor can be shown to have received, Code civil 1344),
+    ``missing_template`` (a step's template, or its SMS part, is not in *templates*). Whether
+    a customer opted out of a channel is not checked here (it depends on the customer).
+
+    Args:
+        scenario: the scenario to review.
+        templates: the template pack the scenario will be rendered with; the built-in pack
+            by default. Each template's own variables are checked when its pack is built.
 
     Example:
         >>> from dunning.core.builtin import STANDARD
@@ -438,6 +451,22 @@ def lint(scenario: Scenario) -> tuple[LintFinding, ...]:
                     step.id,
                 )
             )
+        if step.channel in _NOT_IN_WRITING:
+            findings.append(
+                LintFinding(
+                    "formal_notice_not_in_writing",
+                    f"formal notice '{step.id}' goes by {step.channel}: send it as a letter "
+                    "(registered, ideally) or at least an email, so its receipt can be proved",
+                    step.id,
+                )
+            )
+    # Imported here: rendering builds on scenarios, so the dependency cannot sit at the top.
+    from dunning.core.render import missing_templates  # noqa: PLC0415
+
+    findings.extend(
+        LintFinding("missing_template", f"{template}: step '{step_id}' {what}", step_id)
+        for step_id, template, what in missing_templates(scenario, templates)
+    )
     order = {s.id: n for n, s in enumerate(steps)}
     findings.sort(key=lambda f: order.get(f.step_id or "", len(steps)))
     return tuple(findings)
