@@ -2,7 +2,7 @@
 
 The public API is what this module exports in `__all__`; everything else is private.
 
-Example:
+Examples:
     >>> from datetime import date, datetime
     >>> from zoneinfo import ZoneInfo
     >>> import dunning

@@ -3,7 +3,7 @@
 This is the shell: it parses the command line, calls the pure `penalties_for_amount`, and
 prints. ``dunning.cli`` calls `register` to add the subcommand to its own parser.
 
-Example:
+Examples:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="dunning")
     >>> register(parser.add_subparsers())
@@ -108,7 +108,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     Args:
         subparsers: the object returned by ``ArgumentParser.add_subparsers()``.
 
-    Example:
+    Examples:
         >>> import argparse
         >>> parser = argparse.ArgumentParser(prog="dunning")
         >>> register(parser.add_subparsers())

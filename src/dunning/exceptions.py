@@ -12,7 +12,7 @@ The tree separates what a host must do about an error:
 Every error carries `code`, a snake_case string that never changes between releases, so a host
 can map errors to its own messages without parsing text.
 
-Example:
+Examples:
     >>> from dunning.exceptions import DunningError, ScenarioError
     >>> err = ScenarioError("steps[1].offset_days: steps must be in order", source="mine.toml")
     >>> err.code
@@ -184,7 +184,7 @@ class TemplateError(ConfigurationError):
         code: stable snake_case code, e.g. ``template_syntax``, ``unknown_variable``,
             ``unsafe_template``, ``sms_too_long``, ``sms_not_gsm7``.
 
-    Example:
+    Examples:
         >>> err = TemplateError("unknown variable 'amout'", template="fr/reminder.txt.j2",
         ...                     line=3, code="unknown_variable")
         >>> str(err)

@@ -67,7 +67,7 @@ def load_scenario(path: str | Path, *, templates: TemplatePack | None = None) ->
             message starts with the file name and each detail names its location.
         TemplateError: if *templates* lacks a template a step needs.
 
-    Example:
+    Examples:
         >>> load_scenario("no/such/file.toml")
         Traceback (most recent call last):
         ...

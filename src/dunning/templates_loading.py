@@ -36,7 +36,7 @@ def load_template_pack(
         TemplateError: if the directory cannot be read (``unreadable_template``), or for any
             template problem (the error names the template and the line).
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     _ = (Path(tmp) / "fr").mkdir()

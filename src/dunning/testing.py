@@ -2,7 +2,7 @@
 
 These are part of the public API: use them in your own unit tests of a scenario.
 
-Example:
+Examples:
     >>> from dunning import STANDARD, decide
     >>> from dunning.testing import make_invoice, paris, record
     >>> inv = make_invoice(due_on="2026-03-02")
@@ -32,7 +32,7 @@ _PARIS = ZoneInfo("Europe/Paris")
 def paris(year: int, month: int, day: int, hour: int = 10, minute: int = 30) -> datetime:
     """An aware instant in Europe/Paris (default 10:30, inside every default send window).
 
-    Example:
+    Examples:
         >>> paris(2026, 7, 1).isoformat()
         '2026-07-01T10:30:00+02:00'
     """
@@ -42,7 +42,7 @@ def paris(year: int, month: int, day: int, hour: int = 10, minute: int = 30) -> 
 def make_customer(**overrides: Any) -> Customer:
     """A French business customer in Paris; any field can be overridden.
 
-    Example:
+    Examples:
         >>> make_customer(kind="consumer").kind.value
         'consumer'
     """
@@ -62,7 +62,7 @@ def make_invoice(**overrides: Any) -> Invoice:
     ``due_on`` defaults to 2026-03-02 and ``issued_on`` to 30 days earlier; ``customer``
     defaults to `make_customer()`.
 
-    Example:
+    Examples:
         >>> make_invoice(total="99.90").total
         Decimal('99.90')
     """
@@ -87,7 +87,7 @@ def make_invoice(**overrides: Any) -> Invoice:
 def record(action: Action, *, at: datetime) -> ActionTaken:
     """The `ActionTaken` event a host records once it has carried out *action* at *at*.
 
-    Example:
+    Examples:
         >>> from dunning import STANDARD, decide
         >>> d = decide(make_invoice(), [], STANDARD, at=paris(2026, 3, 3))
         >>> record(d.action, at=paris(2026, 3, 3)).step_id

@@ -9,7 +9,7 @@
 `DEFAULT_POLICY` maps the segments ``good`` / ``default`` / ``late`` to these, and without a
 segment uses the average days late of the customer's recent invoices.
 
-Example:
+Examples:
     >>> [(s.offset_days, s.channel.value) for s in FIRM.steps]
     [(1, 'email'), (7, 'sms'), (15, 'registered_letter')]
 """

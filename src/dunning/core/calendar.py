@@ -9,7 +9,7 @@ The defaults for SMS and phone follow the rules for calls to consumers (Code de 
 D223-9, in force since 1 March 2023): weekdays 10:00-13:00 and 14:00-20:00, never on Saturdays,
 Sundays or public holidays. Email and letters have no window: any business day will do.
 
-Example:
+Examples:
     >>> from datetime import date
     >>> cal = calendar_for("FR")
     >>> cal.is_business_day(date(2026, 5, 1))            # Fête du Travail
@@ -139,7 +139,7 @@ class BusinessCalendar:
     def next_business_day(self, day: date) -> date:
         """The first business day strictly after *day*.
 
-        Example:
+        Examples:
             >>> calendar_for("FR").next_business_day(date(2026, 7, 13))  # Monday -> 14 July off
             datetime.date(2026, 7, 15)
         """
@@ -160,7 +160,7 @@ def calendar_for(country: str = "FR", subdivision: str | None = None) -> Busines
 class SendWindow(BaseModel):
     """A span of local time, on business days, during which a channel may be used.
 
-    Example:
+    Examples:
         >>> SendWindow(start="10:00", end="13:00")
         SendWindow(start=datetime.time(10, 0), end=datetime.time(13, 0))
     """
@@ -212,7 +212,7 @@ def next_window(
         ``(opens, closes)`` as aware datetimes in *tz*. The window is open now when
         ``opens <= at < closes``.
 
-    Example:
+    Examples:
         >>> from zoneinfo import ZoneInfo
         >>> paris = ZoneInfo("Europe/Paris")
         >>> w = DEFAULT_SEND_WINDOWS[Channel.SMS]

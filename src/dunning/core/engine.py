@@ -197,7 +197,7 @@ def action_id(invoice_id: str, step_id: str, occurrence: int = 1) -> str:
     break is occurrence 2, and so on. Retries on a fallback channel get an id derived from the
     failed action's id.
 
-    Example:
+    Examples:
         >>> action_id("F-1", "reminder") == action_id("F-1", "reminder", 1)
         True
         >>> action_id("F-1", "reminder") == action_id("F-2", "reminder")
@@ -625,7 +625,7 @@ def decide(
         ValueError: if *at* is naive.
         InvoiceHistoryError: if the events contradict the invoice (code and field named).
 
-    Example:
+    Examples:
         >>> from datetime import date, datetime
         >>> from zoneinfo import ZoneInfo
         >>> from dunning import Customer, Invoice, STANDARD

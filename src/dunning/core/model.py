@@ -8,7 +8,7 @@ All models are frozen pydantic models that reject unknown fields. Amounts are `D
 is refused with the code ``float_amount``), instants are timezone-aware (``naive_datetime``).
 Events can be built from plain dicts with `parse_events`, using their ``kind`` field.
 
-Example:
+Examples:
     >>> from datetime import date
     >>> from decimal import Decimal
     >>> from dunning import Customer, Invoice, Payment, amount_outstanding, days_late
@@ -448,7 +448,7 @@ def parse_events(raw: Iterable[object]) -> list[Event]:
         pydantic.ValidationError: naming the position and field of every problem
             (e.g. ``0.payment.amount``).
 
-    Example:
+    Examples:
         >>> parse_events([{"kind": "payment", "on": "2026-02-10", "amount": "200.00"}])
         [Payment(kind='payment', on=datetime.date(2026, 2, 10), amount=Decimal('200.00'), ...)]
     """
@@ -461,7 +461,7 @@ _INSTANT_EVENTS = (ActionTaken, DeliveryFailed, ActionApproved, ActionRejected)
 def event_day(event: Event, tz: ZoneInfo) -> date:
     """The civil date of *event* in time zone *tz* (instants are converted, dates kept).
 
-    Example:
+    Examples:
         >>> from datetime import datetime, timezone
         >>> e = ActionTaken(at=datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc),
         ...                 action_id="a1", channel="email")
@@ -481,7 +481,7 @@ def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
             ``event_before_issue`` (dated before the invoice date) or ``currency_mismatch``
             (a payment or credit note in another currency).
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
         ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total=100)
@@ -525,7 +525,7 @@ def amount_outstanding(invoice: Invoice, events: Iterable[Event], *, on: date) -
 
     Never negative: an overpayment leaves nothing outstanding.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
         ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
@@ -555,7 +555,7 @@ def days_late(invoice: Invoice, events: Iterable[Event], *, on: date) -> int:
 
     The due date itself is not late: an invoice due on 4 Feb is 1 day late on 5 Feb.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
         ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
@@ -571,7 +571,7 @@ def paid_on(
 ) -> date | None:
     """The day the balance first fell to *tolerance* or below, or None if it has not.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
         ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")

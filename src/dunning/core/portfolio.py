@@ -79,7 +79,7 @@ class InvoiceHistory(BaseModel):
         penalties: penalties owed on it, if the host computed them (listed in the message).
         document: a reference to the invoice PDF, joined to the message.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C1", name="ACME"),
         ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100")
@@ -104,7 +104,7 @@ class InvoiceHistory(BaseModel):
 class PaymentOnAccount(BaseModel):
     """Money received from a customer and not yet allocated to an invoice (acompte).
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> PaymentOnAccount(customer_id="C1", on=date(2026, 3, 1), amount="50").currency
         'EUR'
@@ -123,7 +123,7 @@ class PaymentOnAccount(BaseModel):
 class UnappliedCreditNote(BaseModel):
     """A credit note (avoir) issued to a customer and not yet allocated to an invoice.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> UnappliedCreditNote(customer_id="C1", on=date(2026, 3, 1), amount="20.00").amount
         Decimal('20.00')
@@ -207,7 +207,7 @@ class CustomerAction:
     ) -> RenderContext:
         """The `RenderContext` for this message; penalties are the listed invoices' summed.
 
-        Example:
+        Examples:
             >>> from datetime import date, datetime, timezone
             >>> from dunning.core.builtin import STANDARD
             >>> acme = Customer(id="C1", name="ACME SARL")
@@ -280,7 +280,7 @@ def plan_for_customer(
         ValueError: if *at* is naive or the entries belong to several customers.
         InvoiceHistoryError: from `decide`, if an invoice's events contradict it.
 
-    Example:
+    Examples:
         >>> from datetime import date, datetime
         >>> from zoneinfo import ZoneInfo
         >>> from dunning.core.builtin import STANDARD
@@ -454,7 +454,7 @@ def plan_customer_actions(
         ValueError: if *at* is naive.
         PortfolioOrderError: if a customer id reappears after its group ended (a ValueError).
 
-    Example:
+    Examples:
         >>> from datetime import date, datetime
         >>> from zoneinfo import ZoneInfo
         >>> from dunning.core.builtin import STANDARD

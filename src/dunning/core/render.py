@@ -178,7 +178,7 @@ def to_gsm7(text: str, *, template: str | None = None) -> str:
     Raises:
         TemplateError: ``sms_not_gsm7``, listing the characters that cannot be sent.
 
-    Example:
+    Examples:
         >>> to_gsm7("Échéance : 1\u202f234,56\u00a0€ — merci ! Ça ira ?")
         'Échéance : 1 234,56 € - merci ! Ça ira ?'
         >>> to_gsm7("Zoë Łukasz")
@@ -217,7 +217,7 @@ def sms_segments(text: str) -> int:
     One part holds 160 septets; a concatenated message holds 153 per part, and an extension
     character (``€``, ``[``...) takes two septets that are never split across parts.
 
-    Example:
+    Examples:
         >>> sms_segments("a" * 160), sms_segments("a" * 161), sms_segments("€" * 80)
         (1, 2, 1)
         >>> sms_segments("a" * 152 + "€" + "a" * 152)  # 306 septets, yet € cannot be split
@@ -261,7 +261,7 @@ class Creditor(BaseModel):
         siret: the 14-digit SIRET, if any.
         signature: who signs, e.g. ``Le service comptabilité``; defaults to the name.
 
-    Example:
+    Examples:
         >>> c = Creditor(name="Atelier Durand SAS", address="12 rue des Lilas, 69003 Lyon",
         ...              iban="FR76 3000 6000 0112 3456 7890 189", bic="AGRIFRPP",
         ...              email="compta@durand.example")
@@ -324,7 +324,7 @@ class PenaltySummary(BaseModel):
             ``12,15 % (taux BCE + 10 points)``.
         interest_from: the first day interest runs.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> p = PenaltySummary(interest="10.28", indemnity="40", total="50.28",
         ...                    rate_description="12,15 %", interest_from=date(2026, 3, 3))
@@ -434,7 +434,7 @@ class InvoiceLine(BaseModel):
         penalties: penalties owed on this invoice, if the host computed them.
         document: a reference the host resolves to the invoice PDF, joined as an attachment.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> line = InvoiceLine(id="F-42", number="2026-0042", issued_on=date(2026, 2, 2),
         ...                    due_on=date(2026, 3, 2), total="1234.56", amount_due="1234.56",
@@ -473,7 +473,7 @@ class InvoiceLine(BaseModel):
     ) -> InvoiceLine:
         """Describe *invoice* as it stands at the end of day *on*, given its events.
 
-        Example:
+        Examples:
             >>> from datetime import date
             >>> from dunning.core.model import Customer, Invoice, Payment
             >>> inv = Invoice(id="F-42", number="2026-0042", customer=Customer(id="C", name="C"),
@@ -525,7 +525,7 @@ class RenderContext(BaseModel):
         pydantic.ValidationError: ``mixed_currencies``, ``indemnity_for_consumer`` (the 40 EUR
             indemnity cannot be claimed from a consumer, CPCE L111-8) or ``nothing_due``.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> ctx = RenderContext(
         ...     creditor=Creditor(name="Atelier Durand SAS", address="Lyon",
@@ -973,7 +973,7 @@ class TemplatePack:
             template failing on a sample context, a family without subject or text, or an
             SMS that cannot fit.
 
-    Example:
+    Examples:
         >>> pack = builtin_pack()
         >>> sorted(pack.locales)
         ['en', 'fr']
@@ -1022,7 +1022,7 @@ class TemplatePack:
         Raises:
             TemplateError: see the class.
 
-        Example:
+        Examples:
             >>> pack = TemplatePack.from_mapping({
             ...     "fr/reminder.subject.j2": "Facture {{ invoice.number }} : rappel"},
             ...     base=builtin_pack())
@@ -1070,7 +1070,7 @@ class TemplatePack:
         Raises:
             TemplateError: ``locale_not_available``, listing the pack's locales.
 
-        Example:
+        Examples:
             >>> builtin_pack().resolve_locale("fr_BE")
             'fr'
         """
@@ -1336,7 +1336,7 @@ def builtin_pack() -> TemplatePack:
     Returns:
         The pack read from the package data ``dunning/core/templates/<locale>/``.
 
-    Example:
+    Examples:
         >>> sorted(builtin_pack().families("en"))  # doctest: +NORMALIZE_WHITESPACE
         ['courtesy', 'firm', 'formal_notice', 'friendly', 'handover', 'internal_alert',
          'phone_call', 'reminder']
@@ -1359,7 +1359,7 @@ def check_scenario_templates(scenario: Scenario, pack: TemplatePack | None = Non
     Raises:
         TemplateError: ``missing_template``, naming the step and the template.
 
-    Example:
+    Examples:
         >>> from dunning.core.builtin import BUILTIN_SCENARIOS
         >>> for s in BUILTIN_SCENARIOS.values():
         ...     check_scenario_templates(s)
@@ -1428,7 +1428,7 @@ def render(
             an SMS action), ``sms_not_gsm7`` or ``sms_too_long`` when the real data break the
             SMS limits, or a render error naming the template and line.
 
-    Example:
+    Examples:
         >>> from datetime import date, datetime, timezone
         >>> from dunning.core.engine import Action
         >>> from dunning.core.scenario import StepKind

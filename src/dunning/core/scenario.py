@@ -9,7 +9,7 @@ Scenarios load from a mapping, JSON text or TOML text (files are read by
 `dunning.load_scenario`, in the shell). Every error names its location, e.g.
 ``steps[2].offset_days``, and carries a stable code. `lint` reports what is legal but unwise.
 
-Example:
+Examples:
     >>> s = scenario_from_toml('''
     ... id = "short"
     ... name = "Short ladder"
@@ -294,7 +294,7 @@ def scenario_from_mapping(data: Mapping[str, Any], *, source: str | None = None)
     Raises:
         ScenarioError: listing every problem with its location and code in ``details``.
 
-    Example:
+    Examples:
         >>> step = {"kind": "reminder", "level": 1, "channel": "email"}
         >>> try:
         ...     scenario_from_mapping({"id": "x", "steps": [
@@ -317,7 +317,7 @@ def scenario_from_mapping(data: Mapping[str, Any], *, source: str | None = None)
 def scenario_from_json(text: str | bytes, *, source: str | None = None) -> Scenario:
     """Parse a scenario from JSON text. Raises `ScenarioError` (also for malformed JSON).
 
-    Example:
+    Examples:
         >>> scenario_from_json('{"id": "x", "steps": [{"id": "a", "kind": "reminder", '
         ...     '"level": 1, "offset_days": 1, "channel": "email"}]}').steps[0].template
         'reminder'
@@ -346,7 +346,7 @@ def scenario_from_toml(text: str, *, source: str | None = None) -> Scenario:
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario, for editors and vendors' UIs.
 
-    Example:
+    Examples:
         >>> scenario_json_schema()["required"]
         ['id', 'steps']
     """
@@ -394,7 +394,7 @@ def lint(scenario: Scenario, *, templates: TemplatePack | None = None) -> tuple[
         templates: the template pack the scenario will be rendered with; the built-in pack
             by default. Each template's own variables are checked when its pack is built.
 
-    Example:
+    Examples:
         >>> from dunning.core.builtin import STANDARD
         >>> lint(STANDARD)
         ()
@@ -525,7 +525,7 @@ class Policy(BaseModel):
         history_size: how many of the customer's most recent paid invoices count for the
             average days late.
 
-    Example:
+    Examples:
         >>> from dunning.core.builtin import DEFAULT_POLICY
         >>> DEFAULT_POLICY.scenario_for(Customer(id="c", name="c", segment="late")).id
         'firm'

@@ -106,7 +106,7 @@ def timeline(
     Raises:
         ValueError: if *end* is before *start*.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> from dunning import Customer, Invoice, Payment, STANDARD
         >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C", name="ACME"),

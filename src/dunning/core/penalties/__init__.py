@@ -11,7 +11,7 @@ How this fits together:
   `PenaltyBreakdown`; `penalties_for_amount` does the same from plain values.
 - `legal_dates`: payment-term maxima (L441-10, L441-11) and prescription (L110-4, L218-2).
 
-Example:
+Examples:
     >>> from datetime import date
     >>> b = penalties_for_amount("2000", date(2020, 9, 1), date(2020, 10, 1),
     ...                          regime="consumer", formal_notice_on=date(2020, 9, 1),

@@ -24,7 +24,7 @@ How this works:
 5. The recovery indemnity (40 EUR, D441-5) is added once if any part of the invoice was late,
    for business and public debtors, never for consumers.
 
-Example:
+Examples:
     >>> from datetime import date
     >>> b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
     >>> [(str(x.first_day), x.days, str(x.annual_rate), str(x.interest)) for x in b.lines]
@@ -281,7 +281,7 @@ def compute_penalties(
             to more than the invoice total; ``event_before_issue``, ``currency_mismatch``.
         RateNotAvailableError: if a rate needed is beyond the tables (pass *rates*).
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> from dunning.core.model import Customer
         >>> inv = Invoice(id="F-7", number="7", customer=Customer(id="C", name="C"),
@@ -619,7 +619,7 @@ def penalties_for_amount(
             ``rate_not_used_by_regime``.
         RateNotAvailableError: if a rate needed is beyond the tables.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10%")
         >>> b.interest, b.lines[0].rate_source

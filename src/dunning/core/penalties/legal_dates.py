@@ -15,7 +15,7 @@ Prescription: 5 years for a claim between merchants or a merchant and a non-merc
 consommation L218-2), counted from the completion of the work or service (Cass. 3e civ.,
 1 March 2023, 21-23.176), not from the invoice date.
 
-Example:
+Examples:
     >>> from datetime import date
     >>> check = payment_term_check(date(2026, 1, 15), date(2026, 3, 20))
     >>> check.ok, check.maximum_due_on, check.days_over
@@ -189,7 +189,7 @@ def maximum_due_date(
         pydantic.ValidationError: ``delivery_date_required`` (location ``delivered_on``) if
             the rule counts from delivery and *delivered_on* is missing.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> day = date(2026, 1, 15)
         >>> [str(maximum_due_date(day, rule=r)) for r in (
@@ -238,7 +238,7 @@ def payment_term_check(
     Raises:
         pydantic.ValidationError: ``delivery_date_required`` if the rule needs *delivered_on*.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> c = payment_term_check(date(2026, 1, 15), date(2026, 3, 31),
         ...                        rule=PaymentTermRule.FORTY_FIVE_DAYS_THEN_END_OF_MONTH)
@@ -278,7 +278,7 @@ def prescription_date(completed_on: date, debtor_kind: CustomerKind | str) -> da
     Raises:
         ValueError: if *debtor_kind* is not a `CustomerKind`.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> prescription_date(date(2024, 2, 29), "business")
         datetime.date(2029, 2, 28)

@@ -13,7 +13,7 @@ next half-year's rates without waiting for a release with `PenaltyRates.with_leg
 `PenaltyRates.with_ecb_rate` or `RateTable.with_overrides`, or loads a whole table of its own
 with `RateTable.from_rows` / `RateTable.from_csv`.
 
-Example:
+Examples:
     >>> from datetime import date
     >>> rates = default_rates()
     >>> rates.ecb.rate_on(date(2024, 7, 1)).rate
@@ -71,7 +71,7 @@ class HalfYear:
         year: the calendar year.
         half: 1 (January-June) or 2 (July-December).
 
-    Example:
+    Examples:
         >>> h = HalfYear.parse("2024 H2")
         >>> h.start, h.end, str(h.next())
         (datetime.date(2024, 7, 1), datetime.date(2024, 12, 31), '2025 H1')
@@ -174,7 +174,7 @@ class RateTable:
         source: where the values come from.
         checked_on: when they were last checked against the source.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> t = RateTable.from_rows("my rate", [("2027-01-01", "3.00"), ("2027-03-01", "2.75")],
         ...                         known_until=date(2027, 6, 30))
@@ -250,7 +250,7 @@ class RateTable:
             RateTableError: naming the row (``rows[3]``) for a float, a non-decimal value,
                 a bad date, a duplicate or an unsorted date.
 
-        Example:
+        Examples:
             >>> t = RateTable.from_rows("legal rate", [("2027 H1", "2.50", True)], half_yearly=True)
             >>> t.last_day, t.entries[0].provisional
             (datetime.date(2027, 6, 30), True)
@@ -310,7 +310,7 @@ class RateTable:
             RateTableError: naming the line, for a missing column, a value that is not a plain
                 decimal, a bad date, a duplicate or an unsorted date.
 
-        Example:
+        Examples:
             >>> t = RateTable.from_csv("# Source: me\neffective_on,rate\n2027-01-01,2.5\n",
             ...                        name="ECB", rate_column="rate")
             >>> t.source, t.rate_on(t.last_day).rate
@@ -337,7 +337,7 @@ class RateTable:
         Raises:
             RateTableError: if a row is malformed.
 
-        Example:
+        Examples:
             >>> from datetime import date
             >>> from decimal import Decimal
             >>> legal = default_rates().legal_other.with_overrides([("2027 H1", Decimal("2.40"))])
@@ -387,7 +387,7 @@ class RateTable:
             RateNotAvailableError: if *day* is before the first entry or after `last_day`;
                 its ``half_year`` is *day*'s half-year.
 
-        Example:
+        Examples:
             >>> from datetime import date
             >>> default_rates().legal_other.rate_on(date(2027, 1, 1))  # doctest: +ELLIPSIS
             Traceback (most recent call last):
@@ -445,7 +445,7 @@ class PenaltyRates:
         legal_private: legal interest rate, column "particuliers", half-yearly.
         legal_other: legal interest rate, column "autres cas", half-yearly.
 
-    Example:
+    Examples:
         >>> from datetime import date
         >>> from decimal import Decimal
         >>> rates = default_rates().with_legal_rate("2027 H1", private=Decimal("6.50"),
@@ -517,7 +517,7 @@ class PenaltyRates:
         Raises:
             RateTableError: if *rate* is not a decimal percentage.
 
-        Example:
+        Examples:
             >>> from datetime import date
             >>> from decimal import Decimal
             >>> r = default_rates().with_ecb_rate(date(2027, 1, 1), Decimal("2.40"))
@@ -543,7 +543,7 @@ def default_rates() -> PenaltyRates:
     Raises:
         RateTableError: if a packaged file is malformed (a packaging bug).
 
-    Example:
+    Examples:
         >>> default_rates().ecb.checked_on
         datetime.date(2026, 11, 22)
     """

@@ -20,7 +20,7 @@ from the terms and the rate tables) for the annual rate and the text explaining 
 Options for every regime: +5 points from two months after a judgment is served (CMF L313-3) and
 yearly compounding (Code civil 1343-2, off by default).
 
-Example:
+Examples:
     >>> from decimal import Decimal
     >>> terms = LatePaymentTerms(regime="b2b_contractual", contractual_rate="12%")
     >>> terms.contractual_rate
@@ -194,7 +194,7 @@ class LatePaymentTerms(BaseModel):
         recovery_indemnity: replaces the legal 40 EUR (e.g. higher costs proven, or 0 once
             insolvency proceedings forbid payment); None means the legal default.
 
-    Example:
+    Examples:
         >>> LatePaymentTerms(regime="b2b_contractual")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -255,7 +255,7 @@ class LatePaymentTerms(BaseModel):
             pydantic.ValidationError: ``rate_not_a_percentage`` if the invoice's
                 ``contractual_rate`` is above 100.
 
-        Example:
+        Examples:
             >>> from datetime import date
             >>> from dunning.core.model import Customer
             >>> inv = Invoice(id="F", number="1", customer=Customer(id="C", name="C"),
@@ -288,7 +288,7 @@ class LatePaymentTerms(BaseModel):
     def indemnity_amount(self) -> Decimal:
         """The fixed indemnity a late invoice owes under these terms (0 for consumers).
 
-        Example:
+        Examples:
             >>> LatePaymentTerms(regime=PenaltyRegime.CONSUMER).indemnity_amount
             Decimal('0.00')
         """
@@ -328,7 +328,7 @@ class RateQuote(NamedTuple):
 def format_percent(value: Decimal) -> str:
     """Write a percentage with at least two decimals: ``4.25``, ``10.00``, ``12.125``.
 
-    Example:
+    Examples:
         >>> format_percent(Decimal("10")), format_percent(Decimal("12.125"))
         ('10.00', '12.125')
     """
