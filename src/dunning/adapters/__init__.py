@@ -1,0 +1,1 @@
+"""Reference adapters for the ports of `dunning.ports`: in memory (tests, notebooks)."""

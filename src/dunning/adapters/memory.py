@@ -1,0 +1,235 @@
+"""In-memory reference adapters: an invoice store that is also the action log, and senders.
+
+For tests and notebooks. `MemoryStore` keeps invoices, their events and the action log in
+dicts behind one lock, so two runners in two threads see atomic reservations. It derives the
+events the runner relies on (see `dunning.ports.InvoiceSource`) from the log: an
+`ActionTaken` per covered action of every sent or failed entry, a `DeliveryFailed` for every
+failed one, and `ActionApproved` / `ActionRejected` for approvals.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import count
+
+from dunning.core.model import (
+    ActionApproved,
+    ActionRejected,
+    ActionTaken,
+    Channel,
+    DeliveryFailed,
+    Event,
+    Invoice,
+)
+from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
+from dunning.core.render import Message
+from dunning.ports import EntryStatus, LogEntry, Receipt
+
+__all__ = ["MemorySender", "MemoryStore"]
+
+
+class MemoryStore:
+    """Invoices, events and the action log, in memory (an `InvoiceSource` and an `ActionLog`).
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning.testing import make_invoice
+        >>> store = MemoryStore()
+        >>> store.add_invoice(make_invoice(due_on=date(2026, 5, 4)))
+        >>> at = datetime.fromisoformat("2026-05-10T10:00+02:00")
+        >>> [entry.invoice.id for entry in store.entries(at)]
+        ['INV-001']
+    """
+
+    def __init__(self) -> None:
+        """An empty store."""
+        self._lock = threading.RLock()
+        self._invoices: dict[str, Invoice] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._log: dict[str, LogEntry] = {}
+
+    # -- the host's side: invoices and events ---------------------------------------------
+
+    def add_invoice(self, invoice: Invoice, events: Iterable[Event] = ()) -> None:
+        """Add (or replace) *invoice* with its events."""
+        with self._lock:
+            self._invoices[invoice.id] = invoice
+            self._events[invoice.id] = list(events)
+
+    def add_event(self, invoice_id: str, event: Event) -> None:
+        """Record *event* on an invoice (a payment, a dispute...)."""
+        with self._lock:
+            self._events[invoice_id].append(event)
+
+    def events(self, invoice_id: str) -> tuple[Event, ...]:
+        """The invoice's events, the host's and those derived from the log."""
+        with self._lock:
+            return (*self._events[invoice_id], *self._derived().get(invoice_id, ()))
+
+    # -- InvoiceSource ----------------------------------------------------------------------
+
+    def entries(self, at: datetime) -> Iterator[PortfolioEntry]:  # noqa: ARG002  (no index)
+        """Every invoice with its events, grouped (sorted) by customer id, then invoice id."""
+        with self._lock:
+            derived = self._derived()
+            snapshot = [
+                InvoiceHistory(
+                    invoice=invoice,
+                    events=(*self._events[invoice.id], *derived.get(invoice.id, ())),
+                )
+                for invoice in sorted(
+                    self._invoices.values(), key=lambda inv: (inv.customer.id, inv.id)
+                )
+            ]
+        yield from snapshot
+
+    def _derived(self) -> dict[str, list[Event]]:
+        out: dict[str, list[Event]] = {}
+        for entry in self._log.values():
+            for covered in entry.covers:
+                events = out.setdefault(covered.invoice_id, [])
+                if entry.status in (EntryStatus.SENT, EntryStatus.FAILED):
+                    events.append(
+                        ActionTaken(
+                            at=entry.updated_at,
+                            action_id=covered.action_id,
+                            channel=entry.channel,
+                            step_id=covered.step_id,
+                        )
+                    )
+                if entry.status is EntryStatus.FAILED:
+                    events.append(
+                        DeliveryFailed(
+                            at=entry.updated_at, action_id=covered.action_id, reason=entry.reason
+                        )
+                    )
+                if entry.decided_by and entry.status is EntryStatus.REJECTED:
+                    events.append(
+                        ActionRejected(
+                            at=entry.updated_at, action_id=covered.action_id, by=entry.decided_by
+                        )
+                    )
+                elif entry.decided_by:
+                    events.append(
+                        ActionApproved(
+                            at=entry.updated_at, action_id=covered.action_id, by=entry.decided_by
+                        )
+                    )
+        return out
+
+    # -- ActionLog --------------------------------------------------------------------------
+
+    def get(self, key: str) -> LogEntry | None:
+        """The entry for *key*, or None."""
+        with self._lock:
+            return self._log.get(key)
+
+    def reserve(self, entry: LogEntry) -> bool:
+        """Insert *entry* unless its key exists; True if inserted."""
+        with self._lock:
+            if entry.key in self._log:
+                return False
+            self._log[entry.key] = entry
+            return True
+
+    def begin_attempt(
+        self, key: str, *, owner: str, expect: EntryStatus, expect_attempts: int, at: datetime
+    ) -> LogEntry | None:
+        """Claim *key* for a send attempt if it is still as the caller saw it."""
+        with self._lock:
+            entry = self._log.get(key)
+            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
+                return None
+            claimed = replace(
+                entry,
+                status=EntryStatus.RESERVED,
+                owner=owner,
+                attempts=entry.attempts + 1,
+                updated_at=at,
+            )
+            self._log[key] = claimed
+            return claimed
+
+    def finish(
+        self,
+        key: str,
+        status: EntryStatus,
+        *,
+        at: datetime,
+        receipt: Receipt | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the outcome of an attempt."""
+        with self._lock:
+            entry = self._log[key]
+            self._log[key] = replace(
+                entry, status=status, updated_at=at, receipt=receipt, reason=reason
+            )
+
+    def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
+        """Approve or reject a pending entry."""
+        with self._lock:
+            entry = self._log.get(key)
+            if entry is None or entry.status is not EntryStatus.PENDING_APPROVAL:
+                msg = f"no message awaiting approval with id {key!r}"
+                raise KeyError(msg)
+            status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
+            decided = replace(entry, status=status, decided_by=by or "unknown", updated_at=at)
+            self._log[key] = decided
+            return decided
+
+    def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
+        """Entries in any of *statuses*, oldest reservation first."""
+        with self._lock:
+            found = [e for e in self._log.values() if e.status in statuses]
+        return sorted(found, key=lambda e: (e.reserved_at, e.key))
+
+
+@dataclass
+class MemorySender:
+    """A sender that keeps what it is given, with faults to inject (a test double).
+
+    Attributes:
+        channel: the channel it serves.
+        deduplicates: drop a second message with a key already seen (like a provider with
+            idempotency keys).
+        fail_next: exceptions to raise on the next calls, in order (e.g. a `SendError`).
+        crash_after_send: raise `KeyboardInterrupt`-like `SystemExit` *after* accepting the
+            next message: a process dying between send and record.
+        sent: the messages accepted, with their keys, in order (duplicates included unless
+            ``deduplicates``).
+
+    Examples:
+        >>> sender = MemorySender(Channel.EMAIL)
+        >>> sender.fail_next.append(SendError("connection refused", delivered=False))
+        >>> sender.channel.value, sender.sent
+        ('email', [])
+    """
+
+    channel: Channel
+    deduplicates: bool = False
+    fail_next: list[BaseException] = field(default_factory=list)
+    crash_after_send: bool = False
+    sent: list[tuple[str, Message]] = field(default_factory=list)
+    _ids: Iterator[int] = field(default_factory=lambda: count(1), repr=False)
+
+    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+        """Accept *message* (or raise the next injected fault)."""
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if self.deduplicates and any(key == idempotency_key for key, _ in self.sent):
+            return Receipt(provider_id=f"dup-{idempotency_key}", detail="duplicate dropped")
+        self.sent.append((idempotency_key, message))
+        receipt = Receipt(provider_id=f"{self.channel.value}-{next(self._ids)}")
+        if self.crash_after_send:
+            self.crash_after_send = False
+            msg = "crash after send (injected)"
+            raise SimulatedCrash(msg)
+        return receipt
+
+
+class SimulatedCrash(BaseException):
+    """An injected process death: not an `Exception`, so nothing in the runner catches it."""

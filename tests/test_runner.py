@@ -1,0 +1,348 @@
+"""Dunner: exactly once under re-runs, crashes at each step, sender faults, races, approvals.
+
+Invoices are due Monday 4 May 2026 (Paris). STANDARD sends its J+1 informative email on
+Tuesday 5 May and its J+7 reminder on Monday 11 May (J+7, gap of 5 days after 5 May passed).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from dunning import STANDARD, Channel, Creditor, Payment, scenario_from_mapping
+from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.ports import EntryStatus, SendError
+from dunning.runner import Dunner, Outcome
+from dunning.testing import make_customer, make_invoice, paris
+
+CREDITOR = Creditor(
+    name="Atelier Durand SAS",
+    address="12 rue des Lilas, 69003 Lyon",
+    iban="FR7630006000011234567890189",
+    bic="AGRIFRPP",
+    email="compta@atelier-durand.example",
+)
+DUE = date(2026, 5, 4)
+TUESDAY = paris(2026, 5, 5)
+NEXT_MONDAY = paris(2026, 5, 11)
+NOTICE = scenario_from_mapping(
+    {
+        "id": "notice",
+        "steps": [
+            {
+                "id": "notice",
+                "kind": "formal_notice",
+                "level": 1,
+                "offset_days": 1,
+                "channel": "registered_letter",
+                "deadline_days": 8,
+            }
+        ],
+    }
+)
+
+
+def store_with(n: int = 1) -> MemoryStore:
+    """N invoices of n different customers, all due Monday 4 May 2026."""
+    store = MemoryStore()
+    for i in range(1, n + 1):
+        customer = make_customer(id=f"C-{i:03}", name=f"Client {i}")
+        store.add_invoice(make_invoice(id=f"INV-{i:03}", customer=customer, due_on=DUE))
+    return store
+
+
+def dunner(store: MemoryStore, *senders: MemorySender, **options: Any) -> Dunner:
+    """A runner named "r1" over *store* (as source and log)."""
+    options.setdefault("owner", "r1")
+    options.setdefault("scenario", STANDARD)
+    return Dunner(
+        source=store,
+        log=store,
+        senders={s.channel: s for s in senders},
+        creditor=CREDITOR,
+        **options,
+    )
+
+
+def keys(sender: MemorySender) -> list[str]:
+    """The idempotency keys the sender accepted, in order."""
+    return [key for key, _ in sender.sent]
+
+
+def crash_once(obj: object, name: str) -> None:
+    """Make obj.name raise SimulatedCrash on its next call only."""
+    original = getattr(obj, name)
+
+    def crashing(*args: Any, **kwargs: Any) -> Any:
+        setattr(obj, name, original)
+        msg = f"crash in {name} (injected)"
+        raise SimulatedCrash(msg)
+
+    setattr(obj, name, crashing)
+
+
+# ------------------------------------------------------------------------------ the happy path
+
+
+def test_sends_once_and_a_rerun_sends_nothing() -> None:
+    """J+1 goes out on Tuesday 5 May; running again the same instant sends nothing new."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"sent": 1}
+    assert report.by_channel() == {"email": {"sent": 1}}
+    assert len(email.sent) == 1
+    message = email.sent[0][1]
+    assert "2026-0001" in message.text
+    assert dunner(store, email).run(at=TUESDAY).counts() == {}
+    assert dunner(store, email).run(at=TUESDAY + timedelta(hours=3)).counts() == {}
+    assert len(email.sent) == 1
+
+
+def test_the_ladder_moves_on_from_the_log() -> None:
+    """The sent J+1 becomes an ActionTaken; on Monday 11 May the J+7 reminder goes out."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    dunner(store, email).run(at=TUESDAY)
+    assert dunner(store, email).run(at=NEXT_MONDAY).counts() == {"sent": 1}
+    assert [m.template for _, m in email.sent] == ["friendly", "reminder"]
+    assert len(set(keys(email))) == 2
+
+
+def test_payment_stops_everything() -> None:
+    """Paid on Friday 8 May: nothing on Monday 11 May."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    dunner(store, email).run(at=TUESDAY)
+    store.add_event("INV-001", Payment(on=date(2026, 5, 8), amount=Decimal("1200.00")))
+    assert dunner(store, email).run(at=NEXT_MONDAY).counts() == {}
+    assert len(email.sent) == 1
+
+
+def test_dry_run_reserves_and_sends_nothing() -> None:
+    """A dry run renders and reports; the log stays empty and a real run then sends once."""
+    store, email = store_with(2), MemorySender(Channel.EMAIL)
+    report = dunner(store, email).run(at=TUESDAY, dry_run=True)
+    assert report.counts() == {"would_send": 2}
+    assert "(dry run)" in str(report)
+    assert email.sent == []
+    assert store.entries_with(*EntryStatus) == []
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"sent": 2}
+
+
+# ------------------------------------------------------------------ crashes at each step
+
+
+def test_crash_before_reserve_then_rerun_sends_once() -> None:
+    """Nothing was recorded: the re-run sends it, once."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    crash_once(store, "reserve")
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
+    assert email.sent == []
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"sent": 1}
+    assert len(email.sent) == 1
+
+
+def test_crash_after_reserve_before_send_is_sent_by_the_restarted_runner() -> None:
+    """Reserved, sender never called (attempts 0): safe to send, once."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    crash_once(store, "begin_attempt")
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
+    [entry] = store.entries_with(EntryStatus.RESERVED)
+    assert entry.attempts == 0
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"sent": 1}
+    assert len(email.sent) == 1
+
+
+def test_another_runners_fresh_reservation_is_left_alone_until_its_lease_ends() -> None:
+    """r2 does not touch r1's reservation for 15 minutes; after that it takes it over."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    crash_once(store, "begin_attempt")
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
+    other = dunner(store, email, owner="r2")
+    assert other.run(at=TUESDAY + timedelta(minutes=14)).counts() == {}
+    assert email.sent == []
+    assert other.run(at=TUESDAY + timedelta(minutes=15)).counts() == {"sent": 1}
+    assert len(email.sent) == 1
+
+
+def test_crash_after_send_before_record_is_uncertain_never_resent() -> None:
+    """The provider took it, then the process died: the re-run reports it, never resends."""
+    store, email = store_with(), MemorySender(Channel.EMAIL, crash_after_send=True)
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
+    report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"uncertain": 1}
+    assert "may or may not have gone out" in report.items[0].reason
+    assert dunner(store, email).run(at=NEXT_MONDAY).counts() == {"uncertain": 1}
+    assert len(email.sent) == 1
+
+
+def test_crash_after_send_with_a_deduplicating_provider_is_retried_with_the_same_key() -> None:
+    """Same key again: the provider drops the copy, and the entry is recorded as sent."""
+    email = MemorySender(Channel.EMAIL, deduplicates=True, crash_after_send=True)
+    store = store_with()
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"sent": 1}
+    assert len(email.sent) == 1
+    [entry] = store.entries_with(EntryStatus.SENT)
+    assert entry.attempts == 2
+    assert entry.receipt is not None
+    assert entry.receipt.detail == "duplicate dropped"
+
+
+# ---------------------------------------------------------------------------- sender faults
+
+
+def test_server_down_is_retried_next_run() -> None:
+    """Connection refused (certainly not delivered): retry, then sent exactly once."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    store = store_with()
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"retry": 1}
+    assert dunner(store, email).run(at=TUESDAY + timedelta(hours=1)).counts() == {"sent": 1}
+    assert len(email.sent) == 1
+
+
+def test_timeout_after_data_is_uncertain() -> None:
+    """A timeout after the data was sent may have delivered: uncertain, never resent."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timed out after DATA", delivered=None))
+    store = store_with()
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"uncertain": 1}
+    assert dunner(store, email).run(at=TUESDAY + timedelta(hours=1)).counts() == {"uncertain": 1}
+    assert email.sent == []
+
+
+def test_permanent_refusal_falls_back_to_the_steps_fallback_channel() -> None:
+    """A refused address fails the email; the engine then retries J+1 by letter."""
+    email, letter = MemorySender(Channel.EMAIL), MemorySender(Channel.LETTER)
+    email.fail_next.append(SendError("550 no such user", delivered=False, permanent=True))
+    store = store_with()
+    assert dunner(store, email, letter).run(at=TUESDAY).counts() == {"failed": 1}
+    report = dunner(store, email, letter).run(at=TUESDAY + timedelta(hours=1))
+    assert report.counts() == {"sent": 1}
+    assert report.by_channel() == {"letter": {"sent": 1}}
+    assert len(letter.sent) == 1
+    assert email.sent == []
+
+
+def test_one_bad_customer_does_not_stop_the_run() -> None:
+    """A sender bug on one message (maybe sent) is reported; the other customers get theirs."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(RuntimeError("poison message"))
+    store = store_with(3)
+    report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"sent": 2, "uncertain": 1}
+    assert "RuntimeError: poison message" in report.with_outcome(Outcome.UNCERTAIN)[0].reason
+    assert len(email.sent) == 2
+
+
+def test_inconsistent_history_is_an_error_for_that_customer_only() -> None:
+    """A payment dated before the invoice was issued: that customer errs, the other is sent."""
+    store, email = store_with(2), MemorySender(Channel.EMAIL)
+    store.add_event("INV-001", Payment(on=date(2026, 1, 1), amount=Decimal("10.00")))
+    report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"error": 1, "sent": 1}
+    [error] = report.with_outcome(Outcome.ERROR)
+    assert error.customer_id == "C-001"
+    assert error.reason == (
+        "cannot decide: invoice 'INV-001': events[0].on: "
+        "payment dated 2026-01-01 is before the invoice date 2026-04-04"
+    )
+
+
+def test_missing_sender_is_kept_for_later() -> None:
+    """No SMS sender configured: the message waits (retry) and goes once one is given."""
+    sms_scenario = scenario_from_mapping(
+        {
+            "id": "sms",
+            "steps": [
+                {"id": "s", "kind": "reminder", "level": 1, "offset_days": 1, "channel": "sms"}
+            ],
+        }
+    )
+    store = store_with()
+    assert dunner(store, scenario=sms_scenario).run(at=TUESDAY).counts() == {"retry": 1}
+    sms = MemorySender(Channel.SMS)
+    later = dunner(store, sms, scenario=sms_scenario).run(at=TUESDAY + timedelta(hours=1))
+    assert later.counts() == {"sent": 1}
+    assert sms.sent[0][1].sms is not None
+
+
+# ---------------------------------------------------------------------------- two runners
+
+
+def test_two_runners_at_once_never_send_the_same_message_twice() -> None:
+    """Two threads, two owners, one store, 40 customers: 40 messages, each exactly once."""
+    store = store_with(40)
+    email = MemorySender(Channel.EMAIL)
+    lock = threading.Lock()
+    original = email.send
+
+    def slow_send(message: Any, *, idempotency_key: str) -> Any:
+        with lock:
+            return original(message, idempotency_key=idempotency_key)
+
+    email.send = slow_send  # type: ignore[method-assign]
+    start = threading.Barrier(2)
+
+    def run(owner: str) -> None:
+        start.wait()
+        dunner(store, email, owner=owner).run(at=TUESDAY)
+
+    threads = [threading.Thread(target=run, args=(o,)) for o in ("r1", "r2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(email.sent) == 40
+    assert len(set(keys(email))) == 40
+
+
+# ------------------------------------------------------------------------------ approvals
+
+
+def test_formal_notice_waits_for_approval_then_goes_once() -> None:
+    """Stored rendered, not sent; approved by a human; sent by the next run, once."""
+    store, letter = store_with(), MemorySender(Channel.REGISTERED_LETTER)
+    run = dunner(store, letter, scenario=NOTICE)
+    report = run.run(at=TUESDAY)
+    assert report.counts() == {"pending_approval": 1}
+    [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    assert pending.message.text.startswith("MISE EN DEMEURE\n")
+    assert run.run(at=TUESDAY + timedelta(hours=2)).counts() == {"pending_approval": 1}
+    assert letter.sent == []
+    run.approve(pending.key, by="claire", at=TUESDAY + timedelta(hours=3))
+    assert run.run(at=TUESDAY + timedelta(hours=4)).counts() == {"sent": 1}
+    assert run.run(at=TUESDAY + timedelta(hours=5)).counts() == {}
+    assert keys(letter) == [pending.key]
+
+
+def test_rejected_formal_notice_is_never_sent() -> None:
+    """Rejected: never sent; the engine skips the step, so nothing else is proposed."""
+    store, letter = store_with(), MemorySender(Channel.REGISTERED_LETTER)
+    run = dunner(store, letter, scenario=NOTICE)
+    run.run(at=TUESDAY)
+    [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    run.reject(pending.key, by="claire", at=TUESDAY + timedelta(hours=1))
+    assert run.run(at=TUESDAY + timedelta(days=3)).counts() == {}
+    assert letter.sent == []
+    with pytest.raises(KeyError):
+        run.approve(pending.key, by="claire", at=TUESDAY + timedelta(days=3))
+
+
+def test_report_is_printable() -> None:
+    """The report prints counts, then one line per message with its reason."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    report = dunner(store_with(), email).run(at=TUESDAY)
+    text = str(report)
+    assert text.splitlines()[0] == f"run at {TUESDAY.isoformat()}: 1 retry"
+    assert "retry             C-001       email" in text
+    assert text.endswith("connection refused")
