@@ -197,12 +197,13 @@ class MemorySender:
         deduplicates: drop a second message with a key already seen (like a provider with
             idempotency keys).
         fail_next: exceptions to raise on the next calls, in order (e.g. a `SendError`).
-        crash_after_send: raise `KeyboardInterrupt`-like `SystemExit` *after* accepting the
-            next message: a process dying between send and record.
+        crash_after_send: raise `SimulatedCrash` *after* accepting the next message: a process
+            dying between send and record.
         sent: the messages accepted, with their keys, in order (duplicates included unless
             ``deduplicates``).
 
     Examples:
+        >>> from dunning.ports import SendError
         >>> sender = MemorySender(Channel.EMAIL)
         >>> sender.fail_next.append(SendError("connection refused", delivered=False))
         >>> sender.channel.value, sender.sent
