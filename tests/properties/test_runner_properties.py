@@ -1,0 +1,95 @@
+"""Any interleaving of runs and crashes sends each message at most once and loses none."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dunning import STANDARD, Channel, Creditor
+from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.ports import EntryStatus
+from dunning.runner import Dunner
+from dunning.testing import make_customer, make_invoice, paris
+
+CREDITOR = Creditor(
+    name="Atelier Durand SAS",
+    address="Lyon",
+    iban="FR7630006000011234567890189",
+    bic="AGRIFRPP",
+    email="compta@durand.example",
+)
+CRASH_POINTS = ("none", "reserve", "begin_attempt", "finish", "after_send")
+
+steps = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=3), st.sampled_from(CRASH_POINTS)),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _crash_once(obj: object, name: str) -> None:
+    original = getattr(obj, name)
+
+    def crashing(*args: object, **kwargs: object) -> object:
+        setattr(obj, name, original)
+        raise SimulatedCrash(name)
+
+    setattr(obj, name, crashing)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    customers=st.integers(min_value=1, max_value=4),
+    plan=steps,
+    deduplicates=st.booleans(),
+)
+def test_runs_and_crashes_never_duplicate_and_never_lose(
+    customers: int, plan: list[tuple[int, str]], deduplicates: bool
+) -> None:
+    """Each key reaches the provider at most once; at the end every entry has an outcome."""
+    store = MemoryStore()
+    for i in range(customers):
+        customer = make_customer(id=f"C-{i}", name=f"Client {i}")
+        due = date(2026, 5, 4) + timedelta(days=i)
+        store.add_invoice(make_invoice(id=f"INV-{i}", customer=customer, due_on=due))
+    email = MemorySender(Channel.EMAIL, deduplicates=deduplicates)
+    phone = MemorySender(Channel.PHONE_TASK, deduplicates=deduplicates)
+    at = paris(2026, 5, 5)
+    for advance_days, crash in plan:
+        at += timedelta(days=advance_days)
+        runner = Dunner(
+            store,
+            store,
+            {Channel.EMAIL: email, Channel.PHONE_TASK: phone},
+            STANDARD,
+            CREDITOR,
+            owner="r1",
+        )
+        if crash == "after_send":
+            email.crash_after_send = True
+        elif crash != "none":
+            _crash_once(store, crash)
+        with contextlib.suppress(SimulatedCrash):
+            runner.run(at=at)
+        email.crash_after_send = False
+        # Undo an injected crash that was not reached in this run.
+        for name in ("reserve", "begin_attempt", "finish"):
+            store.__dict__.pop(name, None)
+    final = Dunner(
+        store,
+        store,
+        {Channel.EMAIL: email, Channel.PHONE_TASK: phone},
+        STANDARD,
+        CREDITOR,
+        owner="r1",
+    )
+    final.run(at=at)
+    sent_keys = [key for key, _ in email.sent + phone.sent]
+    assert len(sent_keys) == len(set(sent_keys))
+    unfinished = store.entries_with(EntryStatus.RESERVED, EntryStatus.RETRY)
+    assert unfinished == []
+    for entry in store.entries_with(EntryStatus.SENT):
+        assert entry.key in sent_keys
