@@ -1,6 +1,9 @@
 """Public helpers for testing scenarios: builders with sensible defaults, and recording.
 
-These are part of the public API: use them in your own unit tests of a scenario.
+These are part of the public API: use them in your own unit tests of a scenario, and of your
+integration with the runner: `MemoryStore` is an in-memory invoice source and action log,
+`MemorySender` a sender that keeps what it is given and can be told to fail or to crash
+(`SimulatedCrash`) at the worst moment.
 
 Examples:
     >>> from dunning import STANDARD, decide
@@ -21,10 +24,19 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.core.engine import Action
 from dunning.core.model import ActionTaken, Customer, Invoice
 
-__all__ = ["make_customer", "make_invoice", "paris", "record"]
+__all__ = [
+    "MemorySender",
+    "MemoryStore",
+    "SimulatedCrash",
+    "make_customer",
+    "make_invoice",
+    "paris",
+    "record",
+]
 
 _PARIS = ZoneInfo("Europe/Paris")
 
