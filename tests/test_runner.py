@@ -15,6 +15,7 @@ import pytest
 
 from dunning import STANDARD, Channel, Creditor, Payment, scenario_from_mapping
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.exceptions import ConfigurationError
 from dunning.ports import EntryStatus, SendError
 from dunning.runner import Dunner, Outcome
 from dunning.testing import make_customer, make_invoice, paris
@@ -346,3 +347,15 @@ def test_report_is_printable() -> None:
     assert text.splitlines()[0] == f"run at {TUESDAY.isoformat()}: 1 retry"
     assert "retry             C-001       email" in text
     assert text.endswith("connection refused")
+
+
+def test_a_sender_under_the_wrong_channel_is_refused() -> None:
+    """An SMS sender registered for email would send the wrong thing: refused at construction."""
+    with pytest.raises(ConfigurationError, match=r"senders\['email'\]: this sender serves sms"):
+        Dunner(
+            store_with(),
+            store_with(),
+            {Channel.EMAIL: MemorySender(Channel.SMS)},
+            STANDARD,
+            CREDITOR,
+        )

@@ -40,7 +40,7 @@ from dunning.core.model import Channel, Customer
 from dunning.core.portfolio import CustomerAction, PortfolioEntry, plan_for_customer
 from dunning.core.render import Creditor, TemplatePack, render
 from dunning.core.scenario import Scenario
-from dunning.exceptions import DunningError
+from dunning.exceptions import ConfigurationError, DunningError
 from dunning.ports import (
     ActionLog,
     Covered,
@@ -155,6 +155,10 @@ class Dunner:
             abandoned (its process died).
         with_penalties: state the penalties owed in each message.
 
+    Raises:
+        ConfigurationError: if a sender is registered under a channel it does not serve, or
+            *owner* is empty.
+
     Examples:
         >>> from datetime import date
         >>> from dunning.adapters.memory import MemorySender, MemoryStore
@@ -184,6 +188,19 @@ class Dunner:
     owner: str = field(default_factory=_default_owner)
     lease: timedelta = timedelta(minutes=15)
     with_penalties: bool = True
+
+    def __post_init__(self) -> None:
+        """Refuse a sender registered under another channel than its own."""
+        for channel, sender in self.senders.items():
+            if sender.channel != channel:
+                msg = (
+                    f"senders[{channel.value!r}]: this sender serves {sender.channel.value}, "
+                    f"not {channel.value}"
+                )
+                raise ConfigurationError(msg)
+        if not self.owner:
+            msg = "owner: a runner needs a name unique to its process"
+            raise ConfigurationError(msg)
 
     def run(self, *, at: datetime, dry_run: bool = False) -> RunReport:
         """Do everything due at *at*; return what was done.
