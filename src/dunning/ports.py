@@ -14,7 +14,7 @@ a lost action" for free. The reference adapters (`dunning.adapters.memory`, ...)
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -97,6 +97,7 @@ class LogEntry:
         receipt: the provider's receipt once sent.
         reason: why it failed, is uncertain, or was rejected.
         decided_by: who approved or rejected it.
+        requires_approval: whether a human had to approve it before it could be sent.
     """
 
     key: str
@@ -112,7 +113,7 @@ class LogEntry:
     receipt: Receipt | None = None
     reason: str = ""
     decided_by: str = ""
-    requires_approval: bool = field(default=False)
+    requires_approval: bool = False
 
 
 class SendError(Exception):
