@@ -402,3 +402,30 @@ def test_render_context_example_from_module() -> None:
     text = render(FakeAction("reminder"), ctx).text
     assert "au taux légal (6,67 %) courent depuis le 10 mars 2026" in text
     assert "indemnité" not in text
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        (Channel.EMAIL, "compta@acme.example"),
+        (Channel.SMS, "+33612345678"),
+        (Channel.PHONE_TASK, "+33612345678"),
+        (Channel.LETTER, "5 avenue Foch, 75016 Paris"),
+        (Channel.REGISTERED_LETTER, "5 avenue Foch, 75016 Paris"),
+        (Channel.INTERNAL_ALERT, None),
+        (Channel.HANDOVER, None),
+    ],
+)
+def test_message_is_addressed_from_the_customer_record(
+    channel: Channel, expected: str | None
+) -> None:
+    """``Message.to`` is the reference customer's address on the message's channel."""
+    pack = pack_with(subject="s", txt="t", sms="t")
+    assert render(FakeAction("t", channel=channel), context(), pack=pack).to == expected
+
+
+def test_message_without_an_address_on_its_channel_has_no_recipient() -> None:
+    """A customer with no email gets an email message with ``to=None`` (the sender refuses it)."""
+    pack = pack_with(subject="s", txt="t")
+    ctx = context(customer=customer(email=None))
+    assert render(FakeAction("t"), ctx, pack=pack).to is None

@@ -645,6 +645,10 @@ class Message(BaseModel):
         sms: the SMS text in the GSM-7 alphabet, for the SMS channel.
         sms_segments: how many SMS parts ``sms`` takes.
         attachments: references to join (invoice PDFs...), resolved by the host.
+        to: where it goes, from the customer's record: the email address for email, the phone
+            number for SMS and phone tasks, the postal address for letters; None when the
+            customer has none (a sender then refuses it, and the scenario's fallback channel
+            takes over). Internal channels (notify staff, handover) have none.
     """
 
     model_config = MODEL_CONFIG
@@ -659,6 +663,7 @@ class Message(BaseModel):
     sms: OptionalText = None
     sms_segments: int | None = None
     attachments: tuple[str, ...] = ()
+    to: OptionalText = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1493,4 +1498,15 @@ def render(
         sms=sms,
         sms_segments=segments,
         attachments=(*documents, *context.attachments),
+        to=_recipient(action.channel, context.customer),
     )
+
+
+def _recipient(channel: Channel, customer: Customer) -> str | None:
+    if channel is Channel.EMAIL:
+        return customer.email
+    if channel in (Channel.SMS, Channel.PHONE_TASK):
+        return customer.phone
+    if channel in (Channel.LETTER, Channel.REGISTERED_LETTER):
+        return customer.postal_address
+    return None
