@@ -2,19 +2,24 @@
 
 Invoices are due Monday 4 May 2026 (Paris). STANDARD sends its J+1 informative email on
 Tuesday 5 May and its J+7 reminder on Monday 11 May (J+7, gap of 5 days after 5 May passed).
+
+Every test runs twice: on a `MemoryStore` and on a `SqliteStore` file (the same guarantees).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dunning import STANDARD, Channel, Creditor, Payment, scenario_from_mapping
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.adapters.sqlite import SqliteStore
 from dunning.exceptions import ConfigurationError
 from dunning.ports import EntryStatus, SendError
 from dunning.runner import Dunner, Outcome
@@ -47,16 +52,39 @@ NOTICE = scenario_from_mapping(
 )
 
 
-def store_with(n: int = 1) -> MemoryStore:
+Store = MemoryStore | SqliteStore
+new_store: Callable[[], Store] = MemoryStore
+
+
+@pytest.fixture(autouse=True, params=["memory", "sqlite"])
+def store_kind(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Run the test on the in-memory store, then on SQLite files (closed at the end)."""
+    opened: list[SqliteStore] = []
+
+    def sqlite_store() -> SqliteStore:
+        store = SqliteStore(tmp_path / f"dunning-{len(opened)}.db")
+        opened.append(store)
+        return store
+
+    if request.param == "sqlite":
+        monkeypatch.setitem(globals(), "new_store", sqlite_store)
+    yield str(request.param)
+    for store in opened:
+        store.close()
+
+
+def store_with(n: int = 1) -> Store:
     """N invoices of n different customers, all due Monday 4 May 2026."""
-    store = MemoryStore()
+    store = new_store()
     for i in range(1, n + 1):
         customer = make_customer(id=f"C-{i:03}", name=f"Client {i}")
         store.add_invoice(make_invoice(id=f"INV-{i:03}", customer=customer, due_on=DUE))
     return store
 
 
-def dunner(store: MemoryStore, *senders: MemorySender, **options: Any) -> Dunner:
+def dunner(store: Store, *senders: MemorySender, **options: Any) -> Dunner:
     """A runner named "r1" over *store* (as source and log)."""
     options.setdefault("owner", "r1")
     options.setdefault("scenario", STANDARD)

@@ -15,15 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import count
 
-from dunning.core.model import (
-    ActionApproved,
-    ActionRejected,
-    ActionTaken,
-    Channel,
-    DeliveryFailed,
-    Event,
-    Invoice,
-)
+from dunning.adapters._events import derived_events
+from dunning.core.model import Channel, Event, Invoice
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
 from dunning.ports import EntryStatus, LogEntry, Receipt
@@ -89,35 +82,8 @@ class MemoryStore:
     def _derived(self) -> dict[str, list[Event]]:
         out: dict[str, list[Event]] = {}
         for entry in self._log.values():
-            for covered in entry.covers:
-                events = out.setdefault(covered.invoice_id, [])
-                if entry.status in (EntryStatus.SENT, EntryStatus.FAILED):
-                    events.append(
-                        ActionTaken(
-                            at=entry.updated_at,
-                            action_id=covered.action_id,
-                            channel=entry.channel,
-                            step_id=covered.step_id,
-                        )
-                    )
-                if entry.status is EntryStatus.FAILED:
-                    events.append(
-                        DeliveryFailed(
-                            at=entry.updated_at, action_id=covered.action_id, reason=entry.reason
-                        )
-                    )
-                if entry.decided_by and entry.status is EntryStatus.REJECTED:
-                    events.append(
-                        ActionRejected(
-                            at=entry.updated_at, action_id=covered.action_id, by=entry.decided_by
-                        )
-                    )
-                elif entry.decided_by:
-                    events.append(
-                        ActionApproved(
-                            at=entry.updated_at, action_id=covered.action_id, by=entry.decided_by
-                        )
-                    )
+            for invoice_id, event in derived_events(entry):
+                out.setdefault(invoice_id, []).append(event)
         return out
 
     # -- ActionLog --------------------------------------------------------------------------

@@ -1,0 +1,663 @@
+"""A SQLite reference adapter: invoices, customers, events and the action log in one file.
+
+`SqliteStore` is an `InvoiceSource` and an `ActionLog` on a database file (standard library
+``sqlite3``), safe for several threads and several processes on one machine:
+
+- the database runs in WAL mode with ``synchronous=FULL``: a committed change survives a crash
+  of the process or of the machine, so `begin_attempt` is durable before the sender is called;
+- every change that must be atomic (`reserve`, `begin_attempt`, `finish`, `decide_approval`)
+  runs in one ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the row is read,
+  so of two runners (threads or processes) claiming one key, exactly one wins;
+- each thread has its own connection; a busy database is waited for (``timeout``), never
+  reported as an error at the first collision.
+
+Schema (version 1), created and upgraded by numbered migrations recorded in
+``schema_migrations``; a file written by a newer release is refused rather than damaged:
+
+``customers(id, data)``
+    one row per customer, ``data`` the `Customer` as JSON.
+``invoices(id, customer_id, data, archived)``
+    one row per invoice, ``data`` the `Invoice` as JSON without its customer; ``archived``
+    invoices are no longer reviewed.
+``events(seq, invoice_id, kind, data)``
+    the host's events (payments, disputes...), in the order recorded.
+``credits(seq, customer_id, kind, data)``
+    payments on account and credit notes not yet allocated to an invoice.
+``action_log(key, customer_id, channel, status, owner, reserved_at, updated_at, attempts,
+requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by)``
+    one row per message (`dunning.ports.LogEntry`); instants in UTC, ISO 8601.
+``action_covers(key, invoice_id, action_id, step_id)``
+    the per-invoice actions each message carries out (the events derived from the log are
+    read through it).
+``settings(name, value)``
+    the creditor the command line runs with (``dunning init`` writes the demo's).
+
+The events the engine needs from the log (`ActionTaken`, `DeliveryFailed`, `ActionApproved`,
+`ActionRejected`) are derived when invoices are read, exactly as `MemoryStore` does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+from pydantic import TypeAdapter
+
+from dunning.adapters._events import derived_events
+from dunning.core._types import check_aware
+from dunning.core.model import Channel, Customer, Event, Invoice
+from dunning.core.portfolio import (
+    InvoiceHistory,
+    PaymentOnAccount,
+    PortfolioEntry,
+    UnappliedCreditNote,
+)
+from dunning.core.render import Creditor, Message
+from dunning.exceptions import ConfigurationError
+from dunning.ports import Covered, EntryStatus, LogEntry, Receipt
+
+__all__ = ["SCHEMA_VERSION", "SqliteStore"]
+
+_MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
+    (
+        1,
+        "customers, invoices, events, credits, action log, settings",
+        (
+            "CREATE TABLE customers (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            (
+                "CREATE TABLE invoices ("
+                " id TEXT PRIMARY KEY,"
+                " customer_id TEXT NOT NULL REFERENCES customers(id),"
+                " data TEXT NOT NULL,"
+                " archived INTEGER NOT NULL DEFAULT 0)"
+            ),
+            "CREATE INDEX invoices_by_customer ON invoices(customer_id, id)",
+            (
+                "CREATE TABLE events ("
+                " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " invoice_id TEXT NOT NULL REFERENCES invoices(id) ON DELETE CASCADE,"
+                " kind TEXT NOT NULL,"
+                " data TEXT NOT NULL)"
+            ),
+            "CREATE INDEX events_by_invoice ON events(invoice_id, seq)",
+            (
+                "CREATE TABLE credits ("
+                " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " customer_id TEXT NOT NULL REFERENCES customers(id),"
+                " kind TEXT NOT NULL,"
+                " data TEXT NOT NULL)"
+            ),
+            "CREATE INDEX credits_by_customer ON credits(customer_id, seq)",
+            (
+                "CREATE TABLE action_log ("
+                " key TEXT PRIMARY KEY,"
+                " customer_id TEXT NOT NULL,"
+                " channel TEXT NOT NULL,"
+                " status TEXT NOT NULL,"
+                " owner TEXT NOT NULL,"
+                " reserved_at TEXT NOT NULL,"
+                " updated_at TEXT NOT NULL,"
+                " attempts INTEGER NOT NULL DEFAULT 0,"
+                " requires_approval INTEGER NOT NULL DEFAULT 0,"
+                " message TEXT NOT NULL,"
+                " receipt_provider_id TEXT,"
+                " receipt_detail TEXT,"
+                " reason TEXT NOT NULL DEFAULT '',"
+                " decided_by TEXT NOT NULL DEFAULT '')"
+            ),
+            "CREATE INDEX action_log_by_status ON action_log(status, reserved_at, key)",
+            (
+                "CREATE TABLE action_covers ("
+                " key TEXT NOT NULL REFERENCES action_log(key),"
+                " invoice_id TEXT NOT NULL,"
+                " action_id TEXT NOT NULL,"
+                " step_id TEXT NOT NULL,"
+                " PRIMARY KEY (key, action_id))"
+            ),
+            "CREATE INDEX action_covers_by_invoice ON action_covers(invoice_id)",
+            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ),
+    ),
+)
+
+SCHEMA_VERSION: Final = _MIGRATIONS[-1][0]
+"""The schema version this release writes (the highest migration)."""
+
+_EVENTS: TypeAdapter[Event] = TypeAdapter(Event)
+_CREDIT: TypeAdapter[PaymentOnAccount | UnappliedCreditNote] = TypeAdapter(
+    PaymentOnAccount | UnappliedCreditNote
+)
+_BATCH: Final = 200
+_LOG_COLUMNS: Final = (
+    "key, customer_id, channel, status, owner, reserved_at, updated_at, attempts,"
+    " requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by"
+)
+
+
+class SqliteStore:
+    """Invoices, events and the action log in a SQLite file (`InvoiceSource` and `ActionLog`).
+
+    Args:
+        path: the database file; created (with the current schema) unless *create* is False.
+        create: create the file if it does not exist.
+        timeout: seconds to wait for another process's write lock before failing.
+
+    Raises:
+        ConfigurationError: if the file does not exist and *create* is False, or was written
+            by a newer release (its schema version is higher than `SCHEMA_VERSION`).
+
+    Examples:
+        >>> import tempfile
+        >>> from datetime import date
+        >>> from dunning.testing import make_invoice, paris
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> with SqliteStore(Path(folder.name) / "dunning.db") as store:
+        ...     store.add_invoice(make_invoice(due_on=date(2026, 5, 4)))
+        ...     [entry.invoice.id for entry in store.entries(paris(2026, 5, 10))]
+        ['INV-001']
+        >>> folder.cleanup()
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0) -> None:
+        """Open (and create or upgrade) the database at *path*."""
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            msg = f"database {str(self.path)!r} does not exist (create it with 'dunning init')"
+            raise ConfigurationError(msg)
+        self._timeout = timeout
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._migrate()
+
+    # -- connections and transactions -------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            # Each thread uses its own connection; check_same_thread=False only lets `close`
+            # (in whichever thread) close them all.
+            db = sqlite3.connect(
+                self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            )
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+            with self._connections_lock:
+                self._connections.append(db)
+        return db
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self._db(), "BEGIN IMMEDIATE")
+
+    def _read(self) -> _Transaction:
+        return _Transaction(self._db(), "BEGIN")
+
+    def close(self) -> None:
+        """Close every connection this store opened (in any thread)."""
+        with self._connections_lock:
+            for db in self._connections:
+                db.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Self:
+        """Use the store in a ``with`` block; it is closed at the end."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the store."""
+        self.close()
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, description TEXT NOT NULL)"
+            )
+            row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+            current = row[0] or 0
+            if current > SCHEMA_VERSION:
+                msg = (
+                    f"database {str(self.path)!r} has schema version {current}, newer than "
+                    f"this release's {SCHEMA_VERSION}: upgrade dunning to open it"
+                )
+                raise ConfigurationError(msg)
+            for version, description, statements in _MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in statements:
+                    db.execute(statement)
+                db.execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES (?, ?)",
+                    (version, description),
+                )
+
+    def schema_version(self) -> int:
+        """The schema version of the file (the highest migration applied)."""
+        with self._read() as db:
+            row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0])
+
+    # -- the host's side: customers, invoices, events, credits ------------------------------
+
+    def add_customer(self, customer: Customer) -> None:
+        """Add or update a customer (its invoices see the change)."""
+        with self._write() as db:
+            _upsert_customer(db, customer)
+
+    def add_invoice(self, invoice: Invoice, events: Iterable[Event] = ()) -> None:
+        """Add (or replace) *invoice*, its customer and its events (the host's, not the log's)."""
+        with self._write() as db:
+            _upsert_customer(db, invoice.customer)
+            db.execute(
+                "INSERT INTO invoices (id, customer_id, data) VALUES (?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
+                " data = excluded.data, archived = 0",
+                (invoice.id, invoice.customer.id, _invoice_json(invoice)),
+            )
+            db.execute("DELETE FROM events WHERE invoice_id = ?", (invoice.id,))
+            for event in events:
+                _insert_event(db, invoice.id, event)
+
+    def add_event(self, invoice_id: str, event: Event) -> None:
+        """Record *event* on an invoice (a payment, a dispute...).
+
+        Raises:
+            KeyError: if there is no such invoice.
+        """
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM invoices WHERE id = ?", (invoice_id,)).fetchone() is None:
+                msg = f"no invoice with id {invoice_id!r}"
+                raise KeyError(msg)
+            _insert_event(db, invoice_id, event)
+
+    def add_credit(self, credit: PaymentOnAccount | UnappliedCreditNote) -> None:
+        """Record money or a credit note not yet allocated to an invoice.
+
+        Raises:
+            KeyError: if there is no such customer.
+        """
+        with self._write() as db:
+            known = db.execute("SELECT 1 FROM customers WHERE id = ?", (credit.customer_id,))
+            if known.fetchone() is None:
+                msg = f"no customer with id {credit.customer_id!r}"
+                raise KeyError(msg)
+            db.execute(
+                "INSERT INTO credits (customer_id, kind, data) VALUES (?, ?, ?)",
+                (credit.customer_id, credit.kind, credit.model_dump_json()),
+            )
+
+    def archive_invoice(self, invoice_id: str) -> None:
+        """Stop reviewing an invoice (settled and filed); its history and log stay.
+
+        Raises:
+            KeyError: if there is no such invoice.
+        """
+        with self._write() as db:
+            done = db.execute("UPDATE invoices SET archived = 1 WHERE id = ?", (invoice_id,))
+            if done.rowcount == 0:
+                msg = f"no invoice with id {invoice_id!r}"
+                raise KeyError(msg)
+
+    def events(self, invoice_id: str) -> tuple[Event, ...]:
+        """The invoice's events: the host's, then those derived from the log.
+
+        Raises:
+            KeyError: if there is no such invoice.
+        """
+        with self._read() as db:
+            if db.execute("SELECT 1 FROM invoices WHERE id = ?", (invoice_id,)).fetchone() is None:
+                msg = f"no invoice with id {invoice_id!r}"
+                raise KeyError(msg)
+            own = _host_events(db, [invoice_id]).get(invoice_id, [])
+            derived = _log_events(db, [invoice_id]).get(invoice_id, [])
+        return (*own, *derived)
+
+    def log_for_invoice(self, invoice_id: str) -> list[LogEntry]:
+        """Every message that covered the invoice, oldest reservation first."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_LOG_COLUMNS} FROM action_log WHERE key IN"  # noqa: S608  (constant)
+                " (SELECT key FROM action_covers WHERE invoice_id = ?)"
+                " ORDER BY reserved_at, key",
+                (invoice_id,),
+            ).fetchall()
+            return [_entry(db, row) for row in rows]
+
+    def set_creditor(self, creditor: Creditor) -> None:
+        """Store the creditor the command line runs with."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO settings (name, value) VALUES ('creditor', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (creditor.model_dump_json(),),
+            )
+
+    def creditor(self) -> Creditor | None:
+        """The stored creditor, or None."""
+        with self._read() as db:
+            row = db.execute("SELECT value FROM settings WHERE name = 'creditor'").fetchone()
+        return None if row is None else Creditor.model_validate_json(row[0])
+
+    # -- InvoiceSource ----------------------------------------------------------------------
+
+    def entries(self, at: datetime) -> Iterator[PortfolioEntry]:
+        """Open invoices (then unallocated credits) with their events, customer by customer.
+
+        Customers are read in sorted batches, each in one short read transaction, so a large
+        book streams without holding a lock while the runner writes to the log. Events dated
+        after *at* are left in: the engine ignores them.
+        """
+        check_aware(at)
+        after = ""
+        while True:
+            with self._read() as db:
+                ids = [
+                    row[0]
+                    for row in db.execute(
+                        "SELECT DISTINCT customer_id FROM ("
+                        " SELECT customer_id FROM invoices WHERE archived = 0"
+                        " UNION SELECT customer_id FROM credits)"
+                        " WHERE customer_id > ? ORDER BY customer_id LIMIT ?",
+                        (after, _BATCH),
+                    )
+                ]
+                batch = _batch(db, ids)
+            yield from batch
+            if len(ids) < _BATCH:
+                return
+            after = ids[-1]
+
+    # -- ActionLog --------------------------------------------------------------------------
+
+    def get(self, key: str) -> LogEntry | None:
+        """The entry for *key*, or None."""
+        with self._read() as db:
+            return _get(db, key)
+
+    def reserve(self, entry: LogEntry) -> bool:
+        """Insert *entry* unless its key exists; True if this call inserted it."""
+        with self._write() as db:
+            inserted = db.execute(
+                f"INSERT INTO action_log ({_LOG_COLUMNS})"  # noqa: S608  (constant)
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (
+                    entry.key,
+                    entry.customer_id,
+                    entry.channel.value,
+                    entry.status.value,
+                    entry.owner,
+                    _instant(entry.reserved_at),
+                    _instant(entry.updated_at),
+                    entry.attempts,
+                    int(entry.requires_approval),
+                    entry.message.model_dump_json(),
+                    entry.receipt.provider_id if entry.receipt else None,
+                    entry.receipt.detail if entry.receipt else None,
+                    entry.reason,
+                    entry.decided_by,
+                ),
+            ).rowcount
+            if inserted == 0:
+                return False
+            db.executemany(
+                "INSERT INTO action_covers (key, invoice_id, action_id, step_id)"
+                " VALUES (?, ?, ?, ?)",
+                [(entry.key, c.invoice_id, c.action_id, c.step_id) for c in entry.covers],
+            )
+            return True
+
+    def begin_attempt(
+        self, key: str, *, owner: str, expect: EntryStatus, expect_attempts: int, at: datetime
+    ) -> LogEntry | None:
+        """Claim *key* for a send attempt if it is still as the caller saw it (durably)."""
+        with self._write() as db:
+            claimed = db.execute(
+                "UPDATE action_log SET status = ?, owner = ?, attempts = attempts + 1,"
+                " updated_at = ? WHERE key = ? AND status = ? AND attempts = ?",
+                (
+                    EntryStatus.RESERVED.value,
+                    owner,
+                    _instant(at),
+                    key,
+                    expect.value,
+                    expect_attempts,
+                ),
+            ).rowcount
+            return _get(db, key) if claimed else None
+
+    def finish(
+        self,
+        key: str,
+        status: EntryStatus,
+        *,
+        at: datetime,
+        receipt: Receipt | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the outcome of an attempt.
+
+        Raises:
+            KeyError: if there is no entry under *key*.
+        """
+        with self._write() as db:
+            done = db.execute(
+                "UPDATE action_log SET status = ?, updated_at = ?, receipt_provider_id = ?,"
+                " receipt_detail = ?, reason = ? WHERE key = ?",
+                (
+                    status.value,
+                    _instant(at),
+                    receipt.provider_id if receipt else None,
+                    receipt.detail if receipt else None,
+                    reason,
+                    key,
+                ),
+            ).rowcount
+            if done == 0:
+                msg = f"no message with id {key!r} in the action log"
+                raise KeyError(msg)
+
+    def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
+        """Approve or reject a pending entry.
+
+        Raises:
+            KeyError: if no message awaits approval under *key*.
+        """
+        status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
+        with self._write() as db:
+            done = db.execute(
+                "UPDATE action_log SET status = ?, decided_by = ?, updated_at = ?"
+                " WHERE key = ? AND status = ?",
+                (status.value, by or "unknown", _instant(at), key, "pending_approval"),
+            ).rowcount
+            if done == 0:
+                msg = f"no message awaiting approval with id {key!r}"
+                raise KeyError(msg)
+            decided = _get(db, key)
+        assert decided is not None  # noqa: S101  (updated in this very transaction)
+        return decided
+
+    def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
+        """Entries in any of *statuses*, oldest reservation first."""
+        if not statuses:
+            return []
+        marks = ", ".join("?" * len(statuses))
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_LOG_COLUMNS} FROM action_log WHERE status IN ({marks})"  # noqa: S608
+                " ORDER BY reserved_at, key",
+                [s.value for s in statuses],
+            ).fetchall()
+            return [_entry(db, row) for row in rows]
+
+
+class _Transaction:
+    """``with`` block around one transaction: commit on success, roll back on any exception."""
+
+    def __init__(self, db: sqlite3.Connection, begin: str) -> None:
+        self._db = db
+        self._begin = begin
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute(self._begin)
+        return self._db
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+# -- rows <-> models -----------------------------------------------------------------------
+
+
+def _instant(at: datetime) -> str:
+    check_aware(at)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _invoice_json(invoice: Invoice) -> str:
+    return invoice.model_dump_json(exclude={"customer"})
+
+
+def _upsert_customer(db: sqlite3.Connection, customer: Customer) -> None:
+    db.execute(
+        "INSERT INTO customers (id, data) VALUES (?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+        (customer.id, customer.model_dump_json()),
+    )
+
+
+def _insert_event(db: sqlite3.Connection, invoice_id: str, event: Event) -> None:
+    db.execute(
+        "INSERT INTO events (invoice_id, kind, data) VALUES (?, ?, ?)",
+        (invoice_id, event.kind, event.model_dump_json()),
+    )
+
+
+def _in(ids: Sequence[str]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def _host_events(db: sqlite3.Connection, invoice_ids: Sequence[str]) -> dict[str, list[Event]]:
+    out: dict[str, list[Event]] = {}
+    rows = db.execute(
+        f"SELECT invoice_id, data FROM events WHERE invoice_id IN ({_in(invoice_ids)})"  # noqa: S608
+        " ORDER BY seq",
+        list(invoice_ids),
+    )
+    for invoice_id, data in rows:
+        out.setdefault(invoice_id, []).append(_EVENTS.validate_json(data))
+    return out
+
+
+def _log_events(db: sqlite3.Connection, invoice_ids: Sequence[str]) -> dict[str, list[Event]]:
+    rows = db.execute(
+        f"SELECT {_LOG_COLUMNS} FROM action_log WHERE key IN"  # noqa: S608  (constant columns)
+        f" (SELECT key FROM action_covers WHERE invoice_id IN ({_in(invoice_ids)}))"
+        " ORDER BY reserved_at, key",
+        list(invoice_ids),
+    ).fetchall()
+    wanted = set(invoice_ids)
+    out: dict[str, list[Event]] = {}
+    for row in rows:
+        for invoice_id, event in derived_events(_entry(db, row)):
+            if invoice_id in wanted:
+                out.setdefault(invoice_id, []).append(event)
+    return out
+
+
+def _batch(db: sqlite3.Connection, customer_ids: Sequence[str]) -> list[PortfolioEntry]:
+    if not customer_ids:
+        return []
+    marks = _in(customer_ids)
+    customers = {
+        cid: Customer.model_validate_json(data)
+        for cid, data in db.execute(
+            f"SELECT id, data FROM customers WHERE id IN ({marks})",  # noqa: S608
+            list(customer_ids),
+        )
+    }
+    invoices = db.execute(
+        f"SELECT id, customer_id, data FROM invoices"  # noqa: S608  (placeholders only)
+        f" WHERE archived = 0 AND customer_id IN ({marks}) ORDER BY customer_id, id",
+        list(customer_ids),
+    ).fetchall()
+    invoice_ids = [row["id"] for row in invoices]
+    own = _host_events(db, invoice_ids) if invoice_ids else {}
+    derived = _log_events(db, invoice_ids) if invoice_ids else {}
+    unallocated: dict[str, list[PortfolioEntry]] = {}
+    for cid, data in db.execute(
+        f"SELECT customer_id, data FROM credits WHERE customer_id IN ({marks})"  # noqa: S608
+        " ORDER BY seq",
+        list(customer_ids),
+    ):
+        unallocated.setdefault(cid, []).append(_CREDIT.validate_json(data))
+    out: list[PortfolioEntry] = []
+    by_customer: dict[str, list[PortfolioEntry]] = {}
+    for row in invoices:
+        fields: dict[str, Any] = json.loads(row["data"])
+        invoice = Invoice.model_validate({**fields, "customer": customers[row["customer_id"]]})
+        events = (*own.get(invoice.id, ()), *derived.get(invoice.id, ()))
+        by_customer.setdefault(row["customer_id"], []).append(
+            InvoiceHistory(invoice=invoice, events=events)
+        )
+    for cid in customer_ids:
+        out.extend(by_customer.get(cid, ()))
+        out.extend(unallocated.get(cid, ()))
+    return out
+
+
+def _get(db: sqlite3.Connection, key: str) -> LogEntry | None:
+    row = db.execute(
+        f"SELECT {_LOG_COLUMNS} FROM action_log WHERE key = ?",  # noqa: S608  (constant)
+        (key,),
+    ).fetchone()
+    return None if row is None else _entry(db, row)
+
+
+def _entry(db: sqlite3.Connection, row: sqlite3.Row) -> LogEntry:
+    covers = tuple(
+        Covered(invoice_id, action_id, step_id)
+        for invoice_id, action_id, step_id in db.execute(
+            "SELECT invoice_id, action_id, step_id FROM action_covers WHERE key = ? ORDER BY rowid",
+            (row["key"],),
+        )
+    )
+    provider_id = row["receipt_provider_id"]
+    return LogEntry(
+        key=row["key"],
+        customer_id=row["customer_id"],
+        channel=Channel(row["channel"]),
+        covers=covers,
+        message=Message.model_validate_json(row["message"]),
+        status=EntryStatus(row["status"]),
+        owner=row["owner"],
+        reserved_at=datetime.fromisoformat(row["reserved_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        attempts=row["attempts"],
+        receipt=None
+        if provider_id is None
+        else Receipt(provider_id=provider_id, detail=row["receipt_detail"] or ""),
+        reason=row["reason"],
+        decided_by=row["decided_by"],
+        requires_approval=bool(row["requires_approval"]),
+    )
