@@ -1,15 +1,21 @@
-"""Any interleaving of runs and crashes sends each message at most once and loses none."""
+"""Any interleaving of runs and crashes sends each message at most once and loses none.
+
+On both reference stores: in memory, and a SQLite file.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dunning import STANDARD, Channel, Creditor
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.adapters.sqlite import SqliteStore
 from dunning.ports import EntryStatus
 from dunning.runner import Dunner
 from dunning.testing import make_customer, make_invoice, paris
@@ -40,17 +46,32 @@ def _crash_once(obj: object, name: str) -> None:
     setattr(obj, name, crashing)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     customers=st.integers(min_value=1, max_value=4),
     plan=steps,
     deduplicates=st.booleans(),
+    backend=st.sampled_from(["memory", "sqlite"]),
 )
 def test_runs_and_crashes_never_duplicate_and_never_lose(
-    customers: int, plan: list[tuple[int, str]], deduplicates: bool
+    customers: int, plan: list[tuple[int, str]], deduplicates: bool, backend: str
 ) -> None:
     """Each key reaches the provider at most once; at the end every entry has an outcome."""
-    store = MemoryStore()
+    with tempfile.TemporaryDirectory() as folder:
+        if backend == "memory":
+            _check(MemoryStore(), customers, plan, deduplicates=deduplicates)
+        else:
+            with SqliteStore(Path(folder) / "dunning.db") as sqlite_store:
+                _check(sqlite_store, customers, plan, deduplicates=deduplicates)
+
+
+def _check(
+    store: MemoryStore | SqliteStore,
+    customers: int,
+    plan: list[tuple[int, str]],
+    *,
+    deduplicates: bool,
+) -> None:
     for i in range(customers):
         customer = make_customer(id=f"C-{i}", name=f"Client {i}")
         due = date(2026, 5, 4) + timedelta(days=i)
