@@ -48,7 +48,11 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run the benchmarks and print their figures (not part of the default run)."""
     session.install("-e", ".")
-    for script in ("benchmarks/bench_decide.py", "benchmarks/bench_penalties.py"):
+    for script in (
+        "benchmarks/bench_decide.py",
+        "benchmarks/bench_penalties.py",
+        "benchmarks/bench_runner.py",
+    ):
         session.run("python", script, *session.posargs)
 
 
