@@ -16,6 +16,9 @@ Examples:
 
 from importlib.metadata import PackageNotFoundError, version
 
+from dunning.adapters.files import ConsoleSender, FolderSender
+from dunning.adapters.smtp import Attachment, SmtpSender, build_email
+from dunning.adapters.sqlite import SqliteStore
 from dunning.core.builtin import BUILTIN_SCENARIOS, DEFAULT_POLICY, FIRM, GENTLE, STANDARD
 from dunning.core.calendar import (
     DEFAULT_SEND_WINDOWS,
@@ -170,10 +173,12 @@ __all__ = [
     "ActionLog",
     "ActionRejected",
     "ActionTaken",
+    "Attachment",
     "BusinessCalendar",
     "CatchUp",
     "Channel",
     "ConfigurationError",
+    "ConsoleSender",
     "Covered",
     "CreditNote",
     "Creditor",
@@ -191,6 +196,7 @@ __all__ = [
     "EntryStatus",
     "ErrorDetail",
     "Event",
+    "FolderSender",
     "HalfYear",
     "HoldLifted",
     "HoldPlaced",
@@ -241,6 +247,8 @@ __all__ = [
     "SendError",
     "SendWindow",
     "Sender",
+    "SmtpSender",
+    "SqliteStore",
     "Step",
     "StepKind",
     "TemplateError",
@@ -251,6 +259,7 @@ __all__ = [
     "__version__",
     "action_id",
     "amount_outstanding",
+    "build_email",
     "builtin_pack",
     "calendar_for",
     "check_history",

@@ -8,8 +8,13 @@ Subcommands:
   report errors and findings.
 - ``dunning schema``: print the JSON Schema of a scenario.
 - ``dunning penalties ...``: itemised French late-payment penalties (see ``--help``).
+- ``dunning init DB``: create a SQLite database holding the demo portfolio.
+- ``dunning run [--db DB] [--at INSTANT] [--dry-run] [--smtp HOST:PORT]``: send what is due.
+- ``dunning approvals`` / ``approve KEY`` / ``reject KEY``: the messages awaiting a human.
+- ``dunning history INVOICE``: an invoice's events and messages.
 
-Exit codes: 0 success, 1 findings or invalid input file, 2 bad command-line usage.
+Exit codes: 0 success; 1 findings, an invalid input file, a missing database, or a run with
+errors or uncertain messages (they need a human); 2 bad command-line usage.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from dunning._cli_penalties import register as register_penalties
+from dunning._cli_shell import register as register_shell
 from dunning.core.render import builtin_pack
 from dunning.core.scenario import lint, scenario_json_schema
-from dunning.exceptions import ScenarioError, TemplateError
+from dunning.exceptions import ConfigurationError, ScenarioError, TemplateError
 from dunning.loading import load_scenario
 from dunning.templates_loading import load_template_pack
 
@@ -89,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=_schema)
 
     register_penalties(sub)
+    register_shell(sub)
     return parser
 
 
@@ -99,7 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code.
     """
     args = _parser().parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except ConfigurationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return code
 
 

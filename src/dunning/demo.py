@@ -50,7 +50,15 @@ def _d(text: str) -> date:
 def _case(
     n: int, customer: dict[str, Any], total: str, due: str, story: str, *events: Event
 ) -> DemoCase:
-    cust = Customer.model_validate({"id": f"C{n:02}", **customer})
+    # Fictitious contact details: .example addresses, and mobile numbers from the range ARCEP
+    # keeps for fiction (06 39 98 xx xx).
+    slug = "".join(c for c in customer["name"].lower() if c.isascii() and c.isalnum())
+    contact = {
+        "email": f"compta@{slug}.example",
+        "phone": f"+33 6 39 98 00 {n:02}",
+        "postal_address": f"{n} rue de la Demo, 69003 Lyon",
+    }
+    cust = Customer.model_validate({"id": f"C{n:02}", **contact, **customer})
     due_on = _d(due)
     invoice = Invoice(
         id=f"INV-{n:03}",

@@ -1,0 +1,288 @@
+"""The ``dunning init / run / approvals / approve / reject / history`` commands (a SQLite file).
+
+The database defaults to ``$DUNNING_DB``, else ``dunning.db`` in the current directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dunning.adapters.sqlite import SqliteStore
+from dunning.core.builtin import DEFAULT_POLICY
+from dunning.core.model import Channel, Customer
+from dunning.core.render import Creditor
+from dunning.core.scenario import Scenario
+from dunning.ports import EntryStatus, LogEntry, Sender
+from dunning.runner import Dunner, Outcome
+
+__all__ = ["DEMO_CREDITOR", "register"]
+
+DEMO_CREDITOR = Creditor(
+    name="Atelier Durand SAS",
+    address="12 rue des Lilas, 69003 Lyon",
+    iban="FR7630006000011234567890189",
+    bic="AGRIFRPP",
+    email="compta@atelier-durand.example",
+    phone="04 72 00 00 00",
+    signature="Le service comptabilité",
+)
+"""The creditor ``dunning init`` stores with the demo portfolio (fictitious)."""
+
+
+def _db_default() -> str:
+    return os.environ.get("DUNNING_DB", "dunning.db")
+
+
+def _instant(text: str) -> datetime:
+    """``--at``: an ISO 8601 instant with its UTC offset (``2026-03-20T10:00+01:00``)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as error:
+        msg = f"{text!r} is not an ISO 8601 instant, e.g. 2026-03-20T10:00+01:00"
+        raise argparse.ArgumentTypeError(msg) from error
+    if at.tzinfo is None or at.utcoffset() is None:
+        msg = f"{text!r} has no UTC offset: write e.g. {text}+01:00 (Paris in winter) or {text}Z"
+        raise argparse.ArgumentTypeError(msg)
+    return at
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:  # noqa: PLR2004
+        msg = f"{text!r} is not HOST:PORT, e.g. localhost:1025"
+        raise argparse.ArgumentTypeError(msg)
+    return host, int(port)
+
+
+def _open(args: argparse.Namespace) -> SqliteStore:
+    return SqliteStore(args.db, create=False)
+
+
+# -- init ----------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace) -> int:
+    from dunning.demo import demo_portfolio  # noqa: PLC0415  (only this command needs it)
+
+    path = Path(args.db)
+    if path.exists() and not args.force:
+        print(f"error: {path} already exists (use --force to replace it)", file=sys.stderr)
+        return 1
+    if path.exists():
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
+    cases = demo_portfolio()
+    with SqliteStore(path) as store:
+        store.set_creditor(DEMO_CREDITOR)
+        for case in cases:
+            store.add_invoice(case.invoice, case.events)
+    print(f"{path}: demo portfolio of {len(cases)} invoices, creditor {DEMO_CREDITOR.name}")
+    print(f"next: dunning run --db {path} --at 2026-03-10T09:00+01:00")
+    return 0
+
+
+# -- run -----------------------------------------------------------------------------------
+
+
+def _scenario_for(customer: Customer) -> Scenario:
+    return DEFAULT_POLICY.scenario_for(customer)
+
+
+def _senders(args: argparse.Namespace, creditor: Creditor) -> dict[Channel, Sender]:
+    from dunning.adapters.files import FolderSender  # noqa: PLC0415  (only 'run' sends)
+    from dunning.adapters.smtp import SmtpSender  # noqa: PLC0415
+
+    outbox = Path(args.outbox) if args.outbox else Path(f"{Path(args.db).with_suffix('')}-outbox")
+    senders: dict[Channel, Sender] = {
+        channel: FolderSender(channel, outbox, from_address=creditor.email) for channel in Channel
+    }
+    if args.smtp:
+        host, port = args.smtp
+        senders[Channel.EMAIL] = SmtpSender(
+            host=host,
+            port=port,
+            from_address=creditor.email,
+            starttls=args.smtp_starttls,
+            username=args.smtp_user,
+            password=os.environ.get("DUNNING_SMTP_PASSWORD") if args.smtp_user else None,
+        )
+    return senders
+
+
+def _run(args: argparse.Namespace) -> int:
+    at: datetime = args.at or datetime.now(UTC)
+    with _open(args) as store:
+        creditor = store.creditor()
+        if creditor is None:
+            print(f"error: {args.db} has no creditor (see 'dunning init')", file=sys.stderr)
+            return 1
+        options = {"owner": args.owner} if args.owner else {}
+        dunner = Dunner(
+            store,
+            store,
+            _senders(args, creditor),
+            _scenario_for,
+            creditor,
+            with_penalties=not args.no_penalties,
+            **options,
+        )
+        report = dunner.run(at=at, dry_run=args.dry_run)
+    print(report)
+    attention = report.with_outcome(Outcome.ERROR) + report.with_outcome(Outcome.UNCERTAIN)
+    return 1 if attention else 0
+
+
+# -- approvals -----------------------------------------------------------------------------
+
+
+def _approvals(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        pending = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    if not pending:
+        print("no message awaits approval")
+        return 0
+    for entry in pending:
+        print(_entry_line(entry))
+        print(f"    to {entry.message.to or '-'}: {entry.message.subject}")
+        if args.full:
+            print()
+            print("\n".join(f"    | {line}" for line in entry.message.text.splitlines()))
+            print()
+    print(f"{len(pending)} awaiting approval: dunning approve KEY --db {args.db}")
+    return 0
+
+
+def _decide(args: argparse.Namespace, *, approved: bool) -> int:
+    at: datetime = args.at or datetime.now(UTC)
+    by = args.by or getpass.getuser()
+    with _open(args) as store:
+        try:
+            entry = store.decide_approval(args.key, approved=approved, by=by, at=at)
+        except KeyError as error:
+            print(f"error: {error.args[0]}", file=sys.stderr)
+            return 1
+    verb = "approved" if approved else "rejected"
+    then = "the next run sends it" if approved else "it will never be sent"
+    print(f"{entry.key} {verb} by {by}: {then}")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    return _decide(args, approved=True)
+
+
+def _reject(args: argparse.Namespace) -> int:
+    return _decide(args, approved=False)
+
+
+# -- history -------------------------------------------------------------------------------
+
+
+def _history(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        try:
+            events = store.events(args.invoice)
+        except KeyError as error:
+            print(f"error: {error.args[0]}", file=sys.stderr)
+            return 1
+        log = store.log_for_invoice(args.invoice)
+    print(f"invoice {args.invoice}")
+    print("events:")
+    for event in events:
+        when = getattr(event, "on", None) or getattr(event, "at", "")
+        fields = event.model_dump(exclude={"kind", "on", "at"}, exclude_defaults=True)
+        detail = ", ".join(f"{k}={v}" for k, v in fields.items())
+        print(f"  {when!s:<25} {event.kind:<20} {detail}".rstrip())
+    if not events:
+        print("  (none)")
+    print("messages:")
+    for entry in log:
+        print("  " + _entry_line(entry))
+        extra = [f"attempts {entry.attempts}"]
+        if entry.receipt:
+            extra.append(f"receipt {entry.receipt.provider_id}")
+        if entry.decided_by:
+            extra.append(f"decided by {entry.decided_by}")
+        if entry.reason:
+            extra.append(entry.reason)
+        print("      " + "; ".join(extra))
+    if not log:
+        print("  (none)")
+    return 0
+
+
+def _entry_line(entry: LogEntry) -> str:
+    return (
+        f"{entry.key}  {entry.status.value:<16} {entry.customer_id:<6} {entry.channel.value:<17}"
+        f" {entry.message.template:<13} {entry.updated_at.isoformat()}"
+    )
+
+
+# -- the parsers ---------------------------------------------------------------------------
+
+
+def _with_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=_db_default(),
+        help="the SQLite database (default: $DUNNING_DB, else dunning.db)",
+    )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the shell commands to the ``dunning`` parser."""
+    init = sub.add_parser("init", help="create a SQLite database holding the demo portfolio")
+    init.add_argument("db", metavar="DB", help="the database file to create")
+    init.add_argument("--force", action="store_true", help="replace the file if it exists")
+    init.set_defaults(handler=_init)
+
+    run = sub.add_parser("run", help="send what is due: plan, render, reserve, send, record")
+    _with_db(run)
+    run.add_argument(
+        "--at", type=_instant, help="the instant of the run, with its offset (default: now)"
+    )
+    run.add_argument("--dry-run", action="store_true", help="render and report, send nothing")
+    run.add_argument(
+        "--smtp", type=_host_port, metavar="HOST:PORT", help="send emails through this server"
+    )
+    run.add_argument("--smtp-starttls", action="store_true", help="require STARTTLS")
+    run.add_argument(
+        "--smtp-user",
+        metavar="USER",
+        help="log in as USER (password from $DUNNING_SMTP_PASSWORD)",
+    )
+    run.add_argument(
+        "--outbox",
+        metavar="DIR",
+        help="folder for messages of other channels, and emails without --smtp "
+        "(default: DB name + '-outbox')",
+    )
+    run.add_argument("--owner", help="this runner's name in the log (default: host:pid)")
+    run.add_argument("--no-penalties", action="store_true", help="do not state penalties")
+    run.set_defaults(handler=_run)
+
+    approvals = sub.add_parser("approvals", help="list the messages awaiting approval")
+    _with_db(approvals)
+    approvals.add_argument("--full", action="store_true", help="print each message's text")
+    approvals.set_defaults(handler=_approvals)
+
+    for name, handler, text in (
+        ("approve", _approve, "approve a message: the next run sends it"),
+        ("reject", _reject, "reject a message: it is never sent"),
+    ):
+        decide = sub.add_parser(name, help=text)
+        decide.add_argument("key", metavar="KEY", help="the message key (see 'approvals')")
+        _with_db(decide)
+        decide.add_argument("--by", help="who decides (default: the login name)")
+        decide.add_argument("--at", type=_instant, help="when (default: now)")
+        decide.set_defaults(handler=handler)
+
+    history = sub.add_parser("history", help="an invoice's events and messages")
+    history.add_argument("invoice", metavar="INVOICE", help="the invoice id, e.g. INV-005")
+    _with_db(history)
+    history.set_defaults(handler=_history)

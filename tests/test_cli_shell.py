@@ -1,0 +1,191 @@
+"""The shell commands on a real SQLite file: init, run day by day, approvals, history.
+
+The expected messages per day are read off the demo timeline (tests/golden/demo.txt, made by
+`timeline()`, a different code path from the runner): a run each morning at 10:00 Paris
+(UTC+1 until 29 March 2026) must send exactly what the timeline says is due that day.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from dunning.adapters.sqlite import SqliteStore
+from dunning.cli import main
+from dunning.ports import EntryStatus
+from dunning.testing import paris
+
+# Sent per day, from tests/golden/demo.txt (lines "action_due ... sent"), 3 to 24 March 2026.
+SENT_PER_DAY = {
+    date(2026, 3, 3): 2,
+    date(2026, 3, 4): 1,
+    date(2026, 3, 5): 1,
+    date(2026, 3, 6): 1,
+    date(2026, 3, 9): 1,
+    date(2026, 3, 10): 2,
+    date(2026, 3, 11): 2,
+    date(2026, 3, 12): 1,
+    date(2026, 3, 16): 2,
+    date(2026, 3, 17): 3,
+    date(2026, 3, 23): 2,
+    date(2026, 3, 24): 1,
+}
+
+
+def morning(day: date) -> str:
+    """10:00 in Paris on *day* (winter time, before 29 March 2026)."""
+    return f"{day.isoformat()}T10:00+01:00"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A fresh demo database."""
+    path = tmp_path / "demo.db"
+    assert main(["init", str(path)]) == 0
+    return path
+
+
+def run(db: Path, at: str, *extra: str) -> int:
+    """`dunning run --db DB --at AT ...`."""
+    return main(["run", "--db", str(db), "--at", at, *extra])
+
+
+def test_init_writes_the_demo_portfolio_and_refuses_to_overwrite(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ten invoices and the creditor; a second init without --force changes nothing."""
+    capsys.readouterr()
+    with SqliteStore(db) as store:
+        assert len(list(store.entries(paris(2026, 3, 3)))) == 10
+        creditor = store.creditor()
+    assert creditor is not None
+    assert creditor.name == "Atelier Durand SAS"
+    assert main(["init", str(db)]) == 1
+    assert "already exists (use --force to replace it)" in capsys.readouterr().err
+    assert main(["init", str(db), "--force"]) == 0
+
+
+def test_a_run_each_morning_sends_what_the_timeline_says(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3 to 24 March: the sent count of each day's run equals the demo timeline's."""
+    outbox = tmp_path / "demo-outbox"
+    day = date(2026, 3, 3)
+    while day <= date(2026, 3, 24):
+        capsys.readouterr()
+        assert run(db, morning(day)) == 0
+        head = capsys.readouterr().out.splitlines()[0]
+        sent = SENT_PER_DAY.get(day, 0)
+        if sent:
+            assert f"{sent} sent" in head, (day, head)
+        else:
+            assert "sent" not in head, (day, head)
+        day += timedelta(days=1)
+    assert len(list(outbox.iterdir())) == sum(SENT_PER_DAY.values()) == 19
+    # The formal notice of INV-005 (Menuiserie Petit, firm ladder) waits since 24 March.
+    assert "1 pending_approval" in head
+    assert run(db, morning(date(2026, 3, 24))) == 0  # re-run: nothing new
+    again = capsys.readouterr().out.splitlines()[0]
+    assert again == "run at 2026-03-24T10:00:00+01:00: 1 pending_approval"
+
+
+def test_approve_then_the_next_run_sends_the_formal_notice(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Listed with its text, approved by name, sent on the 25th with the day's email."""
+    day = date(2026, 3, 3)
+    while day <= date(2026, 3, 24):
+        run(db, morning(day))
+        day += timedelta(days=1)
+    capsys.readouterr()
+    assert main(["approvals", "--db", str(db), "--full"]) == 0
+    listing = capsys.readouterr().out
+    assert "pending_approval C05    registered_letter formal_notice" in listing
+    assert "| MISE EN DEMEURE" in listing
+    with SqliteStore(db) as store:
+        [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    decided = ["--db", str(db), "--by", "claire", "--at", "2026-03-24T16:00+01:00"]
+    assert main(["approve", pending.key, *decided]) == 0
+    assert capsys.readouterr().out == f"{pending.key} approved by claire: the next run sends it\n"
+    assert main(["approve", pending.key, *decided]) == 1
+    assert "no message awaiting approval" in capsys.readouterr().err
+    assert run(db, morning(date(2026, 3, 25))) == 0
+    # 25 March: the approved notice, and Mme Durand's friendly email (timeline line 30).
+    assert capsys.readouterr().out.splitlines()[0] == ("run at 2026-03-25T10:00:00+01:00: 2 sent")
+    letter = (tmp_path / "demo-outbox" / f"{pending.key}.txt").read_text(encoding="utf-8")
+    assert "MISE EN DEMEURE" in letter
+    assert main(["approvals", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == "no message awaits approval\n"
+    assert main(["history", "INV-005", "--db", str(db)]) == 0
+    history = capsys.readouterr().out
+    assert "sent             C05    registered_letter formal_notice" in history
+    assert "decided by claire" in history
+    assert "formal_notice" in history
+
+
+def test_an_email_in_the_outbox_is_a_real_mime_message(db: Path, tmp_path: Path) -> None:
+    """3 March: Boulangerie Martin's friendly reminder, from the creditor, to the customer."""
+    assert run(db, morning(date(2026, 3, 3))) == 0
+    files = sorted((tmp_path / "demo-outbox").glob("*.eml"))
+    assert len(files) == 2
+    parsed = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
+    recipients = sorted(str(m["To"]) for m in parsed)
+    assert recipients == ["compta@boulangeriemartin.example", "compta@garagedupont.example"]
+    assert {str(m["From"]) for m in parsed} == {"compta@atelier-durand.example"}
+
+
+def test_reject_and_dry_run(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A dry run writes nothing; a rejected notice is never sent."""
+    assert run(db, morning(date(2026, 3, 3)), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "run at 2026-03-03T10:00:00+01:00 (dry run): 2 would_send"
+    assert not (tmp_path / "demo-outbox").exists()
+    day = date(2026, 3, 3)
+    while day <= date(2026, 3, 24):
+        run(db, morning(day))
+        day += timedelta(days=1)
+    with SqliteStore(db) as store:
+        [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    capsys.readouterr()
+    assert main(["reject", pending.key, "--db", str(db), "--by", "claire"]) == 0
+    assert "rejected by claire: it will never be sent" in capsys.readouterr().out
+    run(db, morning(date(2026, 3, 25)))
+    assert not (tmp_path / "demo-outbox" / f"{pending.key}.txt").exists()
+
+
+def test_bad_usage_is_refused_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A naive --at, a missing database, an unknown invoice, a bad --smtp."""
+    missing = tmp_path / "missing.db"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--db", str(missing), "--at", "2026-03-03T10:00"])
+    assert exit_info.value.code == 2
+    assert "has no UTC offset" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--db", str(missing), "--at", "yesterday"])
+    assert "is not an ISO 8601 instant" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--db", str(missing), "--smtp", "localhost"])
+    assert "is not HOST:PORT" in capsys.readouterr().err
+    assert main(["run", "--db", str(missing), "--at", "2026-03-03T10:00Z"]) == 1
+    assert "missing.db' does not exist" in capsys.readouterr().err
+    assert not missing.exists()
+    db = tmp_path / "demo.db"
+    main(["init", str(db)])
+    assert main(["history", "NOPE", "--db", str(db)]) == 1
+    assert "no invoice with id 'NOPE'" in capsys.readouterr().err
+
+
+def test_a_database_without_creditor_cannot_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A host's own database with no stored creditor: refused with the reason."""
+    path = tmp_path / "own.db"
+    SqliteStore(path).close()
+    assert run(path, "2026-03-03T10:00Z") == 1
+    assert "has no creditor" in capsys.readouterr().err
