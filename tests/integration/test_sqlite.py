@@ -376,3 +376,45 @@ def test_two_processes_on_one_file_send_each_message_exactly_once(tmp_path: Path
         sent = store.entries_with(EntryStatus.SENT)
         assert sorted(e.key for e in sent) == sorted(keys)
         assert {e.owner for e in sent} <= {"p1", "p2"}
+
+
+def test_a_late_bounce_sends_the_step_again_by_its_fallback_channel(store: Store) -> None:
+    """J+1 email sent on 5 May, bounced that evening: on 6 May the J+1 goes by letter, once."""
+    from dunning import STANDARD, Dunner  # noqa: PLC0415  (only this test runs the loop)
+    from dunning.adapters.memory import MemorySender  # noqa: PLC0415
+
+    store.add_invoice(make_invoice(due_on=date(2026, 5, 4)))
+    email, letter = MemorySender(Channel.EMAIL), MemorySender(Channel.LETTER)
+    creditor = Creditor(
+        name="Atelier Durand SAS",
+        address="Lyon",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        email="compta@durand.example",
+    )
+    senders = {Channel.EMAIL: email, Channel.LETTER: letter}
+    dunner = Dunner(store, store, senders, STANDARD, creditor, owner="r1")
+    assert dunner.run(at=AT).counts() == {"sent": 1}
+    [sent] = store.entries_with(EntryStatus.SENT)
+    with pytest.raises(ValueError, match=r"naive|timezone"):
+        store.record_delivery_failure(sent.key, at=AT.replace(tzinfo=None), reason="x")
+    store.record_delivery_failure(sent.key, at=AT + timedelta(hours=8), reason="550 mailbox full")
+    assert DeliveryFailed(
+        at=AT + timedelta(hours=8), action_id=sent.covers[0].action_id, reason="550 mailbox full"
+    ) in store.events("INV-001")
+    next_day = paris(2026, 5, 6)
+    report = dunner.run(at=next_day)
+    assert report.by_channel() == {"letter": {"sent": 1}}
+    assert dunner.run(at=next_day).counts() == {}
+    assert (len(email.sent), len(letter.sent)) == (1, 1)
+
+
+def test_only_a_sent_message_can_bounce(store: Store) -> None:
+    """A reserved (never sent) or unknown message cannot bounce: refused, nothing recorded."""
+    store.add_invoice(make_invoice())
+    store.reserve(entry())
+    with pytest.raises(ValueError, match="'cact_1' is reserved, not sent"):
+        store.record_delivery_failure("cact_1", at=LATER, reason="bounce")
+    with pytest.raises(KeyError, match="no message with id 'nope'"):
+        store.record_delivery_failure("nope", at=LATER, reason="bounce")
+    assert store.events("INV-001") == ()

@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
+from dunning.core._types import check_aware
 from dunning.core.model import ActionApproved, ActionRejected, ActionTaken, DeliveryFailed, Event
 from dunning.ports import EntryStatus, LogEntry
 
-__all__ = ["derived_events"]
+__all__ = ["bounce_events", "derived_events"]
 
 
 def derived_events(entry: LogEntry) -> Iterator[tuple[str, Event]]:
@@ -53,3 +55,25 @@ def derived_events(entry: LogEntry) -> Iterator[tuple[str, Event]]:
                     at=entry.updated_at, action_id=covered.action_id, by=entry.decided_by
                 ),
             )
+
+
+def bounce_events(
+    entry: LogEntry | None, key: str, *, at: datetime, reason: str
+) -> list[tuple[str, DeliveryFailed]]:
+    """The `DeliveryFailed` events a late bounce of the sent message *key* gives, per invoice.
+
+    Raises:
+        KeyError: if there is no entry under *key*.
+        ValueError: if the entry was never sent (there is nothing to bounce), or *at* is naive.
+    """
+    check_aware(at)
+    if entry is None:
+        msg = f"no message with id {key!r} in the action log"
+        raise KeyError(msg)
+    if entry.status is not EntryStatus.SENT:
+        msg = f"message {key!r} is {entry.status.value}, not sent: it cannot have bounced"
+        raise ValueError(msg)
+    return [
+        (c.invoice_id, DeliveryFailed(at=at, action_id=c.action_id, reason=reason))
+        for c in entry.covers
+    ]

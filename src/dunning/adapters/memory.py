@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import count
 
-from dunning.adapters._events import derived_events
+from dunning.adapters._events import bounce_events, derived_events
 from dunning.core.model import Channel, Event, Invoice
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
@@ -56,6 +56,20 @@ class MemoryStore:
         """Record *event* on an invoice (a payment, a dispute...)."""
         with self._lock:
             self._events[invoice_id].append(event)
+
+    def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
+        """Record that the sent message *key* never reached the customer (a bounce...).
+
+        A `DeliveryFailed` is added to every invoice it covered, so the engine tries the step's
+        fallback channel next, with a new message. For bounce reports and returned letters.
+
+        Raises:
+            KeyError: if there is no message under *key*.
+            ValueError: if it was never sent.
+        """
+        with self._lock:
+            for invoice_id, event in bounce_events(self._log.get(key), key, at=at, reason=reason):
+                self._events[invoice_id].append(event)
 
     def events(self, invoice_id: str) -> tuple[Event, ...]:
         """The invoice's events, the host's and those derived from the log."""

@@ -49,7 +49,7 @@ from typing import Any, Final, Self
 
 from pydantic import TypeAdapter
 
-from dunning.adapters._events import derived_events
+from dunning.adapters._events import bounce_events, derived_events
 from dunning.core._types import check_aware
 from dunning.core.model import Channel, Customer, Event, Invoice
 from dunning.core.portfolio import (
@@ -284,6 +284,20 @@ class SqliteStore:
                 msg = f"no invoice with id {invoice_id!r}"
                 raise KeyError(msg)
             _insert_event(db, invoice_id, event)
+
+    def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
+        """Record that the sent message *key* never reached the customer (a bounce...).
+
+        A `DeliveryFailed` is added to every invoice it covered, so the engine tries the step's
+        fallback channel next, with a new message. For bounce reports and returned letters.
+
+        Raises:
+            KeyError: if there is no message under *key*.
+            ValueError: if it was never sent.
+        """
+        with self._write() as db:
+            for invoice_id, event in bounce_events(_get(db, key), key, at=at, reason=reason):
+                _insert_event(db, invoice_id, event)
 
     def add_credit(self, credit: PaymentOnAccount | UnappliedCreditNote) -> None:
         """Record money or a credit note not yet allocated to an invoice.
