@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from dunning import STANDARD, Channel, Creditor, Payment, scenario_from_mapping
+from dunning import STANDARD, Channel, Creditor, HoldPlaced, Payment, scenario_from_mapping
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.exceptions import ConfigurationError
@@ -387,3 +387,73 @@ def test_a_sender_under_the_wrong_channel_is_refused() -> None:
             STANDARD,
             CREDITOR,
         )
+
+
+# ------------------------------------------------- nothing is sent that is no longer due
+
+
+def test_a_retry_is_cancelled_when_the_customer_pays_in_between() -> None:
+    """Server down on Tuesday; paid on Wednesday: Wednesday's run sends nothing, cancels it."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    store = store_with()
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"retry": 1}
+    store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal("1200.00")))
+    report = dunner(store, email).run(at=TUESDAY + timedelta(days=1))
+    assert report.counts() == {"cancelled": 1}
+    assert report.items[0].reason.startswith("no longer due")
+    assert email.sent == []
+    [cancelled] = store.entries_with(EntryStatus.CANCELLED)
+    assert cancelled.attempts == 1
+    assert dunner(store, email).run(at=TUESDAY + timedelta(days=2)).counts() == {}
+
+
+def test_an_approved_formal_notice_is_not_sent_once_the_invoice_is_paid() -> None:
+    """Approved at 11:00, paid that day: the 16:00 run cancels it; the letter never goes."""
+    store, letter = store_with(), MemorySender(Channel.REGISTERED_LETTER)
+    run = dunner(store, letter, scenario=NOTICE)
+    run.run(at=TUESDAY)
+    [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    run.approve(pending.key, by="claire", at=TUESDAY + timedelta(minutes=30))
+    store.add_event("INV-001", Payment(on=date(2026, 5, 5), amount=Decimal("1200.00")))
+    assert run.run(at=TUESDAY.replace(hour=16)).counts() == {"cancelled": 1}
+    assert letter.sent == []
+
+
+def test_a_dry_run_cancels_nothing() -> None:
+    """A dry run neither sends nor cancels: the entry is still retry afterwards."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    store = store_with()
+    dunner(store, email).run(at=TUESDAY)
+    store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal("1200.00")))
+    report = dunner(store, email).run(at=TUESDAY + timedelta(days=1), dry_run=True)
+    assert report.counts() == {}
+    assert [e.status for e in store.entries_with(*EntryStatus)] == [EntryStatus.RETRY]
+
+
+def test_a_message_paused_by_a_hold_goes_once_the_hold_ends() -> None:
+    """Retry on Tuesday; on hold Wednesday to Thursday (cancelled); Friday it goes, once."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    store = store_with()
+    dunner(store, email).run(at=TUESDAY)
+    hold = HoldPlaced(on=date(2026, 5, 6), reason="seen on site", until=date(2026, 5, 7))
+    store.add_event("INV-001", hold)
+    assert dunner(store, email).run(at=TUESDAY + timedelta(days=1)).counts() == {"cancelled": 1}
+    friday = dunner(store, email).run(at=TUESDAY + timedelta(days=3))
+    assert friday.counts() == {"sent": 1}
+    assert dunner(store, email).run(at=TUESDAY + timedelta(days=3, hours=1)).counts() == {}
+    assert len(email.sent) == 1
+    assert email.sent[0][1].template == "friendly"
+
+
+def test_one_message_a_day_when_a_retry_is_overtaken_by_the_next_step() -> None:
+    """Retry from Tuesday 5 May, no run until Monday 11 May: one message that day, not two."""
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    store = store_with()
+    dunner(store, email).run(at=TUESDAY)
+    report = dunner(store, email).run(at=NEXT_MONDAY)
+    assert report.counts().get("sent") == 1
+    assert len(email.sent) == 1

@@ -55,6 +55,9 @@ class EntryStatus(StrEnum):
     """Not sent (the provider was unreachable before accepting anything): the next run retries."""
     UNCERTAIN = "uncertain"
     """Maybe sent, maybe not, and the sender cannot deduplicate: a human must look."""
+    CANCELLED = "cancelled"
+    """Never sent: no longer due when its turn came (paid, disputed, paused, or superseded by
+    a firmer step). Sent after all if the same message becomes due again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +165,9 @@ class ActionLog(Protocol):
     Guarantees the runner relies on:
 
     - `reserve` is atomic: of two runners reserving one key at once, exactly one gets True;
-    - `begin_attempt` is atomic (compare-and-set on status and attempts) and is durable before
-      the sender is called, so a crash after it leaves a ``reserved`` entry with
-      ``attempts >= 1``: "maybe sent";
+    - `begin_attempt` and `cancel` are atomic (compare-and-set on status and attempts);
+      `begin_attempt` is durable before the sender is called, so a crash after it leaves a
+      ``reserved`` entry with ``attempts >= 1``: "maybe sent";
     - every other method changes one entry, durably, before returning.
     """
 
@@ -184,6 +187,16 @@ class ActionLog(Protocol):
         If the entry's status is *expect* and its ``attempts`` is *expect_attempts*, set its
         status to ``reserved`` by *owner*, add one to ``attempts``, durably, and return the new
         entry; otherwise return None (another runner got there first).
+        """
+        ...
+
+    def cancel(
+        self, key: str, *, expect: EntryStatus, expect_attempts: int, at: datetime, reason: str
+    ) -> bool:
+        """Mark *key* ``cancelled`` (with *reason*) if it is still as the caller saw it.
+
+        Compare-and-set like `begin_attempt`: True if this call changed it, False if another
+        runner changed it first (then it is left alone).
         """
         ...
 

@@ -8,16 +8,19 @@ log holds one entry per key; its status is the whole memory of the shell.
 
 A run has two phases:
 
-1. **Resume** what the log says is unfinished: ``approved`` and ``retry`` entries are sent;
-   a ``reserved`` entry left by a crashed run (ours at once, another runner's once its lease
-   has expired) is sent if its sender was never called (``attempts == 0``), sent again with
-   the same key if the sender deduplicates, and otherwise marked ``uncertain`` for a human:
-   it may have gone out, and sending it again could be a duplicate.
-2. **Plan** with `plan_for_customer` over the source's entries, customer by customer. A new
-   key is rendered, then reserved (atomic; a runner that loses the race skips it). Messages
-   that need approval are stored ``pending_approval`` with their rendered text; the others
-   are claimed (`ActionLog.begin_attempt`, compare-and-set, durable before the sender is
-   called) and sent.
+1. **Recover** what a crashed run left: a ``reserved`` entry (ours at once, another runner's
+   once its lease has expired) whose sender was called (``attempts >= 1``) may have gone out;
+   unless its sender deduplicates, it is marked ``uncertain`` for a human, never sent again.
+2. **Plan** with `plan_for_customer` over the source's entries, customer by customer. Nothing
+   is sent that the engine does not say is due *now*: a new key is rendered, then reserved
+   (atomic; a runner that loses the race skips it); a key already in the log is sent if it is
+   ``approved``, ``retry``, ``cancelled``, or ``reserved`` and abandoned with no attempt (or
+   with a deduplicating sender). Messages that need approval are stored ``pending_approval``
+   with their rendered text; the others are claimed (`ActionLog.begin_attempt`,
+   compare-and-set, durable before the sender is called) and sent.
+   Then every ``approved``, ``retry`` or abandoned unattempted ``reserved`` entry the plan did
+   not ask for is ``cancelled`` (compare-and-set): its customer paid, disputed, was put on
+   hold, or a firmer step replaced it. A cancelled message that becomes due again is sent then.
 
 Outcomes: the sender's receipt -> ``sent``; a `SendError` that says the provider certainly did
 not take the message -> ``retry`` (or ``failed`` if permanent); anything else ("maybe sent")
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -63,6 +66,7 @@ class Outcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
     SKIPPED = "skipped"
     WOULD_SEND = "would_send"
     ERROR = "error"
@@ -216,19 +220,32 @@ class Dunner:
             ValueError: if *at* is naive.
         """
         check_aware(at)
-        items: list[RunItem] = []
+        items: list[RunItem | None] = []
         handled: set[str] = set()
-        if not dry_run:
-            for entry in self.log.entries_with(
-                EntryStatus.APPROVED, EntryStatus.RETRY, EntryStatus.RESERVED
-            ):
-                handled.add(entry.key)
-                item = self._resume(entry, at)
-                if item is not None:
-                    items.append(item)
+        waiting: dict[str, list[LogEntry]] = {}
+        for entry in self.log.entries_with(
+            EntryStatus.APPROVED, EntryStatus.RETRY, EntryStatus.RESERVED
+        ):
+            if entry.status is EntryStatus.RESERVED and not self._abandoned(entry, at):
+                continue  # another runner is sending it right now
+            if self._maybe_sent(entry):
+                if not dry_run:
+                    handled.add(entry.key)
+                    items.append(self._uncertain(entry, at))
+                continue
+            waiting.setdefault(entry.customer_id, []).append(entry)
+        planned: set[str] = set()
         for customer_id, group in groupby(self.source.entries(at), key=_customer_id):
-            items.extend(self._plan(customer_id, list(group), at, handled, dry_run=dry_run))
-        return RunReport(at=at, items=tuple(items), dry_run=dry_run)
+            actions = self._plan(customer_id, list(group), at, items)
+            if actions is None:
+                waiting.pop(customer_id, None)  # undecidable today: its entries stay as they are
+                continue
+            planned.update(action.id for action in actions)
+            items.extend(self._one(a, at, dry_run=dry_run) for a in actions if a.id not in handled)
+        if not dry_run:
+            for entries in waiting.values():
+                items.extend(self._cancel(e, at) for e in entries if e.key not in planned)
+        return RunReport(at=at, items=tuple(i for i in items if i is not None), dry_run=dry_run)
 
     def approve(self, key: str, *, by: str, at: datetime) -> LogEntry:
         """Approve a message awaiting approval; the next run sends it.
@@ -248,53 +265,60 @@ class Dunner:
         check_aware(at)
         return self.log.decide_approval(key, approved=False, by=by, at=at)
 
-    # -- phase 1: what the log says is unfinished --------------------------------------------
+    # -- what a crashed run left ------------------------------------------------------------
 
-    def _resume(self, entry: LogEntry, at: datetime) -> RunItem | None:
-        if entry.status is not EntryStatus.RESERVED:
-            return self._attempt(entry, at)
-        abandoned = entry.owner == self.owner or entry.updated_at + self.lease <= at
-        if not abandoned:
-            return None  # another runner is sending it right now
-        if entry.attempts == 0:
-            return self._attempt(entry, at)  # reserved, never handed to a sender: safe to send
+    def _abandoned(self, entry: LogEntry, at: datetime) -> bool:
+        """A reservation nobody is working on: ours (we restarted), or past its lease."""
+        return entry.owner == self.owner or entry.updated_at + self.lease <= at
+
+    def _maybe_sent(self, entry: LogEntry) -> bool:
+        """A sender was called with it, the outcome is unknown, and a resend could duplicate."""
+        if entry.status is not EntryStatus.RESERVED or entry.attempts == 0:
+            return False
         sender = self.senders.get(entry.channel)
-        if sender is not None and sender.deduplicates:
-            return self._attempt(entry, at)  # maybe sent: the provider drops a second copy
+        return sender is None or not sender.deduplicates
+
+    def _uncertain(self, entry: LogEntry, at: datetime) -> RunItem:
         reason = "a previous run stopped while sending it; it may or may not have gone out"
         self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=at, reason=reason)
         return _item(Outcome.UNCERTAIN, entry, reason)
 
-    # -- phase 2: what the engine says is due ------------------------------------------------
+    def _cancel(self, entry: LogEntry, at: datetime) -> RunItem | None:
+        reason = "no longer due (paid, disputed, paused, or replaced by another message)"
+        done = self.log.cancel(
+            entry.key, expect=entry.status, expect_attempts=entry.attempts, at=at, reason=reason
+        )
+        return _item(Outcome.CANCELLED, entry, reason) if done else None
+
+    # -- what the engine says is due ---------------------------------------------------------
 
     def _plan(
         self,
         customer_id: str,
         group: list[PortfolioEntry],
         at: datetime,
-        handled: set[str],
-        *,
-        dry_run: bool,
-    ) -> list[RunItem]:
+        items: list[RunItem | None],
+    ) -> Sequence[CustomerAction] | None:
+        """The customer's due messages, or None (reported) if they cannot be decided."""
         try:
-            actions = plan_for_customer(
+            return plan_for_customer(
                 group, self.scenario, at=at, with_penalties=self.with_penalties
             )
         except (DunningError, ValueError) as error:
-            return [RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}")]
-        items: list[RunItem] = []
-        for action in actions:
-            if action.id in handled:
-                continue
-            item = self._one(action, at, dry_run=dry_run)
-            if item is not None:
-                items.append(item)
-        return items
+            items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
+            return None
 
     def _one(self, action: CustomerAction, at: datetime, *, dry_run: bool) -> RunItem | None:
         existing = self.log.get(action.id)
-        if existing is not None:
+        if existing is None:
+            return self._new(action, at, dry_run=dry_run)
+        if not self._sendable(existing, at):
             return _existing(existing)
+        if dry_run:
+            return _item(Outcome.WOULD_SEND, existing, "dry run")
+        return self._attempt(existing, at)
+
+    def _new(self, action: CustomerAction, at: datetime, *, dry_run: bool) -> RunItem | None:
         needs_approval = action.requires_approval and not action.approved
         try:
             link = self.payment_links.link_for(action) if self.payment_links else None
@@ -333,6 +357,14 @@ class Dunner:
         if needs_approval:
             return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
         return self._attempt(entry, at)
+
+    def _sendable(self, entry: LogEntry, at: datetime) -> bool:
+        """Whether a due message already in the log should be (re)sent now."""
+        if entry.status in (EntryStatus.APPROVED, EntryStatus.RETRY, EntryStatus.CANCELLED):
+            return True
+        if entry.status is EntryStatus.RESERVED and self._abandoned(entry, at):
+            return not self._maybe_sent(entry)
+        return False
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -378,7 +410,7 @@ def _item(outcome: Outcome, entry: LogEntry, reason: str) -> RunItem:
     return RunItem(outcome, entry.customer_id, entry.key, entry.channel, reason)
 
 
-def _existing(entry: LogEntry) -> RunItem | None:
+def _existing(entry: LogEntry) -> RunItem | None:  # the entries `_sendable` leaves alone
     if entry.status is EntryStatus.PENDING_APPROVAL:
         return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
     if entry.status is EntryStatus.UNCERTAIN:

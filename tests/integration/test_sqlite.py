@@ -418,3 +418,32 @@ def test_only_a_sent_message_can_bounce(store: Store) -> None:
     with pytest.raises(KeyError, match="no message with id 'nope'"):
         store.record_delivery_failure("nope", at=LATER, reason="bounce")
     assert store.events("INV-001") == ()
+
+
+def test_cancel_is_a_compare_and_set_and_leaves_no_event(store: Store) -> None:
+    """Only the caller that saw (retry, 1) cancels; a cancelled entry tells the engine nothing."""
+    store.add_invoice(make_invoice())
+    store.reserve(entry(status=EntryStatus.RETRY, attempts=1))
+    reason = "no longer due"
+    assert not store.cancel(
+        "cacts_1", expect=EntryStatus.RETRY, expect_attempts=1, at=LATER, reason=reason
+    )
+    assert not store.cancel(
+        "cact_1", expect=EntryStatus.RETRY, expect_attempts=0, at=LATER, reason=reason
+    )
+    assert store.cancel(
+        "cact_1", expect=EntryStatus.RETRY, expect_attempts=1, at=LATER, reason=reason
+    )
+    cancelled = store.get("cact_1")
+    assert cancelled is not None
+    assert (cancelled.status, cancelled.reason, cancelled.updated_at) == (
+        EntryStatus.CANCELLED,
+        reason,
+        LATER,
+    )
+    assert store.events("INV-001") == ()
+    again = store.begin_attempt(
+        "cact_1", owner="r1", expect=EntryStatus.CANCELLED, expect_attempts=1, at=LATER
+    )
+    assert again is not None
+    assert (again.status, again.attempts) == (EntryStatus.RESERVED, 2)

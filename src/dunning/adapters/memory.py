@@ -133,6 +133,19 @@ class MemoryStore:
             self._log[key] = claimed
             return claimed
 
+    def cancel(
+        self, key: str, *, expect: EntryStatus, expect_attempts: int, at: datetime, reason: str
+    ) -> bool:
+        """Cancel *key* if it is still as the caller saw it."""
+        with self._lock:
+            entry = self._log.get(key)
+            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
+                return False
+            self._log[key] = replace(
+                entry, status=EntryStatus.CANCELLED, updated_at=at, reason=reason
+            )
+            return True
+
     def finish(
         self,
         key: str,

@@ -455,6 +455,25 @@ class SqliteStore:
             ).rowcount
             return _get(db, key) if claimed else None
 
+    def cancel(
+        self, key: str, *, expect: EntryStatus, expect_attempts: int, at: datetime, reason: str
+    ) -> bool:
+        """Cancel *key* if it is still as the caller saw it (one transaction)."""
+        with self._write() as db:
+            done = db.execute(
+                "UPDATE action_log SET status = ?, updated_at = ?, reason = ?"
+                " WHERE key = ? AND status = ? AND attempts = ?",
+                (
+                    EntryStatus.CANCELLED.value,
+                    _instant(at),
+                    reason,
+                    key,
+                    expect.value,
+                    expect_attempts,
+                ),
+            ).rowcount
+            return done == 1
+
     def finish(
         self,
         key: str,
