@@ -1,4 +1,4 @@
-"""Any interleaving of runs and crashes sends each message at most once and loses none.
+"""Runs, crashes and payments in any order: at most once, none lost, nothing once paid.
 
 On both reference stores: in memory, and a SQLite file.
 """
@@ -8,12 +8,13 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dunning import STANDARD, Channel, Creditor
+from dunning import STANDARD, Channel, Creditor, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.ports import EntryStatus
@@ -29,8 +30,14 @@ CREDITOR = Creditor(
 )
 CRASH_POINTS = ("none", "reserve", "begin_attempt", "finish", "after_send")
 
+# Each step: days to advance, where to crash, and which customer (if any) pays in full that
+# day before the run.
 steps = st.lists(
-    st.tuples(st.integers(min_value=0, max_value=3), st.sampled_from(CRASH_POINTS)),
+    st.tuples(
+        st.integers(min_value=0, max_value=3),
+        st.sampled_from(CRASH_POINTS),
+        st.one_of(st.none(), st.integers(min_value=0, max_value=3)),
+    ),
     min_size=1,
     max_size=12,
 )
@@ -54,7 +61,7 @@ def _crash_once(obj: object, name: str) -> None:
     backend=st.sampled_from(["memory", "sqlite"]),
 )
 def test_runs_and_crashes_never_duplicate_and_never_lose(
-    customers: int, plan: list[tuple[int, str]], deduplicates: bool, backend: str
+    customers: int, plan: list[tuple[int, str, int | None]], deduplicates: bool, backend: str
 ) -> None:
     """Each key reaches the provider at most once; at the end every entry has an outcome."""
     with tempfile.TemporaryDirectory() as folder:
@@ -68,7 +75,7 @@ def test_runs_and_crashes_never_duplicate_and_never_lose(
 def _check(
     store: MemoryStore | SqliteStore,
     customers: int,
-    plan: list[tuple[int, str]],
+    plan: list[tuple[int, str, int | None]],
     *,
     deduplicates: bool,
 ) -> None:
@@ -79,8 +86,15 @@ def _check(
     email = MemorySender(Channel.EMAIL, deduplicates=deduplicates)
     phone = MemorySender(Channel.PHONE_TASK, deduplicates=deduplicates)
     at = paris(2026, 5, 5)
-    for advance_days, crash in plan:
+    paid_at_step: dict[str, int] = {}
+    sent_at_step: dict[str, int] = {}
+    for step, (advance_days, crash, payer) in enumerate(plan):
         at += timedelta(days=advance_days)
+        invoice_id = f"INV-{payer}"
+        if payer is not None and payer < customers and invoice_id not in paid_at_step:
+            paid_at_step[invoice_id] = step
+            store.add_event(invoice_id, Payment(on=at.date(), amount=Decimal("1200.00")))
+        before = len(email.sent) + len(phone.sent)
         runner = Dunner(
             store,
             store,
@@ -96,6 +110,8 @@ def _check(
         with contextlib.suppress(SimulatedCrash):
             runner.run(at=at)
         email.crash_after_send = False
+        for key, _ in (email.sent + phone.sent)[before:]:
+            sent_at_step[key] = step
         # Undo an injected crash that was not reached in this run.
         for name in ("reserve", "begin_attempt", "finish"):
             store.__dict__.pop(name, None)
@@ -114,3 +130,16 @@ def _check(
     assert unfinished == []
     for entry in store.entries_with(EntryStatus.SENT):
         assert entry.key in sent_keys
+    _nothing_once_paid(store, sent_at_step, paid_at_step)
+
+
+def _nothing_once_paid(
+    store: MemoryStore | SqliteStore, sent_at_step: dict[str, int], paid_at_step: dict[str, int]
+) -> None:
+    """Nothing reaches a customer for an invoice once its payment is recorded."""
+    for key, step in sent_at_step.items():
+        logged = store.get(key)
+        assert logged is not None
+        for covered in logged.covers:
+            if covered.invoice_id in paid_at_step:
+                assert step < paid_at_step[covered.invoice_id], (key, step, paid_at_step)
