@@ -15,21 +15,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dunning import STANDARD, Channel, Creditor, Dunner, Message, Receipt
+from dunning import STANDARD, Channel, Dunner, Message, Receipt
 from dunning.adapters.memory import MemoryStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.render import builtin_pack
-from dunning.testing import make_customer, make_invoice, paris
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
 CUSTOMERS = 1_000
 AT = paris(2026, 5, 5)
-CREDITOR = Creditor(
-    name="Atelier Durand SAS",
-    address="Lyon",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    email="compta@durand.example",
-)
+CREDITOR = make_creditor()
 
 
 class NullSender:

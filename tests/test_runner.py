@@ -17,21 +17,15 @@ from typing import Any
 
 import pytest
 
-from dunning import STANDARD, Channel, Creditor, HoldPlaced, Payment, scenario_from_mapping
+from dunning import STANDARD, Channel, HoldPlaced, Payment, scenario_from_mapping
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.exceptions import ConfigurationError
 from dunning.ports import EntryStatus, SendError
 from dunning.runner import Dunner, Outcome
-from dunning.testing import make_customer, make_invoice, paris
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
-CREDITOR = Creditor(
-    name="Atelier Durand SAS",
-    address="12 rue des Lilas, 69003 Lyon",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    email="compta@atelier-durand.example",
-)
+CREDITOR = make_creditor()
 DUE = date(2026, 5, 4)
 TUESDAY = paris(2026, 5, 5)
 NEXT_MONDAY = paris(2026, 5, 11)

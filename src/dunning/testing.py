@@ -27,11 +27,13 @@ from zoneinfo import ZoneInfo
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.core.engine import Action
 from dunning.core.model import ActionTaken, Customer, Invoice
+from dunning.core.render import Creditor
 
 __all__ = [
     "MemorySender",
     "MemoryStore",
     "SimulatedCrash",
+    "make_creditor",
     "make_customer",
     "make_invoice",
     "paris",
@@ -49,6 +51,24 @@ def paris(year: int, month: int, day: int, hour: int = 10, minute: int = 30) -> 
         '2026-07-01T10:30:00+02:00'
     """
     return datetime(year, month, day, hour, minute, tzinfo=_PARIS)
+
+
+def make_creditor(**overrides: Any) -> Creditor:
+    """Atelier Durand SAS in Lyon, with a valid IBAN and BIC; any field can be overridden.
+
+    Examples:
+        >>> make_creditor().email
+        'compta@atelier-durand.example'
+    """
+    fields: dict[str, Any] = {
+        "name": "Atelier Durand SAS",
+        "address": "12 rue des Lilas, 69003 Lyon",
+        "iban": "FR7630006000011234567890189",
+        "bic": "AGRIFRPP",
+        "email": "compta@atelier-durand.example",
+    }
+    fields.update(overrides)
+    return Creditor.model_validate(fields)
 
 
 def make_customer(**overrides: Any) -> Customer:

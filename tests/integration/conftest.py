@@ -342,7 +342,7 @@ class Store(InvoiceSource, ActionLog, Protocol):
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStore | SqliteStore]:
     """An empty store that is both the invoice source and the action log, per backend."""
     if request.param == "memory":
         yield MemoryStore()

@@ -15,21 +15,15 @@ from typing import Any
 
 import pytest
 
-from dunning import STANDARD, Channel, Creditor
+from dunning import STANDARD, Channel
 from dunning.adapters.smtp import SmtpSender
 from dunning.core.render import Message
 from dunning.ports import EntryStatus, Receipt
 from dunning.runner import Dunner, Outcome
-from dunning.testing import SimulatedCrash, make_customer, make_invoice, paris
+from dunning.testing import SimulatedCrash, make_creditor, make_customer, make_invoice, paris
 from tests.integration.conftest import HOST, SmtpServer, Store
 
-CREDITOR = Creditor(
-    name="Atelier Durand SAS",
-    address="12 rue des Lilas, 69003 Lyon",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    email="compta@atelier-durand.example",
-)
+CREDITOR = make_creditor()
 DUE = date(2026, 5, 4)
 TUESDAY = paris(2026, 5, 5)
 LATER = TUESDAY + timedelta(hours=1)

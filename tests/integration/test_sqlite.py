@@ -11,37 +11,26 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from dunning import Channel, Creditor, Message, Payment, PaymentOnAccount, UnappliedCreditNote
+from dunning import Channel, Message, Payment, PaymentOnAccount, UnappliedCreditNote
 from dunning.adapters import sqlite as sqlite_adapter
 from dunning.adapters.memory import MemoryStore
 from dunning.adapters.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning.core.model import ActionApproved, ActionRejected, ActionTaken, DeliveryFailed
 from dunning.exceptions import ConfigurationError
 from dunning.ports import Covered, EntryStatus, LogEntry, Receipt
-from dunning.testing import make_customer, make_invoice, paris
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.integration import two_process
 
 AT = paris(2026, 5, 5)
 LATER = AT + timedelta(hours=1)
 
-Store = MemoryStore | SqliteStore
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The same contract, kept by both reference stores."""
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
-        yield sqlite_store
+Store = MemoryStore | SqliteStore  # the `store` fixture (conftest.py) gives each in turn
 
 
 def message(key: str = "cact_1", channel: Channel = Channel.EMAIL) -> Message:
@@ -202,13 +191,7 @@ def test_the_file_survives_the_process(tmp_path: Path) -> None:
     path = tmp_path / "dunning.db"
     invoice = make_invoice(total="1234.56")
     paid = Payment(on=date(2026, 3, 10), amount=Decimal("0.01"))
-    creditor = Creditor(
-        name="Atelier Durand SAS",
-        address="Lyon",
-        iban="FR7630006000011234567890189",
-        bic="AGRIFRPP",
-        email="compta@durand.example",
-    )
+    creditor = make_creditor()
     with SqliteStore(path) as first:
         first.add_invoice(invoice, [paid])
         first.reserve(entry())
@@ -385,13 +368,7 @@ def test_a_late_bounce_sends_the_step_again_by_its_fallback_channel(store: Store
 
     store.add_invoice(make_invoice(due_on=date(2026, 5, 4)))
     email, letter = MemorySender(Channel.EMAIL), MemorySender(Channel.LETTER)
-    creditor = Creditor(
-        name="Atelier Durand SAS",
-        address="Lyon",
-        iban="FR7630006000011234567890189",
-        bic="AGRIFRPP",
-        email="compta@durand.example",
-    )
+    creditor = make_creditor()
     senders = {Channel.EMAIL: email, Channel.LETTER: letter}
     dunner = Dunner(store, store, senders, STANDARD, creditor, owner="r1")
     assert dunner.run(at=AT).counts() == {"sent": 1}

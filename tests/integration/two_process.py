@@ -7,19 +7,13 @@ from datetime import date
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-from dunning import STANDARD, Channel, Creditor, Message
+from dunning import STANDARD, Channel, Message
 from dunning.adapters.sqlite import SqliteStore
 from dunning.ports import Receipt
 from dunning.runner import Dunner
-from dunning.testing import make_customer, make_invoice, paris
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
-CREDITOR = Creditor(
-    name="Atelier Durand SAS",
-    address="Lyon",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    email="compta@durand.example",
-)
+CREDITOR = make_creditor()
 
 
 def prepare(path: Path, *, customers: int) -> None:

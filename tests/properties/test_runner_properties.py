@@ -14,20 +14,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dunning import STANDARD, Channel, Creditor, Payment
+from dunning import STANDARD, Channel, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.ports import EntryStatus
 from dunning.runner import Dunner
-from dunning.testing import make_customer, make_invoice, paris
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
-CREDITOR = Creditor(
-    name="Atelier Durand SAS",
-    address="Lyon",
-    iban="FR7630006000011234567890189",
-    bic="AGRIFRPP",
-    email="compta@durand.example",
-)
+CREDITOR = make_creditor()
 CRASH_POINTS = ("none", "reserve", "begin_attempt", "finish", "after_send")
 
 # Each step: days to advance, where to crash, and which customer (if any) pays in full that
@@ -85,6 +79,14 @@ def _check(
         store.add_invoice(make_invoice(id=f"INV-{i}", customer=customer, due_on=due))
     email = MemorySender(Channel.EMAIL, deduplicates=deduplicates)
     phone = MemorySender(Channel.PHONE_TASK, deduplicates=deduplicates)
+    runner = Dunner(
+        store,
+        store,
+        {Channel.EMAIL: email, Channel.PHONE_TASK: phone},
+        STANDARD,
+        CREDITOR,
+        owner="r1",
+    )
     at = paris(2026, 5, 5)
     paid_at_step: dict[str, int] = {}
     sent_at_step: dict[str, int] = {}
@@ -95,14 +97,6 @@ def _check(
             paid_at_step[invoice_id] = step
             store.add_event(invoice_id, Payment(on=at.date(), amount=Decimal("1200.00")))
         before = len(email.sent) + len(phone.sent)
-        runner = Dunner(
-            store,
-            store,
-            {Channel.EMAIL: email, Channel.PHONE_TASK: phone},
-            STANDARD,
-            CREDITOR,
-            owner="r1",
-        )
         if crash == "after_send":
             email.crash_after_send = True
         elif crash != "none":
@@ -115,15 +109,7 @@ def _check(
         # Undo an injected crash that was not reached in this run.
         for name in ("reserve", "begin_attempt", "finish"):
             store.__dict__.pop(name, None)
-    final = Dunner(
-        store,
-        store,
-        {Channel.EMAIL: email, Channel.PHONE_TASK: phone},
-        STANDARD,
-        CREDITOR,
-        owner="r1",
-    )
-    final.run(at=at)
+    runner.run(at=at)  # a last run with no crash
     sent_keys = [key for key, _ in email.sent + phone.sent]
     assert len(sent_keys) == len(set(sent_keys))
     unfinished = store.entries_with(EntryStatus.RESERVED, EntryStatus.RETRY)

@@ -280,9 +280,7 @@ class SqliteStore:
             KeyError: if there is no such invoice.
         """
         with self._write() as db:
-            if db.execute("SELECT 1 FROM invoices WHERE id = ?", (invoice_id,)).fetchone() is None:
-                msg = f"no invoice with id {invoice_id!r}"
-                raise KeyError(msg)
+            _require_invoice(db, invoice_id)
             _insert_event(db, invoice_id, event)
 
     def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
@@ -334,9 +332,7 @@ class SqliteStore:
             KeyError: if there is no such invoice.
         """
         with self._read() as db:
-            if db.execute("SELECT 1 FROM invoices WHERE id = ?", (invoice_id,)).fetchone() is None:
-                msg = f"no invoice with id {invoice_id!r}"
-                raise KeyError(msg)
+            _require_invoice(db, invoice_id)
             own = _host_events(db, [invoice_id]).get(invoice_id, [])
             derived = _log_events(db, [invoice_id]).get(invoice_id, [])
         return (*own, *derived)
@@ -577,6 +573,12 @@ def _upsert_customer(db: sqlite3.Connection, customer: Customer) -> None:
         " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
         (customer.id, customer.model_dump_json()),
     )
+
+
+def _require_invoice(db: sqlite3.Connection, invoice_id: str) -> None:
+    if db.execute("SELECT 1 FROM invoices WHERE id = ?", (invoice_id,)).fetchone() is None:
+        msg = f"no invoice with id {invoice_id!r}"
+        raise KeyError(msg)
 
 
 def _insert_event(db: sqlite3.Connection, invoice_id: str, event: Event) -> None:
