@@ -32,7 +32,13 @@ class NullSender:
     channel = Channel.EMAIL
     deduplicates = False
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:  # noqa: ARG002
+    def send(
+        self,
+        message: Message,  # noqa: ARG002
+        *,
+        idempotency_key: str,
+        context: object = None,  # noqa: ARG002
+    ) -> Receipt:
         """Accept the message."""
         return Receipt(provider_id=idempotency_key)
 

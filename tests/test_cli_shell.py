@@ -18,6 +18,7 @@ from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
 from dunning.ports import EntryStatus
 from dunning.testing import paris
+from tests.demo_facts import record_demo_facts
 
 # Sent per day, from tests/golden/demo.txt (lines "action_due ... sent"), 3 to 24 March 2026.
 SENT_PER_DAY = {
@@ -50,7 +51,8 @@ def db(tmp_path: Path) -> Path:
 
 
 def run(db: Path, at: str, *extra: str) -> int:
-    """`dunning run --db DB --at AT ...`."""
+    """Record the demo's facts of that day (as the host would), then `dunning run ...`."""
+    record_demo_facts(db, date.fromisoformat(at[:10]))
     return main(["run", "--db", str(db), "--at", at, *extra])
 
 

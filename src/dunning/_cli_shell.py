@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.builtin import DEFAULT_POLICY
-from dunning.core.model import Channel, Customer
+from dunning.core.model import Channel, Customer, event_day
 from dunning.core.render import Creditor
 from dunning.core.scenario import Scenario
 from dunning.ports import EntryStatus, LogEntry, Sender
@@ -67,7 +67,7 @@ def _open(args: argparse.Namespace) -> SqliteStore:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from dunning.demo import demo_portfolio  # noqa: PLC0415  (only this command needs it)
+    from dunning.demo import DEMO_START, demo_portfolio  # noqa: PLC0415  (only this command)
 
     path = Path(args.db)
     if path.exists() and not args.force:
@@ -80,7 +80,11 @@ def _init(args: argparse.Namespace) -> int:
     with SqliteStore(path) as store:
         store.set_creditor(DEMO_CREDITOR)
         for case in cases:
-            store.add_invoice(case.invoice, case.events)
+            # The book as it stands on the demo's first day: the demo's later payments,
+            # disputes and holds are its story, not facts yet (a run never sends what a known
+            # later fact forbids).
+            known = [e for e in case.events if event_day(e, case.invoice.customer.tz) <= DEMO_START]
+            store.add_invoice(case.invoice, known)
     print(f"{path}: demo portfolio of {len(cases)} invoices, creditor {DEMO_CREDITOR.name}")
     print(f"next: dunning run --db {path} --at 2026-03-10T09:00+01:00")
     return 0

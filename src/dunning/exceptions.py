@@ -37,7 +37,9 @@ __all__ = [
     "ProvisionalRateWarning",
     "RateNotAvailableError",
     "RateTableError",
+    "RunInThePastError",
     "ScenarioError",
+    "StoredDataError",
     "TemplateError",
 ]
 
@@ -211,3 +213,40 @@ class TemplateError(ConfigurationError):
         if template and line is not None:
             where = f"{template}, line {line}"
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class RunInThePastError(DunningError, ValueError):
+    """A run was asked for an instant earlier than one the action log has already seen.
+
+    Time only moves forward for the runner: a run at an earlier instant could send what a later
+    fact forbids. Replay the past read-only with ``allow_past=True`` instead.
+
+    Attributes:
+        at: the instant asked for.
+        latest: the latest run instant the log has seen.
+    """
+
+    code = "run_in_the_past"
+
+    def __init__(self, message: str, *, at: object, latest: object) -> None:
+        """Build the error with both instants."""
+        super().__init__(message)
+        self.at = at
+        self.latest = latest
+
+
+class StoredDataError(DunningError, ValueError):
+    """A row the host's store returned cannot be read (a bad JSON, an unknown kind or status).
+
+    The runner reports it as an error for that customer and goes on with the others.
+
+    Attributes:
+        where: the table and key of the row, e.g. ``action_log['msg_1']``.
+    """
+
+    code = "bad_stored_row"
+
+    def __init__(self, message: str, *, where: str) -> None:
+        """Build the error; the text starts with where the row is."""
+        self.where = where
+        super().__init__(f"{where}: {message}")

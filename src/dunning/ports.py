@@ -1,38 +1,78 @@
 """The ports: what a host implements so that `Dunner` can run dunning against its own world.
 
 Four small `typing.Protocol`s. Everything that crosses them is frozen. The runner relies on the
-guarantees written in each docstring; an adapter that keeps them gets "never a duplicate, never
-a lost action" for free. The reference adapters (`dunning.adapters.memory`, ...) show how.
+guarantees written in each docstring; an adapter that keeps them gets the five guarantees of
+docs/running.md ("once per reminder", "true when sent", "time forward", "one failure stays one
+failure", "a public contract"). `dunning.testing.contract` is the test suite that checks a
+store keeps them; the reference adapters (`dunning.adapters.memory`, `...sqlite`) pass it.
 
-- `InvoiceSource`: what to review at an instant, grouped by customer.
+- `InvoiceSource`: what to review at an instant, grouped by customer, with the events the log
+  implies (`log_events`); optionally told what was decided (`InvoiceSource.reviewed`).
 - `ActionLog`: the idempotency record. One `LogEntry` per message key (the `CustomerAction.id`,
-  derived from the actions it carries out). Reserving is atomic; every outcome is recorded.
-- `Sender`: one per channel. Takes a rendered `Message` and an idempotency key.
+  derived from the actions it carries out), and at most one *live* entry per per-invoice
+  action. Reserving is atomic; every outcome is recorded.
+- `Sender`: one per channel. Takes a rendered `Message`, an idempotency key and its context.
 - `PaymentLinks`: the payment page for a customer's message, if the host has one.
+
+How log entries become events (`log_events`), per action an entry covers:
+
+=================  ===========================================================================
+status             events on the covered invoice
+=================  ===========================================================================
+reserved           none (the entry itself holds the action: nothing else may cover it)
+pending_approval   none
+approved           `ActionApproved` (at the decision, by, the amount owed it was approved for)
+rejected           `ActionRejected` (at the decision, by): the step is skipped for good
+retry              none (certainly not delivered: the step is due again)
+cancelled          none, plus `ActionApproved` if it had been approved
+superseded         none, plus `ActionApproved` if it had been approved
+sent               `ActionTaken` (at the attempt)
+uncertain          `ActionTaken` with ``uncertain=True``: possibly delivered, never re-sent
+failed             `ActionTaken` (at the attempt) and `DeliveryFailed` (at the failure): the
+                   step's fallback channel takes over, under a new action id
+=================  ===========================================================================
+
+Every entry that was approved also gives its `ActionApproved`, whatever its later status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from dunning.core.model import Channel
+from dunning.core.engine import DecisionStatus
+from dunning.core.model import (
+    ActionApproved,
+    ActionRejected,
+    ActionTaken,
+    Channel,
+    DeliveryFailed,
+    Event,
+)
 from dunning.core.portfolio import CustomerAction, PortfolioEntry
 from dunning.core.render import Message
 
 __all__ = [
+    "HOLDING_STATUSES",
+    "LIVE_STATUSES",
     "ActionLog",
     "Covered",
     "EntryStatus",
+    "InvoiceReview",
     "InvoiceSource",
     "LogEntry",
     "PaymentLinks",
     "Receipt",
+    "SendContext",
     "SendError",
     "Sender",
+    "UnreadableEntry",
+    "holds",
+    "log_events",
 ]
 
 
@@ -42,31 +82,63 @@ class EntryStatus(StrEnum):
     RESERVED = "reserved"
     """Reserved by a runner that is sending it (or crashed while doing so)."""
     PENDING_APPROVAL = "pending_approval"
-    """Rendered and stored; waits for a human to approve or reject it."""
+    """Rendered as a preview and stored; waits for a human to approve or reject it."""
     APPROVED = "approved"
-    """Approved; the next run sends it."""
+    """Approved; the next run renders it again for its instant and sends it."""
     REJECTED = "rejected"
-    """Rejected by a human; never sent."""
+    """Rejected by a human; never sent, and its steps are skipped."""
     SENT = "sent"
     """Handed to the provider, with its receipt."""
     FAILED = "failed"
-    """Not sent and not to be retried with this key (a permanent refusal)."""
+    """Not delivered and not to be retried under this key (a permanent refusal, a bounce)."""
     RETRY = "retry"
-    """Not sent (the provider was unreachable before accepting anything): the next run retries."""
+    """Certainly not delivered (the provider took nothing): the next run sends it if still due."""
     UNCERTAIN = "uncertain"
-    """Maybe sent, maybe not, and the sender cannot deduplicate: a human must look."""
+    """Maybe sent, maybe not: its steps count as taken until a human resolves it."""
     CANCELLED = "cancelled"
-    """Never sent: no longer due when its turn came (paid, disputed, paused, or superseded by
-    a firmer step). Sent after all if the same message becomes due again."""
+    """Never sent: no longer due when its turn came (paid, disputed, paused). Reserved again
+    if the same message becomes due again."""
+    SUPERSEDED = "superseded"
+    """Never sent: a new message for the same customer covers its actions (the set of due
+    invoices changed). Closed in the same transaction as the new one's reservation."""
+
+
+LIVE_STATUSES = frozenset(
+    {
+        EntryStatus.RESERVED,
+        EntryStatus.PENDING_APPROVAL,
+        EntryStatus.APPROVED,
+        EntryStatus.RETRY,
+        EntryStatus.UNCERTAIN,
+        EntryStatus.SENT,
+    }
+)
+"""A per-invoice action belongs to at most one entry in one of these statuses."""
+
+HOLDING_STATUSES = frozenset({EntryStatus.RESERVED, EntryStatus.UNCERTAIN, EntryStatus.SENT})
+"""Live statuses that may mean "delivered" (``reserved`` only once a sender was called, with
+``attempts >= 1``): a new entry covering the same action is refused. The other live entries
+(pending approval, approved, retry, and ``reserved`` with no attempt) were certainly not
+delivered and are superseded by it; a runner about to claim one of those loses its
+compare-and-set."""
 
 
 @dataclass(frozen=True, slots=True)
 class Covered:
-    """One per-invoice action a message carries out."""
+    """One per-invoice action a message carries out.
+
+    Attributes:
+        invoice_id: the invoice.
+        action_id: the engine's action id (`dunning.action_id`).
+        step_id: the scenario step.
+        amount_due: the invoice's balance when the message was rendered: what an approver saw
+            and approved (an approval lapses when it changes).
+    """
 
     invoice_id: str
     action_id: str
     step_id: str
+    amount_due: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +163,20 @@ class LogEntry:
         customer_id: the customer it is for.
         channel: the channel it goes by.
         covers: the per-invoice actions it carries out.
-        message: the rendered message, stored with the reservation.
+        message: the rendered message: a preview until it is sent, then what was sent.
         status: where it stands.
         owner: the runner that last reserved it.
         reserved_at: when it was first reserved.
         updated_at: when its status last changed.
         attempts: how many times a sender was called with it.
         receipt: the provider's receipt once sent.
-        reason: why it failed, is uncertain, or was rejected.
-        decided_by: who approved or rejected it.
+        reason: why it failed, is uncertain, was cancelled, superseded, lapsed or resolved.
+        decided_by: who approved or rejected it ("" when nobody has, or an approval lapsed).
         requires_approval: whether a human had to approve it before it could be sent.
+        attempted_at: when a sender was last called with it (the instant its `ActionTaken`
+            carries).
+        decided_at: when it was approved or rejected (not when it was sent).
+        resolved_by: who resolved it after an uncertain send.
     """
 
     key: str
@@ -117,6 +193,120 @@ class LogEntry:
     reason: str = ""
     decided_by: str = ""
     requires_approval: bool = False
+    attempted_at: datetime | None = None
+    decided_at: datetime | None = None
+    resolved_by: str = ""
+
+
+_EXAMPLE_AT = datetime(2026, 3, 3, 9, tzinfo=UTC)
+_EXAMPLE = LogEntry(
+    key="msg_1",
+    customer_id="C1",
+    channel=Channel.EMAIL,
+    covers=(Covered("F-1", "act_1", "friendly", Decimal("1200.00")),),
+    message=Message(
+        action_id="msg_1",
+        channel=Channel.EMAIL,
+        template="friendly",
+        locale="fr_FR",
+        subject="Facture",
+        text="Bonjour",
+    ),
+    status=EntryStatus.PENDING_APPROVAL,
+    owner="r1",
+    reserved_at=_EXAMPLE_AT,
+    updated_at=_EXAMPLE_AT,
+    attempted_at=_EXAMPLE_AT,
+)  # for the examples below
+
+
+def holds(entry: LogEntry) -> bool:
+    """Whether *entry* may have reached the customer, so that its actions are held for good.
+
+    Examples:
+        >>> from dataclasses import replace
+        >>> entry = replace(_EXAMPLE, status=EntryStatus.RESERVED)
+        >>> holds(entry), holds(replace(entry, attempts=1)), holds(replace(entry, status="sent"))
+        (False, True, True)
+    """
+    if entry.status is EntryStatus.RESERVED:
+        return entry.attempts > 0
+    return entry.status in HOLDING_STATUSES
+
+
+def log_events(entry: LogEntry) -> Iterator[tuple[str, Event]]:
+    """The ``(invoice_id, event)`` pairs the engine must see for one log entry (table above).
+
+    An `InvoiceSource` adds them to the events of each invoice it returns, so the engine knows
+    what was sent, approved, rejected, failed or possibly sent.
+
+    Examples:
+        >>> from dataclasses import replace
+        >>> entry = replace(_EXAMPLE, status=EntryStatus.UNCERTAIN, attempts=1)
+        >>> [(invoice, event.kind, event.uncertain) for invoice, event in log_events(entry)]
+        [('F-1', 'action_taken', True)]
+        >>> entry = replace(_EXAMPLE, status=EntryStatus.FAILED, attempts=1)
+        >>> [(invoice, event.kind) for invoice, event in log_events(entry)]
+        [('F-1', 'action_taken'), ('F-1', 'delivery_failed')]
+    """
+    status = entry.status
+    attempted = entry.attempted_at or entry.updated_at
+    decided = entry.decided_at or entry.updated_at
+    for covered in entry.covers:
+        if status in (EntryStatus.SENT, EntryStatus.UNCERTAIN, EntryStatus.FAILED):
+            yield (
+                covered.invoice_id,
+                ActionTaken(
+                    at=attempted,
+                    action_id=covered.action_id,
+                    channel=entry.channel,
+                    step_id=covered.step_id,
+                    uncertain=status is EntryStatus.UNCERTAIN,
+                ),
+            )
+        if status is EntryStatus.FAILED:
+            yield (
+                covered.invoice_id,
+                DeliveryFailed(
+                    at=entry.updated_at, action_id=covered.action_id, reason=entry.reason
+                ),
+            )
+        if not entry.decided_by:
+            continue
+        if status is EntryStatus.REJECTED:
+            yield (
+                covered.invoice_id,
+                ActionRejected(at=decided, action_id=covered.action_id, by=entry.decided_by),
+            )
+        else:
+            yield (
+                covered.invoice_id,
+                ActionApproved(
+                    at=decided,
+                    action_id=covered.action_id,
+                    by=entry.decided_by,
+                    amount_due=covered.amount_due,
+                ),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SendContext:
+    """What a sender may want to know besides the message (a phone task names the customer).
+
+    Attributes:
+        key: the idempotency key.
+        customer_id: the customer.
+        channel: the channel.
+        covers: the per-invoice actions the message carries out.
+        attempt: 1 for the first attempt, 2 for the next...
+    """
+
+    key: str
+    customer_id: str
+    channel: Channel
+    covers: tuple[Covered, ...]
+    attempt: int
 
 
 class SendError(Exception):
@@ -138,6 +328,44 @@ class SendError(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableEntry:
+    """What a source yields, in a customer's place in the stream, for rows it cannot read.
+
+    The runner reports an error for that customer (with *reason*) and goes on with the next.
+
+    Attributes:
+        customer_id: the customer whose rows are bad.
+        reason: what is wrong, and where (table and key).
+    """
+
+    customer_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceReview:
+    """What the runner decided for one invoice: when the host should next look at it.
+
+    Attributes:
+        invoice_id: the invoice.
+        customer_id: its customer.
+        status: the engine's decision status.
+        due_now: an action is due now (whether or not it went out in this run: the gap to the
+            customer's last message, an approval or a sender may hold it): review at every run.
+        review_after: the instant from which the invoice must be reviewed again: the run's
+            instant when ``due_now``, the decision's ``next_review_at`` otherwise; None when
+            only a new event (a payment, a dispute ended, a hold lifted, a log change) can
+            change anything.
+    """
+
+    invoice_id: str
+    customer_id: str
+    status: DecisionStatus
+    due_now: bool
+    review_after: datetime | None
+
+
 @runtime_checkable
 class InvoiceSource(Protocol):
     """Implement this: the invoices to review at an instant, with their histories.
@@ -145,15 +373,22 @@ class InvoiceSource(Protocol):
     Guarantees the runner relies on:
 
     - entries come grouped by customer id (sorted by it is the usual way), as
-      `dunning.plan_customer_actions` requires;
-    - each invoice's events include an `ActionTaken` for every action of every log entry that
-      is ``sent`` (``at`` = when it was sent, ``action_id`` and ``step_id`` from `Covered`),
-      an `ActionApproved` / `ActionRejected` for every approved / rejected entry's actions, and
-      a `DeliveryFailed` for every delivery the host learned had failed. The reference adapters
-      derive them from the log they share with the source.
+      `dunning.plan_customer_actions` requires; a customer comes with **all** its open
+      invoices (the message lists them all), though a source may leave out customers with
+      nothing to review at *at* (see `InvoiceReview`);
+    - each invoice's events include the host's facts, **also those dated after** *at*
+      (a payment recorded since: the runner never sends what a later fact forbids), and the
+      events `log_events` derives from every log entry covering the invoice;
+    - rows that cannot be read are yielded as an `UnreadableEntry` for their customer, not
+      raised: one bad row stops one customer, not the run.
+
+    Optionally, a source may also have a ``reviewed(reviews: Sequence[InvoiceReview]) -> None``
+    method: the runner calls it (in batches, after the customers' messages are handled) with
+    what it decided per invoice, so the source can index invoices by ``review_after`` and
+    return only those due for review next time. A failure there is reported, never fatal.
     """
 
-    def entries(self, at: datetime) -> Iterable[PortfolioEntry]:
+    def entries(self, at: datetime) -> Iterable[PortfolioEntry | UnreadableEntry]:
         """The invoices (and unallocated credits) to review at *at*, grouped by customer."""
         ...
 
@@ -162,13 +397,20 @@ class InvoiceSource(Protocol):
 class ActionLog(Protocol):
     """Implement this: the idempotency record of every message, the only state the shell keeps.
 
-    Guarantees the runner relies on:
+    Guarantees the runner relies on (`dunning.testing.contract` checks each):
 
-    - `reserve` is atomic: of two runners reserving one key at once, exactly one gets True;
-    - `begin_attempt` and `cancel` are atomic (compare-and-set on status and attempts);
+    - **one live entry per action**: `reserve` is atomic; it inserts an entry only if no
+      entry has its key (or the one there is ``cancelled`` or ``superseded``), and no entry
+      that may have been delivered (`holds`) covers one of its actions; in the same
+      transaction, every other live entry covering one of its actions (pending approval,
+      approved, retry, reserved with no attempt) becomes ``superseded``;
+    - `begin_attempt`, `cancel` and `revise` are compare-and-set on status and attempts;
       `begin_attempt` is durable before the sender is called, so a crash after it leaves a
       ``reserved`` entry with ``attempts >= 1``: "maybe sent";
-    - every other method changes one entry, durably, before returning.
+    - when an entry becomes ``pending_approval`` its approval (``decided_by``, ``decided_at``)
+      is cleared: an approval is for what the approver saw;
+    - every method changes what it changes durably before returning, and raises (any
+      exception) rather than pretend: the runner contains the failure to one customer.
     """
 
     def get(self, key: str) -> LogEntry | None:
@@ -176,17 +418,32 @@ class ActionLog(Protocol):
         ...
 
     def reserve(self, entry: LogEntry) -> bool:
-        """Insert *entry* if no entry has its key. True if this call inserted it."""
+        """Make *entry* the live entry for its key and its actions, atomically (see above).
+
+        When the entry under its key is ``cancelled`` or ``superseded``, it is replaced by
+        *entry* but keeps its ``reserved_at``, ``attempts`` and (unless *entry* is pending
+        approval) its approval. True if this call reserved it; False if the key is taken or an
+        action is held by an entry that may have been delivered (nothing changes then).
+        """
         ...
 
     def begin_attempt(
-        self, key: str, *, owner: str, expect: EntryStatus, expect_attempts: int, at: datetime
+        self,
+        key: str,
+        *,
+        owner: str,
+        expect: EntryStatus,
+        expect_attempts: int,
+        at: datetime,
+        message: Message | None = None,
     ) -> LogEntry | None:
         """Claim *key* for one send attempt, atomically (compare-and-set).
 
         If the entry's status is *expect* and its ``attempts`` is *expect_attempts*, set its
-        status to ``reserved`` by *owner*, add one to ``attempts``, durably, and return the new
-        entry; otherwise return None (another runner got there first).
+        status to ``reserved`` by *owner*, add one to ``attempts``, set ``attempted_at`` and
+        ``updated_at`` to *at* and store *message* (what is about to be sent) if given,
+        durably, and return the new entry; otherwise return None (another runner got there
+        first).
         """
         ...
 
@@ -197,6 +454,27 @@ class ActionLog(Protocol):
 
         Compare-and-set like `begin_attempt`: True if this call changed it, False if another
         runner changed it first (then it is left alone).
+        """
+        ...
+
+    def revise(
+        self,
+        key: str,
+        *,
+        expect: EntryStatus,
+        expect_attempts: int,
+        status: EntryStatus,
+        covers: tuple[Covered, ...],
+        message: Message,
+        at: datetime,
+        reason: str,
+    ) -> LogEntry | None:
+        """Replace an undelivered entry's preview and amounts, compare-and-set.
+
+        Used to refresh a pending preview whose amounts changed, and to return an approved
+        entry whose amounts changed to ``pending_approval`` (the approval lapses: it is
+        cleared). *covers* must name the same actions. Returns the new entry, or None if it
+        was no longer as the caller saw it.
         """
         ...
 
@@ -213,11 +491,41 @@ class ActionLog(Protocol):
         ...
 
     def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
-        """Approve or reject a ``pending_approval`` entry; raise `KeyError` if there is none."""
+        """Approve or reject a ``pending_approval`` entry, stamped *at* (``decided_at``).
+
+        Raises:
+            KeyError: if no message awaits approval under *key*.
+        """
+        ...
+
+    def resolve_uncertain(self, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
+        """Record a human's answer for an ``uncertain`` entry.
+
+        It did (``sent``) or did not (``retry``) reach the customer. The reason records who
+        said so and when.
+
+        Raises:
+            KeyError: if no uncertain message has this key.
+        """
         ...
 
     def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
         """Every entry whose status is one of *statuses*, oldest first."""
+        ...
+
+    def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
+        """The latest ``attempted_at`` not after *at* of the customer's sent or uncertain entries.
+
+        The customer gap counts from it. None if there is none.
+        """
+        ...
+
+    def latest_run(self) -> datetime | None:
+        """The latest instant `record_run` was given, or None."""
+        ...
+
+    def record_run(self, at: datetime) -> None:
+        """Remember *at* as a run instant if it is later than the latest one (atomic max)."""
         ...
 
 
@@ -230,14 +538,20 @@ class Sender(Protocol):
     - ``deduplicates`` is True only if the provider drops a second message with the same
       idempotency key (then a reservation with no outcome is simply sent again);
     - `send` raises `SendError` saying whether the provider may have accepted the message;
-      any other exception is treated as "maybe sent".
+      any other exception is treated as "maybe sent";
+    - it never adds to the message: what it sends is the `Message` it is given.
     """
 
     channel: Channel
     deduplicates: bool
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
-        """Hand *message* over; return the provider's receipt."""
+    def send(
+        self, message: Message, *, idempotency_key: str, context: SendContext | None = None
+    ) -> Receipt:
+        """Hand *message* over; return the provider's receipt.
+
+        The runner always passes *context* (who the message is for, what it covers).
+        """
         ...
 
 

@@ -3,73 +3,118 @@
 How this works
 --------------
 Each message has one idempotency key, the `CustomerAction.id` (derived from the per-invoice
-actions it carries out, so the same due actions give the same key on every run). The action
-log holds one entry per key; its status is the whole memory of the shell.
+actions it carries out). The action log holds one entry per key and, what a customer perceives,
+at most one *live* entry per per-invoice action (`dunning.ports.ActionLog.reserve`): if the set
+of due invoices changes, the new grouping supersedes an undelivered entry and is refused while
+an entry that may have been delivered (reserved, uncertain, sent) covers one of its actions.
 
-A run has two phases:
+A run:
 
-1. **Recover** what a crashed run left: a ``reserved`` entry (ours at once, another runner's
-   once its lease has expired) whose sender was called (``attempts >= 1``) may have gone out;
-   unless its sender deduplicates, it is marked ``uncertain`` for a human, never sent again.
-2. **Plan** with `plan_for_customer` over the source's entries, customer by customer. Nothing
-   is sent that the engine does not say is due *now*: a new key is rendered, then reserved
-   (atomic; a runner that loses the race skips it); a key already in the log is sent if it is
-   ``approved``, ``retry``, ``cancelled``, or ``reserved`` and abandoned with no attempt (or
-   with a deduplicating sender). Messages that need approval are stored ``pending_approval``
-   with their rendered text; the others are claimed (`ActionLog.begin_attempt`,
-   compare-and-set, durable before the sender is called) and sent.
-   Then every ``approved``, ``retry`` or abandoned unattempted ``reserved`` entry the plan did
-   not ask for is ``cancelled`` (compare-and-set): its customer paid, disputed, was put on
-   hold, or a firmer step replaced it. A cancelled message that becomes due again is sent then.
+1. **Time forward.** A run earlier than the latest one the log has seen, by more than the
+   lease, is refused (`RunInThePastError`); ``allow_past=True`` replays it read-only.
+2. **Recover** what a crashed run left: a ``reserved`` entry (ours at once, another runner's
+   once its lease has expired) whose sender was called may have gone out: unless its sender
+   deduplicates, it becomes ``uncertain``. Every ``uncertain`` entry is reported, every run,
+   until a human resolves it (`resolve`): its steps count as taken meanwhile
+   (`dunning.ports.log_events`), so nothing re-sends them under any key.
+3. **Plan** customer by customer (`review_customer`, the customer gap counted from the log's
+   last message to the customer). Nothing is sent that the engine does not say is due now,
+   nor what a fact dated after the run's instant forbids (a payment, a credit, a dispute, a
+   hold, a rejection recorded since). A message is **rendered for the instant it is sent**:
+   the stored text is a preview. An approval covers the amounts the approver saw: if an
+   invoice's balance changed since, the approval lapses and the entry waits again, with a new
+   preview.
+4. **Tidy**: an undelivered entry (pending approval, approved, retry, abandoned reservation)
+   of a reviewed customer whose actions are no longer all proposed is ``cancelled``
+   (compare-and-set); so is one of a customer the source no longer returns. A cancelled
+   message that becomes due again is reserved again.
 
-Outcomes: the sender's receipt -> ``sent``; a `SendError` that says the provider certainly did
-not take the message -> ``retry`` (or ``failed`` if permanent); anything else ("maybe sent")
--> ``retry`` when the sender deduplicates, else ``uncertain``. One customer's failure (bad data,
-a template that breaks, a sender down) is reported and the run goes on.
+Faults: anything a customer's processing raises (source rows, log, render, sender) becomes an
+``error`` item for that customer, and the run goes on. After a provider accepted a message,
+recording it is retried; if the log still fails, the outcome goes to the `OutcomeJournal`
+(replayed at the next run) and the item is ``sent_unrecorded``: never lost, never re-sent.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from itertools import groupby
+from typing import Protocol
 
 from dunning.core._types import check_aware
-from dunning.core.model import Channel, Customer
-from dunning.core.portfolio import CustomerAction, PortfolioEntry, plan_for_customer
-from dunning.core.render import Creditor, TemplatePack, render
+from dunning.core.engine import Decision, DecisionStatus
+from dunning.core.model import (
+    ActionRejected,
+    Channel,
+    CreditNote,
+    Customer,
+    DisputeOpened,
+    Event,
+    HoldPlaced,
+    Payment,
+    event_day,
+)
+from dunning.core.portfolio import (
+    CustomerAction,
+    InvoiceHistory,
+    PortfolioEntry,
+    review_customer,
+)
+from dunning.core.render import Creditor, Message, TemplatePack, render
 from dunning.core.scenario import Scenario
-from dunning.exceptions import ConfigurationError, DunningError
+from dunning.exceptions import ConfigurationError, RunInThePastError
 from dunning.ports import (
     ActionLog,
     Covered,
     EntryStatus,
+    InvoiceReview,
     InvoiceSource,
     LogEntry,
     PaymentLinks,
+    Receipt,
+    SendContext,
     Sender,
     SendError,
+    UnreadableEntry,
 )
 
-__all__ = ["Dunner", "Outcome", "RunItem", "RunReport"]
+__all__ = [
+    "Dunner",
+    "Outcome",
+    "OutcomeJournal",
+    "RunItem",
+    "RunReport",
+    "approve",
+    "reject",
+    "resolve",
+]
+
+_FINISH_TRIES = 3
+_REVIEW_BATCH = 200
 
 
 class Outcome(StrEnum):
-    """What a run did with one message."""
+    """What a run did with one message (or customer, for ``error``)."""
 
     SENT = "sent"
     PENDING_APPROVAL = "pending_approval"
     RETRY = "retry"
     FAILED = "failed"
     UNCERTAIN = "uncertain"
+    """Maybe sent: reported by every run until a human resolves it."""
+    SENT_UNRECORDED = "sent_unrecorded"
+    """The provider accepted it but the log could not record it (see the journal)."""
     CANCELLED = "cancelled"
     SKIPPED = "skipped"
     WOULD_SEND = "would_send"
     ERROR = "error"
+
+
+_ATTENTION = (Outcome.ERROR, Outcome.UNCERTAIN, Outcome.SENT_UNRECORDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +130,21 @@ class RunItem:
 
 @dataclass(frozen=True, slots=True)
 class RunReport:
-    """What one run did: per-message outcomes, with counts per outcome and per channel.
+    """What one run did: per-message outcomes, and what it decided per invoice.
+
+    Attributes:
+        at: the run's instant.
+        items: one per message handled (and per customer that could not be handled).
+        dry_run: nothing was written (a dry run, or a replay of the past).
+        reviews: per invoice reviewed, its decision and when to look at it again.
 
     Examples:
         >>> report = RunReport(at=datetime.fromisoformat("2026-05-04T10:00+02:00"), items=(
         ...     RunItem(Outcome.SENT, "C1", "m1", Channel.EMAIL),))
         >>> report.counts()
         {'sent': 1}
+        >>> report.needs_attention
+        False
         >>> print(report)
         run at 2026-05-04T10:00:00+02:00: 1 sent
         sent              C1          email              m1
@@ -100,6 +153,7 @@ class RunReport:
     at: datetime
     items: tuple[RunItem, ...]
     dry_run: bool = False
+    reviews: tuple[InvoiceReview, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Messages per outcome."""
@@ -121,6 +175,11 @@ class RunReport:
         """The items with this outcome."""
         return tuple(i for i in self.items if i.outcome is outcome)
 
+    @property
+    def needs_attention(self) -> bool:
+        """An error, an unresolved uncertain message or an unrecorded send: a human must look."""
+        return any(i.outcome in _ATTENTION for i in self.items)
+
     def __str__(self) -> str:
         """A readable summary, then one line per item."""
         counts = ", ".join(f"{n} {name}" for name, n in sorted(self.counts().items()))
@@ -133,11 +192,91 @@ class RunReport:
         return "\n".join(lines)
 
 
+class OutcomeJournal(Protocol):
+    """Where a runner keeps a send outcome the log could not take, until the log takes it.
+
+    `dunning.adapters.files.FileJournal` is a file-backed one. Each method is called with the
+    log unavailable, so it must not depend on it.
+    """
+
+    def keep(self, key: str, attempts: int, receipt: Receipt, at: datetime) -> None:
+        """Record durably that attempt *attempts* of *key* was accepted with *receipt*."""
+        ...
+
+    def kept(self) -> Sequence[tuple[str, int, Receipt, datetime]]:
+        """Every outcome kept and not yet dropped."""
+        ...
+
+    def drop(self, key: str) -> None:
+        """Forget *key*'s outcome (the log has it now)."""
+        ...
+
+
 def _default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 ScenarioChoice = Scenario | Callable[[Customer], Scenario]
+
+
+def approve(log: ActionLog, key: str, *, by: str, at: datetime) -> LogEntry:
+    """Approve a message awaiting approval, on the log alone; the next run sends it.
+
+    The approval covers the amounts shown in the entry's preview: if an invoice's balance
+    changes before the send, it lapses and the message waits for approval again.
+
+    Raises:
+        KeyError: if no message awaits approval under *key*.
+        ValueError: if *at* is naive.
+
+    Examples:
+        >>> from dunning.testing import MemoryStore, paris
+        >>> approve(MemoryStore(), "msg_x", by="claire", at=paris(2026, 5, 5))
+        Traceback (most recent call last):
+        ...
+        KeyError: "no message awaiting approval with id 'msg_x'"
+    """
+    check_aware(at)
+    return log.decide_approval(key, approved=True, by=by, at=at)
+
+
+def reject(log: ActionLog, key: str, *, by: str, at: datetime) -> LogEntry:
+    """Reject a message awaiting approval, on the log alone: never sent, its steps skipped.
+
+    Raises:
+        KeyError: if no message awaits approval under *key*.
+        ValueError: if *at* is naive.
+
+    Examples:
+        >>> from dunning.testing import MemoryStore, paris
+        >>> reject(MemoryStore(), "msg_x", by="claire", at=paris(2026, 5, 5))
+        Traceback (most recent call last):
+        ...
+        KeyError: "no message awaiting approval with id 'msg_x'"
+    """
+    check_aware(at)
+    return log.decide_approval(key, approved=False, by=by, at=at)
+
+
+def resolve(log: ActionLog, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
+    """Resolve an uncertain message: it reached the customer (``sent``), or it did not.
+
+    Not delivered, it becomes ``retry``: its steps are due again, and the next run sends them
+    (rendered for that day) if they still are.
+
+    Raises:
+        KeyError: if no uncertain message has this key.
+        ValueError: if *at* is naive.
+
+    Examples:
+        >>> from dunning.testing import MemoryStore, paris
+        >>> resolve(MemoryStore(), "msg_x", delivered=True, by="claire", at=paris(2026, 5, 5))
+        Traceback (most recent call last):
+        ...
+        KeyError: "no uncertain message with id 'msg_x'"
+    """
+    check_aware(at)
+    return log.resolve_uncertain(key, delivered=delivered, by=by, at=at)
 
 
 @dataclass
@@ -156,8 +295,9 @@ class Dunner:
         owner: this runner's name in the log; unique per process. A restarted runner with the
             same name recovers its own unfinished reservations at once.
         lease: how long another runner's reservation is left alone before it is considered
-            abandoned (its process died).
+            abandoned (its process died); also how far before the latest run a run may be.
         with_penalties: state the penalties owed in each message.
+        journal: where a send outcome the log cannot take is kept until it can.
 
     Raises:
         ConfigurationError: if a sender is registered under a channel it does not serve, or
@@ -167,13 +307,11 @@ class Dunner:
         >>> from datetime import date
         >>> from dunning.adapters.memory import MemorySender, MemoryStore
         >>> from dunning.core.builtin import STANDARD
-        >>> from dunning.testing import make_invoice, paris
+        >>> from dunning.testing import make_creditor, make_invoice, paris
         >>> store = MemoryStore()
         >>> store.add_invoice(make_invoice(due_on=date(2026, 5, 4)))
         >>> email = MemorySender(Channel.EMAIL)
-        >>> creditor = Creditor(name="Atelier Durand SAS", address="Lyon",
-        ...     iban="FR7630006000011234567890189", bic="AGRIFRPP", email="compta@durand.example")
-        >>> dunner = Dunner(store, store, {Channel.EMAIL: email}, STANDARD, creditor)
+        >>> dunner = Dunner(store, store, {Channel.EMAIL: email}, STANDARD, make_creditor())
         >>> dunner.run(at=paris(2026, 5, 5)).counts()
         {'sent': 1}
         >>> dunner.run(at=paris(2026, 5, 5)).counts()   # re-running sends nothing new
@@ -192,6 +330,7 @@ class Dunner:
     owner: str = field(default_factory=_default_owner)
     lease: timedelta = timedelta(minutes=15)
     with_penalties: bool = True
+    journal: OutcomeJournal | None = None
 
     def __post_init__(self) -> None:
         """Refuse a sender registered under another channel than its own."""
@@ -206,213 +345,518 @@ class Dunner:
             msg = "owner: a runner needs a name unique to its process"
             raise ConfigurationError(msg)
 
-    def run(self, *, at: datetime, dry_run: bool = False) -> RunReport:
+    def run(self, *, at: datetime, dry_run: bool = False, allow_past: bool = False) -> RunReport:
         """Do everything due at *at*; return what was done.
 
         Args:
             at: the instant of the run (timezone-aware); the caller reads the clock.
-            dry_run: render and report, but reserve and send nothing.
+            dry_run: render and report, but write and send nothing.
+            allow_past: accept an instant earlier than the latest run the log has seen, as a
+                read-only replay (like *dry_run*): it reports what the engine decides then.
 
         Returns:
             The `RunReport`.
 
         Raises:
             ValueError: if *at* is naive.
+            RunInThePastError: if *at* is earlier than the latest run by more than the lease
+                and *allow_past* is not set.
         """
         check_aware(at)
-        items: list[RunItem | None] = []
-        handled: set[str] = set()
-        waiting: dict[str, list[LogEntry]] = {}
-        for entry in self.log.entries_with(
-            EntryStatus.APPROVED, EntryStatus.RETRY, EntryStatus.RESERVED
-        ):
-            if entry.status is EntryStatus.RESERVED and not self._abandoned(entry, at):
-                continue  # another runner is sending it right now
-            if self._maybe_sent(entry):
-                if not dry_run:
-                    handled.add(entry.key)
-                    items.append(self._uncertain(entry, at))
-                continue
-            waiting.setdefault(entry.customer_id, []).append(entry)
-        planned: set[str] = set()
-        for customer_id, group in groupby(self.source.entries(at), key=_customer_id):
-            actions = self._plan(customer_id, list(group), at, items)
-            if actions is None:
-                waiting.pop(customer_id, None)  # undecidable today: its entries stay as they are
-                continue
-            planned.update(action.id for action in actions)
-            items.extend(self._one(a, at, dry_run=dry_run) for a in actions if a.id not in handled)
-        if not dry_run:
-            for entries in waiting.values():
-                items.extend(self._cancel(e, at) for e in entries if e.key not in planned)
-        return RunReport(at=at, items=tuple(i for i in items if i is not None), dry_run=dry_run)
+        run = _Run(self, at, read_only=dry_run or allow_past)
+        latest = self.log.latest_run()
+        if latest is not None and at < latest - self.lease and not allow_past:
+            msg = (
+                f"at: {at.isoformat()} is before the latest run the log has seen "
+                f"({latest.isoformat()}): time only moves forward; replay the past read-only "
+                "with allow_past=True (dunning run --allow-past)"
+            )
+            raise RunInThePastError(msg, at=at, latest=latest)
+        if not run.read_only:
+            self.log.record_run(at)
+        return run.go()
 
     def approve(self, key: str, *, by: str, at: datetime) -> LogEntry:
-        """Approve a message awaiting approval; the next run sends it.
-
-        Raises:
-            KeyError: if no message awaits approval under *key*.
-        """
-        check_aware(at)
-        return self.log.decide_approval(key, approved=True, by=by, at=at)
+        """Approve a message awaiting approval (`approve` on this runner's log)."""
+        return approve(self.log, key, by=by, at=at)
 
     def reject(self, key: str, *, by: str, at: datetime) -> LogEntry:
-        """Reject a message awaiting approval; it is never sent and its steps are skipped.
+        """Reject a message awaiting approval (`reject` on this runner's log)."""
+        return reject(self.log, key, by=by, at=at)
 
-        Raises:
-            KeyError: if no message awaits approval under *key*.
-        """
-        check_aware(at)
-        return self.log.decide_approval(key, approved=False, by=by, at=at)
 
-    # -- what a crashed run left ------------------------------------------------------------
+_WAITING = (
+    EntryStatus.PENDING_APPROVAL,
+    EntryStatus.APPROVED,
+    EntryStatus.RETRY,
+    EntryStatus.RESERVED,
+)
 
-    def _abandoned(self, entry: LogEntry, at: datetime) -> bool:
+
+class _Run:
+    """One run in the making: what it has seen and reported so far."""
+
+    def __init__(self, dunner: Dunner, at: datetime, *, read_only: bool) -> None:
+        self.d = dunner
+        self.log = dunner.log
+        self.at = at
+        self.read_only = read_only
+        self.items: list[RunItem] = []
+        self.reviews: list[InvoiceReview] = []
+        self.unsent_reviews: list[InvoiceReview] = []
+        self.waiting: dict[str, list[LogEntry]] = {}
+        self.seen: set[str] = set()
+        self.seen_all = True  # the source's stream ran to its end
+
+    # -- the whole run ---------------------------------------------------------------------
+
+    def go(self) -> RunReport:
+        if not self.read_only:
+            self._replay_journal()
+        self._recover()
+        for customer_id, group in self._stream():
+            self.seen.add(customer_id)
+            try:
+                self._customer(customer_id, group)
+            except Exception as error:  # noqa: BLE001  (one customer's fault stays its own)
+                self._error(customer_id, error)
+            if len(self.unsent_reviews) >= _REVIEW_BATCH:
+                self._flush_reviews()
+        self._flush_reviews()
+        if not self.read_only:
+            self._tidy_unseen()
+        return RunReport(
+            at=self.at,
+            items=tuple(self.items),
+            dry_run=self.read_only,
+            reviews=tuple(self.reviews),
+        )
+
+    def _error(self, customer_id: str, error: BaseException, key: str = "") -> None:
+        reason = f"{type(error).__name__}: {error}"
+        self.items.append(RunItem(Outcome.ERROR, customer_id, key, reason=reason))
+
+    def _stream(self) -> Iterator[tuple[str, list[PortfolioEntry | UnreadableEntry]]]:
+        """The source's entries, customer by customer; a failing source ends the stream."""
+        try:
+            iterator = iter(self.d.source.entries(self.at))
+            group: list[PortfolioEntry | UnreadableEntry] = []
+            current = ""
+            for entry in iterator:
+                if group and entry.customer_id != current:
+                    yield current, group
+                    group = []
+                current = entry.customer_id
+                group.append(entry)
+            if group:
+                yield current, group
+        except Exception as error:  # noqa: BLE001  (reported; what was planned stands)
+            self._error("-", error)
+            self.seen_all = False
+
+    # -- what a crashed run left, and what waits for a human --------------------------------
+
+    def _recover(self) -> None:
+        try:
+            entries = self.log.entries_with(*_WAITING, EntryStatus.UNCERTAIN)
+        except Exception as error:  # noqa: BLE001
+            self._error("-", error)
+            self.seen_all = False  # without the list, tidying would be blind
+            return
+        for entry in entries:
+            try:
+                self._recover_one(entry)
+            except Exception as error:  # noqa: BLE001
+                self._error(entry.customer_id, error, entry.key)
+
+    def _recover_one(self, entry: LogEntry) -> None:
+        if entry.status is EntryStatus.UNCERTAIN:
+            self.items.append(_item(Outcome.UNCERTAIN, entry, _unresolved(entry)))
+            return
+        if entry.status is EntryStatus.RESERVED and not self._abandoned(entry):
+            return  # another runner is sending it right now
+        if self._maybe_sent(entry):
+            if not self.read_only:
+                reason = "a previous run stopped while sending it; it may or may not have gone out"
+                self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=self.at, reason=reason)
+                self.items.append(_item(Outcome.UNCERTAIN, entry, _unresolved(entry, reason)))
+            return
+        self.waiting.setdefault(entry.customer_id, []).append(entry)
+
+    def _abandoned(self, entry: LogEntry) -> bool:
         """A reservation nobody is working on: ours (we restarted), or past its lease."""
-        return entry.owner == self.owner or entry.updated_at + self.lease <= at
+        return entry.owner == self.d.owner or entry.updated_at + self.d.lease <= self.at
 
     def _maybe_sent(self, entry: LogEntry) -> bool:
         """A sender was called with it, the outcome is unknown, and a resend could duplicate."""
         if entry.status is not EntryStatus.RESERVED or entry.attempts == 0:
             return False
-        sender = self.senders.get(entry.channel)
+        sender = self.d.senders.get(entry.channel)
         return sender is None or not sender.deduplicates
 
-    def _uncertain(self, entry: LogEntry, at: datetime) -> RunItem:
-        reason = "a previous run stopped while sending it; it may or may not have gone out"
-        self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=at, reason=reason)
-        return _item(Outcome.UNCERTAIN, entry, reason)
+    def _replay_journal(self) -> None:
+        journal = self.d.journal
+        if journal is None:
+            return
+        for key, attempts, receipt, at in journal.kept():
+            try:
+                entry = self.log.get(key)
+                if (
+                    entry is not None
+                    and entry.status is EntryStatus.RESERVED
+                    and entry.attempts == attempts
+                ):
+                    self.log.finish(key, EntryStatus.SENT, at=at, receipt=receipt)
+                journal.drop(key)
+            except Exception as error:  # noqa: BLE001
+                self._error("-", error, key)
 
-    def _cancel(self, entry: LogEntry, at: datetime) -> RunItem | None:
+    # -- one customer ----------------------------------------------------------------------
+
+    def _customer(
+        self, customer_id: str, group: Sequence[PortfolioEntry | UnreadableEntry]
+    ) -> None:
+        bad = [e for e in group if isinstance(e, UnreadableEntry)]
+        if bad:
+            reasons = "; ".join(e.reason for e in bad)
+            self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"unreadable: {reasons}"))
+            self.waiting.pop(customer_id, None)  # undecidable today: its entries stay as they are
+            return
+        entries = [e for e in group if not isinstance(e, UnreadableEntry)]
+        try:
+            review = review_customer(
+                entries,
+                self.d.scenario,
+                at=self.at,
+                with_penalties=self.d.with_penalties,
+                last_message_at=self.log.last_message_at(customer_id, at=self.at),
+            )
+        except Exception as error:  # noqa: BLE001
+            self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
+            self.waiting.pop(customer_id, None)
+            return
+        self._note_reviews(customer_id, review.decisions)
+        histories = {e.invoice.id: e for e in entries if isinstance(e, InvoiceHistory)}
+        planned: set[str] = set()
+        for action in review.actions:
+            planned.add(action.id)
+            try:
+                item = self._one(action, histories)
+            except Exception as error:  # noqa: BLE001
+                self._error(customer_id, error, action.id)
+                continue
+            if item is not None:
+                self.items.append(item)
+        proposed = {d.action.id for d in review.decisions if d.action is not None}
+        if not self.read_only:
+            for entry in self.waiting.pop(customer_id, []):
+                if entry.key in planned or {c.action_id for c in entry.covers} <= proposed:
+                    continue  # due still (a customer gap, an approval, a sender holds it)
+                self._close(entry)
+
+    def _close(self, entry: LogEntry) -> None:
+        """What waits and is no longer planned: cancelled, or uncertain if it may have gone.
+
+        An abandoned reservation whose (deduplicating) sender was called may have reached the
+        customer: only its own key could be sent again safely, and it is not planned any more.
+        """
+        if entry.status is EntryStatus.RESERVED and entry.attempts > 0:
+            reason = "a previous run stopped while sending it, and it is no longer planned"
+            self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=self.at, reason=reason)
+            self.items.append(_item(Outcome.UNCERTAIN, entry, _unresolved(entry, reason)))
+            return
+        self._cancel(entry)
+
+    def _note_reviews(self, customer_id: str, decisions: Sequence[Decision]) -> None:
+        for d in decisions:
+            due_now = d.status is DecisionStatus.ACTION_DUE
+            review = InvoiceReview(
+                invoice_id=d.invoice_id,
+                customer_id=customer_id,
+                status=d.status,
+                due_now=due_now,
+                review_after=self.at if due_now else d.next_review_at,
+            )
+            self.reviews.append(review)
+            self.unsent_reviews.append(review)
+
+    def _flush_reviews(self) -> None:
+        reviews, self.unsent_reviews = self.unsent_reviews, []
+        hook = getattr(self.d.source, "reviewed", None)
+        if self.read_only or hook is None or not reviews:
+            return
+        try:
+            hook(reviews)
+        except Exception as error:  # noqa: BLE001  (the index is an optimisation)
+            self._error("-", error)
+
+    def _tidy_unseen(self) -> None:
+        """Cancel what waits for customers the source no longer returns (paid, archived)."""
+        if not self.seen_all:
+            return
+        for customer_id, entries in self.waiting.items():
+            if customer_id in self.seen:
+                continue
+            for entry in entries:
+                try:
+                    self._close(entry)
+                except Exception as error:  # noqa: BLE001
+                    self._error(customer_id, error, entry.key)
+
+    def _cancel(self, entry: LogEntry) -> None:
         reason = "no longer due (paid, disputed, paused, or replaced by another message)"
         done = self.log.cancel(
-            entry.key, expect=entry.status, expect_attempts=entry.attempts, at=at, reason=reason
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            at=self.at,
+            reason=reason,
         )
-        return _item(Outcome.CANCELLED, entry, reason) if done else None
+        if done:
+            self.items.append(_item(Outcome.CANCELLED, entry, reason))
 
-    # -- what the engine says is due ---------------------------------------------------------
+    # -- one message -----------------------------------------------------------------------
 
-    def _plan(
-        self,
-        customer_id: str,
-        group: list[PortfolioEntry],
-        at: datetime,
-        items: list[RunItem | None],
-    ) -> Sequence[CustomerAction] | None:
-        """The customer's due messages, or None (reported) if they cannot be decided."""
-        try:
-            return plan_for_customer(
-                group, self.scenario, at=at, with_penalties=self.with_penalties
-            )
-        except (DunningError, ValueError) as error:
-            items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
-            return None
-
-    def _one(self, action: CustomerAction, at: datetime, *, dry_run: bool) -> RunItem | None:
+    def _one(
+        self, action: CustomerAction, histories: Mapping[str, InvoiceHistory]
+    ) -> RunItem | None:
+        stop = _later_stop(action, histories, self.at)
+        if stop:
+            return _action_item(Outcome.SKIPPED, action, f"a later fact forbids it: {stop}")
         existing = self.log.get(action.id)
-        if existing is None:
-            return self._new(action, at, dry_run=dry_run)
-        if not self._sendable(existing, at):
-            return _existing(existing)
-        if dry_run:
-            return _item(Outcome.WOULD_SEND, existing, "dry run")
-        return self._attempt(existing, at)
+        if existing is None or existing.status in (EntryStatus.CANCELLED, EntryStatus.SUPERSEDED):
+            return self._new(action)  # a new message, or one due again: reserved (again)
+        return self._existing(existing, action)
 
-    def _new(self, action: CustomerAction, at: datetime, *, dry_run: bool) -> RunItem | None:
+    def _render(self, action: CustomerAction) -> Message:
+        link = self.d.payment_links.link_for(action) if self.d.payment_links else None
+        context = action.render_context(
+            creditor=self.d.creditor,
+            message_date=self.at.astimezone(action.customer.tz).date(),
+            payment_link=link,
+        )
+        return render(action, context, pack=self.d.pack)
+
+    def _new(self, action: CustomerAction) -> RunItem | None:
         needs_approval = action.requires_approval and not action.approved
         try:
-            link = self.payment_links.link_for(action) if self.payment_links else None
-            context = action.render_context(
-                creditor=self.creditor,
-                message_date=at.astimezone(action.customer.tz).date(),
-                payment_link=link,
-            )
-            message = render(action, context, pack=self.pack)
-        except (DunningError, ValueError) as error:
+            message = self._render(action)
+        except Exception as error:  # noqa: BLE001
             reason = f"cannot render: {error}"
-            return RunItem(Outcome.ERROR, action.customer_id, action.id, action.channel, reason)
-        if dry_run:
+            return _action_item(Outcome.ERROR, action, reason)
+        if self.read_only:
             outcome = Outcome.PENDING_APPROVAL if needs_approval else Outcome.WOULD_SEND
-            return RunItem(outcome, action.customer_id, action.id, action.channel, "dry run")
+            return _action_item(outcome, action, "dry run")
         entry = LogEntry(
             key=action.id,
             customer_id=action.customer_id,
             channel=action.channel,
-            covers=tuple(Covered(a.invoice_id, a.id, a.step_id) for a in action.covers),
+            covers=_covers(action),
             message=message,
             status=EntryStatus.PENDING_APPROVAL if needs_approval else EntryStatus.RESERVED,
-            owner=self.owner,
-            reserved_at=at,
-            updated_at=at,
+            owner=self.d.owner,
+            reserved_at=self.at,
+            updated_at=self.at,
             requires_approval=action.requires_approval,
         )
         if not self.log.reserve(entry):
-            return RunItem(
-                Outcome.SKIPPED,
-                action.customer_id,
-                action.id,
-                action.channel,
-                "reserved by another run",
+            reason = (
+                "reserved by another run, or its actions are held by a message that may "
+                "have gone out"
             )
+            return _action_item(Outcome.SKIPPED, action, reason)
         if needs_approval:
+            return _action_item(Outcome.PENDING_APPROVAL, action, "awaiting approval")
+        stored = self.log.get(action.id)
+        if stored is None:  # pragma: no cover  (reserved in this very run)
+            return None
+        return self._attempt(stored, action, message)
+
+    def _existing(self, entry: LogEntry, action: CustomerAction) -> RunItem | None:  # noqa: PLR0911
+        status = entry.status
+        if status is EntryStatus.PENDING_APPROVAL:
+            return self._refresh(entry, action)
+        if status is EntryStatus.UNCERTAIN:
+            return None  # reported by _recover, every run until resolved
+        sendable = status in (EntryStatus.APPROVED, EntryStatus.RETRY) or (
+            status is EntryStatus.RESERVED
+            and self._abandoned(entry)
+            and not self._maybe_sent(entry)
+        )
+        if not sendable:
+            return None  # sent, failed, rejected, or another runner's: nothing to do here
+        changed = _amount_changes(entry, action)
+        if entry.requires_approval and changed:
+            return self._lapse(entry, action, changed)
+        try:
+            message = self._render(action)
+        except Exception as error:  # noqa: BLE001
+            return _item(Outcome.ERROR, entry, f"cannot render: {error}")
+        if self.read_only:
+            return _item(Outcome.WOULD_SEND, entry, "dry run")
+        return self._attempt(entry, action, message)
+
+    def _refresh(self, entry: LogEntry, action: CustomerAction) -> RunItem:
+        """A pending entry: its preview follows the amounts, so the approver sees today's."""
+        if self.read_only or not _amount_changes(entry, action):
             return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
-        return self._attempt(entry, at)
+        message = self._render(action)
+        self.log.revise(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            status=EntryStatus.PENDING_APPROVAL,
+            covers=_covers(action),
+            message=message,
+            at=self.at,
+            reason="preview updated: " + "; ".join(_amount_changes(entry, action)),
+        )
+        return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval (preview updated)")
 
-    def _sendable(self, entry: LogEntry, at: datetime) -> bool:
-        """Whether a due message already in the log should be (re)sent now."""
-        if entry.status in (EntryStatus.APPROVED, EntryStatus.RETRY, EntryStatus.CANCELLED):
-            return True
-        if entry.status is EntryStatus.RESERVED and self._abandoned(entry, at):
-            return not self._maybe_sent(entry)
-        return False
+    def _lapse(self, entry: LogEntry, action: CustomerAction, changed: list[str]) -> RunItem:
+        reason = (
+            f"approval by {entry.decided_by or 'unknown'} lapsed: " + "; ".join(changed)
+            if entry.decided_by
+            else "amounts changed: " + "; ".join(changed)
+        )
+        if self.read_only:
+            return _item(Outcome.PENDING_APPROVAL, entry, reason)
+        message = self._render(action)
+        self.log.revise(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            status=EntryStatus.PENDING_APPROVAL,
+            covers=_covers(action),
+            message=message,
+            at=self.at,
+            reason=reason,
+        )
+        return _item(Outcome.PENDING_APPROVAL, entry, reason)
 
-    # -- sending -----------------------------------------------------------------------------
+    # -- sending ---------------------------------------------------------------------------
 
-    def _attempt(self, entry: LogEntry, at: datetime) -> RunItem | None:
-        sender = self.senders.get(entry.channel)
+    def _attempt(self, entry: LogEntry, action: CustomerAction, message: Message) -> RunItem | None:
+        sender = self.d.senders.get(entry.channel)
         if sender is None:
             reason = f"no sender for channel {entry.channel.value}"
             if entry.status is not EntryStatus.RETRY:
-                self.log.finish(entry.key, EntryStatus.RETRY, at=at, reason=reason)
+                self.log.finish(entry.key, EntryStatus.RETRY, at=self.at, reason=reason)
             return _item(Outcome.RETRY, entry, reason)
         claimed = self.log.begin_attempt(
             entry.key,
-            owner=self.owner,
+            owner=self.d.owner,
             expect=entry.status,
             expect_attempts=entry.attempts,
-            at=at,
+            at=self.at,
+            message=message,
         )
         if claimed is None:
             return None  # another runner claimed it between our read and now
+        context = SendContext(
+            key=claimed.key,
+            customer_id=claimed.customer_id,
+            channel=claimed.channel,
+            covers=_covers(action),
+            attempt=claimed.attempts,
+        )
         try:
-            receipt = sender.send(claimed.message, idempotency_key=claimed.key)
+            receipt = sender.send(message, idempotency_key=claimed.key, context=context)
         except SendError as error:
             if error.delivered is False:
                 status = EntryStatus.FAILED if error.permanent else EntryStatus.RETRY
             else:
                 status = EntryStatus.RETRY if sender.deduplicates else EntryStatus.UNCERTAIN
-            self.log.finish(claimed.key, status, at=at, reason=error.reason)
-            return _item(Outcome(status.value), claimed, error.reason)
+            return self._record(claimed, status, error.reason)
         except Exception as error:  # noqa: BLE001  (any sender bug: "maybe sent", never lost)
             status = EntryStatus.RETRY if sender.deduplicates else EntryStatus.UNCERTAIN
-            reason = f"{type(error).__name__}: {error}"
-            self.log.finish(claimed.key, status, at=at, reason=reason)
-            return _item(Outcome(status.value), claimed, reason)
-        self.log.finish(claimed.key, EntryStatus.SENT, at=at, receipt=receipt)
-        return _item(Outcome.SENT, claimed, "")
+            return self._record(claimed, status, f"{type(error).__name__}: {error}")
+        return self._record(claimed, EntryStatus.SENT, "", receipt)
+
+    def _record(
+        self,
+        claimed: LogEntry,
+        status: EntryStatus,
+        reason: str,
+        receipt: Receipt | None = None,
+    ) -> RunItem:
+        """Record an outcome, retried; an accepted message the log refuses goes to the journal."""
+        failure: Exception | None = None
+        for _ in range(_FINISH_TRIES):
+            try:
+                self.log.finish(claimed.key, status, at=self.at, receipt=receipt, reason=reason)
+            except Exception as error:  # noqa: BLE001
+                failure = error
+                continue
+            shown = _unresolved(claimed, reason) if status is EntryStatus.UNCERTAIN else reason
+            return _item(Outcome(status.value), claimed, shown)
+        problem = f"the log could not record it ({type(failure).__name__}: {failure})"
+        if status is not EntryStatus.SENT or receipt is None:
+            # Not accepted (or unknown): the entry stays reserved with an attempt, so the next
+            # run recovers it as uncertain unless the sender deduplicates. Never re-sent blind.
+            return _item(Outcome.ERROR, claimed, f"{reason}; {problem}")
+        journal = self.d.journal
+        kept = ""
+        if journal is not None:
+            try:
+                journal.keep(claimed.key, claimed.attempts, receipt, self.at)
+                kept = "; kept in the journal, recorded at the next run"
+            except Exception as error:  # noqa: BLE001
+                kept = f"; the journal failed too ({type(error).__name__}: {error})"
+        detail = f"accepted as {receipt.provider_id}; {problem}{kept}"
+        return _item(Outcome.SENT_UNRECORDED, claimed, detail)
 
 
-def _customer_id(entry: PortfolioEntry) -> str:
-    return entry.customer_id
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _covers(action: CustomerAction) -> tuple[Covered, ...]:
+    return tuple(Covered(a.invoice_id, a.id, a.step_id, a.amount_due) for a in action.covers)
+
+
+def _amount_changes(entry: LogEntry, action: CustomerAction) -> list[str]:
+    """What changed in the amounts owed since *entry* was rendered, per invoice."""
+    now = {a.id: (a.invoice_id, a.amount_due) for a in action.covers}
+    changes = []
+    for covered in entry.covers:
+        invoice_id, amount = now.get(covered.action_id, (covered.invoice_id, None))
+        if covered.amount_due is not None and amount is not None and amount != covered.amount_due:
+            changes.append(
+                f"amount owed on {invoice_id} changed from {covered.amount_due} to {amount}"
+            )
+    return changes
+
+
+_STOPPING = (Payment, CreditNote, DisputeOpened, HoldPlaced)
+
+
+def _later_stop(
+    action: CustomerAction, histories: Mapping[str, InvoiceHistory], at: datetime
+) -> str:
+    """A stopping fact dated after *at* on a covered invoice ("" if none): it wins."""
+    tz = action.customer.tz
+    today = at.astimezone(tz).date()
+    ids = {a.id for a in action.covers}
+    for covered in action.covers:
+        history = histories.get(covered.invoice_id)
+        events: Iterable[Event] = history.events if history is not None else ()
+        for event in events:
+            if isinstance(event, ActionRejected):
+                if event.action_id in ids and event.at > at:
+                    return f"{covered.invoice_id}: rejected on {event.at.isoformat()}"
+            elif isinstance(event, _STOPPING) and event_day(event, tz) > today:
+                return f"{covered.invoice_id}: {event.kind} of {event.on}"
+    return ""
+
+
+def _unresolved(entry: LogEntry, reason: str = "") -> str:
+    why = reason or entry.reason
+    return f"unresolved: {why}; resolve it: dunning resolve {entry.key} --delivered|--not-delivered"
 
 
 def _item(outcome: Outcome, entry: LogEntry, reason: str) -> RunItem:
     return RunItem(outcome, entry.customer_id, entry.key, entry.channel, reason)
 
 
-def _existing(entry: LogEntry) -> RunItem | None:  # the entries `_sendable` leaves alone
-    if entry.status is EntryStatus.PENDING_APPROVAL:
-        return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
-    if entry.status is EntryStatus.UNCERTAIN:
-        return _item(Outcome.UNCERTAIN, entry, entry.reason)
-    return None  # sent, failed, rejected: nothing more to do with this key
+def _action_item(outcome: Outcome, action: CustomerAction, reason: str) -> RunItem:
+    return RunItem(outcome, action.customer_id, action.id, action.channel, reason)

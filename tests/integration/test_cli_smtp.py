@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dunning.cli import main
+from tests.demo_facts import record_demo_facts
 from tests.integration.conftest import SmtpServer
 
 
@@ -22,6 +23,7 @@ def test_the_demo_by_smtp_arrives_once_per_message(
     assert main(["init", str(db)]) == 0
     smtp = f"{smtp_server.host}:{smtp_server.port}"
     at = "2026-03-03T10:00+01:00"
+    record_demo_facts(db, date(2026, 3, 3))
     assert main(["run", "--db", str(db), "--at", at, "--smtp", smtp]) == 0
     assert main(["run", "--db", str(db), "--at", at, "--smtp", smtp]) == 0
     received = smtp_server.received
@@ -33,6 +35,7 @@ def test_the_demo_by_smtp_arrives_once_per_message(
     assert len({str(r.email["Message-ID"]) for r in received}) == 2
     day = date(2026, 3, 4)
     while day <= date(2026, 3, 16):
+        record_demo_facts(db, day)
         main(["run", "--db", str(db), "--at", f"{day}T10:00+01:00", "--smtp", smtp])
         day += timedelta(days=1)
     # Emails 3..16 March from the demo timeline: 2+1+1+1+1+2+2+1+1 = 12 (the 16th's SMS aside).
@@ -49,6 +52,7 @@ def test_the_server_down_is_retried_by_the_next_run(
     main(["init", str(db)])
     capsys.readouterr()
     at = "2026-03-03T10:00+01:00"
+    record_demo_facts(db, date(2026, 3, 3))
     assert main(["run", "--db", str(db), "--at", at, "--smtp", f"127.0.0.1:{closed_port}"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == ("run at 2026-03-03T10:00:00+01:00: 2 retry")
     smtp = f"{smtp_server.host}:{smtp_server.port}"

@@ -61,7 +61,7 @@ class CrashingSender:
     channel = Channel.EMAIL
     deduplicates = False
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+    def send(self, message: Message, *, idempotency_key: str, context: object = None) -> Receipt:
         """Crash where told to, once; otherwise send through the real sender."""
         if self.crash == "before":
             self.crash = ""

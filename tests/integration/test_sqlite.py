@@ -202,7 +202,7 @@ def test_the_file_survives_the_process(tmp_path: Path) -> None:
         assert history.events == (paid,)  # type: ignore[union-attr]
         assert second.get("cact_1") == entry()
         assert second.creditor() == creditor
-        assert second.schema_version() == SCHEMA_VERSION == 1
+        assert second.schema_version() == SCHEMA_VERSION == 2
 
 
 def test_a_missing_file_is_not_created_when_told_not_to(tmp_path: Path) -> None:
@@ -222,7 +222,10 @@ def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
         rows = db.execute("SELECT version, description FROM schema_migrations").fetchall()
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
     db.close()
-    assert rows == [(1, "customers, invoices, events, credits, action log, settings")]
+    assert rows == [
+        (1, "customers, invoices, events, credits, action log, settings"),
+        (2, "review index, approval and attempt instants, amounts approved, resolutions"),
+    ]
     assert mode == "wal"
 
 
@@ -233,7 +236,7 @@ def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future')")
     db.close()
-    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 1"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 2"):
         SqliteStore(path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 99
@@ -377,8 +380,11 @@ def test_a_late_bounce_sends_the_step_again_by_its_fallback_channel(store: Store
         store.record_delivery_failure(sent.key, at=AT.replace(tzinfo=None), reason="x")
     store.record_delivery_failure(sent.key, at=AT + timedelta(hours=8), reason="550 mailbox full")
     assert DeliveryFailed(
-        at=AT + timedelta(hours=8), action_id=sent.covers[0].action_id, reason="550 mailbox full"
+        at=AT + timedelta(hours=8),
+        action_id=sent.covers[0].action_id,
+        reason="bounced: 550 mailbox full",
     ) in store.events("INV-001")
+    assert store.get(sent.key).status is EntryStatus.FAILED  # type: ignore[union-attr]
     next_day = paris(2026, 5, 6)
     report = dunner.run(at=next_day)
     assert report.by_channel() == {"letter": {"sent": 1}}

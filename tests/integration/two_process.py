@@ -37,7 +37,7 @@ class AppendSender:
         self.path = path
         self.owner = owner
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+    def send(self, message: Message, *, idempotency_key: str, context: object = None) -> Receipt:
         """Record the key; the line is written in one system call."""
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

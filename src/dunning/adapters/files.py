@@ -28,7 +28,7 @@ from typing import TextIO
 from dunning.adapters.smtp import Attachment, _configured_address, build_email
 from dunning.core.model import Channel
 from dunning.core.render import Message
-from dunning.ports import Receipt, SendError
+from dunning.ports import Receipt, SendContext, SendError
 
 __all__ = ["ConsoleSender", "FolderSender"]
 
@@ -96,12 +96,19 @@ class FolderSender:
         if self.channel is Channel.EMAIL:
             _configured_address("from_address", self.from_address)
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+    def send(
+        self,
+        message: Message,
+        *,
+        idempotency_key: str,
+        context: SendContext | None = None,  # noqa: ARG002  (the message says it all)
+    ) -> Receipt:
         """Write *message* to ``<directory>/<idempotency_key>.eml`` (or ``.txt``).
 
         Args:
             message: the rendered message, for this sender's channel.
             idempotency_key: its key, which names the file.
+            context: not used: the message says everything a file needs.
 
         Returns:
             A `Receipt` whose ``provider_id`` is the file's path.
@@ -174,12 +181,19 @@ class ConsoleSender:
 
     deduplicates = False
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+    def send(
+        self,
+        message: Message,
+        *,
+        idempotency_key: str,
+        context: SendContext | None = None,  # noqa: ARG002  (the message says it all)
+    ) -> Receipt:
         """Print *message* to the stream.
 
         Args:
             message: the rendered message, for this sender's channel.
             idempotency_key: its key, printed with it.
+            context: not used: the message says everything a console needs.
 
         Returns:
             A `Receipt` whose ``provider_id`` is ``console:<idempotency_key>``.

@@ -1,10 +1,8 @@
 """In-memory reference adapters: an invoice store that is also the action log, and senders.
 
 For tests and notebooks. `MemoryStore` keeps invoices, their events and the action log in
-dicts behind one lock, so two runners in two threads see atomic reservations. It derives the
-events the runner relies on (see `dunning.ports.InvoiceSource`) from the log: an
-`ActionTaken` per covered action of every sent or failed entry, a `DeliveryFailed` for every
-failed one, and `ActionApproved` / `ActionRejected` for approvals.
+dicts behind one lock, so two runners in two threads see atomic reservations. It adds to each
+invoice the events the runner relies on, derived from the log by `dunning.ports.log_events`.
 """
 
 from __future__ import annotations
@@ -15,17 +13,29 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import count
 
-from dunning.adapters._events import bounce_events, derived_events
+from dunning.adapters._common import bounced, reservation, resolved, revised
 from dunning.core.model import Channel, Event, Invoice
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
-from dunning.ports import EntryStatus, LogEntry, Receipt
+from dunning.ports import (
+    Covered,
+    EntryStatus,
+    InvoiceReview,
+    LogEntry,
+    Receipt,
+    SendContext,
+    log_events,
+)
 
 __all__ = ["MemorySender", "MemoryStore"]
 
 
 class MemoryStore:
     """Invoices, events and the action log, in memory (an `InvoiceSource` and an `ActionLog`).
+
+    It keeps the whole `dunning.ports.ActionLog` contract (it passes `dunning.testing.contract`)
+    and records what the runner reported per invoice in ``reviews`` (it does not index on it:
+    every run reviews every invoice).
 
     Examples:
         >>> from datetime import date
@@ -43,6 +53,9 @@ class MemoryStore:
         self._invoices: dict[str, Invoice] = {}
         self._events: dict[str, list[Event]] = {}
         self._log: dict[str, LogEntry] = {}
+        self._latest_run: datetime | None = None
+        self.reviews: dict[str, InvoiceReview] = {}
+        """The latest `InvoiceReview` the runner reported for each invoice."""
 
     # -- the host's side: invoices and events ---------------------------------------------
 
@@ -53,23 +66,31 @@ class MemoryStore:
             self._events[invoice.id] = list(events)
 
     def add_event(self, invoice_id: str, event: Event) -> None:
-        """Record *event* on an invoice (a payment, a dispute...)."""
+        """Record *event* on an invoice (a payment, a dispute...).
+
+        Raises:
+            KeyError: if there is no such invoice.
+        """
         with self._lock:
             self._events[invoice_id].append(event)
+
+    def remove_invoice(self, invoice_id: str) -> None:
+        """Stop returning an invoice (a host that filters paid invoices out, say); its log stays."""
+        with self._lock:
+            del self._invoices[invoice_id]
 
     def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
         """Record that the sent message *key* never reached the customer (a bounce...).
 
-        A `DeliveryFailed` is added to every invoice it covered, so the engine tries the step's
-        fallback channel next, with a new message. For bounce reports and returned letters.
+        The entry becomes ``failed``, so the engine tries the step's fallback channel next,
+        with a new message. For bounce reports and returned letters.
 
         Raises:
             KeyError: if there is no message under *key*.
             ValueError: if it was never sent.
         """
         with self._lock:
-            for invoice_id, event in bounce_events(self._log.get(key), key, at=at, reason=reason):
-                self._events[invoice_id].append(event)
+            self._log[key] = bounced(self._log.get(key), key, at=at, reason=reason)
 
     def events(self, invoice_id: str) -> tuple[Event, ...]:
         """The invoice's events, the host's and those derived from the log."""
@@ -93,10 +114,16 @@ class MemoryStore:
             ]
         yield from snapshot
 
+    def reviewed(self, reviews: Sequence[InvoiceReview]) -> None:
+        """Keep what the runner decided per invoice (in ``reviews``)."""
+        with self._lock:
+            for review in reviews:
+                self.reviews[review.invoice_id] = review
+
     def _derived(self) -> dict[str, list[Event]]:
         out: dict[str, list[Event]] = {}
         for entry in self._log.values():
-            for invoice_id, event in derived_events(entry):
+            for invoice_id, event in log_events(entry):
                 out.setdefault(invoice_id, []).append(event)
         return out
 
@@ -108,20 +135,34 @@ class MemoryStore:
             return self._log.get(key)
 
     def reserve(self, entry: LogEntry) -> bool:
-        """Insert *entry* unless its key exists; True if inserted."""
+        """Make *entry* the live entry for its key and actions (see `dunning.ports.ActionLog`)."""
         with self._lock:
-            if entry.key in self._log:
+            actions = {c.action_id for c in entry.covers}
+            holders = [
+                e for e in self._log.values() if any(c.action_id in actions for c in e.covers)
+            ]
+            stored, superseded = reservation(entry, self._log.get(entry.key), holders)
+            if stored is None:
                 return False
-            self._log[entry.key] = entry
+            for old in superseded:
+                self._log[old.key] = old
+            self._log[entry.key] = stored
             return True
 
     def begin_attempt(
-        self, key: str, *, owner: str, expect: EntryStatus, expect_attempts: int, at: datetime
+        self,
+        key: str,
+        *,
+        owner: str,
+        expect: EntryStatus,
+        expect_attempts: int,
+        at: datetime,
+        message: Message | None = None,
     ) -> LogEntry | None:
         """Claim *key* for a send attempt if it is still as the caller saw it."""
         with self._lock:
-            entry = self._log.get(key)
-            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
+            entry = self._expected(key, expect, expect_attempts)
+            if entry is None:
                 return None
             claimed = replace(
                 entry,
@@ -129,6 +170,8 @@ class MemoryStore:
                 owner=owner,
                 attempts=entry.attempts + 1,
                 updated_at=at,
+                attempted_at=at,
+                message=message or entry.message,
             )
             self._log[key] = claimed
             return claimed
@@ -138,13 +181,42 @@ class MemoryStore:
     ) -> bool:
         """Cancel *key* if it is still as the caller saw it."""
         with self._lock:
-            entry = self._log.get(key)
-            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
+            entry = self._expected(key, expect, expect_attempts)
+            if entry is None:
                 return False
             self._log[key] = replace(
                 entry, status=EntryStatus.CANCELLED, updated_at=at, reason=reason
             )
             return True
+
+    def revise(
+        self,
+        key: str,
+        *,
+        expect: EntryStatus,
+        expect_attempts: int,
+        status: EntryStatus,
+        covers: tuple[Covered, ...],
+        message: Message,
+        at: datetime,
+        reason: str,
+    ) -> LogEntry | None:
+        """Replace an undelivered entry's preview, amounts and status, compare-and-set."""
+        with self._lock:
+            entry = self._expected(key, expect, expect_attempts)
+            if entry is None:
+                return None
+            new = revised(
+                entry, status=status, covers=covers, message=message, at=at, reason=reason
+            )
+            self._log[key] = new
+            return new
+
+    def _expected(self, key: str, expect: EntryStatus, attempts: int) -> LogEntry | None:
+        entry = self._log.get(key)
+        if entry is None or entry.status is not expect or entry.attempts != attempts:
+            return None
+        return entry
 
     def finish(
         self,
@@ -155,7 +227,11 @@ class MemoryStore:
         receipt: Receipt | None = None,
         reason: str = "",
     ) -> None:
-        """Record the outcome of an attempt."""
+        """Record the outcome of an attempt.
+
+        Raises:
+            KeyError: if there is no entry under *key*.
+        """
         with self._lock:
             entry = self._log[key]
             self._log[key] = replace(
@@ -163,22 +239,67 @@ class MemoryStore:
             )
 
     def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
-        """Approve or reject a pending entry."""
+        """Approve or reject a pending entry, stamped *at*.
+
+        Raises:
+            KeyError: if no message awaits approval under *key*.
+        """
         with self._lock:
             entry = self._log.get(key)
             if entry is None or entry.status is not EntryStatus.PENDING_APPROVAL:
                 msg = f"no message awaiting approval with id {key!r}"
                 raise KeyError(msg)
             status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
-            decided = replace(entry, status=status, decided_by=by or "unknown", updated_at=at)
+            decided = replace(
+                entry,
+                status=status,
+                decided_by=by or "unknown",
+                decided_at=at,
+                updated_at=at,
+            )
             self._log[key] = decided
             return decided
+
+    def resolve_uncertain(self, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
+        """Record a human's answer for an uncertain entry (see `dunning.ports.ActionLog`).
+
+        Raises:
+            KeyError: if no uncertain message has this key.
+        """
+        with self._lock:
+            entry = resolved(self._log.get(key), key, delivered=delivered, by=by, at=at)
+            self._log[key] = entry
+            return entry
 
     def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
         """Entries in any of *statuses*, oldest reservation first."""
         with self._lock:
             found = [e for e in self._log.values() if e.status in statuses]
         return sorted(found, key=lambda e: (e.reserved_at, e.key))
+
+    def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
+        """The latest attempt not after *at* among the customer's sent or uncertain entries."""
+        with self._lock:
+            times = [
+                e.attempted_at
+                for e in self._log.values()
+                if e.customer_id == customer_id
+                and e.status in (EntryStatus.SENT, EntryStatus.UNCERTAIN)
+                and e.attempted_at is not None
+                and e.attempted_at <= at
+            ]
+        return max(times, default=None)
+
+    def latest_run(self) -> datetime | None:
+        """The latest run instant recorded."""
+        with self._lock:
+            return self._latest_run
+
+    def record_run(self, at: datetime) -> None:
+        """Remember *at* if it is later than the latest run instant."""
+        with self._lock:
+            if self._latest_run is None or at > self._latest_run:
+                self._latest_run = at
 
 
 @dataclass
@@ -194,6 +315,7 @@ class MemorySender:
             dying between send and record.
         sent: the messages accepted, with their keys, in order (duplicates included unless
             ``deduplicates``).
+        contexts: the `SendContext` of every call, accepted or not, in order.
 
     Examples:
         >>> from dunning.ports import SendError
@@ -208,10 +330,15 @@ class MemorySender:
     fail_next: list[BaseException] = field(default_factory=list)
     crash_after_send: bool = False
     sent: list[tuple[str, Message]] = field(default_factory=list)
+    contexts: list[SendContext] = field(default_factory=list)
     _ids: Iterator[int] = field(default_factory=lambda: count(1), repr=False)
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+    def send(
+        self, message: Message, *, idempotency_key: str, context: SendContext | None = None
+    ) -> Receipt:
         """Accept *message* (or raise the next injected fault)."""
+        if context is not None:
+            self.contexts.append(context)
         if self.fail_next:
             raise self.fail_next.pop(0)
         if self.deduplicates and any(key == idempotency_key for key, _ in self.sent):

@@ -63,7 +63,7 @@ from dunning.core._types import check_aware
 from dunning.core.model import Channel
 from dunning.core.render import Message
 from dunning.exceptions import ConfigurationError
-from dunning.ports import Receipt, SendError
+from dunning.ports import Receipt, SendContext, SendError
 
 __all__ = ["Attachment", "SmtpSender", "build_email"]
 
@@ -294,12 +294,19 @@ class SmtpSender:
         if self.reply_to is not None:
             _configured_address("reply_to", self.reply_to)
 
-    def send(self, message: Message, *, idempotency_key: str) -> Receipt:
+    def send(
+        self,
+        message: Message,
+        *,
+        idempotency_key: str,
+        context: SendContext | None = None,  # noqa: ARG002  (the message says it all)
+    ) -> Receipt:
         """Hand *message* to the SMTP server, one command at a time; see the module docs.
 
         Args:
             message: the rendered email message.
             idempotency_key: its key; the email's Message-ID is made from it.
+            context: not used: the message says everything an email needs.
 
         Returns:
             A `Receipt`: ``provider_id`` is the Message-ID, ``detail`` the server's reply to

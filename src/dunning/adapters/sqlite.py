@@ -43,13 +43,14 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
 from pydantic import TypeAdapter
 
-from dunning.adapters._events import bounce_events, derived_events
+from dunning.adapters._common import bounced, reservation, resolved, revised
 from dunning.core._types import check_aware
 from dunning.core.model import Channel, Customer, Event, Invoice
 from dunning.core.portfolio import (
@@ -59,8 +60,16 @@ from dunning.core.portfolio import (
     UnappliedCreditNote,
 )
 from dunning.core.render import Creditor, Message
-from dunning.exceptions import ConfigurationError
-from dunning.ports import Covered, EntryStatus, LogEntry, Receipt
+from dunning.exceptions import ConfigurationError, StoredDataError
+from dunning.ports import (
+    Covered,
+    EntryStatus,
+    InvoiceReview,
+    LogEntry,
+    Receipt,
+    UnreadableEntry,
+    log_events,
+)
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -124,6 +133,22 @@ _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ),
     ),
+    (
+        2,
+        "review index, approval and attempt instants, amounts approved, resolutions",
+        (
+            "ALTER TABLE invoices ADD COLUMN review_after TEXT",
+            "ALTER TABLE invoices ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE action_log ADD COLUMN attempted_at TEXT",
+            "ALTER TABLE action_log ADD COLUMN decided_at TEXT",
+            "ALTER TABLE action_log ADD COLUMN resolved_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE action_covers ADD COLUMN amount_due TEXT",
+            "UPDATE action_log SET attempted_at = updated_at WHERE attempts > 0",
+            "UPDATE action_log SET decided_at = updated_at WHERE decided_by != ''",
+            "CREATE INDEX action_covers_by_action ON action_covers(action_id)",
+            "CREATE INDEX action_log_by_customer ON action_log(customer_id, status)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = _MIGRATIONS[-1][0]
@@ -136,8 +161,11 @@ _CREDIT: TypeAdapter[PaymentOnAccount | UnappliedCreditNote] = TypeAdapter(
 _BATCH: Final = 200
 _LOG_COLUMNS: Final = (
     "key, customer_id, channel, status, owner, reserved_at, updated_at, attempts,"
-    " requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by"
+    " requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by,"
+    " attempted_at, decided_at, resolved_by"
 )
+_NEVER: Final = "never"
+"""``review_after`` of an invoice that only a new event can change (NULL: review now)."""
 
 
 class SqliteStore:
@@ -174,6 +202,7 @@ class SqliteStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._versions: dict[str, int] = {}  # invoice id -> version read by entries()
         self._migrate()
 
     # -- connections and transactions -------------------------------------------------------
@@ -266,7 +295,8 @@ class SqliteStore:
             db.execute(
                 "INSERT INTO invoices (id, customer_id, data) VALUES (?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
-                " data = excluded.data, archived = 0",
+                " data = excluded.data, archived = 0, review_after = NULL,"
+                " version = version + 1",
                 (invoice.id, invoice.customer.id, _invoice_json(invoice)),
             )
             db.execute("DELETE FROM events WHERE invoice_id = ?", (invoice.id,))
@@ -282,20 +312,22 @@ class SqliteStore:
         with self._write() as db:
             _require_invoice(db, invoice_id)
             _insert_event(db, invoice_id, event)
+            _touch(db, [invoice_id])
 
     def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
         """Record that the sent message *key* never reached the customer (a bounce...).
 
-        A `DeliveryFailed` is added to every invoice it covered, so the engine tries the step's
-        fallback channel next, with a new message. For bounce reports and returned letters.
+        The entry becomes ``failed``, so the engine tries the step's fallback channel next,
+        with a new message. For bounce reports and returned letters.
 
         Raises:
             KeyError: if there is no message under *key*.
             ValueError: if it was never sent.
         """
         with self._write() as db:
-            for invoice_id, event in bounce_events(_get(db, key), key, at=at, reason=reason):
-                _insert_event(db, invoice_id, event)
+            entry = bounced(_get(db, key), key, at=at, reason=reason)
+            _update_entry(db, entry)
+            _touch(db, [c.invoice_id for c in entry.covers])
 
     def add_credit(self, credit: PaymentOnAccount | UnappliedCreditNote) -> None:
         """Record money or a credit note not yet allocated to an invoice.
@@ -311,6 +343,11 @@ class SqliteStore:
             db.execute(
                 "INSERT INTO credits (customer_id, kind, data) VALUES (?, ?, ?)",
                 (credit.customer_id, credit.kind, credit.model_dump_json()),
+            )
+            db.execute(
+                "UPDATE invoices SET review_after = NULL, version = version + 1"
+                " WHERE customer_id = ?",
+                (credit.customer_id,),
             )
 
     def archive_invoice(self, invoice_id: str) -> None:
@@ -365,32 +402,55 @@ class SqliteStore:
 
     # -- InvoiceSource ----------------------------------------------------------------------
 
-    def entries(self, at: datetime) -> Iterator[PortfolioEntry]:
-        """Open invoices (then unallocated credits) with their events, customer by customer.
+    def entries(self, at: datetime) -> Iterator[PortfolioEntry | UnreadableEntry]:
+        """The customers with an invoice due for review, with their open invoices and credits.
 
-        Customers are read in sorted batches, each in one short read transaction, so a large
-        book streams without holding a lock while the runner writes to the log. Events dated
-        after *at* are left in: the engine ignores them.
+        An invoice is due for review when it is new or changed (an event, a credit, a human's
+        decision on a message covering it) or its ``review_after`` (set by `reviewed`) has
+        come. Customers are read in sorted batches through the ``(customer_id, id)`` index,
+        each batch in one short read transaction, so a large book streams in time linear in
+        its size without holding a lock while the runner writes to the log. Events dated after
+        *at* are left in: the engine ignores them and the runner stops on them. Rows that
+        cannot be read give an `UnreadableEntry` for their customer.
         """
         check_aware(at)
         after = ""
+        now = _instant(at)
         while True:
             with self._read() as db:
                 ids = [
                     row[0]
                     for row in db.execute(
-                        "SELECT DISTINCT customer_id FROM ("
-                        " SELECT customer_id FROM invoices WHERE archived = 0"
-                        " UNION SELECT customer_id FROM credits)"
-                        " WHERE customer_id > ? ORDER BY customer_id LIMIT ?",
-                        (after, _BATCH),
+                        "SELECT DISTINCT customer_id FROM invoices"
+                        " WHERE customer_id > ? AND archived = 0"
+                        " AND (review_after IS NULL OR review_after <= ?)"
+                        " ORDER BY customer_id LIMIT ?",
+                        (after, now, _BATCH),
                     )
                 ]
-                batch = _batch(db, ids)
+                batch = _batch(db, ids, self._versions)
             yield from batch
             if len(ids) < _BATCH:
                 return
             after = ids[-1]
+
+    def reviewed(self, reviews: Sequence[InvoiceReview]) -> None:
+        """Index the invoices by when they must be reviewed again (``review_after``).
+
+        An invoice changed since `entries` read it keeps "review now".
+        """
+        rows = []
+        for review in reviews:
+            version = self._versions.pop(review.invoice_id, None)
+            if version is None:
+                continue
+            after = _NEVER if review.review_after is None else _instant(review.review_after)
+            rows.append((after, review.invoice_id, version))
+        if rows:
+            with self._write() as db:
+                db.executemany(
+                    "UPDATE invoices SET review_after = ? WHERE id = ? AND version = ?", rows
+                )
 
     # -- ActionLog --------------------------------------------------------------------------
 
@@ -400,50 +460,60 @@ class SqliteStore:
             return _get(db, key)
 
     def reserve(self, entry: LogEntry) -> bool:
-        """Insert *entry* unless its key exists; True if this call inserted it."""
+        """Make *entry* the live entry for its key and actions (see `dunning.ports.ActionLog`).
+
+        One ``BEGIN IMMEDIATE`` transaction: the entries covering its actions are read under
+        the write lock, and the superseded ones closed in the same commit.
+        """
+        actions = [c.action_id for c in entry.covers]
         with self._write() as db:
-            inserted = db.execute(
-                f"INSERT INTO action_log ({_LOG_COLUMNS})"  # noqa: S608  (constant)
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO NOTHING",
-                (
-                    entry.key,
-                    entry.customer_id,
-                    entry.channel.value,
-                    entry.status.value,
-                    entry.owner,
-                    _instant(entry.reserved_at),
-                    _instant(entry.updated_at),
-                    entry.attempts,
-                    int(entry.requires_approval),
-                    entry.message.model_dump_json(),
-                    entry.receipt.provider_id if entry.receipt else None,
-                    entry.receipt.detail if entry.receipt else None,
-                    entry.reason,
-                    entry.decided_by,
-                ),
-            ).rowcount
-            if inserted == 0:
+            holders = [
+                held
+                for (key,) in db.execute(
+                    f"SELECT DISTINCT key FROM action_covers WHERE action_id IN ({_in(actions)})",  # noqa: S608
+                    actions,
+                ).fetchall()
+                if (held := _get(db, key)) is not None
+            ]
+            existing = _get(db, entry.key)
+            stored, superseded = reservation(entry, existing, holders)
+            if stored is None:
                 return False
-            db.executemany(
-                "INSERT INTO action_covers (key, invoice_id, action_id, step_id)"
-                " VALUES (?, ?, ?, ?)",
-                [(entry.key, c.invoice_id, c.action_id, c.step_id) for c in entry.covers],
-            )
+            for old in superseded:
+                _update_entry(db, old)
+            if existing is None:
+                db.execute(
+                    f"INSERT INTO action_log ({_LOG_COLUMNS})"  # noqa: S608  (constant)
+                    f" VALUES ({_in(_LOG_COLUMNS.split(','))})",
+                    _row(stored),
+                )
+                _insert_covers(db, stored)
+            else:
+                _update_entry(db, stored)
             return True
 
     def begin_attempt(
-        self, key: str, *, owner: str, expect: EntryStatus, expect_attempts: int, at: datetime
+        self,
+        key: str,
+        *,
+        owner: str,
+        expect: EntryStatus,
+        expect_attempts: int,
+        at: datetime,
+        message: Message | None = None,
     ) -> LogEntry | None:
         """Claim *key* for a send attempt if it is still as the caller saw it (durably)."""
         with self._write() as db:
             claimed = db.execute(
                 "UPDATE action_log SET status = ?, owner = ?, attempts = attempts + 1,"
-                " updated_at = ? WHERE key = ? AND status = ? AND attempts = ?",
+                " updated_at = ?, attempted_at = ?, message = coalesce(?, message)"
+                " WHERE key = ? AND status = ? AND attempts = ?",
                 (
                     EntryStatus.RESERVED.value,
                     owner,
                     _instant(at),
+                    _instant(at),
+                    message.model_dump_json() if message is not None else None,
                     key,
                     expect.value,
                     expect_attempts,
@@ -469,6 +539,29 @@ class SqliteStore:
                 ),
             ).rowcount
             return done == 1
+
+    def revise(
+        self,
+        key: str,
+        *,
+        expect: EntryStatus,
+        expect_attempts: int,
+        status: EntryStatus,
+        covers: tuple[Covered, ...],
+        message: Message,
+        at: datetime,
+        reason: str,
+    ) -> LogEntry | None:
+        """Replace an undelivered entry's preview, amounts and status, compare-and-set."""
+        with self._write() as db:
+            entry = _get(db, key)
+            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
+                return None
+            new = revised(
+                entry, status=status, covers=covers, message=message, at=at, reason=reason
+            )
+            _update_entry(db, new)
+            return new
 
     def finish(
         self,
@@ -510,16 +603,36 @@ class SqliteStore:
         status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
         with self._write() as db:
             done = db.execute(
-                "UPDATE action_log SET status = ?, decided_by = ?, updated_at = ?"
-                " WHERE key = ? AND status = ?",
-                (status.value, by or "unknown", _instant(at), key, "pending_approval"),
+                "UPDATE action_log SET status = ?, decided_by = ?, decided_at = ?,"
+                " updated_at = ? WHERE key = ? AND status = ?",
+                (
+                    status.value,
+                    by or "unknown",
+                    _instant(at),
+                    _instant(at),
+                    key,
+                    "pending_approval",
+                ),
             ).rowcount
             if done == 0:
                 msg = f"no message awaiting approval with id {key!r}"
                 raise KeyError(msg)
             decided = _get(db, key)
-        assert decided is not None  # noqa: S101  (updated in this very transaction)
+            assert decided is not None  # noqa: S101  (updated in this very transaction)
+            _touch(db, [c.invoice_id for c in decided.covers])
         return decided
+
+    def resolve_uncertain(self, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
+        """Record a human's answer for an uncertain entry (see `dunning.ports.ActionLog`).
+
+        Raises:
+            KeyError: if no uncertain message has this key.
+        """
+        with self._write() as db:
+            entry = resolved(_get(db, key), key, delivered=delivered, by=by, at=at)
+            _update_entry(db, entry)
+            _touch(db, [c.invoice_id for c in entry.covers])
+        return entry
 
     def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
         """Entries in any of *statuses*, oldest reservation first."""
@@ -533,6 +646,31 @@ class SqliteStore:
                 [s.value for s in statuses],
             ).fetchall()
             return [_entry(db, row) for row in rows]
+
+    def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
+        """The latest attempt not after *at* among the customer's sent or uncertain entries."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT max(attempted_at) FROM action_log WHERE customer_id = ?"
+                " AND status IN ('sent', 'uncertain') AND attempted_at <= ?",
+                (customer_id, _instant(at)),
+            ).fetchone()
+        return None if row[0] is None else datetime.fromisoformat(row[0])
+
+    def latest_run(self) -> datetime | None:
+        """The latest run instant recorded."""
+        with self._read() as db:
+            row = db.execute("SELECT value FROM settings WHERE name = 'latest_run'").fetchone()
+        return None if row is None else datetime.fromisoformat(row[0])
+
+    def record_run(self, at: datetime) -> None:
+        """Remember *at* if it is later than the latest run instant (one statement)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO settings (name, value) VALUES ('latest_run', ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                (_instant(at),),
+            )
 
 
 class _Transaction:
@@ -614,51 +752,70 @@ def _log_events(db: sqlite3.Connection, invoice_ids: Sequence[str]) -> dict[str,
     wanted = set(invoice_ids)
     out: dict[str, list[Event]] = {}
     for row in rows:
-        for invoice_id, event in derived_events(_entry(db, row)):
+        for invoice_id, event in log_events(_entry(db, row)):
             if invoice_id in wanted:
                 out.setdefault(invoice_id, []).append(event)
     return out
 
 
-def _batch(db: sqlite3.Connection, customer_ids: Sequence[str]) -> list[PortfolioEntry]:
-    if not customer_ids:
-        return []
-    marks = _in(customer_ids)
-    customers = {
-        cid: Customer.model_validate_json(data)
-        for cid, data in db.execute(
-            f"SELECT id, data FROM customers WHERE id IN ({marks})",  # noqa: S608
-            list(customer_ids),
-        )
-    }
-    invoices = db.execute(
-        f"SELECT id, customer_id, data FROM invoices"  # noqa: S608  (placeholders only)
-        f" WHERE archived = 0 AND customer_id IN ({marks}) ORDER BY customer_id, id",
-        list(customer_ids),
-    ).fetchall()
-    invoice_ids = [row["id"] for row in invoices]
-    own = _host_events(db, invoice_ids) if invoice_ids else {}
-    derived = _log_events(db, invoice_ids) if invoice_ids else {}
-    unallocated: dict[str, list[PortfolioEntry]] = {}
-    for cid, data in db.execute(
-        f"SELECT customer_id, data FROM credits WHERE customer_id IN ({marks})"  # noqa: S608
-        " ORDER BY seq",
-        list(customer_ids),
-    ):
-        unallocated.setdefault(cid, []).append(_CREDIT.validate_json(data))
-    out: list[PortfolioEntry] = []
-    by_customer: dict[str, list[PortfolioEntry]] = {}
-    for row in invoices:
-        fields: dict[str, Any] = json.loads(row["data"])
-        invoice = Invoice.model_validate({**fields, "customer": customers[row["customer_id"]]})
-        events = (*own.get(invoice.id, ()), *derived.get(invoice.id, ()))
-        by_customer.setdefault(row["customer_id"], []).append(
-            InvoiceHistory(invoice=invoice, events=events)
-        )
+def _touch(db: sqlite3.Connection, invoice_ids: Sequence[str]) -> None:
+    """Something changed for these invoices: review them at the next run."""
+    db.executemany(
+        "UPDATE invoices SET review_after = NULL, version = version + 1 WHERE id = ?",
+        [(i,) for i in invoice_ids],
+    )
+
+
+def _batch(
+    db: sqlite3.Connection, customer_ids: Sequence[str], versions: dict[str, int]
+) -> list[PortfolioEntry | UnreadableEntry]:
+    """The customers' entries, in order; unreadable rows give one `UnreadableEntry`."""
+    out: list[PortfolioEntry | UnreadableEntry] = []
     for cid in customer_ids:
-        out.extend(by_customer.get(cid, ()))
-        out.extend(unallocated.get(cid, ()))
+        try:
+            out.extend(_customer_entries(db, cid, versions))
+        except (StoredDataError, ValueError, KeyError, TypeError) as error:
+            out.append(UnreadableEntry(cid, f"{type(error).__name__}: {error}"))
     return out
+
+
+def _customer_entries(
+    db: sqlite3.Connection, customer_id: str, versions: dict[str, int]
+) -> list[PortfolioEntry]:
+    row = db.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        msg = "no such customer"
+        raise StoredDataError(msg, where=f"customers[{customer_id!r}]")
+    customer = _parse(Customer.model_validate_json, row[0], f"customers[{customer_id!r}]")
+    invoices = db.execute(
+        "SELECT id, data, version FROM invoices WHERE archived = 0 AND customer_id = ? ORDER BY id",
+        (customer_id,),
+    ).fetchall()
+    invoice_ids = [r["id"] for r in invoices]
+    own = _host_events(db, invoice_ids)
+    derived = _log_events(db, invoice_ids)
+    out: list[PortfolioEntry] = []
+    for r in invoices:
+        where = f"invoices[{r['id']!r}]"
+        fields: dict[str, Any] = _parse(json.loads, r["data"], where)
+        invoice = _parse(Invoice.model_validate, {**fields, "customer": customer}, where)
+        events = (*own.get(invoice.id, ()), *derived.get(invoice.id, ()))
+        out.append(InvoiceHistory(invoice=invoice, events=events))
+        versions[invoice.id] = r["version"]
+    for (data,) in db.execute(
+        "SELECT data FROM credits WHERE customer_id = ? ORDER BY seq", (customer_id,)
+    ):
+        out.append(_parse(_CREDIT.validate_json, data, f"credits of {customer_id!r}"))
+    return out
+
+
+def _parse(parse: Any, data: Any, where: str) -> Any:
+    """*parse*(*data*), or a `StoredDataError` saying which row is bad."""
+    try:
+        return parse(data)
+    except (ValueError, TypeError) as error:
+        first = str(error).splitlines()[0]
+        raise StoredDataError(first, where=where) from error
 
 
 def _get(db: sqlite3.Connection, key: str) -> LogEntry | None:
@@ -669,30 +826,96 @@ def _get(db: sqlite3.Connection, key: str) -> LogEntry | None:
     return None if row is None else _entry(db, row)
 
 
+def _optional_instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
 def _entry(db: sqlite3.Connection, row: sqlite3.Row) -> LogEntry:
-    covers = tuple(
-        Covered(invoice_id, action_id, step_id)
-        for invoice_id, action_id, step_id in db.execute(
-            "SELECT invoice_id, action_id, step_id FROM action_covers WHERE key = ? ORDER BY rowid",
-            (row["key"],),
+    where = f"action_log[{row['key']!r}]"
+    try:
+        covers = tuple(
+            Covered(invoice_id, action_id, step_id, None if amount is None else Decimal(amount))
+            for invoice_id, action_id, step_id, amount in db.execute(
+                "SELECT invoice_id, action_id, step_id, amount_due FROM action_covers"
+                " WHERE key = ? ORDER BY rowid",
+                (row["key"],),
+            )
         )
+        provider_id = row["receipt_provider_id"]
+        return LogEntry(
+            key=row["key"],
+            customer_id=row["customer_id"],
+            channel=Channel(row["channel"]),
+            covers=covers,
+            message=Message.model_validate_json(row["message"]),
+            status=EntryStatus(row["status"]),
+            owner=row["owner"],
+            reserved_at=datetime.fromisoformat(row["reserved_at"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+            attempts=row["attempts"],
+            receipt=None
+            if provider_id is None
+            else Receipt(provider_id=provider_id, detail=row["receipt_detail"] or ""),
+            reason=row["reason"],
+            decided_by=row["decided_by"],
+            requires_approval=bool(row["requires_approval"]),
+            attempted_at=_optional_instant(row["attempted_at"]),
+            decided_at=_optional_instant(row["decided_at"]),
+            resolved_by=row["resolved_by"],
+        )
+    except (ValueError, TypeError, ArithmeticError) as error:
+        first = str(error).splitlines()[0]
+        raise StoredDataError(first, where=where) from error
+
+
+def _row(entry: LogEntry) -> tuple[object, ...]:
+    """The `action_log` row of *entry*, in `_LOG_COLUMNS` order."""
+    return (
+        entry.key,
+        entry.customer_id,
+        entry.channel.value,
+        entry.status.value,
+        entry.owner,
+        _instant(entry.reserved_at),
+        _instant(entry.updated_at),
+        entry.attempts,
+        int(entry.requires_approval),
+        entry.message.model_dump_json(),
+        entry.receipt.provider_id if entry.receipt else None,
+        entry.receipt.detail if entry.receipt else None,
+        entry.reason,
+        entry.decided_by,
+        None if entry.attempted_at is None else _instant(entry.attempted_at),
+        None if entry.decided_at is None else _instant(entry.decided_at),
+        entry.resolved_by,
     )
-    provider_id = row["receipt_provider_id"]
-    return LogEntry(
-        key=row["key"],
-        customer_id=row["customer_id"],
-        channel=Channel(row["channel"]),
-        covers=covers,
-        message=Message.model_validate_json(row["message"]),
-        status=EntryStatus(row["status"]),
-        owner=row["owner"],
-        reserved_at=datetime.fromisoformat(row["reserved_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        attempts=row["attempts"],
-        receipt=None
-        if provider_id is None
-        else Receipt(provider_id=provider_id, detail=row["receipt_detail"] or ""),
-        reason=row["reason"],
-        decided_by=row["decided_by"],
-        requires_approval=bool(row["requires_approval"]),
+
+
+def _update_entry(db: sqlite3.Connection, entry: LogEntry) -> None:
+    """Write every column of *entry* (and its covers) over the row with its key."""
+    columns = [c.strip() for c in _LOG_COLUMNS.split(",")]
+    assignments = ", ".join(f"{c} = ?" for c in columns[1:])
+    row = _row(entry)
+    db.execute(
+        f"UPDATE action_log SET {assignments} WHERE key = ?",  # noqa: S608  (constant columns)
+        (*row[1:], entry.key),
+    )
+    db.execute("DELETE FROM action_covers WHERE key = ?", (entry.key,))
+    _insert_covers(db, entry)
+
+
+def _insert_covers(db: sqlite3.Connection, entry: LogEntry) -> None:
+    db.executemany(
+        "INSERT INTO action_covers (key, invoice_id, action_id, step_id, amount_due)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                entry.key,
+                c.invoice_id,
+                c.action_id,
+                c.step_id,
+                None if c.amount_due is None else str(c.amount_due),
+            )
+            for c in entry.covers
+        ],
     )

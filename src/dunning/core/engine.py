@@ -30,9 +30,11 @@ any instant. All timing rules live in this module, in this order:
    ``jump_to_due_level`` the last step already due (lower ones are skipped for good). Never
    more than one action per invoice per decision.
 
-A step counts as taken once an `ActionTaken` event names it. A step that requires approval is
-proposed (with ``requires_approval=True``) at every decision until then, with the same id. A
-rejected action (`ActionRejected`) skips its step. A channel the customer opted out of is
+A step counts as taken once an `ActionTaken` event names it, also one marked ``uncertain``
+(possibly delivered: never proposed again until a human says it was not). A step that requires
+approval is proposed (with ``requires_approval=True``) at every decision until then, with the
+same id; an approval given for another balance than today's has lapsed. A rejected action
+(`ActionRejected`) skips its step. A channel the customer opted out of is
 replaced by the step's fallback channel, or the step is skipped.
 
 ``next_review_at`` is the earliest instant at which the status or the actions can change
@@ -119,7 +121,8 @@ class Action:
             decision + ``deadline_days``).
         deadline_days: the step's deadline in days, if any.
         requires_approval: a human must approve before it is sent.
-        approved: an `ActionApproved` event exists for this id.
+        approved: an `ActionApproved` event exists for this id, for the current balance
+            (an approval given for another amount has lapsed).
         is_retry: a retry on the fallback channel after a failed delivery.
         amount_due: the balance at the decision.
         currency: the invoice currency.
@@ -225,7 +228,7 @@ class _Facts:
     money: list[tuple[date, Decimal]] = field(default_factory=list)
     taken: list[ActionTaken] = field(default_factory=list)
     failed: dict[str, date] = field(default_factory=dict)
-    approved: set[str] = field(default_factory=set)
+    approved: dict[str, Decimal | None] = field(default_factory=dict)  # id -> amount approved
     rejected: set[str] = field(default_factory=set)
     dispute_open: DisputeOpened | None = None
     hold: HoldPlaced | None = None
@@ -246,7 +249,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             elif isinstance(event, DeliveryFailed):
                 facts.failed[event.action_id] = event.at.astimezone(tz).date()
             elif isinstance(event, ActionApproved):
-                facts.approved.add(event.action_id)
+                facts.approved[event.action_id] = event.amount_due
             else:
                 facts.rejected.add(event.action_id)
         elif event.on <= today:
@@ -394,6 +397,11 @@ class _Decider:
         for taken in facts.taken:
             if taken.step_id is not None:
                 self.taken_count[taken.step_id] = self.taken_count.get(taken.step_id, 0) + 1
+            if taken.uncertain:
+                self.notes.append(
+                    f"'{taken.step_id or taken.action_id}' possibly sent: its delivery is "
+                    "uncertain until someone resolves it"
+                )
         self.level, self.level_name = 0, ""
         for step in scenario.steps:
             if step.id in self.taken_count:
@@ -558,6 +566,19 @@ class _Decider:
         chosen = due_now[-1] if due_now else min(pending, key=lambda c: c.opens)
         return chosen, [c for c in pending if c.opens > self.at]
 
+    def approved(self, ident: str) -> bool:
+        """An approval of this very action, for the balance as it is now (else it lapsed)."""
+        if ident not in self.facts.approved:
+            return False
+        amount = self.facts.approved[ident]
+        if amount is None or amount == self.outstanding:
+            return True
+        self.notes.append(
+            f"approval lapsed: given for {amount} {self.invoice.currency}, "
+            f"the balance is now {self.outstanding}"
+        )
+        return False
+
     def act(self, chosen: _Candidate, anchor: date, later: list[_Candidate]) -> Decision:
         step, today = chosen.step, self.today
         deadline = step.deadline_days
@@ -576,7 +597,7 @@ class _Decider:
             deadline_on=today + timedelta(days=deadline) if deadline else None,
             deadline_days=deadline,
             requires_approval=step.requires_approval,
-            approved=ident in self.facts.approved,
+            approved=self.approved(ident),
             is_retry=chosen.retry_id is not None,
             amount_due=self.outstanding,
             currency=self.invoice.currency,
@@ -673,6 +694,7 @@ def _with_penalties(
         if isinstance(e, ActionTaken)
         and e.at <= decision.at
         and e.action_id not in failed
+        and not e.uncertain
         and e.step_id is not None
         and (step := scenario.step(e.step_id)) is not None
         and step.kind is StepKind.FORMAL_NOTICE

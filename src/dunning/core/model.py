@@ -379,6 +379,11 @@ class ActionTaken(BaseModel):
     step_id: str | None = None
     deadline_days: Annotated[int, Field(ge=1)] | None = None
     """Payment deadline stated in the message; defaults to the step's own for scenario steps."""
+    uncertain: bool = False
+    """Possibly taken: the send's outcome is unknown until a human resolves it. The step counts
+    as taken (it is not proposed again, and it counts for the gap and deadlines) but it does
+    not start anything that needs proof of delivery (a consumer's interest from a formal
+    notice)."""
 
 
 class DeliveryFailed(BaseModel):
@@ -393,7 +398,12 @@ class DeliveryFailed(BaseModel):
 
 
 class ActionApproved(BaseModel):
-    """A human approved an action that required approval (e.g. a formal notice)."""
+    """A human approved an action that required approval (e.g. a formal notice).
+
+    An approval covers a decision, not a text: with ``amount_due`` set, it holds only while
+    the invoice's balance is that amount. If the customer paid part since, the approval lapses
+    and the action must be approved again (the approver saw another amount).
+    """
 
     model_config = MODEL_CONFIG
 
@@ -401,6 +411,8 @@ class ActionApproved(BaseModel):
     at: Instant
     action_id: NonEmptyStr
     by: str = ""
+    amount_due: Amount | None = None
+    """The balance of the invoice the approver saw; None approves whatever it is."""
 
 
 class ActionRejected(BaseModel):

@@ -43,7 +43,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from dunning.core._types import MODEL_CONFIG, Currency, PositiveAmount, check_aware
-from dunning.core.engine import Action, DecisionStatus, decide
+from dunning.core.engine import Action, Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionTaken,
     Channel,
@@ -59,12 +59,14 @@ from dunning.exceptions import PortfolioOrderError
 
 __all__ = [
     "CustomerAction",
+    "CustomerReview",
     "InvoiceHistory",
     "PaymentOnAccount",
     "PortfolioEntry",
     "UnappliedCreditNote",
     "plan_customer_actions",
     "plan_for_customer",
+    "review_customer",
 ]
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
@@ -236,7 +238,10 @@ def _customer_id(entry: PortfolioEntry) -> str:
 
 
 def _last_message_day(
-    histories: Sequence[InvoiceHistory], at: datetime, customer: Customer
+    histories: Sequence[InvoiceHistory],
+    at: datetime,
+    customer: Customer,
+    last_message_at: datetime | None,
 ) -> date | None:
     tz = customer.tz
     failed = {e.action_id for h in histories for e in h.events if isinstance(e, DeliveryFailed)}
@@ -246,12 +251,30 @@ def _last_message_day(
         for e in h.events
         if isinstance(e, ActionTaken) and e.at <= at and e.action_id not in failed
     ]
+    if last_message_at is not None and last_message_at <= at:
+        days.append(last_message_at.astimezone(tz).date())
     return max(days) if days else None
 
 
 def _message_id(customer_id: str, currency: str, covers: Sequence[Action]) -> str:
     key = "\x1f".join([customer_id, currency, *sorted(a.id for a in covers)])
     return "msg_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerReview:
+    """Everything decided for one customer at one instant: its messages and per-invoice decisions.
+
+    Attributes:
+        customer_id: the customer.
+        actions: the messages due now (see `plan_for_customer`).
+        decisions: one `Decision` per invoice, in the order given (each invoice's own view:
+            the customer gap does not change it).
+    """
+
+    customer_id: str
+    actions: tuple[CustomerAction, ...]
+    decisions: tuple[Decision, ...]
 
 
 def plan_for_customer(
@@ -261,6 +284,7 @@ def plan_for_customer(
     at: datetime,
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
+    last_message_at: datetime | None = None,
 ) -> tuple[CustomerAction, ...]:
     """The messages due today for one customer: at most one per currency.
 
@@ -271,6 +295,10 @@ def plan_for_customer(
         with_penalties: state the penalties owed on each listed invoice (computed by `decide`
             with ``with_penalties=True``) unless its `InvoiceHistory` already carries them.
         rates: rate tables for those penalties; by default the packaged ones.
+        last_message_at: when the customer last received a message, if the caller knows it
+            from elsewhere (the action log): the customer gap counts from the later of this
+            and the `ActionTaken` events of *entries*, so invoices left out of the stream (paid
+            ones, say) still count.
 
     Returns:
         The customer's actions, by currency; empty when nothing is due, the customer gap has
@@ -304,19 +332,66 @@ def plan_for_customer(
         ...                   STANDARD, at=at)
         ()
     """
+    return review_customer(
+        entries,
+        scenario,
+        at=at,
+        with_penalties=with_penalties,
+        rates=rates,
+        last_message_at=last_message_at,
+    ).actions
+
+
+def review_customer(
+    entries: Iterable[PortfolioEntry],
+    scenario: ScenarioChoice,
+    *,
+    at: datetime,
+    with_penalties: bool = False,
+    rates: PenaltyRates | None = None,
+    last_message_at: datetime | None = None,
+) -> CustomerReview:
+    """`plan_for_customer`, with each invoice's `Decision` too (what a host indexes on).
+
+    Args:
+        entries: the customer's invoices and unallocated credits (all with one customer id).
+        scenario: the scenario, or a function choosing it from the customer.
+        at: the instant to decide for (timezone-aware).
+        with_penalties: see `plan_for_customer`.
+        rates: see `plan_for_customer`.
+        last_message_at: see `plan_for_customer`.
+
+    Returns:
+        A `CustomerReview`: the messages, and one decision per invoice.
+
+    Raises:
+        ValueError: if *at* is naive or the entries belong to several customers.
+        InvoiceHistoryError: from `decide`, if an invoice's events contradict it.
+
+    Examples:
+        >>> from datetime import date, datetime, timezone
+        >>> from dunning.core.builtin import STANDARD
+        >>> acme = Customer(id="C1", name="ACME SARL")
+        >>> h = InvoiceHistory(invoice=Invoice(id="F-1", number="2026-0001", customer=acme,
+        ...     issued_on=date(2026, 1, 2), due_on=date(2026, 2, 6), total="100.00"))
+        >>> review = review_customer([h], STANDARD, at=datetime(2026, 2, 9, 9, tzinfo=timezone.utc))
+        >>> [d.status.value for d in review.decisions], len(review.actions)
+        (['action_due'], 1)
+    """
     check_aware(at)
     histories, account_credits = _split(entries)
     if not histories:
-        return ()
+        customer_id = account_credits[0].customer_id if account_credits else ""
+        return CustomerReview(customer_id, (), ())
     customer = histories[0].invoice.customer
     chosen = scenario if isinstance(scenario, Scenario) else scenario(customer)
     today = at.astimezone(customer.tz).date()
-    last = _last_message_day(histories, at, customer)
-    if last is not None and today < last + timedelta(days=max(chosen.minimum_gap_days, 1)):
-        return ()
-    due, listed = _decide_all(
+    due, listed, decisions = _decide_all(
         histories, chosen, at, today, with_penalties=with_penalties, rates=rates
     )
+    last = _last_message_day(histories, at, customer, last_message_at)
+    if last is not None and today < last + timedelta(days=max(chosen.minimum_gap_days, 1)):
+        return CustomerReview(customer.id, (), decisions)
     planned: list[CustomerAction] = []
     for currency in sorted(due):
         covers = tuple(sorted(due[currency], key=lambda a: (-a.level, -a.days_late, a.invoice_id)))
@@ -332,7 +407,7 @@ def plan_for_customer(
                     customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
                 )
             )
-    return tuple(planned)
+    return CustomerReview(customer.id, tuple(planned), decisions)
 
 
 def _split(
@@ -361,15 +436,17 @@ def _decide_all(
     *,
     with_penalties: bool,
     rates: PenaltyRates | None,
-) -> tuple[dict[str, list[Action]], dict[str, list[InvoiceLine]]]:
-    """The actions due and the invoices to list, by currency."""
+) -> tuple[dict[str, list[Action]], dict[str, list[InvoiceLine]], tuple[Decision, ...]]:
+    """The actions due and the invoices to list, by currency, and every decision."""
     due: dict[str, list[Action]] = {}
     listed: dict[str, list[InvoiceLine]] = {}
+    decisions: list[Decision] = []
     for history in histories:
         computed = with_penalties and history.penalties is None
         decision = decide(
             history.invoice, history.events, scenario, at=at, with_penalties=computed, rates=rates
         )
+        decisions.append(decision)
         action = decision.action
         if decision.status in (DecisionStatus.CLOSED, DecisionStatus.PAUSED):
             continue
@@ -391,7 +468,7 @@ def _decide_all(
                 document=history.document,
             )
         )
-    return due, listed
+    return due, listed, tuple(decisions)
 
 
 def _customer_action(
