@@ -236,3 +236,32 @@ def test_next_window_skips_reunion_holiday() -> None:
         datetime(2027, 12, 21, 10, tzinfo=REUNION),
         datetime(2027, 12, 21, 13, tzinfo=REUNION),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Mutants found by the mutation run (host-contract issue)
+# --------------------------------------------------------------------------------------------
+
+MARTINIQUE = ZoneInfo("America/Martinique")  # UTC-4 all year, no summer time
+NOUMEA = ZoneInfo("Pacific/Noumea")  # UTC+11 all year
+
+
+def test_next_window_uses_the_customers_date_not_the_date_of_the_instant_given() -> None:
+    """A window still open on the customer's Monday is open, whatever date the instant shows.
+
+    00:30 on Tuesday 5 May in Paris (UTC+2) is 18:30 on Monday 4 May in Martinique (UTC-4):
+    the Monday 14:00-20:00 window there is open. Read on the instant's own date (Tuesday) it
+    would wrongly wait for Tuesday 10:00.
+    """
+    martinique = calendar_for("FR", "972")
+    at = _paris(2026, 5, 5, 0, 30)
+    got = next_window(SMS_WINDOWS, martinique, MARTINIQUE, first_day=date(2026, 5, 4), at=at)
+    assert got == (
+        datetime(2026, 5, 4, 14, tzinfo=MARTINIQUE),
+        datetime(2026, 5, 4, 20, tzinfo=MARTINIQUE),
+    )
+    assert got[0] <= at < got[1]
+    # A host clock in Nouméa: 02:00 on Tuesday 5 May there is 17:00 on Monday 4 May in Paris.
+    at = datetime(2026, 5, 5, 2, tzinfo=NOUMEA)
+    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 4), at=at)
+    assert got == (_paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20))

@@ -32,6 +32,7 @@ from dunning import (
     CatchUp,
     Channel,
     Customer,
+    CustomerKind,
     Decision,
     DecisionStatus,
     DeliveryFailed,
@@ -1040,3 +1041,112 @@ def test_timeline_rejects_end_before_start(invoice: Invoice) -> None:
     """A replay that ends before it starts is refused."""
     with pytest.raises(ValueError, match="before start"):
         timeline(invoice, [], STANDARD, start=date(2026, 5, 2), end=date(2026, 5, 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Mutants found by the mutation run (host-contract issue)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_bounced_email_does_not_start_the_minimum_gap(make_invoice: MakeInvoice) -> None:
+    """J+1 sent late on Thu 30 April and bounced: J+7 is due Mon 4 May, not Tue 5 May.
+
+    The customer opted out of letters, so the bounce has no retry. Had the bounced email
+    counted, the gap would run to 30 April + 5 = Tue 5 May; it was never read, so J+7 keeps
+    its planned date, 27 April + 7 = Mon 4 May, from 00:00.
+    """
+    customer = Customer(id="C-1", name="ACME SARL", opted_out=frozenset({Channel.LETTER}))
+    invoice = make_invoice(due_on=DUE, customer=customer)
+    late = _taken("informative", _p(2026, 4, 30))
+    bounce = DeliveryFailed(at=_p(2026, 4, 30, 11), action_id=late.action_id, reason="5.1.1")
+    d = _decide(invoice, [late, bounce], _midnight(2026, 5, 4))
+    assert _summary(d) == (DecisionStatus.ACTION_DUE, "reminder", None)
+    assert d.action is not None
+    assert d.action.due_at == _midnight(2026, 5, 4)
+
+
+def test_a_retry_does_not_wait_for_the_gap_of_an_earlier_call(invoice: Invoice) -> None:
+    """A manual call at 09:00 Mon 4 May, J+7 email at 10:00 bounces: the letter is due at once.
+
+    Without the retry rule the next action would wait for the call's gap, 4 May + 5 = Sat 9
+    May, rolled past the weekend to Mon 11 May. The customer never got the reminder, so its
+    letter retry is due on Mon 4 May itself (from 00:00, letters have no window).
+    """
+    call = ActionTaken(at=_p(2026, 5, 4, 9), action_id="manual-call", channel=Channel.PHONE_TASK)
+    reminder = _taken("reminder", _p(2026, 5, 4, 10))
+    bounce = DeliveryFailed(at=_p(2026, 5, 4, 10, 5), action_id=reminder.action_id)
+    d = _decide(invoice, [INFORMATIVE, call, reminder, bounce], _p(2026, 5, 4, 11))
+    assert d.status is DecisionStatus.ACTION_DUE
+    action = d.action
+    assert action is not None
+    assert (action.step_id, action.channel, action.is_retry) == ("reminder", Channel.LETTER, True)
+    assert action.due_at == _midnight(2026, 5, 4)
+
+
+def test_a_balance_exactly_at_the_tolerance_is_paid(invoice: Invoice) -> None:
+    """Tolerance 0.50; 1,199.50 paid on 1,200.00 leaves exactly 0.50: closed, nothing sent."""
+    scenario = STANDARD.model_copy(update={"tolerance": Decimal("0.50")})
+    events = [INFORMATIVE, Payment(on=date(2026, 5, 2), amount=Decimal("1199.50"))]
+    d = _decide(invoice, events, _p(2026, 5, 4), scenario)
+    assert _summary(d) == (DecisionStatus.CLOSED, None, None)
+    assert d.outstanding == Decimal("0.50")
+
+
+def test_approval_of_the_bounced_notice_does_not_approve_its_retry(invoice: Invoice) -> None:
+    """An approved emailed notice bounced: its letter retry must be approved again.
+
+    One step "notice" (formal notice by email on J+1, approval, letter as fallback): approved
+    and sent Tue 28 April, bounced at 11:00. At 12:00 the letter retry is proposed, needing
+    approval, not approved: the only approval on file is the email's, under another id.
+    """
+    scenario = _scenario(
+        _step(
+            "notice",
+            1,
+            kind="formal_notice",
+            requires_approval=True,
+            fallback_channel="letter",
+            deadline_days=8,
+        )
+    )
+    notice_id = action_id("F-1", "notice")
+    events = [
+        ActionApproved(at=_p(2026, 4, 28, 9), action_id=notice_id, by="M"),
+        _taken("notice", _p(2026, 4, 28), scenario=scenario),
+        DeliveryFailed(at=_p(2026, 4, 28, 11), action_id=notice_id, reason="5.1.1"),
+    ]
+    d = _decide(invoice, events, _p(2026, 4, 28, 12), scenario)
+    action = d.action
+    assert action is not None
+    assert (action.channel, action.is_retry) == (Channel.LETTER, True)
+    assert action.id != notice_id
+    assert (action.requires_approval, action.approved) == (True, False)
+    # Approving the retry itself, under its own id, is what approves it.
+    approved = [*events, ActionApproved(at=_p(2026, 4, 28, 13), action_id=action.id, by="M")]
+    again = _decide(invoice, approved, _p(2026, 4, 28, 14), scenario).action
+    assert again is not None
+    assert (again.id, again.approved) == (action.id, True)
+
+
+def test_consumer_interest_runs_from_the_first_formal_notice(make_invoice: MakeInvoice) -> None:
+    """A consumer served twice (Wed 27 May, then again Fri 5 June) owes from the first notice.
+
+    Legal rate 2026 H1 "autres cas" 2.62 %. On Fri 12 June, from the first notice: 28 May to
+    12 June = 16 days; 1,200.00 x 2.62 % x 16 / 365 = 503.04 / 365 = 1.3782 -> 1.38. From the
+    second one it would be 6 to 12 June = 7 days: 220.08 / 365 = 0.6030 -> 0.60.
+    """
+    consumer = Customer(id="C-2", name="Mme Durand", kind=CustomerKind.CONSUMER)
+    invoice = make_invoice(due_on=DUE, customer=consumer)
+    again = ActionTaken(
+        at=_p(2026, 6, 5),
+        action_id=action_id("F-1", "formal_notice", 2),
+        channel=Channel.REGISTERED_LETTER,
+        step_id="formal_notice",
+    )
+    first = _taken("formal_notice", _p(2026, 5, 27))
+    d = decide(invoice, [again, first], STANDARD, at=_p(2026, 6, 12), with_penalties=True)
+    assert d.penalties is not None
+    assert [(x.first_day, x.last_day, x.days, x.interest) for x in d.penalties.lines] == [
+        (date(2026, 5, 28), date(2026, 6, 12), 16, Decimal("1.38"))
+    ]
+    assert d.penalties.total == Decimal("1.38")

@@ -684,3 +684,41 @@ def test_breakdown_refuses_lines_that_do_not_add_up() -> None:
         type(b).model_validate(fields | {"interest": D("41.11"), "total": D("81.11")})
     with pytest.raises(ValidationError, match="total_does_not_add_up"):
         type(b).model_validate(fields | {"total": D("81.11")})
+
+
+# --------------------------------------------------------------------------------------------
+# Mutants found by the mutation run (host-contract issue)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rounding", [Rounding.PER_LINE, Rounding.ON_TOTAL])
+def test_an_exact_half_cent_is_rounded_up(rounding: Rounding) -> None:
+    """1,005.00 one day late at 36.5 %: exactly 1.005, which is 1.01 half-up (1.00 half-even)."""
+    # 11 Jan 2025 on 1005: 1005 x 36.5 % x 1 / 365 = 1005 / 1000 = 1.005 exactly.
+    b = penalties_for_amount(
+        "1005", date(2025, 1, 10), date(2025, 1, 11), rate="36.5", rounding=rounding
+    )
+    assert [x.interest for x in b.lines] == [D("1.01")]
+    assert b.interest == D("1.01")
+
+
+def test_a_tied_spare_cent_goes_to_the_earlier_line() -> None:
+    """Two lines with the same remainder: rounding on the total gives the cent to the first."""
+    payments = [(date(2025, 1, 11), "10")]
+    # At 36.5 %, a day costs principal / 1000 exactly:
+    #   11 Jan on 1015: 1.015;  12 Jan on 1005 (10 paid on the 11th): 1.005
+    # Total 2.020 -> 2.02; floors 1.01 + 1.00 = 2.01: one spare cent, both remainders 0.005.
+    b = penalties_for_amount(
+        "1015", date(2025, 1, 10), date(2025, 1, 12), payments=payments, rate="36.5",
+        rounding=Rounding.ON_TOTAL,
+    )  # fmt: skip
+    assert [(x.first_day, x.principal, x.interest) for x in b.lines] == [
+        (date(2025, 1, 11), D("1015"), D("1.02")),
+        (date(2025, 1, 12), D("1005"), D("1.00")),
+    ]
+    assert b.interest == D("2.02")
+    # Per line each is rounded half-up on its own: 1.02 + 1.01 = 2.03.
+    per_line = penalties_for_amount(
+        "1015", date(2025, 1, 10), date(2025, 1, 12), payments=payments, rate="36.5"
+    )
+    assert [x.interest for x in per_line.lines] == [D("1.02"), D("1.01")]

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 
 from dunning.core.builtin import STANDARD
+from dunning.core.engine import action_id
 from dunning.core.model import (
+    ActionApproved,
     ActionTaken,
     Channel,
     Customer,
@@ -315,3 +317,83 @@ def test_penalties_computed_on_request(customer: Customer, paris: Paris) -> None
     # Off by default: nothing is computed.
     [plain] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 20))
     assert plain.invoices[0].penalties is None
+
+
+# --------------------------------------------------------------------------------------------
+# Mutants found by the mutation run (host-contract issue)
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_message_recorded_after_the_instant_does_not_block_it(
+    customer: Customer, paris: Paris
+) -> None:
+    """Deciding for Mon 9 March 10:00, messages recorded later (15:00, or the 10th) are ignored.
+
+    Invoice due Fri 6 March: J+1 rolls to Mon 9 March. As of 10:00 nothing was sent yet, so
+    the friendly email is due, whatever the history says happened later.
+    """
+    for later in (paris(2026, 3, 9, 15), paris(2026, 3, 10)):
+        sent_later = ActionTaken(
+            at=later, action_id="a1", channel=Channel.EMAIL, step_id="informative"
+        )
+        inv = history(customer, 1, date(2026, 3, 6), sent_later)
+        [action] = plan_for_customer([inv], STANDARD, at=paris(2026, 3, 9))
+        assert [(a.invoice_id, a.step_id) for a in action.covers] == [("F-C-1-1", "informative")]
+
+
+def _notice_due(customer: Customer, paris: Paris, n: int, *extra: object) -> InvoiceHistory:
+    """Invoice n, due Mon 5 January, four steps sent: its formal notice is due on 9 March."""
+    steps = [
+        taken(paris, date(2026, 1, 6), "informative", f"x{n}1"),
+        taken(paris, date(2026, 1, 12), "reminder", f"x{n}2"),
+        taken(paris, date(2026, 1, 19), "firm", f"x{n}3"),
+        taken(paris, date(2026, 1, 26), "phone_call", f"x{n}4"),
+    ]
+    return history(customer, n, date(2026, 1, 5), *steps, *extra)
+
+
+def test_a_grouped_notice_is_approved_only_when_every_notice_is(
+    customer: Customer, paris: Paris
+) -> None:
+    """Two formal notices in one message, only the first approved: the message is not approved."""
+    first_id = action_id("F-C-1-1", "formal_notice")
+    second_id = action_id("F-C-1-2", "formal_notice")
+    one = ActionApproved(at=paris(2026, 3, 9, 9), action_id=first_id, by="M. Durand")
+    two = ActionApproved(at=paris(2026, 3, 9, 9), action_id=second_id, by="M. Durand")
+    half = [_notice_due(customer, paris, 1, one), _notice_due(customer, paris, 2)]
+    [action] = plan_for_customer(half, STANDARD, at=paris(2026, 3, 9))
+    assert sorted(a.id for a in action.covers) == sorted([first_id, second_id])
+    assert [a.approved for a in sorted(action.covers, key=lambda a: a.invoice_id)] == [True, False]
+    assert (action.requires_approval, action.approved) == (True, False)
+    both = [_notice_due(customer, paris, 1, one), _notice_due(customer, paris, 2, two)]
+    [action] = plan_for_customer(both, STANDARD, at=paris(2026, 3, 9))
+    assert (action.requires_approval, action.approved) == (True, True)
+
+
+def test_invoices_not_yet_overdue_are_not_listed(customer: Customer, paris: Paris) -> None:
+    """On Mon 9 March only the invoice due Fri 6 March is listed, not those due the 9th or 20th.
+
+    An invoice is overdue the day after its due date: one due today is not late yet.
+    """
+    entries = [
+        history(customer, 1, date(2026, 3, 6)),
+        history(customer, 2, date(2026, 3, 9)),
+        history(customer, 3, date(2026, 3, 20)),
+    ]
+    [action] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 9))
+    assert [line.number for line in action.invoices] == ["2026-0001"]
+    assert [a.invoice_id for a in action.covers] == ["F-C-1-1"]
+    assert action.amount_due == Decimal("100.00")
+
+
+def test_a_zero_gap_still_means_one_message_a_day(customer: Customer, paris: Paris) -> None:
+    """Minimum gap 0: a message at 10:00 Mon 9 March holds the next one back until Tue 10 March."""
+    scenario = STANDARD.model_copy(update={"minimum_gap_days": 0})
+    sent = history(customer, 1, date(2026, 3, 6), taken(paris, date(2026, 3, 9), "informative"))
+    # Invoice 2, also due Fri 6 March, was imported after the morning's message.
+    added = history(customer, 2, date(2026, 3, 6))
+    assert plan_for_customer([sent, added], scenario, at=paris(2026, 3, 9, 15)) == ()
+    [action] = plan_for_customer([sent, added], scenario, at=paris(2026, 3, 10))
+    assert [(a.invoice_id, a.step_id) for a in action.covers] == [("F-C-1-2", "informative")]
+    # Invoice 1 waits for its own J+7 (Fri 13 March) but is listed, being overdue.
+    assert [line.number for line in action.invoices] == ["2026-0001", "2026-0002"]

@@ -8,6 +8,7 @@ Every test runs twice: on a `MemoryStore` and on a `SqliteStore` file (the same 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -455,3 +456,48 @@ def test_one_message_a_day_when_a_retry_is_overtaken_by_the_next_step() -> None:
     report = dunner(store, email).run(at=NEXT_MONDAY)
     assert report.counts().get("sent") == 1
     assert len(email.sent) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Mutants found by the mutation run (host-contract issue)
+# --------------------------------------------------------------------------------------------
+
+
+class ClaimError(Exception):
+    """The log could not take the claim (a lock held too long, a full disk...)."""
+
+
+def test_a_claim_lost_to_another_runner_sends_nothing() -> None:
+    """r2 claims the J+1 email between r1's reservation and r1's claim: r1 sends nothing.
+
+    The entry stays as r2 left it: reserved by r2, one attempt (r2's), so r2's own outcome
+    (or, if r2 died, the crash recovery) decides what happens to it, never a second send.
+    """
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    original = store.begin_attempt
+
+    def r2_gets_there_first(key: str, **claim: Any) -> Any:
+        rival = {**claim, "owner": "r2"}
+        assert original(key, **rival) is not None  # r2 wins the compare-and-set...
+        return original(key, **claim)  # ...so r1's, expecting what it read, loses
+
+    store.begin_attempt = r2_gets_there_first  # type: ignore[method-assign]
+    dunner(store, email).run(at=TUESDAY)
+    assert email.sent == []
+    [entry] = store.entries_with(EntryStatus.RESERVED)
+    assert (entry.owner, entry.attempts) == ("r2", 1)
+
+
+def test_a_claim_that_fails_sends_nothing() -> None:
+    """The log raises when r1 claims the J+1 email: the sender is never called."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+
+    def failing_claim(key: str, **claim: Any) -> Any:
+        msg = "database is locked"
+        raise ClaimError(msg)
+
+    store.begin_attempt = failing_claim  # type: ignore[method-assign]
+    # Whether the run reports the fault or lets it through, sending is not allowed.
+    with contextlib.suppress(ClaimError):
+        dunner(store, email).run(at=TUESDAY)
+    assert email.sent == []

@@ -14,6 +14,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -430,3 +431,145 @@ def test_cancel_is_a_compare_and_set_and_leaves_no_event(store: Store) -> None:
     )
     assert again is not None
     assert (again.status, again.attempts) == (EntryStatus.RESERVED, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Mutants found by the mutation run (host-contract issue)
+# --------------------------------------------------------------------------------------------
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _connections_opened(monkeypatch: pytest.MonkeyPatch) -> list[sqlite3.Connection]:
+    """Every connection opened through ``sqlite3.connect`` from now on, in order."""
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        db: sqlite3.Connection = connect(*args, **kwargs)
+        opened.append(db)
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", recording_connect)
+    return opened
+
+
+def test_every_connection_of_the_store_syncs_fully(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PRAGMA synchronous reads 2 (FULL) on the store's connections, in every thread.
+
+    FULL makes a commit durable before it returns, so a claim (`begin_attempt`) survives a
+    power cut that follows it; NORMAL in WAL mode may lose the last commits.
+    """
+    opened = _connections_opened(monkeypatch)
+    seen: dict[str, list[tuple[int, str]]] = {}
+
+    def use_and_read(name: str, store: SqliteStore) -> None:
+        before = len(opened)
+        store.reserve(entry(f"k-{name}"))
+        mine = opened[before:] if name == "worker" else opened
+        seen[name] = [
+            (
+                db.execute("PRAGMA synchronous").fetchone()[0],
+                db.execute("PRAGMA journal_mode").fetchone()[0],
+            )
+            for db in mine
+        ]
+
+    with SqliteStore(tmp_path / "dunning.db") as store:
+        use_and_read("main", store)
+        worker = threading.Thread(target=use_and_read, args=("worker", store))
+        worker.start()
+        worker.join()
+    assert seen["main"]
+    assert seen["worker"]
+    assert set(seen["main"] + seen["worker"]) == {(2, "wal")}
+
+
+def test_every_transaction_that_writes_takes_the_write_lock_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each transaction with a write in it starts with BEGIN IMMEDIATE (statement trace)."""
+    opened = _connections_opened(monkeypatch)
+    statements: list[str] = []
+    with SqliteStore(tmp_path / "dunning.db") as store:
+        for db in opened:
+            db.set_trace_callback(statements.append)
+        store.add_invoice(make_invoice())
+        store.reserve(entry())
+        store.begin_attempt(
+            "cact_1", owner="r1", expect=EntryStatus.RESERVED, expect_attempts=0, at=LATER
+        )
+        store.finish("cact_1", EntryStatus.SENT, at=LATER, receipt=Receipt(provider_id="<m@x>"))
+        store.record_delivery_failure("cact_1", at=LATER, reason="550")
+        store.reserve(entry("pending", status=EntryStatus.PENDING_APPROVAL))
+        store.decide_approval("pending", approved=True, by="M", at=LATER)
+        store.cancel(
+            "pending", expect=EntryStatus.APPROVED, expect_attempts=0, at=LATER, reason="x"
+        )
+        store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal(1)))
+    transactions: list[list[str]] = []
+    for sql in statements:
+        words = sql.split()
+        if words and words[0].upper() == "BEGIN":
+            transactions.append([])
+        if transactions:
+            transactions[-1].append(" ".join(words).upper())
+    writing = [t for t in transactions if any(s.startswith(_WRITES) for s in t)]
+    assert len(writing) >= 9
+    assert [
+        t[0] for t in writing if not t[0].startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"))
+    ] == []
+
+
+@pytest.mark.parametrize("call", ["add_event", "record_delivery_failure"])
+def test_no_other_writer_gets_in_between_a_read_and_its_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    """Two stores on one file: while one reads then writes, the other cannot write in between.
+
+    The first store checks the invoice (or the sent message) exists, then writes. At the very
+    moment its write starts, a second store (another runner's connection, not waiting) tries
+    to record a payment: it is refused, "database is locked", and the first store's call goes
+    through. With a plain deferred BEGIN the rival's write would get in, and the first store,
+    holding a stale read snapshot, would then fail on its own write (SQLITE_BUSY).
+    """
+    path = tmp_path / "dunning.db"
+    rival = SqliteStore(path, timeout=0)
+    rival.add_invoice(make_invoice())
+    rival.reserve(entry())
+    rival.finish("cact_1", EntryStatus.SENT, at=LATER, receipt=Receipt(provider_id="<m@x>"))
+    opened = _connections_opened(monkeypatch)
+    outcomes: list[str] = []
+    armed = [False]
+
+    def interleave(sql: str) -> None:
+        if armed[0] and sql.lstrip().upper().startswith(_WRITES):
+            armed[0] = False
+            try:
+                rival.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal(10)))
+            except sqlite3.OperationalError as error:
+                outcomes.append(f"refused: {error}")
+            else:
+                outcomes.append("written")
+
+    with SqliteStore(path) as store:
+        store.schema_version()  # opens this thread's connection
+        for db in opened:
+            db.set_trace_callback(interleave)
+        armed[0] = True
+        if call == "add_event":
+            store.add_event("INV-001", Payment(on=date(2026, 5, 5), amount=Decimal(1)))
+        else:
+            store.record_delivery_failure("cact_1", at=LATER, reason="550 mailbox full")
+        assert outcomes == ["refused: database is locked"]
+        events = store.events("INV-001")
+    rival.close()
+    # Only the first store's write is there: its 1.00 payment or its bounce, never the 10.00.
+    paid = [e.amount for e in events if isinstance(e, Payment)]
+    bounced = [e.reason for e in events if isinstance(e, DeliveryFailed)]
+    if call == "add_event":
+        assert (paid, bounced) == ([Decimal(1)], [])
+    else:
+        assert (paid, bounced) == ([], ["550 mailbox full"])
