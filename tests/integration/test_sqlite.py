@@ -572,4 +572,4 @@ def test_no_other_writer_gets_in_between_a_read_and_its_write(
     if call == "add_event":
         assert (paid, bounced) == ([Decimal(1)], [])
     else:
-        assert (paid, bounced) == ([], ["550 mailbox full"])
+        assert (paid, bounced) == ([], ["bounced: 550 mailbox full"])
