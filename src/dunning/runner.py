@@ -46,9 +46,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from dunning.core._types import check_aware
-from dunning.core.engine import Decision, DecisionStatus
+from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionRejected,
+    ActionTaken,
     Channel,
     CreditNote,
     Customer,
@@ -535,9 +536,9 @@ class _Run:
             self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
             self.waiting.pop(customer_id, None)
             return
-        self._note_reviews(customer_id, review.decisions)
         histories = {e.invoice.id: e for e in entries if isinstance(e, InvoiceHistory)}
         planned: set[str] = set()
+        sent: list[tuple[str, ActionTaken]] = []
         for action in review.actions:
             planned.add(action.id)
             try:
@@ -547,6 +548,9 @@ class _Run:
                 continue
             if item is not None:
                 self.items.append(item)
+                if item.outcome is Outcome.SENT:
+                    sent.extend(_taken(action, self.at))
+        self._note_reviews(customer_id, self._after_sends(review.decisions, histories, sent))
         proposed = {d.action.id for d in review.decisions if d.action is not None}
         if not self.read_only:
             for entry in self.waiting.pop(customer_id, []):
@@ -566,6 +570,29 @@ class _Run:
             self.items.append(_item(Outcome.UNCERTAIN, entry, _unresolved(entry, reason)))
             return
         self._cancel(entry)
+
+    def _after_sends(
+        self,
+        decisions: Sequence[Decision],
+        histories: Mapping[str, InvoiceHistory],
+        sent: Sequence[tuple[str, ActionTaken]],
+    ) -> list[Decision]:
+        """The decisions as they stand once this run's messages went out (for the index)."""
+        taken: dict[str, list[ActionTaken]] = {}
+        for invoice_id, event in sent:
+            taken.setdefault(invoice_id, []).append(event)
+        out = []
+        for decision in decisions:
+            history = histories.get(decision.invoice_id)
+            extra = taken.get(decision.invoice_id)
+            if history is None or not extra:
+                out.append(decision)
+                continue
+            invoice = history.invoice
+            scenario = self.d.scenario
+            chosen = scenario if isinstance(scenario, Scenario) else scenario(invoice.customer)
+            out.append(decide(invoice, (*history.events, *extra), chosen, at=self.at))
+        return out
 
     def _note_reviews(self, customer_id: str, decisions: Sequence[Decision]) -> None:
         for d in decisions:
@@ -808,6 +835,17 @@ class _Run:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _taken(action: CustomerAction, at: datetime) -> list[tuple[str, ActionTaken]]:
+    """The events the log will give for *action* once sent at *at* (`log_events`)."""
+    return [
+        (
+            a.invoice_id,
+            ActionTaken(at=at, action_id=a.id, channel=action.channel, step_id=a.step_id),
+        )
+        for a in action.covers
+    ]
 
 
 def _covers(action: CustomerAction) -> tuple[Covered, ...]:

@@ -8,13 +8,17 @@
 - `ConsoleSender` prints each message (to try a scenario, or in a demo). It cannot take a
   print back, so it does not deduplicate.
 
-Both refuse, as every sender should, a message for another channel and a message with no
+- `FileJournal` keeps, one file per message, a send outcome the action log could not take
+  (`dunning.runner.OutcomeJournal`): the runner records it at its next run.
+
+Both senders refuse, as every sender should, a message for another channel and a message with no
 recipient for a channel that needs one (`SendError`, permanent): the scenario's fallback channel
 then takes over. Internal channels (staff alerts, handovers) have no recipient and need none.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -22,6 +26,7 @@ import tempfile
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -30,7 +35,7 @@ from dunning.core.model import Channel
 from dunning.core.render import Message
 from dunning.ports import Receipt, SendContext, SendError
 
-__all__ = ["ConsoleSender", "FolderSender"]
+__all__ = ["ConsoleSender", "FileJournal", "FolderSender"]
 
 # What the recipient field holds, per channel that needs one (see `Message.to`).
 _RECIPIENT = {
@@ -216,6 +221,71 @@ class ConsoleSender:
         stream.write("\n".join(lines))  # the body ends with its own line break
         stream.flush()
         return Receipt(provider_id=f"console:{idempotency_key}")
+
+
+@dataclass(frozen=True)
+class FileJournal:
+    """Send outcomes the action log could not record, one JSON file per message, fsynced.
+
+    Give it to `dunning.runner.Dunner` as ``journal=``: when the provider accepted a message and
+    the log fails to record it even after retries, the runner writes the receipt here, and the
+    next run records it in the log (if the entry is still as it was) and drops the file. Put
+    the folder on another disk than the database if a full disk is the failure you fear.
+
+    Attributes:
+        directory: where the files go (created when needed).
+
+    Examples:
+        >>> import tempfile
+        >>> from datetime import datetime, timezone
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> journal = FileJournal(Path(folder.name))
+        >>> at = datetime(2026, 5, 5, 8, 30, tzinfo=timezone.utc)
+        >>> journal.keep("msg_1", 1, Receipt(provider_id="<msg_1@x>"), at)
+        >>> [(key, attempts, receipt.provider_id) for key, attempts, receipt, _ in journal.kept()]
+        [('msg_1', 1, '<msg_1@x>')]
+        >>> journal.drop("msg_1")
+        >>> journal.kept()
+        []
+        >>> folder.cleanup()
+    """
+
+    directory: Path
+
+    def keep(self, key: str, attempts: int, receipt: Receipt, at: datetime) -> None:
+        """Write the outcome of attempt *attempts* of *key*, durably.
+
+        Raises:
+            ValueError: if *key* cannot name a file.
+        """
+        if not _FILE_STEM.fullmatch(key):
+            msg = f"journal: the key {key!r} cannot name a file"
+            raise ValueError(msg)
+        record = {
+            "key": key,
+            "attempts": attempts,
+            "provider_id": receipt.provider_id,
+            "detail": receipt.detail,
+            "at": at.isoformat(),
+        }
+        _write_atomically(self.directory / f"{key}.json", json.dumps(record).encode())
+
+    def kept(self) -> list[tuple[str, int, Receipt, datetime]]:
+        """Every outcome kept, oldest key first."""
+        if not self.directory.exists():
+            return []
+        out = []
+        for path in sorted(self.directory.glob("*.json")):
+            record = json.loads(path.read_text(encoding="utf-8"))
+            receipt = Receipt(provider_id=record["provider_id"], detail=record["detail"])
+            at = datetime.fromisoformat(record["at"])
+            out.append((record["key"], int(record["attempts"]), receipt, at))
+        return out
+
+    def drop(self, key: str) -> None:
+        """Forget *key*'s outcome."""
+        with suppress(FileNotFoundError):
+            (self.directory / f"{key}.json").unlink()
 
 
 def _check(message: Message, channel: Channel) -> None:

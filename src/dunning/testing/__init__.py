@@ -3,7 +3,8 @@
 These are part of the public API: use them in your own unit tests of a scenario, and of your
 integration with the runner: `MemoryStore` is an in-memory invoice source and action log,
 `MemorySender` a sender that keeps what it is given and can be told to fail or to crash
-(`SimulatedCrash`) at the worst moment.
+(`SimulatedCrash`) at the worst moment, and `FaultyLog` wraps any action log to make chosen
+calls fail (`StorageFault`). `dunning.testing.contract` is the test suite a store must pass.
 
 Examples:
     >>> from dunning import STANDARD, decide
@@ -28,11 +29,14 @@ from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.core.engine import Action
 from dunning.core.model import ActionTaken, Customer, Invoice
 from dunning.core.render import Creditor
+from dunning.testing._faults import FaultyLog, StorageFault
 
 __all__ = [
+    "FaultyLog",
     "MemorySender",
     "MemoryStore",
     "SimulatedCrash",
+    "StorageFault",
     "make_creditor",
     "make_customer",
     "make_invoice",

@@ -1,0 +1,436 @@
+"""The store contract suite: run it against your own `InvoiceSource` + `ActionLog`.
+
+Every guarantee `dunning.ports` states, as a pytest test. Subclass `StoreContract` in your
+test suite, give it a ``store`` fixture (a fresh, empty store that is both the source and the
+log) and say how your store records an invoice and an event:
+
+.. code-block:: python
+
+    import pytest
+    from dunning.testing.contract import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self, tmp_path):
+            with MyStore(tmp_path / "db") as store:
+                yield store
+
+        def add_invoice(self, store, invoice, events=()):
+            store.add_invoice(invoice, events)
+
+        def add_event(self, store, invoice_id, event):
+            store.add_event(invoice_id, event)
+
+pytest collects the inherited tests (``TestMyStore::test_reserve_...``). The reference stores
+run this very suite in dunning's own tests. It needs pytest (``pip install dunning[tests]``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+try:
+    import pytest
+except ImportError as error:  # pragma: no cover  (pytest is a test dependency)
+    msg = "dunning.testing.contract needs pytest: pip install 'dunning[tests]'"
+    raise ImportError(msg) from error
+
+from dunning.core.builtin import STANDARD
+from dunning.core.model import (
+    ActionApproved,
+    ActionRejected,
+    ActionTaken,
+    Channel,
+    DeliveryFailed,
+    Event,
+    Invoice,
+    Payment,
+)
+from dunning.core.portfolio import InvoiceHistory
+from dunning.core.render import Message
+from dunning.ports import Covered, EntryStatus, LogEntry, Receipt, SendError
+from dunning.runner import Dunner
+from dunning.testing import MemorySender, make_creditor, make_customer, make_invoice, paris
+
+__all__ = ["StoreContract"]
+
+AT = paris(2026, 5, 5)
+LATER = AT + timedelta(hours=2)
+
+
+def _message(key: str) -> Message:
+    return Message(
+        action_id=key,
+        channel=Channel.EMAIL,
+        template="reminder",
+        locale="fr_FR",
+        subject=f"Facture {key}",
+        text=f"Bonjour, {key}.",
+        to="compta@boulangerie-martin.example",
+    )
+
+
+def entry(
+    key: str = "msg_1",
+    *,
+    actions: Sequence[str] = ("act_1",),
+    invoice_id: str = "INV-001",
+    **changes: object,
+) -> LogEntry:
+    """A reserved message of customer C-001 covering *actions* on *invoice_id*."""
+    fields: dict[str, Any] = {
+        "key": key,
+        "customer_id": "C-001",
+        "channel": Channel.EMAIL,
+        "covers": tuple(Covered(invoice_id, a, "reminder", Decimal("1200.00")) for a in actions),
+        "message": _message(key),
+        "status": EntryStatus.RESERVED,
+        "owner": "r1",
+        "reserved_at": AT,
+        "updated_at": AT,
+    }
+    fields.update(changes)
+    return LogEntry(**fields)
+
+
+class StoreContract:
+    """The tests every store must pass. Subclass it, give a ``store`` fixture (see module)."""
+
+    # -- what the host's subclass provides -------------------------------------------------
+
+    @pytest.fixture
+    def store(self) -> Any:
+        """A fresh, empty store (source and log). Override it."""
+        msg = "override the 'store' fixture in your StoreContract subclass"
+        raise NotImplementedError(msg)
+
+    def add_invoice(self, store: Any, invoice: Invoice, events: Iterable[Event] = ()) -> None:
+        """Record *invoice* (and its customer) with the host's *events*. Override if needed."""
+        store.add_invoice(invoice, events)
+
+    def add_event(self, store: Any, invoice_id: str, event: Event) -> None:
+        """Record one host event on an invoice. Override if needed."""
+        store.add_event(invoice_id, event)
+
+    # -- reserve: one entry per key, one live entry per action ------------------------------
+
+    def test_reserve_inserts_once_and_get_gives_it_back_whole(self, store: Any) -> None:
+        """The first reservation of a key wins; the entry reads back equal."""
+        first = entry()
+        assert store.reserve(first) is True
+        assert store.reserve(entry(owner="r2")) is False
+        assert store.get("msg_1") == first
+        assert store.get("nope") is None
+
+    def test_a_new_grouping_supersedes_an_undelivered_entry_at_once(self, store: Any) -> None:
+        """Pending, approved, retry and unattempted reserved entries give way, closed."""
+        for n, status in enumerate(
+            (
+                EntryStatus.PENDING_APPROVAL,
+                EntryStatus.APPROVED,
+                EntryStatus.RETRY,
+                EntryStatus.RESERVED,
+            )
+        ):
+            old = entry(f"old_{n}", actions=(f"act_{n}",), status=status)
+            assert store.reserve(old) is True
+            new = entry(f"new_{n}", actions=(f"act_{n}", f"act_{n}b"), updated_at=LATER)
+            assert store.reserve(new) is True, status
+            closed = store.get(f"old_{n}")
+            assert closed.status is EntryStatus.SUPERSEDED, status
+            assert closed.reason == f"replaced by new_{n}"
+            assert store.get(f"new_{n}").status is EntryStatus.RESERVED
+
+    def test_a_possibly_delivered_entry_holds_its_actions(self, store: Any) -> None:
+        """Sent, uncertain, or attempted: a new entry on one of its actions is refused."""
+        cases = {
+            "sent": EntryStatus.SENT,
+            "uncertain": EntryStatus.UNCERTAIN,
+            "attempted": EntryStatus.RESERVED,
+        }
+        for name, status in cases.items():
+            held = entry(f"held_{name}", actions=(f"act_{name}",), status=status, attempts=1)
+            assert store.reserve(held) is True
+            other = entry(f"other_{name}", actions=(f"act_{name}", "act_free"))
+            assert store.reserve(other) is False, name
+            assert store.get(f"other_{name}") is None
+            assert store.get(f"held_{name}") == held
+
+    def test_a_cancelled_key_is_reserved_again_keeping_its_history(self, store: Any) -> None:
+        """Due again after a cancellation: same key, attempts and first reservation kept."""
+        store.reserve(entry(status=EntryStatus.RETRY, attempts=1, attempted_at=AT))
+        assert store.cancel(
+            "msg_1", expect=EntryStatus.RETRY, expect_attempts=1, at=AT, reason="paid"
+        )
+        again = entry(reserved_at=LATER, updated_at=LATER)
+        assert store.reserve(again) is True
+        got = store.get("msg_1")
+        assert (got.status, got.attempts, got.reserved_at) == (EntryStatus.RESERVED, 1, AT)
+
+    def test_two_threads_reserving_overlapping_groupings_one_wins(self, store: Any) -> None:
+        """30 rounds: two runners group one action differently; it is held by one entry."""
+        start = threading.Barrier(2)
+        results: dict[str, list[bool]] = {"a": [], "b": []}
+
+        def race(name: str) -> None:
+            start.wait()
+            for n in range(30):
+                first = entry(f"{name}_{n}", actions=(f"act_{n}", f"act_{name}_{n}"), attempts=1)
+                results[name].append(store.reserve(first))
+
+        threads = [threading.Thread(target=race, args=(name,)) for name in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for n in range(30):
+            assert [results["a"][n], results["b"][n]].count(True) == 1, n
+
+    # -- compare-and-set --------------------------------------------------------------------
+
+    def test_begin_attempt_is_a_compare_and_set_that_stores_what_goes_out(self, store: Any) -> None:
+        """Wrong status or attempts: None, unchanged; else claimed, with the final text."""
+        store.reserve(entry())
+        assert (
+            store.begin_attempt(
+                "msg_1", owner="r2", expect=EntryStatus.RETRY, expect_attempts=0, at=LATER
+            )
+            is None
+        )
+        assert (
+            store.begin_attempt(
+                "msg_1", owner="r2", expect=EntryStatus.RESERVED, expect_attempts=1, at=LATER
+            )
+            is None
+        )
+        final = _message("msg_1").model_copy(update={"text": "Bonjour, au 5 mai."})
+        claimed = store.begin_attempt(
+            "msg_1",
+            owner="r2",
+            expect=EntryStatus.RESERVED,
+            expect_attempts=0,
+            at=LATER,
+            message=final,
+        )
+        assert (claimed.owner, claimed.attempts, claimed.attempted_at) == ("r2", 1, LATER)
+        assert store.get("msg_1").message == final
+
+    def test_cancel_is_a_compare_and_set(self, store: Any) -> None:
+        """Cancelled only if still as the caller saw it."""
+        store.reserve(entry(status=EntryStatus.APPROVED))
+        assert not store.cancel(
+            "msg_1", expect=EntryStatus.RETRY, expect_attempts=0, at=LATER, reason="x"
+        )
+        assert store.cancel(
+            "msg_1", expect=EntryStatus.APPROVED, expect_attempts=0, at=LATER, reason="paid"
+        )
+        got = store.get("msg_1")
+        assert (got.status, got.reason) == (EntryStatus.CANCELLED, "paid")
+
+    def test_revise_to_pending_clears_the_approval(self, store: Any) -> None:
+        """An approval lapses: back to pending, new amounts and preview, nobody's approval."""
+        store.reserve(entry(status=EntryStatus.PENDING_APPROVAL))
+        store.decide_approval("msg_1", approved=True, by="claire", at=AT)
+        covers = (Covered("INV-001", "act_1", "reminder", Decimal("700.00")),)
+        assert (
+            store.revise(
+                "msg_1",
+                expect=EntryStatus.PENDING_APPROVAL,
+                expect_attempts=0,
+                status=EntryStatus.PENDING_APPROVAL,
+                covers=covers,
+                message=_message("msg_1"),
+                at=LATER,
+                reason="x",
+            )
+            is None
+        )  # it is approved now, not pending: compare-and-set
+        revised = store.revise(
+            "msg_1",
+            expect=EntryStatus.APPROVED,
+            expect_attempts=0,
+            status=EntryStatus.PENDING_APPROVAL,
+            covers=covers,
+            message=_message("msg_1").model_copy(update={"text": "700,00 €"}),
+            at=LATER,
+            reason="approval lapsed",
+        )
+        assert (revised.status, revised.decided_by, revised.decided_at) == (
+            EntryStatus.PENDING_APPROVAL,
+            "",
+            None,
+        )
+        got = store.get("msg_1")
+        assert got.covers == covers
+        assert got.message.text == "700,00 €"
+
+    # -- outcomes and humans ----------------------------------------------------------------
+
+    def test_finish_of_an_unknown_key_raises(self, store: Any) -> None:
+        """Recording the outcome of a message never reserved is refused."""
+        with pytest.raises(KeyError):
+            store.finish("nope", EntryStatus.SENT, at=LATER)
+
+    def test_an_approval_is_stamped_when_given(self, store: Any) -> None:
+        """decided_at is the approval's instant, and stays so once the message is sent."""
+        store.reserve(entry(status=EntryStatus.PENDING_APPROVAL))
+        decided = store.decide_approval("msg_1", approved=True, by="claire", at=AT)
+        assert (decided.status, decided.decided_by, decided.decided_at) == (
+            EntryStatus.APPROVED,
+            "claire",
+            AT,
+        )
+        with pytest.raises(KeyError):
+            store.decide_approval("msg_1", approved=True, by="claire", at=AT)
+        store.begin_attempt(
+            "msg_1", owner="r1", expect=EntryStatus.APPROVED, expect_attempts=0, at=LATER
+        )
+        store.finish("msg_1", EntryStatus.SENT, at=LATER, receipt=Receipt("p1"))
+        assert store.get("msg_1").decided_at == AT
+
+    def test_resolve_uncertain(self, store: Any) -> None:
+        """Delivered -> sent; not delivered -> retry; only an uncertain entry."""
+        for key, delivered, status in (
+            ("m_yes", True, EntryStatus.SENT),
+            ("m_no", False, EntryStatus.RETRY),
+        ):
+            store.reserve(
+                entry(key, actions=(f"act_{key}",), status=EntryStatus.UNCERTAIN, attempts=1)
+            )
+            got = store.resolve_uncertain(key, delivered=delivered, by="claire", at=LATER)
+            assert (got.status, got.resolved_by) == (status, "claire")
+            assert "claire" in got.reason
+        with pytest.raises(KeyError):
+            store.resolve_uncertain("m_yes", delivered=True, by="claire", at=LATER)
+
+    def test_entries_with_lists_oldest_first(self, store: Any) -> None:
+        """Ordered by reservation instant (whatever the zone), then key."""
+        nine_utc = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)  # after 10:30 Paris = 08:30 UTC
+        store.reserve(entry("b", actions=("b",), reserved_at=nine_utc, updated_at=nine_utc))
+        store.reserve(entry("c", actions=("c",), status=EntryStatus.RETRY))
+        store.reserve(entry("a", actions=("a",)))
+        listed = store.entries_with(EntryStatus.RESERVED, EntryStatus.RETRY)
+        assert [e.key for e in listed] == ["a", "c", "b"]
+        assert list(store.entries_with()) == []
+
+    def test_last_message_at_counts_sent_and_uncertain_not_after_the_instant(
+        self, store: Any
+    ) -> None:
+        """The customer gap's start: the latest attempt of a sent or uncertain entry."""
+        assert store.last_message_at("C-001", at=LATER) is None
+        store.reserve(entry("m1", actions=("a1",), status=EntryStatus.SENT, attempted_at=AT))
+        later = AT + timedelta(days=1)
+        store.reserve(
+            entry("m2", actions=("a2",), status=EntryStatus.UNCERTAIN, attempted_at=later)
+        )
+        store.reserve(entry("m3", actions=("a3",), status=EntryStatus.FAILED, attempted_at=later))
+        assert store.last_message_at("C-001", at=LATER) == AT
+        assert store.last_message_at("C-001", at=later) == later
+        assert store.last_message_at("C-002", at=later) is None
+
+    def test_the_latest_run_only_moves_forward(self, store: Any) -> None:
+        """record_run keeps the maximum."""
+        assert store.latest_run() is None
+        store.record_run(LATER)
+        store.record_run(AT)
+        assert store.latest_run() == LATER
+
+    # -- the source: events derived from the log --------------------------------------------
+
+    def test_entries_carry_the_events_of_the_log(self, store: Any) -> None:
+        """Per status, the events of the table in dunning.ports (log_events)."""
+        self.add_invoice(store, make_invoice(id="INV-001"))
+        for key, status in (
+            ("sent", EntryStatus.SENT),
+            ("unc", EntryStatus.UNCERTAIN),
+            ("retry", EntryStatus.RETRY),
+        ):
+            attempted = entry(
+                f"m_{key}", actions=(f"a_{key}",), status=status, attempts=1, attempted_at=AT
+            )
+            store.reserve(attempted)
+        store.reserve(entry("m_pend", actions=("a_pend",), status=EntryStatus.PENDING_APPROVAL))
+        store.decide_approval("m_pend", approved=True, by="claire", at=LATER)
+        store.reserve(entry("m_rej", actions=("a_rej",), status=EntryStatus.PENDING_APPROVAL))
+        store.decide_approval("m_rej", approved=False, by="paul", at=LATER)
+        [history] = list(store.entries(LATER))
+        assert isinstance(history, InvoiceHistory)
+        events = set(history.events)
+        email = Channel.EMAIL
+        assert events == {
+            ActionTaken(at=AT, action_id="a_sent", channel=email, step_id="reminder"),
+            ActionTaken(
+                at=AT, action_id="a_unc", channel=email, step_id="reminder", uncertain=True
+            ),
+            ActionApproved(
+                at=LATER, action_id="a_pend", by="claire", amount_due=Decimal("1200.00")
+            ),
+            ActionRejected(at=LATER, action_id="a_rej", by="paul"),
+        }
+
+    def test_a_failed_entry_gives_taken_and_failed(self, store: Any) -> None:
+        """Permanently refused: ActionTaken at the attempt, DeliveryFailed at the failure."""
+        self.add_invoice(store, make_invoice(id="INV-001"))
+        store.reserve(entry(status=EntryStatus.RESERVED))
+        store.begin_attempt(
+            "msg_1", owner="r1", expect=EntryStatus.RESERVED, expect_attempts=0, at=AT
+        )
+        store.finish("msg_1", EntryStatus.FAILED, at=LATER, reason="550 no such user")
+        [history] = list(store.entries(LATER))
+        assert set(history.events) == {
+            ActionTaken(at=AT, action_id="act_1", channel=Channel.EMAIL, step_id="reminder"),
+            DeliveryFailed(at=LATER, action_id="act_1", reason="550 no such user"),
+        }
+
+    def test_entries_are_grouped_by_customer_with_later_facts(self, store: Any) -> None:
+        """Every invoice of a customer together; a fact dated after the instant is there."""
+        zed, abc = make_customer(id="C-Z", name="Zed"), make_customer(id="C-A", name="Abc")
+        self.add_invoice(store, make_invoice(id="INV-9", customer=zed))
+        self.add_invoice(store, make_invoice(id="INV-2", customer=abc))
+        self.add_invoice(store, make_invoice(id="INV-1", customer=abc))
+        tomorrow = Payment(on=AT.date() + timedelta(days=1), amount=Decimal("100.00"))
+        self.add_event(store, "INV-1", tomorrow)
+        listed = [
+            (e.customer_id, e.invoice.id, e.events)
+            for e in store.entries(AT)
+            if isinstance(e, InvoiceHistory)
+        ]
+        customers = [c for c, _, _ in listed]
+        assert customers == sorted(customers, key=customers.index)  # contiguous groups
+        assert {(c, i) for c, i, _ in listed} == {
+            ("C-A", "INV-1"),
+            ("C-A", "INV-2"),
+            ("C-Z", "INV-9"),
+        }
+        assert next(ev for _, i, ev in listed if i == "INV-1") == (tomorrow,)
+
+    # -- the runner on this store: once per invoice and step -------------------------------
+
+    def test_a_regrouping_after_an_uncertain_send_never_repeats_the_reminder(
+        self, store: Any
+    ) -> None:
+        """A due Mon 2 March, B due Thu 5 March; the send of 3 March is uncertain.
+
+        6 March: B's J+1 is due, but A's J+1 possibly reached the customer on the 3rd, so the
+        5-day customer gap holds and nothing goes (the old runner re-sent A's J+1 inside a new
+        message for A and B). Mon 9 March: A's J+7 and B's J+1 go together; A's J+1 never
+        again. The uncertain message is reported by every run until it is resolved.
+        """
+        customer = make_customer()
+        self.add_invoice(store, make_invoice(id="A", number="A", customer=customer))
+        b = make_invoice(id="B", number="B", customer=customer, due_on=date(2026, 3, 5))
+        self.add_invoice(store, b)
+        email = MemorySender(Channel.EMAIL)
+        email.fail_next.append(SendError("no answer after DATA", delivered=None))
+        dunner = Dunner(store, store, {Channel.EMAIL: email}, STANDARD, make_creditor())
+        assert dunner.run(at=paris(2026, 3, 3)).counts() == {"uncertain": 1}
+        assert dunner.run(at=paris(2026, 3, 6)).counts() == {"uncertain": 1}
+        assert email.sent == []
+        assert dunner.run(at=paris(2026, 3, 9)).counts() == {"uncertain": 1, "sent": 1}
+        [(key, _)] = email.sent
+        covered = sorted((c.invoice_id, c.step_id) for c in store.get(key).covers)
+        assert covered == [("A", "reminder"), ("B", "informative")]

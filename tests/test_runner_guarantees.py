@@ -1,0 +1,470 @@
+"""The five guarantees a host builds on (docs/running.md), each in the user's terms.
+
+Invoices are due Monday 4 May 2026 (Paris) unless said otherwise. STANDARD: J+1 informative
+email (Tue 5 May), J+7 reminder (Mon 11 May); NOTICE: a formal notice by registered letter at
+J+1 with an 8-day deadline, approval required. Every test runs on both reference stores.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dunning import STANDARD, Channel, Payment, scenario_from_mapping
+from dunning.adapters.files import FileJournal
+from dunning.adapters.memory import MemorySender, MemoryStore
+from dunning.adapters.sqlite import SqliteStore
+from dunning.exceptions import RunInThePastError
+from dunning.ports import EntryStatus, SendError
+from dunning.runner import Dunner, Outcome, approve, resolve
+from dunning.testing import FaultyLog, make_creditor, make_customer, make_invoice, paris
+
+CREDITOR = make_creditor()
+DUE = date(2026, 5, 4)
+TUESDAY = paris(2026, 5, 5)
+NEXT_MONDAY = paris(2026, 5, 11)
+NOTICE = scenario_from_mapping(
+    {
+        "id": "notice",
+        "steps": [
+            {
+                "id": "notice",
+                "kind": "formal_notice",
+                "level": 1,
+                "offset_days": 1,
+                "channel": "registered_letter",
+                "deadline_days": 8,
+            }
+        ],
+    }
+)
+Store = MemoryStore | SqliteStore
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store: in memory, then a SQLite file."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
+        yield sqlite_store
+
+
+def customer(n: int = 1) -> object:
+    """Customer C-00n, with an email and a postal address (for letters)."""
+    return make_customer(
+        id=f"C-{n:03}", name=f"Client {n}", postal_address=f"{n} rue des Lilas, 75001 Paris"
+    )
+
+
+def add(store: Store, invoice_id: str = "INV-001", n: int = 1, due: date = DUE) -> None:
+    """Add an invoice of 1,200.00 EUR of customer n."""
+    invoice = make_invoice(id=invoice_id, number=invoice_id, customer=customer(n), due_on=due)
+    store.add_invoice(invoice)
+
+
+def dunner(store: Store, *senders: MemorySender, **options: object) -> Dunner:
+    """A runner named r1 on *store* (source and log) with the STANDARD scenario."""
+    fields: dict[str, object] = {"scenario": STANDARD, "owner": "r1"}
+    fields.update(options)
+    return Dunner(
+        store,
+        fields.pop("log", store),  # type: ignore[arg-type]
+        {s.channel: s for s in senders},
+        creditor=CREDITOR,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def plain(text: str) -> str:
+    """*text* with Babel's no-break spaces (U+202F, U+00A0) as plain spaces."""
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def steps_sent(store: Store, sender: MemorySender) -> list[tuple[str, str]]:
+    """(invoice, step) of every message the sender accepted, in order: what customers read."""
+    out: list[tuple[str, str]] = []
+    for key, _ in sender.sent:
+        entry = store.get(key)
+        assert entry is not None
+        out.extend((c.invoice_id, c.step_id) for c in entry.covers)
+    return out
+
+
+# ---------------------------------------------------------- 1. once per reminder, not per key
+
+
+def test_an_uncertain_send_is_reported_every_run_until_resolved(store: Store) -> None:
+    """Silence after DATA: the J+1 is uncertain; reported on every run, then resolved."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timeout after DATA", delivered=None))
+    runner = dunner(store, email)
+    first = runner.run(at=TUESDAY)
+    assert first.counts() == {"uncertain": 1}
+    assert first.needs_attention
+    [uncertain] = first.with_outcome(Outcome.UNCERTAIN)
+    assert "dunning resolve" in uncertain.reason
+    again = runner.run(at=TUESDAY + timedelta(days=1))
+    assert again.with_outcome(Outcome.UNCERTAIN)[0].key == uncertain.key
+    resolve(store, uncertain.key, delivered=True, by="claire", at=TUESDAY + timedelta(days=1))
+    assert runner.run(at=TUESDAY + timedelta(days=2)).counts() == {}
+    assert store.get(uncertain.key).status is EntryStatus.SENT  # type: ignore[union-attr]
+
+
+def test_resolved_not_delivered_the_step_goes_again_rendered_for_that_day(store: Store) -> None:
+    """Not delivered after all: the next run sends the J+1, once, dated that day."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timeout after DATA", delivered=None))
+    runner = dunner(store, email)
+    [item] = runner.run(at=TUESDAY).items
+    resolve(store, item.key, delivered=False, by="claire", at=TUESDAY + timedelta(hours=2))
+    thursday = paris(2026, 5, 7)
+    assert runner.run(at=thursday).counts() == {"sent": 1}
+    assert runner.run(at=thursday).counts() == {}
+    assert steps_sent(store, email) == [("INV-001", "informative")]
+    assert "(3 jours de retard)" in email.sent[0][1].text  # 7 May is J+3
+
+
+def test_a_regrouped_message_never_carries_a_step_already_sent_again(store: Store) -> None:
+    """Whatever the grouping, each (invoice, step) reaches the customer at most once."""
+    add(store, "A", due=date(2026, 3, 2))
+    add(store, "B", due=date(2026, 3, 5))
+    email = MemorySender(Channel.EMAIL)
+    runner = dunner(store, email)
+    for day in range(3, 32):
+        runner.run(at=paris(2026, 3, day))
+    sent = steps_sent(store, email)
+    assert len(sent) == len(set(sent))
+    assert ("A", "informative") in sent
+    assert ("B", "informative") in sent
+
+
+# ---------------------------------------------------------- 2. true when it goes out
+
+
+def test_a_notice_approved_weeks_later_is_dated_and_worked_out_on_the_day_it_goes(
+    store: Store,
+) -> None:
+    """Prepared 5 May, approved 11 May, sent 12 May: dated, deadline and penalties of the 12th.
+
+    'Le 12 mai 2026'; deadline 12 + 8 = 20 May (not 13 May); penalties 1,200.00 x 12.15 % x
+    8 / 365 = 3.1956 -> 3.20 EUR.
+    """
+    add(store)
+    letter = MemorySender(Channel.REGISTERED_LETTER)
+    runner = dunner(store, letter, scenario=NOTICE)
+    [pending] = runner.run(at=TUESDAY).items
+    preview = store.get(pending.key).message.text  # type: ignore[union-attr]
+    assert "Le 5 mai 2026" in preview
+    assert "au plus tard le 13 mai 2026" in preview
+    approved = approve(store, pending.key, by="claire", at=paris(2026, 5, 11, 16))
+    assert approved.decided_at == paris(2026, 5, 11, 16)
+    assert runner.run(at=paris(2026, 5, 12)).counts() == {"sent": 1}
+    text = plain(letter.sent[0][1].text)
+    assert "Le 12 mai 2026" in text
+    assert "au plus tard le 20 mai 2026" in text
+    assert "3,20 €" in text
+    assert "Le 5 mai 2026" not in text
+    sent = store.get(pending.key)
+    assert sent is not None
+    assert plain(sent.message.text) == text  # the log keeps what went out, not the preview
+    assert sent.decided_at == paris(2026, 5, 11, 16)  # the approval keeps its own date
+
+
+def test_an_approval_lapses_when_the_amount_owed_changes(store: Store) -> None:
+    """Approved for 1,200.00; 500.00 paid before the send: back to pending with 700,00 €."""
+    add(store)
+    letter = MemorySender(Channel.REGISTERED_LETTER)
+    runner = dunner(store, letter, scenario=NOTICE)
+    [pending] = runner.run(at=TUESDAY).items
+    approve(store, pending.key, by="claire", at=TUESDAY + timedelta(hours=1))
+    store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal("500.00")))
+    report = runner.run(at=paris(2026, 5, 7))
+    assert report.counts() == {"pending_approval": 1}
+    assert "approval by claire lapsed: amount owed on INV-001 changed from 1200.00 to 700.00" in (
+        report.items[0].reason
+    )
+    assert letter.sent == []
+    entry = store.get(pending.key)
+    assert entry is not None
+    assert (entry.status, entry.decided_by) == (EntryStatus.PENDING_APPROVAL, "")
+    assert "700,00 €" in plain(entry.message.text)
+    approve(store, pending.key, by="claire", at=paris(2026, 5, 7, 11))
+    assert runner.run(at=paris(2026, 5, 7, 12)).counts() == {"sent": 1}
+    assert "700,00 €" in plain(letter.sent[0][1].text)
+
+
+def test_one_current_pending_notice_per_customer(store: Store) -> None:
+    """A's notice waits; B's becomes due: one new pending entry for both, the old closed."""
+    add(store, "A")
+    letter = MemorySender(Channel.REGISTERED_LETTER)
+    runner = dunner(store, letter, scenario=NOTICE)
+    [first] = runner.run(at=TUESDAY).items
+    add(store, "B", due=date(2026, 5, 5))
+    report = runner.run(at=paris(2026, 5, 6))
+    [second] = report.with_outcome(Outcome.PENDING_APPROVAL)
+    assert second.key != first.key
+    assert [e.key for e in store.entries_with(EntryStatus.PENDING_APPROVAL)] == [second.key]
+    old = store.get(first.key)
+    assert old is not None
+    assert (old.status, old.reason) == (EntryStatus.SUPERSEDED, f"replaced by {second.key}")
+    with pytest.raises(KeyError):
+        approve(store, first.key, by="claire", at=paris(2026, 5, 6, 11))
+
+
+def test_a_pending_preview_follows_the_amount_owed(store: Store) -> None:
+    """A partial payment while it waits: the approver sees today's amount, not the old one."""
+    add(store)
+    runner = dunner(store, MemorySender(Channel.REGISTERED_LETTER), scenario=NOTICE)
+    [pending] = runner.run(at=TUESDAY).items
+    store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal("200.00")))
+    report = runner.run(at=paris(2026, 5, 6))
+    assert report.items[0].reason == "awaiting approval (preview updated)"
+    entry = store.get(pending.key)
+    assert entry is not None
+    assert "1 000,00 €" in plain(entry.message.text)
+    assert entry.covers[0].amount_due == Decimal("1000.00")
+
+
+# ---------------------------------------------------------- 3. time only moves forward
+
+
+def test_a_run_before_the_latest_one_is_refused_or_replayed_read_only(store: Store) -> None:
+    """After a run on 11 May, a run on 5 May is refused; allow_past replays without writing."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    runner = dunner(store, email)
+    runner.run(at=NEXT_MONDAY)
+    sent = len(email.sent)
+    with pytest.raises(RunInThePastError, match="time only moves forward") as refused:
+        runner.run(at=TUESDAY)
+    assert refused.value.code == "run_in_the_past"
+    replay = runner.run(at=TUESDAY, allow_past=True)
+    assert replay.dry_run
+    assert len(email.sent) == sent
+    # Within the lease (15 minutes): a skewed clock is no error.
+    runner.run(at=NEXT_MONDAY - timedelta(minutes=10))
+    assert store.latest_run() == NEXT_MONDAY
+
+
+def test_a_payment_known_to_come_later_stops_the_send_whatever_its_date(store: Store) -> None:
+    """A catch-up run for 5 May after a payment dated 8 May was recorded: nothing goes."""
+    add(store)
+    store.add_event("INV-001", Payment(on=date(2026, 5, 8), amount=Decimal("1200.00")))
+    email = MemorySender(Channel.EMAIL)
+    report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"skipped": 1}
+    assert "a later fact forbids it: INV-001: payment of 2026-05-08" in report.items[0].reason
+    assert email.sent == []
+
+
+# ---------------------------------------------------------- 4. one failure stays one failure
+
+
+def test_a_storage_fault_on_one_customer_is_its_own(store: Store) -> None:
+    """The log fails for customer 2's message: an error for C-002; C-001 and C-003 are sent."""
+    for n in (1, 2, 3):
+        add(store, f"INV-00{n}", n)
+    email = MemorySender(Channel.EMAIL)
+    log = FaultyLog(store, fail={"reserve": 1}, when={"reserve": lambda _key: True})
+    calls = {"n": 0}
+
+    def second_only(_key: str) -> bool:
+        calls["n"] += 1
+        return calls["n"] == 2
+
+    log.when["reserve"] = second_only
+    report = dunner(store, email, log=log).run(at=TUESDAY)
+    assert report.counts() == {"sent": 2, "error": 1}
+    [error] = report.with_outcome(Outcome.ERROR)
+    assert error.customer_id == "C-002"
+    assert "injected storage fault" in error.reason
+    assert dunner(store, email).run(at=TUESDAY + timedelta(hours=1)).counts() == {"sent": 1}
+    assert sorted(i for i, _ in steps_sent(store, email)) == ["INV-001", "INV-002", "INV-003"]
+
+
+def test_recording_a_send_is_retried_after_the_provider_accepted(store: Store) -> None:
+    """Recording fails twice, then works: sent, one copy, no false uncertain."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    log = FaultyLog(store, fail={"finish": 2})
+    assert dunner(store, email, log=log).run(at=TUESDAY).counts() == {"sent": 1}
+    assert len(email.sent) == 1
+    assert [e.key for e in store.entries_with(EntryStatus.SENT)] == [email.sent[0][0]]
+
+
+def test_a_send_the_log_cannot_record_is_kept_and_never_resent(
+    store: Store, tmp_path: Path
+) -> None:
+    """Recording keeps failing: sent_unrecorded, in the journal; the next run records it."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    journal = FileJournal(tmp_path / "journal")
+    log = FaultyLog(store, fail={"finish": 3})
+    report = dunner(store, email, log=log, journal=journal).run(at=TUESDAY)
+    assert report.counts() == {"sent_unrecorded": 1}
+    assert "kept in the journal" in report.items[0].reason
+    assert report.needs_attention
+    later = dunner(store, email, journal=journal).run(at=TUESDAY + timedelta(hours=1))
+    assert later.counts() == {}
+    assert journal.kept() == []
+    key = email.sent[0][0]
+    assert store.get(key).status is EntryStatus.SENT  # type: ignore[union-attr]
+    assert len(email.sent) == 1
+
+
+def test_without_a_journal_an_unrecorded_send_becomes_uncertain_not_resent(store: Store) -> None:
+    """No journal: reported sent_unrecorded; the next run makes it uncertain, one copy."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    log = FaultyLog(store, fail={"finish": 3})
+    assert dunner(store, email, log=log).run(at=TUESDAY).counts() == {"sent_unrecorded": 1}
+    later = dunner(store, email).run(at=TUESDAY + timedelta(hours=1))
+    assert later.counts() == {"uncertain": 1}
+    assert len(email.sent) == 1
+
+
+def test_a_source_that_breaks_mid_stream_is_reported(store: Store) -> None:
+    """The source fails while reading C-002: C-001 (read whole) is sent, the failure reported.
+
+    C-002, perhaps read only in part, is not planned: a partial message would list the wrong
+    invoices.
+    """
+    for n in (1, 2, 3):
+        add(store, f"INV-00{n}", n)
+    email = MemorySender(Channel.EMAIL)
+
+    class Broken:
+        def entries(self, at: object) -> Iterator[object]:
+            stream = iter(store.entries(at))  # type: ignore[arg-type]
+            yield next(stream)
+            yield next(stream)
+            msg = "connection reset by peer"
+            raise ConnectionError(msg)
+
+    runner = Dunner(Broken(), store, {Channel.EMAIL: email}, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
+    report = runner.run(at=TUESDAY)
+    assert report.counts() == {"sent": 1, "error": 1}
+    assert [i.customer_id for i in report.with_outcome(Outcome.SENT)] == ["C-001"]
+    assert "connection reset by peer" in report.with_outcome(Outcome.ERROR)[0].reason
+
+
+def test_a_bad_stored_row_is_an_error_for_its_customer_only(tmp_path: Path) -> None:
+    """An unknown event kind in C-002's rows: C-002 reported, C-001 and C-003 sent."""
+    with SqliteStore(tmp_path / "dunning.db") as store:
+        for n in (1, 2, 3):
+            add(store, f"INV-00{n}", n)
+        with sqlite3.connect(store.path) as raw:
+            raw.execute(
+                "INSERT INTO events (invoice_id, kind, data) VALUES ('INV-002', 'gift', '{}')"
+            )
+        raw.close()
+        email = MemorySender(Channel.EMAIL)
+        report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"sent": 2, "error": 1}
+    [error] = report.with_outcome(Outcome.ERROR)
+    assert error.customer_id == "C-002"
+    assert "unreadable" in error.reason
+
+
+def test_a_bad_status_in_the_log_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    """A log row with an unknown status: the run reports it and sends the others."""
+    with SqliteStore(tmp_path / "dunning.db") as store:
+        add(store, "INV-001", 1)
+        add(store, "INV-002", 2)
+        email = MemorySender(Channel.EMAIL)
+        dunner(store, email).run(at=TUESDAY)
+        with sqlite3.connect(store.path) as raw:
+            raw.execute("UPDATE action_log SET status = 'lost' WHERE customer_id = 'C-002'")
+        raw.close()
+        report = dunner(store, email).run(at=NEXT_MONDAY)
+    assert {i.outcome for i in report.items} == {Outcome.ERROR, Outcome.SENT}
+    assert [i.customer_id for i in report.with_outcome(Outcome.SENT)] == ["C-001"]
+
+
+# ---------------------------------------------------------- 5. a public, testable contract
+
+
+def test_the_customer_gap_counts_messages_of_invoices_left_out_of_the_stream(
+    store: Store,
+) -> None:
+    """A paid invoice is filtered out by the host: its J+1 of 5 May still holds the gap."""
+    add(store, "A")
+    email = MemorySender(Channel.EMAIL)
+    runner = dunner(store, email)
+    runner.run(at=TUESDAY)  # A's J+1
+    store.add_event("A", Payment(on=date(2026, 5, 5), amount=Decimal("1200.00")))
+    if isinstance(store, MemoryStore):
+        store.remove_invoice("A")
+    else:
+        store.archive_invoice("A")
+    add(store, "B", due=date(2026, 5, 5))  # its J+1 is due Wed 6 May
+    assert runner.run(at=paris(2026, 5, 6)).counts() == {}  # 5 May + 5 days: not before 10 May
+    assert runner.run(at=NEXT_MONDAY).counts() == {"sent": 1}
+    assert steps_sent(store, email) == [("A", "informative"), ("B", "informative")]
+
+
+def test_the_runner_tells_the_source_when_to_look_again(store: Store) -> None:
+    """When to look again, per invoice: what the host's index needs.
+
+    Due and not sent: at every run; once sent or waiting: the next step's opening (00:00
+    Paris, email has no send window); not due: the day after the due date; paid: only on a
+    change (None).
+    """
+    add(store, "A")
+    add(store, "B", 2, due=date(2026, 5, 20))
+    add(store, "C", 3)
+    store.add_event("C", Payment(on=date(2026, 5, 4), amount=Decimal("1200.00")))
+    unsent = dunner(store).run(at=TUESDAY)  # no email sender: the J+1 waits as retry
+    [a] = [r for r in unsent.reviews if r.invoice_id == "A"]
+    assert (a.status.value, a.due_now, a.review_after) == ("action_due", True, TUESDAY)
+    later = TUESDAY + timedelta(hours=1)
+    report = dunner(store, MemorySender(Channel.EMAIL)).run(at=later)
+    reviews = {r.invoice_id: r for r in report.reviews}
+    # Sent at 11:30 on 5 May: J+7 is Mon 11 May, after the 5-day gap (10 May).
+    assert (reviews["A"].status.value, reviews["A"].due_now, reviews["A"].review_after) == (
+        "waiting",
+        False,
+        paris(2026, 5, 11, 0, 0),
+    )
+    first = {r.invoice_id: r for r in unsent.reviews}
+    assert (first["B"].status.value, first["B"].due_now) == ("not_due", False)
+    assert first["B"].review_after == paris(2026, 5, 21, 0, 0)  # J+1 of 20 May, 00:00
+    assert (first["C"].status.value, first["C"].review_after) == ("closed", None)
+    if isinstance(store, MemoryStore):
+        assert store.reviews == reviews  # the hook got them
+    else:
+        assert set(reviews) == {"A"}  # the SQLite index read only what was due for review
+
+
+def test_senders_are_told_who_and_what(store: Store) -> None:
+    """The send context names the customer and the invoices and steps covered."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    dunner(store, email).run(at=TUESDAY)
+    [context] = email.contexts
+    assert (context.customer_id, context.attempt) == ("C-001", 1)
+    assert [(c.invoice_id, c.step_id) for c in context.covers] == [("INV-001", "informative")]
+
+
+def test_sqlite_reads_only_customers_due_for_review(tmp_path: Path) -> None:
+    """After a run, a customer waiting for 11 May is not read on 6 May; a payment brings it back."""
+    with SqliteStore(tmp_path / "dunning.db") as store:
+        add(store, "A", 1)
+        add(store, "B", 2, due=date(2026, 5, 20))
+        runner = dunner(store, MemorySender(Channel.EMAIL))
+        runner.run(at=TUESDAY)
+        wednesday = paris(2026, 5, 6)
+        assert [e.customer_id for e in store.entries(wednesday)] == []
+        assert [e.customer_id for e in store.entries(NEXT_MONDAY)] == ["C-001"]
+        store.add_event("B", Payment(on=date(2026, 5, 6), amount=Decimal("10.00")))
+        assert [e.customer_id for e in store.entries(wednesday)] == ["C-002"]
+        assert [e.customer_id for e in store.entries(paris(2026, 5, 21))] == ["C-001", "C-002"]
