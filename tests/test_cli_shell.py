@@ -191,3 +191,41 @@ def test_a_database_without_creditor_cannot_run(
     SqliteStore(path).close()
     assert run(path, "2026-03-03T10:00Z") == 1
     assert "has no creditor" in capsys.readouterr().err
+
+
+def test_an_uncertain_message_fails_every_run_until_resolved(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 1 while a message is uncertain; `dunning resolve KEY --delivered` ends it."""
+    assert run(db, morning(date(2026, 3, 3))) == 0
+    with SqliteStore(db) as store:
+        [first, _] = store.entries_with(EntryStatus.SENT)
+        store.finish(first.key, EntryStatus.UNCERTAIN, at=paris(2026, 3, 3), reason="timeout")
+    capsys.readouterr()
+    assert run(db, morning(date(2026, 3, 4))) == 1
+    out = capsys.readouterr().out
+    assert f"uncertain         {first.customer_id}" in out
+    assert f"dunning resolve {first.key} --delivered|--not-delivered" in out
+    resolved = ["--db", str(db), "--by", "claire", "--at", "2026-03-04T11:00+01:00"]
+    assert main(["resolve", first.key, "--delivered", *resolved]) == 0
+    assert capsys.readouterr().out == (
+        f"{first.key} resolved by claire as delivered: its steps count as taken\n"
+    )
+    assert main(["resolve", first.key, "--not-delivered", *resolved]) == 1
+    assert f"no uncertain message with id '{first.key}'" in capsys.readouterr().err
+    assert run(db, morning(date(2026, 3, 5))) == 0
+
+
+def test_a_run_in_the_past_is_one_clear_line_or_a_read_only_replay(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After the 10 March run, --at 3 March is refused (exit 1); --allow-past replays it."""
+    assert run(db, morning(date(2026, 3, 10))) == 0
+    capsys.readouterr()
+    assert run(db, morning(date(2026, 3, 3))) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: at: 2026-03-03T10:00:00+01:00 is before the latest run")
+    assert "--allow-past" in err
+    assert err.count("\n") == 1
+    assert run(db, morning(date(2026, 3, 3)), "--allow-past") == 0
+    assert "(dry run)" in capsys.readouterr().out.splitlines()[0]

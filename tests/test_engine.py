@@ -755,6 +755,27 @@ def test_approval_flips_approved(invoice: Invoice) -> None:
     assert not d.action.approved
 
 
+def test_an_approval_for_another_balance_has_lapsed(invoice: Invoice) -> None:
+    """Approved for 1,200.00; after a payment of 500.00 the balance is 700.00: not approved.
+
+    An approval for exactly the balance (700.00), or one naming no amount, approves it.
+    """
+    paid = Payment(on=date(2026, 5, 28), amount=Decimal("500.00"))
+
+    def approval(amount: str | None) -> ActionApproved:
+        due = None if amount is None else Decimal(amount)
+        return ActionApproved(at=_p(2026, 5, 28, 11), action_id=NOTICE_ID, by="M", amount_due=due)
+
+    stale = _decide(invoice, [*BEFORE_NOTICE, paid, approval("1200.00")], _p(2026, 5, 28, 12))
+    assert stale.action is not None
+    assert (stale.action.id, stale.action.approved) == (NOTICE_ID, False)
+    assert "approval lapsed: given for 1200.00 EUR, the balance is now 700.00" in stale.notes
+    for amount in ("700.00", None):
+        fresh = _decide(invoice, [*BEFORE_NOTICE, paid, approval(amount)], _p(2026, 5, 28, 12))
+        assert fresh.action is not None
+        assert fresh.action.approved, amount
+
+
 def test_formal_notice_taken_exhausts_the_ladder(invoice: Invoice) -> None:
     """Once the formal notice is sent, every step is taken: exhausted, level 5."""
     events = [*BEFORE_NOTICE, _taken("formal_notice", _p(2026, 5, 28, 12))]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dunning import STANDARD, Channel, Payment, scenario_from_mapping
+from dunning import STANDARD, ActionTaken, Channel, Payment, scenario_from_mapping
 from dunning.adapters.files import FileJournal
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
@@ -218,6 +218,20 @@ def test_one_current_pending_notice_per_customer(store: Store) -> None:
     assert (old.status, old.reason) == (EntryStatus.SUPERSEDED, f"replaced by {second.key}")
     with pytest.raises(KeyError):
         approve(store, first.key, by="claire", at=paris(2026, 5, 6, 11))
+
+
+def test_a_pending_notice_waits_through_a_customer_gap(store: Store) -> None:
+    """The customer got a manual reminder this morning: the notice stays pending, approvable."""
+    add(store, "A")
+    runner = dunner(store, MemorySender(Channel.REGISTERED_LETTER), scenario=NOTICE)
+    [pending] = runner.run(at=TUESDAY).items
+    manual = ActionTaken(at=paris(2026, 5, 6, 9), action_id="call-1", channel=Channel.PHONE_TASK)
+    store.add_invoice(make_invoice(id="B", number="B", customer=customer(1), due_on=DUE), [manual])
+    assert runner.run(at=paris(2026, 5, 6)).counts() == {}  # 6 May < 6 May + 5 days
+    entry = store.get(pending.key)
+    assert entry is not None
+    assert entry.status is EntryStatus.PENDING_APPROVAL
+    approve(store, pending.key, by="claire", at=paris(2026, 5, 6, 11))
 
 
 def test_a_pending_preview_follows_the_amount_owed(store: Store) -> None:

@@ -1,4 +1,6 @@
-"""The ``dunning init / run / approvals / approve / reject / history`` commands (a SQLite file).
+"""The ``dunning init / run / approvals / approve / reject / resolve / history`` commands.
+
+They work on a SQLite file (`dunning.adapters.sqlite.SqliteStore`).
 
 The database defaults to ``$DUNNING_DB``, else ``dunning.db`` in the current directory.
 """
@@ -18,7 +20,7 @@ from dunning.core.model import Channel, Customer, event_day
 from dunning.core.render import Creditor
 from dunning.core.scenario import Scenario
 from dunning.ports import EntryStatus, LogEntry, Sender
-from dunning.runner import Dunner, Outcome
+from dunning.runner import Dunner, approve, reject, resolve
 
 __all__ = ["DEMO_CREDITOR", "register"]
 
@@ -135,10 +137,9 @@ def _run(args: argparse.Namespace) -> int:
             with_penalties=not args.no_penalties,
             **options,
         )
-        report = dunner.run(at=at, dry_run=args.dry_run)
+        report = dunner.run(at=at, dry_run=args.dry_run, allow_past=args.allow_past)
     print(report)
-    attention = report.with_outcome(Outcome.ERROR) + report.with_outcome(Outcome.UNCERTAIN)
-    return 1 if attention else 0
+    return 1 if report.needs_attention else 0
 
 
 # -- approvals -----------------------------------------------------------------------------
@@ -164,9 +165,10 @@ def _approvals(args: argparse.Namespace) -> int:
 def _decide(args: argparse.Namespace, *, approved: bool) -> int:
     at: datetime = args.at or datetime.now(UTC)
     by = args.by or getpass.getuser()
+    decide = approve if approved else reject
     with _open(args) as store:
         try:
-            entry = store.decide_approval(args.key, approved=approved, by=by, at=at)
+            entry = decide(store, args.key, by=by, at=at)
         except KeyError as error:
             print(f"error: {error.args[0]}", file=sys.stderr)
             return 1
@@ -182,6 +184,25 @@ def _approve(args: argparse.Namespace) -> int:
 
 def _reject(args: argparse.Namespace) -> int:
     return _decide(args, approved=False)
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    at: datetime = args.at or datetime.now(UTC)
+    by = args.by or getpass.getuser()
+    with _open(args) as store:
+        try:
+            entry = resolve(store, args.key, delivered=args.delivered, by=by, at=at)
+        except KeyError as error:
+            print(f"error: {error.args[0]}", file=sys.stderr)
+            return 1
+    then = (
+        "its steps count as taken"
+        if args.delivered
+        else "the next run sends it again if it is still due"
+    )
+    answer = "delivered" if args.delivered else "not delivered"
+    print(f"{entry.key} resolved by {by} as {answer}: {then}")
+    return 0
 
 
 # -- history -------------------------------------------------------------------------------
@@ -211,7 +232,8 @@ def _history(args: argparse.Namespace) -> int:
         if entry.receipt:
             extra.append(f"receipt {entry.receipt.provider_id}")
         if entry.decided_by:
-            extra.append(f"decided by {entry.decided_by}")
+            when = f" on {entry.decided_at.isoformat()}" if entry.decided_at else ""
+            extra.append(f"decided by {entry.decided_by}{when}")
         if entry.reason:
             extra.append(entry.reason)
         print("      " + "; ".join(extra))
@@ -268,6 +290,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     run.add_argument("--owner", help="this runner's name in the log (default: host:pid)")
     run.add_argument("--no-penalties", action="store_true", help="do not state penalties")
+    run.add_argument(
+        "--allow-past",
+        action="store_true",
+        help="replay an instant before the latest run, read-only (reports, sends nothing)",
+    )
     run.set_defaults(handler=_run)
 
     approvals = sub.add_parser("approvals", help="list the messages awaiting approval")
@@ -285,6 +312,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         decide.add_argument("--by", help="who decides (default: the login name)")
         decide.add_argument("--at", type=_instant, help="when (default: now)")
         decide.set_defaults(handler=handler)
+
+    resolve_ = sub.add_parser(
+        "resolve", help="say whether an uncertain message reached the customer"
+    )
+    resolve_.add_argument("key", metavar="KEY", help="the message key (see 'run')")
+    answer = resolve_.add_mutually_exclusive_group(required=True)
+    answer.add_argument(
+        "--delivered", dest="delivered", action="store_true", help="it reached the customer"
+    )
+    answer.add_argument(
+        "--not-delivered",
+        dest="delivered",
+        action="store_false",
+        help="it did not: send it again if still due",
+    )
+    _with_db(resolve_)
+    resolve_.add_argument("--by", help="who says so (default: the login name)")
+    resolve_.add_argument("--at", type=_instant, help="when (default: now)")
+    resolve_.set_defaults(handler=_resolve)
 
     history = sub.add_parser("history", help="an invoice's events and messages")
     history.add_argument("invoice", metavar="INVOICE", help="the invoice id, e.g. INV-005")

@@ -29,7 +29,12 @@ from dunning._cli_penalties import register as register_penalties
 from dunning._cli_shell import register as register_shell
 from dunning.core.render import builtin_pack
 from dunning.core.scenario import lint, scenario_json_schema
-from dunning.exceptions import ConfigurationError, ScenarioError, TemplateError
+from dunning.exceptions import (
+    ConfigurationError,
+    RunInThePastError,
+    ScenarioError,
+    TemplateError,
+)
 from dunning.loading import load_scenario
 from dunning.templates_loading import load_template_pack
 
@@ -108,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         code: int = args.handler(args)
-    except ConfigurationError as error:
+    except (ConfigurationError, RunInThePastError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return code

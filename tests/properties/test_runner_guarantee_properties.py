@@ -1,0 +1,222 @@
+"""A month of chaos, counted the way a customer counts: per invoice and step, at most once.
+
+Each example: up to three customers with up to three invoices each (so groupings change as
+invoices fall due and get paid), runs on days that advance at random, and between them any of:
+a payment (in full, or in part: approvals lapse), a provider that takes the message and then
+loses the answer (uncertain), a refusal, a process killed after the provider took it, a storage
+fault before or after a write, a late approval, a run at an earlier instant, a human resolving
+an uncertain message (truthfully: the test knows what the provider kept).
+
+Properties, on both reference stores:
+
+- every (invoice, action) reaches the customer at most once, whatever key or grouping carried
+  it (counting what the provider accepted, including copies whose answer was lost);
+- nothing reaches the customer for an invoice once its payment in full is recorded;
+- after the chaos, with uncertain messages resolved and one clean run, nothing is left
+  reserved or in retry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dunning import STANDARD, Channel, Payment
+from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.adapters.sqlite import SqliteStore
+from dunning.core.render import Message
+from dunning.exceptions import RunInThePastError
+from dunning.ports import EntryStatus, Receipt, SendContext, SendError
+from dunning.runner import Dunner, approve, resolve
+from dunning.testing import FaultyLog, make_creditor, make_customer, make_invoice, paris
+
+CREDITOR = make_creditor()
+Store = MemoryStore | SqliteStore
+
+
+@dataclass
+class ChaosSender:
+    """A provider whose next call can lose its answer, refuse, or see the process die."""
+
+    channel: Channel
+    deduplicates: bool = False
+    accepted: list[str] = field(default_factory=list)
+    next_fault: str = "none"
+
+    def send(
+        self, message: Message, *, idempotency_key: str, context: SendContext | None = None
+    ) -> Receipt:
+        """Accept the message, unless a fault was armed for this call."""
+        fault, self.next_fault = self.next_fault, "none"
+        if fault == "refuse":
+            msg = "421 try later"
+            raise SendError(msg, delivered=False)
+        self.accepted.append(idempotency_key)
+        if fault == "lose_answer":
+            msg = "timeout after DATA"
+            raise SendError(msg, delivered=None)
+        if fault == "die":
+            msg = "killed after the provider took it"
+            raise SimulatedCrash(msg)
+        return Receipt(provider_id=f"p-{len(self.accepted)}")
+
+
+FAULTS = ("none", "refuse", "lose_answer", "die")
+STORAGE = ("none", "reserve", "begin_attempt", "finish", "get", "cancel", "revise")
+
+steps = st.lists(
+    st.fixed_dictionaries(
+        {
+            "advance": st.integers(min_value=0, max_value=4),
+            "sender_fault": st.sampled_from(FAULTS),
+            "storage_fault": st.sampled_from(STORAGE),
+            "after_write": st.booleans(),
+            "payment": st.one_of(st.none(), st.tuples(st.integers(0, 8), st.booleans())),
+            "approve": st.booleans(),
+            "resolve": st.booleans(),
+            "earlier_hours": st.one_of(st.none(), st.sampled_from([0, 1, 30])),
+        }
+    ),
+    min_size=1,
+    max_size=14,
+)
+invoices = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(0, 9)),  # (customer, due date offset)
+    min_size=1,
+    max_size=6,
+    unique_by=lambda t: t,
+)
+
+
+@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(book=invoices, plan=steps, backend=st.sampled_from(["memory", "sqlite"]))
+def test_each_invoice_step_reaches_the_customer_at_most_once(
+    book: list[tuple[int, int]], plan: list[dict[str, object]], backend: str
+) -> None:
+    """Per (invoice, action): at most once; nothing after payment; nothing left unfinished."""
+    with tempfile.TemporaryDirectory() as folder:
+        if backend == "memory":
+            _check(MemoryStore(), book, plan)
+        else:
+            with SqliteStore(Path(folder) / "dunning.db") as store:
+                _check(store, book, plan)
+
+
+def _check(store: Store, book: list[tuple[int, int]], plan: list[dict[str, object]]) -> None:
+    ids = []
+    for n, (c, offset) in enumerate(book):
+        customer = make_customer(
+            id=f"C-{c}", name=f"Client {c}", postal_address=f"{c} rue des Lilas, Paris"
+        )
+        invoice_id = f"INV-{n}"
+        due = date(2026, 5, 4) + timedelta(days=offset)
+        store.add_invoice(
+            make_invoice(id=invoice_id, number=invoice_id, customer=customer, due_on=due)
+        )
+        ids.append(invoice_id)
+    senders = {c: ChaosSender(c) for c in Channel}
+    at = paris(2026, 5, 5)
+    paid_in_full_at: dict[str, int] = {}
+    sent_at_step: dict[str, int] = {}
+    for n, step in enumerate(plan):
+        at += timedelta(days=int(step["advance"]))  # type: ignore[call-overload]
+        _pay(store, ids, step["payment"], at, paid_in_full_at, n)
+        if step["approve"]:
+            for entry in store.entries_with(EntryStatus.PENDING_APPROVAL):
+                approve(store, entry.key, by="claire", at=at)
+        if step["resolve"]:
+            _resolve_truthfully(store, senders, at)
+        senders[Channel.EMAIL].next_fault = str(step["sender_fault"])
+        log = _faulty(store, str(step["storage_fault"]), after=bool(step["after_write"]))
+        runner = Dunner(store, log, senders, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
+        before = {c: len(s.accepted) for c, s in senders.items()}
+        when = at
+        if step["earlier_hours"] is not None:
+            when = at - timedelta(hours=int(step["earlier_hours"]))  # type: ignore[call-overload]
+        with contextlib.suppress(SimulatedCrash, RunInThePastError):
+            runner.run(at=when)
+        for c, sender in senders.items():
+            for key in sender.accepted[before[c] :]:
+                sent_at_step.setdefault(key, n)
+    senders[Channel.EMAIL].next_fault = "none"
+    _resolve_truthfully(store, senders, at)
+    final = Dunner(store, store, senders, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
+    final.run(at=at + timedelta(hours=1))
+    _at_most_once_per_invoice_step(store, senders)
+    _nothing_after_payment(store, sent_at_step, paid_in_full_at)
+    assert store.entries_with(EntryStatus.RESERVED, EntryStatus.RETRY) == []
+
+
+def _pay(
+    store: Store,
+    ids: list[str],
+    payment: object,
+    at: datetime,
+    paid_in_full_at: dict[str, int],
+    step: int,
+) -> None:
+    if payment is None:
+        return
+    index, in_full = payment  # type: ignore[misc]
+    if index >= len(ids) or ids[index] in paid_in_full_at:
+        return
+    invoice_id = ids[index]
+    day = at.date()
+    if in_full:
+        paid = sum(
+            (e.amount for e in store.events(invoice_id) if isinstance(e, Payment)), Decimal(0)
+        )
+        store.add_event(invoice_id, Payment(on=day, amount=Decimal("1200.00") - paid))
+        paid_in_full_at[invoice_id] = step
+    else:
+        store.add_event(invoice_id, Payment(on=day, amount=Decimal("100.00")))
+        paid = sum(
+            (e.amount for e in store.events(invoice_id) if isinstance(e, Payment)), Decimal(0)
+        )
+        if paid >= Decimal("1200.00"):
+            paid_in_full_at[invoice_id] = step
+
+
+def _faulty(store: Store, method: str, *, after: bool) -> object:
+    if method == "none":
+        return store
+    if after:
+        return FaultyLog(store, fail_after={method: 1})
+    return FaultyLog(store, fail={method: 1})
+
+
+def _resolve_truthfully(store: Store, senders: dict[Channel, ChaosSender], at: datetime) -> None:
+    accepted = {key for s in senders.values() for key in s.accepted}
+    for entry in store.entries_with(EntryStatus.UNCERTAIN):
+        resolve(store, entry.key, delivered=entry.key in accepted, by="claire", at=at)
+
+
+def _at_most_once_per_invoice_step(store: Store, senders: dict[Channel, ChaosSender]) -> None:
+    reached: Counter[tuple[str, str]] = Counter()
+    for sender in senders.values():
+        for key in sender.accepted:
+            entry = store.get(key)
+            assert entry is not None
+            for covered in entry.covers:
+                reached[(covered.invoice_id, covered.action_id)] += 1
+    twice = {k: n for k, n in reached.items() if n > 1}
+    assert not twice, twice
+
+
+def _nothing_after_payment(
+    store: Store, sent_at_step: dict[str, int], paid_in_full_at: dict[str, int]
+) -> None:
+    for key, step in sent_at_step.items():
+        entry = store.get(key)
+        assert entry is not None
+        for covered in entry.covers:
+            if covered.invoice_id in paid_in_full_at:
+                assert step < paid_in_full_at[covered.invoice_id], (key, step, paid_in_full_at)
