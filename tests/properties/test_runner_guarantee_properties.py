@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dunning import STANDARD, Channel, Payment
-from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.adapters.memory import MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.render import Message
 from dunning.exceptions import RunInThePastError
@@ -72,18 +72,32 @@ class ChaosSender:
 FAULTS = ("none", "refuse", "lose_answer", "die")
 STORAGE = ("none", "reserve", "begin_attempt", "finish", "get", "cancel", "revise")
 
+
+@dataclass(frozen=True)
+class Step:
+    """What happens before one run, and how the run goes wrong."""
+
+    advance: int  # days since the previous run
+    sender_fault: str
+    storage_fault: str
+    after_write: bool  # the storage fault hits after the write (the answer is lost)
+    payment: tuple[int, bool] | None  # (invoice index, in full?)
+    approve: bool  # approve every pending message first
+    resolve: bool  # resolve every uncertain message first
+    earlier_hours: int | None  # run this many hours before "now" (clock skew, catch-up)
+
+
 steps = st.lists(
-    st.fixed_dictionaries(
-        {
-            "advance": st.integers(min_value=0, max_value=4),
-            "sender_fault": st.sampled_from(FAULTS),
-            "storage_fault": st.sampled_from(STORAGE),
-            "after_write": st.booleans(),
-            "payment": st.one_of(st.none(), st.tuples(st.integers(0, 8), st.booleans())),
-            "approve": st.booleans(),
-            "resolve": st.booleans(),
-            "earlier_hours": st.one_of(st.none(), st.sampled_from([0, 1, 30])),
-        }
+    st.builds(
+        Step,
+        advance=st.integers(min_value=0, max_value=4),
+        sender_fault=st.sampled_from(FAULTS),
+        storage_fault=st.sampled_from(STORAGE),
+        after_write=st.booleans(),
+        payment=st.one_of(st.none(), st.tuples(st.integers(0, 8), st.booleans())),
+        approve=st.booleans(),
+        resolve=st.booleans(),
+        earlier_hours=st.one_of(st.none(), st.sampled_from([0, 1, 30])),
     ),
     min_size=1,
     max_size=14,
@@ -99,7 +113,7 @@ invoices = st.lists(
 @settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(book=invoices, plan=steps, backend=st.sampled_from(["memory", "sqlite"]))
 def test_each_invoice_step_reaches_the_customer_at_most_once(
-    book: list[tuple[int, int]], plan: list[dict[str, object]], backend: str
+    book: list[tuple[int, int]], plan: list[Step], backend: str
 ) -> None:
     """Per (invoice, action): at most once; nothing after payment; nothing left unfinished."""
     with tempfile.TemporaryDirectory() as folder:
@@ -110,7 +124,7 @@ def test_each_invoice_step_reaches_the_customer_at_most_once(
                 _check(store, book, plan)
 
 
-def _check(store: Store, book: list[tuple[int, int]], plan: list[dict[str, object]]) -> None:
+def _check(store: Store, book: list[tuple[int, int]], plan: list[Step]) -> None:
     ids = []
     for n, (c, offset) in enumerate(book):
         customer = make_customer(
@@ -127,28 +141,27 @@ def _check(store: Store, book: list[tuple[int, int]], plan: list[dict[str, objec
     paid_in_full_at: dict[str, int] = {}
     sent_at_step: dict[str, int] = {}
     for n, step in enumerate(plan):
-        at += timedelta(days=int(step["advance"]))  # type: ignore[call-overload]
-        _pay(store, ids, step["payment"], at, paid_in_full_at, n)
-        if step["approve"]:
+        at += timedelta(days=step.advance)
+        if step.payment is not None:
+            _pay(store, ids, step.payment, at.date(), paid_in_full_at, step=n)
+        if step.approve:
             for entry in store.entries_with(EntryStatus.PENDING_APPROVAL):
                 approve(store, entry.key, by="claire", at=at)
-        if step["resolve"]:
+        if step.resolve:
             _resolve_truthfully(store, senders, at)
-        senders[Channel.EMAIL].next_fault = str(step["sender_fault"])
-        log = _faulty(store, str(step["storage_fault"]), after=bool(step["after_write"]))
+        senders[Channel.EMAIL].next_fault = step.sender_fault
+        log = _faulty(store, step.storage_fault, after=step.after_write)
         runner = Dunner(store, log, senders, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
-        before = {c: len(s.accepted) for c, s in senders.items()}
-        when = at
-        if step["earlier_hours"] is not None:
-            when = at - timedelta(hours=int(step["earlier_hours"]))  # type: ignore[call-overload]
+        before = {channel: len(s.accepted) for channel, s in senders.items()}
+        when = at if step.earlier_hours is None else at - timedelta(hours=step.earlier_hours)
         with contextlib.suppress(SimulatedCrash, RunInThePastError):
             runner.run(at=when)
-        for c, sender in senders.items():
-            for key in sender.accepted[before[c] :]:
+        for channel, sender in senders.items():
+            for key in sender.accepted[before[channel] :]:
                 sent_at_step.setdefault(key, n)
     senders[Channel.EMAIL].next_fault = "none"
     _resolve_truthfully(store, senders, at)
-    final = Dunner(store, store, senders, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
+    final = Dunner(store, store, senders, STANDARD, CREDITOR, owner="r1")
     final.run(at=at + timedelta(hours=1))
     _at_most_once_per_invoice_step(store, senders)
     _nothing_after_payment(store, sent_at_step, paid_in_full_at)
@@ -158,18 +171,16 @@ def _check(store: Store, book: list[tuple[int, int]], plan: list[dict[str, objec
 def _pay(
     store: Store,
     ids: list[str],
-    payment: object,
-    at: datetime,
+    payment: tuple[int, bool],
+    day: date,
     paid_in_full_at: dict[str, int],
+    *,
     step: int,
 ) -> None:
-    if payment is None:
-        return
-    index, in_full = payment  # type: ignore[misc]
+    index, in_full = payment
     if index >= len(ids) or ids[index] in paid_in_full_at:
         return
     invoice_id = ids[index]
-    day = at.date()
     if in_full:
         paid = sum(
             (e.amount for e in store.events(invoice_id) if isinstance(e, Payment)), Decimal(0)
