@@ -26,6 +26,7 @@ from dunning.core.calendar import (
     SendWindow,
     calendar_for,
 )
+from dunning.core.checks import lint
 from dunning.core.engine import Action, Decision, DecisionStatus, action_id, decide
 from dunning.core.model import (
     ActionApproved,
@@ -113,7 +114,6 @@ from dunning.core.scenario import (
     Scenario,
     Step,
     StepKind,
-    lint,
     policy_from_mapping,
     scenario_from_json,
     scenario_from_mapping,
