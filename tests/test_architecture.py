@@ -44,6 +44,11 @@ FORBIDDEN_MODULES = frozenset(
     }
 )
 ALLOWED_DUNNING = ("dunning.core", "dunning.exceptions")
+# The one clock the core may read: a monotonic timer bounding how long a template may render
+# (see dunning.core.render.budget). It measures a duration and never gives the date; nothing
+# a message says depends on it. Allowed as exactly this import, in exactly this module.
+TIMER_IMPORT = ("time", ("perf_counter",))
+TIMER_MODULES = frozenset({"dunning.core.render.budget"})
 # Calls that read the clock: ``<datetime|date>.<now|today|utcnow>(...)``.
 CLOCK_CALLS = frozenset({"now", "today", "utcnow"})
 CLOCK_OWNERS = frozenset({"datetime", "date"})
@@ -109,6 +114,16 @@ def _clock_or_file(node: ast.AST) -> str | None:
     return None
 
 
+def _is_timer_import(node: ast.AST) -> bool:
+    """Whether *node* is exactly ``from time import perf_counter``."""
+    return (
+        isinstance(node, ast.ImportFrom)
+        and node.level == 0
+        and (node.module, tuple(alias.name for alias in node.names)) == TIMER_IMPORT
+        and all(alias.asname is None for alias in node.names)
+    )
+
+
 def violations(
     source: str, module: str = "dunning.core.example", *, is_package: bool = False
 ) -> list[str]:
@@ -116,6 +131,8 @@ def violations(
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
         line = getattr(node, "lineno", 0)
+        if module in TIMER_MODULES and _is_timer_import(node):
+            continue
         for name in _imported(node, module, is_package=is_package):
             if _forbidden(name):
                 found.append(f"{line}: imports I/O or nondeterministic module {name}")
@@ -294,3 +311,20 @@ def test_a_circle_hidden_in_a_function_counts(tmp_path: Path) -> None:
     graph = core_imports(sorted(core.rglob("*.py")), tmp_path / "src")
     assert graph["dunning.core.model"] == {"dunning.core.calendar"}
     assert circles(graph) == [["dunning.core.calendar", "dunning.core.model"]]
+
+
+def test_the_render_timer_is_allowed_only_where_it_belongs() -> None:
+    """``from time import perf_counter`` is allowed in the render budget module, nowhere else."""
+    budget = "dunning.core.render.budget"
+    assert violations("from time import perf_counter", budget) == []
+    assert violations("from time import perf_counter", "dunning.core.engine") == [
+        "1: imports I/O or nondeterministic module time",
+        "1: imports I/O or nondeterministic module time.perf_counter",
+    ]
+    for other in (
+        "import time",
+        "from time import time",
+        "from time import perf_counter, sleep",
+        "from time import perf_counter as now",
+    ):
+        assert violations(other, budget) != [], other

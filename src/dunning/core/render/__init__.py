@@ -17,7 +17,8 @@ letter to a customer. Building a pack, for every template:
 3. renders it against sample contexts (a business debtor with penalties and three invoices
    using long but plausible values, a consumer with every optional field left out, a public
    buyer), once per wording variant, so a misspelt attribute, an unguarded optional value, a
-   sandbox violation or an SMS that does not fit in ``max_sms_segments`` fails now.
+   sandbox violation, a render running past its budget or an SMS that does not fit in
+   ``max_sms_segments`` fails now.
 
 The environment is Jinja2's immutable sandbox (`jinja2.sandbox.ImmutableSandboxedEnvironment`,
 a stricter `SandboxedEnvironment`): no attribute starting with ``_``, no mutation of the context,
@@ -30,15 +31,22 @@ hand-formatted. Only HTML templates are autoescaped; the text and SMS bodies are
 Wording variants: the variable ``variant`` is a stable integer derived from the first listed
 invoice's id (SHA-256); a template chooses among *n* wordings with ``variant % n``.
 
+Every render runs under a `RenderBudget` (time, output size): a runaway template (a loop
+nested over a long string, a huge power, a template including itself) fails in about a second
+with ``render_budget_exceeded``, at load time on the samples or for the one message it breaks.
+See `dunning.core.render.budget`.
+
 Where things are: `context` (the models a host fills in, and `Message`), `variables` (what a
-template sees), `filters` (Babel formatting), `sandbox` (the Jinja2 environment), `samples` (the
-load-time sample contexts), `pack` (loading and checking packs, the built-in pack, the templates
-a scenario needs), `sms` (GSM-7) and `rendering` (`render` itself). This module re-exports the
-public names; import them from here (or from `dunning`).
+template sees), `filters` (Babel formatting), `sandbox` (the Jinja2 environment), `budget`
+(the limits of one render), `samples` (the load-time sample contexts), `pack` (loading and
+checking packs, the built-in pack, the templates a scenario needs), `sms` (GSM-7) and
+`rendering` (`render` itself). This module re-exports the public names; import them from here
+(or from `dunning`).
 """
 
 from __future__ import annotations
 
+from dunning.core.render.budget import RenderBudget
 from dunning.core.render.context import (
     Creditor,
     InvoiceLine,
@@ -75,6 +83,7 @@ __all__ = [
     "Message",
     "MessageAction",
     "PenaltySummary",
+    "RenderBudget",
     "RenderContext",
     "TemplatePack",
     "builtin_pack",

@@ -19,6 +19,13 @@ from jinja2.exceptions import SecurityError
 from dunning.core.model import (
     Channel,
 )
+from dunning.core.render.budget import (
+    DEFAULT_RENDER_BUDGET,
+    METER_VARIABLE,
+    RenderBudget,
+    RenderBudgetError,
+    _Meter,
+)
 from dunning.core.render.samples import _samples
 from dunning.core.render.sandbox import _make_environment, _Sandbox
 from dunning.core.render.sms import DEFAULT_MAX_SMS_SEGMENTS, sms_segments, to_gsm7
@@ -66,6 +73,29 @@ def _render_error(
     return TemplateError(msg, template=where or name, line=line, code=code)
 
 
+_RUNAWAYS = (RenderBudgetError, RecursionError, MemoryError, OverflowError)
+
+
+def _budget_error(
+    error: BaseException, name: str, env: _Sandbox, sources: Mapping[str, str], during: str
+) -> TemplateError:
+    where, line = _line_of(error, sources)
+    if where is not None and line is not None:
+        # The traceback was not rewritten (it may be a thousand frames deep): map the line of
+        # the generated code back to the template's.
+        line = env.get_template(where).get_corresponding_lineno(line)
+    if isinstance(error, RecursionError):
+        reason = "recursion too deep (does a template include itself, or a macro call itself?)"
+    elif isinstance(error, MemoryError):
+        reason = "out of memory"
+    elif isinstance(error, OverflowError):
+        reason = f"a number too large ({error})"
+    else:
+        reason = str(error)
+    msg = f"render budget exceeded {during}: {reason}"
+    return TemplateError(msg, template=where or name, line=line, code="render_budget_exceeded")
+
+
 def _normalise(text: str) -> str:
     # Trailing spaces and runs of blank lines are template noise, never content.
     # Only ASCII whitespace is trimmed: Babel's no-break spaces are content.
@@ -81,11 +111,14 @@ class TemplatePack:
     Attributes:
         sources: template sources by name (``fr/reminder.txt.j2``).
         max_sms_segments: the most SMS parts a message may take.
+        budget: what one render may cost (time, output size); the load-time sample renders
+            run under it too, so a runaway template fails when the pack is built.
 
     Raises:
         TemplateError: when built, for a bad name, a syntax error, an unknown variable, a
             template failing on a sample context, a family without subject or text, or an
-            SMS that cannot fit.
+            SMS that cannot fit; ``render_budget_exceeded`` for a template that runs away on a
+            sample context (see `dunning.core.render.budget`).
 
     Examples:
         >>> pack = builtin_pack()
@@ -97,6 +130,7 @@ class TemplatePack:
 
     sources: Mapping[str, str]
     max_sms_segments: int = DEFAULT_MAX_SMS_SEGMENTS
+    budget: RenderBudget = DEFAULT_RENDER_BUDGET
     _env: _Sandbox = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +154,7 @@ class TemplatePack:
         *,
         base: TemplatePack | None = None,
         max_sms_segments: int | None = None,
+        budget: RenderBudget | None = None,
     ) -> TemplatePack:
         """Build a pack from ``{name: source}``, optionally merged over *base*.
 
@@ -129,6 +164,7 @@ class TemplatePack:
                 `builtin_pack()`); None for a standalone pack.
             max_sms_segments: SMS ceiling; defaults to the base's, else
                 `DEFAULT_MAX_SMS_SEGMENTS`.
+            budget: what one render may cost; defaults to the base's, else `RenderBudget()`.
 
         Returns:
             The checked pack.
@@ -154,7 +190,9 @@ class TemplatePack:
             max_sms_segments = (
                 base.max_sms_segments if base is not None else DEFAULT_MAX_SMS_SEGMENTS
             )
-        return cls(merged, max_sms_segments)
+        if budget is None:
+            budget = base.budget if base is not None else DEFAULT_RENDER_BUDGET
+        return cls(merged, max_sms_segments, budget)
 
     def with_overrides(self, sources: Mapping[str, str]) -> TemplatePack:
         """A new pack: this one with *sources* added or replaced (see `from_mapping`)."""
@@ -223,6 +261,16 @@ class TemplatePack:
             raise TemplateError(
                 msg, template=error.name or name, line=error.lineno, code="template_syntax"
             ) from None
+        except RecursionError:
+            msg = "the template is nested too deeply to compile"
+            raise TemplateError(msg, template=name, code="render_budget_exceeded") from None
+        names = [(n.lineno, n.name) for n in ast.find_all(nodes.Name)]
+        names += [(n.lineno, n.name) for n in ast.find_all(nodes.Macro)]
+        reserved = sorted(n for n in names if n[1].startswith("_"))
+        if reserved:
+            # Names starting with "_" belong to the library (the render's meter is one).
+            msg = f"names starting with '_' are reserved: {reserved[0][1]!r}"
+            raise TemplateError(msg, template=name, line=reserved[0][0], code="reserved_name")
         unknown = meta.find_undeclared_variables(ast) - set(CONTEXT_VARIABLES)
         if unknown:
             first = min(
@@ -261,12 +309,36 @@ class TemplatePack:
                 if part == "sms":
                     self._check_sms(name, text, label)
 
-    def _render(self, name: str, variables: Mapping[str, Any], during: str) -> str:
+    def _render(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        during: str,
+        budget: RenderBudget | None = None,
+    ) -> str:
+        meter = _Meter.start(budget if budget is not None else self.budget)
         try:
-            return self._env.get_template(name).render(variables)
-        except (jinja2.exceptions.TemplateError, TemplateError, TypeError, ValueError) as error:
-            raise _render_error(error, name, self.sources, during) from error
-        except ArithmeticError as error:
+            try:
+                template = self._env.get_template(name)
+                context = template.new_context({**variables, METER_VARIABLE: meter})
+                chunks: list[str] = []
+                for chunk in template.root_render_func(context):
+                    meter.output(chunk)
+                    chunks.append(chunk)
+                return "".join(chunks)
+            except _RUNAWAYS:
+                raise
+            except Exception:  # noqa: BLE001  (re-raised at once, with the template's lines)
+                self._env.handle_exception()
+        except _RUNAWAYS as error:
+            raise _budget_error(error, name, self._env, self.sources, during) from None
+        except (
+            jinja2.exceptions.TemplateError,
+            TemplateError,
+            TypeError,
+            ValueError,
+            ArithmeticError,
+        ) as error:
             raise _render_error(error, name, self.sources, during) from error
 
     def _check_sms(self, name: str, text: str, label: str) -> str:
@@ -282,13 +354,26 @@ class TemplatePack:
 
     # -- rendering --------------------------------------------------------------------------
 
-    def render_part(self, locale: str, family: str, part: str, variables: Mapping[str, Any]) -> str:
-        """Render one part; errors are `TemplateError` naming the template and the line."""
+    def render_part(
+        self,
+        locale: str,
+        family: str,
+        part: str,
+        variables: Mapping[str, Any],
+        *,
+        budget: RenderBudget | None = None,
+    ) -> str:
+        """Render one part under *budget* (the pack's by default).
+
+        Raises:
+            TemplateError: naming the template and the line; ``render_budget_exceeded`` when
+                the render runs past its budget.
+        """
         name = f"{locale}/{family}.{part}.j2"
         if name not in self.sources:
             msg = f"the pack has no template {name}"
             raise TemplateError(msg, template=name, code="missing_template")
-        return self._render(name, variables, "for this message")
+        return self._render(name, variables, "for this message", budget)
 
 
 class StepTemplates(Protocol):

@@ -6,6 +6,7 @@ from dunning.core.model import (
     Channel,
     Customer,
 )
+from dunning.core.render.budget import RenderBudget
 from dunning.core.render.context import Message, MessageAction, RenderContext
 from dunning.core.render.pack import (
     _ASCII_SPACES,
@@ -20,7 +21,11 @@ from dunning.exceptions import TemplateError
 
 
 def render(
-    action: MessageAction, context: RenderContext, *, pack: TemplatePack | None = None
+    action: MessageAction,
+    context: RenderContext,
+    *,
+    pack: TemplatePack | None = None,
+    budget: RenderBudget | None = None,
 ) -> Message:
     r"""Render the message for *action*: subject, text, HTML if any, SMS for the SMS channel.
 
@@ -31,6 +36,7 @@ def render(
         action: an engine `Action` or a portfolio `CustomerAction`.
         context: creditor, customer, invoices, payment link, penalties.
         pack: the template pack.
+        budget: what rendering each part may cost; the pack's budget by default.
 
     Returns:
         The `Message`.
@@ -38,7 +44,8 @@ def render(
     Raises:
         TemplateError: ``locale_not_available``, ``missing_template`` (e.g. no SMS template for
             an SMS action), ``sms_not_gsm7`` or ``sms_too_long`` when the real data break the
-            SMS limits, or a render error naming the template and line.
+            SMS limits, ``render_budget_exceeded`` when a template runs past *budget*, or a
+            render error naming the template and line.
 
     Examples:
         >>> from datetime import date, datetime, timezone
@@ -79,16 +86,18 @@ def render(
         variant=_variant(context.invoices[0].id),
     )
     # Only ASCII whitespace is layout: Babel's no-break spaces inside amounts are content.
-    subject = _ASCII_SPACES.sub(" ", pack.render_part(locale, family, "subject", variables))
+    subject = pack.render_part(locale, family, "subject", variables, budget=budget)
+    subject = _ASCII_SPACES.sub(" ", subject)
     subject = subject.strip(_ASCII_WHITESPACE)
-    text = _normalise(pack.render_part(locale, family, "txt", variables))
+    text = _normalise(pack.render_part(locale, family, "txt", variables, budget=budget))
     html = None
     if pack.has(locale, family, "html"):
-        html = _normalise(pack.render_part(locale, family, "html", variables))
+        html = _normalise(pack.render_part(locale, family, "html", variables, budget=budget))
     sms = segments = None
     if action.channel is Channel.SMS:
         name = f"{locale}/{family}.sms.j2"
-        sms = to_gsm7(_normalise(pack.render_part(locale, family, "sms", variables)), template=name)
+        sms_text = pack.render_part(locale, family, "sms", variables, budget=budget)
+        sms = to_gsm7(_normalise(sms_text), template=name)
         segments = sms_segments(sms)
         if segments > pack.max_sms_segments:
             msg = (

@@ -7,10 +7,21 @@ from typing import Any
 
 import jinja2
 import jinja2.exceptions
-from jinja2.exceptions import SecurityError
+from jinja2 import nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from dunning.core.render.budget import (
+    RenderBudgetError,
+    check_format,
+    check_int_product,
+    check_power,
+    check_sized_args,
+    check_text,
+    estimate_filter,
+    limit_of,
+    meter_of,
+)
 from dunning.core.render.filters import (
     _date_long,
     _date_short,
@@ -22,26 +33,62 @@ from dunning.core.render.filters import (
 )
 
 _MAX_PRODUCT = 10_000  # longest string or list a template may build with * (no memory bombs)
-_MAX_EXPONENT = 64
+_MAX_EXPONENT = 64  # for non-integer bases (an integer power is bounded by its size in bits)
+LOOP_FILTER = "_dunning_loop"
+"""The filter the environment wraps around every ``{% for %}`` iterable (see `_Sandbox._parse`)."""
+_WIDTH_FILTERS = frozenset({"batch", "center", "indent", "slice", "truncate", "wordwrap"})
+_FORMAT_METHODS = frozenset({"format", "format_map"})
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, refusing string and list products big enough to exhaust memory."""
+    """The immutable sandbox, with every render bounded in time and size (see `budget`).
 
-    intercepted_binops = frozenset({"*", "**"})
+    Products of strings and lists beyond `_MAX_PRODUCT`, integers beyond `MAX_INT_BITS` and
+    format widths beyond the budget are refused before they are computed; loops, calls,
+    operators and filters check the render's deadline.
+    """
 
-    def call_binop(
-        self,
-        context: Context,  # noqa: ARG002  (the signature Jinja calls)
-        operator: str,
-        left: Any,
-        right: Any,
-    ) -> Any:
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # Every loop iterates through LOOP_FILTER, which checks the deadline at each item;
+        # includes and imports always see the render's variables, hence its meter.
+        tree = super()._parse(source, name, filename)
+        for loop in list(tree.find_all(nodes.For)):
+            loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
+        for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+            node.with_context = True  # type: ignore[attr-defined]  # each of the three has it
+        return tree
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Call *obj* from a template, within the render's budget."""
+        meter = meter_of(context)
+        if meter is not None:
+            meter.tick()
+        limit = limit_of(meter)
+        method = getattr(obj, "__wrapped__", obj)  # str.format comes wrapped by the sandbox
+        owner = getattr(method, "__self__", None)
+        if isinstance(owner, str | list | tuple):
+            is_format = getattr(method, "__name__", "") in _FORMAT_METHODS
+            if is_format and isinstance(owner, str):
+                check_format(owner, limit)
+            check_sized_args((*args, *kwargs.values()), limit, ints=not is_format)
+        else:
+            check_sized_args((*args, *kwargs.values()), limit, ints=False)
+        return check_text(super().call(context, obj, *args, **kwargs), limit)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """Apply an intercepted operator (``*``, ``**``, ``%``) within the render's budget."""
+        meter = meter_of(context)
+        if meter is not None:
+            meter.tick()
         if operator == "**":
-            if isinstance(right, int) and abs(right) > _MAX_EXPONENT:
-                msg = f"exponent {right} is too large for a template"
-                raise SecurityError(msg)
+            check_power(left, right, _MAX_EXPONENT)
             return left**right
+        if operator == "%":
+            if isinstance(left, str):
+                check_format(left, limit_of(meter))
+            return left % right
         for seq, count in ((left, right), (right, left)):
             if (
                 isinstance(seq, str | list | tuple)
@@ -49,8 +96,44 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 and len(seq) * count > _MAX_PRODUCT
             ):
                 msg = "the product is too long for a template"
-                raise SecurityError(msg)
+                raise RenderBudgetError(msg)
+        check_int_product(left, right)
         return left * right
+
+
+@pass_context
+def _loop(context: Context, iterable: Any) -> Any:
+    meter = meter_of(context)
+    return iterable if meter is None else meter.guard(iterable)
+
+
+def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """*func* (a Jinja filter) checking the deadline, its arguments' sizes and its result's."""
+    injected = getattr(getattr(func, "jinja_pass_arg", None), "name", None)
+
+    @pass_context
+    def bounded(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
+        meter = meter_of(context)
+        if meter is not None:
+            meter.tick()
+        limit = limit_of(meter)
+        check_sized_args((*args, *kwargs.values()), limit, ints=name in _WIDTH_FILTERS)
+        estimate = estimate_filter(name, value, args, kwargs)
+        if estimate > limit:
+            msg = f"|{name} would produce {estimate} characters, more than {limit}"
+            raise RenderBudgetError(msg)
+        if name == "format" and isinstance(value, str):
+            check_format(value, limit)
+        first: tuple[Any, ...] = ()
+        if injected == "context":
+            first = (context,)
+        elif injected == "eval_context":
+            first = (context.eval_ctx,)
+        elif injected == "environment":
+            first = (context.environment,)
+        return check_text(func(*first, value, *args, **kwargs), limit)
+
+    return bounded
 
 
 def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
@@ -70,6 +153,9 @@ def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
         auto_reload=False,
     )
     env.globals.clear()  # no cycler, joiner, namespace, range, lipsum, dict: less to attack
+    for name, func in list(env.filters.items()):
+        env.filters[name] = _bounded(name, func)
+    env.filters[LOOP_FILTER] = _loop
     env.filters.update(
         money=_money,
         date_long=_date_long,
