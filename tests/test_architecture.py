@@ -1,12 +1,15 @@
-"""The core stays pure: no imports from the shell, no I/O, no clock, no randomness.
+"""The core stays pure: no imports from the shell, no I/O, no clock, no randomness, no circles.
 
 Every module under ``src/dunning/core/`` is parsed with `ast` (not imported), so the check also
-covers code paths a test never runs.
+covers code paths a test never runs. Every import counts, at the top or inside a function: a
+circle hidden in a function is still two modules that cannot be understood one without the
+other.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -41,14 +44,19 @@ FORBIDDEN_MODULES = frozenset(
     }
 )
 ALLOWED_DUNNING = ("dunning.core", "dunning.exceptions")
+# The one clock the core may read: a monotonic timer bounding how long a template may render
+# (see dunning.core.render.budget). It measures a duration and never gives the date; nothing
+# a message says depends on it. Allowed as exactly this import, in exactly this module.
+TIMER_IMPORT = ("time", ("perf_counter",))
+TIMER_MODULES = frozenset({"dunning.core.render.budget"})
 # Calls that read the clock: ``<datetime|date>.<now|today|utcnow>(...)``.
 CLOCK_CALLS = frozenset({"now", "today", "utcnow"})
 CLOCK_OWNERS = frozenset({"datetime", "date"})
 
 
-def _module_name(path: Path) -> str:
+def _module_name(path: Path, src: Path = CORE.parent.parent) -> str:
     """``src/dunning/core/engine.py`` -> ``dunning.core.engine`` (packages end in __init__)."""
-    parts = path.relative_to(CORE.parent.parent).with_suffix("").parts
+    parts = path.relative_to(src).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -106,6 +114,16 @@ def _clock_or_file(node: ast.AST) -> str | None:
     return None
 
 
+def _is_timer_import(node: ast.AST) -> bool:
+    """Whether *node* is exactly ``from time import perf_counter``."""
+    return (
+        isinstance(node, ast.ImportFrom)
+        and node.level == 0
+        and (node.module, tuple(alias.name for alias in node.names)) == TIMER_IMPORT
+        and all(alias.asname is None for alias in node.names)
+    )
+
+
 def violations(
     source: str, module: str = "dunning.core.example", *, is_package: bool = False
 ) -> list[str]:
@@ -113,6 +131,8 @@ def violations(
     found: list[str] = []
     for node in ast.walk(ast.parse(source)):
         line = getattr(node, "lineno", 0)
+        if module in TIMER_MODULES and _is_timer_import(node):
+            continue
         for name in _imported(node, module, is_package=is_package):
             if _forbidden(name):
                 found.append(f"{line}: imports I/O or nondeterministic module {name}")
@@ -202,3 +222,109 @@ def test_bad_snippets_are_caught(snippet: str, expected: str) -> None:
 def test_pure_snippets_pass(snippet: str) -> None:
     """Package data, datetime types, core and exceptions imports are allowed."""
     assert violations(snippet) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# No import circles inside the core
+# ---------------------------------------------------------------------------------------------
+
+
+def core_imports(files: list[Path], src: Path = CORE.parent.parent) -> dict[str, set[str]]:
+    """Module -> the core modules it imports (anywhere in its body), from the parsed sources.
+
+    ``from dunning.core.render import X`` points at ``dunning.core.render`` (the package, whose
+    ``__init__`` runs); ``from dunning.core.render.pack import X`` at ``dunning.core.render.pack``.
+    The parent packages an import runs on the way are not edges: they would make every package a
+    circle with its own modules.
+    """
+    modules = {_module_name(p, src): p for p in files}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets: set[str] = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            for imported in _imported(node, name, is_package=path.name == "__init__.py"):
+                # The longest known module the name starts with (a name may be a class).
+                parts = imported.split(".")
+                for end in range(len(parts), 0, -1):
+                    candidate = ".".join(parts[:end])
+                    if candidate in modules:
+                        if candidate != name:
+                            targets.add(candidate)
+                        break
+        graph[name] = targets
+    return graph
+
+
+def _reachable(graph: Mapping[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [*graph.get(start, ())]
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return seen
+
+
+def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """The import circles of *graph*: groups of modules each reachable from every other."""
+    reach = {node: _reachable(graph, node) for node in graph}
+    found: set[tuple[str, ...]] = set()
+    for node in graph:
+        group = {node} | {other for other in reach[node] if node in reach.get(other, ())}
+        if len(group) > 1:
+            found.add(tuple(sorted(group)))
+    return sorted(list(group) for group in found)
+
+
+def test_core_has_no_import_circles() -> None:
+    """No two core modules import each other, directly or through others."""
+    assert circles(core_imports(CORE_FILES)) == []
+
+
+def test_import_graph_sees_the_layers() -> None:
+    """The graph has the edges the layering relies on (so the circle check is not vacuous)."""
+    graph = core_imports(CORE_FILES)
+    assert "dunning.core.render" in graph["dunning.core.checks"]
+    assert "dunning.core.scenario" in graph["dunning.core.checks"]
+    assert "dunning.core.model" in graph["dunning.core.calendar"]
+    assert "dunning.core.render.sandbox" in graph["dunning.core.render.pack"]
+    assert "dunning.core.scenario" not in graph["dunning.core.render.pack"]
+    assert "dunning.core.calendar" not in graph["dunning.core.model"]
+
+
+def test_circles_are_found() -> None:
+    """A circle through three modules is reported once; a chain is not a circle."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"d"}}
+    assert circles(graph) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_circle_hidden_in_a_function_counts(tmp_path: Path) -> None:
+    """An import inside a function body is an edge too (the old model -> calendar circle)."""
+    core = tmp_path / "src" / "dunning" / "core"
+    core.mkdir(parents=True)
+    (core / "__init__.py").write_text("")
+    (core / "model.py").write_text("def f():\n    from dunning.core.calendar import x\n")
+    (core / "calendar.py").write_text("from dunning.core.model import Channel\n")
+    graph = core_imports(sorted(core.rglob("*.py")), tmp_path / "src")
+    assert graph["dunning.core.model"] == {"dunning.core.calendar"}
+    assert circles(graph) == [["dunning.core.calendar", "dunning.core.model"]]
+
+
+def test_the_render_timer_is_allowed_only_where_it_belongs() -> None:
+    """``from time import perf_counter`` is allowed in the render budget module, nowhere else."""
+    budget = "dunning.core.render.budget"
+    assert violations("from time import perf_counter", budget) == []
+    assert violations("from time import perf_counter", "dunning.core.engine") == [
+        "1: imports I/O or nondeterministic module time",
+        "1: imports I/O or nondeterministic module time.perf_counter",
+    ]
+    for other in (
+        "import time",
+        "from time import time",
+        "from time import perf_counter, sleep",
+        "from time import perf_counter as now",
+    ):
+        assert violations(other, budget) != [], other

@@ -93,6 +93,7 @@ PUBLIC_API = [
     "RateTable",
     "RateTableError",
     "Receipt",
+    "RenderBudget",
     "RenderContext",
     "Rounding",
     "RunItem",

@@ -22,8 +22,6 @@ SSTI_PAYLOADS = [
     "{{ self._TemplateReference__context }}",
     "{{ (invoice.number|attr('__class__')) }}",
     "{{ invoice.due_on.__class__.__init__.__globals__ }}",
-    "{{ 'a' * 100000000 }}",
-    "{{ 9 ** 9999999 }}",
 ]
 UNKNOWN_NAME_PAYLOADS = [
     "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
@@ -58,7 +56,7 @@ def test_globals_are_gone_at_load(payload: str) -> None:
     assert caught.value.code == "unknown_variable"
 
 
-@pytest.mark.parametrize("payload", SSTI_PAYLOADS[:-2])
+@pytest.mark.parametrize("payload", SSTI_PAYLOADS)
 def test_sandbox_refuses_internals_at_render(payload: str) -> None:
     """The environment itself refuses the same payloads at render time, not only the checks."""
     env = builtin_pack()._env

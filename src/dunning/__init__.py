@@ -26,6 +26,7 @@ from dunning.core.calendar import (
     SendWindow,
     calendar_for,
 )
+from dunning.core.checks import lint
 from dunning.core.engine import Action, Decision, DecisionStatus, action_id, decide
 from dunning.core.model import (
     ActionApproved,
@@ -97,6 +98,7 @@ from dunning.core.render import (
     Message,
     MessageAction,
     PenaltySummary,
+    RenderBudget,
     RenderContext,
     TemplatePack,
     builtin_pack,
@@ -113,7 +115,6 @@ from dunning.core.scenario import (
     Scenario,
     Step,
     StepKind,
-    lint,
     policy_from_mapping,
     scenario_from_json,
     scenario_from_mapping,
@@ -238,6 +239,7 @@ __all__ = [
     "RateTable",
     "RateTableError",
     "Receipt",
+    "RenderBudget",
     "RenderContext",
     "Rounding",
     "RunItem",

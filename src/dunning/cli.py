@@ -27,8 +27,9 @@ from datetime import date
 
 from dunning._cli_penalties import register as register_penalties
 from dunning._cli_shell import register as register_shell
+from dunning.core.checks import lint
 from dunning.core.render import builtin_pack
-from dunning.core.scenario import lint, scenario_json_schema
+from dunning.core.scenario import scenario_json_schema
 from dunning.exceptions import (
     ConfigurationError,
     RunInThePastError,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dunning.core.render import TemplatePack, builtin_pack
+from dunning.core.render import RenderBudget, TemplatePack, builtin_pack
 from dunning.exceptions import TemplateError
 
 __all__ = ["load_template_pack"]
@@ -21,6 +21,7 @@ def load_template_pack(
     *,
     merge: bool = True,
     max_sms_segments: int | None = None,
+    budget: RenderBudget | None = None,
 ) -> TemplatePack:
     """Load the templates under *directory* into a checked `TemplatePack`.
 
@@ -28,6 +29,8 @@ def load_template_pack(
         directory: a folder with one sub-folder per locale (``fr/``, ``en/``, ``de/``...).
         merge: merge over the built-in pack (default); False for a standalone pack.
         max_sms_segments: SMS ceiling; defaults to the built-in pack's.
+        budget: what one render may cost (time, output size); the load-time checks run under
+            it too. Defaults to `RenderBudget()`.
 
     Returns:
         The pack, every template compiled and checked.
@@ -61,4 +64,6 @@ def load_template_pack(
             msg = f"cannot read the template: {error}"
             raise TemplateError(msg, template=name, code="unreadable_template") from None
     base = builtin_pack() if merge else None
-    return TemplatePack.from_mapping(sources, base=base, max_sms_segments=max_sms_segments)
+    return TemplatePack.from_mapping(
+        sources, base=base, max_sms_segments=max_sms_segments, budget=budget
+    )

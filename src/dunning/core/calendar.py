@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ import holidays
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from dunning.core._countries import check_country, check_subdivision
 from dunning.core._types import MODEL_CONFIG
 from dunning.core.model import Channel
 
@@ -49,48 +50,6 @@ __all__ = [
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY, _SUNDAY = 5, 6
-
-
-@cache
-def _holiday_class(country: str) -> type[holidays.HolidayBase]:
-    try:
-        return holidays.country_holidays(country).__class__
-    except NotImplementedError:
-        raise PydanticCustomError(
-            "unknown_country", "no holiday calendar for country '{country}'", {"country": country}
-        ) from None
-
-
-def check_country(country: str) -> None:
-    """Raise a validation error unless ``holidays`` has a calendar for *country*.
-
-    Examples:
-        >>> check_country("FR")
-        >>> check_country("ZZ")
-        Traceback (most recent call last):
-        ...
-        pydantic_core._pydantic_core.PydanticCustomError: no holiday calendar for country 'ZZ'
-    """
-    _holiday_class(country)
-
-
-def check_subdivision(country: str, subdivision: str) -> None:
-    """Raise a validation error unless ``holidays`` knows *subdivision* of *country*.
-
-    Both codes (``57``) and the package's aliases (``Moselle``) are accepted.
-    """
-    cls = _holiday_class(country)
-    known = set(cls.subdivisions) | set(getattr(cls, "subdivisions_aliases", {}))
-    if subdivision not in known:
-        raise PydanticCustomError(
-            "unknown_subdivision",
-            "'{subdivision}' is not a subdivision of {country}; known: {known}",
-            {
-                "subdivision": subdivision,
-                "country": country,
-                "known": ", ".join(sorted(cls.subdivisions)),
-            },
-        )
 
 
 class BusinessCalendar:

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from dunning.core._countries import check_country, check_subdivision
 from dunning.core._types import (
     MODEL_CONFIG,
     Amount,
@@ -137,9 +138,6 @@ class Customer(BaseModel):
     @field_validator("country")
     @classmethod
     def _check_country(cls, value: str) -> str:
-        # Imported here: the calendar module owns every holiday rule, and imports this one.
-        from dunning.core.calendar import check_country  # noqa: PLC0415
-
         check_country(value)
         return value
 
@@ -148,9 +146,6 @@ class Customer(BaseModel):
     def _check_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
         country = info.data.get("country")
         if value is not None and country is not None:
-            # Imported here: the calendar module owns every holiday rule, and imports this one.
-            from dunning.core.calendar import check_subdivision  # noqa: PLC0415
-
             check_subdivision(country, value)
         return value
 

@@ -1,4 +1,4 @@
-"""Scenarios (the reminder ladder), policies (which ladder for which customer), and lint.
+"""Scenarios (the reminder ladder), policies (which ladder for which customer), step review.
 
 A `Scenario` is data: an ordered list of `Step` objects, each at an offset in days from the
 due date, with a channel, a template and optionally a payment deadline stated in the message,
@@ -7,7 +7,8 @@ catch-up mode, tolerance, grace days for promises and plans).
 
 Scenarios load from a mapping, JSON text or TOML text (files are read by
 `dunning.load_scenario`, in the shell). Every error names its location, e.g.
-``steps[2].offset_days``, and carries a stable code. `lint` reports what is legal but unwise.
+``steps[2].offset_days``, and carries a stable code. `lint_steps` reports what is legal but
+unwise in the ladder itself (`dunning.lint` adds the templates' checks).
 
 Examples:
     >>> s = scenario_from_toml('''
@@ -29,7 +30,7 @@ Examples:
     ... ''')
     >>> s.steps[1].requires_approval     # formal notices need a human by default
     True
-    >>> [f.code for f in lint(s)]
+    >>> [f.code for f in lint_steps(s)]
     ['deadline_overlaps_next_step', 'steps_closer_than_gap', 'formal_notice_without_deadline']
 """
 
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -52,9 +53,6 @@ from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
 from dunning.core.model import Channel, Customer
 from dunning.exceptions import ErrorDetail, ScenarioError
 
-if TYPE_CHECKING:
-    from dunning.core.render import TemplatePack
-
 __all__ = [
     "CatchUp",
     "LintFinding",
@@ -63,7 +61,7 @@ __all__ = [
     "Scenario",
     "Step",
     "StepKind",
-    "lint",
+    "lint_steps",
     "policy_from_mapping",
     "scenario_from_json",
     "scenario_from_mapping",
@@ -379,25 +377,26 @@ class LintFinding:
 _NOT_IN_WRITING = frozenset({Channel.SMS, Channel.PHONE_TASK})
 
 
-def lint(scenario: Scenario, *, templates: TemplatePack | None = None) -> tuple[LintFinding, ...]:
-    """Review a scenario and return findings, in ladder order (empty when all is well).
+def lint_steps(scenario: Scenario) -> list[LintFinding]:
+    """Review a scenario's ladder and return findings, in ladder order (empty when all is well).
 
     Codes: ``steps_closer_than_gap``, ``deadline_overlaps_next_step``,
     ``too_many_reminders_before_formal_notice``, ``formal_notice_without_approval``,
     ``formal_notice_without_deadline``, ``formal_notice_not_in_writing`` (by SMS or phone: a
-    formal notice must be a writing the debtor can be shown to have received, Code civil 1344),
-    ``missing_template`` (a step's template, or its SMS part, is not in *templates*). Whether
-    a customer opted out of a channel is not checked here (it depends on the customer).
+    formal notice must be a writing the debtor can be shown to have received, Code civil 1344).
+    `dunning.lint` (`dunning.core.checks.lint`) adds the templates' findings; whether a
+    customer opted out of a channel is not checked here (it depends on the customer).
 
     Args:
         scenario: the scenario to review.
-        templates: the template pack the scenario will be rendered with; the built-in pack
-            by default. Each template's own variables are checked when its pack is built.
+
+    Returns:
+        The findings, in ladder order.
 
     Examples:
         >>> from dunning.core.builtin import STANDARD
-        >>> lint(STANDARD)
-        ()
+        >>> lint_steps(STANDARD)
+        []
     """
     findings: list[LintFinding] = []
     steps = scenario.steps
@@ -460,16 +459,9 @@ def lint(scenario: Scenario, *, templates: TemplatePack | None = None) -> tuple[
                     step.id,
                 )
             )
-    # Imported here: rendering builds on scenarios, so the dependency cannot sit at the top.
-    from dunning.core.render import missing_templates  # noqa: PLC0415
-
-    findings.extend(
-        LintFinding("missing_template", f"{template}: step '{step_id}' {what}", step_id)
-        for step_id, template, what in missing_templates(scenario, templates)
-    )
     order = {s.id: n for n, s in enumerate(steps)}
     findings.sort(key=lambda f: order.get(f.step_id or "", len(steps)))
-    return tuple(findings)
+    return findings
 
 
 # ---------------------------------------------------------------------------------------------

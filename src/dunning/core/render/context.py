@@ -1,0 +1,456 @@
+"""What a message is about: creditor, penalties, invoice lines, context, and the `Message`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Protocol
+
+from babel import Locale
+from babel.numbers import format_percent
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from dunning.core._types import MODEL_CONFIG, Amount, Currency, PositiveAmount
+from dunning.core.model import (
+    Channel,
+    Customer,
+    CustomerKind,
+    Event,
+    Invoice,
+    amount_outstanding,
+    days_late,
+)
+from dunning.core.model import CreditNote as _CreditNote
+from dunning.core.model import Payment as _Payment
+from dunning.core.penalties.compute import PenaltyBreakdown
+from dunning.core.penalties.regimes import PenaltyRegime
+
+OptionalText = Annotated[str, Field(min_length=1)] | None
+Text = Annotated[str, Field(min_length=1)]
+
+
+def _iban_checksum_ok(iban: str) -> bool:
+    # ISO 13616: move the first four characters to the end, letters to numbers, mod 97 == 1.
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
+class Creditor(BaseModel):
+    """Who is owed the money: the identity and bank details printed in every message.
+
+    Attributes:
+        name: legal name, e.g. ``Atelier Durand SAS``.
+        address: postal address, one line or several.
+        iban: the account to pay into; spaces are removed and the checksum verified.
+        bic: the bank's BIC (8 or 11 characters).
+        email: where customers reply.
+        phone: a phone number customers may call, if any.
+        siret: the 14-digit SIRET, if any.
+        signature: who signs, e.g. ``Le service comptabilité``; defaults to the name.
+
+    Examples:
+        >>> c = Creditor(name="Atelier Durand SAS", address="12 rue des Lilas, 69003 Lyon",
+        ...              iban="FR76 3000 6000 0112 3456 7890 189", bic="AGRIFRPP",
+        ...              email="compta@durand.example")
+        >>> c.iban, c.signature
+        ('FR7630006000011234567890189', 'Atelier Durand SAS')
+    """
+
+    model_config = MODEL_CONFIG
+
+    name: Text
+    address: Text
+    iban: Text
+    bic: Annotated[str, Field(pattern=r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")]
+    email: Text
+    phone: OptionalText = None
+    siret: Annotated[str, Field(pattern=r"^\d{14}$")] | None = None
+    signature: OptionalText = None
+
+    @field_validator("iban", mode="before")
+    @classmethod
+    def _normalise_iban(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        iban = value.replace(" ", "").upper()
+        if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban) or not _iban_checksum_ok(iban):
+            raise PydanticCustomError(
+                "invalid_iban", "'{value}' is not a valid IBAN", {"value": value}
+            )
+        return iban
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_signature(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("signature") is None and "name" in data:
+            data = {**data, "signature": data["name"]}
+        return data
+
+
+_RATE_WORDS_FR = {
+    PenaltyRegime.B2B_DEFAULT: "taux BCE + 10 points",
+    PenaltyRegime.PUBLIC_BUYER: "taux BCE + 8 points",
+    PenaltyRegime.B2B_CONTRACTUAL: "taux contractuel",
+}
+_RATE_WORDS_EN = {
+    PenaltyRegime.B2B_DEFAULT: "ECB rate + 10 points",
+    PenaltyRegime.PUBLIC_BUYER: "ECB rate + 8 points",
+    PenaltyRegime.B2B_CONTRACTUAL: "contractual rate",
+}
+
+
+class PenaltySummary(BaseModel):
+    """Late-payment penalties owed, as the host computed them (e.g. with the penalties module).
+
+    Attributes:
+        interest: late-payment interest owed at the message date.
+        indemnity: the fixed recovery indemnity (40 EUR per invoice, Code de commerce D441-5);
+            must be 0 for a consumer (Code de la consommation / CPCE L111-8).
+        total: interest + indemnity.
+        rate_description: how the rate is described to the customer, e.g.
+            ``12,15 % (taux BCE + 10 points)``.
+        interest_from: the first day interest runs.
+
+    Examples:
+        >>> from datetime import date
+        >>> p = PenaltySummary(interest="10.28", indemnity="40", total="50.28",
+        ...                    rate_description="12,15 %", interest_from=date(2026, 3, 3))
+        >>> p.total
+        Decimal('50.28')
+    """
+
+    model_config = MODEL_CONFIG
+
+    interest: Amount
+    indemnity: Amount
+    total: Amount
+    rate_description: Text
+    interest_from: date
+
+    @classmethod
+    def from_breakdown(
+        cls, breakdown: PenaltyBreakdown, *, locale: str = "fr_FR"
+    ) -> PenaltySummary | None:
+        r"""Summarise a `PenaltyBreakdown` for a message, rates worded in *locale*.
+
+        Returns None when the breakdown has no period of interest (not late, or a consumer
+        who has not been served a formal notice): there is nothing to state.
+
+        Examples:
+            >>> from datetime import date
+            >>> from dunning.core.penalties import penalties_for_amount
+            >>> b = penalties_for_amount("1200.00", date(2026, 4, 27), date(2026, 5, 18))
+            >>> s = PenaltySummary.from_breakdown(b, locale="fr_FR")
+            >>> s.rate_description
+            '12,15\xa0% (taux BCE + 10 points)'
+            >>> s.interest_from, s.interest, s.total
+            (datetime.date(2026, 4, 28), Decimal('8.39'), Decimal('48.39'))
+            >>> PenaltySummary.from_breakdown(b, locale="en_GB").rate_description
+            '12.15% (ECB rate + 10 points)'
+        """
+        if not breakdown.lines:
+            return None
+        rates: list[Decimal] = []
+        for line in breakdown.lines:
+            if line.annual_rate not in rates:
+                rates.append(line.annual_rate)
+        french = Locale.parse(locale).language == "fr"
+        words = _RATE_WORDS_FR if french else _RATE_WORDS_EN
+        then = " puis " if french else " then "
+        text = then.join(
+            format_percent(rate / 100, locale=locale, decimal_quantization=False) for rate in rates
+        )
+        basis = words.get(breakdown.regime)
+        return cls(
+            interest=breakdown.interest,
+            indemnity=breakdown.recovery_indemnity,
+            total=breakdown.total,
+            rate_description=f"{text} ({basis})" if basis else text,
+            interest_from=breakdown.lines[0].first_day,
+        )
+
+    @model_validator(mode="after")
+    def _check_total(self) -> PenaltySummary:
+        if self.total != self.interest + self.indemnity:
+            raise PydanticCustomError(
+                "penalty_total_mismatch",
+                "total {total} is not interest {interest} + indemnity {indemnity}",
+                {
+                    "total": str(self.total),
+                    "interest": str(self.interest),
+                    "indemnity": str(self.indemnity),
+                },
+            )
+        return self
+
+
+def _combine(summaries: Iterable[PenaltySummary | None]) -> PenaltySummary | None:
+    """One summary for several invoices: amounts added, earliest start, distinct rates joined."""
+    given = [p for p in summaries if p is not None]
+    if not given:
+        return None
+    rates = list(dict.fromkeys(p.rate_description for p in given))
+    return PenaltySummary(
+        interest=sum((p.interest for p in given), Decimal(0)),
+        indemnity=sum((p.indemnity for p in given), Decimal(0)),
+        total=sum((p.total for p in given), Decimal(0)),
+        rate_description="; ".join(rates),
+        interest_from=min(p.interest_from for p in given),
+    )
+
+
+def _settled(events: Sequence[Event], on: date) -> Decimal:
+    return sum(
+        (e.amount for e in events if isinstance(e, _Payment | _CreditNote) and e.on <= on),
+        Decimal(0),
+    )
+
+
+class InvoiceLine(BaseModel):
+    """One invoice as a message lists it.
+
+    Attributes:
+        id: the host's invoice id (the wording variant is derived from the first line's).
+        number: the invoice number printed on the document.
+        issued_on: invoice date.
+        due_on: due date of the oldest unpaid part.
+        total: invoice total including VAT.
+        amount_due: what is still owed on it.
+        currency: ISO 4217 code.
+        days_late: days past ``due_on`` (negative before it).
+        penalties: penalties owed on this invoice, if the host computed them.
+        document: a reference the host resolves to the invoice PDF, joined as an attachment.
+
+    Examples:
+        >>> from datetime import date
+        >>> line = InvoiceLine(id="F-42", number="2026-0042", issued_on=date(2026, 2, 2),
+        ...                    due_on=date(2026, 3, 2), total="1234.56", amount_due="1234.56",
+        ...                    days_late=18)
+        >>> line.late_since
+        datetime.date(2026, 3, 3)
+    """
+
+    model_config = MODEL_CONFIG
+
+    id: Text
+    number: Text
+    issued_on: date
+    due_on: date
+    total: PositiveAmount
+    amount_due: Amount
+    currency: Currency = "EUR"
+    days_late: int
+    penalties: PenaltySummary | None = None
+    document: OptionalText = None
+
+    @property
+    def late_since(self) -> date:
+        """The first day of lateness: the day after the due date (Code de commerce L441-10)."""
+        return self.due_on + timedelta(days=1)
+
+    @classmethod
+    def from_invoice(
+        cls,
+        invoice: Invoice,
+        events: Sequence[Event],
+        *,
+        on: date,
+        penalties: PenaltySummary | None = None,
+        document: str | None = None,
+    ) -> InvoiceLine:
+        """Describe *invoice* as it stands at the end of day *on*, given its events.
+
+        Examples:
+            >>> from datetime import date
+            >>> from dunning.core.model import Customer, Invoice, Payment
+            >>> inv = Invoice(id="F-42", number="2026-0042", customer=Customer(id="C", name="C"),
+            ...               issued_on=date(2026, 2, 2), due_on=date(2026, 3, 2), total="1500")
+            >>> line = InvoiceLine.from_invoice(
+            ...     inv, [Payment(on=date(2026, 3, 10), amount="265.44")], on=date(2026, 3, 20))
+            >>> line.amount_due, line.days_late, line.due_on
+            (Decimal('1234.56'), 18, datetime.date(2026, 3, 2))
+        """
+        settled = _settled(events, on)
+        due_on = invoice.last_due_on
+        cumulative = Decimal(0)
+        for due, amount in invoice.schedule:
+            cumulative += amount
+            if settled < cumulative:
+                due_on = due
+                break
+        return cls(
+            id=invoice.id,
+            number=invoice.number,
+            issued_on=invoice.issued_on,
+            due_on=due_on,
+            total=invoice.total,
+            amount_due=amount_outstanding(invoice, events, on=on),
+            currency=invoice.currency,
+            days_late=days_late(invoice, events, on=on) or (on - due_on).days,
+            penalties=penalties,
+            document=document,
+        )
+
+
+class RenderContext(BaseModel):
+    """Everything a template may print besides the action: who, what, how to pay.
+
+    Attributes:
+        creditor: the creditor's identity and bank details.
+        customer: the debtor (its ``locale`` selects the templates and the formats).
+        invoices: the invoices the message is about, oldest due date first.
+        message_date: the date printed on the message (the core never reads the clock).
+        payment_link: a payment page the host provides, if any: an ``http(s)://`` URL (a
+            ``javascript:`` link would survive HTML escaping, so it is refused).
+        penalties: penalties owed over all the listed invoices; when None, the invoices' own
+            summaries added up (see `total_penalties`).
+        unapplied_credit: credit notes and payments on account not yet allocated to an invoice,
+            deducted from the amount due.
+        attachments: extra references the host resolves (the invoices' documents are added).
+
+    Raises:
+        pydantic.ValidationError: ``mixed_currencies``, ``indemnity_for_consumer`` (the 40 EUR
+            indemnity cannot be claimed from a consumer, CPCE L111-8) or ``nothing_due``.
+
+    Examples:
+        >>> from datetime import date
+        >>> ctx = RenderContext(
+        ...     creditor=Creditor(name="Atelier Durand SAS", address="Lyon",
+        ...                       iban="FR7630006000011234567890189", bic="AGRIFRPP",
+        ...                       email="compta@durand.example"),
+        ...     customer=Customer(id="C1", name="ACME SARL"),
+        ...     invoices=[InvoiceLine(id="F-42", number="2026-0042", issued_on=date(2026, 2, 2),
+        ...               due_on=date(2026, 3, 2), total="1234.56", amount_due="1234.56",
+        ...               days_late=18)],
+        ...     message_date=date(2026, 3, 20))
+        >>> ctx.amount_due, ctx.currency
+        (Decimal('1234.56'), 'EUR')
+    """
+
+    model_config = MODEL_CONFIG
+
+    creditor: Creditor
+    customer: Customer
+    invoices: Annotated[tuple[InvoiceLine, ...], Field(min_length=1)]
+    message_date: date
+    payment_link: Annotated[str, Field(pattern=r"^https?://[^\s<>\"']+$")] | None = None
+    penalties: PenaltySummary | None = None
+    unapplied_credit: Amount = Decimal(0)
+    attachments: tuple[Text, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> RenderContext:
+        currencies = {line.currency for line in self.invoices}
+        if len(currencies) > 1:
+            raise PydanticCustomError(
+                "mixed_currencies",
+                "one message covers one currency; got {currencies}",
+                {"currencies": ", ".join(sorted(currencies))},
+            )
+        if self.customer.kind is CustomerKind.CONSUMER:
+            summaries = [self.penalties, *(line.penalties for line in self.invoices)]
+            if any(p is not None and p.indemnity > 0 for p in summaries):
+                raise PydanticCustomError(
+                    "indemnity_for_consumer",
+                    "the 40 EUR recovery indemnity cannot be claimed from a consumer "
+                    "(CPCE L111-8): set indemnity to 0",
+                )
+        if self.amount_due <= 0:
+            raise PydanticCustomError(
+                "nothing_due",
+                "nothing is due once unapplied credit of {credit} is deducted",
+                {"credit": str(self.unapplied_credit)},
+            )
+        return self
+
+    @property
+    def currency(self) -> str:
+        """The currency of every listed invoice."""
+        return self.invoices[0].currency
+
+    @property
+    def total_penalties(self) -> PenaltySummary | None:
+        """``penalties`` if given, else the invoices' own summaries added up (None if none)."""
+        if self.penalties is not None:
+            return self.penalties
+        return _combine(line.penalties for line in self.invoices)
+
+    @property
+    def amount_outstanding(self) -> Decimal:
+        """Sum of the amounts due on the listed invoices, before unapplied credit."""
+        return sum((line.amount_due for line in self.invoices), Decimal(0))
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the customer is asked to pay: outstanding less unapplied credit."""
+        return self.amount_outstanding - self.unapplied_credit
+
+
+class MessageAction(Protocol):
+    """What `render` reads from an action: an engine `Action` or a portfolio `CustomerAction`."""
+
+    @property
+    def id(self) -> str:
+        """Deterministic action id (the idempotency key)."""
+
+    @property
+    def template(self) -> str:
+        """Template family, e.g. ``reminder``."""
+
+    @property
+    def channel(self) -> Channel:
+        """Channel the message goes out on."""
+
+    @property
+    def level(self) -> int:
+        """Escalation level."""
+
+    @property
+    def level_name(self) -> str:
+        """Display name of the level."""
+
+    @property
+    def deadline_on(self) -> date | None:
+        """Payment deadline stated in the message, if any."""
+
+    @property
+    def deadline_days(self) -> int | None:
+        """That deadline in days, if any."""
+
+
+class Message(BaseModel):
+    """A rendered message, ready for the host's sender. Pure data; nothing was sent.
+
+    Attributes:
+        action_id: the action rendered (use it as the idempotency key).
+        channel: the channel it is meant for.
+        template: the template family used.
+        locale: the template locale used (``fr``, ``en``...).
+        subject: one line.
+        text: the plain-text body (also the letter body, and the script of a phone task).
+        html: the HTML body, when the pack has one for this family.
+        sms: the SMS text in the GSM-7 alphabet, for the SMS channel.
+        sms_segments: how many SMS parts ``sms`` takes.
+        attachments: references to join (invoice PDFs...), resolved by the host.
+        to: where it goes, from the customer's record: the email address for email, the phone
+            number for SMS and phone tasks, the postal address for letters; None when the
+            customer has none (a sender then refuses it, and the scenario's fallback channel
+            takes over). Internal channels (notify staff, handover) have none.
+    """
+
+    model_config = MODEL_CONFIG
+
+    action_id: Text
+    channel: Channel
+    template: Text
+    locale: Text
+    subject: Text
+    text: Text
+    html: OptionalText = None
+    sms: OptionalText = None
+    sms_segments: int | None = None
+    attachments: tuple[str, ...] = ()
+    to: OptionalText = None

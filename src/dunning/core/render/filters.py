@@ -1,0 +1,90 @@
+"""Babel filters (``money``, ``date_long``...) and the check of what a template prints."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import jinja2
+import jinja2.exceptions
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+
+def _locale_of(ctx: Context) -> str:
+    return str(ctx.resolve_or_missing("locale"))
+
+
+def _reject_undefined(value: object) -> None:
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, naming what is missing
+
+
+def _as_number(value: object, filter_name: str) -> Decimal:
+    _reject_undefined(value)
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        msg = f"|{filter_name} cannot format {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    return Decimal(value)
+
+
+def _as_date(value: object, filter_name: str) -> date:
+    _reject_undefined(value)
+    if not isinstance(value, date):
+        msg = f"|{filter_name} cannot format {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    return value
+
+
+@pass_context
+def _money(ctx: Context, value: object, currency: str | None = None) -> str:
+    code = currency or str(ctx.resolve_or_missing("currency"))
+    return str(format_currency(_as_number(value, "money"), code, locale=_locale_of(ctx)))
+
+
+@pass_context
+def _date_long(ctx: Context, value: object) -> str:
+    return str(format_date(_as_date(value, "date_long"), format="long", locale=_locale_of(ctx)))
+
+
+@pass_context
+def _date_short(ctx: Context, value: object) -> str:
+    return str(format_date(_as_date(value, "date_short"), format="short", locale=_locale_of(ctx)))
+
+
+@pass_context
+def _percent(ctx: Context, value: object) -> str:
+    # The value is in percent (12.15 means 12.15 %), as rates are quoted in French law.
+    ratio = _as_number(value, "percent") / 100
+    return str(format_percent(ratio, locale=_locale_of(ctx), decimal_quantization=False))
+
+
+@pass_context
+def _number(ctx: Context, value: object) -> str:
+    return str(format_decimal(_as_number(value, "number"), locale=_locale_of(ctx)))
+
+
+def _iban(value: object) -> str:
+    # Printed in groups of four, the way banks print it (ISO 13616 paper format).
+    if not isinstance(value, str):
+        msg = f"|iban cannot format {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    text = value
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+def _finalize(value: object) -> object:
+    # What a template prints must be text: a None would be a blank in a letter, and a raw
+    # Decimal or date would be formatted by hand instead of by Babel.
+    if value is None:
+        msg = "printing None: guard optional values with {% if ... %}"
+        raise TypeError(msg)
+    if isinstance(value, bool | float | Decimal | date):
+        msg = (
+            f"printing a raw {type(value).__name__} ({value!r}): format it with "
+            "|money, |number, |percent, |date_long or |date_short"
+        )
+        raise TypeError(msg)
+    return value

@@ -1,0 +1,498 @@
+"""Template packs: loading and load-time checks, the built-in pack, a scenario's templates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType, TracebackType
+from typing import Any, Protocol
+
+import jinja2
+import jinja2.exceptions
+from babel import Locale, UnknownLocaleError
+from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError
+
+from dunning.core.model import (
+    Channel,
+)
+from dunning.core.render.budget import (
+    DEFAULT_RENDER_BUDGET,
+    METER_VARIABLE,
+    RenderBudget,
+    RenderBudgetError,
+    _Meter,
+)
+from dunning.core.render.samples import _samples
+from dunning.core.render.sandbox import _make_environment, _Sandbox
+from dunning.core.render.sms import DEFAULT_MAX_SMS_SEGMENTS, sms_segments, to_gsm7
+from dunning.core.render.variables import CONTEXT_VARIABLES, _variables
+from dunning.exceptions import TemplateError
+
+_NAME = re.compile(
+    r"^(?P<locale>[a-z]{2,3}(?:_[A-Za-z0-9]+)*)/(?P<family>_?[a-z][a-z0-9_]*)"
+    r"\.(?P<part>subject|txt|html|sms)\.j2$"
+)
+_PARTS_REQUIRED = ("subject", "txt")
+_VARIANT_SEEDS = range(12)  # covers every choice of variant % n for n in 1..4 and 6
+_BLANK_LINES = re.compile(r"\n{3,}")
+_ASCII_SPACES = re.compile(r"[ \t\r\n]+")
+_ASCII_WHITESPACE = " \t\r\n"
+
+
+def _line_of(error: BaseException, names: Mapping[str, str]) -> tuple[str | None, int | None]:
+    """The innermost pack template and line in *error*'s traceback (Jinja rewrites it so)."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb: TracebackType | None = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename in names:
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _render_error(
+    error: Exception, name: str, sources: Mapping[str, str], during: str
+) -> TemplateError:
+    if isinstance(error, TemplateError):
+        if error.template is None:
+            return TemplateError(str(error), template=name, code=error.code)
+        return error
+    where, line = _line_of(error, sources)
+    if isinstance(error, SecurityError):
+        code, what = "unsafe_template", "unsafe code refused by the sandbox"
+    elif isinstance(error, jinja2.exceptions.UndefinedError):
+        code, what = "undefined_variable", "undefined value"
+    else:
+        code, what = "render_failed", "cannot render"
+    msg = f"{what} {during}: {error}"
+    return TemplateError(msg, template=where or name, line=line, code=code)
+
+
+_RUNAWAYS = (RenderBudgetError, RecursionError, MemoryError, OverflowError)
+
+
+def _budget_error(
+    error: BaseException, name: str, env: _Sandbox, sources: Mapping[str, str], during: str
+) -> TemplateError:
+    where, line = _line_of(error, sources)
+    if where is not None and line is not None:
+        # The traceback was not rewritten (it may be a thousand frames deep): map the line of
+        # the generated code back to the template's.
+        line = env.get_template(where).get_corresponding_lineno(line)
+    if isinstance(error, RecursionError):
+        reason = "recursion too deep (does a template include itself, or a macro call itself?)"
+    elif isinstance(error, MemoryError):
+        reason = "out of memory"
+    elif isinstance(error, OverflowError):
+        reason = f"a number too large ({error})"
+    else:
+        reason = str(error)
+    msg = f"render budget exceeded {during}: {reason}"
+    return TemplateError(msg, template=where or name, line=line, code="render_budget_exceeded")
+
+
+def _normalise(text: str) -> str:
+    # Trailing spaces and runs of blank lines are template noise, never content.
+    # Only ASCII whitespace is trimmed: Babel's no-break spaces are content.
+    text = text.strip(_ASCII_WHITESPACE)
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", text)
+
+
+@dataclass(frozen=True, eq=False)
+class TemplatePack:
+    """A validated set of templates, by locale and family. Build it with `from_mapping`.
+
+    Attributes:
+        sources: template sources by name (``fr/reminder.txt.j2``).
+        max_sms_segments: the most SMS parts a message may take.
+        budget: what one render may cost (time, output size); the load-time sample renders
+            run under it too, so a runaway template fails when the pack is built.
+
+    Raises:
+        TemplateError: when built, for a bad name, a syntax error, an unknown variable, a
+            template failing on a sample context, a family without subject or text, or an
+            SMS that cannot fit; ``render_budget_exceeded`` for a template that runs away on a
+            sample context (see `dunning.core.render.budget`).
+
+    Examples:
+        >>> pack = builtin_pack()
+        >>> sorted(pack.locales)
+        ['en', 'fr']
+        >>> pack.has("fr", "formal_notice", "subject"), pack.has("fr", "formal_notice", "sms")
+        (True, False)
+    """
+
+    sources: Mapping[str, str]
+    max_sms_segments: int = DEFAULT_MAX_SMS_SEGMENTS
+    budget: RenderBudget = DEFAULT_RENDER_BUDGET
+    _env: _Sandbox = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """Compile and check every template (see the module docstring)."""
+        sources = MappingProxyType(dict(sorted(self.sources.items())))
+        object.__setattr__(self, "sources", sources)
+        if self.max_sms_segments < 1:
+            msg = f"max_sms_segments must be at least 1, got {self.max_sms_segments}"
+            raise TemplateError(msg, code="invalid_sms_limit")
+        object.__setattr__(self, "_env", _make_environment(sources))
+        for name in sources:
+            self._compile(name)
+        self._check_families()
+        for name in sources:
+            self._check_by_rendering(name)
+
+    @classmethod
+    def from_mapping(
+        cls,
+        sources: Mapping[str, str],
+        *,
+        base: TemplatePack | None = None,
+        max_sms_segments: int | None = None,
+        budget: RenderBudget | None = None,
+    ) -> TemplatePack:
+        """Build a pack from ``{name: source}``, optionally merged over *base*.
+
+        Args:
+            sources: template sources named ``<locale>/<family>.<part>.j2``.
+            base: a pack whose templates apply unless *sources* overrides them (e.g.
+                `builtin_pack()`); None for a standalone pack.
+            max_sms_segments: SMS ceiling; defaults to the base's, else
+                `DEFAULT_MAX_SMS_SEGMENTS`.
+            budget: what one render may cost; defaults to the base's, else `RenderBudget()`.
+
+        Returns:
+            The checked pack.
+
+        Raises:
+            TemplateError: see the class.
+
+        Examples:
+            >>> pack = TemplatePack.from_mapping({
+            ...     "fr/reminder.subject.j2": "Facture {{ invoice.number }} : rappel"},
+            ...     base=builtin_pack())
+            >>> pack.sources["fr/reminder.subject.j2"]
+            'Facture {{ invoice.number }} : rappel'
+            >>> TemplatePack.from_mapping({"fr/reminder.subject.j2": "{{ amout }}",
+            ...                            "fr/reminder.txt.j2": "x"})
+            Traceback (most recent call last):
+            ...
+            dunning.exceptions.TemplateError: fr/reminder.subject.j2, line 1: unknown variable ...
+        """
+        merged = dict(base.sources) if base is not None else {}
+        merged.update(sources)
+        if max_sms_segments is None:
+            max_sms_segments = (
+                base.max_sms_segments if base is not None else DEFAULT_MAX_SMS_SEGMENTS
+            )
+        if budget is None:
+            budget = base.budget if base is not None else DEFAULT_RENDER_BUDGET
+        return cls(merged, max_sms_segments, budget)
+
+    def with_overrides(self, sources: Mapping[str, str]) -> TemplatePack:
+        """A new pack: this one with *sources* added or replaced (see `from_mapping`)."""
+        return TemplatePack.from_mapping(sources, base=self)
+
+    @property
+    def locales(self) -> frozenset[str]:
+        """The locales the pack has templates for."""
+        return frozenset(name.split("/", 1)[0] for name in self.sources)
+
+    def has(self, locale: str, family: str, part: str) -> bool:
+        """Whether the pack has ``<locale>/<family>.<part>.j2``."""
+        return f"{locale}/{family}.{part}.j2" in self.sources
+
+    def families(self, locale: str) -> frozenset[str]:
+        """The template families (not partials) the pack has for *locale*."""
+        found = set()
+        for name in self.sources:
+            match = _NAME.match(name)
+            if match and match["locale"] == locale and not match["family"].startswith("_"):
+                found.add(match["family"])
+        return frozenset(found)
+
+    def resolve_locale(self, locale: str) -> str:
+        """The pack locale for a customer locale: exact (``fr_CA``), else language (``fr``).
+
+        Raises:
+            TemplateError: ``locale_not_available``, listing the pack's locales.
+
+        Examples:
+            >>> builtin_pack().resolve_locale("fr_BE")
+            'fr'
+        """
+        if locale in self.locales:
+            return locale
+        try:
+            language = Locale.parse(locale).language
+        except (UnknownLocaleError, ValueError):
+            language = locale.split("_", 1)[0]
+        if language in self.locales:
+            return language
+        known = ", ".join(sorted(self.locales))
+        msg = f"no templates for locale {locale!r}; the pack has: {known}"
+        raise TemplateError(msg, code="locale_not_available")
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _compile(self, name: str) -> None:
+        match = _NAME.match(name)
+        if match is None:
+            msg = (
+                "a template name is <locale>/<family>.<part>.j2 with part one of subject, "
+                "txt, html, sms (e.g. fr/reminder.txt.j2)"
+            )
+            raise TemplateError(msg, template=name, code="invalid_template_name")
+        try:
+            Locale.parse(match["locale"])
+        except (UnknownLocaleError, ValueError):
+            msg = f"{match['locale']!r} is not a locale Babel knows"
+            raise TemplateError(msg, template=name, code="unknown_locale") from None
+        try:
+            ast = self._env.parse(self.sources[name], name=name, filename=name)
+            self._env.get_template(name)
+        except jinja2.exceptions.TemplateSyntaxError as error:
+            msg = f"syntax error: {error.message}"
+            raise TemplateError(
+                msg, template=error.name or name, line=error.lineno, code="template_syntax"
+            ) from None
+        except RecursionError:
+            msg = "the template is nested too deeply to compile"
+            raise TemplateError(msg, template=name, code="render_budget_exceeded") from None
+        names = [(n.lineno, n.name) for n in ast.find_all(nodes.Name)]
+        names += [(n.lineno, n.name) for n in ast.find_all(nodes.Macro)]
+        reserved = sorted(n for n in names if n[1].startswith("_"))
+        if reserved:
+            # Names starting with "_" belong to the library (the render's meter is one).
+            msg = f"names starting with '_' are reserved: {reserved[0][1]!r}"
+            raise TemplateError(msg, template=name, line=reserved[0][0], code="reserved_name")
+        unknown = meta.find_undeclared_variables(ast) - set(CONTEXT_VARIABLES)
+        if unknown:
+            first = min(
+                (node.lineno, node.name)
+                for node in ast.find_all(nodes.Name)
+                if node.name in unknown
+            )
+            msg = (
+                f"unknown variable {first[1]!r}; templates may use: "
+                f"{', '.join(sorted(CONTEXT_VARIABLES))}"
+            )
+            raise TemplateError(msg, template=name, line=first[0], code="unknown_variable")
+
+    def _check_families(self) -> None:
+        parts: dict[tuple[str, str], set[str]] = {}
+        for name in self.sources:
+            match = _NAME.match(name)
+            if match and not match["family"].startswith("_"):
+                parts.setdefault((match["locale"], match["family"]), set()).add(match["part"])
+        for (locale, family), have in sorted(parts.items()):
+            for part in _PARTS_REQUIRED:
+                if part not in have:
+                    msg = f"family {family!r} has no {part} template ({locale}/{family}.{part}.j2)"
+                    raise TemplateError(msg, template=f"{locale}/{family}", code="missing_template")
+
+    def _check_by_rendering(self, name: str) -> None:
+        match = _NAME.match(name)
+        if match is None:  # pragma: no cover  (_compile rejected it)
+            return
+        locale, family, part = match["locale"], match["family"], match["part"]
+        kind = family.removeprefix("_")
+        for label, action, context in _samples(locale, family):
+            for seed in _VARIANT_SEEDS:
+                variables = _variables(action, context, locale=locale, kind=kind, variant=seed)
+                text = self._render(name, variables, f"on the sample context {label!r}")
+                if part == "sms":
+                    self._check_sms(name, text, label)
+
+    def _render(
+        self,
+        name: str,
+        variables: Mapping[str, Any],
+        during: str,
+        budget: RenderBudget | None = None,
+    ) -> str:
+        meter = _Meter.start(budget if budget is not None else self.budget)
+        try:
+            try:
+                template = self._env.get_template(name)
+                context = template.new_context({**variables, METER_VARIABLE: meter})
+                chunks: list[str] = []
+                for chunk in template.root_render_func(context):
+                    meter.output(chunk)
+                    chunks.append(chunk)
+                return "".join(chunks)
+            except _RUNAWAYS:
+                raise
+            except Exception:  # noqa: BLE001  (re-raised at once, with the template's lines)
+                self._env.handle_exception()
+        except _RUNAWAYS as error:
+            raise _budget_error(error, name, self._env, self.sources, during) from None
+        except (
+            jinja2.exceptions.TemplateError,
+            TemplateError,
+            TypeError,
+            ValueError,
+            ArithmeticError,
+        ) as error:
+            raise _render_error(error, name, self.sources, during) from error
+
+    def _check_sms(self, name: str, text: str, label: str) -> str:
+        sms = to_gsm7(_normalise(text), template=name)
+        count = sms_segments(sms)
+        if count > self.max_sms_segments:
+            msg = (
+                f"the SMS takes {count} parts on the sample context {label!r}, more than "
+                f"max_sms_segments={self.max_sms_segments} ({len(sms)} characters)"
+            )
+            raise TemplateError(msg, template=name, code="sms_too_long")
+        return sms
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def render_part(
+        self,
+        locale: str,
+        family: str,
+        part: str,
+        variables: Mapping[str, Any],
+        *,
+        budget: RenderBudget | None = None,
+    ) -> str:
+        """Render one part under *budget* (the pack's by default).
+
+        Raises:
+            TemplateError: naming the template and the line; ``render_budget_exceeded`` when
+                the render runs past its budget.
+        """
+        name = f"{locale}/{family}.{part}.j2"
+        if name not in self.sources:
+            msg = f"the pack has no template {name}"
+            raise TemplateError(msg, template=name, code="missing_template")
+        return self._render(name, variables, "for this message", budget)
+
+
+class StepTemplates(Protocol):
+    """What the template checks read from a scenario step (a `dunning.core.scenario.Step`)."""
+
+    @property
+    def id(self) -> str:
+        """The step id."""
+
+    @property
+    def template(self) -> str:
+        """The template family."""
+
+    @property
+    def channel(self) -> Channel:
+        """The channel."""
+
+    @property
+    def fallback_channel(self) -> Channel | None:
+        """The fallback channel, if any."""
+
+
+class ScenarioTemplates(Protocol):
+    """What the template checks read from a scenario (a `dunning.core.scenario.Scenario`).
+
+    A protocol rather than the class, so rendering does not depend on scenarios: `dunning.lint`
+    (in `dunning.core.checks`) is the layer that brings both together.
+    """
+
+    @property
+    def steps(self) -> Sequence[StepTemplates]:
+        """The ladder's steps."""
+
+    @property
+    def broken_promise_step(self) -> StepTemplates | None:
+        """The step taken on a broken promise, if any."""
+
+
+def _walk(folder: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    for entry in folder.iterdir():
+        if entry.is_dir():
+            yield from _walk(entry, f"{prefix}{entry.name}/")
+        elif entry.name.endswith(".j2"):
+            yield f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")
+
+
+@cache
+def builtin_pack() -> TemplatePack:
+    """The French and English templates shipped with the package (checked once, then shared).
+
+    Returns:
+        The pack read from the package data ``dunning/core/templates/<locale>/``.
+
+    Examples:
+        >>> sorted(builtin_pack().families("en"))  # doctest: +NORMALIZE_WHITESPACE
+        ['courtesy', 'firm', 'formal_notice', 'friendly', 'handover', 'internal_alert',
+         'phone_call', 'reminder']
+    """
+    root = resources.files("dunning.core.templates")
+    sources = dict(_walk(root, ""))
+    return TemplatePack(sources)
+
+
+def check_scenario_templates(scenario: ScenarioTemplates, pack: TemplatePack | None = None) -> None:
+    """Check that *pack* has, in every locale, the templates a scenario's steps need.
+
+    Each step's template family needs a subject and a text body, and an SMS part when the
+    step's channel or fallback channel is SMS.
+
+    Args:
+        scenario: a `dunning.core.scenario.Scenario`.
+        pack: the pack to check; the built-in pack by default.
+
+    Raises:
+        TemplateError: ``missing_template``, naming the step and the template.
+
+    Examples:
+        >>> from dunning.core.builtin import BUILTIN_SCENARIOS
+        >>> for s in BUILTIN_SCENARIOS.values():
+        ...     check_scenario_templates(s)
+        >>> from dunning.core.scenario import scenario_from_mapping
+        >>> s = scenario_from_mapping({"id": "x", "steps": [{"id": "a", "kind": "formal_notice",
+        ...     "level": 1, "offset_days": 30, "channel": "sms"}]})
+        >>> check_scenario_templates(s)
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.TemplateError: en/formal_notice.sms.j2: step 'a' is sent by SMS ...
+    """
+    for step_id, template, message in missing_templates(scenario, pack):
+        msg = f"step {step_id!r} {message}"
+        raise TemplateError(msg, template=template, code="missing_template")
+
+
+def missing_templates(
+    scenario: ScenarioTemplates, pack: TemplatePack | None = None
+) -> list[tuple[str, str, str]]:
+    """The templates *pack* lacks for *scenario*, as ``(step id, template, what)`` triples.
+
+    The non-raising form of `check_scenario_templates`, used by `dunning.lint`.
+
+    Examples:
+        >>> from dunning.core.builtin import STANDARD
+        >>> missing_templates(STANDARD)
+        []
+    """
+    pack = pack if pack is not None else builtin_pack()
+    steps: list[StepTemplates] = [*scenario.steps]
+    if scenario.broken_promise_step is not None:
+        steps.append(scenario.broken_promise_step)
+    found: list[tuple[str, str, str]] = []
+    for locale in sorted(pack.locales):
+        for step in steps:
+            for part in _PARTS_REQUIRED:
+                if not pack.has(locale, step.template, part):
+                    name = f"{locale}/{step.template}.{part}.j2"
+                    found.append((step.id, name, "needs this template, which the pack lacks"))
+            if Channel.SMS in (step.channel, step.fallback_channel) and not pack.has(
+                locale, step.template, "sms"
+            ):
+                name = f"{locale}/{step.template}.sms.j2"
+                found.append((step.id, name, "is sent by SMS but the pack has no SMS template"))
+    return found

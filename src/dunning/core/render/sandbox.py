@@ -1,0 +1,167 @@
+"""The sandboxed Jinja2 environment the templates run in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jinja2
+import jinja2.exceptions
+from jinja2 import nodes, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from dunning.core.render.budget import (
+    RenderBudgetError,
+    check_format,
+    check_int_product,
+    check_power,
+    check_sized_args,
+    check_text,
+    estimate_filter,
+    limit_of,
+    meter_of,
+)
+from dunning.core.render.filters import (
+    _date_long,
+    _date_short,
+    _finalize,
+    _iban,
+    _money,
+    _number,
+    _percent,
+)
+
+_MAX_PRODUCT = 10_000  # longest string or list a template may build with * (no memory bombs)
+_MAX_EXPONENT = 64  # for non-integer bases (an integer power is bounded by its size in bits)
+LOOP_FILTER = "_dunning_loop"
+"""The filter the environment wraps around every ``{% for %}`` iterable (see `_Sandbox._parse`)."""
+_WIDTH_FILTERS = frozenset({"batch", "center", "indent", "slice", "truncate", "wordwrap"})
+_FORMAT_METHODS = frozenset({"format", "format_map"})
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with every render bounded in time and size (see `budget`).
+
+    Products of strings and lists beyond `_MAX_PRODUCT`, integers beyond `MAX_INT_BITS` and
+    format widths beyond the budget are refused before they are computed; loops, calls,
+    operators and filters check the render's deadline.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        # Every loop iterates through LOOP_FILTER, which checks the deadline at each item;
+        # includes and imports always see the render's variables, hence its meter.
+        tree = super()._parse(source, name, filename)
+        for loop in list(tree.find_all(nodes.For)):
+            loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
+        for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
+            node.with_context = True  # type: ignore[attr-defined]  # each of the three has it
+        return tree
+
+    def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Call *obj* from a template, within the render's budget."""
+        meter = meter_of(context)
+        if meter is not None:
+            meter.tick()
+        limit = limit_of(meter)
+        method = getattr(obj, "__wrapped__", obj)  # str.format comes wrapped by the sandbox
+        owner = getattr(method, "__self__", None)
+        if isinstance(owner, str | list | tuple):
+            is_format = getattr(method, "__name__", "") in _FORMAT_METHODS
+            if is_format and isinstance(owner, str):
+                check_format(owner, limit)
+            check_sized_args((*args, *kwargs.values()), limit, ints=not is_format)
+        else:
+            check_sized_args((*args, *kwargs.values()), limit, ints=False)
+        return check_text(super().call(context, obj, *args, **kwargs), limit)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        """Apply an intercepted operator (``*``, ``**``, ``%``) within the render's budget."""
+        meter = meter_of(context)
+        if meter is not None:
+            meter.tick()
+        if operator == "**":
+            check_power(left, right, _MAX_EXPONENT)
+            return left**right
+        if operator == "%":
+            if isinstance(left, str):
+                check_format(left, limit_of(meter))
+            return left % right
+        for seq, count in ((left, right), (right, left)):
+            if (
+                isinstance(seq, str | list | tuple)
+                and isinstance(count, int)
+                and len(seq) * count > _MAX_PRODUCT
+            ):
+                msg = "the product is too long for a template"
+                raise RenderBudgetError(msg)
+        check_int_product(left, right)
+        return left * right
+
+
+@pass_context
+def _loop(context: Context, iterable: Any) -> Any:
+    meter = meter_of(context)
+    return iterable if meter is None else meter.guard(iterable)
+
+
+def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """*func* (a Jinja filter) checking the deadline, its arguments' sizes and its result's."""
+    injected = getattr(getattr(func, "jinja_pass_arg", None), "name", None)
+
+    @pass_context
+    def bounded(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
+        meter = meter_of(context)
+        if meter is not None:
+            meter.tick()
+        limit = limit_of(meter)
+        check_sized_args((*args, *kwargs.values()), limit, ints=name in _WIDTH_FILTERS)
+        estimate = estimate_filter(name, value, args, kwargs)
+        if estimate > limit:
+            msg = f"|{name} would produce {estimate} characters, more than {limit}"
+            raise RenderBudgetError(msg)
+        if name == "format" and isinstance(value, str):
+            check_format(value, limit)
+        first: tuple[Any, ...] = ()
+        if injected == "context":
+            first = (context,)
+        elif injected == "eval_context":
+            first = (context.eval_ctx,)
+        elif injected == "environment":
+            first = (context.environment,)
+        return check_text(func(*first, value, *args, **kwargs), limit)
+
+    return bounded
+
+
+def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
+    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+        source = sources.get(name)
+        # The file name is the template's name, so tracebacks (and our errors) point at it.
+        return None if source is None else (source, name, lambda: True)
+
+    env = _Sandbox(
+        loader=jinja2.FunctionLoader(load),
+        undefined=jinja2.StrictUndefined,
+        autoescape=lambda name: name is not None and name.endswith(".html.j2"),
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+    )
+    env.globals.clear()  # no cycler, joiner, namespace, range, lipsum, dict: less to attack
+    for name, func in list(env.filters.items()):
+        env.filters[name] = _bounded(name, func)
+    env.filters[LOOP_FILTER] = _loop
+    env.filters.update(
+        money=_money,
+        date_long=_date_long,
+        date_short=_date_short,
+        percent=_percent,
+        number=_number,
+        iban=_iban,
+    )
+    return env

@@ -1,0 +1,110 @@
+"""The variables a template sees (`CONTEXT_VARIABLES`), built from an action and its context."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from dunning.core.render.context import InvoiceLine, MessageAction, PenaltySummary, RenderContext
+
+CONTEXT_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {
+        "creditor": "the creditor: name, address, iban, bic, email, phone, siret, signature",
+        "customer": "the debtor: id, name, kind, contact_name, email, phone, postal_address",
+        "invoices": "the listed invoices, oldest first: each with id, number, issued_on, "
+        "due_on, late_since, total, amount_due, currency, days_late, penalties",
+        "invoice": "the first listed invoice (the oldest), same fields as in invoices",
+        "currency": "ISO 4217 code of the amounts",
+        "amount_outstanding": "sum of amount_due over the invoices (Decimal)",
+        "unapplied_credit": "credit notes and payments on account deducted (Decimal, may be 0)",
+        "amount_due": "what the customer is asked to pay (Decimal)",
+        "penalties": "None, or interest, indemnity, total, rate_description, interest_from",
+        "action": "id, kind, level, level_name, channel, deadline_on, deadline_days",
+        "payment_link": "None, or the host's payment page",
+        "message_date": "the date printed on the message",
+        "variant": "a stable integer from the first invoice's id; use variant % n",
+        "locale": "the formatting locale (used by the filters)",
+    }
+)
+"""Every variable a template may use, with what it holds. Anything else fails at load time."""
+
+
+def _penalty_vars(p: PenaltySummary | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {
+        "interest": p.interest,
+        "indemnity": p.indemnity,
+        "total": p.total,
+        "rate_description": p.rate_description,
+        "interest_from": p.interest_from,
+    }
+
+
+def _line_vars(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "number": line.number,
+        "issued_on": line.issued_on,
+        "due_on": line.due_on,
+        "late_since": line.late_since,
+        "total": line.total,
+        "amount_due": line.amount_due,
+        "currency": line.currency,
+        "days_late": line.days_late,
+        "penalties": _penalty_vars(line.penalties),
+    }
+
+
+def _variant(invoice_id: str) -> int:
+    return int(hashlib.sha256(invoice_id.encode()).hexdigest()[:8], 16)
+
+
+def _variables(
+    action: MessageAction, context: RenderContext, *, locale: str, kind: str, variant: int
+) -> dict[str, Any]:
+    c, cu = context.creditor, context.customer
+    lines = tuple(_line_vars(line) for line in context.invoices)
+    return {
+        "creditor": {
+            "name": c.name,
+            "address": c.address,
+            "iban": c.iban,
+            "bic": c.bic,
+            "email": c.email,
+            "phone": c.phone,
+            "siret": c.siret,
+            "signature": c.signature,
+        },
+        "customer": {
+            "id": cu.id,
+            "name": cu.name,
+            "kind": cu.kind.value,
+            "contact_name": cu.contact_name,
+            "email": cu.email,
+            "phone": cu.phone,
+            "postal_address": cu.postal_address,
+        },
+        "invoices": lines,
+        "invoice": lines[0],
+        "currency": context.currency,
+        "amount_outstanding": context.amount_outstanding,
+        "unapplied_credit": context.unapplied_credit,
+        "amount_due": context.amount_due,
+        "penalties": _penalty_vars(context.total_penalties),
+        "action": {
+            "id": action.id,
+            "kind": kind,
+            "level": action.level,
+            "level_name": action.level_name,
+            "channel": action.channel.value,
+            "deadline_on": action.deadline_on,
+            "deadline_days": action.deadline_days,
+        },
+        "payment_link": context.payment_link,
+        "message_date": context.message_date,
+        "variant": variant,
+        "locale": locale,
+    }
