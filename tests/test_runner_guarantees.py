@@ -19,6 +19,7 @@ from dunning import STANDARD, ActionTaken, Channel, Payment, scenario_from_mappi
 from dunning.adapters.files import FileJournal
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
+from dunning.core.render import RenderBudget
 from dunning.exceptions import RunInThePastError
 from dunning.ports import EntryStatus, SendError
 from dunning.runner import Dunner, Outcome, approve, resolve
@@ -369,6 +370,23 @@ def test_a_source_that_breaks_mid_stream_is_reported(store: Store) -> None:
     assert report.counts() == {"sent": 1, "error": 1}
     assert [i.customer_id for i in report.with_outcome(Outcome.SENT)] == ["C-001"]
     assert "connection reset by peer" in report.with_outcome(Outcome.ERROR)[0].reason
+
+
+def test_a_template_that_runs_away_on_one_customers_data_is_that_customers_error(
+    store: Store,
+) -> None:
+    """A 4,000-character invoice number blows a 3,000-character budget: C-002 reported."""
+    add(store, "INV-001", 1)
+    huge = "N" * 4000
+    store.add_invoice(make_invoice(id="INV-002", number=huge, customer=customer(2), due_on=DUE))
+    email = MemorySender(Channel.EMAIL)
+    runner = dunner(store, email, render_budget=RenderBudget(max_output_chars=3000))
+    report = runner.run(at=TUESDAY)
+    assert report.counts() == {"sent": 1, "error": 1}
+    [error] = report.with_outcome(Outcome.ERROR)
+    assert error.customer_id == "C-002"
+    assert "cannot render" in error.reason
+    assert store.get(error.key) is None  # nothing half-rendered was stored
 
 
 def test_a_bad_stored_row_is_an_error_for_its_customer_only(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ from dunning.core.portfolio import (
     PortfolioEntry,
     review_customer,
 )
-from dunning.core.render import Creditor, Message, TemplatePack, render
+from dunning.core.render import Creditor, Message, RenderBudget, TemplatePack, render
 from dunning.core.scenario import Scenario
 from dunning.exceptions import ConfigurationError, RunInThePastError
 from dunning.ports import (
@@ -299,6 +299,8 @@ class Dunner:
             abandoned (its process died); also how far before the latest run a run may be.
         with_penalties: state the penalties owed in each message.
         journal: where a send outcome the log cannot take is kept until it can.
+        render_budget: how much time and output one message may cost to render (a runaway
+            template is an error for that customer); the default `RenderBudget` if None.
 
     Raises:
         ConfigurationError: if a sender is registered under a channel it does not serve, or
@@ -332,6 +334,7 @@ class Dunner:
     lease: timedelta = timedelta(minutes=15)
     with_penalties: bool = True
     journal: OutcomeJournal | None = None
+    render_budget: RenderBudget | None = None
 
     def __post_init__(self) -> None:
         """Refuse a sender registered under another channel than its own."""
@@ -662,7 +665,7 @@ class _Run:
             message_date=self.at.astimezone(action.customer.tz).date(),
             payment_link=link,
         )
-        return render(action, context, pack=self.d.pack)
+        return render(action, context, pack=self.d.pack, budget=self.d.render_budget)
 
     def _new(self, action: CustomerAction) -> RunItem | None:
         needs_approval = action.requires_approval and not action.approved

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import count
 
-from dunning.adapters._common import bounced, reservation, resolved, revised
 from dunning.core.model import Channel, Event, Invoice
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
@@ -24,7 +23,11 @@ from dunning.ports import (
     LogEntry,
     Receipt,
     SendContext,
+    bounced_entry,
     log_events,
+    reservation,
+    resolved_entry,
+    revised_entry,
 )
 
 __all__ = ["MemorySender", "MemoryStore"]
@@ -90,7 +93,7 @@ class MemoryStore:
             ValueError: if it was never sent.
         """
         with self._lock:
-            self._log[key] = bounced(self._log.get(key), key, at=at, reason=reason)
+            self._log[key] = bounced_entry(self._log.get(key), key, at=at, reason=reason)
 
     def events(self, invoice_id: str) -> tuple[Event, ...]:
         """The invoice's events, the host's and those derived from the log."""
@@ -206,7 +209,7 @@ class MemoryStore:
             entry = self._expected(key, expect, expect_attempts)
             if entry is None:
                 return None
-            new = revised(
+            new = revised_entry(
                 entry, status=status, covers=covers, message=message, at=at, reason=reason
             )
             self._log[key] = new
@@ -267,7 +270,7 @@ class MemoryStore:
             KeyError: if no uncertain message has this key.
         """
         with self._lock:
-            entry = resolved(self._log.get(key), key, delivered=delivered, by=by, at=at)
+            entry = resolved_entry(self._log.get(key), key, delivered=delivered, by=by, at=at)
             self._log[key] = entry
             return entry
 

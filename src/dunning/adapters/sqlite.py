@@ -50,7 +50,6 @@ from typing import Any, Final, Self
 
 from pydantic import TypeAdapter
 
-from dunning.adapters._common import bounced, reservation, resolved, revised
 from dunning.core._types import check_aware
 from dunning.core.model import Channel, Customer, Event, Invoice
 from dunning.core.portfolio import (
@@ -68,7 +67,11 @@ from dunning.ports import (
     LogEntry,
     Receipt,
     UnreadableEntry,
+    bounced_entry,
     log_events,
+    reservation,
+    resolved_entry,
+    revised_entry,
 )
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
@@ -325,7 +328,7 @@ class SqliteStore:
             ValueError: if it was never sent.
         """
         with self._write() as db:
-            entry = bounced(_get(db, key), key, at=at, reason=reason)
+            entry = bounced_entry(_get(db, key), key, at=at, reason=reason)
             _update_entry(db, entry)
             _touch(db, [c.invoice_id for c in entry.covers])
 
@@ -557,7 +560,7 @@ class SqliteStore:
             entry = _get(db, key)
             if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
                 return None
-            new = revised(
+            new = revised_entry(
                 entry, status=status, covers=covers, message=message, at=at, reason=reason
             )
             _update_entry(db, new)
@@ -629,7 +632,7 @@ class SqliteStore:
             KeyError: if no uncertain message has this key.
         """
         with self._write() as db:
-            entry = resolved(_get(db, key), key, delivered=delivered, by=by, at=at)
+            entry = resolved_entry(_get(db, key), key, delivered=delivered, by=by, at=at)
             _update_entry(db, entry)
             _touch(db, [c.invoice_id for c in entry.covers])
         return entry
