@@ -136,11 +136,7 @@ def test_ageing_splits_installments_and_applies_payments_to_the_oldest_part() ->
         ),
         total=Decimal(300),
     )
-    book = [
-        InvoiceHistory(
-            invoice=invoice, events=(pay(date(2026, 3, 1), "150"),)
-        )
-    ]
+    book = [InvoiceHistory(invoice=invoice, events=(pay(date(2026, 3, 1), "150"),))]
     a = ageing(book, at=AT)
     # Part 1 paid in full, part 2: 100 - 50 = 50, due 16 March: 15 + 30 = 45 days late.
     assert a.amounts["31-60"] == Decimal(50)
