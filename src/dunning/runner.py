@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import groupby
 
+from dunning.core._html import html_table
 from dunning.core._types import check_aware
 from dunning.core.model import Channel, Customer
 from dunning.core.portfolio import CustomerAction, PortfolioEntry, plan_for_customer
@@ -120,6 +121,15 @@ class RunReport:
     def with_outcome(self, outcome: Outcome) -> tuple[RunItem, ...]:
         """The items with this outcome."""
         return tuple(i for i in self.items if i.outcome is outcome)
+
+    def _repr_html_(self) -> str:
+        """The items as an HTML table, counts in the caption, for notebooks."""
+        counts = ", ".join(f"{n} {name}" for name, n in sorted(self.counts().items()))
+        caption = f"Run at {self.at.isoformat()}: {counts or 'nothing to do'}"
+        rows = [(i.outcome, i.customer_id, i.channel or "", i.key, i.reason) for i in self.items]
+        return html_table(
+            ["outcome", "customer", "channel", "key", "reason"], rows, caption=caption
+        )
 
     def __str__(self) -> str:
         """A readable summary, then one line per item."""
