@@ -18,7 +18,11 @@ def main(source: str, target: str) -> None:
     notebook = nbformat.read(source, as_version=4)
     started = time.perf_counter()
     NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": "."}}
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": "."}},
     ).execute()
     nbformat.write(notebook, target)
     elapsed = time.perf_counter() - started

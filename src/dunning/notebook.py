@@ -155,8 +155,8 @@ def as_amount(
             return Decimal(repr(number)).quantize(_CENT, ROUND_HALF_UP)
         raise _error(
             "float_amount",
-            "{value!r} is a float, which cannot hold cents exactly: keep amounts as text "
-            "(e.g. read_csv(..., dtype={{'amount': str}})), convert the column with "
+            "{value} is a float, which cannot hold cents exactly: keep amounts as text "
+            "(e.g. read_csv(..., dtype={'amount': str})), convert the column with "
             "df['amount'].map(lambda x: Decimal(str(x))), or pass "
             "float_amounts='round_to_cent' to round each to the cent",
             {"value": number},
@@ -220,7 +220,7 @@ def as_date(value: object, *, field: str | tuple[str | int, ...] = "date") -> da
             pass
     raise _error(
         "invalid_date",
-        "expected a date (date, ISO text, Timestamp), got {value!r}",
+        "expected a date (date, ISO text, Timestamp), got '{value}'",
         {"value": str(value)},
         loc,
         value,
@@ -565,7 +565,7 @@ def penalties_dataframe(
 def _at_row(error: ValidationError, row: int) -> ValidationError:
     details = [
         InitErrorDetails(
-            type=PydanticCustomError(e["type"], e["msg"].replace("{", "{{").replace("}", "}}")),
+            type=PydanticCustomError(e["type"], e["msg"]),
             loc=(*e["loc"], row),
             input=e["input"],
         )
@@ -610,26 +610,28 @@ def plot_penalty_accrual(breakdown: PenaltyBreakdown, *, title: str | None = Non
             ax.axvline(_x([line.first_day])[0], color="tab:red", linestyle="--", linewidth=1)
             ax.annotate(
                 f"{line.annual_rate} % on {line.principal}",
-                xy=(_x([line.first_day])[0], 0),
-                xytext=(4, 4),
+                xy=(_x([line.first_day])[0], 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -4),
                 textcoords="offset points",
                 rotation=90,
                 fontsize=8,
                 color="tab:red",
-                va="bottom",
+                va="top",
             )
         previous = line
     if breakdown.lines:
         first = breakdown.lines[0]
         ax.annotate(
             f"{first.annual_rate} % on {first.principal}",
-            xy=(_x([first.first_day])[0], 0),
-            xytext=(4, 4),
+            xy=(_x([first.first_day])[0], 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -4),
             textcoords="offset points",
             rotation=90,
             fontsize=8,
             color="tab:blue",
-            va="bottom",
+            va="top",
         )
     ax.set_title(
         title or f"Late-payment interest, {breakdown.invoice_id} ({breakdown.regime.value})"
@@ -700,7 +702,7 @@ def plot_collections(
                             textcoords="offset points", fontsize=8, color="grey")  # fmt: skip
     ax.set_title(title)
     ax.set_ylabel("collected (cumulative)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")
     ax.grid(visible=True, alpha=0.3)
     ax.xaxis_date()
     figure.autofmt_xdate()

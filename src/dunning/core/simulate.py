@@ -224,6 +224,8 @@ _AMOUNTS = {
 }
 # Days late of past invoices, drawn uniformly in these ranges (0 = paid on time).
 _PAST_DELAYS = {Segment.GOOD: (0, 4), Segment.DEFAULT: (0, 25), Segment.LATE: (25, 75)}
+# Age in days of the invoices still open: a good payer's are recent, a late payer's old.
+_OPEN_AGES = {Segment.GOOD: (0, 45), Segment.DEFAULT: (0, 75), Segment.LATE: (15, 150)}
 _NAMES = {
     CustomerKind.BUSINESS: "Entreprise {n:04d} SARL",
     CustomerKind.CONSUMER: "Client {n:04d}",
@@ -249,11 +251,12 @@ def synthetic_portfolio(n: int, *, seed: int, as_of: date) -> SyntheticPortfolio
     """Draw a realistic book of *n* open invoices, with paid history, from a seed.
 
     Customers are 70 % businesses, 20 % consumers, 10 % public buyers; 50 % good payers, 35 %
-    ordinary, 15 % late. Each has 1 to 4 open invoices issued in the 120 days up to *as_of*
-    (some overdue, some not yet due) and 2 to 5 invoices paid in the year before, late by a
-    number of days typical of its payer type. Amounts are log-normal (medians about 1,100 EUR
-    for a business, 150 EUR for a consumer, 3,000 EUR for a public buyer); terms 30 to 60 days
-    for businesses, 0 to 30 for consumers, 30 for public buyers.
+    ordinary, 15 % late. Each has 1 to 4 open invoices (some overdue, some not yet due),
+    issued in the 45 days up to *as_of* for a good payer, 75 for an ordinary one, 15 to 150
+    days before for a late one; and 2 to 5 invoices paid in the year before, late by a number
+    of days typical of its payer type (0-4, 0-25, 25-75). Amounts are log-normal (medians
+    about 1,100 EUR for a business, 150 EUR for a consumer, 3,000 EUR for a public buyer);
+    terms 30 to 60 days for businesses, 0 to 30 for consumers, 30 for public buyers.
 
     Args:
         n: the number of open invoices.
@@ -306,7 +309,7 @@ def synthetic_portfolio(n: int, *, seed: int, as_of: date) -> SyntheticPortfolio
         for _ in range(min(args.n - opened, rng.randint(1, 4))):
             number += 1
             opened += 1
-            issued = args.as_of - timedelta(days=rng.randint(0, 120))
+            issued = args.as_of - timedelta(days=rng.randint(*_OPEN_AGES[payer]))
             terms = rng.choice(_TERMS[kind])
             invoices.append((_invoice(customer, number, issued, terms, _amount(rng, kind)), ()))
         invoices.sort(key=lambda pair: (pair[0].issued_on, pair[0].id))
