@@ -38,6 +38,7 @@ from dunning.core.model import (
     Installment,
     Invoice,
     Payment,
+    PromiseToPay,
 )
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
 
@@ -503,3 +504,32 @@ def test_ageing_result_is_plain_data() -> None:
     """An Ageing can be built directly and totals its buckets."""
     a = Ageing(AT, "EUR", {"not_due": Decimal(1), "90+": Decimal(2)}, {"not_due": 1, "90+": 1})
     assert a.total == Decimal(3)
+
+
+def test_an_action_on_the_payment_day_gets_the_credit() -> None:
+    """A reminder the morning of the day the money arrives: it counts, 0 days to pay."""
+    book = [
+        inv(1, date(2026, 3, 1), "10", sent(date(2026, 3, 2), "informative", "a1"),
+            sent(date(2026, 3, 9), "reminder", "a2"), pay(date(2026, 3, 9), "10")),
+    ]  # fmt: skip
+    result = {s.step_id: s for s in step_effectiveness(book, at=AT)}
+    assert result["reminder"].average_days_to_pay == Decimal("0.0")
+    assert result["informative"].paid_after == 0
+
+
+def test_an_answer_on_the_day_of_the_first_action_is_an_answer() -> None:
+    """A promise made the day the first reminder went out: the customer responded."""
+    promise = PromiseToPay(on=date(2026, 3, 2), promised_on=date(2026, 3, 20))
+    book = [
+        inv(1, date(2026, 3, 1), "10", sent(date(2026, 3, 2), "informative", "a1"),
+            sent(date(2026, 3, 9), "reminder", "a2"), promise),
+    ]  # fmt: skip
+    assert silent_customers(book, at=AT) == ()
+
+
+def test_percentages_round_half_up() -> None:
+    """1 formal notice among 16 overdue invoices: 6.25 % -> 6.3 (half-up, not half-even 6.2)."""
+    notice = sent(date(2026, 4, 2), "formal_notice", "n1", "registered_letter")
+    book = [inv(1, date(2026, 3, 1), "10", notice)]
+    book += [inv(n, date(2026, 3, 1), "10") for n in range(2, 17)]
+    assert litigation_rate(book, STANDARD, at=AT) == Decimal("6.3")

@@ -144,6 +144,27 @@ def test_partial_payments_pay_half_the_balance_rounded_half_up() -> None:
     assert [m.on for m in result.messages] == [date(2026, 3, 3), date(2026, 3, 9)]
 
 
+def test_a_payment_on_its_way_is_not_scheduled_twice() -> None:
+    """Half paid 8 days after 3 March (11 March); the 9 March reminder adds nothing on top."""
+    result = simulate(
+        book(START, total="1000.01"),
+        STANDARD,
+        start=START,
+        end=date(2026, 3, 20),
+        seed=2,
+        behaviour=behaviour(
+            response=ALWAYS, partial_payment=1.0, delay_days=dict.fromkeys(Segment, (8, 8))
+        ),
+    )
+    # Reminders on 3, 9 and 16 March; the 16 March one is answered on 24 March, after the end.
+    assert [m.on for m in result.messages] == [
+        date(2026, 3, 3),
+        date(2026, 3, 9),
+        date(2026, 3, 16),
+    ]
+    assert [(p.on, p.amount) for p in result.payments] == [(date(2026, 3, 11), Decimal("500.01"))]
+
+
 def test_a_kept_promise_pauses_dunning_until_the_payment() -> None:
     """A promise on 4 March to pay by 14 March: no reminder on 9 March; paid 14 March."""
     result = simulate(
