@@ -738,7 +738,8 @@ def simulate(
 ) -> SimulationResult:
     """Run the real decision path over a book, day by day, against a behaviour model.
 
-    See the module's "how this works" for what happens each day.
+    See the module's "how this works" for what happens each day. The entries need not be
+    grouped by customer: the simulation groups them itself.
 
     Args:
         portfolio: a `SyntheticPortfolio`, or the host's entries grouped by customer (payer
@@ -761,7 +762,10 @@ def simulate(
     Raises:
         ValueError: if *end* is before *start*.
         pydantic.ValidationError: for a negative *approval_delay_days*.
-        PortfolioOrderError: never: entries are regrouped by customer id.
+
+    Warns:
+        ProvisionalRateWarning: when the penalties at *end* use a provisional rate. An invoice
+            whose penalties need a rate beyond the tables is left out of ``penalties``.
 
     Examples:
         >>> from datetime import date
