@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs", "demo"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs", "demo", "notebook"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -12,7 +12,7 @@ nox.options.error_on_missing_interpreters = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite with branch coverage (fails under 90 %)."""
-    session.install("-e", ".[tests]")
+    session.install("-e", ".[tests,notebook]")
     session.run(
         "pytest",
         "--cov=dunning",
@@ -33,7 +33,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and the benchmarks with mypy --strict."""
-    session.install("-e", ".[tests,typecheck]", "nox")
+    session.install("-e", ".[tests,typecheck,notebook]", "nox")
     session.run("mypy")
 
 
@@ -42,6 +42,15 @@ def docs(session: nox.Session) -> None:
     """Build the documentation, failing on any warning."""
     session.install("-e", ".[docs]")
     session.run("mkdocs", "build", "--strict", "--site-dir", session.create_tmp() + "/site")
+
+
+@nox.session
+def notebook(session: nox.Session) -> None:
+    """Execute the example notebook from scratch; ``-- --write`` saves its outputs in place."""
+    session.install("-e", ".[notebook]", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29")
+    source = "docs/notebooks/analytics.ipynb"
+    target = source if "--write" in session.posargs else session.create_tmp() + "/analytics.ipynb"
+    session.run("python", "docs/notebooks/execute.py", source, target)
 
 
 @nox.session

@@ -95,13 +95,29 @@ def _imported(node: ast.AST, module: str, *, is_package: bool) -> list[str]:
     return names if target == "dunning" else [target, *names]
 
 
+def _seeded_random_only(node: ast.AST) -> bool:
+    """``from random import Random``: a generator the caller seeds, never the global one."""
+    return (
+        isinstance(node, ast.ImportFrom)
+        and node.module == "random"
+        and node.level == 0
+        and all(alias.name == "Random" for alias in node.names)
+    )
+
+
 def _clock_or_file(node: ast.AST) -> str | None:
-    """What a call reads from the world: ``open()`` or ``<datetime|date>.<now|today|utcnow>()``."""
+    """What a call reads from the world: ``open()``, the clock, or the OS (``Random()``).
+
+    The clock is ``<datetime|date>.<now|today|utcnow>()``; an unseeded ``Random()`` seeds
+    itself from the operating system.
+    """
     if not isinstance(node, ast.Call):
         return None
     func = node.func
     if isinstance(func, ast.Name) and func.id == "open":
         return "calls open()"
+    if isinstance(func, ast.Name) and func.id == "Random" and not node.args and not node.keywords:
+        return "creates an unseeded Random()"
     if isinstance(func, ast.Attribute) and func.attr in CLOCK_CALLS:
         owner = func.value
         owner_name = ""
@@ -133,7 +149,10 @@ def violations(
         line = getattr(node, "lineno", 0)
         if module in TIMER_MODULES and _is_timer_import(node):
             continue
-        for name in _imported(node, module, is_package=is_package):
+        imported = (
+            [] if _seeded_random_only(node) else _imported(node, module, is_package=is_package)
+        )
+        for name in imported:
             if _forbidden(name):
                 found.append(f"{line}: imports I/O or nondeterministic module {name}")
             elif _outside_core(name):
@@ -173,6 +192,9 @@ def test_core_module_is_pure(path: Path) -> None:
         ("import os.path", "1: imports I/O or nondeterministic module os.path"),
         ("from pathlib import Path", "1: imports I/O or nondeterministic module pathlib"),
         ("import random", "1: imports I/O or nondeterministic module random"),
+        ("from random import random", "1: imports I/O or nondeterministic module random"),
+        ("from random import Random, choice", "1: imports I/O or nondeterministic module random"),
+        ("from random import Random\nr = Random()", "2: creates an unseeded Random()"),
         ("from time import monotonic", "1: imports I/O or nondeterministic module time"),
         ("import logging.handlers", "1: imports I/O or nondeterministic module logging.handlers"),
         (
@@ -209,6 +231,7 @@ def test_bad_snippets_are_caught(snippet: str, expected: str) -> None:
     "snippet",
     [
         "from importlib.resources import files",
+        "from random import Random\nrng = Random(seed)",
         "import importlib.resources",
         "from datetime import date, datetime, time, timedelta",
         "from dunning.core.model import Invoice",

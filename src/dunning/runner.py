@@ -45,6 +45,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from dunning.core._html import html_table
 from dunning.core._types import check_aware
 from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
@@ -180,6 +181,15 @@ class RunReport:
     def needs_attention(self) -> bool:
         """An error, an unresolved uncertain message or an unrecorded send: a human must look."""
         return any(i.outcome in _ATTENTION for i in self.items)
+
+    def _repr_html_(self) -> str:
+        """The items as an HTML table, counts in the caption, for notebooks."""
+        counts = ", ".join(f"{n} {name}" for name, n in sorted(self.counts().items()))
+        caption = f"Run at {self.at.isoformat()}: {counts or 'nothing to do'}"
+        rows = [(i.outcome, i.customer_id, i.channel or "", i.key, i.reason) for i in self.items]
+        return html_table(
+            ["outcome", "customer", "channel", "key", "reason"], rows, caption=caption
+        )
 
     def __str__(self) -> str:
         """A readable summary, then one line per item."""

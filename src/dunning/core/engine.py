@@ -192,6 +192,24 @@ class Decision:
         """The action due now, or None."""
         return self.actions[0] if self.actions else None
 
+    def _repr_html_(self) -> str:
+        """The decision as an HTML table, for notebooks."""
+        # Imported here: a notebook nicety, kept out of the engine's dependencies.
+        from dunning.core._html import html_table  # noqa: PLC0415
+
+        a = self.action
+        rows = [
+            ("status", self.status),
+            ("reason", self.reason),
+            ("level", f"{self.level} {self.level_name}".strip()),
+            ("action", f"{a.step_id} by {a.channel.value}" if a else ""),
+            ("outstanding", f"{self.outstanding} {self.currency}"),
+            ("days late", self.days_late),
+            ("next review", self.next_review_at),
+            *(("note", note) for note in self.notes),
+        ]
+        return html_table(["", ""], rows, caption=f"Decision on {self.invoice_id} at {self.at}")
+
 
 def action_id(invoice_id: str, step_id: str, occurrence: int = 1) -> str:
     """The deterministic id of an action: same inputs, same id, across runs and machines.

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from dunning.core._html import html_table
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
 from dunning.core.model import ActionApproved, ActionTaken, Event, Invoice
 from dunning.core.scenario import Scenario
@@ -76,6 +77,22 @@ class Timeline:
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in rows
         )
+
+    def _repr_html_(self) -> str:
+        """The `format` table as HTML, for notebooks."""
+        rows = [
+            (
+                e.on,
+                self.invoice.number,
+                f"{e.action.level} {e.action.level_name}" if e.action else e.decision.level,
+                e.action.channel if e.action else "",
+                e.decision.status,
+                e.note,
+            )
+            for e in self.entries
+        ]
+        headers = ("date", "invoice", "level", "channel", "status", "note")
+        return html_table(headers, rows, caption=f"Timeline of invoice {self.invoice.number}")
 
 
 def timeline(

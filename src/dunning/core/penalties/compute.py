@@ -188,6 +188,23 @@ class PenaltyBreakdown(BaseModel):
             raise PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
         return self
 
+    def _repr_html_(self) -> str:
+        """The lines and totals as an HTML table, for notebooks."""
+        # Imported here: a notebook nicety, kept out of the penalty module's dependencies.
+        from dunning.core._html import html_table  # noqa: PLC0415
+
+        rows: list[tuple[object, ...]] = [
+            (x.first_day, x.last_day, x.days, x.principal, f"{x.annual_rate} %", x.rate_source,
+             x.interest)
+            for x in self.lines
+        ]  # fmt: skip
+        rows.append(("interest", "", "", "", "", "", self.interest))
+        rows.append(("recovery indemnity", "", "", "", "", "", self.recovery_indemnity))
+        rows.append(("total", "", "", "", "", "", self.total))
+        headers = ("from", "to", "days", "principal", "rate", "source", "interest")
+        caption = f"Penalties on {self.invoice_id} to {self.until} ({self.regime.value})"
+        return html_table(headers, rows, caption=caption)
+
     @property
     def conventions(self) -> str:
         """The day count and rounding used, in words (for a footer under the table)."""

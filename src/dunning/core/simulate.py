@@ -1,0 +1,1020 @@
+"""What-if simulations of a whole portfolio, deterministic given a seed.
+
+How this works
+--------------
+`simulate` replays the runner's real decision path day by day, from ``start`` to ``end``
+included, at ``run_at`` in each customer's local time:
+
+1. **Scheduled events** of the day are applied: payments the behaviour model decided earlier
+   (for the balance of that day, or half of it for a partial payment), promises to pay,
+   disputes opened and resolved.
+2. **Approvals** that have waited ``approval_delay_days`` since the action was first proposed
+   are granted (`ActionApproved`), as a person clearing the approval queue would.
+3. **Planning**: `plan_for_customer` runs for each customer with something still owed, exactly
+   as the runner calls it: one message per customer and currency, the customer's minimum gap,
+   stated deadlines, business days, send windows, catch-up. A message that needs approval waits;
+   the others are "sent": one `ActionTaken` per covered action, at the run's instant, on the
+   message's channel (what the runner records).
+4. **Reaction**: each message sent draws the customer's response from the `Behaviour` model
+   (a dispute, a promise, a payment after a delay, partial or full, or nothing), scheduled on
+   a later day.
+5. **Snapshot**: the day's outstanding, overdue, cash collected and messages so far, and DSO.
+
+All randomness comes from one `random.Random` seeded with ``seed`` and drawn in a fixed order
+(customers by id, invoices in the order given), so the same arguments give the same result.
+Invoices that were not yet due at ``start`` may be paid on time, before any reminder, with the
+probability `Behaviour.on_time` of their customer's payer type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from random import Random
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dunning.core._html import html_table
+from dunning.core._types import MODEL_CONFIG
+from dunning.core.engine import decide
+from dunning.core.metrics import (
+    DsoMethod,
+    Segment,
+    ageing,
+    collection_cost,
+    dso,
+    payment_delays,
+    suggest_segment,
+)
+from dunning.core.model import (
+    ActionApproved,
+    ActionTaken,
+    Channel,
+    Customer,
+    CustomerKind,
+    DisputeOpened,
+    DisputeResolved,
+    Event,
+    Invoice,
+    Payment,
+    PromiseToPay,
+    amount_outstanding,
+)
+from dunning.core.penalties.compute import PenaltyBreakdown
+from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.portfolio import (
+    CustomerAction,
+    InvoiceHistory,
+    PaymentOnAccount,
+    PortfolioEntry,
+    UnappliedCreditNote,
+    plan_for_customer,
+)
+from dunning.core.scenario import Policy, Scenario, StepKind
+
+__all__ = [
+    "Behaviour",
+    "Comparison",
+    "ComparisonRow",
+    "SimulatedMessage",
+    "SimulatedPayment",
+    "SimulationDay",
+    "SimulationResult",
+    "SyntheticPortfolio",
+    "compare",
+    "simulate",
+    "synthetic_portfolio",
+]
+
+_CENT = Decimal("0.01")
+_ZERO = Decimal(0)
+_ONE_DAY = timedelta(days=1)
+_NOON_UTC = time(12, tzinfo=UTC)
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+DayRange = tuple[Annotated[int, Field(ge=0, le=365)], Annotated[int, Field(ge=0, le=365)]]
+
+
+class Behaviour(BaseModel):
+    """How customers react, by payer type: the assumptions of a simulation.
+
+    The defaults are illustrative, not measured: calibrate them on your own book (e.g. from
+    `step_effectiveness` and `payment_delays` of past invoices) before trusting a forecast.
+
+    Attributes:
+        on_time: probability that an invoice not yet due at the start is paid by its due date
+            without any reminder, by payer type.
+        response: base probability of paying after a message, by payer type...
+        step_weight: ...multiplied by the weight of the message's step kind (capped at 1): a
+            formal notice moves more customers than a friendly email.
+        delay_days: a payment comes this many days after the message, drawn uniformly in the
+            inclusive range, by payer type.
+        partial_payment: probability that a payment is half the balance, not all of it.
+        promise: probability that a message is answered by a promise to pay instead.
+        promise_days: the promised date, this many days after the promise.
+        promise_kept: probability the promise is kept (paid on the promised date), by payer type.
+        dispute: probability that a message is answered by a dispute on its lead invoice.
+        dispute_days: days until a dispute is resolved (dunning then resumes).
+
+    Examples:
+        >>> Behaviour().response[Segment.GOOD]
+        0.6
+        >>> Behaviour(dispute=1.5)
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for Behaviour
+        dispute
+          Input should be less than or equal to 1 ...
+    """
+
+    model_config = MODEL_CONFIG
+
+    on_time: Mapping[Segment, Probability] = Field(
+        default_factory=lambda: {Segment.GOOD: 0.8, Segment.DEFAULT: 0.5, Segment.LATE: 0.15}
+    )
+    response: Mapping[Segment, Probability] = Field(
+        default_factory=lambda: {Segment.GOOD: 0.6, Segment.DEFAULT: 0.4, Segment.LATE: 0.2}
+    )
+    step_weight: Mapping[StepKind, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: {
+            StepKind.COURTESY: 0.5,
+            StepKind.FRIENDLY: 0.8,
+            StepKind.REMINDER: 1.0,
+            StepKind.FIRM: 1.3,
+            StepKind.PHONE_CALL: 1.5,
+            StepKind.INTERNAL_ALERT: 0.0,
+            StepKind.FORMAL_NOTICE: 2.0,
+            StepKind.HANDOVER: 1.5,
+        }
+    )
+    delay_days: Mapping[Segment, DayRange] = Field(
+        default_factory=lambda: {
+            Segment.GOOD: (1, 5),
+            Segment.DEFAULT: (2, 10),
+            Segment.LATE: (5, 20),
+        }
+    )
+    partial_payment: Probability = 0.15
+    promise: Probability = 0.1
+    promise_days: Annotated[int, Field(ge=1, le=365)] = 10
+    promise_kept: Mapping[Segment, Probability] = Field(
+        default_factory=lambda: {Segment.GOOD: 0.9, Segment.DEFAULT: 0.7, Segment.LATE: 0.4}
+    )
+    dispute: Probability = 0.02
+    dispute_days: Annotated[int, Field(ge=1, le=365)] = 20
+
+    def pay_probability(self, payer: Segment, kind: StepKind) -> float:
+        """The probability of paying after a message of *kind*: response x weight, at most 1."""
+        return min(1.0, self.response.get(payer, 0.0) * self.step_weight.get(kind, 1.0))
+
+
+# ------------------------------------------------------------------- synthetic portfolio
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticPortfolio:
+    """A made-up book: customers with paid history and open invoices, and their payer types.
+
+    Attributes:
+        as_of: the day the book is drawn at: history is paid before it, open invoices issued
+            on or before it.
+        entries: `InvoiceHistory` items grouped by customer id (ready for the runner's stream).
+        payer_types: the hidden truth the behaviour model uses, by customer id (customers have
+            no ``segment``: a `Policy` must work it out from the history).
+    """
+
+    as_of: date
+    entries: tuple[InvoiceHistory, ...]
+    payer_types: Mapping[str, Segment]
+
+    @property
+    def customers(self) -> tuple[Customer, ...]:
+        """The customers, by id."""
+        seen: dict[str, Customer] = {}
+        for entry in self.entries:
+            seen.setdefault(entry.customer_id, entry.invoice.customer)
+        return tuple(seen.values())
+
+    def open_entries(self) -> tuple[InvoiceHistory, ...]:
+        """The invoices still owed at the end of ``as_of``."""
+        return tuple(
+            e for e in self.entries if amount_outstanding(e.invoice, e.events, on=self.as_of) > 0
+        )
+
+
+_KINDS = (CustomerKind.BUSINESS, CustomerKind.CONSUMER, CustomerKind.PUBLIC)
+_KIND_WEIGHTS = (70, 20, 10)
+_PAYERS = (Segment.GOOD, Segment.DEFAULT, Segment.LATE)
+_PAYER_WEIGHTS = (50, 35, 15)
+# Payment terms in days: L441-10 caps B2B at 60 days; public buyers pay in 30 (R2192-10).
+_TERMS = {
+    CustomerKind.BUSINESS: (30, 30, 45, 60),
+    CustomerKind.CONSUMER: (0, 15, 30),
+    CustomerKind.PUBLIC: (30,),
+}
+# Log-normal amounts: median e^mu euros (about 1,100 for a business, 150 for a consumer,
+# 3,000 for a public buyer), sigma the spread.
+_AMOUNTS = {
+    CustomerKind.BUSINESS: (7.0, 1.0),
+    CustomerKind.CONSUMER: (5.0, 0.8),
+    CustomerKind.PUBLIC: (8.0, 0.8),
+}
+# Days late of past invoices, drawn uniformly in these ranges (0 = paid on time).
+_PAST_DELAYS = {Segment.GOOD: (0, 4), Segment.DEFAULT: (0, 25), Segment.LATE: (25, 75)}
+# Age in days of the invoices still open: a good payer's are recent, a late payer's old.
+_OPEN_AGES = {Segment.GOOD: (0, 45), Segment.DEFAULT: (0, 75), Segment.LATE: (15, 150)}
+_NAMES = {
+    CustomerKind.BUSINESS: "Entreprise {n:04d} SARL",
+    CustomerKind.CONSUMER: "Client {n:04d}",
+    CustomerKind.PUBLIC: "Commune {n:04d}",
+}
+
+
+class _SyntheticArgs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", title="synthetic_portfolio")
+
+    n: Annotated[int, Field(ge=1, le=1_000_000)]
+    seed: int
+    as_of: date
+
+
+def _amount(rng: Random, kind: CustomerKind) -> Decimal:
+    mu, sigma = _AMOUNTS[kind]
+    cents = round(min(max(rng.lognormvariate(mu, sigma), 20.0), 250_000.0) * 100)
+    return (Decimal(cents) / 100).quantize(_CENT)
+
+
+def synthetic_portfolio(n: int, *, seed: int, as_of: date) -> SyntheticPortfolio:
+    """Draw a realistic book of *n* open invoices, with paid history, from a seed.
+
+    Customers are 70 % businesses, 20 % consumers, 10 % public buyers; 50 % good payers, 35 %
+    ordinary, 15 % late. Each has 1 to 4 open invoices (some overdue, some not yet due),
+    issued in the 45 days up to *as_of* for a good payer, 75 for an ordinary one, 15 to 150
+    days before for a late one; and 2 to 5 invoices paid in the year before, late by a number
+    of days typical of its payer type (0-4, 0-25, 25-75). Amounts are log-normal (medians
+    about 1,100 EUR for a business, 150 EUR for a consumer, 3,000 EUR for a public buyer);
+    terms 30 to 60 days for businesses, 0 to 30 for consumers, 30 for public buyers.
+
+    Args:
+        n: the number of open invoices.
+        seed: the seed of the `random.Random` used: same seed, same book.
+        as_of: the day the book is drawn at (the core reads no clock).
+
+    Returns:
+        A `SyntheticPortfolio`.
+
+    Raises:
+        pydantic.ValidationError: if *n* is below 1.
+
+    Examples:
+        >>> from datetime import date
+        >>> book = synthetic_portfolio(20, seed=7, as_of=date(2026, 3, 2))
+        >>> len(book.open_entries())
+        20
+        >>> book == synthetic_portfolio(20, seed=7, as_of=date(2026, 3, 2))
+        True
+    """
+    args = _SyntheticArgs(n=n, seed=seed, as_of=as_of)
+    rng = Random(args.seed)  # noqa: S311  (a reproducible simulation, not cryptography)
+    entries: list[InvoiceHistory] = []
+    payers: dict[str, Segment] = {}
+    opened = number = 0
+    c = 0
+    while opened < args.n:
+        c += 1
+        kind = rng.choices(_KINDS, _KIND_WEIGHTS)[0]
+        payer = rng.choices(_PAYERS, _PAYER_WEIGHTS)[0]
+        customer = Customer(
+            id=f"C{c:04d}",
+            name=_NAMES[kind].format(n=c),
+            kind=kind,
+            email=f"compta@client{c:04d}.example",
+            phone="+33600000000",
+            postal_address=f"{c} rue de la Paix, 75002 Paris",
+        )
+        payers[customer.id] = payer
+        invoices: list[tuple[Invoice, tuple[Event, ...]]] = []
+        for _ in range(rng.randint(2, 5)):
+            number += 1
+            issued = args.as_of - timedelta(days=rng.randint(100, 365))
+            terms = rng.choice(_TERMS[kind])
+            due = issued + timedelta(days=terms)
+            low, high = _PAST_DELAYS[payer]
+            paid = min(due + timedelta(days=rng.randint(low, high)), args.as_of - _ONE_DAY)
+            invoice = _invoice(customer, number, issued, terms, _amount(rng, kind))
+            invoices.append((invoice, (Payment(on=paid, amount=invoice.total),)))
+        for _ in range(min(args.n - opened, rng.randint(1, 4))):
+            number += 1
+            opened += 1
+            issued = args.as_of - timedelta(days=rng.randint(*_OPEN_AGES[payer]))
+            terms = rng.choice(_TERMS[kind])
+            invoices.append((_invoice(customer, number, issued, terms, _amount(rng, kind)), ()))
+        invoices.sort(key=lambda pair: (pair[0].issued_on, pair[0].id))
+        entries.extend(InvoiceHistory(invoice=i, events=e) for i, e in invoices)
+    return SyntheticPortfolio(as_of=args.as_of, entries=tuple(entries), payer_types=payers)
+
+
+def _invoice(customer: Customer, number: int, issued: date, terms: int, total: Decimal) -> Invoice:
+    return Invoice(
+        id=f"F-{number:05d}",
+        number=f"{issued.year}-{number:05d}",
+        customer=customer,
+        issued_on=issued,
+        due_on=issued + timedelta(days=terms),
+        total=total,
+    )
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedMessage:
+    """One message the simulation sent (what the runner would have sent that day).
+
+    Attributes:
+        on: the day.
+        customer_id: the customer.
+        channel: the message's channel.
+        kind: the lead step's kind.
+        level: the lead step's level.
+        invoice_ids: the invoices whose actions it carries out.
+        amount_due: the amount the message asks for.
+    """
+
+    on: date
+    customer_id: str
+    channel: Channel
+    kind: StepKind
+    level: int
+    invoice_ids: tuple[str, ...]
+    amount_due: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedPayment:
+    """A payment the behaviour model made.
+
+    Attributes:
+        on: the day.
+        customer_id: the customer.
+        invoice_id: the invoice paid.
+        amount: the amount.
+        partial: half the balance rather than all of it.
+    """
+
+    on: date
+    customer_id: str
+    invoice_id: str
+    amount: Decimal
+    partial: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationDay:
+    """The book at the end of one simulated day.
+
+    Attributes:
+        on: the day.
+        outstanding: receivables still owed.
+        overdue: the part of them past due.
+        collected: cash collected since the start (cumulative).
+        messages: messages sent since the start (cumulative).
+        formal_notices: formal notices sent since the start (cumulative).
+        dso: count-back DSO that day (`DsoMethod.COUNT_BACK`: the simulated book issues no
+            new invoices, so the standard method's sales window would empty).
+    """
+
+    on: date
+    outstanding: Decimal
+    overdue: Decimal
+    collected: Decimal
+    messages: int
+    formal_notices: int
+    dso: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """Everything one simulation did, and the book at its end.
+
+    Attributes:
+        label: the scenario's id, or ``policy`` for a policy.
+        start: the first day simulated.
+        end: the last day simulated.
+        seed: the seed used.
+        messages: the messages sent, in order.
+        payments: the payments made, in order.
+        days: one snapshot per day.
+        entries: the book at the end (every event the simulation added included), for the
+            functions of `dunning.core.metrics`.
+        penalties: late-payment penalties owed at the end (or when paid), by invoice id, for
+            each invoice that was late and whose rates are in the tables.
+    """
+
+    label: str
+    start: date
+    end: date
+    seed: int
+    messages: tuple[SimulatedMessage, ...]
+    payments: tuple[SimulatedPayment, ...]
+    days: tuple[SimulationDay, ...]
+    entries: tuple[InvoiceHistory, ...] = field(repr=False)
+    penalties: Mapping[str, PenaltyBreakdown] = field(repr=False)
+
+    @property
+    def collected(self) -> Decimal:
+        """Cash collected over the whole simulation."""
+        return sum((p.amount for p in self.payments), _ZERO)
+
+    @property
+    def penalties_owed(self) -> Decimal:
+        """Interest and indemnities owed at the end, on every late invoice."""
+        return sum((b.total for b in self.penalties.values()), _ZERO)
+
+    @property
+    def formal_notices(self) -> int:
+        """Messages whose lead step is a formal notice."""
+        return sum(1 for m in self.messages if m.kind is StepKind.FORMAL_NOTICE)
+
+    def collected_by(self, day_number: int) -> Decimal | None:
+        """Cash collected in the first *day_number* days (None if the run is shorter).
+
+        Examples:
+            >>> from datetime import date
+            >>> r = SimulationResult("x", date(2026, 3, 1), date(2026, 3, 10), 1, (),
+            ...     (SimulatedPayment(date(2026, 3, 5), "C", "F", Decimal("10"), False),),
+            ...     (), (), {})
+            >>> r.collected_by(5), r.collected_by(4), r.collected_by(11)
+            (Decimal('10'), Decimal('0'), None)
+        """
+        if (self.end - self.start).days + 1 < day_number:
+            return None
+        last = self.start + timedelta(days=day_number - 1)
+        return sum((p.amount for p in self.payments if p.on <= last), _ZERO)
+
+    def messages_by_channel(self) -> dict[str, int]:
+        """Messages sent per channel, by channel name."""
+        out: dict[str, int] = {}
+        for m in self.messages:
+            out[m.channel.value] = out.get(m.channel.value, 0) + 1
+        return dict(sorted(out.items()))
+
+    def records(self) -> list[dict[str, Any]]:
+        """One row per day (the `SimulationDay` fields), for a DataFrame."""
+        return [
+            {
+                "on": d.on,
+                "outstanding": d.outstanding,
+                "overdue": d.overdue,
+                "collected": d.collected,
+                "messages": d.messages,
+                "formal_notices": d.formal_notices,
+                "dso": d.dso,
+            }
+            for d in self.days
+        ]
+
+    def _repr_html_(self) -> str:
+        last = self.days[-1] if self.days else None
+        rows = [
+            ("days simulated", len(self.days)),
+            ("messages sent", len(self.messages)),
+            *((f"  by {ch}", n) for ch, n in self.messages_by_channel().items()),
+            ("formal notices", self.formal_notices),
+            ("payments", len(self.payments)),
+            ("cash collected", self.collected),
+            ("outstanding at the end", last.outstanding if last else ""),
+            ("DSO at the end", last.dso if last else ""),
+            ("penalties owed", self.penalties_owed),
+        ]
+        caption = f"Simulation '{self.label}' {self.start} to {self.end} (seed {self.seed})"
+        return html_table(["", "value"], rows, caption=caption)
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+class _SimulateArgs(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", title="simulate")
+
+    start: date
+    end: date
+    seed: int
+    approval_delay_days: Annotated[int, Field(ge=0, le=365)]
+    run_at: time
+
+
+def _half(amount: Decimal) -> Decimal:
+    return (amount / 2).quantize(_CENT, ROUND_HALF_UP)
+
+
+@dataclass(slots=True)
+class _Book:
+    """The mutable state of one simulation (the histories grow as a host's would)."""
+
+    invoices: dict[str, Invoice]
+    events: dict[str, list[Event]]
+    by_customer: dict[str, list[str]]
+    credits: dict[str, list[PaymentOnAccount | UnappliedCreditNote]]
+    customers: dict[str, Customer]
+
+    @classmethod
+    def of(cls, entries: Iterable[PortfolioEntry]) -> _Book:
+        book = cls({}, {}, {}, {}, {})
+        for entry in entries:
+            if isinstance(entry, InvoiceHistory):
+                invoice = entry.invoice
+                book.invoices[invoice.id] = invoice
+                book.events[invoice.id] = list(entry.events)
+                book.by_customer.setdefault(invoice.customer.id, []).append(invoice.id)
+                book.customers.setdefault(invoice.customer.id, invoice.customer)
+            else:
+                book.credits.setdefault(entry.customer_id, []).append(entry)
+        return book
+
+    def history(self, invoice_id: str) -> InvoiceHistory:
+        # The invoice and events are validated already: skip validating them again each day.
+        return InvoiceHistory.model_construct(
+            invoice=self.invoices[invoice_id], events=tuple(self.events[invoice_id])
+        )
+
+    def entries(self, customer_id: str) -> list[PortfolioEntry]:
+        mine: list[PortfolioEntry] = [self.history(i) for i in self.by_customer[customer_id]]
+        mine.extend(self.credits.get(customer_id, ()))
+        return mine
+
+    def outstanding(self, invoice_id: str, day: date) -> Decimal:
+        return amount_outstanding(self.invoices[invoice_id], self.events[invoice_id], on=day)
+
+    def all_entries(self) -> tuple[InvoiceHistory, ...]:
+        return tuple(self.history(i) for ids in self.by_customer.values() for i in ids)
+
+
+@dataclass(slots=True)
+class _Run:
+    """One simulation in progress."""
+
+    book: _Book
+    scenarios: dict[str, Scenario]
+    payers: dict[str, Segment]
+    behaviour: Behaviour
+    rng: Random
+    args: _SimulateArgs
+    scheduled: dict[date, list[tuple[str, str]]] = field(default_factory=dict)
+    awaiting_payment: set[str] = field(default_factory=set)
+    pending: dict[str, tuple[str, date]] = field(default_factory=dict)
+    messages: list[SimulatedMessage] = field(default_factory=list)
+    payments: list[SimulatedPayment] = field(default_factory=list)
+
+    def schedule(self, day: date, what: str, invoice_id: str) -> None:
+        if what in {"pay", "pay_partial"}:
+            if invoice_id in self.awaiting_payment:
+                return
+            self.awaiting_payment.add(invoice_id)
+        self.scheduled.setdefault(day, []).append((what, invoice_id))
+
+    def on_time_payments(self) -> None:
+        start = self.args.start
+        for customer_id in sorted(self.book.by_customer):
+            payer = self.payers[customer_id]
+            for invoice_id in self.book.by_customer[customer_id]:
+                invoice = self.book.invoices[invoice_id]
+                if invoice.last_due_on < start or self.book.outstanding(invoice_id, start) <= 0:
+                    continue
+                if self.rng.random() < self.behaviour.on_time.get(payer, 0.0):
+                    early = timedelta(days=self.rng.randint(0, 5))
+                    day = max(start, invoice.issued_on, invoice.last_due_on - early)
+                    self.schedule(day, "pay", invoice_id)
+
+    def apply_scheduled(self, day: date) -> None:
+        for what, invoice_id in self.scheduled.pop(day, []):
+            events = self.book.events[invoice_id]
+            customer_id = self.book.invoices[invoice_id].customer.id
+            if what in {"pay", "pay_partial"}:
+                self.awaiting_payment.discard(invoice_id)
+                owed = self.book.outstanding(invoice_id, day)
+                if owed <= 0:
+                    continue
+                partial = what == "pay_partial" and _half(owed) > 0
+                amount = _half(owed) if partial else owed
+                events.append(Payment(on=day, amount=amount))
+                self.payments.append(
+                    SimulatedPayment(day, customer_id, invoice_id, amount, partial=partial)
+                )
+            elif what == "dispute":
+                events.append(DisputeOpened(on=day, reason="simulated dispute"))
+                resolved = day + timedelta(days=self.behaviour.dispute_days)
+                self.schedule(resolved, "resolve", invoice_id)
+            elif what == "resolve":
+                events.append(DisputeResolved(on=day, outcome="simulated: still owed"))
+            else:  # promise
+                promised = day + timedelta(days=self.behaviour.promise_days)
+                owed = self.book.outstanding(invoice_id, day)
+                if owed > 0:
+                    events.append(PromiseToPay(on=day, promised_on=promised, amount=owed))
+
+    def approve(self, day: date, at_of: dict[str, datetime]) -> None:
+        for action_id in sorted(self.pending):
+            invoice_id, first = self.pending[action_id]
+            if (day - first).days >= self.args.approval_delay_days:
+                customer_id = self.book.invoices[invoice_id].customer.id
+                self.book.events[invoice_id].append(
+                    ActionApproved(at=at_of[customer_id], action_id=action_id, by="simulation")
+                )
+                del self.pending[action_id]
+
+    def send(self, action: CustomerAction, day: date, at: datetime) -> None:
+        for cover in action.covers:
+            self.book.events[cover.invoice_id].append(
+                ActionTaken(
+                    at=at,
+                    action_id=cover.id,
+                    channel=action.channel,
+                    step_id=cover.step_id,
+                    deadline_days=cover.deadline_days,
+                )
+            )
+        self.messages.append(
+            SimulatedMessage(
+                on=day,
+                customer_id=action.customer_id,
+                channel=action.channel,
+                kind=action.kind,
+                level=action.level,
+                invoice_ids=tuple(c.invoice_id for c in action.covers),
+                amount_due=action.amount_due,
+            )
+        )
+        self.react(action, day)
+
+    def react(self, action: CustomerAction, day: date) -> None:
+        b, rng = self.behaviour, self.rng
+        payer = self.payers[action.customer_id]
+        lead = action.covers[0].invoice_id
+        draw = rng.random()
+        if draw < b.dispute:
+            self.schedule(day + _ONE_DAY, "dispute", lead)
+        elif draw < b.dispute + b.promise:
+            self.schedule(day + _ONE_DAY, "promise", lead)
+            if rng.random() < b.promise_kept.get(payer, 0.0):
+                self.schedule(day + timedelta(days=1 + b.promise_days), "pay", lead)
+        elif rng.random() < b.pay_probability(payer, action.kind):
+            low, high = b.delay_days.get(payer, (1, 10))
+            when = day + timedelta(days=max(1, rng.randint(min(low, high), max(low, high))))
+            what = "pay_partial" if rng.random() < b.partial_payment else "pay"
+            for cover in action.covers:
+                self.schedule(when, what, cover.invoice_id)
+
+    def day(self, day: date) -> None:
+        self.apply_scheduled(day)
+        at_of = {
+            cid: datetime.combine(day, self.args.run_at, tzinfo=c.tz)
+            for cid, c in self.book.customers.items()
+        }
+        self.approve(day, at_of)
+        for customer_id in sorted(self.book.by_customer):
+            ids = self.book.by_customer[customer_id]
+            if all(self.book.outstanding(i, day) <= 0 for i in ids):
+                continue
+            if self.plan(customer_id, day, at_of) and self.args.approval_delay_days == 0:
+                # Approved the day it was proposed: the approver was quick, send it today.
+                self.approve(day, at_of)
+                self.plan(customer_id, day, at_of)
+
+    def plan(self, customer_id: str, day: date, at_of: dict[str, datetime]) -> bool:
+        """Send what is due to one customer; True if something now awaits approval."""
+        at = at_of[customer_id]
+        waiting = False
+        for action in plan_for_customer(
+            self.book.entries(customer_id), self.scenarios[customer_id], at=at
+        ):
+            if action.requires_approval and not action.approved:
+                for cover in action.covers:
+                    if cover.requires_approval and not cover.approved:
+                        self.pending.setdefault(cover.id, (cover.invoice_id, day))
+                        waiting = True
+                continue
+            self.send(action, day, at)
+        return waiting
+
+
+def _scenarios(book: _Book, choice: Scenario | Policy, start: date) -> dict[str, Scenario]:
+    if isinstance(choice, Scenario):
+        return dict.fromkeys(book.by_customer, choice)
+    at = datetime.combine(start, _NOON_UTC)
+    return {
+        cid: choice.scenario_for(
+            book.customers[cid], recent_days_late=payment_delays(book.entries(cid), at=at)
+        )
+        for cid in book.by_customer
+    }
+
+
+def _payers(
+    book: _Book, portfolio: SyntheticPortfolio | Iterable[PortfolioEntry], start: date
+) -> dict[str, Segment]:
+    known = dict(portfolio.payer_types) if isinstance(portfolio, SyntheticPortfolio) else {}
+    at = datetime.combine(start, _NOON_UTC)
+    return {
+        cid: known.get(cid) or suggest_segment(book.entries(cid), at=at) for cid in book.by_customer
+    }
+
+
+def simulate(
+    portfolio: SyntheticPortfolio | Iterable[PortfolioEntry],
+    scenario_or_policy: Scenario | Policy,
+    *,
+    start: date,
+    end: date,
+    seed: int,
+    behaviour: Behaviour | None = None,
+    approval_delay_days: int = 2,
+    run_at: time = time(10, 30),
+    rates: PenaltyRates | None = None,
+) -> SimulationResult:
+    """Run the real decision path over a book, day by day, against a behaviour model.
+
+    See the module's "how this works" for what happens each day. The entries need not be
+    grouped by customer: the simulation groups them itself.
+
+    Args:
+        portfolio: a `SyntheticPortfolio`, or the host's entries grouped by customer (payer
+            types are then suggested from each customer's history with `suggest_segment`).
+        scenario_or_policy: one scenario for everyone, or a `Policy`: each customer's scenario
+            is chosen at *start* from its explicit segment or its payment history.
+        start: the first day simulated.
+        end: the last day simulated (included).
+        seed: the seed of the `random.Random` behind every draw.
+        behaviour: the reaction model; `Behaviour()` by default.
+        approval_delay_days: days between an action being proposed for approval and a person
+            approving it (0: the same day).
+        run_at: local time of the daily run (default 10:30, inside every send window).
+        rates: rate tables for the penalties at the end; by default the packaged ones.
+
+    Returns:
+        A `SimulationResult`: messages, payments, a snapshot per day, the final book and the
+        penalties owed at *end*.
+
+    Raises:
+        ValueError: if *end* is before *start*.
+        pydantic.ValidationError: for a negative *approval_delay_days*.
+
+    Warns:
+        ProvisionalRateWarning: when the penalties at *end* use a provisional rate. An invoice
+            whose penalties need a rate beyond the tables is left out of ``penalties``.
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning.core.builtin import STANDARD
+        >>> book = synthetic_portfolio(10, seed=1, as_of=date(2026, 3, 2))
+        >>> r = simulate(book, STANDARD, start=date(2026, 3, 2), end=date(2026, 3, 31), seed=1)
+        >>> len(r.days), r == simulate(book, STANDARD, start=date(2026, 3, 2),
+        ...                            end=date(2026, 3, 31), seed=1)
+        (30, True)
+    """
+    args = _SimulateArgs(
+        start=start, end=end, seed=seed, approval_delay_days=approval_delay_days, run_at=run_at
+    )
+    if args.end < args.start:
+        msg = f"end: {args.end} is before start {args.start}"
+        raise ValueError(msg)
+    entries = portfolio.entries if isinstance(portfolio, SyntheticPortfolio) else portfolio
+    book = _Book.of(entries)
+    run = _Run(
+        book=book,
+        scenarios=_scenarios(book, scenario_or_policy, args.start),
+        payers=_payers(book, portfolio, args.start),
+        behaviour=behaviour or Behaviour(),
+        rng=Random(args.seed),  # noqa: S311  (a reproducible simulation, not cryptography)
+        args=args,
+    )
+    run.on_time_payments()
+    days: list[SimulationDay] = []
+    day = args.start
+    while day <= args.end:
+        run.day(day)
+        days.append(_snapshot(run, day))
+        day += _ONE_DAY
+    label = scenario_or_policy.id if isinstance(scenario_or_policy, Scenario) else "policy"
+    return SimulationResult(
+        label=label,
+        start=args.start,
+        end=args.end,
+        seed=args.seed,
+        messages=tuple(run.messages),
+        payments=tuple(run.payments),
+        days=tuple(days),
+        entries=book.all_entries(),
+        penalties=_penalties(run, args.end, rates),
+    )
+
+
+def _snapshot(run: _Run, day: date) -> SimulationDay:
+    at = datetime.combine(day, _NOON_UTC)
+    entries = run.book.all_entries()
+    balance = ageing(entries, at=at)
+    return SimulationDay(
+        on=day,
+        outstanding=balance.total,
+        overdue=balance.overdue,
+        collected=sum((p.amount for p in run.payments), _ZERO),
+        messages=len(run.messages),
+        formal_notices=sum(1 for m in run.messages if m.kind is StepKind.FORMAL_NOTICE),
+        # Count-back: a simulated book issues no new invoices, so the standard method would
+        # soon have no sales in its window; the count-back method still reads it.
+        dso=dso(entries, at=at, method=DsoMethod.COUNT_BACK),
+    )
+
+
+def _penalties(run: _Run, end: date, rates: PenaltyRates | None) -> dict[str, PenaltyBreakdown]:
+    out: dict[str, PenaltyBreakdown] = {}
+    for customer_id in sorted(run.book.by_customer):
+        customer = run.book.customers[customer_id]
+        at = datetime.combine(end, run.args.run_at, tzinfo=customer.tz)
+        for invoice_id in run.book.by_customer[customer_id]:
+            invoice = run.book.invoices[invoice_id]
+            if invoice.first_due_on >= end:
+                continue
+            decision = decide(
+                invoice,
+                run.book.events[invoice_id],
+                run.scenarios[customer_id],
+                at=at,
+                with_penalties=True,
+                rates=rates,
+            )
+            if decision.penalties is not None and decision.penalties.total > 0:
+                out[invoice_id] = decision.penalties
+    return out
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonRow:
+    """One scenario's figures in a `Comparison`.
+
+    Attributes:
+        label: the scenario's label.
+        messages: messages sent.
+        messages_by_channel: messages per channel.
+        formal_notices: formal notices sent.
+        collected_30: cash collected in the first 30 days (None if the run is shorter).
+        collected_60: ... 60 days.
+        collected_90: ... 90 days.
+        dso: count-back DSO on the last day (the projected DSO).
+        outstanding: receivables on the last day.
+        cost: messages x unit costs, if unit costs were given.
+        penalties_owed: interest and indemnities owed on the last day.
+    """
+
+    label: str
+    messages: int
+    messages_by_channel: Mapping[str, int]
+    formal_notices: int
+    collected_30: Decimal | None
+    collected_60: Decimal | None
+    collected_90: Decimal | None
+    dso: Decimal | None
+    outstanding: Decimal
+    cost: Decimal | None
+    penalties_owed: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Several scenarios or policies run on the same book with the same seed.
+
+    Attributes:
+        results: the full `SimulationResult` of each, by label.
+        rows: the headline figures of each, in the order given.
+    """
+
+    results: Mapping[str, SimulationResult]
+    rows: tuple[ComparisonRow, ...]
+
+    def records(self) -> list[dict[str, Any]]:
+        """One row per scenario, channels as ``messages_<channel>`` columns, for a DataFrame."""
+        channels = sorted({ch for r in self.rows for ch in r.messages_by_channel})
+        out = []
+        for r in self.rows:
+            row: dict[str, Any] = {"label": r.label, "messages": r.messages}
+            row.update({f"messages_{ch}": r.messages_by_channel.get(ch, 0) for ch in channels})
+            row.update(
+                {
+                    "formal_notices": r.formal_notices,
+                    "collected_30": r.collected_30,
+                    "collected_60": r.collected_60,
+                    "collected_90": r.collected_90,
+                    "dso": r.dso,
+                    "outstanding": r.outstanding,
+                    "cost": r.cost,
+                    "penalties_owed": r.penalties_owed,
+                }
+            )
+            out.append(row)
+        return out
+
+    def _repr_html_(self) -> str:
+        records = self.records()
+        headers = list(records[0]) if records else ["label"]
+        return html_table(
+            headers, [[r[h] for h in headers] for r in records], caption="Scenarios compared"
+        )
+
+
+def compare(
+    portfolio: SyntheticPortfolio | Iterable[PortfolioEntry],
+    candidates: Mapping[str, Scenario | Policy] | Sequence[Scenario | Policy],
+    *,
+    start: date,
+    end: date,
+    seed: int,
+    behaviour: Behaviour | None = None,
+    unit_costs: Mapping[Channel | str, Decimal | int | str] | None = None,
+    approval_delay_days: int = 2,
+    rates: PenaltyRates | None = None,
+) -> Comparison:
+    """Simulate several scenarios or policies on the same book, with the same seed.
+
+    Args:
+        portfolio: as for `simulate`.
+        candidates: the scenarios or policies, by label, or a sequence (labelled by scenario
+            id, ``policy`` for a policy; labels must be distinct).
+        start: the first day simulated.
+        end: the last day simulated.
+        seed: the seed, the same for every candidate.
+        behaviour: the reaction model; `Behaviour()` by default.
+        unit_costs: cost of one message per channel (as for `collection_cost`); without it
+            the cost is None.
+        approval_delay_days: as for `simulate`.
+        rates: as for `simulate`.
+
+    Returns:
+        A `Comparison`.
+
+    Raises:
+        ValueError: if two candidates have the same label, or as `simulate`.
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning.core.builtin import FIRM, GENTLE
+        >>> book = synthetic_portfolio(10, seed=3, as_of=date(2026, 3, 2))
+        >>> c = compare(book, [GENTLE, FIRM], start=date(2026, 3, 2), end=date(2026, 4, 30),
+        ...             seed=3, unit_costs={"email": "0", "sms": "0.08", "letter": "1.50",
+        ...             "registered_letter": "6.50", "phone_task": "4"})
+        >>> [row.label for row in c.rows]
+        ['gentle', 'firm']
+    """
+    if isinstance(candidates, Mapping):
+        labelled = list(candidates.items())
+    else:
+        labelled = [(c.id if isinstance(c, Scenario) else "policy", c) for c in candidates]
+    labels = [label for label, _ in labelled]
+    if len(set(labels)) != len(labels):
+        msg = f"candidates: labels must be distinct, got {labels}"
+        raise ValueError(msg)
+    entries: SyntheticPortfolio | list[PortfolioEntry] = (
+        portfolio if isinstance(portfolio, SyntheticPortfolio) else list(portfolio)
+    )
+    results: dict[str, SimulationResult] = {}
+    rows: list[ComparisonRow] = []
+    for label, candidate in labelled:
+        result = simulate(
+            entries,
+            candidate,
+            start=start,
+            end=end,
+            seed=seed,
+            behaviour=behaviour,
+            approval_delay_days=approval_delay_days,
+            rates=rates,
+        )
+        results[label] = result
+        last = result.days[-1]
+        cost = None
+        if unit_costs is not None:
+            # Every action was recorded on or before `end`, in any time zone.
+            at = datetime.combine(end + timedelta(days=2), time(0), tzinfo=UTC)
+            cost = collection_cost(result.entries, unit_costs, at=at).total
+        rows.append(
+            ComparisonRow(
+                label=label,
+                messages=len(result.messages),
+                messages_by_channel=result.messages_by_channel(),
+                formal_notices=result.formal_notices,
+                collected_30=result.collected_by(30),
+                collected_60=result.collected_by(60),
+                collected_90=result.collected_by(90),
+                dso=last.dso,
+                outstanding=last.outstanding,
+                cost=cost,
+                penalties_owed=result.penalties_owed,
+            )
+        )
+    return Comparison(results=results, rows=tuple(rows))

@@ -1,0 +1,709 @@
+"""DataFrames and plots for analysts: the ``dunning[notebook]`` extra (pandas, matplotlib).
+
+This module imports without pandas or matplotlib; each function imports what it needs when
+called and says which extra to install if it is missing (``pip install 'dunning[notebook]'``).
+The core never imports this module: `Timeline`, `PenaltyBreakdown`, `Decision`, `Ageing`,
+`SimulationResult` and `RunReport` show as HTML tables in a notebook on their own.
+
+Values coming from pandas are converted here, at the boundary, before they reach the core:
+numpy integers become exact amounts, `pandas.Timestamp` and `numpy.datetime64` become dates,
+and floats are refused (a float cannot hold cents exactly) unless the caller opts in with
+``float_amounts="round_to_cent"``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from dunning.core.engine import Decision
+from dunning.core.metrics import AGEING_BUCKETS, Ageing, CollectionCost, StepEffectiveness
+from dunning.core.model import amount_outstanding
+from dunning.core.penalties.compute import PenaltyBreakdown, penalties_for_amount
+from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.portfolio import InvoiceHistory
+from dunning.core.simulate import Comparison, SimulationResult, SyntheticPortfolio
+from dunning.core.timeline import Timeline
+from dunning.runner import RunReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "FloatAmounts",
+    "as_amount",
+    "as_date",
+    "penalties_dataframe",
+    "plot_ageing",
+    "plot_collections",
+    "plot_penalty_accrual",
+    "to_dataframe",
+]
+
+FloatAmounts = Literal["refuse", "round_to_cent"]
+"""What to do with a float amount: refuse it (default) or round it half-up to the cent."""
+
+_CENT = Decimal("0.01")
+_INSTALL = "pip install 'dunning[notebook]'"
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd  # noqa: PLC0415  (optional dependency, imported when used)
+    except ImportError as error:
+        msg = f"DataFrames need pandas, which is not installed: {_INSTALL}"
+        raise ImportError(msg) from error
+    return pd
+
+
+def _x(days: Sequence[date]) -> Any:
+    """Dates as matplotlib's numbers (its typing does not take dates directly)."""
+    from matplotlib.dates import date2num  # noqa: PLC0415  (optional dependency)
+
+    return date2num(list(days))  # type: ignore[no-untyped-call]
+
+
+def _figure() -> type[Figure]:
+    try:
+        from matplotlib.figure import Figure  # noqa: PLC0415  (optional dependency)
+    except ImportError as error:
+        msg = f"plots need matplotlib, which is not installed: {_INSTALL}"
+        raise ImportError(msg) from error
+    return Figure
+
+
+# ------------------------------------------------------------------------ conversions
+
+
+def _error(
+    code: str, template: str, ctx: dict[str, Any], loc: tuple[str | int, ...], value: object
+) -> ValidationError:
+    return ValidationError.from_exception_data(
+        "dunning.notebook",
+        [InitErrorDetails(type=PydanticCustomError(code, template, ctx), loc=loc, input=value)],
+    )
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        # NaN, NaT and pandas.NA are not equal to themselves.
+        return bool(value != value)  # noqa: PLR0124
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
+def as_amount(
+    value: object,
+    *,
+    float_amounts: FloatAmounts = "refuse",
+    field: str | tuple[str | int, ...] = "amount",
+) -> Decimal | str:
+    """Turn a value from a DataFrame into an amount the core accepts.
+
+    Decimal and decimal strings pass through; Python and numpy integers become `Decimal`;
+    floats (Python or numpy) are refused unless *float_amounts* is ``"round_to_cent"``, in
+    which case their shortest decimal form is rounded half-up to the cent.
+
+    Args:
+        value: the cell.
+        float_amounts: ``"refuse"`` (default) or ``"round_to_cent"``.
+        field: where the value came from, quoted in the error (a column, or column and row).
+
+    Returns:
+        A `Decimal`, or the string as given (the core validates it).
+
+    Raises:
+        pydantic.ValidationError: ``missing_amount`` for None/NaN, ``float_amount`` for a float
+            that was not opted in (saying how to convert), ``invalid_amount`` otherwise.
+
+    Examples:
+        >>> as_amount(12), as_amount("12.50"), as_amount(12.5, float_amounts="round_to_cent")
+        (Decimal('12'), '12.50', Decimal('12.50'))
+        >>> as_amount(0.1 + 0.2, float_amounts="round_to_cent")
+        Decimal('0.30')
+    """
+    loc = (field,) if isinstance(field, str) else field
+    if isinstance(value, Decimal | str):
+        return value
+    if isinstance(value, bool) or type(value).__name__ in {"bool", "bool_"}:  # numpy's too
+        raise _error("invalid_amount", "an amount cannot be a boolean", {}, loc, value)
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    if _is_missing(value):
+        raise _error("missing_amount", "the amount is missing", {}, loc, value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if float_amounts == "round_to_cent":
+            if not math.isfinite(number):
+                raise _error(
+                    "invalid_amount",
+                    "{value} is not a finite amount",
+                    {"value": number},
+                    loc,
+                    value,
+                )
+            return Decimal(repr(number)).quantize(_CENT, ROUND_HALF_UP)
+        raise _error(
+            "float_amount",
+            "{value} is a float, which cannot hold cents exactly: keep amounts as text "
+            "(e.g. read_csv(..., dtype={'amount': str})), convert the column with "
+            "df['amount'].map(lambda x: Decimal(str(x))), or pass "
+            "float_amounts='round_to_cent' to round each to the cent",
+            {"value": number},
+            loc,
+            value,
+        )
+    raise _error(
+        "invalid_amount",
+        "expected a Decimal, an integer or a decimal string, got {type}",
+        {"type": type(value).__name__},
+        loc,
+        value,
+    )
+
+
+def as_date(value: object, *, field: str | tuple[str | int, ...] = "date") -> date:
+    """Turn a value from a DataFrame into a calendar date.
+
+    Accepts a `date`, an ISO string, a `pandas.Timestamp` or `numpy.datetime64` at midnight
+    (what a date column holds; its time zone, if any, is dropped), or an aware `datetime`
+    (its own civil date).
+
+    Args:
+        value: the cell.
+        field: where the value came from, quoted in the error.
+
+    Returns:
+        The date.
+
+    Raises:
+        pydantic.ValidationError: ``missing_date`` for None/NaT, ``date_with_time`` for a
+            naive timestamp that is not at midnight (is it a date or an instant?),
+            ``invalid_date`` otherwise.
+
+    Examples:
+        >>> from datetime import datetime
+        >>> as_date("2026-03-02"), as_date(datetime(2026, 3, 2))
+        (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
+    """
+    loc = (field,) if isinstance(field, str) else field
+    if _is_missing(value):
+        raise _error("missing_date", "the date is missing", {}, loc, value)
+    if type(value).__name__ == "datetime64":
+        value = _pandas().Timestamp(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None and value.time() != datetime.min.time():
+            raise _error(
+                "date_with_time",
+                "{value} has a time of day but no time zone: give a date, or an aware instant",
+                {"value": value.isoformat()},
+                loc,
+                value,
+            )
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _error(
+        "invalid_date",
+        "expected a date (date, ISO text, Timestamp), got '{value}'",
+        {"value": str(value)},
+        loc,
+        value,
+    )
+
+
+# --------------------------------------------------------------------------- DataFrames
+
+
+def _frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return _pandas().DataFrame(list(rows), columns=list(columns))
+
+
+def _breakdown_rows(b: PenaltyBreakdown) -> list[dict[str, Any]]:
+    return [
+        {
+            "invoice_id": b.invoice_id,
+            "installment": line.installment,
+            "first_day": line.first_day,
+            "last_day": line.last_day,
+            "days": line.days,
+            "principal": line.principal,
+            "annual_rate": line.annual_rate,
+            "rate_source": line.rate_source,
+            "provisional": line.provisional,
+            "interest": line.interest,
+        }
+        for line in b.lines
+    ]
+
+
+def _timeline_rows(t: Timeline) -> list[dict[str, Any]]:
+    return [
+        {
+            "on": e.on,
+            "invoice": t.invoice.number,
+            "status": e.decision.status.value,
+            "level": e.action.level if e.action else e.decision.level,
+            "level_name": e.action.level_name if e.action else e.decision.level_name,
+            "step_id": e.action.step_id if e.action else None,
+            "channel": e.action.channel.value if e.action else None,
+            "deadline_on": e.action.deadline_on if e.action else None,
+            "outstanding": e.decision.outstanding,
+            "note": e.note,
+        }
+        for e in t.entries
+    ]
+
+
+def _invoice_rows(entries: Iterable[InvoiceHistory], on: date | None) -> list[dict[str, Any]]:
+    rows = []
+    for e in entries:
+        inv = e.invoice
+        row: dict[str, Any] = {
+            "invoice_id": inv.id,
+            "number": inv.number,
+            "customer_id": inv.customer.id,
+            "customer_kind": inv.customer.kind.value,
+            "issued_on": inv.issued_on,
+            "due_on": inv.last_due_on,
+            "total": inv.total,
+            "currency": inv.currency,
+        }
+        if on is not None:
+            row["outstanding"] = amount_outstanding(inv, e.events, on=on)
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+
+
+def _table(  # noqa: C901, PLR0911  (one branch per kind of result)
+    obj: object, part: str
+) -> _Table:
+    if isinstance(obj, PenaltyBreakdown):
+        cols: tuple[str, ...] = ("invoice_id", "installment", "first_day", "last_day", "days")
+        cols += ("principal", "annual_rate", "rate_source", "provisional", "interest")
+        return _Table(cols, _breakdown_rows(obj))
+    if isinstance(obj, Timeline):
+        cols = ("on", "invoice", "status", "level", "level_name", "step_id", "channel")
+        return _Table((*cols, "deadline_on", "outstanding", "note"), _timeline_rows(obj))
+    rows: list[dict[str, Any]]
+    if isinstance(obj, RunReport):
+        rows = [
+            {
+                "outcome": i.outcome.value,
+                "customer_id": i.customer_id,
+                "key": i.key,
+                "channel": i.channel.value if i.channel else None,
+                "reason": i.reason,
+            }
+            for i in obj.items
+        ]
+        return _Table(("outcome", "customer_id", "key", "channel", "reason"), rows)
+    if isinstance(obj, Ageing):
+        return _Table(("bucket", "amount", "count"), obj.records())
+    if isinstance(obj, SimulationResult):
+        return _simulation_table(obj, part)
+    if isinstance(obj, Comparison):
+        records = obj.records()
+        return _Table(tuple(records[0]) if records else ("label",), records)
+    if isinstance(obj, SyntheticPortfolio):
+        cols = ("invoice_id", "number", "customer_id", "customer_kind", "issued_on", "due_on")
+        rows = _invoice_rows(obj.entries, obj.as_of)
+        for row in rows:
+            row["payer_type"] = obj.payer_types[str(row["customer_id"])].value
+        return _Table((*cols, "total", "currency", "outstanding", "payer_type"), rows)
+    if isinstance(obj, CollectionCost):
+        rows = [{"channel": ch, "messages": n} for ch, n in obj.messages.items()]
+        return _Table(("channel", "messages"), rows)
+    if isinstance(obj, Decision):
+        return _Table(
+            ("invoice_id", "at", "status", "level", "outstanding", "days_late", "next_review_at"),
+            [
+                {
+                    "invoice_id": obj.invoice_id,
+                    "at": obj.at,
+                    "status": obj.status.value,
+                    "level": obj.level,
+                    "outstanding": obj.outstanding,
+                    "days_late": obj.days_late,
+                    "next_review_at": obj.next_review_at,
+                }
+            ],
+        )
+    return _sequence_table(obj)
+
+
+def _simulation_table(obj: SimulationResult, part: str) -> _Table:
+    rows: list[dict[str, Any]]
+    if part == "messages":
+        rows = [
+            {
+                "on": m.on,
+                "customer_id": m.customer_id,
+                "channel": m.channel.value,
+                "kind": m.kind.value,
+                "level": m.level,
+                "invoices": len(m.invoice_ids),
+                "amount_due": m.amount_due,
+            }
+            for m in obj.messages
+        ]
+        cols = ("on", "customer_id", "channel", "kind", "level", "invoices", "amount_due")
+        return _Table(cols, rows)
+    if part == "payments":
+        rows = [
+            {
+                "on": p.on,
+                "customer_id": p.customer_id,
+                "invoice_id": p.invoice_id,
+                "amount": p.amount,
+                "partial": p.partial,
+            }
+            for p in obj.payments
+        ]
+        return _Table(("on", "customer_id", "invoice_id", "amount", "partial"), rows)
+    if part == "penalties":
+        return _Table(
+            ("invoice_id", "interest", "recovery_indemnity", "total"),
+            [
+                {
+                    "invoice_id": k,
+                    "interest": b.interest,
+                    "recovery_indemnity": b.recovery_indemnity,
+                    "total": b.total,
+                }
+                for k, b in obj.penalties.items()
+            ],
+        )
+    if part != "days":
+        msg = f"part: expected 'days', 'messages', 'payments' or 'penalties', got {part!r}"
+        raise ValueError(msg)
+    cols = ("on", "outstanding", "overdue", "collected", "messages", "formal_notices", "dso")
+    return _Table(cols, obj.records())
+
+
+def _sequence_table(obj: object) -> _Table:
+    items = list(obj) if isinstance(obj, Iterable) and not isinstance(obj, str | bytes) else None
+    if items is not None and all(isinstance(i, StepEffectiveness) for i in items):
+        rows = [
+            {
+                "step_id": s.step_id,
+                "delivered": s.delivered,
+                "paid_after": s.paid_after,
+                "paid_share": s.paid_share,
+                "average_days_to_pay": s.average_days_to_pay,
+            }
+            for s in items
+        ]
+        return _Table(
+            ("step_id", "delivered", "paid_after", "paid_share", "average_days_to_pay"), rows
+        )
+    if items is not None and all(isinstance(i, InvoiceHistory) for i in items):
+        cols = ("invoice_id", "number", "customer_id", "customer_kind", "issued_on", "due_on")
+        return _Table((*cols, "total", "currency"), _invoice_rows(items, None))
+    msg = (
+        f"to_dataframe: cannot tabulate a {type(obj).__name__}; it takes a PenaltyBreakdown, "
+        "Timeline, RunReport, Decision, Ageing, CollectionCost, SimulationResult, Comparison, "
+        "SyntheticPortfolio, or a sequence of StepEffectiveness or InvoiceHistory"
+    )
+    raise TypeError(msg)
+
+
+def to_dataframe(
+    obj: object,
+    *,
+    part: Literal["days", "messages", "payments", "penalties"] = "days",
+    amounts: Literal["decimal", "float"] = "decimal",
+) -> pd.DataFrame:
+    """A `pandas.DataFrame` of a result of the library, one row per line, day, item...
+
+    What one row is: a period for a `PenaltyBreakdown`; a day with something on it for a
+    `Timeline`; a message for a `RunReport`; a bucket for an `Ageing`; a channel for a
+    `CollectionCost`; a step for a sequence of `StepEffectiveness`; an invoice for a
+    `SyntheticPortfolio` or a sequence of `InvoiceHistory`; a scenario for a `Comparison`;
+    for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*).
+
+    Args:
+        obj: the result.
+        part: for a `SimulationResult`, which table (default ``days``).
+        amounts: keep money as exact `Decimal` objects (default) or turn every Decimal
+            column into floats, for plotting and quick arithmetic (not for accounting).
+
+    Returns:
+        The DataFrame (columns are present even when there are no rows).
+
+    Raises:
+        ImportError: if pandas is not installed (``pip install 'dunning[notebook]'``).
+        TypeError: for an object it cannot tabulate.
+        ValueError: for an unknown *part*.
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning import penalties_for_amount
+        >>> b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
+        >>> to_dataframe(b)[["first_day", "days", "annual_rate", "interest"]]
+            first_day  days annual_rate interest
+        0  2025-06-16    15       13.15    64.85
+        1  2025-07-01    15       12.15    59.92
+    """
+    table = _table(obj, part)
+    frame = _frame(table.rows, table.columns)
+    if amounts == "float":
+        for column in table.columns:
+            if any(isinstance(row.get(column), Decimal) for row in table.rows):
+                frame[column] = frame[column].map(lambda v: None if v is None else float(v))
+    return frame
+
+
+def penalties_dataframe(
+    frame: pd.DataFrame,
+    *,
+    amount: str = "amount",
+    due_on: str = "due_on",
+    until: str | date = "until",
+    regime: str | None = None,
+    rate: str | None = None,
+    float_amounts: FloatAmounts = "refuse",
+    rates: PenaltyRates | None = None,
+) -> pd.DataFrame:
+    """Late-payment penalties for every row of a DataFrame: DataFrame in, DataFrame out.
+
+    Each row goes through `penalties_for_amount`; the columns ``interest``,
+    ``recovery_indemnity``, ``penalties_total`` (Decimal) and ``rate_source`` (the first
+    period's) are added to a copy of *frame*. Cells are converted with `as_amount` and
+    `as_date` (numpy integers, Timestamps and datetime64 are fine; floats need
+    *float_amounts*).
+
+    Args:
+        frame: one row per late amount.
+        amount: the column of amounts due, incl. VAT.
+        due_on: the column of due dates.
+        until: the column of last days to count, or one date for every row.
+        regime: a column of regimes (``b2b_default``, ``consumer``...), if any.
+        rate: a column of contractual rates in percent, if any.
+        float_amounts: ``"refuse"`` (default) or ``"round_to_cent"``.
+        rates: rate tables; by default the packaged ones.
+
+    Returns:
+        A copy of *frame* with the four columns added.
+
+    Raises:
+        ImportError: if pandas is not installed.
+        KeyError: naming a column that is not in *frame*.
+        pydantic.ValidationError: naming the column and row of a bad cell (``float_amount``,
+            ``missing_amount``, ``invalid_date``...) or of a bad combination
+            (``until_before_due_date``...).
+
+    Examples:
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"amount": [5000, 2000], "due_on": pd.to_datetime(
+        ...     ["2025-01-10", "2025-01-10"]), "rate": ["10", "10"]})
+        >>> out = penalties_dataframe(df, until=date(2025, 2, 9), rate="rate")
+        >>> out["interest"].tolist()
+        [Decimal('41.10'), Decimal('16.44')]
+    """
+    pd = _pandas()
+    names = [amount, due_on, *(c for c in (regime, rate) if c is not None)]
+    if isinstance(until, str):
+        names.append(until)
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        msg = f"columns not in the DataFrame: {', '.join(missing)} (have: {list(frame.columns)})"
+        raise KeyError(msg)
+    results: list[PenaltyBreakdown] = []
+    for n, (_, row) in enumerate(frame.iterrows()):
+        last = as_date(row[until], field=(until, n)) if isinstance(until, str) else until
+        value = as_amount(row[amount], float_amounts=float_amounts, field=(amount, n))
+        due = as_date(row[due_on], field=(due_on, n))
+        contractual = None if rate is None else as_amount(row[rate], field=(rate, n))
+        try:
+            breakdown = penalties_for_amount(
+                value,
+                due,
+                last,
+                regime=None if regime is None else str(row[regime]),
+                rate=contractual,
+                rates=rates,
+            )
+        except ValidationError as error:
+            raise _at_row(error, n) from None
+        results.append(breakdown)
+    out = frame.copy()
+    out["interest"] = pd.Series([b.interest for b in results], index=frame.index, dtype=object)
+    out["recovery_indemnity"] = pd.Series(
+        [b.recovery_indemnity for b in results], index=frame.index, dtype=object
+    )
+    out["penalties_total"] = pd.Series([b.total for b in results], index=frame.index, dtype=object)
+    out["rate_source"] = pd.Series(
+        [b.lines[0].rate_source if b.lines else "" for b in results],
+        index=frame.index,
+        dtype=object,
+    )
+    return out
+
+
+def _at_row(error: ValidationError, row: int) -> ValidationError:
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError(e["type"], e["msg"]),
+            loc=(*e["loc"], row),
+            input=e["input"],
+        )
+        for e in error.errors(include_url=False)
+    ]
+    return ValidationError.from_exception_data(error.title, details)
+
+
+# -------------------------------------------------------------------------------- plots
+
+
+def plot_penalty_accrual(breakdown: PenaltyBreakdown, *, title: str | None = None) -> Figure:
+    """Interest accrued day by day, with each change of rate or principal marked.
+
+    Args:
+        breakdown: a `PenaltyBreakdown` (from `compute_penalties` or `penalties_for_amount`).
+        title: the figure's title; by default names the invoice and the regime.
+
+    Returns:
+        A matplotlib `Figure` (display it in a notebook, or ``savefig`` it).
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+    """
+    figure = _figure()(figsize=(8, 4), layout="constrained")
+    ax = figure.add_subplot()
+    days: list[date] = []
+    totals: list[float] = []
+    accrued = Decimal(0)
+    for line in breakdown.lines:
+        days.append(line.first_day - timedelta(days=1))
+        totals.append(float(accrued))
+        accrued += line.interest
+        days.append(line.last_day)
+        totals.append(float(accrued))
+    ax.plot(_x(days), totals, color="tab:blue", linewidth=2, label="interest accrued")
+    previous = None
+    for line in breakdown.lines:
+        if previous is not None and (
+            line.annual_rate != previous.annual_rate or line.principal != previous.principal
+        ):
+            ax.axvline(_x([line.first_day])[0], color="tab:red", linestyle="--", linewidth=1)
+            ax.annotate(
+                f"{line.annual_rate} % on {line.principal}",
+                xy=(_x([line.first_day])[0], 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -4),
+                textcoords="offset points",
+                rotation=90,
+                fontsize=8,
+                color="tab:red",
+                va="top",
+            )
+        previous = line
+    if breakdown.lines:
+        first = breakdown.lines[0]
+        ax.annotate(
+            f"{first.annual_rate} % on {first.principal}",
+            xy=(_x([first.first_day])[0], 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -4),
+            textcoords="offset points",
+            rotation=90,
+            fontsize=8,
+            color="tab:blue",
+            va="top",
+        )
+    ax.set_title(
+        title or f"Late-payment interest, {breakdown.invoice_id} ({breakdown.regime.value})"
+    )
+    ax.set_ylabel(f"interest ({breakdown.currency})")
+    ax.set_xlabel(f"total {breakdown.interest} + indemnity {breakdown.recovery_indemnity}")
+    ax.grid(visible=True, alpha=0.3)
+    ax.xaxis_date()
+    figure.autofmt_xdate()
+    return figure
+
+
+def plot_ageing(ageing: Ageing, *, title: str | None = None) -> Figure:
+    """Outstanding amounts by ageing bucket, as bars labelled with their invoice counts.
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+    """
+    figure = _figure()(figsize=(7, 4), layout="constrained")
+    ax = figure.add_subplot()
+    values = [float(ageing.amounts[b]) for b in AGEING_BUCKETS]
+    colours = ["tab:green", "gold", "orange", "tab:red", "darkred"]
+    bars = ax.bar(list(AGEING_BUCKETS), values, color=colours)
+    labels = [f"{ageing.amounts[b]:,.0f}\n({ageing.counts[b]} inv.)" for b in AGEING_BUCKETS]
+    ax.bar_label(bars, labels=labels, fontsize=8)
+    ax.set_ylabel(f"outstanding ({ageing.currency})")
+    ax.set_xlabel("days late")
+    ax.set_ylim(0, max([*values, 1.0]) * 1.2)
+    ax.set_title(title or f"Ageing at {ageing.at.date()}: {ageing.total:,.2f} {ageing.currency}")
+    return figure
+
+
+def plot_collections(
+    results: Comparison | Mapping[str, SimulationResult] | Iterable[SimulationResult],
+    *,
+    title: str = "Cash collected",
+) -> Figure:
+    """Cumulative cash collected day by day, one curve per simulated scenario.
+
+    Days 30, 60 and 90 of the runs are marked.
+
+    Raises:
+        ImportError: if matplotlib is not installed.
+    """
+    if isinstance(results, Comparison):
+        runs = list(results.results.items())
+    elif isinstance(results, Mapping):
+        runs = list(results.items())
+    else:
+        runs = [(r.label, r) for r in results]
+    figure = _figure()(figsize=(8, 4), layout="constrained")
+    ax = figure.add_subplot()
+    for label, result in runs:
+        ax.plot(
+            _x([d.on for d in result.days]),
+            [float(d.collected) for d in result.days],
+            label=f"{label} ({result.collected:,.0f})",
+            linewidth=2,
+        )
+    if runs:
+        start = runs[0][1].start
+        end = runs[0][1].end
+        for mark in (30, 60, 90):
+            day = start + timedelta(days=mark - 1)
+            if day <= end:
+                ax.axvline(_x([day])[0], color="grey", linestyle=":", linewidth=1)
+                ax.annotate(f"day {mark}", xy=(_x([day])[0], 0), xytext=(-3, 3), ha="right",
+                            textcoords="offset points", fontsize=8, color="grey")  # fmt: skip
+    ax.set_title(title)
+    ax.set_ylabel("collected (cumulative)")
+    ax.legend(loc="upper left")
+    ax.grid(visible=True, alpha=0.3)
+    ax.xaxis_date()
+    figure.autofmt_xdate()
+    return figure

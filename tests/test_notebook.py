@@ -1,0 +1,347 @@
+"""The notebook extra: DataFrames in and out, pandas values at the boundary, HTML, plots."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import ValidationError
+
+from dunning import (
+    STANDARD,
+    Customer,
+    Invoice,
+    Payment,
+    decide,
+    penalties_for_amount,
+    timeline,
+)
+from dunning.core.builtin import FIRM, GENTLE
+from dunning.core.metrics import ageing, step_effectiveness
+from dunning.core.simulate import compare, simulate, synthetic_portfolio
+from dunning.runner import Outcome, RunItem, RunReport
+
+pd = pytest.importorskip("pandas")
+np = pytest.importorskip("numpy")
+pytest.importorskip("matplotlib")
+
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from dunning.notebook import (  # noqa: E402  (after the extra is known to be there)
+    as_amount,
+    as_date,
+    penalties_dataframe,
+    plot_ageing,
+    plot_collections,
+    plot_penalty_accrual,
+    to_dataframe,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+START = date(2026, 3, 2)
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def test_numpy_integers_and_strings_become_exact_amounts() -> None:
+    """np.int64(1200) is 1,200 exactly; a decimal string passes through for the core."""
+    assert as_amount(np.int64(1200)) == Decimal(1200)
+    assert as_amount(np.int32(7)) == Decimal(7)
+    assert as_amount("1200.50") == "1200.50"
+    assert as_amount(Decimal("3.10")) == Decimal("3.10")
+
+
+def test_floats_are_refused_with_a_way_out() -> None:
+    """A float is refused with float_amount, naming the column and row and how to convert."""
+    with pytest.raises(ValidationError) as error:
+        as_amount(np.float64(12.5), field=("amount", 3))
+    [detail] = error.value.errors(include_url=False)
+    assert detail["type"] == "float_amount"
+    assert detail["loc"] == ("amount", 3)
+    assert "float_amounts='round_to_cent'" in detail["msg"]
+    assert "Decimal(str(x))" in detail["msg"]
+
+
+def test_floats_rounded_to_the_cent_on_request() -> None:
+    """0.1 + 0.2 is 0.30; 2.675 (stored as 2.67499...) reads as '2.675' and rounds up to 2.68."""
+    assert as_amount(0.1 + 0.2, float_amounts="round_to_cent") == Decimal("0.30")
+    assert as_amount(np.float64(2.675), float_amounts="round_to_cent") == Decimal("2.68")
+    with pytest.raises(ValidationError, match="is not a finite amount"):
+        as_amount(float("inf"), float_amounts="round_to_cent")
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, np.nan])
+def test_missing_amounts_are_named(missing: object) -> None:
+    """None, NaN and pandas.NA are a missing amount, not a float or a zero."""
+    with pytest.raises(ValidationError) as error:
+        as_amount(missing)
+    assert error.value.errors()[0]["type"] == "missing_amount"
+
+
+def test_other_amount_types_are_refused() -> None:
+    """Booleans and arbitrary objects are not amounts."""
+    with pytest.raises(ValidationError, match="an amount cannot be a boolean"):
+        as_amount(np.bool_(True))
+    with pytest.raises(ValidationError, match="got list"):
+        as_amount([1])
+
+
+def test_pandas_dates_become_dates() -> None:
+    """Timestamp and datetime64 at midnight, aware Timestamps and ISO text give the date."""
+    assert as_date(pd.Timestamp("2026-03-02")) == date(2026, 3, 2)
+    assert as_date(np.datetime64("2026-03-02")) == date(2026, 3, 2)
+    assert as_date(pd.Timestamp("2026-03-02 15:00", tz="Europe/Paris")) == date(2026, 3, 2)
+    assert as_date(" 2026-03-02 ") == date(2026, 3, 2)
+    assert as_date(date(2026, 3, 2)) == date(2026, 3, 2)
+
+
+def test_bad_dates_are_refused_with_their_code() -> None:
+    """NaT is missing; a naive time of day is ambiguous; other text is not a date."""
+    for value, code in [
+        (pd.NaT, "missing_date"),
+        (pd.Timestamp("2026-03-02 15:00"), "date_with_time"),
+        ("2 March", "invalid_date"),
+        (3, "invalid_date"),
+    ]:
+        with pytest.raises(ValidationError) as error:
+            as_date(value, field="due_on")
+        assert error.value.errors()[0]["type"] == code
+        assert error.value.errors()[0]["loc"] == ("due_on",)
+
+
+# --------------------------------------------------------------------------- DataFrames
+
+
+def test_penalties_dataframe_in_and_out() -> None:
+    """5,000 and 2,000 at 10 % for 30 days: 41.10 and 16.44 (5,000 x 10 % x 30 / 365 = 41.095)."""
+    frame = pd.DataFrame(
+        {
+            "montant": [np.int64(5000), "2000.00"],
+            "echeance": pd.to_datetime(["2025-01-10", "2025-01-10"]),
+            "fin": [np.datetime64("2025-02-09"), pd.Timestamp("2025-02-09")],
+            "taux": ["10", "10"],
+        },
+        index=["a", "b"],
+    )
+    out = penalties_dataframe(frame, amount="montant", due_on="echeance", until="fin", rate="taux")
+    assert out["interest"].tolist() == [Decimal("41.10"), Decimal("16.44")]
+    # Contractual rate between businesses: the 40 EUR indemnity is owed on top.
+    assert out["penalties_total"].tolist() == [Decimal("81.10"), Decimal("56.44")]
+    assert out["rate_source"].tolist() == ["contractual rate 10.00 %"] * 2
+    assert list(out.index) == ["a", "b"]
+    assert "interest" not in frame.columns  # the input is not changed
+
+
+def test_penalties_dataframe_default_regime_and_float_opt_in() -> None:
+    """12,000.00 due 15 June 2025 to 15 July: 64.85 + 59.92 = 124.77 (the compute doctest)."""
+    frame = pd.DataFrame({"amount": [12000.0], "due_on": [date(2025, 6, 15)]})
+    with pytest.raises(ValidationError) as error:
+        penalties_dataframe(frame, until=date(2025, 7, 15))
+    assert error.value.errors()[0]["loc"] == ("amount", 0)
+    out = penalties_dataframe(frame, until=date(2025, 7, 15), float_amounts="round_to_cent")
+    assert out["interest"].tolist() == [Decimal("124.77")]
+
+
+def test_penalties_dataframe_names_missing_columns_and_bad_rows() -> None:
+    """A missing column is a KeyError listing it; a core error gets the row number added."""
+    frame = pd.DataFrame({"amount": ["100", "100"], "due_on": ["2025-01-10", "2025-03-10"]})
+    with pytest.raises(KeyError, match="columns not in the DataFrame: until"):
+        penalties_dataframe(frame)
+    with pytest.raises(ValidationError) as error:
+        penalties_dataframe(frame, until=date(2025, 2, 9))
+    [detail] = error.value.errors()
+    assert detail["type"] == "until_before_due_date"
+    assert detail["loc"] == ("until", 1)
+
+
+def test_to_dataframe_of_a_breakdown_timeline_and_decision() -> None:
+    """Rows are the breakdown's lines, the timeline's entries, the decision itself."""
+    b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
+    frame = to_dataframe(b)
+    assert frame["interest"].tolist() == [Decimal("64.85"), Decimal("59.92")]
+    assert to_dataframe(b, amounts="float")["interest"].tolist() == [64.85, 59.92]
+    inv = Invoice(
+        id="F-1",
+        number="2026-0001",
+        customer=Customer(id="C", name="ACME"),
+        issued_on=date(2026, 1, 2),
+        due_on=date(2026, 2, 2),
+        total=Decimal("500.00"),
+    )
+    t = timeline(
+        inv,
+        [Payment(on=date(2026, 2, 12), amount=Decimal("500.00"))],
+        STANDARD,
+        start=date(2026, 2, 1),
+        end=date(2026, 3, 1),
+    )
+    frame = to_dataframe(t)
+    # As in the timeline doctest: friendly on 3 Feb, reminder on 9 Feb, paid on 12 Feb.
+    assert frame["on"].tolist() == [date(2026, 2, 3), date(2026, 2, 9), date(2026, 2, 12)]
+    assert frame["step_id"].tolist()[:2] == ["informative", "reminder"]
+    assert pd.isna(frame["step_id"].iloc[2])
+    d = decide(inv, [], STANDARD, at=datetime(2026, 2, 3, 10, tzinfo=PARIS))
+    assert to_dataframe(d)["status"].tolist() == ["action_due"]
+
+
+def test_to_dataframe_of_simulations_metrics_and_run_reports() -> None:
+    """Each result gives its natural rows, with their columns even when empty."""
+    book = synthetic_portfolio(6, seed=4, as_of=START)
+    frame = to_dataframe(book)
+    assert len(frame) == len(book.entries)
+    assert set(frame["payer_type"]) <= {"good", "default", "late"}
+    result = simulate(book, STANDARD, start=START, end=date(2026, 3, 20), seed=4)
+    assert len(to_dataframe(result)) == 19
+    assert len(to_dataframe(result, part="messages")) == len(result.messages)
+    assert len(to_dataframe(result, part="payments")) == len(result.payments)
+    assert list(to_dataframe(result, part="penalties").columns) == [
+        "invoice_id",
+        "interest",
+        "recovery_indemnity",
+        "total",
+    ]
+    with pytest.raises(ValueError, match="part: expected"):
+        to_dataframe(result, part="nothing")  # type: ignore[arg-type]
+    at = datetime(2026, 3, 20, 12, tzinfo=PARIS)
+    assert to_dataframe(ageing(result.entries, at=at))["bucket"].tolist()[0] == "not_due"
+    steps = to_dataframe(step_effectiveness(result.entries, at=at))
+    assert list(steps.columns) == [
+        "step_id",
+        "delivered",
+        "paid_after",
+        "paid_share",
+        "average_days_to_pay",
+    ]
+    assert len(to_dataframe(list(book.entries))) == len(book.entries)
+    report = RunReport(at=at, items=(RunItem(Outcome.SENT, "C1", "m1"),))
+    assert to_dataframe(report).to_dict("records") == [
+        {"outcome": "sent", "customer_id": "C1", "key": "m1", "channel": None, "reason": ""}
+    ]
+    empty = RunReport(at=at, items=())
+    assert list(to_dataframe(empty).columns) == [
+        "outcome",
+        "customer_id",
+        "key",
+        "channel",
+        "reason",
+    ]
+    with pytest.raises(TypeError, match="cannot tabulate a int"):
+        to_dataframe(3)
+
+
+def test_html_of_core_results_is_escaped_and_needs_no_pandas() -> None:
+    """Timeline, breakdown, decision and run report render as HTML tables."""
+    b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
+    html = b._repr_html_()
+    assert "<td>2025-06-16</td><td>2025-06-30</td><td>15</td><td>12000</td>" in html
+    assert "<td>total</td><td></td><td></td><td></td><td></td><td></td><td>164.77</td>" in html
+    report = RunReport(
+        at=datetime(2026, 3, 2, tzinfo=PARIS),
+        items=(RunItem(Outcome.ERROR, "C<1>", reason="template & data"),),
+    )
+    assert "<td>C&lt;1&gt;</td>" in report._repr_html_()
+    assert "template &amp; data" in report._repr_html_()
+    inv = Invoice(
+        id="F-1",
+        number="N<1>",
+        customer=Customer(id="C", name="ACME"),
+        issued_on=date(2026, 1, 2),
+        due_on=date(2026, 2, 2),
+        total=Decimal("500.00"),
+    )
+    d = decide(inv, [], STANDARD, at=datetime(2026, 2, 3, 10, tzinfo=PARIS))
+    assert "<td>action</td><td>informative by email</td>" in d._repr_html_()
+    t = timeline(inv, [], STANDARD, start=date(2026, 2, 1), end=date(2026, 2, 4))
+    assert "<caption>Timeline of invoice N&lt;1&gt;</caption>" in t._repr_html_()
+    assert "<td>2026-02-03</td><td>N&lt;1&gt;</td><td>1 friendly</td><td>email</td>" in (
+        t._repr_html_()
+    )
+
+
+# -------------------------------------------------------------------------------- plots
+
+
+def test_plots_draw_what_they_say() -> None:
+    """Accrual: one marked change per rate change; ageing: five bars; collections: a curve each."""
+    b = penalties_for_amount(
+        "12000", date(2024, 5, 15), date(2025, 3, 15), payments=[(date(2024, 9, 1), "4000")]
+    )
+    figure = plot_penalty_accrual(b)
+    ax = figure.axes[0]
+    # Lines: 16 May-30 June 14.50 %, July-1 Sept 14.25 % on 12,000, then 8,000 from 2 Sept,
+    # 13.15 % from 1 January 2025: three changes marked, plus the accrual curve itself.
+    assert len(ax.lines) == 1 + 3
+    assert np.asarray(ax.lines[0].get_ydata())[-1] == pytest.approx(float(b.interest))
+    book = synthetic_portfolio(10, seed=2, as_of=START)
+    a = ageing(book.entries, at=datetime(2026, 3, 2, 12, tzinfo=PARIS))
+    bars = plot_ageing(a).axes[0].patches
+    heights = [bar.get_height() for bar in bars if isinstance(bar, Rectangle)]
+    assert heights == [float(a.amounts[k]) for k in a.amounts]
+    c = compare(book, [GENTLE, FIRM], start=START, end=date(2026, 4, 30), seed=2)
+    figure = plot_collections(c)
+    curves = [line for line in figure.axes[0].lines if line.get_linestyle() == "-"]
+    assert len(curves) == 2
+    assert np.asarray(curves[1].get_ydata())[-1] == pytest.approx(
+        float(c.results["firm"].collected)
+    )
+    assert len(plot_collections(list(c.results.values())).axes[0].lines) == 2 + 2  # day 30, 60
+    assert len(plot_collections(c.results).axes[0].lines) == 4
+
+
+# ------------------------------------------------------------------- without the extra
+
+BLOCKER = textwrap.dedent(
+    """
+    import sys
+
+    class Block:
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in {"pandas", "matplotlib", "numpy"}:
+                raise ImportError(f"blocked: {name}")
+            return None
+
+    sys.meta_path.insert(0, Block())
+    """
+)
+
+
+def test_the_core_works_without_pandas_or_matplotlib() -> None:
+    """With pandas, numpy and matplotlib unimportable, the library works and the extra is named."""
+    script = BLOCKER + textwrap.dedent(
+        """
+        from datetime import date, datetime, timezone
+        import dunning
+        from dunning import STANDARD, penalties_for_amount
+        from dunning.core.metrics import ageing, dso
+        from dunning.core.simulate import simulate, synthetic_portfolio
+        import dunning.notebook as nb
+
+        book = synthetic_portfolio(5, seed=1, as_of=date(2026, 3, 2))
+        result = simulate(book, STANDARD, start=date(2026, 3, 2), end=date(2026, 3, 9), seed=1)
+        at = datetime(2026, 3, 9, 12, tzinfo=timezone.utc)
+        assert ageing(result.entries, at=at)._repr_html_().startswith("<table>")
+        assert result._repr_html_().startswith("<table>")
+        penalties_for_amount("100", date(2025, 1, 1), date(2025, 2, 1))._repr_html_()
+        assert dso(result.entries, at=at) is not None
+        for call in (lambda: nb.to_dataframe(result), lambda: nb.plot_ageing(None)):
+            try:
+                call()
+            except ImportError as error:
+                assert "pip install 'dunning[notebook]'" in str(error), error
+            else:
+                raise AssertionError("no ImportError")
+        assert not any(m.split(".")[0] in {"pandas", "numpy", "matplotlib"} for m in sys.modules)
+        print("ok")
+        """
+    )
+    done = subprocess.run(  # noqa: S603  (our own interpreter and script)
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
