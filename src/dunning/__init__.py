@@ -16,7 +16,7 @@ Examples:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from dunning.adapters.files import ConsoleSender, FolderSender
+from dunning.adapters.files import ConsoleSender, FileJournal, FolderSender
 from dunning.adapters.smtp import Attachment, SmtpSender, build_email
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.builtin import BUILTIN_SCENARIOS, DEFAULT_POLICY, FIRM, GENTLE, STANDARD
@@ -103,12 +103,14 @@ from dunning.core.penalties import (
 )
 from dunning.core.portfolio import (
     CustomerAction,
+    CustomerReview,
     InvoiceHistory,
     PaymentOnAccount,
     PortfolioEntry,
     UnappliedCreditNote,
     plan_customer_actions,
     plan_for_customer,
+    review_customer,
 )
 from dunning.core.render import (
     CONTEXT_VARIABLES,
@@ -165,7 +167,9 @@ from dunning.exceptions import (
     ProvisionalRateWarning,
     RateNotAvailableError,
     RateTableError,
+    RunInThePastError,
     ScenarioError,
+    StoredDataError,
     TemplateError,
 )
 from dunning.loading import load_policy, load_scenario
@@ -182,14 +186,27 @@ from dunning.ports import (
     ActionLog,
     Covered,
     EntryStatus,
+    InvoiceReview,
     InvoiceSource,
     LogEntry,
     PaymentLinks,
     Receipt,
+    SendContext,
     Sender,
     SendError,
+    UnreadableEntry,
+    log_events,
 )
-from dunning.runner import Dunner, Outcome, RunItem, RunReport
+from dunning.runner import (
+    Dunner,
+    Outcome,
+    OutcomeJournal,
+    RunItem,
+    RunReport,
+    approve,
+    reject,
+    resolve,
+)
 from dunning.templates_loading import load_template_pack
 
 try:
@@ -234,6 +251,7 @@ __all__ = [
     "Customer",
     "CustomerAction",
     "CustomerKind",
+    "CustomerReview",
     "DayCount",
     "Decision",
     "DecisionStatus",
@@ -246,6 +264,7 @@ __all__ = [
     "EntryStatus",
     "ErrorDetail",
     "Event",
+    "FileJournal",
     "FolderSender",
     "HalfYear",
     "HoldLifted",
@@ -255,6 +274,7 @@ __all__ = [
     "InvoiceHistory",
     "InvoiceHistoryError",
     "InvoiceLine",
+    "InvoiceReview",
     "InvoiceSource",
     "LatePaymentTerms",
     "LegalRateColumn",
@@ -264,6 +284,7 @@ __all__ = [
     "MessageAction",
     "MissingDataError",
     "Outcome",
+    "OutcomeJournal",
     "Payment",
     "PaymentLinks",
     "PaymentOnAccount",
@@ -291,12 +312,14 @@ __all__ = [
     "RenderBudget",
     "RenderContext",
     "Rounding",
+    "RunInThePastError",
     "RunItem",
     "RunReport",
     "Scenario",
     "ScenarioError",
     "Segment",
     "SegmentThresholds",
+    "SendContext",
     "SendError",
     "SendWindow",
     "Sender",
@@ -309,16 +332,19 @@ __all__ = [
     "Step",
     "StepEffectiveness",
     "StepKind",
+    "StoredDataError",
     "SyntheticPortfolio",
     "TemplateError",
     "TemplatePack",
     "Timeline",
     "TimelineEntry",
     "UnappliedCreditNote",
+    "UnreadableEntry",
     "__version__",
     "action_id",
     "ageing",
     "amount_outstanding",
+    "approve",
     "as_amount",
     "as_date",
     "build_email",
@@ -340,6 +366,7 @@ __all__ = [
     "load_policy",
     "load_scenario",
     "load_template_pack",
+    "log_events",
     "maximum_due_date",
     "paid_on",
     "parse_events",
@@ -354,8 +381,11 @@ __all__ = [
     "plot_penalty_accrual",
     "policy_from_mapping",
     "prescription_date",
+    "reject",
     "reminders_per_paid_invoice",
     "render",
+    "resolve",
+    "review_customer",
     "scenario_from_json",
     "scenario_from_mapping",
     "scenario_from_toml",
