@@ -61,6 +61,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_decide.py",
         "benchmarks/bench_penalties.py",
         "benchmarks/bench_runner.py",
+        "benchmarks/bench_sqlite_entries.py",
     ):
         session.run("python", script, *session.posargs)
 

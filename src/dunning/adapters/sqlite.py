@@ -772,43 +772,129 @@ def _touch(db: sqlite3.Connection, invoice_ids: Sequence[str]) -> None:
 def _batch(
     db: sqlite3.Connection, customer_ids: Sequence[str], versions: dict[str, int]
 ) -> list[PortfolioEntry | UnreadableEntry]:
-    """The customers' entries, in order; unreadable rows give one `UnreadableEntry`."""
+    """The customers' entries, in order; unreadable rows give one `UnreadableEntry`.
+
+    A few queries for the whole batch; the rows are turned into models customer by customer,
+    so a bad row stops its own customer only.
+    """
+    if not customer_ids:
+        return []
+    marks = _in(customer_ids)
+    customers = dict(
+        db.execute(
+            f"SELECT id, data FROM customers WHERE id IN ({marks})",  # noqa: S608
+            list(customer_ids),
+        ).fetchall()
+    )
+    invoices: dict[str, list[sqlite3.Row]] = {}
+    for row in db.execute(
+        f"SELECT id, customer_id, data, version FROM invoices"  # noqa: S608  (placeholders)
+        f" WHERE archived = 0 AND customer_id IN ({marks}) ORDER BY customer_id, id",
+        list(customer_ids),
+    ):
+        invoices.setdefault(row["customer_id"], []).append(row)
+    invoice_ids = [row["id"] for rows in invoices.values() for row in rows]
+    events = _raw_events(db, invoice_ids)
+    logged = _raw_log(db, invoice_ids)
+    unallocated: dict[str, list[str]] = {}
+    for cid, data in db.execute(
+        f"SELECT customer_id, data FROM credits WHERE customer_id IN ({marks})"  # noqa: S608
+        " ORDER BY seq",
+        list(customer_ids),
+    ):
+        unallocated.setdefault(cid, []).append(data)
     out: list[PortfolioEntry | UnreadableEntry] = []
     for cid in customer_ids:
         try:
-            out.extend(_customer_entries(db, cid, versions))
+            entries = _customer_entries(
+                cid,
+                customers.get(cid),
+                invoices.get(cid, []),
+                events=events,
+                logged=logged,
+                unallocated=unallocated,
+                versions=versions,
+            )
         except (StoredDataError, ValueError, KeyError, TypeError) as error:
             out.append(UnreadableEntry(cid, f"{type(error).__name__}: {error}"))
+        else:
+            out.extend(entries)
+    return out
+
+
+def _raw_events(db: sqlite3.Connection, invoice_ids: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for invoice_id, data in db.execute(
+        f"SELECT invoice_id, data FROM events WHERE invoice_id IN ({_in(invoice_ids)})"  # noqa: S608
+        " ORDER BY seq",
+        list(invoice_ids),
+    ):
+        out.setdefault(invoice_id, []).append(data)
+    return out
+
+
+def _raw_log(
+    db: sqlite3.Connection, invoice_ids: Sequence[str]
+) -> dict[str, list[tuple[sqlite3.Row, list[tuple[Any, ...]]]]]:
+    """The log rows covering these invoices, with their covers, by invoice (unparsed)."""
+    covers: dict[str, list[tuple[Any, ...]]] = {}
+    query = (
+        "SELECT key, invoice_id, action_id, step_id, amount_due FROM action_covers"  # noqa: S608
+        f" WHERE key IN (SELECT key FROM action_covers WHERE invoice_id IN ({_in(invoice_ids)}))"
+        " ORDER BY rowid"
+    )
+    for row in db.execute(query, list(invoice_ids)):
+        covers.setdefault(row[0], []).append(tuple(row[1:]))
+    rows = db.execute(
+        f"SELECT {_LOG_COLUMNS} FROM action_log WHERE key IN ({_in(list(covers))})"  # noqa: S608
+        " ORDER BY reserved_at, key",
+        list(covers),
+    ).fetchall()
+    wanted = set(invoice_ids)
+    out: dict[str, list[tuple[sqlite3.Row, list[tuple[Any, ...]]]]] = {}
+    for row in rows:
+        for invoice_id in {c[0] for c in covers[row["key"]]} & wanted:
+            out.setdefault(invoice_id, []).append((row, covers[row["key"]]))
     return out
 
 
 def _customer_entries(
-    db: sqlite3.Connection, customer_id: str, versions: dict[str, int]
+    customer_id: str,
+    customer_data: str | None,
+    invoice_rows: Sequence[sqlite3.Row],
+    *,
+    events: dict[str, list[str]],
+    logged: dict[str, list[tuple[sqlite3.Row, list[tuple[Any, ...]]]]],
+    unallocated: dict[str, list[str]],
+    versions: dict[str, int],
 ) -> list[PortfolioEntry]:
-    row = db.execute("SELECT data FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
+    where = f"customers[{customer_id!r}]"
+    if customer_data is None:
         msg = "no such customer"
-        raise StoredDataError(msg, where=f"customers[{customer_id!r}]")
-    customer = _parse(Customer.model_validate_json, row[0], f"customers[{customer_id!r}]")
-    invoices = db.execute(
-        "SELECT id, data, version FROM invoices WHERE archived = 0 AND customer_id = ? ORDER BY id",
-        (customer_id,),
-    ).fetchall()
-    invoice_ids = [r["id"] for r in invoices]
-    own = _host_events(db, invoice_ids)
-    derived = _log_events(db, invoice_ids)
+        raise StoredDataError(msg, where=where)
+    customer = _parse(Customer.model_validate_json, customer_data, where)
     out: list[PortfolioEntry] = []
-    for r in invoices:
-        where = f"invoices[{r['id']!r}]"
+    for r in invoice_rows:
+        invoice_id = r["id"]
+        where = f"invoices[{invoice_id!r}]"
         fields: dict[str, Any] = _parse(json.loads, r["data"], where)
         invoice = _parse(Invoice.model_validate, {**fields, "customer": customer}, where)
-        events = (*own.get(invoice.id, ()), *derived.get(invoice.id, ()))
-        out.append(InvoiceHistory(invoice=invoice, events=events))
-        versions[invoice.id] = r["version"]
-    for (data,) in db.execute(
-        "SELECT data FROM credits WHERE customer_id = ? ORDER BY seq", (customer_id,)
-    ):
-        out.append(_parse(_CREDIT.validate_json, data, f"credits of {customer_id!r}"))
+        own = [
+            _parse(_EVENTS.validate_json, data, f"events of {invoice_id!r}")
+            for data in events.get(invoice_id, ())
+        ]
+        derived = [
+            event
+            for row, covered in logged.get(invoice_id, ())
+            for on, event in log_events(_entry_from(row, covered))
+            if on == invoice_id
+        ]
+        out.append(InvoiceHistory(invoice=invoice, events=(*own, *derived)))
+        versions[invoice_id] = r["version"]
+    out.extend(
+        _parse(_CREDIT.validate_json, data, f"credits of {customer_id!r}")
+        for data in unallocated.get(customer_id, ())
+    )
     return out
 
 
@@ -834,22 +920,27 @@ def _optional_instant(text: str | None) -> datetime | None:
 
 
 def _entry(db: sqlite3.Connection, row: sqlite3.Row) -> LogEntry:
+    covers = db.execute(
+        "SELECT invoice_id, action_id, step_id, amount_due FROM action_covers"
+        " WHERE key = ? ORDER BY rowid",
+        (row["key"],),
+    ).fetchall()
+    return _entry_from(row, [tuple(c) for c in covers])
+
+
+def _entry_from(row: sqlite3.Row, covers: Sequence[tuple[Any, ...]]) -> LogEntry:
+    """The `LogEntry` of an ``action_log`` row and its ``action_covers`` rows."""
     where = f"action_log[{row['key']!r}]"
     try:
-        covers = tuple(
-            Covered(invoice_id, action_id, step_id, None if amount is None else Decimal(amount))
-            for invoice_id, action_id, step_id, amount in db.execute(
-                "SELECT invoice_id, action_id, step_id, amount_due FROM action_covers"
-                " WHERE key = ? ORDER BY rowid",
-                (row["key"],),
-            )
-        )
         provider_id = row["receipt_provider_id"]
         return LogEntry(
             key=row["key"],
             customer_id=row["customer_id"],
             channel=Channel(row["channel"]),
-            covers=covers,
+            covers=tuple(
+                Covered(invoice_id, action_id, step_id, None if amount is None else Decimal(amount))
+                for invoice_id, action_id, step_id, amount in covers
+            ),
             message=Message.model_validate_json(row["message"]),
             status=EntryStatus(row["status"]),
             owner=row["owner"],
