@@ -5,35 +5,43 @@
 
 - the database runs in WAL mode with ``synchronous=FULL``: a committed change survives a crash
   of the process or of the machine, so `begin_attempt` is durable before the sender is called;
-- every change that must be atomic (`reserve`, `begin_attempt`, `finish`, `decide_approval`)
-  runs in one ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the row is read,
-  so of two runners (threads or processes) claiming one key, exactly one wins;
+- every call that reads then writes (`reserve`, `begin_attempt`, `cancel`, `revise`,
+  `finish`, `decide_approval`, `resolve_uncertain`...) runs in one ``BEGIN IMMEDIATE``
+  transaction: the write lock is taken before the row is read, so of two runners (threads or
+  processes) claiming one key or one per-invoice action, exactly one wins;
 - each thread has its own connection; a busy database is waited for (``timeout``), never
-  reported as an error at the first collision.
+  reported as an error at the first collision;
+- `entries` reads only the customers with an invoice due for review (the ``review_after``
+  index the runner keeps through `reviewed`), in sorted batches, in time linear in the book;
+  a row it cannot read becomes an `UnreadableEntry` for its customer.
 
-Schema (version 1), created and upgraded by numbered migrations recorded in
+Schema (version 2), created and upgraded by numbered migrations recorded in
 ``schema_migrations``; a file written by a newer release is refused rather than damaged:
 
 ``customers(id, data)``
     one row per customer, ``data`` the `Customer` as JSON.
-``invoices(id, customer_id, data, archived)``
+``invoices(id, customer_id, data, archived, review_after, version)``
     one row per invoice, ``data`` the `Invoice` as JSON without its customer; ``archived``
-    invoices are no longer reviewed.
+    invoices are no longer reviewed; ``review_after`` is when to review it again (NULL: at the
+    next run; ``never``: only after a change), ``version`` counts its changes (a review read
+    before a change does not overwrite "review now").
 ``events(seq, invoice_id, kind, data)``
     the host's events (payments, disputes...), in the order recorded.
 ``credits(seq, customer_id, kind, data)``
     payments on account and credit notes not yet allocated to an invoice.
 ``action_log(key, customer_id, channel, status, owner, reserved_at, updated_at, attempts,
-requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by)``
+requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by,
+attempted_at, decided_at, resolved_by)``
     one row per message (`dunning.ports.LogEntry`); instants in UTC, ISO 8601.
-``action_covers(key, invoice_id, action_id, step_id)``
-    the per-invoice actions each message carries out (the events derived from the log are
-    read through it).
+``action_covers(key, invoice_id, action_id, step_id, amount_due)``
+    the per-invoice actions each message carries out, indexed by invoice and by action (the
+    events derived from the log, and the one-live-entry-per-action rule, read through it).
 ``settings(name, value)``
-    the creditor the command line runs with (``dunning init`` writes the demo's).
+    the creditor the command line runs with (``dunning init`` writes the demo's) and the
+    latest run instant.
 
-The events the engine needs from the log (`ActionTaken`, `DeliveryFailed`, `ActionApproved`,
-`ActionRejected`) are derived when invoices are read, exactly as `MemoryStore` does.
+The events the engine needs from the log are derived when invoices are read, by
+`dunning.ports.log_events`, exactly as `MemoryStore` does.
 """
 
 from __future__ import annotations
