@@ -17,7 +17,8 @@ when permanent; ``delivered=None`` -> ``uncertain``, a human looks):
 | what happened                                               | delivered | permanent |
 | ----------------------------------------------------------- | --------- | --------- |
 | not an email; no recipient, several, or not an address      | False     | True      |
-| a line break in the subject or locale                       | False     | True      |
+| a control character in the recipient, subject, locale, body | False     | True      |
+| headers that would not read back as written (an injection)  | False     | True      |
 | a key unfit for a Message-ID                                | False     | True      |
 | an attachment without a resolver, or its resolver failed    | False     | False     |
 | connection refused or timed out; TLS handshake failed       | False     | False     |
@@ -32,6 +33,13 @@ when permanent; ``delivered=None`` -> ``uncertain``, a human looks):
 | end of data answered 250: a `Receipt` (the Message-ID)      |           |           |
 
 Reasons quote the server where it answered: ``550 5.1.1 no such user (RCPT TO)``.
+
+Why the headers are read back: no data may add a header or a control character to an email,
+and the email package cannot be trusted with it (Python 3.11.7 writes an RFC 2047 encoded
+word holding CR LF, ``=?utf-8?q?=0D=0ABcc:_x@y?=``, as a real line break: a ``Bcc:`` header).
+So `build_email` refuses control characters in the fields up front, then serialises the
+email as it will be sent, parses the bytes again and refuses it unless they hold exactly the
+headers written, each once, with the values written, and no control byte on any line.
 
 Why the session steps are never permanent, even on a 5xx: a refused greeting, login or sender
 address says nothing about *this* message. It is a configuration problem that fails every
@@ -157,11 +165,17 @@ def build_email(
 
     Raises:
         SendError: ``delivered=False, permanent=True`` if the message is not for email, has no
-            recipient or one that is not a single ASCII address, if its recipient or subject
-            holds a line break, or if the key cannot be a Message-ID; ``delivered=False,
-            permanent=False`` if an attachment cannot be resolved (no resolver, or it raised):
-            never an email without its invoice.
-        ConfigurationError: if *from_address* or *reply_to* is not one email address.
+            recipient or one that is not a single ASCII address, if its recipient, subject or
+            locale holds a control character or line separator, or its body a control
+            character other than tab and line ends (the reason names the field:
+            ``subject: contains a control character (U+0000)``), if the key cannot be a
+            Message-ID, or if the email's bytes would not read back as exactly the headers
+            written (``subject: reads back as ..., not as written (...)``, ``... would hold
+            headers nobody wrote: Bcc``); ``delivered=False, permanent=False`` if an attachment
+            cannot be resolved (no resolver, or it raised): never an email without its
+            invoice.
+        ConfigurationError: if *from_address* or *reply_to* is not one email address, or
+            holds a control character.
         ValueError: if *date* is naive.
 
     Examples:
@@ -179,6 +193,12 @@ def build_email(
         Traceback (most recent call last):
         ...
         dunning.ports.SendError: message msg_1 has no email address: the customer record has none
+        >>> nul = chr(0)
+        >>> build_email(message.model_copy(update={"subject": f"Facture 2026-{nul}0042"}),
+        ...     from_address="a@b.example", idempotency_key="msg_1")
+        Traceback (most recent call last):
+        ...
+        dunning.ports.SendError: message msg_1: subject: contains a control character (U+0000)
     """
     sender = _configured_address("from_address", from_address)
     replies = None if reply_to is None else _configured_address("reply_to", reply_to)
