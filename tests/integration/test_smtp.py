@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -652,6 +652,13 @@ def test_an_encoded_control_character_in_the_display_name_is_refused(
     assert error.reason.startswith(f"message {KEY}: the recipient {to!r} is not an email address")
 
 
+def test_a_recipient_the_parser_crashes_on_is_refused_cleanly(smtp_server: SmtpServer) -> None:
+    """A recipient ". <address>" crashes the 3.11 address parser (AttributeError): refused."""
+    to = f". <{TO}>"
+    error = refused_before_connecting(smtp_server, message(to=to))
+    assert error.reason.startswith(f"message {KEY}: the recipient {to!r} is not an email address")
+
+
 def test_an_encoded_display_name_without_control_characters_is_sent(
     smtp_server: SmtpServer,
 ) -> None:
@@ -821,6 +828,8 @@ def has_control(value: str) -> bool:
     return any(unicodedata.category(character) == "Cc" for character in value)
 
 
+@example(subject=f"Facture 2026-{ENCODED_CRLF} : petit rappel")
+@example(subject="Facture 2026-\x000042")
 @settings(max_examples=300, deadline=None)
 @given(subject=st.text() | st.builds("{}{}{}".format, st.text(), st.sampled_from(WORDS), st.text()))
 def test_any_subject_is_refused_or_reads_back_exactly(subject: str) -> None:
@@ -841,6 +850,8 @@ def test_any_subject_is_refused_or_reads_back_exactly(subject: str) -> None:
     assert not any(has_control(str(value)) for value in parsed.values())
 
 
+@example(name=ENCODED_CRLF)
+@example(name=".")  # the parser raised AttributeError on it
 @settings(max_examples=300, deadline=None)
 @given(name=st.text() | st.builds("{}{}".format, st.sampled_from(WORDS), st.text()))
 def test_any_display_name_is_refused_or_reads_back_as_one_recipient(name: str) -> None:
