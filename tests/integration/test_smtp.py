@@ -12,6 +12,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -45,8 +46,16 @@ HTML = "<p>Madame, Monsieur,</p>\n<p>La facture 2026-0042 est échue.</p>"
 LOGIN = ("compta", "s3cret")
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF"
 INJECTION = "\r\nBcc: everyone@example.com"
-WORDS = ("=?utf-8?q?=0D=0ABcc:_x@y?=", "=?utf-8?b?AA==?=", "=?utf-8?q?=00?=", "=?x?q?a?=", "\r\n")
-"""Fragments the properties mix into their text: encoded words carrying CR LF or NUL."""
+WORDS = (
+    "=?utf-8?q?=0D=0ABcc:_x@y?=",
+    "=?utf-8?q?=3D=3Futf-8=3Fq=3F=3D0D=3D0ABcc:_x@y=3F=3D?=",
+    "=?utf-8?b?AA==?=",
+    "=?utf-8?q?=00?=",
+    "=?x?q?a?=",
+    "\r\n",
+)
+"""Fragments the properties mix into their text: encoded words (once or twice) carrying CR LF
+or NUL."""
 Scripted = Callable[[Mapping[str, str | None]], ScriptedServer]
 
 
@@ -652,6 +661,42 @@ def test_an_encoded_control_character_in_the_display_name_is_refused(
     assert error.reason.startswith(f"message {KEY}: the recipient {to!r} is not an email address")
 
 
+DOUBLE_ENCODED = "=?utf-8?q?=3D=3Futf-8=3Fq=3F=3D0D=3D0ABcc:_x@y=3F=3D?="
+"""An encoded word that decodes to ENCODED_CRLF, which decodes to CR LF "Bcc: x@y"."""
+
+
+def test_a_display_name_encoded_twice_is_refused(smtp_server: SmtpServer) -> None:
+    """Decoded once when parsed, once more when written: the line break is refused, no Bcc."""
+    error = refused_before_connecting(smtp_server, message(to=f"{DOUBLE_ENCODED} <{TO}>"))
+    assert error.reason.startswith(f"message {KEY}: the recipient cannot be an email header: ")
+
+
+def test_a_display_name_that_would_read_back_otherwise_is_refused() -> None:
+    """A display name decoding to an encoded word would reach the customer decoded: refused."""
+    to = f"=?utf-8?q?=3D=3Futf-8=3Fq=3Fabc=3F=3D?= <{TO}>"
+    with pytest.raises(SendError) as caught:
+        build_email(message(to=to, attachments=()), from_address=FROM, idempotency_key=KEY)
+    assert caught.value.reason == (
+        f"message {KEY}: to: reads back as 'abc <{TO}>', not as written ('=?utf-8?q?abc?= <{TO}>')"
+    )
+    assert (caught.value.delivered, caught.value.permanent) == (False, True)
+
+
+def test_an_attachment_name_that_would_read_back_otherwise_is_refused() -> None:
+    """An encoded word as a file name would be decoded by the mail client: refused."""
+    with pytest.raises(SendError) as caught:
+        build_email(
+            message(),
+            from_address=FROM,
+            idempotency_key=KEY,
+            attachments=lambda reference: Attachment("=?utf-8?q?abc?=.pdf", PDF),
+        )
+    assert caught.value.reason == (
+        f"message {KEY}: attachment filename: reads back as ['abc.pdf'], "
+        "not as written (['=?utf-8?q?abc?=.pdf'])"
+    )
+
+
 def test_a_recipient_the_parser_crashes_on_is_refused_cleanly(smtp_server: SmtpServer) -> None:
     """A recipient ". <address>" crashes the 3.11 address parser (AttributeError): refused."""
     to = f". <{TO}>"
@@ -764,6 +809,26 @@ def test_without_the_field_checks_a_nul_in_the_body_is_caught_on_the_wire(
     )
 
 
+def test_a_header_the_email_package_refuses_to_write_is_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Newer Pythons raise HeaderWriteError (a MessageError) when serialising: a refusal."""
+
+    def refuse_to_write(self: EmailMessage, *args: Any, **kwargs: Any) -> bytes:
+        msg = "folded header contains newline"
+        raise MessageError(msg)
+
+    # A text-only email has no boundary to set; setting none keeps its own as_bytes call out.
+    monkeypatch.setattr(smtp_module, "_set_boundaries", lambda email: None)
+    monkeypatch.setattr(EmailMessage, "as_bytes", refuse_to_write)
+    with pytest.raises(SendError) as caught:
+        build_email(message(attachments=()), from_address=FROM, idempotency_key=KEY)
+    assert caught.value.reason == (
+        f"message {KEY}: the email cannot be written: folded header contains newline"
+    )
+    assert (caught.value.delivered, caught.value.permanent) == (False, True)
+
+
 def test_a_header_nobody_wrote_is_caught() -> None:
     """An email holding a Bcc that was not written: the header-set check refuses it."""
     email = build_email(message(html=None, attachments=()), from_address=FROM, idempotency_key=KEY)
@@ -851,6 +916,7 @@ def test_any_subject_is_refused_or_reads_back_exactly(subject: str) -> None:
 
 
 @example(name=ENCODED_CRLF)
+@example(name=DOUBLE_ENCODED)
 @example(name=".")  # the parser raised AttributeError on it
 @settings(max_examples=300, deadline=None)
 @given(name=st.text() | st.builds("{}{}".format, st.sampled_from(WORDS), st.text()))

@@ -214,7 +214,9 @@ def build_email(
         raise SendError(msg, delivered=False, permanent=True)
     email = EmailMessage(policy=_POLICY)
     email["From"] = from_address
-    email["To"] = str(recipient)
+    # Written again from the parsed address: a display name that decoded to an encoded word
+    # decodes once more here, and may hold a line break the parser refuses (ValueError).
+    _set_header(email, "To", str(recipient), message, what="recipient")
     _set_header(email, "Subject", message.subject, message, what="subject")
     if reply_to is not None:
         email["Reply-To"] = reply_to
@@ -534,7 +536,7 @@ def _recipient_of(message: Message) -> Address:
 def _set_header(email: EmailMessage, name: str, value: str, message: Message, *, what: str) -> None:
     try:
         email[name] = value
-    except ValueError as error:  # pragma: no cover  (line breaks are refused before)
+    except ValueError as error:  # a line break the header parser found after decoding
         msg = f"message {message.action_id}: the {what} cannot be an email header: {error}"
         raise SendError(msg, delivered=False, permanent=True) from error
 
