@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from email.errors import MessageError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
@@ -751,18 +752,26 @@ def test_tabs_and_crlf_line_ends_stay_allowed_in_the_body(smtp_server: SmtpServe
     assert body(received.email, "text/plain") == text + "\r\n"
 
 
-def test_an_encoded_line_break_in_an_attachment_name_is_refused(smtp_server: SmtpServer) -> None:
+@pytest.mark.parametrize(
+    ("filename", "problem"),
+    [
+        (f"{ENCODED_CRLF}.pdf", "would hold headers nobody wrote: Bcc"),
+        # An encoded blank line ends the part's headers early: the rest falls into its body.
+        ("=?utf-8?q?=0D=0A=0D=0A?=.pdf", "would lack headers it was built with: MIME-Version"),
+    ],
+)
+def test_an_encoded_line_break_in_an_attachment_name_is_refused(
+    smtp_server: SmtpServer, filename: str, problem: str
+) -> None:
     """A file name the resolver built from an invoice number with the payload: refused."""
 
     def resolver(reference: str) -> Attachment:
-        return Attachment(f"{ENCODED_CRLF}.pdf", PDF)
+        return Attachment(filename, PDF)
 
     error = refused_before_connecting(smtp_server, message(), attachments=resolver)
     # Parts in walk order: 0 multipart/mixed, 1 multipart/alternative, 2 text/plain,
-    # 3 text/html, 4 the PDF. (Python 3.13.0 writes this Bcc line too.)
-    assert error.reason == (
-        f"message {KEY}: part 4 (application/pdf) would hold headers nobody wrote: Bcc"
-    )
+    # 3 text/html, 4 the PDF. (Python 3.13.0 writes these lines too.)
+    assert error.reason == f"message {KEY}: part 4 (application/pdf) {problem}"
 
 
 def test_a_configured_address_with_a_control_character_is_a_configuration_error() -> None:
@@ -833,7 +842,7 @@ def test_a_header_nobody_wrote_is_caught() -> None:
     """An email holding a Bcc that was not written: the header-set check refuses it."""
     email = build_email(message(html=None, attachments=()), from_address=FROM, idempotency_key=KEY)
     email["Bcc"] = "x@y.example"
-    written = {
+    written: dict[str, str | Address | None] = {
         "From": smtp_module._parse_address(FROM),
         "To": smtp_module._parse_address(TO),
         "Subject": SUBJECT,

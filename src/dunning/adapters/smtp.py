@@ -694,7 +694,7 @@ def _check_names(read: Counter[str], expected: Counter[str], where: str) -> None
         raise _UnsafeEmailError(msg)
     missing = sorted((expected - read).elements())
     if missing:
-        msg = f"{where} would lack the headers {', '.join(missing)}"
+        msg = f"{where} would lack headers it was built with: {', '.join(missing)}"
         raise _UnsafeEmailError(msg)
 
 
