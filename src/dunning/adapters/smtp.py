@@ -93,9 +93,6 @@ _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 # What the serialised email may not hold anywhere: a control byte other than the tab, a carriage
 # return that does not end a line, a line feed that does not follow one (RFC 5322 2.1, 2.3).
 _WIRE_FAULT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
-# The message fields written into headers, and those written into a body.
-_HEADER_FIELDS = ("to", "subject", "locale")
-_BODY_FIELDS = ("text", "html")
 
 
 @dataclass(frozen=True, slots=True)
