@@ -219,6 +219,26 @@ def test_an_email_attachment_without_resolver_is_kept_for_later(tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("subject", "reason"),
+    [
+        (
+            "Facture 2026-=?utf-8?q?=0D=0ABcc:_x@y?= : petit rappel",
+            "subject: reads back as ",
+        ),
+        ("Facture 2026-\x000042", "subject: contains a control character (U+0000)"),
+    ],
+)
+def test_an_email_whose_headers_would_not_read_back_is_refused(
+    tmp_path: Path, subject: str, reason: str
+) -> None:
+    """The .eml goes through build_email's check: an injected Bcc or a NUL, nothing written."""
+    error = refusal(FolderSender(Channel.EMAIL, tmp_path), message(subject=subject))
+    assert (error.delivered, error.permanent) == (False, True)
+    assert error.reason.startswith(f"message {KEY}: {reason}")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_bad_email_sender_address_is_refused_at_construction(tmp_path: Path) -> None:
     """from_address matters for email only; a bad one fails when the sender is made."""
     with pytest.raises(ConfigurationError, match=r"^from_address: 'dunning' is not an email"):

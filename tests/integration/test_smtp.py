@@ -8,21 +8,34 @@ FROM) -> never permanent; no answer once the content was sent -> None ("maybe se
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
+from email.errors import MessageError
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from dunning import STANDARD
+from dunning.adapters import smtp as smtp_module
 from dunning.adapters.smtp import Attachment, SmtpSender, _dot_stuffed, build_email
 from dunning.core.model import Channel
 from dunning.core.render import Message
 from dunning.exceptions import ConfigurationError
-from dunning.ports import Sender, SendError
-from tests.integration.conftest import CLOSE, HOST, ScriptedServer, SmtpServer, TlsFiles
+from dunning.ports import EntryStatus, Sender, SendError
+from dunning.runner import Dunner, Outcome
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
+from tests.integration.conftest import CLOSE, HOST, ScriptedServer, SmtpServer, Store, TlsFiles
 
 FROM = "Atelier Durand <compta@atelier-durand.example>"
 TO = "compta@boulangerie-martin.example"
@@ -34,6 +47,16 @@ HTML = "<p>Madame, Monsieur,</p>\n<p>La facture 2026-0042 est échue.</p>"
 LOGIN = ("compta", "s3cret")
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF"
 INJECTION = "\r\nBcc: everyone@example.com"
+WORDS = (
+    "=?utf-8?q?=0D=0ABcc:_x@y?=",
+    "=?utf-8?q?=3D=3Futf-8=3Fq=3F=3D0D=3D0ABcc:_x@y=3F=3D?=",
+    "=?utf-8?b?AA==?=",
+    "=?utf-8?q?=00?=",
+    "=?x?q?a?=",
+    "\r\n",
+)
+"""Fragments the properties mix into their text: encoded words (once or twice) carrying CR LF
+or NUL."""
 Scripted = Callable[[Mapping[str, str | None]], ScriptedServer]
 
 
@@ -368,10 +391,7 @@ def test_missing_recipient_is_permanent_and_sends_nothing(smtp_server: SmtpServe
         ({"channel": Channel.SMS}, f"message {KEY} is for the sms channel, not email"),
         (
             {"to": TO + INJECTION},
-            (
-                f"message {KEY}: the recipient {TO + INJECTION!r} is not an email address "
-                "(Header values may not contain linefeed or carriage return characters)"
-            ),
+            f"message {KEY}: to: contains a control character (U+000D)",
         ),
         (
             {"to": "a@example.com, b@example.com"},
@@ -391,17 +411,11 @@ def test_missing_recipient_is_permanent_and_sends_nothing(smtp_server: SmtpServe
         ({"to": "compta"}, f"message {KEY}: the recipient 'compta' is not an email address"),
         (
             {"subject": "Relance" + INJECTION},
-            (
-                f"message {KEY}: the subject cannot be an email header: Header values may not "
-                "contain linefeed or carriage return characters"
-            ),
+            f"message {KEY}: subject: contains a control character (U+000D)",
         ),
         (
             {"locale": "fr" + INJECTION},
-            (
-                f"message {KEY}: the locale cannot be an email header: Header values may not "
-                "contain linefeed or carriage return characters"
-            ),
+            f"message {KEY}: locale: contains a control character (U+000D)",
         ),
     ],
 )
@@ -588,3 +602,403 @@ def test_smtp_sender_is_a_sender_that_cannot_deduplicate() -> None:
     assert isinstance(smtp, Sender)
     assert (smtp.channel, smtp.deduplicates) == (Channel.EMAIL, False)
     assert LOGIN[1] not in repr(smtp)
+
+
+# ----------------------------------------------------------------------------- headers safe
+# Issue 9, point 6: no data can add a header or a control character to an email. The payloads
+# come from the report: Python 3.11.7's email package decodes an RFC 2047 encoded word it is
+# given as a header value, and writes the CR LF it holds as a real line break.
+
+ENCODED_CRLF = "=?utf-8?q?=0D=0ABcc:_x@y?="
+"""An encoded word that decodes to CR LF "Bcc: x@y"."""
+
+
+def refused_before_connecting(server: SmtpServer, msg: Message, **options: Any) -> SendError:
+    """The SendError for *msg*: permanent, not delivered, and the server never greeted."""
+    error = refused(server.port, msg, **options)
+    assert (error.delivered, error.permanent) == (False, True)
+    assert server.handler.greetings == []
+    assert server.received == []
+    return error
+
+
+def test_an_encoded_line_break_in_the_subject_is_refused(smtp_server: SmtpServer) -> None:
+    """The subject would read back as two headers (Subject, Bcc): refused, naming the subject."""
+    subject = f"Facture 2026-{ENCODED_CRLF} : petit rappel"
+    error = refused_before_connecting(smtp_server, message(subject=subject))
+    # What it reads back as depends on the email package's version: only the field, the
+    # problem and the value written are pinned.
+    assert error.reason.startswith(f"message {KEY}: subject: reads back as ")
+    assert error.reason.endswith(f", not as written ({subject!r})")
+
+
+def test_an_encoded_word_in_the_subject_is_refused_even_when_harmless() -> None:
+    """A subject holding an encoded word would not read back as written: refused."""
+    with pytest.raises(SendError) as caught:
+        build_email(
+            message(subject="=?utf-8?q?abc?=", attachments=()),
+            from_address=FROM,
+            idempotency_key=KEY,
+        )
+    assert caught.value.reason == (
+        f"message {KEY}: subject: reads back as 'abc', not as written ('=?utf-8?q?abc?=')"
+    )
+    assert caught.value.permanent is True
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        f"{ENCODED_CRLF} <{TO}>",
+        f'"{ENCODED_CRLF}" <{TO}>',
+        f"=?utf-8?q?=00?= <{TO}>",
+    ],
+)
+def test_an_encoded_control_character_in_the_display_name_is_refused(
+    smtp_server: SmtpServer, to: str
+) -> None:
+    """A recipient whose display name decodes to CR LF or NUL: refused, naming the recipient."""
+    error = refused_before_connecting(smtp_server, message(to=to))
+    assert error.reason.startswith(f"message {KEY}: the recipient {to!r} is not an email address")
+
+
+DOUBLE_ENCODED = "=?utf-8?q?=3D=3Futf-8=3Fq=3F=3D0D=3D0ABcc:_x@y=3F=3D?="
+"""An encoded word that decodes to ENCODED_CRLF, which decodes to CR LF "Bcc: x@y"."""
+
+
+def test_a_display_name_encoded_twice_is_refused(smtp_server: SmtpServer) -> None:
+    """Decoded once when parsed, once more when written: the line break is refused, no Bcc."""
+    error = refused_before_connecting(smtp_server, message(to=f"{DOUBLE_ENCODED} <{TO}>"))
+    assert error.reason.startswith(f"message {KEY}: the recipient cannot be an email header: ")
+
+
+def test_a_display_name_that_would_read_back_otherwise_is_refused() -> None:
+    """A display name decoding to an encoded word would reach the customer decoded: refused."""
+    to = f"=?utf-8?q?=3D=3Futf-8=3Fq=3Fabc=3F=3D?= <{TO}>"
+    with pytest.raises(SendError) as caught:
+        build_email(message(to=to, attachments=()), from_address=FROM, idempotency_key=KEY)
+    assert caught.value.reason == (
+        f"message {KEY}: to: reads back as 'abc <{TO}>', not as written ('=?utf-8?q?abc?= <{TO}>')"
+    )
+    assert (caught.value.delivered, caught.value.permanent) == (False, True)
+
+
+def test_an_attachment_name_that_would_read_back_otherwise_is_refused() -> None:
+    """An encoded word as a file name would be decoded by the mail client: refused."""
+    with pytest.raises(SendError) as caught:
+        build_email(
+            message(),
+            from_address=FROM,
+            idempotency_key=KEY,
+            attachments=lambda reference: Attachment("=?utf-8?q?abc?=.pdf", PDF),
+        )
+    assert caught.value.reason == (
+        f"message {KEY}: attachment filename: reads back as ['abc.pdf'], "
+        "not as written (['=?utf-8?q?abc?=.pdf'])"
+    )
+
+
+def test_a_recipient_the_parser_crashes_on_is_refused_cleanly(smtp_server: SmtpServer) -> None:
+    """A recipient ". <address>" crashes the 3.11 address parser (AttributeError): refused."""
+    to = f". <{TO}>"
+    error = refused_before_connecting(smtp_server, message(to=to))
+    assert error.reason.startswith(f"message {KEY}: the recipient {to!r} is not an email address")
+
+
+def test_an_encoded_display_name_without_control_characters_is_sent(
+    smtp_server: SmtpServer,
+) -> None:
+    """A legitimate encoded display name (José) is decoded, written again and delivered."""
+    sender(smtp_server.port).send(message(to=f"=?utf-8?q?Jos=C3=A9?= <{TO}>"), idempotency_key=KEY)
+    [received] = smtp_server.received
+    assert received.email["To"] == f"José <{TO}>"
+    assert received.rcpt_tos == (TO,)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"subject": "Facture 2026-\x000042"}, "subject: contains a control character (U+0000)"),
+        ({"subject": "Facture\x7f"}, "subject: contains a control character (U+007F)"),
+        ({"subject": "Fac\x85ture"}, "subject: contains a control character (U+0085)"),
+        ({"subject": "Facture\u2028Bcc: x@y"}, "subject: contains a line separator (U+2028)"),
+        ({"subject": "Facture\téchue"}, "subject: contains a control character (U+0009)"),
+        ({"to": TO + "\x00"}, "to: contains a control character (U+0000)"),
+        ({"locale": "fr\x00"}, "locale: contains a control character (U+0000)"),
+        ({"text": "Madame,\x00Monsieur"}, "text: contains a control character (U+0000)"),
+        ({"text": "Madame,\x0bMonsieur"}, "text: contains a control character (U+000B)"),
+        (
+            {"text": "Madame,\rMonsieur"},
+            "text: contains a carriage return that does not end a line (U+000D)",
+        ),
+        ({"html": "<p>\x00</p>"}, "html: contains a control character (U+0000)"),
+    ],
+)
+def test_a_control_character_in_a_field_is_refused_naming_the_field(
+    smtp_server: SmtpServer, changes: dict[str, Any], reason: str
+) -> None:
+    """NUL, DEL, C1, separators, tabs in headers, or a bare CR in the body: refused up front."""
+    error = refused_before_connecting(smtp_server, message(**changes))
+    assert error.reason == f"message {KEY}: {reason}"
+
+
+def test_tabs_and_crlf_line_ends_stay_allowed_in_the_body(smtp_server: SmtpServer) -> None:
+    """A body keeps its tabs and CR LF line ends: delivered as written."""
+    text = "Facture\t2026-0042\r\nMontant\t1 200,00 €"
+    sender(smtp_server.port, attachments=None).send(
+        message(text=text, html=None, attachments=()), idempotency_key=KEY
+    )
+    [received] = smtp_server.received
+    assert body(received.email, "text/plain") == text + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("filename", "problem"),
+    [
+        (f"{ENCODED_CRLF}.pdf", "would hold headers nobody wrote: Bcc"),
+        # An encoded blank line ends the part's headers early: the rest falls into its body.
+        ("=?utf-8?q?=0D=0A=0D=0A?=.pdf", "would lack headers it was built with: MIME-Version"),
+    ],
+)
+def test_an_encoded_line_break_in_an_attachment_name_is_refused(
+    smtp_server: SmtpServer, filename: str, problem: str
+) -> None:
+    """A file name the resolver built from an invoice number with the payload: refused."""
+
+    def resolver(reference: str) -> Attachment:
+        return Attachment(filename, PDF)
+
+    error = refused_before_connecting(smtp_server, message(), attachments=resolver)
+    # Parts in walk order: 0 multipart/mixed, 1 multipart/alternative, 2 text/plain,
+    # 3 text/html, 4 the PDF. (Python 3.13.0 writes these lines too.)
+    assert error.reason == f"message {KEY}: part 4 (application/pdf) {problem}"
+
+
+def test_a_configured_address_with_a_control_character_is_a_configuration_error() -> None:
+    """A NUL in from_address is refused when the sender is built, naming the field."""
+    with pytest.raises(ConfigurationError) as caught:
+        SmtpSender("smtp.example.fr", "compta@atelier-durand.example\x00")
+    assert str(caught.value) == "from_address: contains a control character (U+0000)"
+
+
+# The read-back check on its own: with the up-front character checks switched off, what the
+# fields carry must still be caught in the bytes (the guard that does not depend on them).
+
+
+def test_without_the_field_checks_a_nul_in_the_subject_is_caught_in_the_headers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A NUL reaches the Subject header: the read-back check refuses it."""
+    monkeypatch.setattr(smtp_module, "_refuse_control_characters", lambda message: None)
+    with pytest.raises(SendError) as caught:
+        build_email(
+            message(subject="Facture\x00", attachments=()), from_address=FROM, idempotency_key=KEY
+        )
+    assert caught.value.reason == (
+        f"message {KEY}: the email: the Subject header would contain a control character (U+0000)"
+    )
+    assert (caught.value.delivered, caught.value.permanent) == (False, True)
+
+
+def test_without_the_field_checks_a_nul_in_the_body_is_caught_on_the_wire(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A NUL reaches the 7-bit text body: the byte check refuses it, with its line."""
+    monkeypatch.setattr(smtp_module, "_refuse_control_characters", lambda message: None)
+    with pytest.raises(SendError) as caught:
+        build_email(
+            message(text="Madame,\x00", html=None, attachments=()),
+            from_address=FROM,
+            idempotency_key=KEY,
+        )
+    # Line 1 From, 2 To, 3 Subject, 4 Message-ID, 5 X-Dunning-Key, 6 Content-Type,
+    # 7 Content-Transfer-Encoding, 8 MIME-Version, 9 Content-Language, 10 blank, 11 the text.
+    assert caught.value.reason == (
+        f"message {KEY}: the email would hold the byte b'\\x00' on its line 11"
+    )
+
+
+def test_a_header_the_email_package_refuses_to_write_is_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Newer Pythons raise HeaderWriteError (a MessageError) when serialising: a refusal."""
+
+    def refuse_to_write(self: EmailMessage, *args: Any, **kwargs: Any) -> bytes:
+        msg = "folded header contains newline"
+        raise MessageError(msg)
+
+    # A text-only email has no boundary to set; setting none keeps its own as_bytes call out.
+    monkeypatch.setattr(smtp_module, "_set_boundaries", lambda email: None)
+    monkeypatch.setattr(EmailMessage, "as_bytes", refuse_to_write)
+    with pytest.raises(SendError) as caught:
+        build_email(message(attachments=()), from_address=FROM, idempotency_key=KEY)
+    assert caught.value.reason == (
+        f"message {KEY}: the email cannot be written: folded header contains newline"
+    )
+    assert (caught.value.delivered, caught.value.permanent) == (False, True)
+
+
+def test_a_header_nobody_wrote_is_caught() -> None:
+    """An email holding a Bcc that was not written: the header-set check refuses it."""
+    email = build_email(message(html=None, attachments=()), from_address=FROM, idempotency_key=KEY)
+    email["Bcc"] = "x@y.example"
+    written: dict[str, str | Address | None] = {
+        "From": smtp_module._parse_address(FROM),
+        "To": smtp_module._parse_address(TO),
+        "Subject": SUBJECT,
+        "Message-ID": MESSAGE_ID,
+        "X-Dunning-Key": KEY,
+        "Content-Language": "fr",
+    }
+    with pytest.raises(SendError) as caught:
+        smtp_module._check_read_back(email, message(), {**written}, ())
+    assert caught.value.reason == f"message {KEY}: the email would hold headers nobody wrote: Bcc"
+    del email["Bcc"]
+    with pytest.raises(SendError) as caught:
+        smtp_module._check_read_back(email, message(), {**written, "Reply-To": SUBJECT}, ())
+    assert (
+        caught.value.reason == f"message {KEY}: reply_to: the email would hold 0 Reply-To headers"
+    )
+    smtp_module._check_read_back(email, message(), {**written, "Reply-To": None}, ())
+
+
+# ------------------------------------------------------------------- headers safe: properties
+
+HEADERS = Counter(
+    [
+        "From",
+        "To",
+        "Subject",
+        "Message-ID",
+        "X-Dunning-Key",
+        "Content-Language",
+        "MIME-Version",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+    ]
+)
+"""The headers of a text-only email without Reply-To or Date, each once."""
+
+
+def read_back(email: EmailMessage) -> EmailMessage:
+    """The email as a receiving server parses it (its bytes, the default policy)."""
+    return BytesParser(_class=EmailMessage, policy=default_policy).parsebytes(email.as_bytes())
+
+
+def built_or_refused(msg: Message) -> EmailMessage | None:
+    """The email of *msg*, or None when build_email refused it permanently (and said so)."""
+    refusal: SendError | None = None
+    try:
+        return build_email(msg, from_address=FROM, idempotency_key=KEY)
+    except SendError as error:
+        refusal = error
+    assert (refusal.delivered, refusal.permanent) == (False, True)
+    assert refusal.reason.startswith(f"message {KEY}: ")
+    return None
+
+
+def has_control(value: str) -> bool:
+    """Whether *value* holds a control character (Unicode category Cc)."""
+    return any(unicodedata.category(character) == "Cc" for character in value)
+
+
+@example(subject=f"Facture 2026-{ENCODED_CRLF} : petit rappel")
+@example(subject="Facture 2026-\x000042")
+@settings(max_examples=300, deadline=None)
+@given(subject=st.text() | st.builds("{}{}{}".format, st.text(), st.sampled_from(WORDS), st.text()))
+def test_any_subject_is_refused_or_reads_back_exactly(subject: str) -> None:
+    """Whatever the subject: a permanent refusal, or exactly the headers written, no control."""
+    try:
+        msg = message(subject=subject, html=None, attachments=())
+    except ValidationError:
+        return  # not a Message at all (the model refuses it first)
+    email = built_or_refused(msg)
+    if email is None:
+        return
+    parsed = read_back(email)
+    assert Counter(parsed.keys()) == HEADERS
+    assert parsed["Subject"] == msg.subject
+    assert parsed["To"] == TO
+    assert parsed["From"] == FROM
+    assert parsed["Message-ID"] == MESSAGE_ID
+    assert not any(has_control(str(value)) for value in parsed.values())
+
+
+@example(name=ENCODED_CRLF)
+@example(name=DOUBLE_ENCODED)
+@example(name=".")  # the parser raised AttributeError on it
+@settings(max_examples=300, deadline=None)
+@given(name=st.text() | st.builds("{}{}".format, st.sampled_from(WORDS), st.text()))
+def test_any_display_name_is_refused_or_reads_back_as_one_recipient(name: str) -> None:
+    """Whatever the recipient's display name: refused, or one recipient and the headers written."""
+    try:
+        msg = message(to=f"{name} <{TO}>", html=None, attachments=())
+    except ValidationError:
+        return
+    email = built_or_refused(msg)
+    if email is None:
+        return
+    parsed = read_back(email)
+    assert Counter(parsed.keys()) == HEADERS
+    [address] = parsed["To"].addresses
+    assert address.addr_spec == TO
+    assert parsed["Subject"] == SUBJECT
+    assert not any(has_control(str(value)) for value in parsed.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    subject=st.text(
+        alphabet=st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1
+    ).filter(lambda text: "=?" not in text and text.strip())
+)
+def test_a_subject_without_control_characters_or_encoded_words_is_accepted(subject: str) -> None:
+    """The guard refuses no ordinary subject (accents, NBSP, symbols): it reads back as written."""
+    msg = message(subject=subject, html=None, attachments=())
+    email = build_email(msg, from_address=FROM, idempotency_key=KEY)
+    assert read_back(email)["Subject"] == msg.subject
+
+
+# ----------------------------------------------------------------- headers safe: the runner
+
+
+def test_through_the_runner_an_injected_invoice_number_fails_and_the_others_go(
+    store: Store, smtp_server: SmtpServer
+) -> None:
+    """Invoice numbers carrying the payload or a NUL: those entries fail, the clean one is sent."""
+    numbers = {1: f"2026-{ENCODED_CRLF}", 2: "2026-\x000002", 3: "2026-0003"}
+    for i, number in numbers.items():
+        customer = make_customer(id=f"C-{i:03}", name=f"Client {i}", email=f"compta@c{i}.example")
+        store.add_invoice(
+            make_invoice(
+                id=f"INV-{i:03}", number=number, customer=customer, due_on=date(2026, 5, 4)
+            )
+        )
+    dunner = Dunner(
+        store,
+        store,
+        {Channel.EMAIL: sender(smtp_server.port, attachments=None)},
+        STANDARD,
+        make_creditor(),
+        owner="r1",
+    )
+    report = dunner.run(at=paris(2026, 5, 5))
+    assert report.counts() == {"sent": 1, "failed": 2}
+    failed = {item.customer_id: item for item in report.with_outcome(Outcome.FAILED)}
+    assert set(failed) == {"C-001", "C-002"}
+    for item in failed.values():
+        entry = store.get(item.key)
+        assert entry is not None
+        assert entry.status is EntryStatus.FAILED
+        assert entry.reason == item.reason
+    injected = store.get(failed["C-001"].key)
+    assert injected is not None
+    assert ENCODED_CRLF in injected.message.subject
+    assert failed["C-001"].reason.startswith(f"message {injected.key}: subject: reads back as ")
+    assert failed["C-001"].reason.endswith(f", not as written ({injected.message.subject!r})")
+    assert failed["C-002"].reason == (
+        f"message {failed['C-002'].key}: subject: contains a control character (U+0000)"
+    )
+    [received] = smtp_server.received
+    assert received.rcpt_tos == ("compta@c3.example",)
+    assert "Bcc" not in received.email

@@ -17,7 +17,8 @@ when permanent; ``delivered=None`` -> ``uncertain``, a human looks):
 | what happened                                               | delivered | permanent |
 | ----------------------------------------------------------- | --------- | --------- |
 | not an email; no recipient, several, or not an address      | False     | True      |
-| a line break in the subject or locale                       | False     | True      |
+| a control character in the recipient, subject, locale, body | False     | True      |
+| headers that would not read back as written (an injection)  | False     | True      |
 | a key unfit for a Message-ID                                | False     | True      |
 | an attachment without a resolver, or its resolver failed    | False     | False     |
 | connection refused or timed out; TLS handshake failed       | False     | False     |
@@ -32,6 +33,13 @@ when permanent; ``delivered=None`` -> ``uncertain``, a human looks):
 | end of data answered 250: a `Receipt` (the Message-ID)      |           |           |
 
 Reasons quote the server where it answered: ``550 5.1.1 no such user (RCPT TO)``.
+
+Why the headers are read back: no data may add a header or a control character to an email,
+and the email package cannot be trusted with it (Python 3.11.7 writes an RFC 2047 encoded
+word holding CR LF, ``=?utf-8?q?=0D=0ABcc:_x@y?=``, as a real line break: a ``Bcc:`` header).
+So `build_email` refuses control characters in the fields up front, then serialises the
+email as it will be sent, parses the bytes again and refuses it unless they hold exactly the
+headers written, each once, with the values written, and no control byte on any line.
 
 Why the session steps are never permanent, even on a 5xx: a refused greeting, login or sender
 address says nothing about *this* message. It is a configuration problem that fails every
@@ -48,6 +56,8 @@ from __future__ import annotations
 import hashlib
 import re
 import smtplib
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -55,7 +65,9 @@ from datetime import UTC, datetime
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP as SMTP_POLICY
+from email.policy import default as default_policy
 from email.utils import format_datetime
 from ssl import SSLContext, create_default_context
 
@@ -78,6 +90,9 @@ _MIME_WORD = r"[A-Za-z0-9!#$%&'*+.^_`{|}~-]+"
 _MIME_TYPE = re.compile(rf"{_MIME_WORD}/{_MIME_WORD}")
 # RFC 5321 4.5.2: a content line starting with "." gets a second one (transparency).
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+# What the serialised email may not hold anywhere: a control byte other than the tab, a carriage
+# return that does not end a line, a line feed that does not follow one (RFC 5322 2.1, 2.3).
+_WIRE_FAULT = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +162,17 @@ def build_email(
 
     Raises:
         SendError: ``delivered=False, permanent=True`` if the message is not for email, has no
-            recipient or one that is not a single ASCII address, if its recipient or subject
-            holds a line break, or if the key cannot be a Message-ID; ``delivered=False,
-            permanent=False`` if an attachment cannot be resolved (no resolver, or it raised):
-            never an email without its invoice.
-        ConfigurationError: if *from_address* or *reply_to* is not one email address.
+            recipient or one that is not a single ASCII address, if its recipient, subject or
+            locale holds a control character or line separator, or its body a control
+            character other than tab and line ends (the reason names the field:
+            ``subject: contains a control character (U+0000)``), if the key cannot be a
+            Message-ID, or if the email's bytes would not read back as exactly the headers
+            written (``subject: reads back as ..., not as written (...)``, ``... would hold
+            headers nobody wrote: Bcc``); ``delivered=False, permanent=False`` if an attachment
+            cannot be resolved (no resolver, or it raised): never an email without its
+            invoice.
+        ConfigurationError: if *from_address* or *reply_to* is not one email address, or
+            holds a control character.
         ValueError: if *date* is naive.
 
     Examples:
@@ -169,13 +190,19 @@ def build_email(
         Traceback (most recent call last):
         ...
         dunning.ports.SendError: message msg_1 has no email address: the customer record has none
+        >>> nul = chr(0)
+        >>> build_email(message.model_copy(update={"subject": f"Facture 2026-{nul}0042"}),
+        ...     from_address="a@b.example", idempotency_key="msg_1")
+        Traceback (most recent call last):
+        ...
+        dunning.ports.SendError: message msg_1: subject: contains a control character (U+0000)
     """
     sender = _configured_address("from_address", from_address)
-    if reply_to is not None:
-        _configured_address("reply_to", reply_to)
+    replies = None if reply_to is None else _configured_address("reply_to", reply_to)
     if date is not None:
         check_aware(date, "date")
     recipient = _recipient_of(message)
+    _refuse_control_characters(message)
     if not _DOT_ATOM.fullmatch(idempotency_key):
         msg = (
             f"message {message.action_id}: the idempotency key {idempotency_key!r} cannot be "
@@ -184,7 +211,9 @@ def build_email(
         raise SendError(msg, delivered=False, permanent=True)
     email = EmailMessage(policy=_POLICY)
     email["From"] = from_address
-    email["To"] = str(recipient)
+    # Written again from the parsed address: a display name that decoded to an encoded word
+    # decodes once more here, and may hold a line break the parser refuses (ValueError).
+    _set_header(email, "To", str(recipient), message, what="recipient")
     _set_header(email, "Subject", message.subject, message, what="subject")
     if reply_to is not None:
         email["Reply-To"] = reply_to
@@ -205,6 +234,17 @@ def build_email(
     language = message.locale.replace("_", "-")
     _set_header(email, "Content-Language", language, message, what="locale")
     _set_boundaries(email)
+    written: dict[str, str | Address | None] = {
+        "From": sender,
+        "To": recipient,
+        "Subject": message.subject,
+        "Reply-To": replies,
+        "Date": None if date is None else format_datetime(date),
+        "Message-ID": f"<{idempotency_key}@{sender.domain}>",
+        "X-Dunning-Key": idempotency_key,
+        "Content-Language": language,
+    }
+    _check_read_back(email, message, written, files)
     return email
 
 
@@ -441,7 +481,7 @@ def _parse_address(value: str) -> Address:
         header = probe["To"]
         addresses = tuple(header.addresses)
         defects = tuple(header.defects)
-    except (ValueError, LookupError, MessageError) as error:  # the parser raises IndexError too
+    except Exception as error:  # the parser has bugs: IndexError, AttributeError on ". <a@b>"
         msg = f"{value!r} is not an email address ({error})"
         raise ValueError(msg) from error
     if len(addresses) != 1:
@@ -461,6 +501,10 @@ def _parse_address(value: str) -> Address:
 
 
 def _configured_address(name: str, value: str) -> Address:
+    character = _control_character(value)
+    if character is not None:
+        msg = f"{name}: contains {character}"
+        raise ConfigurationError(msg)
     try:
         return _parse_address(value)
     except ValueError as error:
@@ -475,6 +519,10 @@ def _recipient_of(message: Message) -> Address:
     if message.to is None:
         msg = f"message {message.action_id} has no email address: the customer record has none"
         raise SendError(msg, delivered=False, permanent=True)
+    character = _control_character(message.to)
+    if character is not None:
+        msg = f"message {message.action_id}: to: contains {character}"
+        raise SendError(msg, delivered=False, permanent=True)
     try:
         return _parse_address(message.to)
     except ValueError as error:
@@ -485,9 +533,166 @@ def _recipient_of(message: Message) -> Address:
 def _set_header(email: EmailMessage, name: str, value: str, message: Message, *, what: str) -> None:
     try:
         email[name] = value
-    except ValueError as error:  # a line break: the policy refuses header injection
+    except ValueError as error:  # a line break the header parser found after decoding
         msg = f"message {message.action_id}: the {what} cannot be an email header: {error}"
         raise SendError(msg, delivered=False, permanent=True) from error
+
+
+# -- headers safe: nothing in the data can add a header or a control character ---------------
+
+# Which argument or message field each header is written from, to name it in a refusal.
+_FIELD_OF = {
+    "From": "from_address",
+    "To": "to",
+    "Subject": "subject",
+    "Reply-To": "reply_to",
+    "Date": "date",
+    "Message-ID": "idempotency_key",
+    "X-Dunning-Key": "idempotency_key",
+    "Content-Language": "locale",
+}
+# The headers the MIME structure adds to the top of the email, besides the written ones.
+_STRUCTURE = ("MIME-Version", "Content-Type")
+
+
+def _control_character(value: str, *, body: bool = False) -> str | None:
+    """The first control character of *value*, described, or None if it has none.
+
+    A control character is one of Unicode category Cc: C0 (NUL, CR, LF...), DEL and C1. A
+    body may keep tabs and line ends (LF, or CR LF); a header keeps none of them, nor the
+    line and paragraph separators U+2028 and U+2029 (Python's line splitting breaks on them).
+    """
+    for index, character in enumerate(value):
+        category = unicodedata.category(character)
+        if category in {"Zl", "Zp"} and not body:
+            return f"a line separator (U+{ord(character):04X})"
+        if category != "Cc":
+            continue
+        if body and (character in "\t\n" or value.startswith("\r\n", index)):
+            continue
+        if body and character == "\r":
+            return "a carriage return that does not end a line (U+000D)"
+        return f"a control character (U+{ord(character):04X})"
+    return None
+
+
+def _refuse_control_characters(message: Message) -> None:
+    """Refuse a message whose subject, locale or body holds what `_control_character` finds."""
+    fields = (
+        ("subject", message.subject, False),
+        ("locale", message.locale, False),
+        ("text", message.text, True),
+        ("html", message.html, True),
+    )
+    for name, value, body in fields:
+        character = None if value is None else _control_character(value, body=body)
+        if character is not None:
+            msg = f"message {message.action_id}: {name}: contains {character}"
+            raise SendError(msg, delivered=False, permanent=True)
+
+
+class _UnsafeEmailError(Exception):
+    """The serialised email does not read back as written: the problem, field first."""
+
+
+def _check_read_back(
+    email: EmailMessage,
+    message: Message,
+    written: dict[str, str | Address | None],
+    files: tuple[Attachment, ...],
+) -> None:
+    """Refuse the email unless its bytes read back as exactly what was written.
+
+    The check does not trust the email package that wrote the bytes (some versions turn an
+    encoded word holding CR LF into a real line break): it serialises the email as it will be
+    sent, parses the bytes again and compares. The top holds each written header (those not
+    None) once, with the value written, and the MIME headers; each part holds the headers it
+    was built with, and its content type; the attachments keep their names; no header holds
+    a control character once decoded; no line of the whole email holds a control byte but
+    the tab, or ends otherwise than CR LF.
+    """
+    try:
+        try:
+            content = email.as_bytes()
+        except (MessageError, ValueError) as error:  # newer versions refuse some headers here
+            msg = f"the email cannot be written: {error}"
+            raise _UnsafeEmailError(msg) from error
+        parsed = BytesParser(_class=EmailMessage, policy=default_policy).parsebytes(content)
+        _check_top(parsed, {name: v for name, v in written.items() if v is not None})
+        _check_parts(email, parsed, files)
+        _check_wire(content)
+    except _UnsafeEmailError as error:
+        msg = f"message {message.action_id}: {error}"
+        raise SendError(msg, delivered=False, permanent=True) from error
+
+
+def _check_top(parsed: EmailMessage, written: dict[str, str | Address]) -> None:
+    """Each written header once, reading back as written; nothing else but the MIME ones."""
+    for name, value in written.items():
+        field_name = _FIELD_OF[name]
+        headers = parsed.get_all(name) or []
+        if len(headers) != 1:
+            msg = f"{field_name}: the email would hold {len(headers)} {name} headers"
+            raise _UnsafeEmailError(msg)
+        read = str(headers[0])
+        if isinstance(value, Address):
+            same = tuple(getattr(headers[0], "addresses", ())) == (value,)
+        else:
+            same = read == value
+        if not same:
+            msg = f"{field_name}: reads back as {read!r}, not as written ({str(value)!r})"
+            raise _UnsafeEmailError(msg)
+    expected = Counter([*written, *_STRUCTURE])
+    if not parsed.is_multipart():
+        expected["Content-Transfer-Encoding"] += 1
+    _check_names(Counter(parsed.keys()), expected, "the email")
+
+
+def _check_parts(email: EmailMessage, parsed: EmailMessage, files: tuple[Attachment, ...]) -> None:
+    """Each part as built: its headers, its content type, no control character decoded."""
+    built_parts = list(email.walk())
+    read_parts = list(parsed.walk())
+    if len(read_parts) != len(built_parts):
+        msg = f"the email reads back as {len(read_parts)} parts, not {len(built_parts)}"
+        raise _UnsafeEmailError(msg)
+    for number, (built, read) in enumerate(zip(built_parts, read_parts, strict=True)):
+        where = f"part {number} ({built.get_content_type()})" if number else "the email"
+        if number:
+            _check_names(Counter(read.keys()), Counter(built.keys()), where)
+        if read.get_content_type() != built.get_content_type():
+            msg = f"{where} reads back as {read.get_content_type()}"
+            raise _UnsafeEmailError(msg)
+        for name, value in read.items():
+            character = _control_character(str(value))
+            if character is not None:
+                msg = f"{where}: the {name} header would contain {character}"
+                raise _UnsafeEmailError(msg)
+    names = [part.get_filename() for part in parsed.iter_attachments()]
+    intended = [file.filename for file in files]
+    if names != intended:
+        msg = f"attachment filename: reads back as {names!r}, not as written ({intended!r})"
+        raise _UnsafeEmailError(msg)
+
+
+def _check_wire(content: bytes) -> None:
+    """No control byte but the tab on any line, and every line ended by CR LF."""
+    fault = _WIRE_FAULT.search(content)
+    if fault is not None:
+        line = content.count(b"\n", 0, fault.start()) + 1
+        msg = f"the email would hold the byte {fault.group()!r} on its line {line}"
+        raise _UnsafeEmailError(msg)
+
+
+def _check_names(read: Counter[str], expected: Counter[str], where: str) -> None:
+    """Refuse unless *where* holds exactly the expected header names, each as often."""
+    extra = sorted((read - expected).elements())
+    if extra:
+        msg = f"{where} would hold headers nobody wrote: {', '.join(extra)}"
+        raise _UnsafeEmailError(msg)
+    missing = sorted((expected - read).elements())
+    if missing:
+        msg = f"{where} would lack headers it was built with: {', '.join(missing)}"
+        raise _UnsafeEmailError(msg)
 
 
 def _resolve(
