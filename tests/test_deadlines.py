@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,7 @@ from dunning import (
     Customer,
     DecisionStatus,
     Invoice,
+    Scenario,
     calendar_for,
     decide,
     scenario_from_mapping,
@@ -23,7 +25,7 @@ from dunning import (
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def _scenario(deadline_days: int, *, business_days_only: bool = True) -> object:
+def _scenario(deadline_days: int, *, business_days_only: bool = True) -> Scenario:
     return scenario_from_mapping(
         {
             "id": "d",
@@ -46,7 +48,7 @@ def _invoice(due_on: date, subdivision: str | None = None) -> Invoice:
         customer=customer,
         issued_on=due_on - timedelta(days=30),
         due_on=due_on,
-        total="100",
+        total=Decimal(100),
     )
 
 
