@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from dunning.core.model import (
     DisputeOpened,
     Invoice,
     Payment,
+    PenaltyWording,
 )
 from dunning.core.portfolio import (
     CustomerAction,
@@ -267,13 +269,28 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
     ctx = action.render_context(creditor=CREDITOR, message_date=date(2026, 3, 9))
     message = render(action, ctx)
     text = message.text
+    # The J+1 email is friendly: it lists the invoices and claims no penalties.
     assert (
         "- Facture n° 2026-0001 du 2 janvier 2026, échéance le 6 mars 2026 (3 jours de retard)"
-        " : 100,00\u00a0€ (pénalités : 41,00\u00a0€)" in text
+        " : 100,00\u00a0€\n" in text
     )
+    assert "pénalités" not in text
+    assert "indemnité" not in text
+    # Stating amounts, each line shows its interest and its indemnity apart, with its own date.
+    stated = render(replace(action, penalty_wording=PenaltyWording.AMOUNTS), ctx).text
+    assert (
+        "  Pénalités de retard depuis le 7 mars 2026 : 1,00\u00a0€ ; indemnité forfaitaire : "
+        "40,00\u00a0€\n" in stated
+    )
+    assert "(pénalités : 41,00" not in stated
     assert "Avoirs et acomptes non imputés : -50,00\u00a0€" in text
     assert "Total restant dû : 150,00\u00a0€" in text
-    assert "indemnité forfaitaire pour frais de recouvrement de 80,00\u00a0€" in text
+    # Summed over the two invoices: interest 2 x 1.00, indemnity 2 x 40.00 (D441-5, per invoice).
+    assert (
+        "des pénalités de retard au taux de 12,15 % courent depuis le 7 mars 2026 : "
+        "2,00\u00a0€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais de recouvrement "
+        "(article D441-5 du Code de commerce) : 80,00\u00a0€." in stated
+    )
     assert message.attachments == ("pdf:1", "pdf:2")
 
 
