@@ -332,3 +332,23 @@ def test_penalties_computed_on_request(customer: Customer, paris: Paris) -> None
     # Off by default: nothing is computed.
     [plain] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 20))
     assert plain.invoices[0].penalties is None
+
+
+def test_previous_messages_counts_what_the_customer_received(
+    customer: Customer, paris: Paris
+) -> None:
+    """Two delivered messages (one grouped over both invoices), one bounced: 2 received."""
+    grouped_at, bounced_at, sms_at = paris(2026, 3, 7), paris(2026, 3, 9), paris(2026, 3, 11)
+    one = history(customer, 1, date(2026, 3, 6),
+                  ActionTaken(at=grouped_at, action_id="a1", channel=Channel.EMAIL),
+                  ActionTaken(at=bounced_at, action_id="b1", channel=Channel.EMAIL),
+                  DeliveryFailed(at=bounced_at, action_id="b1", reason="bounce"),
+                  ActionTaken(at=sms_at, action_id="c1", channel=Channel.SMS))  # fmt: skip
+    two = history(customer, 2, date(2026, 3, 6),
+                  ActionTaken(at=grouped_at, action_id="a2", channel=Channel.EMAIL),
+                  ActionTaken(at=paris(2026, 3, 12), action_id="t2",
+                              channel=Channel.PHONE_TASK))  # fmt: skip
+    [action] = plan_for_customer([one, two], STANDARD, at=paris(2026, 3, 20))
+    assert action.previous_messages == 2
+    ctx = action.render_context(creditor=CREDITOR, message_date=date(2026, 3, 20))
+    assert ctx.previous_messages == 2
