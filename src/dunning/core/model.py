@@ -307,7 +307,19 @@ class Payment(BaseModel):
 
 
 class CreditNote(BaseModel):
-    """A credit note (avoir) reducing what is owed on the invoice."""
+    """A credit note (avoir) reducing what is owed on the invoice.
+
+    Attributes:
+        on: the credit note's date.
+        amount: what it credits.
+        currency: ISO 4217 code.
+        number: its number, if any.
+        corrects_invoice: the credit note corrects the invoice (a pricing error, goods never
+            delivered): the corrected part was never owed, so late-payment interest never ran
+            on it and it reduces the principal from the due date. False (the default) treats
+            it like a payment on its date: a commercial gesture or a later return settles
+            part of a debt that was owed until then. Only the creditor knows which it is.
+    """
 
     model_config = MODEL_CONFIG
 
@@ -316,6 +328,7 @@ class CreditNote(BaseModel):
     amount: PositiveAmount
     currency: Currency = "EUR"
     number: str | None = None
+    corrects_invoice: bool = False
 
 
 class DisputeOpened(BaseModel):
