@@ -59,6 +59,7 @@ class FakeAction:
     deadline_on: date | None = None
     deadline_days: int | None = None
     id: str = "act_test"
+    penalty_wording: str | None = None
 
 
 def customer(locale: str = "fr_FR", **changes: Any) -> Customer:

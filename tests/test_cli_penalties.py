@@ -162,3 +162,11 @@ def test_computation_errors_exit_2_naming_the_option(
     captured = capsys.readouterr()
     assert message in captured.err
     assert captured.out == ""
+
+
+def test_indemnity_basis_follows_the_regime(capsys: pytest.CaptureFixture[str]) -> None:
+    """Public buyers' indemnity is D2192-35 (Code de la commande publique), not D441-5."""
+    assert run(["1000", "--due", "2025-01-10", "--until", "2025-02-09", "--public"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert ["recovery", "indemnity", "(D2192-35)", "40.00"] in rows
+    assert not any("(D441-5)" in row for row in rows)

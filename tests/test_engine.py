@@ -183,20 +183,23 @@ def test_next_step_comes_the_day_after_a_stated_deadline(invoice: Invoice) -> No
 
 
 def test_deadline_stated_in_the_action_taken_wins(invoice: Invoice) -> None:
-    """An ActionTaken stating 3 days (by Fri 1 May) overrides the step's 8: J+7 on Mon 4 May."""
+    """An ActionTaken stating 3 days overrides the step's 8 (by 6 May): J+7 on Tue 5 May."""
     scenario = _scenario(_step("a", 1, deadline_days=8), _step("b", 7, 2))
     events = [_taken("a", _p(2026, 4, 28), scenario=scenario, deadline_days=3)]
-    # Deadline Fri 1 May -> Sat 2 May; gap Sun 3 May; planned Mon 4 May wins.
+    # 28 April + 3 = Fri 1 May, a holiday, then the weekend: the deadline is Mon 4 May, so the
+    # planned Mon 4 May waits for Tue 5 May (the step's 8 days would have meant Thu 7 May).
     d = _decide(invoice, events, _midnight(2026, 5, 4), scenario)
+    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 5))
+    d = _decide(invoice, events, _midnight(2026, 5, 5), scenario)
     assert _summary(d) == (DecisionStatus.ACTION_DUE, "b", None)
 
 
 def test_action_states_its_deadline_from_the_decision_day(invoice: Invoice) -> None:
-    """The firm email decided on Mon 11 May says: pay within 5 days, by Sat 16 May."""
+    """The firm email decided on Mon 11 May: 5 days is Sat 16 May, stated as Mon 18 May."""
     d = _decide(invoice, [INFORMATIVE, REMINDER], _p(2026, 5, 11))
     assert d.action is not None
     assert d.action.step_id == "firm"
-    assert (d.action.deadline_days, d.action.deadline_on) == (5, date(2026, 5, 16))
+    assert (d.action.deadline_days, d.action.deadline_on) == (5, date(2026, 5, 18))
     assert d.action.days_late == 14
 
 
@@ -516,17 +519,17 @@ def test_broken_promise_takes_the_broken_promise_step(invoice: Invoice) -> None:
         Channel.EMAIL,
         action_id("F-1", "broken_promise", 1),
     )
-    assert (d.action.deadline_days, d.action.deadline_on) == (5, date(2026, 5, 16))
+    assert (d.action.deadline_days, d.action.deadline_on) == (5, date(2026, 5, 18))
     # Taken on Mon 11 May: not again; J+7 (Mon 4 May) now waits for the gap and the deadline:
-    # 11 May + 5 = Sat 16 May; day after the deadline Sun 17 May -> Mon 18 May.
+    # 11 May + 5 = Sat 16 May, stated as Mon 18 May; the day after is Tue 19 May.
     events.append(_taken("broken_promise", _p(2026, 5, 11)))
     d = _decide(invoice, events, _p(2026, 5, 12))
-    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 18))
+    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 19))
     assert d.next_step_id == "reminder"
 
 
 def test_second_broken_promise_is_a_second_occurrence(invoice: Invoice) -> None:
-    """A new promise (Tue 12 May, to pay Fri 15 May) broken on Mon 18 May: occurrence 2."""
+    """A new promise (to pay Fri 15 May) broken Mon 18 May: occurrence 2, after the deadline."""
     events = [
         INFORMATIVE,
         PROMISE,
@@ -535,7 +538,10 @@ def test_second_broken_promise_is_a_second_occurrence(invoice: Invoice) -> None:
     ]
     d = _decide(invoice, events, _p(2026, 5, 17))
     assert _summary(d) == (DecisionStatus.PAUSED, None, _midnight(2026, 5, 18))
+    # The first broken-promise email's deadline (Sat 16 May, stated Mon 18 May) holds it a day.
     d = _decide(invoice, events, _p(2026, 5, 18))
+    assert d.action is None
+    d = _decide(invoice, events, _p(2026, 5, 19))
     assert d.action is not None
     assert (d.action.step_id, d.action.id) == (
         "broken_promise",
@@ -685,7 +691,7 @@ def test_no_retry_when_the_fallback_is_opted_out(make_invoice: MakeInvoice) -> N
 
 
 def test_manual_reminder_deadline_is_honoured(invoice: Invoice) -> None:
-    """A manual email on Wed 29 April giving 10 days (by Sat 9 May): J+7 waits for Mon 11 May."""
+    """A manual email on Wed 29 April giving 10 days (Sat 9 -> Mon 11 May): J+7 on Tue 12 May."""
     manual = ActionTaken(
         at=_p(2026, 4, 29),
         action_id="manual-1",
@@ -693,9 +699,10 @@ def test_manual_reminder_deadline_is_honoured(invoice: Invoice) -> None:
         step_id=None,
         deadline_days=10,
     )
-    # Planned Mon 4 May; gap 29 April + 5 = Mon 4 May; day after the deadline Sun 10 -> Mon 11.
+    # Planned Mon 4 May; gap 29 April + 5 = Mon 4 May; deadline Sat 9 May rolled to Mon 11 May,
+    # so the day after it is Tue 12 May.
     d = _decide(invoice, [INFORMATIVE, manual], _p(2026, 5, 4))
-    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 11))
+    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 12))
     assert (d.level, d.level_name) == (1, "friendly")  # a manual action is no ladder step
 
 

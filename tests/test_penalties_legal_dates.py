@@ -110,13 +110,27 @@ def test_delivery_rule_without_delivery_date() -> None:
     ("kind", "expected"),
     [
         (CustomerKind.BUSINESS, date(2029, 3, 15)),  # L110-4: 5 years
-        (CustomerKind.PUBLIC, date(2029, 3, 15)),  # L110-4: 5 years
+        # loi 68-1250 art. 1: 4 years from 1 January 2025, the last day 31 December 2028.
+        (CustomerKind.PUBLIC, date(2028, 12, 31)),
         (CustomerKind.CONSUMER, date(2026, 3, 15)),  # L218-2: 2 years
     ],
 )
 def test_prescription(kind: CustomerKind, expected: date) -> None:
-    """5 years against businesses and public buyers, 2 against consumers, from completion."""
+    """5 years against businesses, 2 against consumers, 4 from 1 January after for public ones."""
     assert prescription_date(date(2024, 3, 15), kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("completed_on", "expected"),
+    [
+        (date(2024, 1, 1), date(2028, 12, 31)),  # the year the rights arose does not count
+        (date(2024, 12, 31), date(2028, 12, 31)),  # nor does how late in that year
+        (date(2025, 1, 1), date(2029, 12, 31)),
+    ],
+)
+def test_public_debtor_four_year_rule(completed_on: date, expected: date) -> None:
+    """Public debtors: four years from 1 January of the next year (loi 68-1250 art. 1)."""
+    assert prescription_date(completed_on, CustomerKind.PUBLIC) == expected
 
 
 def test_prescription_from_29_february() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from dunning.core.model import (
     DisputeOpened,
     Invoice,
     Payment,
+    PenaltyWording,
 )
 from dunning.core.portfolio import (
     CustomerAction,
@@ -269,13 +271,28 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
     ctx = action.render_context(creditor=CREDITOR, message_date=date(2026, 3, 9))
     message = render(action, ctx)
     text = message.text
+    # The J+1 email is friendly: it lists the invoices and claims no penalties.
     assert (
         "- Facture n° 2026-0001 du 2 janvier 2026, échéance le 6 mars 2026 (3 jours de retard)"
-        " : 100,00\u00a0€ (pénalités : 41,00\u00a0€)" in text
+        " : 100,00\u00a0€\n" in text
     )
+    assert "pénalités" not in text
+    assert "indemnité" not in text
+    # Stating amounts, each line shows its interest and its indemnity apart, with its own date.
+    stated = render(replace(action, penalty_wording=PenaltyWording.AMOUNTS), ctx).text
+    assert (
+        "  Pénalités de retard depuis le 7 mars 2026 : 1,00\u00a0€ ; indemnité forfaitaire : "
+        "40,00\u00a0€\n" in stated
+    )
+    assert "(pénalités : 41,00" not in stated
     assert "Avoirs et acomptes non imputés : -50,00\u00a0€" in text
     assert "Total restant dû : 150,00\u00a0€" in text
-    assert "indemnité forfaitaire pour frais de recouvrement de 80,00\u00a0€" in text
+    # Summed over the two invoices: interest 2 x 1.00, indemnity 2 x 40.00 (D441-5, per invoice).
+    assert (
+        "des pénalités de retard au taux de 12,15 % courent depuis le 7 mars 2026 : "
+        "2,00\u00a0€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais de recouvrement "
+        "(article D441-5 du Code de commerce) : 80,00\u00a0€." in stated
+    )
     assert message.attachments == ("pdf:1", "pdf:2")
 
 
@@ -397,3 +414,23 @@ def test_a_zero_gap_still_means_one_message_a_day(customer: Customer, paris: Par
     assert [(a.invoice_id, a.step_id) for a in action.covers] == [("F-C-1-2", "informative")]
     # Invoice 1 waits for its own J+7 (Fri 13 March) but is listed, being overdue.
     assert [line.number for line in action.invoices] == ["2026-0001", "2026-0002"]
+
+
+def test_previous_messages_counts_what_the_customer_received(
+    customer: Customer, paris: Paris
+) -> None:
+    """Two delivered messages (one grouped over both invoices), one bounced: 2 received."""
+    grouped_at, bounced_at, sms_at = paris(2026, 3, 7), paris(2026, 3, 9), paris(2026, 3, 11)
+    one = history(customer, 1, date(2026, 3, 6),
+                  ActionTaken(at=grouped_at, action_id="a1", channel=Channel.EMAIL),
+                  ActionTaken(at=bounced_at, action_id="b1", channel=Channel.EMAIL),
+                  DeliveryFailed(at=bounced_at, action_id="b1", reason="bounce"),
+                  ActionTaken(at=sms_at, action_id="c1", channel=Channel.SMS))  # fmt: skip
+    two = history(customer, 2, date(2026, 3, 6),
+                  ActionTaken(at=grouped_at, action_id="a2", channel=Channel.EMAIL),
+                  ActionTaken(at=paris(2026, 3, 12), action_id="t2",
+                              channel=Channel.PHONE_TASK))  # fmt: skip
+    [action] = plan_for_customer([one, two], STANDARD, at=paris(2026, 3, 20))
+    assert action.previous_messages == 2
+    ctx = action.render_context(creditor=CREDITOR, message_date=date(2026, 3, 20))
+    assert ctx.previous_messages == 2

@@ -288,8 +288,9 @@ def test_no_blank_when_penalties_absent() -> None:
             text = render(FakeAction(family), context(locale, penalties=None)).text
             assert "\n\n\n" not in text
             assert "None" not in text
-            assert "L441-10 et D441-5" not in text
-            assert "L441-10 and D441-5" not in text
+            # No amounts paragraph without amounts (a "mention" of the terms may remain).
+            assert "des pénalités de retard au taux de" not in text
+            assert "late-payment penalties at" not in text
 
 
 # --- models -------------------------------------------------------------------------------
@@ -399,9 +400,15 @@ def test_render_context_example_from_module() -> None:
         message_date=date(2026, 3, 20),
         penalties=legal,
     )
-    text = render(FakeAction("reminder"), ctx).text
+    text = render(FakeAction("reminder", penalty_wording="amounts"), ctx).text
     assert "au taux légal (6,67 %) courent depuis le 10 mars 2026" in text
     assert "indemnité" not in text
+    mention = render(FakeAction("reminder"), ctx).text
+    assert (
+        "Des intérêts au taux légal courent depuis le 10 mars 2026, date de notre mise en "
+        "demeure (articles 1231-6 et 1344-1 du Code civil).\n" in mention
+    )
+    assert "2,00" not in mention
 
 
 @pytest.mark.parametrize(

@@ -63,18 +63,19 @@ def behaviour(**changes: object) -> Behaviour:
 
 
 def test_a_customer_who_never_pays_gets_the_whole_ladder_and_approval_waits() -> None:
-    """Due Monday 2 March: 3, 9, 16, 23 March; the formal notice approved 2 days after 1 April."""
+    """Due Monday 2 March: 3, 9, 16, 24 March; the formal notice approved 2 days after 1 April."""
     result = simulate(
         book(START), STANDARD, start=START, end=date(2026, 4, 30), seed=1, behaviour=behaviour()
     )
     # J+1 = 3 March; J+7 = 9 March (the gap ends 8 March, a Sunday); J+14 = 16 March with a
-    # 5-day deadline (next step from 22 March); J+21 = 23 March; J+30 = 1 April, proposed for
-    # approval, approved and sent on 3 April (approval_delay_days=2).
+    # 5-day deadline: 21 March is a Saturday, so the stated deadline rolls to Monday 23 March
+    # (CPC 642) and the next step waits for the day after: J+21 goes on 24 March; J+30 =
+    # 1 April, proposed for approval, approved and sent on 3 April (approval_delay_days=2).
     assert [(m.on, m.channel, m.kind) for m in result.messages] == [
         (date(2026, 3, 3), Channel.EMAIL, StepKind.FRIENDLY),
         (date(2026, 3, 9), Channel.EMAIL, StepKind.REMINDER),
         (date(2026, 3, 16), Channel.EMAIL, StepKind.FIRM),
-        (date(2026, 3, 23), Channel.PHONE_TASK, StepKind.PHONE_CALL),
+        (date(2026, 3, 24), Channel.PHONE_TASK, StepKind.PHONE_CALL),
         (date(2026, 4, 3), Channel.REGISTERED_LETTER, StepKind.FORMAL_NOTICE),
     ]
     assert result.payments == ()

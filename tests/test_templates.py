@@ -56,6 +56,8 @@ ACTIONS = {
     "handover": FakeAction("handover", channel=Channel.HANDOVER, level=6, level_name="handover"),
 }
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+# Messages the customer received before each step of the reference ladder.
+PREVIOUS = {"courtesy": 0, "friendly": 0, "reminder": 1, "firm": 2, "phone_call": 3}
 
 
 def golden_text(family: str, locale: str) -> str:
@@ -69,7 +71,7 @@ def golden_text(family: str, locale: str) -> str:
             invoices=(LINE.model_copy(update={"days_late": -3}),),
         )
     else:
-        ctx = context(locale)
+        ctx = context(locale, previous_messages=PREVIOUS.get(family, 3))
     message = render(ACTIONS[family], ctx)
     out = f"SUBJECT: {message.subject}\n\n{message.text}\n"
     if builtin_pack().has(locale[:2], family, "sms"):
@@ -91,38 +93,49 @@ def test_golden_messages(family: str, locale: str) -> None:
 
 
 def test_reference_case_lines_worked_by_hand() -> None:
-    """Key lines of the French reminder, written out by hand (NNBSP in thousands, NBSP before €)."""
-    text = render(ACTIONS["reminder"], context()).text
+    """Key lines of the French firm email, by hand (NNBSP in thousands, NBSP before €)."""
+    text = render(ACTIONS["firm"], context(previous_messages=2)).text
     assert "Facture n° 2026-0042 du 2 février 2026\n" in text
     assert "Échéance : 2 mars 2026 (18 jours de retard)\n" in text
     assert f"Montant restant dû : 1{NNBSP}234,56{NBSP}€\n" in text
+    # Interest and the indemnity stated apart; no "total des pénalités" adding them up.
     assert (
-        "Conformément aux articles L441-10 et D441-5 du Code de commerce, ce retard fait courir "
-        "des pénalités au taux de 12,15 % (taux BCE + 10 points) depuis le 3 mars 2026, soit "
-        f"7,40{NBSP}€ à ce jour, ainsi qu'une indemnité forfaitaire pour frais de recouvrement "
-        f"de 40,00{NBSP}€. Total des pénalités : 47,40{NBSP}€." in text
+        "Conformément à l'article L441-10 du Code de commerce, des pénalités de retard au taux "
+        "de 12,15 % (taux BCE + 10 points) courent depuis le 3 mars 2026 : "
+        f"7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais de recouvrement "
+        f"(article D441-5 du Code de commerce) : 40,00{NBSP}€.\n" in text
     )
+    assert "Total des pénalités" not in text
     assert "IBAN : FR76 3000 6000 0112 3456 7890 189\nBIC : AGRIFRPP\n" in text
     assert "Vous pouvez régler en ligne : https://pay.atelier-durand.example/p/2026-0042" in text
 
 
 def test_formal_notice_carries_the_legal_mentions() -> None:
     """Heading, breakdown, deadline, consequence and the date interest runs from (fr and en)."""
-    fr = render(ACTIONS["formal_notice"], context()).text
+    fr = render(ACTIONS["formal_notice"], context(previous_messages=3)).text
     assert fr.startswith("MISE EN DEMEURE\nLettre recommandée avec accusé de réception\n")
     assert f"- Principal : 1{NNBSP}234,56{NBSP}€\n" in fr
-    assert f"depuis le 3 mars 2026 : 7,40{NBSP}€\n" in fr
-    assert f"- Indemnité forfaitaire pour frais de recouvrement : 40,00{NBSP}€\n" in fr
+    assert (
+        "- Pénalités de retard (article L441-10 du Code de commerce), au taux de 12,15 % "
+        f"(taux BCE + 10 points) depuis le 3 mars 2026 : 7,40{NBSP}€\n" in fr
+    )
+    assert (
+        "- Indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code de "
+        f"commerce) : 40,00{NBSP}€\n" in fr
+    )
     # 1234.56 + 7.40 + 40.00 = 1281.96
     assert f"- Total : 1{NNBSP}281,96{NBSP}€\n" in fr
     assert f"la somme de 1{NNBSP}281,96{NBSP}€ au plus tard le 28 mars 2026." in fr
-    assert "requête en injonction de payer" in fr
+    assert (
+        "nous saisirons sans autre avis la juridiction compétente d'une requête en injonction "
+        "de payer (articles 1405 et suivants du Code de procédure civile)." in fr
+    )
     assert "courent de plein droit depuis le 3 mars 2026" in fr
-    en = render(ACTIONS["formal_notice"], context("en_GB")).text
+    en = render(ACTIONS["formal_notice"], context("en_GB", previous_messages=3)).text
     assert en.startswith("FORMAL NOTICE\n")
     assert "- Total: €1,281.96\n" in en
     assert "by 28 March 2026." in en
-    assert "order for payment (injonction de payer)" in en
+    assert "order for payment (injonction de payer, Articles 1405 ff." in en
     html = render(ACTIONS["formal_notice"], context()).html
     assert html is not None
     assert html.startswith("<h1>Mise en demeure</h1>")
@@ -148,10 +161,14 @@ def test_consumers_never_see_the_indemnity() -> None:
 
 
 def test_public_buyers_cite_the_public_procurement_code() -> None:
-    """A public buyer's penalties cite the Code de la commande publique, with the indemnity."""
+    """A public buyer's interest is "moratoires" under the Code de la commande publique."""
     text = render(ACTIONS["firm"], context(customer=customer(kind=CustomerKind.PUBLIC))).text
-    assert "articles R2192-31 et D2192-35 du Code de la commande publique" in text
-    assert f"indemnité forfaitaire pour frais de recouvrement de 40,00{NBSP}€" in text
+    assert (
+        "Conformément à l'article L2192-13 du Code de la commande publique, des intérêts "
+        "moratoires au taux de 12,15 % (taux BCE + 10 points) (article R2192-31) courent depuis "
+        f"le 3 mars 2026 : 7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
+        f"de recouvrement (article D2192-35) : 40,00{NBSP}€." in text
+    )
 
 
 def test_tone_rises_with_the_level() -> None:
@@ -183,7 +200,11 @@ def test_friendly_and_reminder_have_two_wordings() -> None:
             bodies = {
                 render(
                     ACTIONS[family],
-                    context(locale, invoices=(LINE.model_copy(update={"id": f"F-{n}"}),)),
+                    context(
+                        locale,
+                        invoices=(LINE.model_copy(update={"id": f"F-{n}"}),),
+                        previous_messages=2,
+                    ),
                 ).text
                 for n in range(8)
             }
@@ -251,12 +272,13 @@ def test_load_template_pack_errors(tmp_path: Path) -> None:
 
 
 def test_penalty_summary_in_english() -> None:
-    """English penalties wording cites the French Commercial Code."""
-    text = render(ACTIONS["reminder"], context("en_GB")).text
+    """English penalties wording cites the French Commercial Code, interest and indemnity apart."""
+    text = render(ACTIONS["firm"], context("en_GB")).text
     assert (
-        "Under Articles L441-10 and D441-5 of the French Commercial Code, late-payment "
-        "penalties at 12,15 % (taux BCE + 10 points) have been running since 3 March 2026: "
-        "€7.40 to date, plus a fixed debt-recovery indemnity of €40.00. "
-        "Total penalties: €47.40."
+        "Under Article L441-10 of the French Commercial Code, late-payment penalties at "
+        "12,15 % (taux BCE + 10 points) have been running since 3 March 2026: €7.40 to date. "
+        "In addition, the fixed debt-recovery indemnity (Article D441-5 of the French "
+        "Commercial Code) is due: €40.00.\n"
     ) in text
+    assert "Total penalties" not in text
     assert isinstance(PenaltySummary, type)

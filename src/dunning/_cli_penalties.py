@@ -65,6 +65,16 @@ _OPTION = {
 }
 
 
+# The indemnity's legal basis depends on the regime: Code de commerce D441-5 between
+# businesses, Code de la commande publique D2192-35 for public buyers, none for consumers.
+_INDEMNITY_LABEL = {
+    PenaltyRegime.B2B_DEFAULT: "recovery indemnity (D441-5)",
+    PenaltyRegime.B2B_CONTRACTUAL: "recovery indemnity (D441-5)",
+    PenaltyRegime.PUBLIC_BUYER: "recovery indemnity (D2192-35)",
+    PenaltyRegime.CONSUMER: "recovery indemnity (none: consumer)",
+}
+
+
 def _amount(text: str) -> Decimal:
     value = text.strip().replace("_", "")
     if not _PLAIN_DECIMAL.match(value):
@@ -234,7 +244,7 @@ def _table(amount: Decimal, due: date, b: PenaltyBreakdown) -> str:
         [
             "-" * width,
             f"{'interest':<{width - 12}}{_money(b.interest):>12}",
-            f"{'recovery indemnity (D441-5)':<{width - 12}}{_money(b.recovery_indemnity):>12}",
+            f"{_INDEMNITY_LABEL[b.regime]:<{width - 12}}{_money(b.recovery_indemnity):>12}",
             f"{'total':<{width - 12}}{_money(b.total):>12}",
             "",
             f"Conventions: {b.conventions}.",

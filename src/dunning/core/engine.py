@@ -20,8 +20,9 @@ any instant. All timing rules live in this module, in this order:
 4. **Next step**. A step's *planned date* is the due date of the oldest unpaid part of the
    invoice + ``offset_days``. Its *earliest date* is the latest of: the planned date; the date
    of the previous delivered action (scenario or manual) + ``minimum_gap_days``; the day after
-   every payment deadline stated so far (an action's date + ``deadline_days``; a later action
-   without a deadline does not cancel an earlier one). A failed delivery sets neither. With
+   every payment deadline stated so far (an action's date + ``deadline_days``, rolled to the
+   next business day of the customer's calendar as a stated deadline is, see `Action`; a later
+   action without a deadline does not cancel an earlier one). A failed delivery sets neither. With
    ``business_days_only`` the earliest date rolls forward to the next business day of the
    customer's calendar. A channel with send windows is due at the first window opening on or
    after that day, and only while a window is open. Without windows the action is due from
@@ -69,6 +70,7 @@ from dunning.core.model import (
     Invoice,
     Payment,
     PaymentPlanAgreed,
+    PenaltyWording,
     PromiseToPay,
     check_history,
 )
@@ -117,8 +119,12 @@ class Action:
         channel: the channel to use (the fallback channel for a retry or an opt-out).
         template: template name.
         due_at: the instant the action became due.
-        deadline_on: the payment deadline to state, if the step has one (the local date of the
-            decision + ``deadline_days``).
+        deadline_on: the payment deadline to state, if the step has one: the local date of the
+            decision + ``deadline_days``, rolled to the customer's next business day when it
+            falls on a weekend or public holiday (the rule of CPC art. 642 for procedural
+            deadlines; docs/timing.md).
+        penalty_wording: what the message says about penalties (the step's setting); None
+            means the default for the step's kind.
         deadline_days: the step's deadline in days, if any.
         requires_approval: a human must approve before it is sent.
         approved: an `ActionApproved` event exists for this id, for the current balance
@@ -147,6 +153,7 @@ class Action:
     amount_due: Decimal
     currency: str
     days_late: int
+    penalty_wording: PenaltyWording | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,12 +498,16 @@ class _Decider:
                 step = self.scenario.step(taken.step_id)
                 deadline = step.deadline_days if step is not None else None
             if deadline is not None:
-                after_deadline = day + timedelta(days=deadline + 1)
+                after_deadline = self.stated_deadline(day, deadline) + _ONE_DAY
                 floor = after_deadline if floor is None else max(floor, after_deadline)
             # facts.taken is sorted by instant, so the last one seen sets the gap.
             gap_end = day + timedelta(days=self.scenario.minimum_gap_days)
             floor = gap_end if floor is None else max(floor, gap_end)
         return floor
+
+    def stated_deadline(self, day: date, days: int) -> date:
+        """*days* after *day*, rolled to the next business day (CPC art. 642, by analogy)."""
+        return self.calendar.roll_forward(day + timedelta(days=days))
 
     def due(self, earliest: date, channel: Channel) -> tuple[datetime, datetime | None]:
         """When an action on *channel* allowed from *earliest* opens, and when its window closes."""
@@ -612,7 +623,7 @@ class _Decider:
             channel=chosen.channel,
             template=step.template,
             due_at=chosen.opens,
-            deadline_on=today + timedelta(days=deadline) if deadline else None,
+            deadline_on=self.stated_deadline(today, deadline) if deadline else None,
             deadline_days=deadline,
             requires_approval=step.requires_approval,
             approved=self.approved(ident),
@@ -620,6 +631,7 @@ class _Decider:
             amount_due=self.outstanding,
             currency=self.invoice.currency,
             days_late=(today - anchor).days,
+            penalty_wording=step.penalty_wording,
         )
         changes = [c.opens for c in later]
         if chosen.closes is not None:

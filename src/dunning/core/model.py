@@ -51,6 +51,7 @@ __all__ = [
     "ActionRejected",
     "ActionTaken",
     "Channel",
+    "Civility",
     "CreditNote",
     "Customer",
     "CustomerKind",
@@ -64,10 +65,12 @@ __all__ = [
     "Invoice",
     "Payment",
     "PaymentPlanAgreed",
+    "PenaltyWording",
     "PromiseToPay",
     "amount_outstanding",
     "check_history",
     "days_late",
+    "default_penalty_wording",
     "event_day",
     "paid_on",
     "parse_events",
@@ -103,6 +106,43 @@ class Channel(StrEnum):
     """Hand the file to a collection agency or a lawyer."""
 
 
+class Civility(StrEnum):
+    """How a contact is addressed: Madame / Monsieur in French, Ms / Mr in English."""
+
+    MS = "ms"
+    MR = "mr"
+
+
+class PenaltyWording(StrEnum):
+    """What a message says about late-payment penalties (a step's ``penalty_wording``)."""
+
+    NONE = "none"
+    """Nothing: a courtesy or friendly note claims no penalties (the terms carry the mention)."""
+    MENTION = "mention"
+    """That penalties and, for businesses, the indemnity apply, without amounts."""
+    AMOUNTS = "amounts"
+    """The amounts owed: interest (with its rate, start date and legal basis) and indemnity."""
+
+
+_PENALTY_WORDING_BY_KIND = {
+    # The tone of a careful credit controller: no claim in a courtesy or friendly note, the
+    # consequences in a reminder, the amounts from the last reminder before a formal notice on.
+    "courtesy": PenaltyWording.NONE,
+    "friendly": PenaltyWording.NONE,
+    "reminder": PenaltyWording.MENTION,
+}
+
+
+def default_penalty_wording(kind: str) -> PenaltyWording:
+    """What a step of *kind* says about penalties unless told otherwise.
+
+    Examples:
+        >>> default_penalty_wording("friendly"), default_penalty_wording("firm")
+        (<PenaltyWording.NONE: 'none'>, <PenaltyWording.AMOUNTS: 'amounts'>)
+    """
+    return _PENALTY_WORDING_BY_KIND.get(kind, PenaltyWording.AMOUNTS)
+
+
 class Customer(BaseModel):
     """The debtor: who they are, how and when they may be contacted.
 
@@ -117,6 +157,9 @@ class Customer(BaseModel):
             (Moselle), ``6AE`` (Alsace), ``974`` (La Réunion).
         segment: explicit segment used by a `Policy` (``good``, ``default``, ``late``...).
         opted_out: channels this customer must not be contacted on.
+        contact_civility: how to address the contact (or, for a consumer without a contact,
+            the customer): ``ms`` or ``mr``; greetings fall back to "Madame, Monsieur" /
+            "Dear Sir or Madam" without it.
     """
 
     model_config = MODEL_CONFIG
@@ -134,6 +177,7 @@ class Customer(BaseModel):
     subdivision: str | None = None
     segment: str | None = None
     opted_out: frozenset[Channel] = frozenset()
+    contact_civility: Civility | None = None
 
     @field_validator("country")
     @classmethod
@@ -263,7 +307,19 @@ class Payment(BaseModel):
 
 
 class CreditNote(BaseModel):
-    """A credit note (avoir) reducing what is owed on the invoice."""
+    """A credit note (avoir) reducing what is owed on the invoice.
+
+    Attributes:
+        on: the credit note's date.
+        amount: what it credits.
+        currency: ISO 4217 code.
+        number: its number, if any.
+        corrects_invoice: the credit note corrects the invoice (a pricing error, goods never
+            delivered): the corrected part was never owed, so late-payment interest never ran
+            on it and it reduces the principal from the due date. False (the default) treats
+            it like a payment on its date: a commercial gesture or a later return settles
+            part of a debt that was owed until then. Only the creditor knows which it is.
+    """
 
     model_config = MODEL_CONFIG
 
@@ -272,6 +328,7 @@ class CreditNote(BaseModel):
     amount: PositiveAmount
     currency: Currency = "EUR"
     number: str | None = None
+    corrects_invoice: bool = False
 
 
 class DisputeOpened(BaseModel):

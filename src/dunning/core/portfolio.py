@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
@@ -51,6 +51,7 @@ from dunning.core.model import (
     DeliveryFailed,
     Event,
     Invoice,
+    PenaltyWording,
 )
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
@@ -174,6 +175,9 @@ class CustomerAction:
         invoices: every listed invoice, oldest due date first.
         unapplied_credit: credit notes and payments on account deducted.
         amount_due: listed amounts less unapplied credit.
+        previous_messages: messages the customer already received about the listed invoices
+            (delivered emails, SMS and letters; a grouped message counts once).
+        penalty_wording: what the message says about penalties (the lead step's setting).
     """
 
     id: str
@@ -193,6 +197,8 @@ class CustomerAction:
     invoices: tuple[InvoiceLine, ...]
     unapplied_credit: Decimal
     amount_due: Decimal
+    previous_messages: int = 0
+    penalty_wording: PenaltyWording | None = None
 
     @property
     def customer_id(self) -> str:
@@ -230,6 +236,7 @@ class CustomerAction:
             payment_link=payment_link,
             unapplied_credit=self.unapplied_credit,
             attachments=attachments,
+            previous_messages=self.previous_messages,
         )
 
 
@@ -402,12 +409,31 @@ def review_customer(
         )
         net = sum((line.amount_due for line in lines), Decimal(0)) - credit
         if net > chosen.tolerance:
-            planned.append(
-                _customer_action(
-                    customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
-                )
+            action = _customer_action(
+                customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
             )
+            listed_ids = {line.id for line in lines}
+            received = _messages_received([h for h in histories if h.invoice.id in listed_ids], at)
+            planned.append(replace(action, previous_messages=received))
     return CustomerReview(customer.id, tuple(planned), decisions)
+
+
+_TO_CUSTOMER = frozenset({Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.REGISTERED_LETTER})
+
+
+def _messages_received(histories: Sequence[InvoiceHistory], at: datetime) -> int:
+    """Messages delivered to the customer about these invoices (one grouped message counts once)."""
+    failed = {e.action_id for h in histories for e in h.events if isinstance(e, DeliveryFailed)}
+    sent = {
+        (e.at, e.channel)
+        for h in histories
+        for e in h.events
+        if isinstance(e, ActionTaken)
+        and e.at <= at
+        and e.channel in _TO_CUSTOMER
+        and e.action_id not in failed
+    }
+    return len(sent)
 
 
 def _split(
@@ -500,6 +526,7 @@ def _customer_action(
         invoices=lines,
         unapplied_credit=credit,
         amount_due=net,
+        penalty_wording=lead.penalty_wording,
     )
 
 

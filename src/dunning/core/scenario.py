@@ -50,7 +50,7 @@ from pydantic_core import PydanticCustomError
 
 from dunning.core._types import MODEL_CONFIG, Amount
 from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
-from dunning.core.model import Channel, Customer
+from dunning.core.model import Channel, Customer, PenaltyWording, default_penalty_wording
 from dunning.exceptions import ErrorDetail, ScenarioError
 
 __all__ = [
@@ -119,6 +119,9 @@ class Step(BaseModel):
             sends the next step before it has passed.
         requires_approval: a human must approve before it is sent (default: formal notices and
             handovers).
+        penalty_wording: what the message says about penalties: ``none`` (default for
+            courtesy and friendly steps), ``mention`` (that they apply; default for reminders)
+            or ``amounts`` (the amounts owed; default for firm steps and later).
     """
 
     model_config = MODEL_CONFIG
@@ -133,6 +136,7 @@ class Step(BaseModel):
     template: str = ""
     deadline_days: Annotated[int, Field(ge=1, le=365)] | None = None
     requires_approval: bool = False
+    penalty_wording: PenaltyWording = PenaltyWording.AMOUNTS
 
     @model_validator(mode="before")
     @classmethod
@@ -145,6 +149,7 @@ class Step(BaseModel):
                 data.setdefault("requires_approval", kind in _APPROVAL_BY_DEFAULT)
                 data.setdefault("name", kind.value.replace("_", " "))
                 data.setdefault("template", kind.value)
+                data.setdefault("penalty_wording", default_penalty_wording(kind.value))
         return data
 
     @model_validator(mode="after")

@@ -338,8 +338,20 @@ def compute_penalties(
                 location=f"events[{n}].amount",
                 code="payments_exceed_amount",
             )
-        money.append((event.on, event.amount))
+        corrects = isinstance(event, CreditNote) and event.corrects_invoice
+        # A correcting credit note: the corrected part was never owed, so it counts from the
+        # first due date (no interest ever ran on it); otherwise, like a payment, on its date.
+        money.append((min(event.on, invoice.first_due_on) if corrects else event.on, event.amount))
     findings: list[PenaltyFinding] = []
+    if invoice.customer.country != "FR":
+        findings.append(
+            PenaltyFinding(
+                code="governing_law_to_check",
+                message=f"the debtor is in {invoice.customer.country}: French late-payment law "
+                "applies only if the contract is governed by it (Rome I Regulation, art. 3 "
+                "and 4); check the governing law before claiming these amounts",
+            )
+        )
     if contractual_ignored:
         findings.append(
             PenaltyFinding(

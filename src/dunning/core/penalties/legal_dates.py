@@ -16,7 +16,7 @@ consommation L218-2), counted from the completion of the work or service (Cass. 
 1 March 2023, 21-23.176), not from the invoice date.
 
 Examples:
-    >>> from datetime import date
+    >>> from datetime import date, timedelta
     >>> check = payment_term_check(date(2026, 1, 15), date(2026, 3, 20))
     >>> check.ok, check.maximum_due_on, check.days_over
     (False, datetime.date(2026, 3, 16), 4)
@@ -26,7 +26,7 @@ Examples:
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -140,7 +140,8 @@ _RULES: dict[PaymentTermRule, _Rule] = {
 
 _PRESCRIPTION: dict[CustomerKind, tuple[relativedelta, str]] = {
     CustomerKind.BUSINESS: (relativedelta(years=5), "Code de commerce L110-4"),
-    CustomerKind.PUBLIC: (relativedelta(years=5), "Code de commerce L110-4"),
+    # Public debtors: the four-year rule of loi 68-1250 art. 1, computed in prescription_date.
+    CustomerKind.PUBLIC: (relativedelta(years=4), "loi n° 68-1250 du 31 décembre 1968, art. 1"),
     CustomerKind.CONSUMER: (relativedelta(years=2), "Code de la consommation L218-2"),
 }
 
@@ -263,10 +264,14 @@ def prescription_date(completed_on: date, debtor_kind: CustomerKind | str) -> da
     """The last day a claim can be brought before it is time-barred.
 
     The period runs from the completion of the work or service (Cass. 3e civ., 1 March 2023,
-    21-23.176): 5 years against a business or public debtor (Code de commerce L110-4), 2 years
-    against a consumer (Code de la consommation L218-2). The claim is barred from the day
-    after the returned date (Code civil 2229: the last day must be complete). A period
-    starting on 29 February ends on 28 February.
+    21-23.176): 5 years against a business (Code de commerce L110-4), 2 years against a
+    consumer (Code de la consommation L218-2). The claim is barred from the day after the
+    returned date (Code civil 2229: the last day must be complete). A period starting on
+    29 February ends on 28 February. Claims on the State, local authorities and public
+    establishments with a public accountant fall under the four-year rule of loi n° 68-1250
+    du 31 décembre 1968, art. 1: four years from 1 January of the year after the rights arose,
+    so the last day is 31 December of the fourth year after that year (interruptions, art. 2,
+    start a new four years from the next 1 January; not modelled here).
 
     Args:
         completed_on: the day the work or service was completed.
@@ -282,6 +287,11 @@ def prescription_date(completed_on: date, debtor_kind: CustomerKind | str) -> da
         >>> from datetime import date
         >>> prescription_date(date(2024, 2, 29), "business")
         datetime.date(2029, 2, 28)
+        >>> prescription_date(date(2024, 3, 15), "public")   # 1 Jan 2025 + 4 years, exclusive
+        datetime.date(2028, 12, 31)
     """
-    period, _article = _PRESCRIPTION[CustomerKind(debtor_kind)]
+    kind = CustomerKind(debtor_kind)
+    period, _article = _PRESCRIPTION[kind]
+    if kind is CustomerKind.PUBLIC:
+        return date(completed_on.year + 1, 1, 1) + period - timedelta(days=1)
     return completed_on + period

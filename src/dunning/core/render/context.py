@@ -13,7 +13,7 @@ from babel.numbers import format_percent
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from dunning.core._types import MODEL_CONFIG, Amount, Currency, PositiveAmount
+from dunning.core._types import MODEL_CONFIG, Amount, Currency, LocaleName, PositiveAmount
 from dunning.core.model import (
     Channel,
     Customer,
@@ -50,6 +50,11 @@ class Creditor(BaseModel):
         phone: a phone number customers may call, if any.
         siret: the 14-digit SIRET, if any.
         signature: who signs, e.g. ``Le service comptabilité``; defaults to the name.
+        signatory_name: the person who signs formal notices and firm letters, e.g.
+            ``Claire Durand`` (a formal notice should carry a named signatory).
+        signatory_title: that person's title, e.g. ``Gérante``.
+        staff_locale: the locale of the creditor's staff: call scripts, internal alerts and
+            handover notes are written in it (e.g. ``fr_FR``); None: the customer's locale.
 
     Examples:
         >>> c = Creditor(name="Atelier Durand SAS", address="12 rue des Lilas, 69003 Lyon",
@@ -69,6 +74,9 @@ class Creditor(BaseModel):
     phone: OptionalText = None
     siret: Annotated[str, Field(pattern=r"^\d{14}$")] | None = None
     signature: OptionalText = None
+    signatory_name: OptionalText = None
+    signatory_title: OptionalText = None
+    staff_locale: LocaleName | None = None
 
     @field_validator("iban", mode="before")
     @classmethod
@@ -310,6 +318,9 @@ class RenderContext(BaseModel):
         unapplied_credit: credit notes and payments on account not yet allocated to an invoice,
             deducted from the amount due.
         attachments: extra references the host resolves (the invoices' documents are added).
+        previous_messages: how many messages the customer has already received about these
+            invoices (reminders actually delivered); 0 when unknown, so a message never claims
+            an earlier one that may not exist.
 
     Raises:
         pydantic.ValidationError: ``mixed_currencies``, ``indemnity_for_consumer`` (the 40 EUR
@@ -340,6 +351,7 @@ class RenderContext(BaseModel):
     penalties: PenaltySummary | None = None
     unapplied_credit: Amount = Decimal(0)
     attachments: tuple[Text, ...] = ()
+    previous_messages: Annotated[int, Field(ge=0)] = 0
 
     @model_validator(mode="after")
     def _check(self) -> RenderContext:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
@@ -46,7 +47,14 @@ def _money(ctx: Context, value: object, currency: str | None = None) -> str:
 
 @pass_context
 def _date_long(ctx: Context, value: object) -> str:
-    return str(format_date(_as_date(value, "date_long"), format="long", locale=_locale_of(ctx)))
+    day = _as_date(value, "date_long")
+    locale = _locale_of(ctx)
+    if day.day == 1 and locale.split("_", 1)[0] == "fr":
+        # French writes the first of the month as an ordinal, "1er avril 2026", and the other
+        # days as cardinals (J. Hanse; Lexique des règles typographiques en usage à
+        # l'Imprimerie nationale, "Dates"). Babel has no such pattern: the month stays Babel's.
+        return str(format_date(day, format="d'er' MMMM y", locale=locale))
+    return str(format_date(day, format="long", locale=locale))
 
 
 @pass_context
@@ -88,3 +96,15 @@ def _finalize(value: object) -> object:
         )
         raise TypeError(msg)
     return value
+
+
+def _fr_de(value: object) -> str:
+    """French "de" before a name, elided before a vowel: "d'Anne Martin", "de Jeanne Martin".
+
+    An initial "h" is left alone (aspirated or not depends on the word: no rule to apply).
+    """
+    if not isinstance(value, str):
+        msg = f"|fr_de cannot format {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    first = unicodedata.normalize("NFKD", value[:1])[:1].lower()
+    return f"d'{value}" if first and first in "aeiouy" else f"de {value}"

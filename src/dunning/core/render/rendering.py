@@ -19,6 +19,8 @@ from dunning.core.render.sms import sms_segments, to_gsm7
 from dunning.core.render.variables import _variables, _variant
 from dunning.exceptions import TemplateError
 
+_STAFF_CHANNELS = frozenset({Channel.PHONE_TASK, Channel.INTERNAL_ALERT, Channel.HANDOVER})
+
 
 def render(
     action: MessageAction,
@@ -30,7 +32,8 @@ def render(
     r"""Render the message for *action*: subject, text, HTML if any, SMS for the SMS channel.
 
     Pure: nothing is read or sent. The templates come from *pack* (the built-in pack by
-    default), in the customer's locale (exact, then its language).
+    default), in the customer's locale (exact, then its language); a phone task, an internal
+    alert or a handover is written in the creditor's ``staff_locale`` when it has one.
 
     Args:
         action: an engine `Action` or a portfolio `CustomerAction`.
@@ -75,13 +78,17 @@ def render(
         (True, 1, ('pdf:2026-0042',))
     """
     pack = pack if pack is not None else builtin_pack()
-    locale = pack.resolve_locale(context.customer.locale)
+    # Tasks for the creditor's own staff are written in the staff's language, not the customer's.
+    reader = context.customer.locale
+    if action.channel in _STAFF_CHANNELS and context.creditor.staff_locale is not None:
+        reader = context.creditor.staff_locale
+    locale = pack.resolve_locale(reader)
     family = action.template
     kind = getattr(action, "kind", family)
     variables = _variables(
         action,
         context,
-        locale=context.customer.locale,
+        locale=reader,
         kind=str(getattr(kind, "value", kind)),
         variant=_variant(context.invoices[0].id),
     )

@@ -9,8 +9,10 @@ from functools import cache
 
 from dunning.core.model import (
     Channel,
+    Civility,
     Customer,
     CustomerKind,
+    PenaltyWording,
 )
 from dunning.core.render.context import Creditor, InvoiceLine, PenaltySummary, RenderContext
 
@@ -24,6 +26,7 @@ class _SampleAction:
     level_name: str
     deadline_on: date | None
     deadline_days: int | None
+    penalty_wording: PenaltyWording | None = None
 
 
 _LONG_CREDITOR = Creditor(
@@ -36,6 +39,8 @@ _LONG_CREDITOR = Creditor(
     phone="+33 4 72 00 00 00",
     siret="12345678901234",
     signature="Service recouvrement - Établissements Durand-Lefèvre",
+    signatory_name="Marie-Christine Durand-Lefèvre",
+    signatory_title="Directrice administrative et financière",
 )
 _SHORT_CREDITOR = Creditor(
     name="Durand", address="Lyon", iban="FR7630006000011234567890189", bic="AGRIFRPP", email="d@x"
@@ -76,8 +81,10 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
     )
     kind = family.removeprefix("_")
     with_deadline = _SampleAction("act_sample", kind, Channel.EMAIL, 5, "formal notice",
-                                  date(2026, 12, 31), 8)  # fmt: skip
+                                  date(2026, 12, 31), 8, PenaltyWording.AMOUNTS)  # fmt: skip
     no_deadline = _SampleAction("act_sample", kind, Channel.SMS, 1, "reminder", None, None)
+    mention = _SampleAction("act_sample", kind, Channel.SMS, 1, "reminder", None, None,
+                            PenaltyWording.MENTION)  # fmt: skip
     business = Customer(
         id="sample-business",
         name="Société Nouvelle des Transports Martin-Rousseau SARL",
@@ -86,9 +93,12 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
         phone="+33 6 12 34 56 78",
         postal_address="Bâtiment B, 45 boulevard de la République, 13001 Marseille",
         locale=locale,
+        contact_civility=Civility.MS,
     )
     consumer = Customer(id="sample-consumer", name="Li", kind=CustomerKind.CONSUMER, locale=locale)
-    public = business.model_copy(update={"kind": CustomerKind.PUBLIC, "contact_name": None})
+    public = business.model_copy(
+        update={"kind": CustomerKind.PUBLIC, "contact_name": None, "contact_civility": None}
+    )
     return (
         (
             "business, three invoices, penalties, long values",
@@ -102,6 +112,7 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
                 penalties=big,
                 unapplied_credit=Decimal("1234.56"),
                 attachments=("statement:sample",),
+                previous_messages=3,
             ),
         ),
         (
@@ -126,7 +137,7 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
         ),
         (
             "public buyer, one invoice, long values, before due",
-            no_deadline,
+            mention,
             RenderContext(
                 creditor=_LONG_CREDITOR,
                 customer=public,
@@ -140,10 +151,13 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
             with_deadline,
             RenderContext(
                 creditor=_LONG_CREDITOR,
-                customer=consumer.model_copy(update={"contact_name": "Li"}),
+                customer=consumer.model_copy(
+                    update={"contact_name": "Li", "contact_civility": Civility.MR}
+                ),
                 invoices=(_sample_line(4, penalties=consumer_interest),),
                 message_date=date(2026, 3, 10),
                 penalties=consumer_interest,
+                previous_messages=1,
             ),
         ),
     )

@@ -26,6 +26,7 @@ from dunning.core.render.filters import (
     _date_long,
     _date_short,
     _finalize,
+    _fr_de,
     _iban,
     _money,
     _number,
@@ -163,5 +164,6 @@ def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
         percent=_percent,
         number=_number,
         iban=_iban,
+        fr_de=_fr_de,
     )
     return env

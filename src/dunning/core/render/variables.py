@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from dunning.core.model import default_penalty_wording
 from dunning.core.render.context import InvoiceLine, MessageAction, PenaltySummary, RenderContext
 
 CONTEXT_VARIABLES: Mapping[str, str] = MappingProxyType(
     {
-        "creditor": "the creditor: name, address, iban, bic, email, phone, siret, signature",
-        "customer": "the debtor: id, name, kind, contact_name, email, phone, postal_address",
+        "creditor": "the creditor: name, address, iban, bic, email, phone, siret, signature, "
+        "signatory_name, signatory_title",
+        "customer": "the debtor: id, name, kind, contact_name, contact_civility (None, 'ms' or "
+        "'mr'), email, phone, postal_address",
         "invoices": "the listed invoices, oldest first: each with id, number, issued_on, "
         "due_on, late_since, total, amount_due, currency, days_late, penalties",
         "invoice": "the first listed invoice (the oldest), same fields as in invoices",
@@ -21,7 +24,10 @@ CONTEXT_VARIABLES: Mapping[str, str] = MappingProxyType(
         "unapplied_credit": "credit notes and payments on account deducted (Decimal, may be 0)",
         "amount_due": "what the customer is asked to pay (Decimal)",
         "penalties": "None, or interest, indemnity, total, rate_description, interest_from",
-        "action": "id, kind, level, level_name, channel, deadline_on, deadline_days",
+        "action": "id, kind, level, level_name, channel, deadline_on, deadline_days, "
+        "penalty_wording ('none', 'mention' or 'amounts')",
+        "previous_messages": "how many messages the customer already received about these "
+        "invoices (0 when unknown: never claim an earlier message then)",
         "payment_link": "None, or the host's payment page",
         "message_date": "the date printed on the message",
         "variant": "a stable integer from the first invoice's id; use variant % n",
@@ -58,6 +64,12 @@ def _line_vars(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
+def _penalty_wording(action: MessageAction, kind: str) -> str:
+    # A host's own action object may not carry the setting: the step kind's default applies.
+    wording = getattr(action, "penalty_wording", None)
+    return str(wording if wording is not None else default_penalty_wording(kind))
+
+
 def _variant(invoice_id: str) -> int:
     return int(hashlib.sha256(invoice_id.encode()).hexdigest()[:8], 16)
 
@@ -77,12 +89,15 @@ def _variables(
             "phone": c.phone,
             "siret": c.siret,
             "signature": c.signature,
+            "signatory_name": c.signatory_name,
+            "signatory_title": c.signatory_title,
         },
         "customer": {
             "id": cu.id,
             "name": cu.name,
             "kind": cu.kind.value,
             "contact_name": cu.contact_name,
+            "contact_civility": cu.contact_civility.value if cu.contact_civility else None,
             "email": cu.email,
             "phone": cu.phone,
             "postal_address": cu.postal_address,
@@ -102,7 +117,9 @@ def _variables(
             "channel": action.channel.value,
             "deadline_on": action.deadline_on,
             "deadline_days": action.deadline_days,
+            "penalty_wording": _penalty_wording(action, kind),
         },
+        "previous_messages": context.previous_messages,
         "payment_link": context.payment_link,
         "message_date": context.message_date,
         "variant": variant,
