@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dunning import STANDARD, ActionTaken, Channel, Payment, scenario_from_mapping
+from dunning import STANDARD, ActionTaken, Channel, Payment
 from dunning.adapters.files import FileJournal
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
@@ -23,27 +23,9 @@ from dunning.core.render import RenderBudget
 from dunning.exceptions import RunInThePastError
 from dunning.ports import EntryStatus, SendError
 from dunning.runner import Dunner, Outcome, approve, resolve
-from dunning.testing import FaultyLog, make_creditor, make_customer, make_invoice, paris
+from dunning.testing import FaultyLog, make_customer, make_invoice, paris
+from tests.test_runner import CREDITOR, DUE, NEXT_MONDAY, NOTICE, TUESDAY
 
-CREDITOR = make_creditor()
-DUE = date(2026, 5, 4)
-TUESDAY = paris(2026, 5, 5)
-NEXT_MONDAY = paris(2026, 5, 11)
-NOTICE = scenario_from_mapping(
-    {
-        "id": "notice",
-        "steps": [
-            {
-                "id": "notice",
-                "kind": "formal_notice",
-                "level": 1,
-                "offset_days": 1,
-                "channel": "registered_letter",
-                "deadline_days": 8,
-            }
-        ],
-    }
-)
 Store = MemoryStore | SqliteStore
 
 
