@@ -482,3 +482,36 @@ def test_sqlite_reads_only_customers_due_for_review(tmp_path: Path) -> None:
         store.add_event("B", Payment(on=date(2026, 5, 6), amount=Decimal("10.00")))
         assert [e.customer_id for e in store.entries(wednesday)] == ["C-002"]
         assert [e.customer_id for e in store.entries(paris(2026, 5, 21))] == ["C-001", "C-002"]
+
+
+def test_a_log_down_at_the_start_is_one_error_not_a_crash(store: Store) -> None:
+    """The log cannot even say when the last run was: one error item, nothing sent."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    for method in ("latest_run", "record_run"):
+        log = FaultyLog(store, fail={method: 1})
+        report = dunner(store, email, log=log).run(at=TUESDAY)
+        assert report.counts() == {"error": 1}, method
+        assert f"{method}: injected storage fault" in report.items[0].reason
+    assert email.sent == []
+
+
+def test_a_source_that_is_not_grouped_by_customer_is_reported(store: Store) -> None:
+    """C-001 comes back after C-002: its second group is an error, never a second message."""
+    add(store, "INV-001", 1)
+    add(store, "INV-002", 2)
+    add(store, "INV-003", 1, due=date(2026, 5, 1))
+    email = MemorySender(Channel.EMAIL)
+
+    class Ungrouped:
+        def entries(self, at: object) -> list[object]:
+            by_invoice = {e.invoice.id: e for e in store.entries(at)}  # type: ignore[arg-type,union-attr]
+            return [by_invoice["INV-001"], by_invoice["INV-002"], by_invoice["INV-003"]]
+
+    runner = Dunner(Ungrouped(), store, {Channel.EMAIL: email}, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
+    report = runner.run(at=TUESDAY)
+    assert report.counts() == {"sent": 2, "error": 1}
+    [error] = report.with_outcome(Outcome.ERROR)
+    assert error.customer_id == "C-001"
+    assert "grouped" in error.reason
+    assert sorted(c.customer_id for c in email.contexts) == ["C-001", "C-002"]

@@ -378,7 +378,11 @@ class Dunner:
         """
         check_aware(at)
         run = _Run(self, at, read_only=dry_run or allow_past)
-        latest = self.log.latest_run()
+        try:
+            latest = self.log.latest_run()
+        except Exception as error:  # noqa: BLE001  (the log is down: nothing can be claimed)
+            run.error("-", error)
+            return run.report()
         if latest is not None and at < latest - self.lease and not allow_past:
             msg = (
                 f"at: {at.isoformat()} is before the latest run the log has seen "
@@ -387,7 +391,11 @@ class Dunner:
             )
             raise RunInThePastError(msg, at=at, latest=latest)
         if not run.read_only:
-            self.log.record_run(at)
+            try:
+                self.log.record_run(at)
+            except Exception as error:  # noqa: BLE001
+                run.error("-", error)
+                return run.report()
         return run.go()
 
     def approve(self, key: str, *, by: str, at: datetime) -> LogEntry:
@@ -429,16 +437,26 @@ class _Run:
             self._replay_journal()
         self._recover()
         for customer_id, group in self._stream():
+            if customer_id in self.seen:
+                reason = (
+                    "the source gave this customer's entries in two groups: give them grouped "
+                    "(e.g. sorted) by customer id; the second group is left alone"
+                )
+                self.items.append(RunItem(Outcome.ERROR, customer_id, reason=reason))
+                continue
             self.seen.add(customer_id)
             try:
                 self._customer(customer_id, group)
             except Exception as error:  # noqa: BLE001  (one customer's fault stays its own)
-                self._error(customer_id, error)
+                self.error(customer_id, error)
             if len(self.unsent_reviews) >= _REVIEW_BATCH:
                 self._flush_reviews()
         self._flush_reviews()
         if not self.read_only:
             self._tidy_unseen()
+        return self.report()
+
+    def report(self) -> RunReport:
         return RunReport(
             at=self.at,
             items=tuple(self.items),
@@ -446,7 +464,7 @@ class _Run:
             reviews=tuple(self.reviews),
         )
 
-    def _error(self, customer_id: str, error: BaseException, key: str = "") -> None:
+    def error(self, customer_id: str, error: BaseException, key: str = "") -> None:
         reason = f"{type(error).__name__}: {error}"
         self.items.append(RunItem(Outcome.ERROR, customer_id, key, reason=reason))
 
@@ -465,7 +483,7 @@ class _Run:
             if group:
                 yield current, group
         except Exception as error:  # noqa: BLE001  (reported; what was planned stands)
-            self._error("-", error)
+            self.error("-", error)
             self.seen_all = False
 
     # -- what a crashed run left, and what waits for a human --------------------------------
@@ -474,14 +492,14 @@ class _Run:
         try:
             entries = self.log.entries_with(*_WAITING, EntryStatus.UNCERTAIN)
         except Exception as error:  # noqa: BLE001
-            self._error("-", error)
+            self.error("-", error)
             self.seen_all = False  # without the list, tidying would be blind
             return
         for entry in entries:
             try:
                 self._recover_one(entry)
             except Exception as error:  # noqa: BLE001
-                self._error(entry.customer_id, error, entry.key)
+                self.error(entry.customer_id, error, entry.key)
 
     def _recover_one(self, entry: LogEntry) -> None:
         if entry.status is EntryStatus.UNCERTAIN:
@@ -523,7 +541,7 @@ class _Run:
                     self.log.finish(key, EntryStatus.SENT, at=at, receipt=receipt)
                 journal.drop(key)
             except Exception as error:  # noqa: BLE001
-                self._error("-", error, key)
+                self.error("-", error, key)
 
     # -- one customer ----------------------------------------------------------------------
 
@@ -557,7 +575,7 @@ class _Run:
             try:
                 item = self._one(action, histories)
             except Exception as error:  # noqa: BLE001
-                self._error(customer_id, error, action.id)
+                self.error(customer_id, error, action.id)
                 continue
             if item is not None:
                 self.items.append(item)
@@ -628,7 +646,7 @@ class _Run:
         try:
             hook(reviews)
         except Exception as error:  # noqa: BLE001  (the index is an optimisation)
-            self._error("-", error)
+            self.error("-", error)
 
     def _tidy_unseen(self) -> None:
         """Cancel what waits for customers the source no longer returns (paid, archived)."""
@@ -641,7 +659,7 @@ class _Run:
                 try:
                     self._close(entry)
                 except Exception as error:  # noqa: BLE001
-                    self._error(customer_id, error, entry.key)
+                    self.error(customer_id, error, entry.key)
 
     def _cancel(self, entry: LogEntry) -> None:
         reason = "no longer due (paid, disputed, paused, or replaced by another message)"
