@@ -573,3 +573,49 @@ def test_no_other_writer_gets_in_between_a_read_and_its_write(
         assert (paid, bounced) == ([Decimal(1)], [])
     else:
         assert (paid, bounced) == ([], ["bounced: 550 mailbox full"])
+
+
+def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
+    """A file of the previous release is migrated to version 2 with its sent message intact.
+
+    The attempt and approval instants are taken from the entry's last update.
+    """
+    from dunning.adapters.sqlite import _MIGRATIONS  # noqa: PLC0415  (the v1 statements)
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE schema_migrations"
+            " (version INTEGER PRIMARY KEY, description TEXT NOT NULL)"
+        )
+        version, description, statements = _MIGRATIONS[0]
+        for statement in statements:
+            db.execute(statement)
+        db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, description))
+        invoice = make_invoice()
+        db.execute(
+            "INSERT INTO customers VALUES (?, ?)",
+            (invoice.customer.id, invoice.customer.model_dump_json()),
+        )
+        db.execute(
+            "INSERT INTO invoices (id, customer_id, data) VALUES (?, ?, ?)",
+            (invoice.id, invoice.customer.id, invoice.model_dump_json(exclude={"customer"})),
+        )
+        sent_at = "2026-05-05T08:30:00.000000+00:00"
+        db.execute(
+            "INSERT INTO action_log (key, customer_id, channel, status, owner, reserved_at,"
+            " updated_at, attempts, requires_approval, message, decided_by)"
+            " VALUES ('k1', 'C-001', 'email', 'sent', 'r1', ?, ?, 1, 1, ?, 'claire')",
+            (sent_at, sent_at, message("k1").model_dump_json()),
+        )
+        db.execute("INSERT INTO action_covers VALUES ('k1', 'INV-001', 'act_k1', 'reminder')")
+    db.close()
+    with SqliteStore(path) as store:
+        assert store.schema_version() == 2
+        entry = store.get("k1")
+        assert entry is not None
+        instant = datetime(2026, 5, 5, 8, 30, tzinfo=UTC)
+        assert (entry.attempted_at, entry.decided_at) == (instant, instant)
+        [history] = store.entries(LATER)
+        taken = [e for e in history.events if isinstance(e, ActionTaken)]  # type: ignore[union-attr]
+        assert [(e.action_id, e.at) for e in taken] == [("act_k1", instant)]
