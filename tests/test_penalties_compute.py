@@ -23,6 +23,7 @@ from dunning.core.model import (
     Payment,
 )
 from dunning.core.penalties import (
+    BelowLegalFloor,
     DayCount,
     LatePaymentTerms,
     LegalRateColumn,
@@ -335,12 +336,71 @@ def test_contractual_multiple_of_the_legal_rate() -> None:
     assert b.findings == ()
 
 
-def test_contractual_rate_ignored_for_a_consumer_is_a_finding() -> None:
-    """An invoice's contractual rate does not apply to a consumer: the finding says so."""
+def test_a_rate_stipulated_in_a_consumer_contract_applies_from_the_formal_notice() -> None:
+    """A consumer invoice stating 12 %: that rate, from the notice, flagged as moderable.
+
+    Notice 15 April 2025, until 15 May: 30 days; 3000 x 12 % x 30 / 365 = 10800 / 365 =
+    29.5890 -> 29.59 (the legal rate would give 9.15, test_consumer_from_the_formal_notice).
+    """
     inv = invoice("3000", date(2025, 3, 1), kind=CustomerKind.CONSUMER, contractual_rate="12")
     b = compute_penalties(inv, [], until=date(2025, 5, 15), formal_notice_on=date(2025, 4, 15))
-    assert b.interest == D("9.15")  # as in test_consumer_from_the_formal_notice
+    assert summary(b) == [("2025-04-16", "2025-05-15", 30, "3000", "12", "29.59")]
+    assert b.lines[0].rate_source == "stipulated rate 12.00 %"
+    assert [f.code for f in b.findings] == ["stipulated_rate_may_be_moderated"]
+    assert "1231-5" in b.findings[0].message
+    assert b.recovery_indemnity == D("0.00")
+
+
+def test_an_invoice_rate_is_not_used_for_a_public_buyer() -> None:
+    """A public buyer's rate is set by law (ECB + 8): the invoice's 12 % is a finding."""
+    inv = invoice("10000", date(2024, 6, 15), kind=CustomerKind.PUBLIC, contractual_rate="12")
+    b = compute_penalties(inv, [], until=date(2024, 7, 15))
+    assert b.interest == D("102.74")  # as in test_public_buyer_one_rate_across_...
     assert [f.code for f in b.findings] == ["contractual_rate_not_applicable"]
+
+
+def test_the_legal_floor_replaces_a_lower_contractual_rate_on_request() -> None:
+    """12 % agreed, 2024 H1 floor 3 x 5.07 % = 15.21 %: computed at 15.21 % when asked.
+
+    1..30 March 2024 = 30 days: 10000 x 15.21 % x 30 / 365 = 45630 / 365 = 125.0137 -> 125.01
+    (98.63 at the agreed 12 %, test_contractual_rate_below_the_floor_is_a_finding).
+    """
+    terms = LatePaymentTerms(
+        regime=PenaltyRegime.B2B_CONTRACTUAL,
+        contractual_rate=D(12),
+        below_legal_floor=BelowLegalFloor.APPLY_FLOOR,
+    )
+    b = compute_penalties(
+        invoice("10000", date(2024, 2, 29)), [], until=date(2024, 3, 30), terms=terms
+    )
+    assert summary(b) == [("2024-03-01", "2024-03-30", 30, "10000", "15.21", "125.01")]
+    assert b.lines[0].rate_source == (
+        "legal floor 3 × legal rate 2024 H1 (autres cas) 5.07 %, above the contractual rate "  # noqa: RUF001
+        "12.00 % (L441-10 II)"
+    )
+    assert [(f.code, f.half_year) for f in b.findings] == [("rate_below_legal_floor", "2024 H1")]
+
+
+def test_the_legal_floor_applies_half_year_by_half_year() -> None:
+    """15 % agreed across 30 June 2024: below the H1 floor (15.21 %), above the H2 one (14.76).
+
+    16..30 June = 15 days at 15.21 %: 10000 x 15.21 % x 15 / 365 = 22815 / 365 = 62.5068 -> 62.51;
+    1..15 July = 15 days at the agreed 15 %: 10000 x 15 % x 15 / 365 = 22500 / 365 = 61.6438
+    -> 61.64.
+    """
+    terms = LatePaymentTerms(
+        regime=PenaltyRegime.B2B_CONTRACTUAL,
+        contractual_rate=D(15),
+        below_legal_floor=BelowLegalFloor.APPLY_FLOOR,
+    )
+    b = compute_penalties(
+        invoice("10000", date(2024, 6, 15)), [], until=date(2024, 7, 15), terms=terms
+    )
+    assert summary(b) == [
+        ("2024-06-16", "2024-06-30", 15, "10000", "15.21", "62.51"),
+        ("2024-07-01", "2024-07-15", 15, "10000", "15", "61.64"),
+    ]
+    assert b.interest == D("124.15")
 
 
 def test_judgment_adds_5_points_two_months_after_service() -> None:

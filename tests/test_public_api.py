@@ -32,6 +32,7 @@ PUBLIC_API = [
     "Ageing",
     "Attachment",
     "Behaviour",
+    "BelowLegalFloor",
     "BusinessCalendar",
     "CatchUp",
     "Channel",

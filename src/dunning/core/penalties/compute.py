@@ -317,10 +317,9 @@ def compute_penalties(
     contractual_ignored = False
     if terms is None:
         terms = LatePaymentTerms.for_invoice(invoice)
-        contractual_ignored = invoice.contractual_rate is not None and terms.regime in {
-            PenaltyRegime.CONSUMER,
-            PenaltyRegime.PUBLIC_BUYER,
-        }
+        contractual_ignored = (
+            invoice.contractual_rate is not None and terms.regime is PenaltyRegime.PUBLIC_BUYER
+        )
     check_history(invoice, events)
     money: list[tuple[date, Decimal]] = []
     settled = Decimal(0)
@@ -350,6 +349,15 @@ def compute_penalties(
                 message=f"the debtor is in {invoice.customer.country}: French late-payment law "
                 "applies only if the contract is governed by it (Rome I Regulation, art. 3 "
                 "and 4); check the governing law before claiming these amounts",
+            )
+        )
+    if terms.regime is PenaltyRegime.CONSUMER and terms.contractual_rate is not None:
+        findings.append(
+            PenaltyFinding(
+                code="stipulated_rate_may_be_moderated",
+                message="the consumer contract's stipulated rate is a penalty clause: a judge "
+                "may moderate it (Code civil 1231-5), and it must not be an unfair term (Code "
+                "de la consommation L212-1); the legal rate is what the law grants without it",
             )
         )
     if contractual_ignored:

@@ -51,6 +51,7 @@ __all__ = [
     "JUDGMENT_MARGIN",
     "PUBLIC_BUYER_MARGIN",
     "RECOVERY_INDEMNITY",
+    "BelowLegalFloor",
     "LatePaymentTerms",
     "PenaltyFinding",
     "PenaltyRegime",
@@ -83,6 +84,17 @@ COMPOUNDING_PERIOD = relativedelta(years=1)
 _HUNDRED = Decimal(100)
 _TIMES = "\N{MULTIPLICATION SIGN}"
 _ONE_DAY = timedelta(days=1)
+
+
+class BelowLegalFloor(StrEnum):
+    """What to do with a B2B contractual rate below 3 x the legal rate (L441-10 II)."""
+
+    REPORT = "report"
+    """Compute at the rate the creditor's own terms state, and report each half-year below the
+    floor (`rate_below_legal_floor`): the creditor decides (the default)."""
+    APPLY_FLOOR = "apply_floor"
+    """Compute at the floor wherever the contractual rate is below it: the clause is
+    ineffective below the public-policy minimum (the reading of docs/penalties.md)."""
 
 
 class PenaltyRegime(StrEnum):
@@ -181,10 +193,14 @@ class LatePaymentTerms(BaseModel):
 
     Attributes:
         regime: which law sets the rate (see `PenaltyRegime`).
-        contractual_rate: fixed annual rate in percent (B2B contractual only).
+        contractual_rate: fixed annual rate in percent: the B2B contractual rate, or the rate
+            stipulated in a consumer contract (a penalty clause the judge may moderate, Code
+            civil 1231-5; it runs from the formal notice unless ``interest_from_due_date``).
         legal_rate_multiple: or "N x the legal rate" (B2B contractual only).
         legal_rate_column: column of the legal rate used by the consumer regime and by
             "N x the legal rate": "autres cas" unless the creditor is a private person.
+        below_legal_floor: B2B contractual only: report a rate below 3 x the legal rate
+            (default) or compute at the floor there (see `BelowLegalFloor`).
         interest_from_due_date: consumer regime only: the contract makes interest run from
             the due date instead of the formal notice (Code civil 1344).
         judgment_served_on: day a judgment ordering payment was served: +5 points from two
@@ -208,6 +224,7 @@ class LatePaymentTerms(BaseModel):
     contractual_rate: Percent | None = None
     legal_rate_multiple: LegalRateMultiple | None = None
     legal_rate_column: LegalRateColumn = LegalRateColumn.OTHER
+    below_legal_floor: BelowLegalFloor = BelowLegalFloor.REPORT
     interest_from_due_date: bool = False
     judgment_served_on: date | None = None
     compounding: bool = False
@@ -227,7 +244,8 @@ class LatePaymentTerms(BaseModel):
                 "(exactly one), got {given}",
                 {"given": ", ".join(given) or "neither"},
             )
-        if self.regime is not PenaltyRegime.B2B_CONTRACTUAL and given:
+        stipulated = self.regime is PenaltyRegime.CONSUMER and given == ["contractual_rate"]
+        if self.regime is not PenaltyRegime.B2B_CONTRACTUAL and given and not stipulated:
             raise PydanticCustomError(
                 "rate_not_used_by_regime",
                 "{field} is only used by the b2b_contractual regime, not by {regime}",
@@ -249,7 +267,9 @@ class LatePaymentTerms(BaseModel):
         """Return the default terms of *invoice*, from its customer's kind and contractual rate.
 
         A business customer gets the contractual regime if the invoice states a rate, else the
-        B2B default; a consumer the consumer regime; a public buyer the public regime.
+        B2B default; a consumer the consumer regime (at the invoice's stipulated rate if it
+        states one, else the legal rate); a public buyer the public regime (which sets the rate
+        by law: an invoice rate is not used).
 
         Raises:
             pydantic.ValidationError: ``rate_not_a_percentage`` if the invoice's
@@ -266,7 +286,7 @@ class LatePaymentTerms(BaseModel):
         """
         kind = invoice.customer.kind
         if kind is CustomerKind.CONSUMER:
-            return cls(regime=PenaltyRegime.CONSUMER)
+            return cls(regime=PenaltyRegime.CONSUMER, contractual_rate=invoice.contractual_rate)
         if kind is CustomerKind.PUBLIC:
             return cls(regime=PenaltyRegime.PUBLIC_BUYER)
         if invoice.contractual_rate is not None:
@@ -280,8 +300,12 @@ class LatePaymentTerms(BaseModel):
         """Whether the rate may change at each half-year (so periods are split there)."""
         if self.regime is PenaltyRegime.PUBLIC_BUYER:
             return False  # R2192-31: one rate for the whole delay
-        return not (
-            self.regime is PenaltyRegime.B2B_CONTRACTUAL and self.contractual_rate is not None
+        if self.contractual_rate is None:
+            return True
+        # A fixed rate never changes, unless the legal floor may replace it half-year by half-year.
+        return (
+            self.regime is PenaltyRegime.B2B_CONTRACTUAL
+            and self.below_legal_floor is BelowLegalFloor.APPLY_FLOOR
         )
 
     @property
@@ -387,15 +411,47 @@ class RatePlan:
             text = f"ECB {format_percent(ecb)} % in force on {first.start} + 8"
             return ecb + PUBLIC_BUYER_MARGIN, text, provisional, first
         if terms.contractual_rate is not None:
-            text = f"contractual rate {format_percent(terms.contractual_rate)} %"
-            return terms.contractual_rate, text, False, None
+            kind = "stipulated" if terms.regime is PenaltyRegime.CONSUMER else "contractual"
+            text = f"{kind} rate {format_percent(terms.contractual_rate)} %"
+            return self._floored(
+                terms.contractual_rate, text, provisional=False, quoted=None, half=half
+            )
         legal, provisional = self._lookup(self.rates.legal(terms.legal_rate_column), half.start)
         column = _column_label(terms.legal_rate_column)
         text = f"legal rate {half} ({column}) {format_percent(legal)} %"
         if terms.legal_rate_multiple is None:
             return legal, text, provisional, half
         multiple = terms.legal_rate_multiple
-        return multiple * legal, f"{_format_multiple(multiple)} {_TIMES} {text}", provisional, half
+        text = f"{_format_multiple(multiple)} {_TIMES} {text}"
+        return self._floored(
+            multiple * legal, text, provisional=provisional, quoted=half, half=half
+        )
+
+    def _floored(
+        self,
+        rate: Decimal,
+        text: str,
+        *,
+        provisional: bool,
+        quoted: HalfYear | None,
+        half: HalfYear,
+    ) -> tuple[Decimal, str, bool, HalfYear | None]:
+        """The contractual rate, or the legal floor where it is below and the terms say so."""
+        terms = self.terms
+        if (
+            terms.regime is not PenaltyRegime.B2B_CONTRACTUAL
+            or terms.below_legal_floor is not BelowLegalFloor.APPLY_FLOOR
+        ):
+            return rate, text, provisional, quoted
+        legal, floor_provisional = self._lookup(self.rates.legal_other, half.start)
+        floor = CONTRACTUAL_FLOOR_MULTIPLE * legal
+        if rate >= floor:
+            return rate, text, provisional, quoted
+        floor_text = (
+            f"legal floor 3 {_TIMES} legal rate {half} (autres cas) {format_percent(legal)} %"
+            f", above the {text} (L441-10 II)"
+        )
+        return floor, floor_text, provisional or floor_provisional, half
 
     def floor_findings(self, first_day: date, last_day: date) -> list[PenaltyFinding]:
         """Report each half-year of the delay where the contractual rate is below the floor.
