@@ -167,10 +167,10 @@ def test_bad_usage_is_refused_with_the_reason(
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "--db", str(missing), "--at", "2026-03-03T10:00"])
     assert exit_info.value.code == 2
-    assert "has no UTC offset" in capsys.readouterr().err
+    assert "is not an instant with its UTC offset" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", "--db", str(missing), "--at", "yesterday"])
-    assert "is not an ISO 8601 instant" in capsys.readouterr().err
+    assert "is not an instant: write e.g. 2026-03-20T10:00+01:00" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", "--db", str(missing), "--smtp", "localhost"])
     assert "is not HOST:PORT" in capsys.readouterr().err
@@ -180,7 +180,7 @@ def test_bad_usage_is_refused_with_the_reason(
     db = tmp_path / "demo.db"
     main(["init", str(db)])
     assert main(["history", "NOPE", "--db", str(db)]) == 1
-    assert "no invoice with id 'NOPE'" in capsys.readouterr().err
+    assert "no invoice with id or number 'NOPE'" in capsys.readouterr().err
 
 
 def test_a_database_without_creditor_cannot_run(
