@@ -116,7 +116,9 @@ _CUSTOM_STEP = (
 )
 
 
-_SECOND_STEP = '[[steps]]\nid = "m"\nkind = "firm"\nlevel = 2\noffset_days = 20\nchannel = "email"\n'
+_SECOND_STEP = (
+    '[[steps]]\nid = "m"\nkind = "firm"\nlevel = 2\noffset_days = 20\nchannel = "email"\n'
+)
 
 
 def test_lint_checks_the_templates_a_step_needs(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -95,6 +95,8 @@ def _record(args: argparse.Namespace) -> int:
         except KeyError as error:
             print(f"error: {error.args[0]} (see 'dunning history')", file=sys.stderr)
             return 1
+        if args.on is None:
+            args.on = datetime.now(invoice.customer.tz).date()
         try:
             event = make(args, invoice)
         except ValidationError as error:
@@ -117,9 +119,8 @@ def _import(args: argparse.Namespace) -> int:
         for detail in error.details:
             print(f"  {detail.location}: {detail.message} [{detail.code}]", file=sys.stderr)
         return 1
-    with (
-        _open(args) if not args.create else SqliteStore(args.db) as store  # noqa: SIM115
-    ):
+    opened = SqliteStore(args.db) if args.create else _open(args)
+    with opened as store:
         new, updated = store.import_invoices(invoices)
     customers = len({invoice.customer.id for invoice in invoices})
     print(
@@ -152,7 +153,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         if positional:
             one.add_argument("amount", type=_amount, metavar="AMOUNT", help="e.g. 620.00")
         one.add_argument(
-            "--on", type=_date, default=date.today(), help="the day it happened (default: today)"
+            "--on",
+            type=_date,
+            help="the day it happened (default: today, in the customer's time zone)",
         )
         options: dict[str, tuple[str, dict[str, Any]]] = {
             "payment": ("--reference", {"help": "the bank reference"}),

@@ -37,7 +37,7 @@ from dunning.core.penalties import (
     Rounding,
     penalties_for_amount,
 )
-from dunning.exceptions import DunningError, ProvisionalRateWarning
+from dunning.exceptions import DunningError, ProvisionalRateWarning, RateNotAvailableError
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -155,6 +155,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def _notice_mismatch(args: argparse.Namespace) -> str:
+    """Why --consumer and --notice do not go together as given ("" when they do)."""
+    if args.consumer and args.notice is None:
+        return (
+            "--consumer needs --notice DATE: a consumer owes interest only from the formal "
+            "notice (Code civil 1231-6)"
+        )
+    if args.notice is not None and not args.consumer:
+        return "--notice applies to a consumer debtor only: add --consumer, or leave out --notice"
+    return ""
+
+
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Compute and print the penalties described by *args*; return the exit code.
 
@@ -163,6 +175,10 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    mismatch = _notice_mismatch(args)
+    if mismatch:
+        print(f"dunning penalties: error: {mismatch}", file=err)
+        return _USAGE_ERROR
     regime: PenaltyRegime | None = None
     if args.consumer:
         regime = PenaltyRegime.CONSUMER
@@ -194,11 +210,22 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             option = _OPTION.get(str(error["loc"][0]), "--rate") if error["loc"] else "--rate"
             print(f"dunning penalties: error: {option}: {error['msg']}", file=err)
         return _USAGE_ERROR
+    except RateNotAvailableError as exc:
+        known = str(exc).split("; pass your own rate")[0]
+        print(
+            f"dunning penalties: error: {known}; give the contractual rate with --rate "
+            "(e.g. --rate 12%)",
+            file=err,
+        )
+        return _USAGE_ERROR
     except DunningError as exc:
         print(f"dunning penalties: error: {exc}", file=err)
         return _USAGE_ERROR
     for warning in caught:
-        print(f"dunning penalties: warning: {warning.message}", file=err)
+        text = str(warning.message).replace(
+            "pass your own rate to replace it", "check it, or give a rate with --rate"
+        )
+        print(f"dunning penalties: warning: {text}", file=err)
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
         payload |= breakdown.model_dump(mode="json")

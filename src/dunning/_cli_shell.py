@@ -61,7 +61,7 @@ def _instant(text: str) -> datetime:
     if at is not None and at.tzinfo is not None and at.utcoffset() is not None:
         return at
     local = at
-    if local is None:
+    if local is None or len(value.rstrip("Z")) == len("2026-03-20"):  # a date alone
         try:
             local = datetime.combine(datetime.fromisoformat(value.rstrip("Z")).date(), time(10))
         except ValueError:

@@ -184,11 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {_database_problem(error, getattr(args, 'db', None))}", file=sys.stderr)
             code = 1
         except OSError as error:
-            name = f" {Path(error.filename)}" if error.filename else ""
-            print(f"error:{name}: {error.strerror or error}", file=sys.stderr)
+            name = f"{Path(error.filename)}: " if error.filename else ""
+            print(f"error: {name}{error.strerror or error}", file=sys.stderr)
             code = 1
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+    # Once each, as one line (a run meets the same provisional rate in every message).
+    for text in dict.fromkeys(str(w.message) for w in caught):
+        hint = "check it, or run with --no-penalties" if args.command == "run" else "check it"
+        print(f"warning: {text.replace('pass your own rate to replace it', hint)}", file=sys.stderr)
     return code
 
 

@@ -107,7 +107,7 @@ def _fields(row: Mapping[str, str], columns: Mapping[str, str]) -> dict[str, Any
 
 
 def read_invoices_csv(path: str | Path) -> list[Invoice]:
-    """Read the invoices (with their customers) of a CSV file in the layout above.
+    r"""Read the invoices (with their customers) of a CSV file in the layout above.
 
     Args:
         path: the file.
@@ -201,12 +201,27 @@ def _row(
     except ValidationError as error:
         reverse = {field: col for col, field in _INVOICE_COLUMNS.items()}
         problems.extend(_details(error, where, reverse))
+    problems.extend(_agreement(customer, invoice, line, customers, seen))
+    if problems or invoice is None:
+        return problems
+    return invoice
+
+
+def _agreement(
+    customer: Customer | None,
+    invoice: Invoice | None,
+    line: int,
+    customers: dict[str, tuple[Customer, int]],
+    seen: dict[str, int],
+) -> list[ErrorDetail]:
+    """A row's customer must match its earlier rows; an invoice id must appear once."""
+    out = []
     if customer is not None:
         known = customers.setdefault(customer.id, (customer, line))
         if known[0] != customer:
-            problems.append(
+            out.append(
                 ErrorDetail(
-                    f"{where}: customer_id",
+                    f"line {line}: customer_id",
                     f"customer {customer.id!r} differs from line {known[1]} (name, email...): "
                     "give each customer the same details on every row",
                     "customer_mismatch",
@@ -215,16 +230,14 @@ def _row(
     if invoice is not None:
         first = seen.setdefault(invoice.id, line)
         if first != line:
-            problems.append(
+            out.append(
                 ErrorDetail(
-                    f"{where}: invoice_id",
+                    f"line {line}: invoice_id",
                     f"invoice {invoice.id!r} is already on line {first}",
                     "duplicate_invoice",
                 )
             )
-    if problems or invoice is None:
-        return problems
-    return invoice
+    return out
 
 
 _PLACEHOLDER = Customer(id="-", name="-")

@@ -364,16 +364,19 @@ class SqliteStore:
             >>> folder.cleanup()
         """
         with self._read() as db:
-            rows = db.execute(
-                "SELECT i.id, i.data, c.data AS customer FROM invoices i"
-                " JOIN customers c ON c.id = i.customer_id WHERE i.id = ?",
-                (ref,),
-            ).fetchall() or db.execute(
-                "SELECT i.id, i.data, c.data AS customer FROM invoices i"
-                " JOIN customers c ON c.id = i.customer_id"
-                " WHERE json_extract(i.data, '$.number') = ?",
-                (ref,),
-            ).fetchall()
+            rows = (
+                db.execute(
+                    "SELECT i.id, i.data, c.data AS customer FROM invoices i"
+                    " JOIN customers c ON c.id = i.customer_id WHERE i.id = ?",
+                    (ref,),
+                ).fetchall()
+                or db.execute(
+                    "SELECT i.id, i.data, c.data AS customer FROM invoices i"
+                    " JOIN customers c ON c.id = i.customer_id"
+                    " WHERE json_extract(i.data, '$.number') = ?",
+                    (ref,),
+                ).fetchall()
+            )
         if not rows:
             msg = f"no invoice with id or number {ref!r}"
             raise KeyError(msg)
