@@ -156,15 +156,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _notice_mismatch(args: argparse.Namespace) -> str:
-    """Why --consumer and --notice do not go together as given ("" when they do)."""
-    if args.consumer and args.notice is None:
-        return (
-            "--consumer needs --notice DATE: a consumer owes interest only from the formal "
-            "notice (Code civil 1231-6)"
-        )
+    """Why --notice is refused ("" when it is fine); --consumer alone owes nothing yet."""
     if args.notice is not None and not args.consumer:
         return "--notice applies to a consumer debtor only: add --consumer, or leave out --notice"
     return ""
+
+
+def _warn(caught: list[warnings.WarningMessage], err: TextIO) -> None:
+    for warning in caught:
+        text = str(warning.message).replace(
+            "pass your own rate to replace it", "check it, or give a rate with --rate"
+        )
+        print(f"dunning penalties: warning: {text}", file=err)
 
 
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -221,11 +224,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     except DunningError as exc:
         print(f"dunning penalties: error: {exc}", file=err)
         return _USAGE_ERROR
-    for warning in caught:
-        text = str(warning.message).replace(
-            "pass your own rate to replace it", "check it, or give a rate with --rate"
-        )
-        print(f"dunning penalties: warning: {text}", file=err)
+    _warn(caught, err)
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
         payload |= breakdown.model_dump(mode="json")
@@ -269,5 +268,8 @@ def _table(amount: Decimal, due: date, b: PenaltyBreakdown) -> str:
     )
     if b.paid_on is not None:
         rows.append(f"Paid in full on {b.paid_on}: interest stops that day.")
-    rows.extend(f"Note ({f.code}): {f.message}" for f in b.findings)
+    rows.extend(
+        f"Note ({f.code}): {f.message.replace('pass formal_notice_on', 'give it with --notice DATE')}"
+        for f in b.findings
+    )
     return "\n".join(rows)
