@@ -268,8 +268,7 @@ def _table(amount: Decimal, due: date, b: PenaltyBreakdown) -> str:
     )
     if b.paid_on is not None:
         rows.append(f"Paid in full on {b.paid_on}: interest stops that day.")
-    rows.extend(
-        f"Note ({f.code}): {f.message.replace('pass formal_notice_on', 'give it with --notice DATE')}"
-        for f in b.findings
-    )
+    # The library's notes name its Python arguments; here the option is what to give.
+    cli = ("pass formal_notice_on", "give it with --notice DATE")
+    rows.extend(f"Note ({f.code}): {f.message.replace(*cli)}" for f in b.findings)
     return "\n".join(rows)
