@@ -101,8 +101,8 @@ def _record(args: argparse.Namespace) -> int:
             event = make(args, invoice)
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
-            field = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else ""
-            print(f"error: {args.kind} {field}: {first['msg']}", file=sys.stderr)
+            field = " --" + str(first["loc"][0]).replace("_", "-") if first["loc"] else ""
+            print(f"error: record {args.kind}{field}: {first['msg']}", file=sys.stderr)
             return 1
         store.add_event(invoice.id, event)
     fields = event.model_dump(exclude={"kind", "on"}, exclude_none=True, exclude_defaults=True)

@@ -181,10 +181,15 @@ def _still_due(store: SqliteStore, entry: LogEntry, args: argparse.Namespace) ->
     for covered in entry.covers:
         invoice = store.invoice(covered.invoice_id)
         decision = decide(invoice, store.events(invoice.id), choose(invoice.customer), at=at)
-        if any(action.id == covered.action_id for action in decision.actions):
-            notes.append(f"{invoice.number}: still due")
-        else:
+        if not any(action.id == covered.action_id for action in decision.actions):
             notes.append(f"{invoice.number}: no longer due ({decision.reason})")
+        elif covered.amount_due is not None and covered.amount_due != decision.outstanding:
+            notes.append(
+                f"{invoice.number}: still due, {decision.outstanding} {invoice.currency} owed now"
+                f" ({covered.amount_due} in its preview: the next run updates it)"
+            )
+        else:
+            notes.append(f"{invoice.number}: still due")
     return "; ".join(notes)
 
 
