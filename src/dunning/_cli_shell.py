@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, time
+from email.utils import formataddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -132,15 +133,17 @@ def _senders(args: argparse.Namespace, creditor: Creditor) -> dict[Channel, Send
     from dunning.adapters.smtp import SmtpSender  # noqa: PLC0415
 
     outbox = Path(args.outbox) if args.outbox else Path(f"{Path(args.db).with_suffix('')}-outbox")
+    # "Atelier Durand SAS <compta@...>": the customer sees who writes, not only an address.
+    sender = formataddr((creditor.name, creditor.email))
     senders: dict[Channel, Sender] = {
-        channel: FolderSender(channel, outbox, from_address=creditor.email) for channel in Channel
+        channel: FolderSender(channel, outbox, from_address=sender) for channel in Channel
     }
     if args.smtp:
         host, port = args.smtp
         senders[Channel.EMAIL] = SmtpSender(
             host=host,
             port=port,
-            from_address=creditor.email,
+            from_address=sender,
             starttls=args.smtp_starttls,
             username=args.smtp_user,
             password=os.environ.get("DUNNING_SMTP_PASSWORD") if args.smtp_user else None,
