@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,7 +45,7 @@ def error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.fixture
-def demo_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Path]:
+def demo_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A fresh demo database (its init output swallowed)."""
     path = tmp_path / "demo.db"
     assert main(["init", str(path)]) == 0

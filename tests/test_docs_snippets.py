@@ -26,7 +26,7 @@ def code_blocks(page: str) -> list[tuple[str, str]]:
 def test_scenarios_page_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every pycon block of scenarios.md passes as a doctest, on the files the page shows."""
     blocks = code_blocks("scenarios.md")
-    files = {}
+    files: dict[str, str] = {}
     for language, text in blocks:
         found = re.search(r'^(?:id = |  "id": )"(\w+)"', text, flags=re.MULTILINE)
         if language in {"toml", "json"} and found:

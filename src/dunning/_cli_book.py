@@ -22,7 +22,6 @@ from dunning.core.model import (
     CreditNote,
     DisputeOpened,
     DisputeResolved,
-    Event,
     HoldLifted,
     HoldPlaced,
     Invoice,
@@ -33,6 +32,10 @@ from dunning.exceptions import InvoiceImportError
 from dunning.importing import read_invoices_csv
 
 __all__ = ["register"]
+
+_Fact = (
+    Payment | CreditNote | DisputeOpened | DisputeResolved | PromiseToPay | HoldPlaced | HoldLifted
+)
 
 
 def _amount(text: str) -> Decimal:
@@ -57,38 +60,38 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(msg) from None
 
 
-def _payment(args: argparse.Namespace, invoice: Invoice) -> Event:
+def _payment(args: argparse.Namespace, invoice: Invoice) -> _Fact:
     return Payment(
         on=args.on, amount=args.amount, currency=invoice.currency, reference=args.reference
     )
 
 
-def _credit(args: argparse.Namespace, invoice: Invoice) -> Event:
+def _credit(args: argparse.Namespace, invoice: Invoice) -> _Fact:
     return CreditNote(on=args.on, amount=args.amount, currency=invoice.currency, number=args.number)
 
 
-def _dispute(args: argparse.Namespace, _: Invoice) -> Event:
+def _dispute(args: argparse.Namespace, _: Invoice) -> _Fact:
     return DisputeOpened(on=args.on, reason=args.reason, amount=args.amount)
 
 
-def _resolve_dispute(args: argparse.Namespace, _: Invoice) -> Event:
+def _resolve_dispute(args: argparse.Namespace, _: Invoice) -> _Fact:
     return DisputeResolved(on=args.on, outcome=args.outcome)
 
 
-def _promise(args: argparse.Namespace, _: Invoice) -> Event:
+def _promise(args: argparse.Namespace, _: Invoice) -> _Fact:
     return PromiseToPay(on=args.on, promised_on=args.to, amount=args.amount)
 
 
-def _hold(args: argparse.Namespace, _: Invoice) -> Event:
+def _hold(args: argparse.Namespace, _: Invoice) -> _Fact:
     return HoldPlaced(on=args.on, reason=args.reason, until=args.until)
 
 
-def _lift_hold(args: argparse.Namespace, _: Invoice) -> Event:
+def _lift_hold(args: argparse.Namespace, _: Invoice) -> _Fact:
     return HoldLifted(on=args.on)
 
 
 def _record(args: argparse.Namespace) -> int:
-    make: Callable[[argparse.Namespace, Invoice], Event] = args.make
+    make: Callable[[argparse.Namespace, Invoice], _Fact] = args.make
     with _open(args) as store:
         try:
             invoice = store.invoice(args.invoice)
@@ -130,7 +133,7 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-_KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], Event], str], ...] = (
+_KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], _Fact], str], ...] = (
     ("payment", "a payment received", _payment, "amount"),
     ("credit", "a credit note issued against the invoice", _credit, "amount"),
     ("dispute", "the customer disputes the invoice: reminders pause", _dispute, ""),

@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from dunning import __version__
 from dunning._cli_book import register as register_book
@@ -121,7 +121,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="dunning", description="Chase unpaid invoices like a careful French credit controller."
     )
     parser.add_argument("--version", action="version", version=f"dunning {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",  # noqa: SLF001  (argparse types it so)
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+    )
 
     demo = sub.add_parser("demo", help="replay the built-in demo portfolio and print it")
     demo.add_argument("--start", type=_day, default=date(2026, 3, 2), help="first day (ISO date)")
