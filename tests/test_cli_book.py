@@ -349,3 +349,17 @@ def test_import_can_create_the_database(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["import", str(file), "--db", str(new), "--create"]) == 0
     with SqliteStore(new) as store:
         assert store.invoice("2026-0102").total == Decimal("99.90")
+
+
+def test_a_policy_file_may_replace_a_built_in_scenario(tmp_path: Path) -> None:
+    """A scenario the file defines under the id 'standard' is the one its policy uses."""
+    file = tmp_path / "policy.toml"
+    file.write_text(
+        'default = "standard"\n'
+        + SCENARIO.replace('id = "letters"', 'id = "standard"', 1)
+        .replace("[[steps]]", "[[scenarios.standard.steps]]")
+        .replace('\nid = "standard"', '\n[scenarios.standard]\nid = "standard"', 1),
+        encoding="utf-8",
+    )
+    policy = load_policy(file)
+    assert [step.channel for step in policy.scenarios["standard"].steps] == ["letter"]

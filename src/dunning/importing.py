@@ -124,8 +124,8 @@ def read_invoices_csv(path: str | Path) -> list[Invoice]:
         >>> folder = tempfile.TemporaryDirectory()
         >>> file = Path(folder.name) / "invoices.csv"
         >>> _ = file.write_text(
-        ...     "Invoice Number;Customer ID;Customer Name;Issued On;Due On;Total\\n"
-        ...     "2026-0042;C-7;ACME SARL;01/03/2026;31/03/2026;1 200,50\\n", encoding="utf-8")
+        ...     "Invoice Number;Customer ID;Customer Name;Issued On;Due On;Total\n"
+        ...     "2026-0042;C-7;ACME SARL;01/03/2026;31/03/2026;1 200,50\n", encoding="utf-8")
         >>> [invoice] = read_invoices_csv(file)
         >>> invoice.id, invoice.customer.name, invoice.due_on, invoice.total
         ('2026-0042', 'ACME SARL', datetime.date(2026, 3, 31), Decimal('1200.50'))
