@@ -73,7 +73,10 @@ def test_consumer_with_notice(capsys: pytest.CaptureFixture[str]) -> None:
 def test_consumer_without_notice_explains(capsys: pytest.CaptureFixture[str]) -> None:
     """Without --notice the consumer owes nothing and the table says why."""
     assert run(["3000", "--due", "2025-03-01", "--until", "2025-05-15", "--consumer"]) == 0
-    assert "Note (no_formal_notice)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Note (no_formal_notice)" in out
+    assert "formal notice (Code civil 1231-6, 1344): give it with --notice DATE; no interest" in out
+    assert "formal_notice_on" not in out
 
 
 def test_public_buyer(capsys: pytest.CaptureFixture[str]) -> None:

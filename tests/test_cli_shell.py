@@ -10,12 +10,16 @@ from __future__ import annotations
 import email
 import email.policy
 from datetime import date, timedelta
+from email.utils import formataddr
 from pathlib import Path
 
 import pytest
 
+from dunning.adapters.smtp import build_email
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
+from dunning.core.model import Channel
+from dunning.core.render import Message
 from dunning.ports import EntryStatus
 from dunning.testing import paris
 from tests.demo_facts import record_demo_facts
@@ -137,7 +141,14 @@ def test_an_email_in_the_outbox_is_a_real_mime_message(db: Path, tmp_path: Path)
     parsed = [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
     recipients = sorted(str(m["To"]) for m in parsed)
     assert recipients == ["compta@boulangeriemartin.example", "compta@garagedupont.example"]
-    assert {str(m["From"]) for m in parsed} == {"compta@atelier-durand.example"}
+    assert {str(m["From"]) for m in parsed} == {
+        "Atelier Durand SAS <compta@atelier-durand.example>"
+    }
+    [sender] = parsed[0]["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Atelier Durand SAS",
+        "compta@atelier-durand.example",
+    )
 
 
 def test_reject_and_dry_run(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,10 +178,10 @@ def test_bad_usage_is_refused_with_the_reason(
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "--db", str(missing), "--at", "2026-03-03T10:00"])
     assert exit_info.value.code == 2
-    assert "has no UTC offset" in capsys.readouterr().err
+    assert "is not an instant with its UTC offset" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", "--db", str(missing), "--at", "yesterday"])
-    assert "is not an ISO 8601 instant" in capsys.readouterr().err
+    assert "is not an instant: write e.g. 2026-03-20T10:00+01:00" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["run", "--db", str(missing), "--smtp", "localhost"])
     assert "is not HOST:PORT" in capsys.readouterr().err
@@ -180,7 +191,7 @@ def test_bad_usage_is_refused_with_the_reason(
     db = tmp_path / "demo.db"
     main(["init", str(db)])
     assert main(["history", "NOPE", "--db", str(db)]) == 1
-    assert "no invoice with id 'NOPE'" in capsys.readouterr().err
+    assert "no invoice with id or number 'NOPE'" in capsys.readouterr().err
 
 
 def test_a_database_without_creditor_cannot_run(
@@ -229,3 +240,25 @@ def test_a_run_in_the_past_is_one_clear_line_or_a_read_only_replay(
     assert err.count("\n") == 1
     assert run(db, morning(date(2026, 3, 3)), "--allow-past") == 0
     assert "(dry run)" in capsys.readouterr().out.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "name", ["Atelier Durand SAS", "Durand, Fils & Cie", "Café Ébène « SARL »"]
+)
+def test_the_from_header_carries_the_creditors_name(name: str) -> None:
+    """formataddr((name, address)) reads back as the same name and address, quoted or encoded."""
+    message = Message(
+        action_id="act_1",
+        channel=Channel.EMAIL,
+        template="friendly",
+        locale="fr_FR",
+        subject="Facture 2026-0001",
+        text="Bonjour,",
+        to="compta@client.example",
+    )
+    built = build_email(
+        message, from_address=formataddr((name, "compta@durand.example")), idempotency_key="k1"
+    )
+    parsed = email.message_from_bytes(built.as_bytes(), policy=email.policy.default)
+    [sender] = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (name, "compta@durand.example")

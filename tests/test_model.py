@@ -72,7 +72,8 @@ def test_float_total_rejected_with_full_error(customer: Customer) -> None:
             "type": "float_amount",
             "loc": ("total",),
             "msg": "amounts must be Decimal, int or str, not float ('1200.5'): a float cannot "
-            "hold cents exactly; write Decimal('1200.5')",
+            "hold cents exactly; write \"1200.5\" (quoted, in a file) or Decimal('1200.5') "
+            "(in Python)",
             "input": 1200.5,
             "ctx": {"value": 1200.5},
         }

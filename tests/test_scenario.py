@@ -362,7 +362,8 @@ def test_load_policy_from_file(tmp_path: Path) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(POLICY_TOML, encoding="utf-8")
     policy = load_policy(path)
-    assert sorted(policy.scenarios) == ["long", "short"]
+    # Its own two, next to the built-ins it may name.
+    assert sorted(policy.scenarios) == ["firm", "gentle", "long", "short", "standard"]
     assert policy.history_size == 3
     assert policy.scenario_for(Customer(id="c", name="c", segment="good")).id == "short"
     # Average of the last three: (30 + 20 + 10) / 3 = 20 -> long; the 0 before them is dropped.

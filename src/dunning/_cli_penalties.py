@@ -37,7 +37,7 @@ from dunning.core.penalties import (
     Rounding,
     penalties_for_amount,
 )
-from dunning.exceptions import DunningError, ProvisionalRateWarning
+from dunning.exceptions import DunningError, ProvisionalRateWarning, RateNotAvailableError
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -165,6 +165,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def _notice_mismatch(args: argparse.Namespace) -> str:
+    """Why --notice is refused ("" when it is fine); --consumer alone owes nothing yet."""
+    if args.notice is not None and not args.consumer:
+        return "--notice applies to a consumer debtor only: add --consumer, or leave out --notice"
+    return ""
+
+
+def _warn(caught: list[warnings.WarningMessage], err: TextIO) -> None:
+    for warning in caught:
+        text = str(warning.message).replace(
+            "pass your own rate to replace it", "check it, or give a rate with --rate"
+        )
+        print(f"dunning penalties: warning: {text}", file=err)
+
+
 def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Compute and print the penalties described by *args*; return the exit code.
 
@@ -173,6 +188,10 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    mismatch = _notice_mismatch(args)
+    if mismatch:
+        print(f"dunning penalties: error: {mismatch}", file=err)
+        return _USAGE_ERROR
     regime: PenaltyRegime | None = None
     if args.consumer:
         regime = PenaltyRegime.CONSUMER
@@ -204,11 +223,18 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
             option = _OPTION.get(str(error["loc"][0]), "--rate") if error["loc"] else "--rate"
             print(f"dunning penalties: error: {option}: {error['msg']}", file=err)
         return _USAGE_ERROR
+    except RateNotAvailableError as exc:
+        known = str(exc).split("; pass your own rate")[0]
+        print(
+            f"dunning penalties: error: {known}; give the contractual rate with --rate "
+            "(e.g. --rate 12%)",
+            file=err,
+        )
+        return _USAGE_ERROR
     except DunningError as exc:
         print(f"dunning penalties: error: {exc}", file=err)
         return _USAGE_ERROR
-    for warning in caught:
-        print(f"dunning penalties: warning: {warning.message}", file=err)
+    _warn(caught, err)
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
         payload |= breakdown.model_dump(mode="json")
@@ -252,5 +278,7 @@ def _table(amount: Decimal, due: date, b: PenaltyBreakdown) -> str:
     )
     if b.paid_on is not None:
         rows.append(f"Paid in full on {b.paid_on}: interest stops that day.")
-    rows.extend(f"Note ({f.code}): {f.message}" for f in b.findings)
+    # The library's notes name its Python arguments; here the option is what to give.
+    cli = ("pass formal_notice_on", "give it with --notice DATE")
+    rows.extend(f"Note ({f.code}): {f.message.replace(*cli)}" for f in b.findings)
     return "\n".join(rows)

@@ -11,14 +11,19 @@ import argparse
 import getpass
 import os
 import sys
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+from email.utils import formataddr
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.builtin import DEFAULT_POLICY
+from dunning.core.engine import decide
 from dunning.core.model import Channel, Customer, event_day
-from dunning.core.render import Creditor
+from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
+from dunning.loading import load_policy, load_scenario
 from dunning.ports import EntryStatus, LogEntry, Sender
 from dunning.runner import Dunner, approve, reject, resolve
 
@@ -40,17 +45,32 @@ def _db_default() -> str:
     return os.environ.get("DUNNING_DB", "dunning.db")
 
 
+_PARIS = ZoneInfo("Europe/Paris")
+
+
 def _instant(text: str) -> datetime:
-    """``--at``: an ISO 8601 instant with its UTC offset (``2026-03-20T10:00+01:00``)."""
+    """``--at``: an ISO 8601 instant with its UTC offset (``2026-03-20T10:00+01:00``).
+
+    A date alone, or a time without an offset, is refused with the instant to write: the
+    given date and time (10:00 for a date alone) with Paris's offset on that day.
+    """
+    value = text.strip()
     try:
-        at = datetime.fromisoformat(text)
-    except ValueError as error:
-        msg = f"{text!r} is not an ISO 8601 instant, e.g. 2026-03-20T10:00+01:00"
-        raise argparse.ArgumentTypeError(msg) from error
-    if at.tzinfo is None or at.utcoffset() is None:
-        msg = f"{text!r} has no UTC offset: write e.g. {text}+01:00 (Paris in winter) or {text}Z"
-        raise argparse.ArgumentTypeError(msg)
-    return at
+        at = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    except ValueError:
+        at = None
+    if at is not None and at.tzinfo is not None and at.utcoffset() is not None:
+        return at
+    local = at
+    if local is None or len(value.rstrip("Z")) == len("2026-03-20"):  # a date alone
+        try:
+            local = datetime.combine(datetime.fromisoformat(value.rstrip("Z")).date(), time(10))
+        except ValueError:
+            msg = f"{text!r} is not an instant: write e.g. 2026-03-20T10:00+01:00"
+            raise argparse.ArgumentTypeError(msg) from None
+    example = local.replace(tzinfo=_PARIS).isoformat(timespec="minutes")
+    msg = f"{text!r} is not an instant with its UTC offset: write e.g. {example} (Paris time)"
+    raise argparse.ArgumentTypeError(msg)
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -95,8 +115,17 @@ def _init(args: argparse.Namespace) -> int:
 # -- run -----------------------------------------------------------------------------------
 
 
-def _scenario_for(customer: Customer) -> Scenario:
-    return DEFAULT_POLICY.scenario_for(customer)
+def _chooser(args: argparse.Namespace) -> Callable[[Customer], Scenario]:
+    """The scenario per customer: ``--scenario FILE`` for all, ``--policy FILE``, or the default."""
+    if getattr(args, "scenario", None):
+        scenario = load_scenario(args.scenario, templates=builtin_pack())
+        return lambda _: scenario
+    policy = (
+        load_policy(args.policy, templates=builtin_pack())
+        if getattr(args, "policy", None)
+        else DEFAULT_POLICY
+    )
+    return policy.scenario_for
 
 
 def _senders(args: argparse.Namespace, creditor: Creditor) -> dict[Channel, Sender]:
@@ -104,15 +133,17 @@ def _senders(args: argparse.Namespace, creditor: Creditor) -> dict[Channel, Send
     from dunning.adapters.smtp import SmtpSender  # noqa: PLC0415
 
     outbox = Path(args.outbox) if args.outbox else Path(f"{Path(args.db).with_suffix('')}-outbox")
+    # "Atelier Durand SAS <compta@...>": the customer sees who writes, not only an address.
+    sender = formataddr((creditor.name, creditor.email))
     senders: dict[Channel, Sender] = {
-        channel: FolderSender(channel, outbox, from_address=creditor.email) for channel in Channel
+        channel: FolderSender(channel, outbox, from_address=sender) for channel in Channel
     }
     if args.smtp:
         host, port = args.smtp
         senders[Channel.EMAIL] = SmtpSender(
             host=host,
             port=port,
-            from_address=creditor.email,
+            from_address=sender,
             starttls=args.smtp_starttls,
             username=args.smtp_user,
             password=os.environ.get("DUNNING_SMTP_PASSWORD") if args.smtp_user else None,
@@ -132,7 +163,7 @@ def _run(args: argparse.Namespace) -> int:
             store,
             store,
             _senders(args, creditor),
-            _scenario_for,
+            _chooser(args),
             creditor,
             with_penalties=not args.no_penalties,
             **options,
@@ -145,15 +176,37 @@ def _run(args: argparse.Namespace) -> int:
 # -- approvals -----------------------------------------------------------------------------
 
 
+def _still_due(store: SqliteStore, entry: LogEntry, args: argparse.Namespace) -> str:
+    """Whether the engine, asked now, still wants each step the entry covers (a dry review)."""
+    at: datetime = args.at or datetime.now(UTC)
+    choose = _chooser(args)
+    notes = []
+    for covered in entry.covers:
+        invoice = store.invoice(covered.invoice_id)
+        decision = decide(invoice, store.events(invoice.id), choose(invoice.customer), at=at)
+        if not any(action.id == covered.action_id for action in decision.actions):
+            notes.append(f"{invoice.number}: no longer due ({decision.reason})")
+        elif covered.amount_due is not None and covered.amount_due != decision.outstanding:
+            notes.append(
+                f"{invoice.number}: still due, {decision.outstanding} {invoice.currency} owed now"
+                f" ({covered.amount_due} in its preview: the next run updates it)"
+            )
+        else:
+            notes.append(f"{invoice.number}: still due")
+    return "; ".join(notes)
+
+
 def _approvals(args: argparse.Namespace) -> int:
     with _open(args) as store:
         pending = store.entries_with(EntryStatus.PENDING_APPROVAL)
+        due = {entry.key: _still_due(store, entry, args) for entry in pending}
     if not pending:
         print("no message awaits approval")
         return 0
     for entry in pending:
         print(_entry_line(entry))
         print(f"    to {entry.message.to or '-'}: {entry.message.subject}")
+        print(f"    {due[entry.key]}")
         if args.full:
             print()
             print("\n".join(f"    | {line}" for line in entry.message.text.splitlines()))
@@ -211,12 +264,13 @@ def _resolve(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     with _open(args) as store:
         try:
-            events = store.events(args.invoice)
+            invoice = store.invoice(args.invoice)
         except KeyError as error:
             print(f"error: {error.args[0]}", file=sys.stderr)
             return 1
-        log = store.log_for_invoice(args.invoice)
-    print(f"invoice {args.invoice}")
+        events = store.events(invoice.id)
+        log = store.log_for_invoice(invoice.id)
+    print(f"invoice {invoice.number} (id {invoice.id}), {invoice.customer.name}")
     print("events:")
     for event in events:
         when = getattr(event, "on", None) or getattr(event, "at", "")
@@ -250,6 +304,19 @@ def _entry_line(entry: LogEntry) -> str:
 
 
 # -- the parsers ---------------------------------------------------------------------------
+
+
+def _with_scenario(parser: argparse.ArgumentParser) -> None:
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--scenario", metavar="FILE", help="one scenario (.toml/.json) for every customer"
+    )
+    which.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="a policy (.toml/.json) choosing the scenario per customer; it may name the "
+        "built-in gentle, standard and firm (default: the built-in policy)",
+    )
 
 
 def _with_db(parser: argparse.ArgumentParser) -> None:
@@ -295,11 +362,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="replay an instant before the latest run, read-only (reports, sends nothing)",
     )
+    _with_scenario(run)
     run.set_defaults(handler=_run)
 
-    approvals = sub.add_parser("approvals", help="list the messages awaiting approval")
+    approvals = sub.add_parser(
+        "approvals", help="list the messages awaiting approval, and whether each is still due"
+    )
     _with_db(approvals)
     approvals.add_argument("--full", action="store_true", help="print each message's text")
+    approvals.add_argument(
+        "--at", type=_instant, help="whether still due at this instant (default: now)"
+    )
+    _with_scenario(approvals)
     approvals.set_defaults(handler=_approvals)
 
     for name, handler, text in (
@@ -333,6 +407,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     resolve_.set_defaults(handler=_resolve)
 
     history = sub.add_parser("history", help="an invoice's events and messages")
-    history.add_argument("invoice", metavar="INVOICE", help="the invoice id, e.g. INV-005")
+    history.add_argument(
+        "invoice", metavar="INVOICE", help="the invoice number or id, e.g. 2026-0005 or INV-005"
+    )
     _with_db(history)
     history.set_defaults(handler=_history)

@@ -32,6 +32,7 @@ __all__ = [
     "DunningError",
     "ErrorDetail",
     "InvoiceHistoryError",
+    "InvoiceImportError",
     "MissingDataError",
     "PortfolioOrderError",
     "ProvisionalRateWarning",
@@ -110,6 +111,23 @@ class ScenarioError(ConfigurationError):
         self.details = details
         self.source = source
         super().__init__(f"{source}: {message}" if source else message)
+
+
+class InvoiceImportError(ConfigurationError):
+    """A file of invoices could not be imported; nothing was.
+
+    Attributes:
+        details: every bad row, each located by its line (``line 3: total``).
+        source: the file.
+    """
+
+    code = "invalid_import"
+
+    def __init__(self, message: str, *, details: tuple[ErrorDetail, ...] = (), source: str) -> None:
+        """Build the error; the text starts with the file name."""
+        self.details = details
+        self.source = source
+        super().__init__(f"{source}: {message}")
 
 
 class InvoiceHistoryError(DunningError, ValueError):

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from dunning.core.builtin import BUILTIN_SCENARIOS
 from dunning.core.render import TemplatePack, check_scenario_templates
 from dunning.core.scenario import (
     Policy,
@@ -30,6 +31,13 @@ def _read(path: str | Path) -> tuple[dict[str, Any], str]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         msg = f"cannot read the file: {error.strerror or error}"
+        raise ScenarioError(msg, source=source) from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        msg = (
+            f"not UTF-8 text: byte {error.object[error.start]:#04x} on line {line} "
+            "cannot be read; save the file as UTF-8"
+        )
         raise ScenarioError(msg, source=source) from None
     suffix = file.suffix.lower()
     try:
@@ -83,6 +91,9 @@ def load_scenario(path: str | Path, *, templates: TemplatePack | None = None) ->
 def load_policy(path: str | Path, *, templates: TemplatePack | None = None) -> Policy:
     """Load and validate a policy (scenarios and rules) from a ``.json`` or ``.toml`` file.
 
+    The policy may name the built-in scenarios (``gentle``, ``standard``, ``firm``) without
+    defining them; a scenario the file defines under the same id replaces the built-in one.
+
     Args:
         path: the file.
         templates: a template pack to check every scenario of the policy against.
@@ -92,6 +103,9 @@ def load_policy(path: str | Path, *, templates: TemplatePack | None = None) -> P
         TemplateError: if *templates* lacks a template a step needs.
     """
     data, source = _read(path)
+    own = data.get("scenarios", {})
+    if isinstance(own, dict):
+        data = {**data, "scenarios": {**BUILTIN_SCENARIOS, **own}}
     policy = policy_from_mapping(data, source=source)
     if templates is not None:
         for scenario in policy.scenarios.values():

@@ -209,6 +209,10 @@ class SqliteStore:
         if not create and not self.path.exists():
             msg = f"database {str(self.path)!r} does not exist (create it with 'dunning init')"
             raise ConfigurationError(msg)
+        if not create and self.path.is_file() and self.path.stat().st_size == 0:
+            # SQLite would silently turn an empty file into a database.
+            msg = f"{str(self.path)!r} is an empty file, not a database (check the path)"
+            raise ConfigurationError(msg)
         self._timeout = timeout
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -313,6 +317,87 @@ class SqliteStore:
             db.execute("DELETE FROM events WHERE invoice_id = ?", (invoice.id,))
             for event in events:
                 _insert_event(db, invoice.id, event)
+
+    def import_invoices(self, invoices: Iterable[Invoice]) -> tuple[int, int]:
+        """Add or update *invoices* and their customers in one transaction: all or nothing.
+
+        An invoice already stored keeps its events and its log; its data (amount, dates,
+        customer) is replaced and it is reviewed again.
+
+        Returns:
+            How many invoices were new, and how many were updated.
+
+        Examples:
+            >>> import tempfile
+            >>> from dunning.testing import make_invoice
+            >>> folder = tempfile.TemporaryDirectory()
+            >>> with SqliteStore(Path(folder.name) / "dunning.db") as store:
+            ...     store.import_invoices([make_invoice(id="F-1"), make_invoice(id="F-2")])
+            ...     store.import_invoices([make_invoice(id="F-2", total="99.00")])
+            (2, 0)
+            (0, 1)
+            >>> folder.cleanup()
+        """
+        new = updated = 0
+        with self._write() as db:
+            for invoice in invoices:
+                _upsert_customer(db, invoice.customer)
+                known = db.execute("SELECT 1 FROM invoices WHERE id = ?", (invoice.id,))
+                if known.fetchone() is None:
+                    new += 1
+                else:
+                    updated += 1
+                db.execute(
+                    "INSERT INTO invoices (id, customer_id, data) VALUES (?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
+                    " data = excluded.data, review_after = NULL, version = version + 1",
+                    (invoice.id, invoice.customer.id, _invoice_json(invoice)),
+                )
+        return new, updated
+
+    def invoice(self, ref: str) -> Invoice:
+        """The invoice whose id, else whose number, is *ref* (with its customer).
+
+        Raises:
+            KeyError: if no invoice has this id or number, or several have this number.
+
+        Examples:
+            >>> import tempfile
+            >>> from dunning.testing import make_invoice
+            >>> folder = tempfile.TemporaryDirectory()
+            >>> with SqliteStore(Path(folder.name) / "dunning.db") as store:
+            ...     store.add_invoice(make_invoice(id="F-1", number="2026-0001"))
+            ...     store.invoice("2026-0001").id, store.invoice("F-1").number
+            ('F-1', '2026-0001')
+            >>> folder.cleanup()
+        """
+        with self._read() as db:
+            rows = (
+                db.execute(
+                    "SELECT i.id, i.data, c.data AS customer FROM invoices i"
+                    " JOIN customers c ON c.id = i.customer_id WHERE i.id = ?",
+                    (ref,),
+                ).fetchall()
+                or db.execute(
+                    "SELECT i.id, i.data, c.data AS customer FROM invoices i"
+                    " JOIN customers c ON c.id = i.customer_id"
+                    " WHERE json_extract(i.data, '$.number') = ?",
+                    (ref,),
+                ).fetchall()
+            )
+        if not rows:
+            msg = f"no invoice with id or number {ref!r}"
+            raise KeyError(msg)
+        if len(rows) > 1:
+            ids = ", ".join(sorted(r["id"] for r in rows))
+            msg = f"several invoices have the number {ref!r} (ids {ids}): give the id"
+            raise KeyError(msg)
+        [row] = rows
+        where = f"invoices[{row['id']!r}]"
+        customer = _parse(Customer.model_validate_json, row["customer"], where)
+        fields: dict[str, Any] = _parse(json.loads, row["data"], where)
+        invoice: Invoice = _parse(Invoice.model_validate, {**fields, "customer": customer}, where)
+        return invoice
 
     def add_event(self, invoice_id: str, event: Event) -> None:
         """Record *event* on an invoice (a payment, a dispute...).

@@ -30,7 +30,8 @@ def _to_decimal(value: Any) -> Any:
         raise PydanticCustomError(
             "float_amount",
             "amounts must be Decimal, int or str, not float ('{value}'): "
-            "a float cannot hold cents exactly; write Decimal('{value}')",
+            'a float cannot hold cents exactly; write "{value}" (quoted, in a file) or '
+            "Decimal('{value}') (in Python)",
             {"value": value},
         )
     if isinstance(value, int):

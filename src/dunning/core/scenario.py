@@ -144,7 +144,7 @@ class Step(BaseModel):
         if isinstance(data, Mapping):
             data = dict(data)
             kind = data.get("kind")
-            if kind in set(StepKind):
+            if isinstance(kind, str) and kind in set(StepKind):
                 kind = StepKind(kind)
                 data.setdefault("requires_approval", kind in _APPROVAL_BY_DEFAULT)
                 data.setdefault("name", kind.value.replace("_", " "))

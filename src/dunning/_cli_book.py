@@ -1,0 +1,198 @@
+"""The ``dunning record ...`` and ``dunning import`` commands: the host's facts, by hand.
+
+``record`` adds one event to an invoice (named by its number or its id): a payment, a credit
+note, a dispute and its resolution, a promise to pay, a hold and its lifting. ``import`` adds
+or updates customers and invoices from a CSV file (`dunning.importing`), all or nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from dunning._cli_shell import _open, _with_db
+from dunning.adapters.sqlite import SqliteStore
+from dunning.core.model import (
+    CreditNote,
+    DisputeOpened,
+    DisputeResolved,
+    HoldLifted,
+    HoldPlaced,
+    Invoice,
+    Payment,
+    PromiseToPay,
+)
+from dunning.exceptions import InvoiceImportError
+from dunning.importing import read_invoices_csv
+
+__all__ = ["register"]
+
+_Fact = (
+    Payment | CreditNote | DisputeOpened | DisputeResolved | PromiseToPay | HoldPlaced | HoldLifted
+)
+
+
+def _amount(text: str) -> Decimal:
+    value = text.strip().replace(" ", "")
+    if "," in value and "." not in value:
+        value = value.replace(",", ".")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal(0)
+    if not amount.is_finite() or amount <= 0:
+        msg = f"{text!r} is not an amount greater than zero, e.g. 620.00"
+        raise argparse.ArgumentTypeError(msg)
+    return amount
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        msg = f"{text!r} is not a date YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _payment(args: argparse.Namespace, invoice: Invoice) -> _Fact:
+    return Payment(
+        on=args.on, amount=args.amount, currency=invoice.currency, reference=args.reference
+    )
+
+
+def _credit(args: argparse.Namespace, invoice: Invoice) -> _Fact:
+    return CreditNote(on=args.on, amount=args.amount, currency=invoice.currency, number=args.number)
+
+
+def _dispute(args: argparse.Namespace, _: Invoice) -> _Fact:
+    return DisputeOpened(on=args.on, reason=args.reason, amount=args.amount)
+
+
+def _resolve_dispute(args: argparse.Namespace, _: Invoice) -> _Fact:
+    return DisputeResolved(on=args.on, outcome=args.outcome)
+
+
+def _promise(args: argparse.Namespace, _: Invoice) -> _Fact:
+    return PromiseToPay(on=args.on, promised_on=args.to, amount=args.amount)
+
+
+def _hold(args: argparse.Namespace, _: Invoice) -> _Fact:
+    return HoldPlaced(on=args.on, reason=args.reason, until=args.until)
+
+
+def _lift_hold(args: argparse.Namespace, _: Invoice) -> _Fact:
+    return HoldLifted(on=args.on)
+
+
+def _record(args: argparse.Namespace) -> int:
+    make: Callable[[argparse.Namespace, Invoice], _Fact] = args.make
+    with _open(args) as store:
+        try:
+            invoice = store.invoice(args.invoice)
+        except KeyError as error:
+            print(f"error: {error.args[0]} (see 'dunning history')", file=sys.stderr)
+            return 1
+        if args.on is None:
+            args.on = datetime.now(invoice.customer.tz).date()
+        try:
+            event = make(args, invoice)
+        except ValidationError as error:
+            first = error.errors(include_url=False)[0]
+            field = " --" + str(first["loc"][0]).replace("_", "-") if first["loc"] else ""
+            print(f"error: record {args.kind}{field}: {first['msg']}", file=sys.stderr)
+            return 1
+        store.add_event(invoice.id, event)
+    fields = event.model_dump(exclude={"kind", "on"}, exclude_none=True, exclude_defaults=True)
+    detail = "".join(f", {k} {v}" for k, v in fields.items())
+    print(f"{invoice.number} ({invoice.customer.name}): {event.kind} on {event.on}{detail}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    try:
+        invoices = read_invoices_csv(args.file)
+    except InvoiceImportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        for detail in error.details:
+            print(f"  {detail.location}: {detail.message} [{detail.code}]", file=sys.stderr)
+        return 1
+    opened = SqliteStore(args.db) if args.create else _open(args)
+    with opened as store:
+        new, updated = store.import_invoices(invoices)
+    customers = len({invoice.customer.id for invoice in invoices})
+    print(
+        f"{args.file}: {len(invoices)} invoices of {customers} customers imported"
+        f" ({new} new, {updated} updated)"
+    )
+    return 0
+
+
+_KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], _Fact], str], ...] = (
+    ("payment", "a payment received", _payment, "amount"),
+    ("credit", "a credit note issued against the invoice", _credit, "amount"),
+    ("dispute", "the customer disputes the invoice: reminders pause", _dispute, ""),
+    ("resolve-dispute", "the dispute is settled: reminders resume", _resolve_dispute, ""),
+    ("promise", "the customer promises to pay by a date: reminders pause until then", _promise, ""),
+    ("hold", "stop the reminders (until a date, or until lifted)", _hold, ""),
+    ("lift-hold", "lift a hold: reminders resume", _lift_hold, ""),
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``record`` and ``import`` to the ``dunning`` parser."""
+    record = sub.add_parser("record", help="record a payment, credit, dispute, promise or hold")
+    kinds = record.add_subparsers(dest="kind", required=True, metavar="KIND")
+    for name, text, make, positional in _KINDS:
+        one = kinds.add_parser(name, help=text, description=text)
+        one.add_argument(
+            "invoice", metavar="INVOICE", help="the invoice number or id, e.g. 2026-0002"
+        )
+        if positional:
+            one.add_argument("amount", type=_amount, metavar="AMOUNT", help="e.g. 620.00")
+        one.add_argument(
+            "--on",
+            type=_date,
+            help="the day it happened (default: today, in the customer's time zone)",
+        )
+        options: dict[str, tuple[str, dict[str, Any]]] = {
+            "payment": ("--reference", {"help": "the bank reference"}),
+            "credit": ("--number", {"help": "the credit note's number"}),
+            "dispute": ("--reason", {"default": "", "help": "what the customer disputes"}),
+            "resolve-dispute": ("--outcome", {"default": "", "help": "how it was settled"}),
+            "hold": ("--reason", {"default": "", "help": "why"}),
+        }
+        if name in options:
+            flag, kwargs = options[name]
+            one.add_argument(flag, **kwargs)
+        if name in {"dispute", "promise"}:
+            one.add_argument(
+                "--amount", type=_amount, help="the part concerned (default: the whole invoice)"
+            )
+        if name == "promise":
+            one.add_argument(
+                "--to", type=_date, required=True, metavar="DATE", help="the promised date"
+            )
+        if name == "hold":
+            one.add_argument("--until", type=_date, help="the hold ends that day")
+        _with_db(one)
+        one.set_defaults(handler=_record, make=make)
+
+    load = sub.add_parser(
+        "import",
+        help="add or update customers and invoices from a CSV file (all or nothing)",
+        description="Columns: invoice_number, customer_id, customer_name, issued_on, due_on, "
+        "total (required); invoice_id, currency, email, phone, contact_name, postal_address, "
+        "kind, segment, locale (optional). See the 'Command line' page of the documentation.",
+    )
+    load.add_argument("file", metavar="FILE", help="the CSV file (comma or semicolon separated)")
+    _with_db(load)
+    load.add_argument(
+        "--create", action="store_true", help="create the database if it does not exist"
+    )
+    load.set_defaults(handler=_import)
