@@ -51,7 +51,11 @@ def decide_floor(
 
 
 def interest_floor(
-    principal: Decimal, first: date, until: date, payments: Sequence[tuple[date, Decimal]], rate: Decimal
+    principal: Decimal,
+    first: date,
+    until: date,
+    payments: Sequence[tuple[date, Decimal]],
+    rate: Decimal,
 ) -> Decimal:
     """Simple interest on a balance reduced by payments, at one annual rate, actual/365.
 
