@@ -27,7 +27,7 @@ from dunning.core.render.budget import (
     _Meter,
 )
 from dunning.core.render.samples import _samples
-from dunning.core.render.sandbox import _make_environment, _Sandbox
+from dunning.core.render.sandbox import _make_environment, _PackLoader, _Sandbox
 from dunning.core.render.sms import DEFAULT_MAX_SMS_SEGMENTS, sms_segments, to_gsm7
 from dunning.core.render.variables import CONTEXT_VARIABLES, _variables
 from dunning.exceptions import TemplateError
@@ -135,6 +135,27 @@ class TemplatePack:
 
     def __post_init__(self) -> None:
         """Compile and check every template (see the module docstring)."""
+        self._prepare(check_samples=True)
+
+    @classmethod
+    def _trusted(cls, sources: Mapping[str, str]) -> TemplatePack:
+        """A pack whose templates already passed every check (the built-in pack: in the tests).
+
+        Names and families are checked; each template is compiled (from one parse) the first
+        time a message needs it, and the thousands of sample renders are left out, so a
+        process renders its first message in a few tens of milliseconds instead of a second.
+        ``tests/test_templates.py`` builds the built-in sources as an ordinary pack, with
+        every check.
+        """
+        pack = cls.__new__(cls)
+        object.__setattr__(pack, "sources", sources)
+        object.__setattr__(pack, "max_sms_segments", DEFAULT_MAX_SMS_SEGMENTS)
+        object.__setattr__(pack, "budget", DEFAULT_RENDER_BUDGET)
+        pack._prepare(check_samples=False)  # noqa: SLF001  (its own class)
+        return pack
+
+    def _prepare(self, *, check_samples: bool) -> None:
+        """Compile every template and check it (syntax, variables), unless the pack is trusted."""
         sources = MappingProxyType(dict(sorted(self.sources.items())))
         object.__setattr__(self, "sources", sources)
         if self.max_sms_segments < 1:
@@ -142,10 +163,13 @@ class TemplatePack:
             raise TemplateError(msg, code="invalid_sms_limit")
         object.__setattr__(self, "_env", _make_environment(sources))
         for name in sources:
-            self._compile(name)
+            self._check_name(name)
+            if check_samples:
+                self._compile(name)
         self._check_families()
-        for name in sources:
-            self._check_by_rendering(name)
+        if check_samples:
+            for name in sources:
+                self._check_by_rendering(name)
 
     @classmethod
     def from_mapping(
@@ -240,7 +264,7 @@ class TemplatePack:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _compile(self, name: str) -> None:
+    def _check_name(self, name: str) -> None:
         match = _NAME.match(name)
         if match is None:
             msg = (
@@ -253,9 +277,17 @@ class TemplatePack:
         except (UnknownLocaleError, ValueError):
             msg = f"{match['locale']!r} is not a locale Babel knows"
             raise TemplateError(msg, template=name, code="unknown_locale") from None
+
+    def _compile(self, name: str) -> None:
+        env = self._env
         try:
-            ast = self._env.parse(self.sources[name], name=name, filename=name)
-            self._env.get_template(name)
+            ast = env.parse(self.sources[name], name=name, filename=name)
+            # Compiled from this parse (not parsed again), and kept for get_template.
+            code = env.compile(ast, name, name)
+            template = env.template_class.from_code(env, code, env.make_globals(None), None)
+            loader = env.loader
+            if isinstance(loader, _PackLoader):
+                loader.compiled[name] = template
         except jinja2.exceptions.TemplateSyntaxError as error:
             msg = f"syntax error: {error.message}"
             raise TemplateError(
@@ -434,7 +466,9 @@ def builtin_pack() -> TemplatePack:
     """
     root = resources.files("dunning.core.templates")
     sources = dict(_walk(root, ""))
-    return TemplatePack(sources)
+    # The sample renders of these templates run in the test suite (tests/test_templates.py),
+    # not on every process start; a pack built over this one checks them all again.
+    return TemplatePack._trusted(sources)  # noqa: SLF001
 
 
 def check_scenario_templates(scenario: ScenarioTemplates, pack: TemplatePack | None = None) -> None:
