@@ -20,6 +20,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    __version__: str
+
     from dunning.adapters.files import (
         ConsoleSender,
         FileJournal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from types import MappingProxyType, TracebackType
 from typing import Any, Protocol
@@ -38,6 +38,7 @@ _NAME = re.compile(
 )
 _PARTS_REQUIRED = ("subject", "txt")
 _VARIANT_SEEDS = range(12)  # covers every choice of variant % n for n in 1..4 and 6
+_MAX_RESOLVED = 256  # customer locales remembered per pack (fr_BE -> fr)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ASCII_SPACES = re.compile(r"[ \t\r\n]+")
 _ASCII_WHITESPACE = " \t\r\n"
@@ -132,6 +133,7 @@ class TemplatePack:
     max_sms_segments: int = DEFAULT_MAX_SMS_SEGMENTS
     budget: RenderBudget = DEFAULT_RENDER_BUDGET
     _env: _Sandbox = field(init=False, repr=False)
+    _resolved: dict[str, str] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         """Compile and check every template (see the module docstring)."""
@@ -148,6 +150,7 @@ class TemplatePack:
         every check.
         """
         pack = cls.__new__(cls)
+        object.__setattr__(pack, "_resolved", {})
         object.__setattr__(pack, "sources", sources)
         object.__setattr__(pack, "max_sms_segments", DEFAULT_MAX_SMS_SEGMENTS)
         object.__setattr__(pack, "budget", DEFAULT_RENDER_BUDGET)
@@ -222,7 +225,7 @@ class TemplatePack:
         """A new pack: this one with *sources* added or replaced (see `from_mapping`)."""
         return TemplatePack.from_mapping(sources, base=self)
 
-    @property
+    @cached_property
     def locales(self) -> frozenset[str]:
         """The locales the pack has templates for."""
         return frozenset(name.split("/", 1)[0] for name in self.sources)
@@ -250,13 +253,19 @@ class TemplatePack:
             >>> builtin_pack().resolve_locale("fr_BE")
             'fr'
         """
-        if locale in self.locales:
+        locales = self.locales
+        if locale in locales:
             return locale
+        known = self._resolved.get(locale)
+        if known is not None:
+            return known
         try:
             language = Locale.parse(locale).language
         except (UnknownLocaleError, ValueError):
             language = locale.split("_", 1)[0]
-        if language in self.locales:
+        if language in locales:
+            if len(self._resolved) < _MAX_RESOLVED:
+                self._resolved[locale] = language
             return language
         known = ", ".join(sorted(self.locales))
         msg = f"no templates for locale {locale!r}; the pack has: {known}"

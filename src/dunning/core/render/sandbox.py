@@ -145,7 +145,9 @@ class _PackLoader(jinja2.BaseLoader):
         self.compiled: dict[str, jinja2.Template] = {}
 
     def get_source(
-        self, environment: jinja2.Environment, template: str
+        self,
+        environment: jinja2.Environment,  # noqa: ARG002  (Jinja's signature)
+        template: str,
     ) -> tuple[str, str, Callable[[], bool]]:
         source = self.sources.get(template)
         if source is None:
