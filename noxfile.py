@@ -55,10 +55,11 @@ def notebook(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks and print their figures (not part of the default run)."""
+    """Run the benchmarks: each figure with its floor and ratio (not part of the default run)."""
     session.install("-e", ".")
     for script in (
         "benchmarks/bench_decide.py",
+        "benchmarks/bench_startup.py",
         "benchmarks/bench_penalties.py",
         "benchmarks/bench_runner.py",
         "benchmarks/bench_sqlite_entries.py",

@@ -157,6 +157,7 @@ PUBLIC_API = [
     "compute_penalties",
     "days_late",
     "decide",
+    "decide_many",
     "default_rates",
     "dso",
     "lint",

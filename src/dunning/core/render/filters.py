@@ -5,9 +5,11 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import jinja2
 import jinja2.exceptions
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import pass_context
@@ -16,6 +18,39 @@ from jinja2.runtime import Context
 
 def _locale_of(ctx: Context) -> str:
     return str(ctx.resolve_or_missing("locale"))
+
+
+# Babel parses the locale and the pattern again at every call; a letter formats a dozen values
+# that repeat from one letter to the next (dates of the day, indemnity, rates). Results are
+# cached by the value's exact text (Decimal('1.50') and Decimal('1.5') print differently),
+# the currency and the locale; the caches are bounded, so memory stays flat on any run.
+_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=64)
+def _babel_locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _format_money(text: str, code: str, locale: str) -> str:
+    return str(format_currency(Decimal(text), code, locale=_babel_locale(locale)))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _format_date(day: date, pattern: str, locale: str) -> str:
+    return str(format_date(day, format=pattern, locale=_babel_locale(locale)))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _format_percent(text: str, locale: str) -> str:
+    ratio = Decimal(text) / 100
+    return str(format_percent(ratio, locale=_babel_locale(locale), decimal_quantization=False))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _format_number(text: str, locale: str) -> str:
+    return str(format_decimal(Decimal(text), locale=_babel_locale(locale)))
 
 
 def _reject_undefined(value: object) -> None:
@@ -42,7 +77,7 @@ def _as_date(value: object, filter_name: str) -> date:
 @pass_context
 def _money(ctx: Context, value: object, currency: str | None = None) -> str:
     code = currency or str(ctx.resolve_or_missing("currency"))
-    return str(format_currency(_as_number(value, "money"), code, locale=_locale_of(ctx)))
+    return _format_money(str(_as_number(value, "money")), code, _locale_of(ctx))
 
 
 @pass_context
@@ -53,25 +88,24 @@ def _date_long(ctx: Context, value: object) -> str:
         # French writes the first of the month as an ordinal, "1er avril 2026", and the other
         # days as cardinals (J. Hanse; Lexique des règles typographiques en usage à
         # l'Imprimerie nationale, "Dates"). Babel has no such pattern: the month stays Babel's.
-        return str(format_date(day, format="d'er' MMMM y", locale=locale))
-    return str(format_date(day, format="long", locale=locale))
+        return _format_date(day, "d'er' MMMM y", locale)
+    return _format_date(day, "long", locale)
 
 
 @pass_context
 def _date_short(ctx: Context, value: object) -> str:
-    return str(format_date(_as_date(value, "date_short"), format="short", locale=_locale_of(ctx)))
+    return _format_date(_as_date(value, "date_short"), "short", _locale_of(ctx))
 
 
 @pass_context
 def _percent(ctx: Context, value: object) -> str:
     # The value is in percent (12.15 means 12.15 %), as rates are quoted in French law.
-    ratio = _as_number(value, "percent") / 100
-    return str(format_percent(ratio, locale=_locale_of(ctx), decimal_quantization=False))
+    return _format_percent(str(_as_number(value, "percent")), _locale_of(ctx))
 
 
 @pass_context
 def _number(ctx: Context, value: object) -> str:
-    return str(format_decimal(_as_number(value, "number"), locale=_locale_of(ctx)))
+    return _format_number(str(_as_number(value, "number")), _locale_of(ctx))
 
 
 def _iban(value: object) -> str:

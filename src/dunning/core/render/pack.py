@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from types import MappingProxyType, TracebackType
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ from dunning.core.render.budget import (
     _Meter,
 )
 from dunning.core.render.samples import _samples
-from dunning.core.render.sandbox import _make_environment, _Sandbox
+from dunning.core.render.sandbox import _make_environment, _PackLoader, _Sandbox
 from dunning.core.render.sms import DEFAULT_MAX_SMS_SEGMENTS, sms_segments, to_gsm7
 from dunning.core.render.variables import CONTEXT_VARIABLES, _variables
 from dunning.exceptions import TemplateError
@@ -38,6 +38,7 @@ _NAME = re.compile(
 )
 _PARTS_REQUIRED = ("subject", "txt")
 _VARIANT_SEEDS = range(12)  # covers every choice of variant % n for n in 1..4 and 6
+_MAX_RESOLVED = 256  # customer locales remembered per pack (fr_BE -> fr)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ASCII_SPACES = re.compile(r"[ \t\r\n]+")
 _ASCII_WHITESPACE = " \t\r\n"
@@ -132,9 +133,32 @@ class TemplatePack:
     max_sms_segments: int = DEFAULT_MAX_SMS_SEGMENTS
     budget: RenderBudget = DEFAULT_RENDER_BUDGET
     _env: _Sandbox = field(init=False, repr=False)
+    _resolved: dict[str, str] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         """Compile and check every template (see the module docstring)."""
+        self._prepare(check_samples=True)
+
+    @classmethod
+    def _trusted(cls, sources: Mapping[str, str]) -> TemplatePack:
+        """A pack whose templates already passed every check (the built-in pack: in the tests).
+
+        Names and families are checked; each template is compiled (from one parse) the first
+        time a message needs it, and the thousands of sample renders are left out, so a
+        process renders its first message in a few tens of milliseconds instead of a second.
+        ``tests/test_templates.py`` builds the built-in sources as an ordinary pack, with
+        every check.
+        """
+        pack = cls.__new__(cls)
+        object.__setattr__(pack, "_resolved", {})
+        object.__setattr__(pack, "sources", sources)
+        object.__setattr__(pack, "max_sms_segments", DEFAULT_MAX_SMS_SEGMENTS)
+        object.__setattr__(pack, "budget", DEFAULT_RENDER_BUDGET)
+        pack._prepare(check_samples=False)  # noqa: SLF001  (its own class)
+        return pack
+
+    def _prepare(self, *, check_samples: bool) -> None:
+        """Compile every template and check it (syntax, variables), unless the pack is trusted."""
         sources = MappingProxyType(dict(sorted(self.sources.items())))
         object.__setattr__(self, "sources", sources)
         if self.max_sms_segments < 1:
@@ -142,10 +166,13 @@ class TemplatePack:
             raise TemplateError(msg, code="invalid_sms_limit")
         object.__setattr__(self, "_env", _make_environment(sources))
         for name in sources:
-            self._compile(name)
+            self._check_name(name)
+            if check_samples:
+                self._compile(name)
         self._check_families()
-        for name in sources:
-            self._check_by_rendering(name)
+        if check_samples:
+            for name in sources:
+                self._check_by_rendering(name)
 
     @classmethod
     def from_mapping(
@@ -198,7 +225,7 @@ class TemplatePack:
         """A new pack: this one with *sources* added or replaced (see `from_mapping`)."""
         return TemplatePack.from_mapping(sources, base=self)
 
-    @property
+    @cached_property
     def locales(self) -> frozenset[str]:
         """The locales the pack has templates for."""
         return frozenset(name.split("/", 1)[0] for name in self.sources)
@@ -226,13 +253,19 @@ class TemplatePack:
             >>> builtin_pack().resolve_locale("fr_BE")
             'fr'
         """
-        if locale in self.locales:
+        locales = self.locales
+        if locale in locales:
             return locale
+        known = self._resolved.get(locale)
+        if known is not None:
+            return known
         try:
             language = Locale.parse(locale).language
         except (UnknownLocaleError, ValueError):
             language = locale.split("_", 1)[0]
-        if language in self.locales:
+        if language in locales:
+            if len(self._resolved) < _MAX_RESOLVED:
+                self._resolved[locale] = language
             return language
         known = ", ".join(sorted(self.locales))
         msg = f"no templates for locale {locale!r}; the pack has: {known}"
@@ -240,7 +273,7 @@ class TemplatePack:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _compile(self, name: str) -> None:
+    def _check_name(self, name: str) -> None:
         match = _NAME.match(name)
         if match is None:
             msg = (
@@ -253,9 +286,17 @@ class TemplatePack:
         except (UnknownLocaleError, ValueError):
             msg = f"{match['locale']!r} is not a locale Babel knows"
             raise TemplateError(msg, template=name, code="unknown_locale") from None
+
+    def _compile(self, name: str) -> None:
+        env = self._env
         try:
-            ast = self._env.parse(self.sources[name], name=name, filename=name)
-            self._env.get_template(name)
+            ast = env.parse(self.sources[name], name=name, filename=name)
+            # Compiled from this parse (not parsed again), and kept for get_template.
+            code = env.compile(ast, name, name)
+            template = env.template_class.from_code(env, code, env.make_globals(None), None)
+            loader = env.loader
+            if isinstance(loader, _PackLoader):
+                loader.compiled[name] = template
         except jinja2.exceptions.TemplateSyntaxError as error:
             msg = f"syntax error: {error.message}"
             raise TemplateError(
@@ -434,7 +475,9 @@ def builtin_pack() -> TemplatePack:
     """
     root = resources.files("dunning.core.templates")
     sources = dict(_walk(root, ""))
-    return TemplatePack(sources)
+    # The sample renders of these templates run in the test suite (tests/test_templates.py),
+    # not on every process start; a pack built over this one checks them all again.
+    return TemplatePack._trusted(sources)  # noqa: SLF001
 
 
 def check_scenario_templates(scenario: ScenarioTemplates, pack: TemplatePack | None = None) -> None:

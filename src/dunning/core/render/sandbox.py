@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import jinja2
@@ -137,14 +137,39 @@ def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return bounded
 
 
-def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
-    def load(name: str) -> tuple[str, str, Callable[[], bool]] | None:
-        source = sources.get(name)
-        # The file name is the template's name, so tracebacks (and our errors) point at it.
-        return None if source is None else (source, name, lambda: True)
+class _PackLoader(jinja2.BaseLoader):
+    """A pack's sources, and the templates the pack compiled from them (each parsed once)."""
 
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self.sources = sources
+        self.compiled: dict[str, jinja2.Template] = {}
+
+    def get_source(
+        self,
+        environment: jinja2.Environment,  # noqa: ARG002  (Jinja's signature)
+        template: str,
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source = self.sources.get(template)
+        if source is None:
+            raise jinja2.TemplateNotFound(template)
+        # The file name is the template's name, so tracebacks (and our errors) point at it.
+        return source, template, lambda: True
+
+    def load(
+        self,
+        environment: jinja2.Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,  # noqa: A002  (Jinja's signature)
+    ) -> jinja2.Template:
+        compiled = self.compiled.get(name)
+        if compiled is not None:
+            return compiled
+        return super().load(environment, name, globals)
+
+
+def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
     env = _Sandbox(
-        loader=jinja2.FunctionLoader(load),
+        loader=_PackLoader(sources),
         undefined=jinja2.StrictUndefined,
         autoescape=lambda name: name is not None and name.endswith(".html.j2"),
         finalize=_finalize,
