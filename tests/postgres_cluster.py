@@ -116,7 +116,11 @@ class Cluster:
 
     def restart(self) -> None:
         """Restart the server: every open connection is cut."""
-        self.pg_ctl("restart", "-w", "-m", "fast", "-o", self.options)
+        # -l: the new server writes to its log, not to our (captured) output, or we'd wait
+        # for the end of that output forever.
+        self.pg_ctl(
+            "restart", "-w", "-m", "fast", "-l", str(self.folder / "server.log"), "-o", self.options
+        )
         self.running = True
 
     def destroy(self) -> None:

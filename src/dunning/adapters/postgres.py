@@ -250,7 +250,11 @@ class PostgresStore:
         self._connections: list[psycopg.Connection[Any]] = []
         self._connections_lock = threading.Lock()
         self._versions: dict[str, int] = {}  # invoice id -> version read by entries()
-        self._migrate(create=create)
+        try:
+            self._migrate(create=create)
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections and transactions -------------------------------------------------------
 
@@ -309,9 +313,21 @@ class PostgresStore:
                     )
                 yield cur
             return
-        db = self._own()
-        with db.transaction(), db.cursor() as cur:
-            yield cur
+        for attempt in (1, 2):
+            db = self._own()
+            began = contextlib.ExitStack()
+            try:
+                began.enter_context(db.transaction())
+            except self._pg.OperationalError:
+                began.close()
+                # The server closed the connection while it was idle (a restart, a failover):
+                # nothing was done in this transaction yet, so it is safe to open a new one.
+                if attempt == 2 or not db.broken:  # noqa: PLR2004
+                    raise
+                continue
+            with began, db.cursor() as cur:
+                yield cur
+            return
 
     def _write(self) -> contextlib.AbstractContextManager[psycopg.Cursor[Any]]:
         return self._transaction()
