@@ -1,8 +1,10 @@
 """The ``dunning init / run / approvals / approve / reject / resolve / history`` commands.
 
-They work on a SQLite file (`dunning.adapters.sqlite.SqliteStore`).
+They work on a SQLite file (`dunning.adapters.sqlite.SqliteStore`), or on PostgreSQL
+(`dunning.adapters.postgres.PostgresStore`) with ``--database-url``.
 
-The database defaults to ``$DUNNING_DB``, else ``dunning.db`` in the current directory.
+The database defaults to ``$DUNNING_DATABASE_URL`` if set, else the file ``$DUNNING_DB``, else
+``dunning.db`` in the current directory.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.builtin import DEFAULT_POLICY
@@ -21,6 +24,9 @@ from dunning.core.render import Creditor
 from dunning.core.scenario import Scenario
 from dunning.ports import EntryStatus, LogEntry, Sender
 from dunning.runner import Dunner, approve, reject, resolve
+
+if TYPE_CHECKING:
+    from dunning.adapters.postgres import PostgresStore
 
 __all__ = ["DEMO_CREDITOR", "register"]
 
@@ -61,7 +67,13 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _open(args: argparse.Namespace) -> SqliteStore:
+def _open(args: argparse.Namespace) -> SqliteStore | PostgresStore:
+    """The store the command works on: ``--database-url`` (PostgreSQL) if given, else ``--db``."""
+    url = getattr(args, "database_url", None)
+    if url:
+        from dunning.adapters.postgres import PostgresStore  # noqa: PLC0415  (an extra)
+
+        return PostgresStore(url, create=False)
     return SqliteStore(args.db, create=False)
 
 
@@ -257,6 +269,13 @@ def _with_db(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=_db_default(),
         help="the SQLite database (default: $DUNNING_DB, else dunning.db)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DUNNING_DATABASE_URL") or None,
+        metavar="URL",
+        help="a PostgreSQL database instead, postgresql://... (default: $DUNNING_DATABASE_URL;"
+        " needs dunning[postgres])",
     )
 
 

@@ -27,6 +27,7 @@ from psycopg_pool import ConnectionPool
 from dunning import STANDARD, Channel, Message
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.postgres import SCHEMA_VERSION, PostgresStore
+from dunning.cli import main
 from dunning.exceptions import ConfigurationError
 from dunning.ports import EntryStatus, Receipt, SendContext, SendError
 from dunning.runner import Dunner, Outcome, approve
@@ -471,3 +472,28 @@ def test_exactly_one_of_the_connection_options(url: str) -> None:
         pytest.raises(ConfigurationError, match="give one of conninfo, pool or connection"),
     ):
         PostgresStore(url, connection=host)
+
+
+# --------------------------------------------------------------------- the command line
+
+
+def test_the_command_line_runs_on_a_database_url(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``dunning run --database-url``, then ``$DUNNING_DATABASE_URL``: sent once, then nothing."""
+    try:
+        with PostgresStore(url) as store:  # the default schema, "dunning"
+            store.set_creditor(CREDITOR)
+            add(store)
+        outbox = str(tmp_path / "outbox")
+        at = "2026-05-05T10:00+02:00"
+        assert main(["run", "--database-url", url, "--at", at, "--outbox", outbox]) == 0
+        assert "1 sent" in capsys.readouterr().out
+        monkeypatch.setenv("DUNNING_DATABASE_URL", url)
+        assert main(["run", "--at", at, "--outbox", outbox]) == 0
+        assert "nothing to do" in capsys.readouterr().out
+        assert main(["history", "INV-001"]) == 0
+        assert "sent" in capsys.readouterr().out
+    finally:
+        with psycopg.connect(url, autocommit=True) as raw:
+            raw.execute("DROP SCHEMA IF EXISTS dunning CASCADE")
