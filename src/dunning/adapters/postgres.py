@@ -266,10 +266,12 @@ class PostgresStore:
         is run (this store already checked the schema).
 
         Examples:
-            >>> store = PostgresStore.__new__(PostgresStore)  # (no server in this example)
-            >>> store.__dict__.update(schema="dunning", _versions={}, _host=None)
-            >>> store.joined(connection=object()).schema  # type: ignore[arg-type]
-            'dunning'
+            An approval recorded with the host's own audit row, in one transaction (needs a
+            server, so not run here):
+
+            >>> with psycopg.connect(url) as host, host.transaction():  # doctest: +SKIP
+            ...     approve(store.joined(host), key, by="claire", at=now)
+            ...     host.execute("INSERT INTO audit (what) VALUES ('approved')")
         """
         view = copy.copy(self)
         view._conninfo = None  # noqa: SLF001  (a copy of this very class)
