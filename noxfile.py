@@ -11,8 +11,13 @@ nox.options.error_on_missing_interpreters = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite with branch coverage (fails under 90 %)."""
-    session.install("-e", ".[tests,notebook]")
+    """Run the whole test suite with branch coverage (fails under 90 %).
+
+    The PostgreSQL tests start a throwaway server if its binaries are installed (they skip
+    otherwise, or fail when ``$DUNNING_REQUIRE_POSTGRES`` is set, as .ci/run does: nox passes
+    the environment on).
+    """
+    session.install("-e", ".[tests,notebook,postgres]")
     session.run(
         "pytest",
         "--cov=dunning",
@@ -33,7 +38,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and the benchmarks with mypy --strict."""
-    session.install("-e", ".[tests,typecheck,notebook]", "nox")
+    session.install("-e", ".[tests,typecheck,notebook,postgres]", "nox")
     session.run("mypy")
 
 
@@ -56,13 +61,14 @@ def notebook(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run the benchmarks: each figure with its floor and ratio (not part of the default run)."""
-    session.install("-e", ".")
+    session.install("-e", ".[postgres]")
     for script in (
         "benchmarks/bench_decide.py",
         "benchmarks/bench_startup.py",
         "benchmarks/bench_penalties.py",
         "benchmarks/bench_runner.py",
         "benchmarks/bench_sqlite_entries.py",
+        "benchmarks/bench_postgres.py",
     ):
         session.run("python", script, *session.posargs)
 

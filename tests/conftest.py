@@ -10,7 +10,8 @@ The fixtures hand out plain callables (session-scoped, so hypothesis tests may u
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +19,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dunning import Customer, Installment, Invoice
+from tests.postgres_cluster import (
+    REQUIRE_VARIABLE,
+    Cluster,
+    ClusterUnavailable,
+    required,
+    start_cluster,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -86,3 +94,39 @@ def customer() -> Customer:
 def make_invoice() -> Callable[..., Invoice]:
     """``make_invoice(due_on=..., total=..., customer=..., installments=...)``."""
     return _make_invoice
+
+
+# -- PostgreSQL: one throwaway cluster per session, a fresh schema per test ----------------
+
+_schemas = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    """A running throwaway PostgreSQL cluster (tests/postgres_cluster.py), stopped at the end.
+
+    Skips, saying why, without the server binaries or psycopg; fails instead when
+    ``$DUNNING_REQUIRE_POSTGRES`` is set (CI).
+    """
+    try:
+        import psycopg  # noqa: F401, PLC0415  (the postgres extra)
+
+        cluster = start_cluster()
+    except (ImportError, ClusterUnavailable) as error:
+        reason = f"no PostgreSQL server for the tests: {error}"
+        if required():
+            pytest.fail(f"{reason} (and {REQUIRE_VARIABLE} is set)")
+        pytest.skip(reason)
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def postgres_schema(postgres_cluster: Cluster) -> Iterator[str]:
+    """A fresh schema name in the test database; the schema is dropped after the test."""
+    import psycopg  # noqa: PLC0415
+
+    name = f"t{next(_schemas)}"
+    yield name
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as db:
+        db.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")

@@ -2,7 +2,7 @@
 
 Invoices are due Monday 4 May 2026 (Paris) unless said otherwise. STANDARD: J+1 informative
 email (Tue 5 May), J+7 reminder (Mon 11 May); NOTICE: a formal notice by registered letter at
-J+1 with an 8-day deadline, approval required. Every test runs on both reference stores.
+J+1 with an 8-day deadline, approval required. Every test runs on the three reference stores.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from dunning import STANDARD, ActionTaken, Channel, Payment
 from dunning.adapters.files import FileJournal
 from dunning.adapters.memory import MemorySender, MemoryStore
+from dunning.adapters.postgres import PostgresStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.render import RenderBudget
 from dunning.exceptions import RunInThePastError
@@ -26,14 +27,20 @@ from dunning.runner import Dunner, Outcome, approve, resolve
 from dunning.testing import FaultyLog, make_customer, make_invoice, paris
 from tests.test_runner import CREDITOR, DUE, NEXT_MONDAY, NOTICE, TUESDAY
 
-Store = MemoryStore | SqliteStore
+Store = MemoryStore | SqliteStore | PostgresStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An empty store: in memory, then a SQLite file."""
+    """An empty store: in memory, a SQLite file, a schema on a throwaway PostgreSQL server."""
     if request.param == "memory":
         yield MemoryStore()
+        return
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        schema = request.getfixturevalue("postgres_schema")
+        with PostgresStore(cluster.url(), schema=schema) as postgres_store:
+            yield postgres_store
         return
     with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
         yield sqlite_store

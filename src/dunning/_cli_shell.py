@@ -1,8 +1,10 @@
 """The ``dunning init / run / approvals / approve / reject / resolve / history`` commands.
 
-They work on a SQLite file (`dunning.adapters.sqlite.SqliteStore`).
+They work on a SQLite file (`dunning.adapters.sqlite.SqliteStore`), or on PostgreSQL
+(`dunning.adapters.postgres.PostgresStore`) with ``--database-url``.
 
-The database defaults to ``$DUNNING_DB``, else ``dunning.db`` in the current directory.
+The database defaults to ``$DUNNING_DATABASE_URL`` if set, else the file ``$DUNNING_DB``, else
+``dunning.db`` in the current directory.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time
 from email.utils import formataddr
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dunning.adapters.sqlite import SqliteStore
@@ -26,6 +29,9 @@ from dunning.core.scenario import Scenario
 from dunning.loading import load_policy, load_scenario
 from dunning.ports import EntryStatus, LogEntry, Sender
 from dunning.runner import Dunner, approve, reject, resolve
+
+if TYPE_CHECKING:
+    from dunning.adapters.postgres import PostgresStore
 
 __all__ = ["DEMO_CREDITOR", "register"]
 
@@ -81,7 +87,13 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _open(args: argparse.Namespace) -> SqliteStore:
+def _open(args: argparse.Namespace) -> SqliteStore | PostgresStore:
+    """The store the command works on: ``--database-url`` (PostgreSQL) if given, else ``--db``."""
+    url = getattr(args, "database_url", None)
+    if url:
+        from dunning.adapters.postgres import PostgresStore  # noqa: PLC0415  (an extra)
+
+        return PostgresStore(url, create=False)
     return SqliteStore(args.db, create=False)
 
 
@@ -176,7 +188,9 @@ def _run(args: argparse.Namespace) -> int:
 # -- approvals -----------------------------------------------------------------------------
 
 
-def _still_due(store: SqliteStore, entry: LogEntry, args: argparse.Namespace) -> str:
+def _still_due(
+    store: SqliteStore | PostgresStore, entry: LogEntry, args: argparse.Namespace
+) -> str:
     """Whether the engine, asked now, still wants each step the entry covers (a dry review)."""
     at: datetime = args.at or datetime.now(UTC)
     choose = _chooser(args)
@@ -324,6 +338,13 @@ def _with_db(parser: argparse.ArgumentParser) -> None:
         "--db",
         default=_db_default(),
         help="the SQLite database (default: $DUNNING_DB, else dunning.db)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DUNNING_DATABASE_URL") or None,
+        metavar="URL",
+        help="a PostgreSQL database instead, postgresql://... (default: $DUNNING_DATABASE_URL;"
+        " needs dunning[postgres])",
     )
 
 

@@ -7,7 +7,7 @@ loses the answer (uncertain), a refusal, a process killed after the provider too
 fault before or after a write, a late approval, a run at an earlier instant, a human resolving
 an uncertain message (truthfully: the test knows what the provider kept).
 
-Properties, on both reference stores:
+Properties, on the three reference stores (PostgreSQL in a test of its own, fewer examples):
 
 - every (invoice, action) reaches the customer at most once, whatever key or grouping carried
   it (counting what the provider accepted, including copies whose answer was lost);
@@ -19,6 +19,7 @@ Properties, on both reference stores:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,11 +27,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.postgres_cluster import Cluster
 
 from dunning import STANDARD, Channel, Payment
 from dunning.adapters.memory import MemoryStore, SimulatedCrash
+from dunning.adapters.postgres import PostgresStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.render import Message
 from dunning.exceptions import RunInThePastError
@@ -39,7 +43,8 @@ from dunning.runner import Dunner, approve, resolve
 from dunning.testing import FaultyLog, make_creditor, make_customer, make_invoice, paris
 
 CREDITOR = make_creditor()
-Store = MemoryStore | SqliteStore
+Store = MemoryStore | SqliteStore | PostgresStore
+_examples = itertools.count()
 
 
 @dataclass
@@ -122,6 +127,21 @@ def test_each_invoice_step_reaches_the_customer_at_most_once(
         else:
             with SqliteStore(Path(folder) / "dunning.db") as store:
                 _check(store, book, plan)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(book=invoices, plan=steps)
+def test_each_invoice_step_reaches_the_customer_at_most_once_on_postgres(
+    postgres_cluster: Cluster, book: list[tuple[int, int]], plan: list[Step]
+) -> None:
+    """The same month of chaos on `PostgresStore`, a fresh schema per example."""
+    schema = f"prop{next(_examples)}"
+    try:
+        with PostgresStore(postgres_cluster.url(), schema=schema) as store:
+            _check(store, book, plan)
+    finally:
+        with psycopg.connect(postgres_cluster.url(), autocommit=True) as db:
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def _check(store: Store, book: list[tuple[int, int]], plan: list[Step]) -> None:

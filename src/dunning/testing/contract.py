@@ -218,6 +218,17 @@ class StoreContract:
         )
         assert (claimed.owner, claimed.attempts, claimed.attempted_at) == ("r2", 1, LATER)
         assert store.get("msg_1").message == final
+        # A runner that saw fewer attempts than there are now must lose: the count is exact.
+        assert (
+            store.begin_attempt(
+                "msg_1", owner="r3", expect=EntryStatus.RESERVED, expect_attempts=0, at=LATER
+            )
+            is None
+        )
+        assert not store.cancel(
+            "msg_1", expect=EntryStatus.RESERVED, expect_attempts=0, at=LATER, reason="x"
+        )
+        assert store.get("msg_1").owner == "r2"
 
     def test_cancel_is_a_compare_and_set(self, store: Any) -> None:
         """Cancelled only if still as the caller saw it."""
