@@ -12,7 +12,7 @@ nox.options.error_on_missing_interpreters = True
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the whole test suite with branch coverage (fails under 90 %)."""
-    session.install("-e", ".[tests,notebook]")
+    session.install("-e", ".[tests,notebook,dask]")
     session.run(
         "pytest",
         "--cov=dunning",
@@ -33,7 +33,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and the benchmarks with mypy --strict."""
-    session.install("-e", ".[tests,typecheck,notebook]", "nox")
+    session.install("-e", ".[tests,typecheck,notebook,dask]", "nox")
     session.run("mypy")
 
 
@@ -61,6 +61,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_decide.py",
         "benchmarks/bench_startup.py",
         "benchmarks/bench_penalties.py",
+        "benchmarks/bench_streaming.py",
         "benchmarks/bench_runner.py",
         "benchmarks/bench_sqlite_entries.py",
     ):
