@@ -39,6 +39,7 @@ from dunning.core.penalties import (
     default_rates,
     penalties_for_amount,
 )
+from dunning.exceptions import ProvisionalRateWarning
 
 FIRST = date(2015, 1, 1)
 LAST = date(2026, 6, 30)
@@ -201,3 +202,27 @@ def test_penalties_for_amount_equals_the_reference(
         )
     )
     assert fast == slow
+
+
+def test_a_rate_above_a_provisional_floor_warns_at_every_computation() -> None:
+    """A 12 % rate checked against the provisional 2026 H2 floor warns each time, as before."""
+    invoice = Invoice(
+        id="F",
+        number="1",
+        customer=Customer(id="C", name="C"),
+        issued_on=date(2026, 5, 1),
+        due_on=date(2026, 6, 1),
+        total=Decimal("1000.00"),
+    )
+    terms = LatePaymentTerms(
+        regime=PenaltyRegime.B2B_CONTRACTUAL,
+        contractual_rate=Decimal(12),
+        below_legal_floor=BelowLegalFloor.APPLY_FLOOR,
+    )
+    until = date(2026, 12, 31)
+    runs = [outcome(lambda: compute_penalties(invoice, [], until=until, terms=terms)) for _ in "ab"]
+    slow = outcome(
+        lambda: reference_penalties.compute_penalties(invoice, [], until=until, terms=terms)
+    )
+    assert runs[0] == runs[1] == slow
+    assert [category for category, _ in slow[1]] == [ProvisionalRateWarning]

@@ -394,6 +394,7 @@ class RatePlan:
     _increase_from: date | None = field(init=False, default=None)
     _public: bool = field(init=False, default=False)
     _key: tuple[object, ...] = field(init=False, default=())
+    _read_provisional: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         """Work out once what the quotes depend on in the terms, and the judgment increase."""
@@ -415,7 +416,10 @@ class RatePlan:
         if key not in self._cache:
             entry = table.rate_on(day, warn_if_provisional=warn)
             self._cache[key] = (entry.rate, entry.provisional)
-        return self._cache[key]
+        found = self._cache[key]
+        if found[1] and warn:
+            self._read_provisional = True  # a quote built on it warns: it is not memoised
+        return found
 
     def quote(self, day: date, *, delay_started_on: date) -> RateQuote:
         """The annual rate in force on *day* for a delay whose first day is *delay_started_on*.
@@ -423,8 +427,8 @@ class RatePlan:
         A quote depends on the terms, the day's half-year, the half-year the delay started in
         (public buyers only) and whether the judgment increase applies: each is worked out and
         worded once per set of rate tables (memoised on the `PenaltyRates`) and reused by
-        every later computation. A provisional quote is never memoised, so each computation
-        that uses it warns.
+        every later computation. A quote that read a provisional value (used or not) is never
+        memoised, so each computation that reads it warns.
 
         Raises:
             RateNotAvailableError: if a table does not cover the half-year needed.
@@ -447,13 +451,16 @@ class RatePlan:
             self._quotes[local] = found
             return found
         terms = self.terms
+        self._read_provisional = False
         rate, source, provisional, half = self._base_quote(HalfYear.of(day), delay_started_on)
         if judged:
             rate += JUDGMENT_MARGIN
             source += f" + 5 (judgment served {terms.judgment_served_on}, L313-3)"
         quote = RateQuote(rate, source, provisional, half)
         self._quotes[local] = quote
-        if not provisional:
+        # Not memoised if it read a provisional value, even one it did not use (a contractual
+        # rate above a provisional floor): every computation that reads it must warn.
+        if not (provisional or self._read_provisional):
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
             memo[key] = quote
