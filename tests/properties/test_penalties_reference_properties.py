@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.properties import reference_penalties
@@ -38,6 +39,7 @@ from dunning.core.penalties import (
     compute_penalties,
     default_rates,
     penalties_for_amount,
+    regimes,
 )
 from dunning.exceptions import ProvisionalRateWarning
 
@@ -226,3 +228,37 @@ def test_a_rate_above_a_provisional_floor_warns_at_every_computation() -> None:
     )
     assert runs[0] == runs[1] == slow
     assert [category for category, _ in slow[1]] == [ProvisionalRateWarning]
+
+
+def test_aware_instants_are_read_as_paris_dates_as_before() -> None:
+    """An aware `until` (23:30 UTC on 31 March is 1 April in Paris) gives the reference's result."""
+    invoice = Invoice(
+        id="F",
+        number="1",
+        customer=Customer(id="C", name="C"),
+        issued_on=date(2025, 1, 1),
+        due_on=date(2025, 2, 1),
+        total=Decimal("1000.00"),
+    )
+    until = datetime(2025, 3, 31, 23, 30, tzinfo=UTC)
+    fast = compute_penalties(invoice, [], until=until)
+    assert fast.until == date(2025, 4, 1)
+    assert fast == reference_penalties.compute_penalties(invoice, [], until=until)
+
+
+def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room for one quote, the memo is emptied when full; the results do not change."""
+    monkeypatch.setattr(regimes, "_MEMO_SIZE", 1)
+    rates = default_rates().with_ecb_rate(date(2026, 12, 1), Decimal("2.00"))
+    invoice = Invoice(
+        id="F",
+        number="1",
+        customer=Customer(id="C", name="C"),
+        issued_on=date(2016, 1, 1),
+        due_on=date(2016, 1, 10),
+        total=Decimal("12000.00"),
+    )
+    until = date(2026, 1, 10)
+    fast = compute_penalties(invoice, [], until=until, rates=rates)
+    assert len(rates.quotes) == 1
+    assert fast == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
