@@ -17,7 +17,7 @@ def tests(session: nox.Session) -> None:
     otherwise, or fail when ``$DUNNING_REQUIRE_POSTGRES`` is set, as .ci/run does: nox passes
     the environment on).
     """
-    session.install("-e", ".[tests,notebook,postgres]")
+    session.install("-e", ".[tests,notebook,postgres,dask]")
     session.run(
         "pytest",
         "--cov=dunning",
@@ -38,7 +38,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and the benchmarks with mypy --strict."""
-    session.install("-e", ".[tests,typecheck,notebook,postgres]", "nox")
+    session.install("-e", ".[tests,typecheck,notebook,postgres,dask]", "nox")
     session.run("mypy")
 
 
@@ -66,6 +66,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_decide.py",
         "benchmarks/bench_startup.py",
         "benchmarks/bench_penalties.py",
+        "benchmarks/bench_streaming.py",
         "benchmarks/bench_runner.py",
         "benchmarks/bench_sqlite_entries.py",
         "benchmarks/bench_postgres.py",

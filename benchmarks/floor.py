@@ -9,7 +9,7 @@ costs for everything it does beyond the arithmetic, and it does not move with th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
@@ -19,6 +19,7 @@ from dunning import Event, Invoice, Payment, RenderContext, Scenario
 from dunning.core.model import ActionTaken, CreditNote
 
 CENT = Decimal("0.01")
+ONE_DAY = timedelta(days=1)
 
 
 def decide_floor(
@@ -58,23 +59,34 @@ def interest_floor(
     first: date,
     until: date,
     payments: Sequence[tuple[date, Decimal]],
-    rate: Decimal,
+    rate: Decimal | Sequence[tuple[date, Decimal]],
 ) -> Decimal:
-    """Simple interest on a balance reduced by payments, at one annual rate, actual/365.
+    """Simple interest from *first* to *until* included, actual/365, rounded once to the cent.
 
-    What ``compute_penalties`` computes at its core, without rate tables, half-years, regimes,
-    findings or result objects.
+    *payments* are ``(day, amount)``: the balance is reduced from the day after *day* (a
+    payment day still bears interest). *rate* is one annual rate in percent, or steps
+    ``(from_day, rate)`` in date order, the first from *first* (the half-year rates of the B2B
+    default regime, looked up beforehand). What ``compute_penalties`` computes at its core,
+    without rate tables, regimes, findings, per-line rounding or result objects.
     """
+    steps = [(first, rate)] if isinstance(rate, Decimal) else list(rate)
+    cuts = sorted([(day + ONE_DAY, -amount) for day, amount in payments] + steps[1:])
+    end = until + ONE_DAY
     total = Decimal(0)
     balance = principal
+    annual = steps[0][1]
     start = first
-    for day, amount in sorted(payments):
+    for day, change in cuts:
+        if day >= end:
+            break
         if day > start:
-            total += balance * rate * (day - start).days / 36500
+            total += balance * annual * (day - start).days / 36500
             start = day
-        balance -= amount
-    if until > start:
-        total += balance * rate * (until - start).days / 36500
+        if change < 0:
+            balance += change
+        else:
+            annual = change
+    total += balance * annual * (end - start).days / 36500
     return total.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

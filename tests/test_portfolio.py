@@ -213,12 +213,47 @@ def test_streaming_groups_and_rejects_reappearing_customers(
     assert first.customer_id == "A"
     assert consumed == ["F-A-1", "F-B-1"]  # only up to the end of A's group
     assert next(plans).customer_id == "B"
-    with pytest.raises(
-        PortfolioOrderError, match="customer 'A' appears again after its group ended"
-    ) as caught:
+    with pytest.raises(PortfolioOrderError, match="customer 'A' comes after 'B'") as caught:
         next(plans)
     assert caught.value.code == "customer_not_grouped"
     assert isinstance(caught.value, ValueError)
+
+
+def test_a_stream_out_of_order_is_refused_at_the_first_id_not_above_the_previous(
+    make_customer: Callable[..., Customer], paris: Paris
+) -> None:
+    """By default ids must increase: B, A is refused at A (A never appeared before)."""
+    b, a = make_customer(id="B"), make_customer(id="A")
+    plans = plan_customer_actions(
+        [history(b, 1, date(2026, 3, 6)), history(a, 1, date(2026, 3, 6))],
+        STANDARD,
+        at=paris(2026, 3, 9),
+    )
+    assert next(plans).customer_id == "B"
+    with pytest.raises(PortfolioOrderError, match="sorted by customer id") as caught:
+        next(plans)
+    assert caught.value.code == "customer_not_grouped"
+
+
+def test_grouped_mode_accepts_any_grouped_order_and_refuses_a_group_coming_back(
+    make_customer: Callable[..., Customer], paris: Paris
+) -> None:
+    """grouping='grouped': B then A is fine; A, B, A is refused when A comes back."""
+    a, b = make_customer(id="A"), make_customer(id="B")
+    backwards = [history(b, 1, date(2026, 3, 6)), history(a, 1, date(2026, 3, 6))]
+    ids = [
+        x.customer_id
+        for x in plan_customer_actions(
+            backwards, STANDARD, at=paris(2026, 3, 9), grouping="grouped"
+        )
+    ]
+    assert ids == ["B", "A"]
+    again = [*backwards, history(b, 2, date(2026, 3, 6))]
+    with pytest.raises(PortfolioOrderError, match="customer 'B' appears again") as caught:
+        list(plan_customer_actions(again, STANDARD, at=paris(2026, 3, 9), grouping="grouped"))
+    assert caught.value.code == "customer_not_grouped"
+    with pytest.raises(ValueError, match="grouping must be 'sorted' or 'grouped'"):
+        list(plan_customer_actions(backwards, STANDARD, at=paris(2026, 3, 9), grouping="any"))  # type: ignore[arg-type]
 
 
 def test_scenario_can_be_chosen_per_customer(customer: Customer, paris: Paris) -> None:

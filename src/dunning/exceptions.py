@@ -75,10 +75,11 @@ class DunningError(Exception):
 
 
 class PortfolioOrderError(DunningError, ValueError):
-    """A portfolio stream was not grouped by customer: a customer id came back after its group.
+    """A portfolio stream was not sorted (or grouped) by customer id as the call requires.
 
-    Planning it again would send that customer a second, partial message the same day, so the
-    stream stops instead. Give the entries sorted (or grouped) by customer id.
+    A customer id came back after its group ended, or (for a stream required sorted) an id was
+    not above the previous one. Planning it again would send that customer a second, partial
+    message the same day, so the stream stops instead. Give the entries sorted by customer id.
     """
 
     code = "customer_not_grouped"

@@ -6,8 +6,10 @@ The host streams `PortfolioEntry` items, **grouped by customer** (sorted by cust
 usual way): `InvoiceHistory` (an invoice, its events, optionally its penalties) and the
 customer-level credits not allocated to any invoice, `PaymentOnAccount` and
 `UnappliedCreditNote`. `plan_customer_actions` walks the groups with `itertools.groupby`, so
-only one customer's entries are in memory at a time; a customer id seen again after its group
-ended is an error (the input was not grouped), never a second, silent message.
+only one customer's entries are in memory at a time. By default it requires the stream sorted by
+customer id and compares each id with the previous one (constant memory); a customer id that
+comes back after its group ended, or any id out of order, is an error, never a second, silent
+message (``grouping="grouped"`` accepts any grouped order, keeping a set of the ids seen).
 
 For each customer, at instant ``at``:
 
@@ -537,26 +539,37 @@ def plan_customer_actions(
     at: datetime,
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
+    grouping: Literal["sorted", "grouped"] = "sorted",
 ) -> Iterator[CustomerAction]:
-    """Stream the messages due at *at*, one customer at a time, over entries grouped by customer.
+    """Stream the messages due at *at*, one customer at a time, over entries sorted by customer.
 
-    Only one customer's entries are held in memory (plus the set of customer ids already seen,
-    to detect input that is not grouped).
+    Only one customer's entries are held in memory. Knowing that a customer's group does not
+    come back needs either the order or a memory of every id seen: by default the entries must
+    be **sorted by customer id** (ascending, as Python compares strings; ``ORDER BY
+    customer_id`` in SQL with a binary collation), and each group's id is compared with the
+    previous one, in constant memory: an id that is not above the previous one is an error.
+    A stream that is grouped but not sorted (e.g. by customer number as an integer) can pass
+    ``grouping="grouped"``: then the ids already seen are kept in a set (memory grows with the
+    number of customers, about 100 bytes each).
 
     Args:
-        entries: `InvoiceHistory`, `PaymentOnAccount` and `UnappliedCreditNote` items, grouped
-            (e.g. sorted) by customer id.
+        entries: `InvoiceHistory`, `PaymentOnAccount` and `UnappliedCreditNote` items, sorted
+            (or, with ``grouping="grouped"``, grouped) by customer id.
         scenario: the scenario, or a function choosing it from the customer.
         at: the instant to decide for (timezone-aware).
         with_penalties: state each listed invoice's penalties (see `plan_for_customer`).
         rates: rate tables for those penalties; by default the packaged ones.
+        grouping: ``"sorted"`` (default, constant memory) or ``"grouped"`` (a set of ids).
 
     Yields:
         `CustomerAction` items, customer by customer (see `plan_for_customer`).
 
     Raises:
         ValueError: if *at* is naive.
-        PortfolioOrderError: if a customer id reappears after its group ended (a ValueError).
+        PortfolioOrderError: (a ValueError, code ``customer_not_grouped``) if a customer id is
+            not above the previous one (``"sorted"``), or reappears after its group ended
+            (``"grouped"``). Raised when that group is reached: the customers before it have
+            been yielded.
 
     Examples:
         >>> from datetime import date, datetime
@@ -573,18 +586,37 @@ def plan_customer_actions(
         >>> list(plan_customer_actions(stream + [inv("A", date(2026, 3, 1))], STANDARD, at=at))
         Traceback (most recent call last):
         ...
-        dunning.exceptions.PortfolioOrderError: customer 'A' appears again after its group ...
+        dunning.exceptions.PortfolioOrderError: customer 'A' comes after 'B': give the entries ...
+        >>> backwards = [inv("B", date(2026, 3, 6)), inv("A", date(2026, 3, 6))]
+        >>> len(list(plan_customer_actions(backwards, STANDARD, at=at, grouping="grouped")))
+        2
     """
     check_aware(at)
-    seen: set[str] = set()
+    if grouping not in {"sorted", "grouped"}:
+        msg = f"grouping must be 'sorted' or 'grouped', not {grouping!r}"
+        raise ValueError(msg)
+    seen: set[str] | None = set() if grouping == "grouped" else None
+    previous: str | None = None
     for customer_id, group in groupby(entries, key=_customer_id):
-        if customer_id in seen:
-            msg = (
-                f"customer {customer_id!r} appears again after its group ended: "
-                "give the entries grouped (e.g. sorted) by customer id"
-            )
-            raise PortfolioOrderError(msg)
-        seen.add(customer_id)
+        if seen is None:
+            if previous is not None and customer_id <= previous:
+                # groupby merged equal neighbours: an id not above the previous one is either a
+                # group coming back or a stream out of order, and both are refused.
+                msg = (
+                    f"customer {customer_id!r} comes after {previous!r}: give the entries sorted "
+                    "by customer id (a customer's group must not come back after it ended; "
+                    "for a stream grouped but not sorted, pass grouping='grouped')"
+                )
+                raise PortfolioOrderError(msg)
+            previous = customer_id
+        else:
+            if customer_id in seen:
+                msg = (
+                    f"customer {customer_id!r} appears again after its group ended: "
+                    "give the entries grouped (e.g. sorted) by customer id"
+                )
+                raise PortfolioOrderError(msg)
+            seen.add(customer_id)
         yield from plan_for_customer(
             group, scenario, at=at, with_penalties=with_penalties, rates=rates
         )

@@ -42,16 +42,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
+from functools import lru_cache
 from itertools import accumulate
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from dunning.core._types import MODEL_CONFIG, PositiveAmount
-from dunning.core.model import CreditNote, Event, Invoice, Payment, check_history
-from dunning.core.penalties.rates import HalfYear, PenaltyRates, default_rates
+from dunning.core.model import CreditNote, CustomerKind, Event, Invoice, Payment, check_history
+from dunning.core.penalties.rates import PenaltyRates, default_rates
 from dunning.core.penalties.regimes import (
     COMPOUNDING_PERIOD,
     LatePaymentTerms,
@@ -78,6 +79,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
+_NOTHING = Decimal(0)
 _ONE_DAY = timedelta(days=1)
 # Wide enough that no intermediate product is ever rounded, whatever the host's own context.
 _EXACT = Context(prec=60)
@@ -310,13 +312,16 @@ def compute_penalties(
         >>> b.total
         Decimal('141.46')
     """
-    dates = _Dates(until=until, formal_notice_on=formal_notice_on)
-    end = dates.until
+    if type(until) is date and (formal_notice_on is None or type(formal_notice_on) is date):
+        end, notice = until, formal_notice_on  # plain dates: nothing to convert or refuse
+    else:
+        dates = _Dates(until=until, formal_notice_on=formal_notice_on)
+        end, notice = dates.until, dates.formal_notice_on
     if end < invoice.first_due_on:
         raise _until_before_due("compute_penalties", end, invoice.first_due_on)
     contractual_ignored = False
     if terms is None:
-        terms = LatePaymentTerms.for_invoice(invoice)
+        terms = _default_terms(invoice)
         contractual_ignored = (
             invoice.contractual_rate is not None and terms.regime is PenaltyRegime.PUBLIC_BUYER
         )
@@ -376,12 +381,50 @@ def compute_penalties(
         money=money,
         end=end,
         terms=terms,
-        formal_notice_on=dates.formal_notice_on,
+        formal_notice_on=notice,
         rates=rates or default_rates(),
         day_count=day_count,
         rounding=rounding,
         findings=findings,
     )
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_new = object.__new__
+_set_dict = object.__setattr__
+# The slots every pydantic model has, set through their descriptors (as `model_construct` does).
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
+    """An instance of *cls* holding *values* (every field, in order), without validation.
+
+    What `BaseModel.model_construct` does, in four assignments: for results this module
+    builds from values it computed itself, whose validation would cost more than the
+    arithmetic (a line per half-year over a ten-year delay).
+    """
+    instance = _new(cls)
+    _set_dict(instance, "__dict__", values)
+    _set_fields_set(instance, set(values))
+    _set_extra(instance, None)
+    _set_private(instance, None)
+    return instance
+
+
+@lru_cache(maxsize=256)
+def _terms_of(kind: CustomerKind, rate: str | None) -> LatePaymentTerms:
+    # Keyed by the rate's exact text: Decimal("12") and Decimal("12.000") are equal, but are
+    # written differently in the rate source.
+    invoice_rate = None if rate is None else Decimal(rate)
+    return LatePaymentTerms.for_kind(kind, invoice_rate)
+
+
+def _default_terms(invoice: Invoice) -> LatePaymentTerms:
+    """`LatePaymentTerms.for_invoice`, built once per customer kind and rate (they are frozen)."""
+    rate = invoice.contractual_rate
+    return _terms_of(invoice.customer.kind, None if rate is None else str(rate))
 
 
 def _until_before_due(title: str, end: date, due: date) -> ValidationError:
@@ -439,17 +482,21 @@ def _compute(
                 )
             )
         interests = _round_lines([p.exact for p in periods], rounding)
+    # Built from values this module computed and checked: no validation per line.
     lines = tuple(
-        PenaltyLine(
-            installment=p.installment,
-            first_day=p.first_day,
-            last_day=p.last_day,
-            days=(p.last_day - p.first_day).days + 1,
-            principal=p.principal,
-            annual_rate=p.quote.rate,
-            rate_source=p.quote.source,
-            provisional=p.quote.provisional,
-            interest=interest,
+        _trusted(
+            PenaltyLine,
+            {
+                "installment": p.installment,
+                "first_day": p.first_day,
+                "last_day": p.last_day,
+                "days": (p.last_day - p.first_day).days + 1,
+                "principal": p.principal,
+                "annual_rate": p.quote.rate,
+                "rate_source": p.quote.source,
+                "provisional": p.quote.provisional,
+                "interest": interest,
+            },
         )
         for p, interest in zip(periods, interests, strict=True)
     )
@@ -482,19 +529,24 @@ def _compute(
     paid = next(
         (day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= total_due), None
     )
-    return PenaltyBreakdown(
-        invoice_id=invoice_id,
-        currency=currency,
-        regime=terms.regime,
-        until=end,
-        paid_on=paid if paid is not None and paid <= end else None,
-        lines=lines,
-        interest=interest,
-        recovery_indemnity=indemnity,
-        total=interest + indemnity,
-        day_count=day_count,
-        rounding=rounding,
-        findings=tuple(findings),
+    # The lines add up to the interest and the total is interest + indemnity by construction
+    # (what the model's validator checks): built without validation, like the lines.
+    return _trusted(
+        PenaltyBreakdown,
+        {
+            "invoice_id": invoice_id,
+            "currency": currency,
+            "regime": terms.regime,
+            "until": end,
+            "paid_on": paid if paid is not None and paid <= end else None,
+            "lines": lines,
+            "interest": interest,
+            "recovery_indemnity": indemnity,
+            "total": interest + indemnity,
+            "day_count": day_count,
+            "rounding": rounding,
+            "findings": tuple(findings),
+        },
     )
 
 
@@ -514,39 +566,45 @@ def _tranche_periods(
         return []
     starts, anniversaries = _period_starts(start, end, pay_days, plan.terms, day_count)
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
+    amount = tranche.amount
+    ceiling = amount + tranche.settled_before
+    number = tranche.number
+    quote_of = plan.quote
     periods: list[_Period] = []
-    capitalised = Decimal(0)
-    year_interest = Decimal(0)
-    for i, first_day in enumerate(starts):
-        last_day = starts[i + 1] - _ONE_DAY if i + 1 < len(starts) else end
-        if first_day in anniversaries:
+    previous: _Period | None = None
+    capitalised = _NOTHING
+    year_interest = _NOTHING
+    ends = [day - _ONE_DAY for day in starts[1:]]
+    ends.append(end)
+    compounding = bool(anniversaries)
+    for first_day, last_day in zip(starts, ends, strict=True):
+        if compounding and first_day in anniversaries:
             # Code civil 1343-2: a whole year's interest, in cents, now bears interest itself.
             capitalised += year_interest.quantize(_CENT, ROUND_HALF_UP)
-            year_interest = Decimal(0)
-        settled = cumulative[bisect_left(pay_days, first_day)]
-        owed = tranche.amount + tranche.settled_before - settled
-        remaining = min(tranche.amount, max(Decimal(0), owed))
-        if remaining == 0:
+            year_interest = _NOTHING
+        owed = ceiling - cumulative[bisect_left(pay_days, first_day)]
+        if owed <= 0:
             continue  # paid: interest on this tranche has stopped
-        principal = remaining + capitalised
-        quote = plan.quote(first_day, delay_started_on=first)
+        principal = min(amount, owed) + capitalised
+        quote = quote_of(first_day, delay_started_on=first)
         days = (last_day - first_day).days + 1
         year = 366 if leap_aware and calendar.isleap(first_day.year) else 365
         exact = principal * quote.rate * days / (100 * year)
-        year_interest += exact
-        previous = periods[-1] if periods else None
+        if compounding:
+            year_interest += exact
         if (
             previous is not None
-            and previous.last_day + _ONE_DAY == first_day
             and previous.principal == principal
             and previous.quote == quote
+            and previous.last_day + _ONE_DAY == first_day
             and not (leap_aware and first_day.year != previous.first_day.year)
         ):
             # A cut that changed nothing for this tranche (money applied to another one).
             previous.last_day = last_day
             previous.exact += exact
             continue
-        periods.append(_Period(tranche.number, first_day, last_day, principal, quote, exact))
+        previous = _Period(number, first_day, last_day, principal, quote, exact)
+        periods.append(previous)
     return periods
 
 
@@ -566,12 +624,14 @@ def _period_starts(
     # A payment on day P still bears interest on day P: the principal changes from P + 1.
     cuts.update(day + _ONE_DAY for day in pay_days if first <= day < end)
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
-    if terms.splits_at_half_years or leap_aware:
-        half = HalfYear.of(first).next()
-        while half.start <= end:
-            if terms.splits_at_half_years or half.half == 1:
-                cuts.add(half.start)
-            half = half.next()
+    every_half = terms.splits_at_half_years
+    if every_half or leap_aware:
+        # The 1 January and 1 July after *first*, up to *end* (only 1 January if just leap).
+        year, month = (first.year, 7) if first.month <= 6 else (first.year + 1, 1)  # noqa: PLR2004
+        while (cut := date(year, month, 1)) <= end:
+            if every_half or month == 1:
+                cuts.add(cut)
+            year, month = (year, 7) if month == 1 else (year + 1, 1)
     increase_from = terms.judgment_increase_from
     if increase_from is not None and first < increase_from <= end:
         cuts.add(increase_from)

@@ -457,6 +457,11 @@ class PenaltyRates:
     ecb: RateTable
     legal_private: RateTable
     legal_other: RateTable
+    quotes: dict[object, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    """Memo of the rates and texts worked out from these (immutable) tables, shared by every
+    computation that reads them; used by the penalty computation, bounded by it."""
 
     def __post_init__(self) -> None:
         """Check that both legal-rate tables are half-yearly."""

@@ -84,6 +84,8 @@ COMPOUNDING_PERIOD = relativedelta(years=1)
 _HUNDRED = Decimal(100)
 _TIMES = "\N{MULTIPLICATION SIGN}"
 _ONE_DAY = timedelta(days=1)
+_MEMO_SIZE = 4096
+"""Most quotes kept per set of rate tables: a few hundred half-years per distinct terms."""
 
 
 class BelowLegalFloor(StrEnum):
@@ -284,15 +286,28 @@ class LatePaymentTerms(BaseModel):
             >>> LatePaymentTerms.for_invoice(inv).regime
             <PenaltyRegime.B2B_CONTRACTUAL: 'b2b_contractual'>
         """
-        kind = invoice.customer.kind
+        return cls.for_kind(invoice.customer.kind, invoice.contractual_rate)
+
+    @classmethod
+    def for_kind(cls, kind: CustomerKind, contractual_rate: Decimal | None) -> LatePaymentTerms:
+        """Return the default terms for a customer of *kind* and an invoice rate (or None).
+
+        The rule of `LatePaymentTerms.for_invoice`, from its two inputs.
+
+        Raises:
+            pydantic.ValidationError: ``rate_not_a_percentage`` if *contractual_rate* is
+                above 100.
+
+        Examples:
+            >>> LatePaymentTerms.for_kind(CustomerKind.PUBLIC, Decimal(12)).regime
+            <PenaltyRegime.PUBLIC_BUYER: 'public_buyer'>
+        """
         if kind is CustomerKind.CONSUMER:
-            return cls(regime=PenaltyRegime.CONSUMER, contractual_rate=invoice.contractual_rate)
+            return cls(regime=PenaltyRegime.CONSUMER, contractual_rate=contractual_rate)
         if kind is CustomerKind.PUBLIC:
             return cls(regime=PenaltyRegime.PUBLIC_BUYER)
-        if invoice.contractual_rate is not None:
-            return cls(
-                regime=PenaltyRegime.B2B_CONTRACTUAL, contractual_rate=invoice.contractual_rate
-            )
+        if contractual_rate is not None:
+            return cls(regime=PenaltyRegime.B2B_CONTRACTUAL, contractual_rate=contractual_rate)
         return cls(regime=PenaltyRegime.B2B_DEFAULT)
 
     @property
@@ -366,34 +381,90 @@ def format_percent(value: Decimal) -> str:
 class RatePlan:
     """Answers "which annual rate on this day?" for one computation, caching look-ups.
 
-    Build one per computation (it memoises table look-ups, so each provisional value warns
-    once). It is not shared between calls: there is no module-level state.
+    Build one per computation: it memoises table look-ups, so each provisional value warns
+    once per computation. Each half-year's rate and its text are worked out once per set of
+    rate tables and kept in `PenaltyRates.quotes` (bounded), so later computations on the same
+    tables reuse them; a provisional quote is not kept. There is no module-level state.
     """
 
     terms: LatePaymentTerms
     rates: PenaltyRates
     _cache: dict[tuple[str, date], tuple[Decimal, bool]] = field(default_factory=dict)
+    _quotes: dict[tuple[int, int, bool], RateQuote] = field(init=False, default_factory=dict)
+    _increase_from: date | None = field(init=False, default=None)
+    _public: bool = field(init=False, default=False)
+    _key: tuple[object, ...] = field(init=False, default=())
+    _read_provisional: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        """Work out once what the quotes depend on in the terms, and the judgment increase."""
+        terms = self.terms
+        self._increase_from = terms.judgment_increase_from
+        self._public = terms.regime is PenaltyRegime.PUBLIC_BUYER
+        # Exact texts, not values: Decimal("12") == Decimal("12.000") but they read differently.
+        self._key = (
+            terms.regime,
+            str(terms.contractual_rate),
+            str(terms.legal_rate_multiple),
+            terms.legal_rate_column,
+            terms.below_legal_floor,
+            terms.judgment_served_on,
+        )
 
     def _lookup(self, table: RateTable, day: date, *, warn: bool = True) -> tuple[Decimal, bool]:
         key = (table.name, day)
         if key not in self._cache:
             entry = table.rate_on(day, warn_if_provisional=warn)
             self._cache[key] = (entry.rate, entry.provisional)
-        return self._cache[key]
+        found = self._cache[key]
+        if found[1] and warn:
+            self._read_provisional = True  # a quote built on it warns: it is not memoised
+        return found
 
     def quote(self, day: date, *, delay_started_on: date) -> RateQuote:
         """The annual rate in force on *day* for a delay whose first day is *delay_started_on*.
 
+        A quote depends on the terms, the day's half-year, the half-year the delay started in
+        (public buyers only) and whether the judgment increase applies: each is worked out and
+        worded once per set of rate tables (memoised on the `PenaltyRates`) and reused by
+        every later computation. A quote that read a provisional value (used or not) is never
+        memoised, so each computation that reads it warns.
+
         Raises:
             RateNotAvailableError: if a table does not cover the half-year needed.
         """
+        increase_from = self._increase_from
+        judged = increase_from is not None and day >= increase_from
+        started = (
+            delay_started_on.year * 2 + (delay_started_on.month > 6)  # noqa: PLR2004
+            if self._public
+            else 0
+        )
+        local = (day.year * 2 + (day.month > 6), started, judged)  # noqa: PLR2004
+        found = self._quotes.get(local)
+        if found is not None:
+            return found
+        memo = self.rates.quotes
+        key = (self._key, *local)
+        found = memo.get(key)  # type: ignore[assignment]
+        if found is not None:
+            self._quotes[local] = found
+            return found
         terms = self.terms
+        self._read_provisional = False
         rate, source, provisional, half = self._base_quote(HalfYear.of(day), delay_started_on)
-        increase_from = terms.judgment_increase_from
-        if increase_from is not None and day >= increase_from:
+        if judged:
             rate += JUDGMENT_MARGIN
             source += f" + 5 (judgment served {terms.judgment_served_on}, L313-3)"
-        return RateQuote(rate, source, provisional, half)
+        quote = RateQuote(rate, source, provisional, half)
+        self._quotes[local] = quote
+        # Not memoised if it read a provisional value, even one it did not use (a contractual
+        # rate above a provisional floor): every computation that reads it must warn.
+        if not (provisional or self._read_provisional):
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[key] = quote
+        return quote
 
     def _base_quote(
         self, half: HalfYear, delay_started_on: date
@@ -457,49 +528,72 @@ class RatePlan:
         """Report each half-year of the delay where the contractual rate is below the floor.
 
         The floor is 3 x the legal rate "autres cas" (L441-10 II); a half-year whose legal rate
-        the table lacks gets a ``legal_floor_unknown`` finding instead.
+        the table lacks gets a ``legal_floor_unknown`` finding instead. The comparison and its
+        wording are worked out once per distinct pair of rates, not once per half-year.
+
+        Examples:
+            >>> from datetime import date
+            >>> from dunning.core.penalties.rates import default_rates
+            >>> plan = RatePlan(LatePaymentTerms(regime="b2b_contractual", contractual_rate=5),
+            ...                 default_rates())
+            >>> [f.half_year for f in plan.floor_findings(date(2023, 5, 1), date(2024, 2, 1))]
+            ['2023 H1', '2023 H2', '2024 H1']
         """
         terms = self.terms
         findings: list[PenaltyFinding] = []
         if terms.regime is not PenaltyRegime.B2B_CONTRACTUAL:
             return findings
+        table = self.rates.legal_other
+        below: dict[tuple[Decimal, Decimal, bool], str | None] = {}
         half = HalfYear.of(first_day)
         while half.start <= last_day:
-            findings.extend(self._floor_finding(half))
+            try:
+                # Only checked, not used in the amount: read without a warning, but say so.
+                legal = table.rate_on(half.start, warn_if_provisional=False)
+            except LookupError:
+                findings.append(_floor_unknown(half))
+                half = half.next()
+                continue
+            if terms.contractual_rate is not None:
+                rate = terms.contractual_rate
+            else:
+                rate = self._base_quote(half, half.start)[0]
+            key = (rate, legal.rate, legal.provisional)
+            if key not in below:
+                below[key] = _below_floor_text(rate, legal.rate, provisional=legal.provisional)
+            text = below[key]
+            if text is not None:
+                findings.append(
+                    PenaltyFinding(
+                        code="rate_below_legal_floor",
+                        message=text.format(half=half),
+                        half_year=str(half),
+                    )
+                )
             half = half.next()
         return findings
 
-    def _floor_finding(self, half: HalfYear) -> list[PenaltyFinding]:
-        terms = self.terms
-        try:
-            # Only checked, not used in the amount: read without a warning, but say so below.
-            legal = self.rates.legal_other.rate_on(half.start, warn_if_provisional=False)
-        except LookupError:
-            return [
-                PenaltyFinding(
-                    code="legal_floor_unknown",
-                    message=f"the legal rate for {half} is not in the table: the floor of "
-                    "3 x the legal rate (L441-10 II) could not be checked",
-                    half_year=str(half),
-                )
-            ]
-        floor = CONTRACTUAL_FLOOR_MULTIPLE * legal.rate
-        if terms.contractual_rate is not None:
-            rate = terms.contractual_rate
-        else:
-            rate = self._base_quote(half, half.start)[0]
-        if rate >= floor:
-            return []
-        note = " (provisional legal rate)" if legal.provisional else ""
-        return [
-            PenaltyFinding(
-                code="rate_below_legal_floor",
-                message=f"contractual rate {format_percent(rate)} % is below the legal floor of "
-                f"3 x {format_percent(legal.rate)} % = {format_percent(floor)} % for {half}"
-                f"{note} (Code de commerce L441-10 II)",
-                half_year=str(half),
-            )
-        ]
+
+def _floor_unknown(half: HalfYear) -> PenaltyFinding:
+    return PenaltyFinding(
+        code="legal_floor_unknown",
+        message=f"the legal rate for {half} is not in the table: the floor of "
+        "3 x the legal rate (L441-10 II) could not be checked",
+        half_year=str(half),
+    )
+
+
+def _below_floor_text(rate: Decimal, legal: Decimal, *, provisional: bool) -> str | None:
+    """The finding's message, with ``{half}`` left to fill in, or None if *rate* is not below."""
+    floor = CONTRACTUAL_FLOOR_MULTIPLE * legal
+    if rate >= floor:
+        return None
+    note = " (provisional legal rate)" if provisional else ""
+    return (
+        f"contractual rate {format_percent(rate)} % is below the legal floor of "
+        f"3 x {format_percent(legal)} % = {format_percent(floor)} % for {{half}}"
+        f"{note} (Code de commerce L441-10 II)"
+    )
 
 
 def _column_label(column: LegalRateColumn) -> str:

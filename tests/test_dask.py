@@ -1,0 +1,187 @@
+"""dunning.dask on a real local cluster: the same results as one process, from plain rows.
+
+A `distributed.LocalCluster` with two worker processes is started for this module; rows are
+JSON texts and ids (no model is pickled), and every function must give exactly what the
+single-process functions give on the same invoices.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dask.bag as db
+import dask.dataframe as dd
+import pandas as pd
+import pytest
+from distributed import Client, LocalCluster
+
+from dunning import (
+    STANDARD,
+    ActionTaken,
+    Channel,
+    Customer,
+    CustomerKind,
+    Event,
+    Invoice,
+    Payment,
+    action_id,
+)
+from dunning import dask as dunning_dask
+from dunning.core.engine import decide_many
+from dunning.core.metrics import ageing
+from dunning.core.penalties import compute_penalties
+from dunning.core.portfolio import InvoiceHistory, plan_customer_actions
+
+PARIS = ZoneInfo("Europe/Paris")
+AT = datetime(2026, 6, 15, 10, 30, tzinfo=PARIS)
+
+
+def portfolio(n: int = 120, seed: int = 7) -> list[tuple[Invoice, list[Event]]]:
+    """Invoices of 25 customers (business and consumer), some paid, some reminded."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    customers = [
+        Customer(id=f"C{c:02}", name=f"Customer {c}", kind=CustomerKind.CONSUMER)
+        if c % 5 == 0
+        else Customer(id=f"C{c:02}", name=f"Customer {c}")
+        for c in range(25)
+    ]
+    out: list[tuple[Invoice, list[Event]]] = []
+    for i in range(n):
+        due = date(2026, 6, 15) - timedelta(days=rng.randint(-10, 400))
+        invoice = Invoice(
+            id=f"F-{i:04}",
+            number=f"2026-{i:04}",
+            customer=customers[rng.randrange(len(customers))],
+            issued_on=due - timedelta(days=30),
+            due_on=due,
+            total=Decimal(rng.randint(100, 9000)),
+        )
+        events: list[Event] = []
+        roll = rng.random()
+        if roll < 0.2:
+            events.append(Payment(on=due, amount=invoice.total))
+        elif roll < 0.4:
+            events.append(Payment(on=due + timedelta(days=3), amount=Decimal(50)))
+        elif roll < 0.6:
+            events.append(
+                ActionTaken(
+                    at=datetime.combine(due + timedelta(days=1), datetime.min.time(), PARIS),
+                    action_id=action_id(invoice.id, "informative"),
+                    channel=Channel.EMAIL,
+                    step_id="informative",
+                )
+            )
+        out.append((invoice, events))
+    return out
+
+
+PAIRS = portfolio()
+ROWS = [dunning_dask.invoice_row(invoice, events) for invoice, events in PAIRS]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    """A local cluster of two worker processes, for this module only."""
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as connected,  # type: ignore[no-untyped-call]
+    ):
+        yield connected
+
+
+def frame() -> Any:
+    """The rows as a Dask DataFrame in 4 partitions (not by customer)."""
+    return dd.from_pandas(pd.DataFrame(ROWS, dtype=object), npartitions=4)  # type: ignore[no-untyped-call]
+
+
+def bag() -> Any:
+    """The rows as a Dask Bag in 3 partitions."""
+    return db.from_sequence(ROWS, npartitions=3)  # type: ignore[no-untyped-call]
+
+
+def records(result: object) -> list[dict[str, object]]:
+    """Computed rows as plain dicts (None for a missing value), in a stable order."""
+    rows = result if isinstance(result, list) else result.to_dict("records")  # type: ignore[attr-defined]
+    clean = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in rows]
+    return sorted(clean, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+
+
+def test_decisions_equal_the_single_process_decisions(client: Client) -> None:
+    """Decisions (with penalties) from a DataFrame and from a Bag: exactly decide_many's."""
+    expected = records(
+        [
+            dunning_dask.decision_record(d, invoice.customer.id)
+            for d, (invoice, _) in zip(
+                decide_many(PAIRS, STANDARD, at=AT, with_penalties=True), PAIRS, strict=True
+            )
+        ]
+    )
+    assert len(expected) == len(PAIRS)
+    assert any(row["action_id"] for row in expected)  # the sample has messages due
+    assert any(row["penalties_total"] for row in expected)  # and penalties
+    from_frame = dunning_dask.decisions(frame(), STANDARD, at=AT, with_penalties=True)
+    assert records(from_frame.compute()) == expected
+    from_bag = dunning_dask.decisions(bag(), STANDARD.model_dump_json(), at=AT, with_penalties=True)
+    assert records(from_bag.compute()) == expected
+
+
+def test_penalties_equal_the_single_process_penalties(client: Client) -> None:
+    """Penalties of every invoice due before the day: compute_penalties's, to the cent."""
+    until = date(2026, 6, 15)
+    expected = records(
+        [
+            dunning_dask.penalty_record(
+                compute_penalties(invoice, events, until=until), invoice.customer.id
+            )
+            for invoice, events in PAIRS
+            if invoice.first_due_on < until
+        ]
+    )
+    assert records(dunning_dask.penalties(frame(), until=until).compute()) == expected
+    assert records(dunning_dask.penalties(bag(), until=until).compute()) == expected
+
+
+def test_ageing_equals_the_single_process_ageing(client: Client) -> None:
+    """The buckets added up over partitions are the buckets of one process."""
+    expected = ageing([InvoiceHistory(invoice=i, events=tuple(e)) for i, e in PAIRS], at=AT)
+    assert expected.total > 0
+    assert dunning_dask.ageing_of(frame(), at=AT) == expected
+    assert dunning_dask.ageing_of(bag(), at=AT) == expected
+
+
+def test_customer_actions_equal_the_single_process_plan(client: Client) -> None:
+    """One message per customer, whatever the partitions: plan_customer_actions's."""
+    ordered = sorted(PAIRS, key=lambda pair: (pair[0].customer.id, pair[0].id))
+    entries = [InvoiceHistory(invoice=i, events=tuple(e)) for i, e in ordered]
+    expected = records(
+        [dunning_dask.action_record(a) for a in plan_customer_actions(entries, STANDARD, at=AT)]
+    )
+    assert len(expected) > 1
+    assert records(dunning_dask.customer_actions(frame(), STANDARD, at=AT).compute()) == expected
+    assert records(dunning_dask.customer_actions(bag(), STANDARD, at=AT).compute()) == expected
+
+
+def test_bad_inputs() -> None:
+    """A naive instant, and a collection that is not Dask's, are refused with a clear error."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        dunning_dask.decisions(bag(), STANDARD, at=datetime(2026, 6, 15))
+    with pytest.raises(TypeError, match="expected a Dask DataFrame or Bag, got list"):
+        dunning_dask.decisions(ROWS, STANDARD, at=AT)
+    with pytest.raises(TypeError, match="got list"):
+        dunning_dask.customer_actions(ROWS, STANDARD, at=AT)
+
+
+def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Dask installed, the error says which extra to install."""
+    monkeypatch.setitem(sys.modules, "dask.bag", None)
+    with pytest.raises(ImportError, match=r"pip install 'dunning\[dask\]'"):
+        dunning_dask.decisions(bag(), STANDARD, at=AT)
