@@ -557,6 +557,8 @@ class _Decider:
         plan: _Plan,
         at: datetime,
         place: tuple[ZoneInfo, BusinessCalendar],
+        *,
+        today: date | None = None,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
@@ -564,7 +566,9 @@ class _Decider:
         self.at = at
         tz = self.tz = place[0]
         self.calendar = place[1]
-        self.today = today = at.astimezone(tz).date()
+        if today is None:
+            today = at.astimezone(tz).date()
+        self.today = today
         self.facts = facts = _collect(invoice, events, today, at, tz)
         outstanding = invoice.total - facts.settled
         # As max(outstanding, 0), which keeps the balance's own exponent when it is zero.
@@ -933,12 +937,16 @@ def _decide_many(
     fixed = _plan(scenario) if isinstance(scenario, Scenario) else None
     customer, place = None, None
     if fixed is not None and not with_penalties:
-        # The common case, without the per-pair choice of scenario and of penalties.
+        # The common case, without the per-pair choice of scenario and of penalties; the local
+        # date of *at* is worked out once per run of invoices in the same time zone.
+        zone, today = None, None
         for invoice, events in items:
             if invoice.customer is not customer or place is None:
                 customer = invoice.customer
                 place = _place(customer)
-            yield _decide(invoice, events, fixed, at, place)
+                if place[0] is not zone:
+                    zone, today = place[0], at.astimezone(place[0]).date()
+            yield _decide(invoice, events, fixed, at, place, today=today)
         return
     for invoice, events in items:
         plan = fixed if fixed is not None else _plan(scenario(invoice))  # type: ignore[operator]
@@ -1002,8 +1010,10 @@ def _decide(
     plan: _Plan,
     at: datetime,
     place: tuple[ZoneInfo, BusinessCalendar],
+    *,
+    today: date | None = None,
 ) -> Decision:
-    d = _Decider(invoice, events, plan, at, place)
+    d = _Decider(invoice, events, plan, at, place, today=today)
     anchor = d.anchor
     # 1. Closed.
     if anchor is None or d.outstanding <= plan.tolerance:
