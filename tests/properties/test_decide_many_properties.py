@@ -39,7 +39,10 @@ from dunning.core.engine import decide_many
 from dunning.exceptions import InvoiceHistoryError, ProvisionalRateWarning
 
 WINDOWED = SCENARIOS[1].model_copy(update={"send_windows": DEFAULT_SEND_WINDOWS})
-ALL_SCENARIOS = [*SCENARIOS, WINDOWED]
+# Without any send window, with and without business days: the engine's shortest path.
+UNWINDOWED = SCENARIOS[0].model_copy(update={"send_windows": {}})
+CALENDAR_DAYS = UNWINDOWED.model_copy(update={"business_days_only": False})
+ALL_SCENARIOS = [*SCENARIOS, WINDOWED, UNWINDOWED, CALENDAR_DAYS]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

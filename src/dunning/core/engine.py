@@ -251,22 +251,41 @@ def _retry_id(failed_action_id: str, channel: Channel) -> str:
 
 def _digest(key: str) -> str:
     # 96 bits of SHA-256: collisions are out of reach for any portfolio, and ids stay short.
-    return "act_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+    # The first 12 bytes in hex: the first 24 hex digits of the digest.
+    return "act_" + hashlib.sha256(key.encode()).digest()[:12].hex()
 
 
-@dataclass(slots=True)
 class _Facts:
     """Everything `decide` derives from the history, in one pass."""
 
-    settled: Decimal = Decimal(0)
-    money: list[tuple[date, Decimal]] = field(default_factory=list)
-    taken: list[tuple[ActionTaken, date]] = field(default_factory=list)  # with its local day
-    failed: dict[str, date] = field(default_factory=dict)
-    approved: dict[str, Decimal | None] = field(default_factory=dict)  # id -> amount approved
-    rejected: set[str] = field(default_factory=set)
-    dispute_open: DisputeOpened | None = None
-    hold: HoldPlaced | None = None
-    agreement: PromiseToPay | PaymentPlanAgreed | None = None
+    __slots__ = (
+        "agreement",
+        "approved",
+        "dispute_open",
+        "failed",
+        "hold",
+        "money",
+        "rejected",
+        "settled",
+        "taken",
+    )
+
+    def __init__(self) -> None:
+        # Literals, not dataclass default factories: one `_Facts` per decision.
+        self.settled = _ZERO
+        self.money: list[tuple[date, Decimal]] = []
+        self.taken: list[tuple[ActionTaken, date]] = []  # with its local day
+        self.failed: dict[str, date] = {}
+        self.approved: dict[str, Decimal | None] = {}  # id -> amount approved
+        self.rejected: set[str] = set()
+        self.dispute_open: DisputeOpened | None = None
+        self.hold: HoldPlaced | None = None
+        self.agreement: PromiseToPay | PaymentPlanAgreed | None = None
+
+
+_NO_FACTS = _Facts()
+"""The facts of an empty history, shared: only `_collect` ever changes a `_Facts`, while it
+builds a new one."""
 
 
 def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
@@ -277,6 +296,8 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
     One pass: each instant is converted to the customer's local day once, for the check and
     for the rules. A problem found is reported by `check_history` (the first one, by position).
     """
+    if not events:
+        return _NO_FACTS
     facts = _Facts()
     issued, currency = invoice.issued_on, invoice.currency
     dated: list[tuple[date, int, Event]] = []
@@ -374,6 +395,8 @@ def _agreement_state(
 
 def _anchor(invoice: Invoice, settled: Decimal) -> date | None:
     """Due date of the oldest part of the invoice not covered by what was settled."""
+    if invoice.due_on is not None:  # one due date: the schedule is (due_on, total)
+        return invoice.due_on if settled < invoice.total else None
     cumulative = Decimal(0)
     for due, amount in invoice.schedule:
         cumulative += amount
@@ -382,8 +405,11 @@ def _anchor(invoice: Invoice, settled: Decimal) -> date | None:
     return None
 
 
+_MIDNIGHT = time(0)
+
+
 def _start(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz)
+    return datetime.combine(day, _MIDNIGHT, tzinfo=tz)
 
 
 def _maker(cls: type[_T]) -> Callable[..., _T]:
@@ -439,6 +465,7 @@ class _Plan:
 
     scenario: Scenario
     steps: tuple[Step, ...]
+    offsets: tuple[timedelta, ...]  # each step's offset_days, as a timedelta
     by_id: Mapping[str, Step]  # every step by id, the broken-promise step included
     gap: timedelta
     jump: bool
@@ -465,6 +492,7 @@ def _plan(scenario: Scenario) -> _Plan:
     plan = _Plan(
         scenario=scenario,
         steps=tuple(scenario.steps),
+        offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
         by_id=by_id,
         gap=timedelta(days=scenario.minimum_gap_days),
         jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
@@ -529,21 +557,33 @@ class _Decider:
         plan: _Plan,
         at: datetime,
         place: tuple[ZoneInfo, BusinessCalendar],
+        *,
+        today: date | None = None,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
         self.scenario = plan.scenario
         self.at = at
-        self.tz, self.calendar = tz, _ = place
-        self.today = today = at.astimezone(tz).date()
+        tz = self.tz = place[0]
+        self.calendar = place[1]
+        if today is None:
+            today = at.astimezone(tz).date()
+        self.today = today
         self.facts = facts = _collect(invoice, events, today, at, tz)
-        self.outstanding = max(invoice.total - facts.settled, _ZERO)
+        outstanding = invoice.total - facts.settled
+        # As max(outstanding, 0), which keeps the balance's own exponent when it is zero.
+        self.outstanding = max(outstanding, _ZERO)
         self.anchor = anchor = _anchor(invoice, facts.settled)
-        self.late = max((today - anchor).days, 0) if anchor is not None else 0
+        late = (today - anchor).days if anchor is not None else 0
+        self.late = max(0, late)
         self.notes: list[str] = []
         self.skipped: list[str] = []
         taken_count: dict[str, int] = {}
         self.taken_count = taken_count
+        self.level, self.level_name = 0, ""
+        self.floor: date | None = None
+        if not facts.taken:
+            return
         for taken, _day in facts.taken:
             if taken.step_id is not None:
                 taken_count[taken.step_id] = taken_count.get(taken.step_id, 0) + 1
@@ -552,12 +592,11 @@ class _Decider:
                     f"'{taken.step_id or taken.action_id}' possibly sent: its delivery is "
                     "uncertain until someone resolves it"
                 )
-        self.level, self.level_name = 0, ""
         if taken_count:
             for step in plan.steps:
                 if step.id in taken_count:
                     self.level, self.level_name = step.level, step.name
-        self.floor = self._floor() if facts.taken else None
+        self.floor = self._floor()
 
     def finish(
         self,
@@ -638,9 +677,10 @@ class _Decider:
 
     def due(self, earliest: date, channel: Channel) -> tuple[datetime, datetime | None]:
         """When an action on *channel* allowed from *earliest* opens, and when its window closes."""
-        if self.plan.business_days_only:
+        plan = self.plan
+        if plan.business_days_only:
             earliest = self.calendar.roll_forward(earliest)
-        windows = self.plan.windows.get(channel)
+        windows = plan.windows.get(channel) if plan.windows else None
         if not windows:
             return _start(earliest, self.tz), None
         return next_window(windows, self.calendar, self.tz, first_day=earliest, at=self.at)
@@ -648,21 +688,27 @@ class _Decider:
     def candidate(
         self, step: Step, planned: date, occurrence: int, reason: str
     ) -> _Candidate | None:
-        channel = _channel_for(step, self.invoice.customer.opted_out)
+        opted_out = self.invoice.customer.opted_out
+        channel: Channel | None = step.channel
+        if opted_out:
+            channel = _channel_for(step, opted_out)
         if channel is None:
             note = f"step '{step.id}' skipped: customer opted out of {step.channel}"
             self.notes.append(note)
             self.skipped.append(note)
             return None
-        earliest = planned if self.floor is None else max(planned, self.floor)
-        opens, closes = self.due(earliest, channel)
+        floor = self.floor
+        earliest = planned if floor is None or planned >= floor else floor
+        plan = self.plan
+        if plan.business_days_only or plan.windows:
+            opens, closes = self.due(earliest, channel)
+        else:  # what `due` gives without its two rules
+            opens, closes = datetime.combine(earliest, _MIDNIGHT, tzinfo=self.tz), None
         return _Candidate(step, channel, occurrence, None, opens, closes, reason)
 
     def retry(self) -> _Candidate | None:
         """A failed delivery, retried once on the step's fallback channel, without waiting."""
-        facts = self.facts
-        if not facts.failed:
-            return None
+        facts = self.facts  # called only when a delivery failed
         opted_out, by_id = self.invoice.customer.opted_out, self.plan.by_id
         for n, (taken, _day) in enumerate(facts.taken):
             failed_on = facts.failed.get(taken.action_id)
@@ -697,9 +743,9 @@ class _Decider:
         planned = broken_on + timedelta(days=step.offset_days)
         return self.candidate(step, planned, occurrence, "promise or plan broken")
 
-    def ladder(self, anchor: date) -> tuple[_Candidate | None, list[_Candidate]]:
+    def ladder(self, anchor: date) -> tuple[_Candidate | None, Sequence[_Candidate]]:
         """The next ladder step, and the later ones whose becoming due would change it."""
-        steps = self.plan.steps
+        steps, offsets = self.plan.steps, self.plan.offsets
         facts, taken_count = self.facts, self.taken_count
         highest = -1  # the highest step taken or rejected: the ladder resumes above it
         if taken_count or facts.rejected:
@@ -710,22 +756,20 @@ class _Decider:
                     highest = n
         jump = self.plan.jump
         pending: list[_Candidate] = []
-        for step in steps[highest + 1 :]:
-            found = self.candidate(step, anchor + timedelta(days=step.offset_days), 1, "scheduled")
+        for n in range(highest + 1, len(steps)):
+            found = self.candidate(steps[n], anchor + offsets[n], 1, "scheduled")
             if found is not None:
                 pending.append(found)
                 if not jump:
-                    return found, []
+                    return found, ()
         if not pending:
-            return None, []
+            return None, ()
         due_now = [c for c in pending if _is_open(c, self.at)]
         chosen = due_now[-1] if due_now else min(pending, key=lambda c: c.opens)
         return chosen, [c for c in pending if c.opens > self.at]
 
     def approved(self, ident: str) -> bool:
-        """An approval of this very action, for the balance as it is now (else it lapsed)."""
-        if ident not in self.facts.approved:
-            return False
+        """An approval of this very action (*ident*, approved), for the balance as it is now."""
         amount = self.facts.approved[ident]
         if amount is None or amount == self.outstanding:
             return True
@@ -735,7 +779,7 @@ class _Decider:
         )
         return False
 
-    def act(self, chosen: _Candidate, anchor: date, later: list[_Candidate]) -> Decision:
+    def act(self, chosen: _Candidate, anchor: date, later: Sequence[_Candidate]) -> Decision:
         step, today = chosen.step, self.today
         deadline = step.deadline_days
         ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
@@ -754,7 +798,7 @@ class _Decider:
             self.stated_deadline(today, deadline) if deadline else None,
             deadline,
             step.requires_approval,
-            self.approved(ident),
+            ident in self.facts.approved and self.approved(ident),
             chosen.retry_id is not None,
             self.outstanding,
             invoice.currency,
@@ -892,6 +936,18 @@ def _decide_many(
 ) -> Iterator[Decision]:
     fixed = _plan(scenario) if isinstance(scenario, Scenario) else None
     customer, place = None, None
+    if fixed is not None and not with_penalties:
+        # The common case, without the per-pair choice of scenario and of penalties; the local
+        # date of *at* is worked out once per run of invoices in the same time zone.
+        zone, today = None, None
+        for invoice, events in items:
+            if invoice.customer is not customer or place is None:
+                customer = invoice.customer
+                place = _place(customer)
+                if place[0] is not zone:
+                    zone, today = place[0], at.astimezone(place[0]).date()
+            yield _decide(invoice, events, fixed, at, place, today=today)
+        return
     for invoice, events in items:
         plan = fixed if fixed is not None else _plan(scenario(invoice))  # type: ignore[operator]
         if invoice.customer is not customer or place is None:
@@ -954,19 +1010,24 @@ def _decide(
     plan: _Plan,
     at: datetime,
     place: tuple[ZoneInfo, BusinessCalendar],
+    *,
+    today: date | None = None,
 ) -> Decision:
-    d = _Decider(invoice, events, plan, at, place)
+    d = _Decider(invoice, events, plan, at, place, today=today)
     anchor = d.anchor
     # 1. Closed.
     if anchor is None or d.outstanding <= plan.tolerance:
         return d.finish(DecisionStatus.CLOSED, "paid in full")
     # 2. Paused (dispute, hold, promise or plan in good standing).
-    paused, broken_on = d.pause()
-    if paused is not None:
-        return paused
+    facts = d.facts
+    broken_on = None
+    if facts.dispute_open is not None or facts.hold is not None or facts.agreement is not None:
+        paused, broken_on = d.pause()
+        if paused is not None:
+            return paused
     # 3. Retry, 4. broken-promise step, 5. the ladder: the first that has something wins.
-    later: list[_Candidate] = []
-    chosen = d.retry()
+    later: Sequence[_Candidate] = ()
+    chosen = d.retry() if facts.failed else None
     if chosen is None and broken_on is not None:
         chosen = d.after_break(broken_on)
     if chosen is None:

@@ -398,6 +398,9 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
+_LINE_FIELDS = frozenset(PenaltyLine.model_fields)
+
+
 def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     """An instance of *cls* holding *values* (every field, in order), without validation.
 
@@ -482,24 +485,32 @@ def _compute(
                 )
             )
         interests = _round_lines([p.exact for p in periods], rounding)
-    # Built from values this module computed and checked: no validation per line.
-    lines = tuple(
-        _trusted(
-            PenaltyLine,
+    # Built from values this module computed and checked: no validation per line (what
+    # `_trusted` does, written out: a line per half-year over a long delay).
+    built: list[PenaltyLine] = []
+    for p, interest in zip(periods, interests, strict=True):
+        quote = p.quote
+        line = _new(PenaltyLine)
+        _set_dict(
+            line,
+            "__dict__",
             {
                 "installment": p.installment,
                 "first_day": p.first_day,
                 "last_day": p.last_day,
                 "days": (p.last_day - p.first_day).days + 1,
                 "principal": p.principal,
-                "annual_rate": p.quote.rate,
-                "rate_source": p.quote.source,
-                "provisional": p.quote.provisional,
+                "annual_rate": quote.rate,
+                "rate_source": quote.source,
+                "provisional": quote.provisional,
                 "interest": interest,
             },
         )
-        for p, interest in zip(periods, interests, strict=True)
-    )
+        _set_fields_set(line, set(_LINE_FIELDS))
+        _set_extra(line, None)
+        _set_private(line, None)
+        built.append(line)
+    lines = tuple(built)
     if no_interest:
         findings.append(
             PenaltyFinding(
@@ -569,7 +580,7 @@ def _tranche_periods(
     amount = tranche.amount
     ceiling = amount + tranche.settled_before
     number = tranche.number
-    quote_of = plan.quote
+    quote_of = plan.quoter(first)
     periods: list[_Period] = []
     previous: _Period | None = None
     capitalised = _NOTHING
@@ -585,8 +596,8 @@ def _tranche_periods(
         owed = ceiling - cumulative[bisect_left(pay_days, first_day)]
         if owed <= 0:
             continue  # paid: interest on this tranche has stopped
-        principal = min(amount, owed) + capitalised
-        quote = quote_of(first_day, delay_started_on=first)
+        principal = (min(amount, owed)) + capitalised  # min(amount, owed)
+        quote = quote_of(first_day)
         days = (last_day - first_day).days + 1
         year = 366 if leap_aware and calendar.isleap(first_day.year) else 365
         exact = principal * quote.rate * days / (100 * year)

@@ -31,6 +31,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -465,6 +466,30 @@ class RatePlan:
                 memo.clear()
             memo[key] = quote
         return quote
+
+    def quoter(self, delay_started_on: date) -> Callable[[date], RateQuote]:
+        """`quote` for the days of one delay (*delay_started_on* fixed), for a loop over periods.
+
+        A quote memoised on the rate tables is found directly, under the key `quote` gives
+        it; anything else (not yet worked out, or provisional) goes through `quote`.
+        """
+        memo, key, increase_from = self.rates.quotes, self._key, self._increase_from
+        started = (
+            delay_started_on.year * 2 + (delay_started_on.month > 6)  # noqa: PLR2004
+            if self._public
+            else 0
+        )
+        quote = self.quote
+
+        def quote_on(day: date) -> RateQuote:
+            judged = increase_from is not None and day >= increase_from
+            half = day.year * 2 + (day.month > 6)  # noqa: PLR2004
+            found: RateQuote | None = memo.get((key, half, started, judged))  # type: ignore[assignment]
+            if found is not None:
+                return found
+            return quote(day, delay_started_on=delay_started_on)
+
+        return quote_on
 
     def _base_quote(
         self, half: HalfYear, delay_started_on: date

@@ -18,7 +18,8 @@ that calls itself. Each must fail in about a second, as a `TemplateError` with t
   cut short does. The architecture test allows exactly this import here.
 - The meter is checked where unbounded work can happen: at every loop iteration (the
   environment wraps every ``{% for %}``'s iterable, see `_Sandbox`), every call (macros,
-  methods), every intercepted operator, every filter, and every chunk of output.
+  methods), every intercepted operator, every filter, and every `CLOCK_EVERY` chunks of
+  output (whose size is counted at every chunk).
 - Arguments that ask for size are refused before the work is done: an integer width or count
   beyond ``max_output_chars`` (``center``, ``indent``, ``ljust``...), a format width beyond it,
   a string or list argument already longer than it, a power or product of integers with more
@@ -87,6 +88,13 @@ class RenderBudgetError(SecurityError):
     """A template ran past its budget (raised inside the sandbox, turned into a `TemplateError`)."""
 
 
+CLOCK_EVERY = 16
+"""How many chunks of output a render writes between two readings of its clock (a power of
+two). Every other check point (loop item, call, operator, filter) reads the clock each time;
+the output is the hot path (a letter is about fifty chunks), and each chunk between two readings
+comes out of bounded work: the operations that make it are themselves metered."""
+
+
 @dataclass(slots=True)
 class _Meter:
     """The budget of one render in progress: a deadline and the output produced so far."""
@@ -107,12 +115,30 @@ class _Meter:
             msg = f"the render took more than {self.budget.max_seconds:g} s"
             raise RenderBudgetError(msg)
 
-    def output(self, chunk: str) -> None:
-        self.produced += len(chunk)
-        if self.produced > self.budget.max_output_chars:
-            msg = f"the output is longer than {self.budget.max_output_chars} characters"
-            raise RenderBudgetError(msg)
+    def too_long(self) -> None:
+        msg = f"the output is longer than {self.budget.max_output_chars} characters"
+        raise RenderBudgetError(msg)
+
+    def collect(self, chunks: Iterable[str]) -> str:
+        """Join a template's output: its size checked at every chunk, the clock every few.
+
+        The clock is read at every `CLOCK_EVERY`-th chunk and once at the end.
+        """
+        out: list[str] = []
+        append = out.append
+        limit = self.budget.max_output_chars
+        produced = self.produced
+        for count, chunk in enumerate(chunks, 1):
+            produced += len(chunk)
+            if produced > limit:
+                self.produced = produced
+                self.too_long()
+            if not count % CLOCK_EVERY:
+                self.tick()
+            append(chunk)
+        self.produced = produced
         self.tick()
+        return "".join(out)
 
     def guard(self, iterable: Iterable[Any]) -> Iterator[Any]:
         for item in iterable:

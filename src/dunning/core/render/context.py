@@ -200,6 +200,8 @@ def _combine(summaries: Iterable[PenaltySummary | None]) -> PenaltySummary | Non
     given = [p for p in summaries if p is not None]
     if not given:
         return None
+    if len(given) == 1:
+        return given[0]  # the sums of one summary are that summary (it is immutable)
     rates = list(dict.fromkeys(p.rate_description for p in given))
     return PenaltySummary(
         interest=sum((p.interest for p in given), Decimal(0)),

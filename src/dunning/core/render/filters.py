@@ -120,6 +120,8 @@ def _iban(value: object) -> str:
 def _finalize(value: object) -> object:
     # What a template prints must be text: a None would be a blank in a letter, and a raw
     # Decimal or date would be formatted by hand instead of by Babel.
+    if type(value) is str:  # what nearly every expression prints: no further test
+        return value
     if value is None:
         msg = "printing None: guard optional values with {% if ... %}"
         raise TypeError(msg)

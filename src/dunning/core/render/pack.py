@@ -101,8 +101,8 @@ def _normalise(text: str) -> str:
     # Trailing spaces and runs of blank lines are template noise, never content.
     # Only ASCII whitespace is trimmed: Babel's no-break spaces are content.
     text = text.strip(_ASCII_WHITESPACE)
-    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", text)
+    text = "\n".join([line.rstrip(" \t") for line in text.split("\n")])
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text
 
 
 @dataclass(frozen=True, eq=False)
@@ -362,11 +362,7 @@ class TemplatePack:
             try:
                 template = self._env.get_template(name)
                 context = template.new_context({**variables, METER_VARIABLE: meter})
-                chunks: list[str] = []
-                for chunk in template.root_render_func(context):
-                    meter.output(chunk)
-                    chunks.append(chunk)
-                return "".join(chunks)
+                return meter.collect(template.root_render_func(context))
             except _RUNAWAYS:
                 raise
             except Exception:  # noqa: BLE001  (re-raised at once, with the template's lines)

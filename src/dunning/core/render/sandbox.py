@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import jinja2
@@ -39,6 +40,28 @@ LOOP_FILTER = "_dunning_loop"
 """The filter the environment wraps around every ``{% for %}`` iterable (see `_Sandbox._parse`)."""
 _WIDTH_FILTERS = frozenset({"batch", "center", "indent", "slice", "truncate", "wordwrap"})
 _FORMAT_METHODS = frozenset({"format", "format_map"})
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Context(Context):
+    """Jinja's render context, without listing empty globals at every include.
+
+    Jinja lists the names of a template's globals for each context it creates (one per part
+    and per include). A pack's environment has no globals (`_make_environment` clears them),
+    so that list is empty: it is not rebuilt from the empty maps each time.
+    """
+
+    def __init__(
+        self,
+        environment: jinja2.Environment,
+        parent: dict[str, Any],
+        name: str | None,
+        blocks: dict[str, Callable[[Context], Iterator[str]]],
+        globals: MutableMapping[str, Any] | None = None,  # noqa: A002  (Jinja's signature)
+    ) -> None:
+        if isinstance(globals, ChainMap) and not any(globals.maps):
+            globals = None  # noqa: A001  (Jinja's name)
+        super().__init__(environment, parent, name, blocks, globals)
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
@@ -50,6 +73,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     """
 
     intercepted_binops = frozenset({"*", "**", "%"})
+    context_class = _Context
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         # Every loop iterates through LOOP_FILTER, which checks the deadline at each item;
@@ -60,6 +84,35 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
             node.with_context = True  # type: ignore[attr-defined]  # each of the three has it
         return tree
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,  # noqa: A002  (Jinja's signature)
+    ) -> jinja2.Template:
+        """A template of the pack: the one it compiled, straight from its table (includes)."""
+        loader = self.loader
+        if globals is None and isinstance(name, str) and isinstance(loader, _PackLoader):
+            compiled = loader.compiled.get(name)
+            if compiled is not None:
+                return compiled
+        return super().get_template(name, parent, globals)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` in a template: the sandbox's rules, and a shortcut for plain dicts.
+
+        The variables a message sees are plain dicts (`_variables`). For a ``dict`` and a name
+        that no ``dict`` attribute has, Jinja's own lookup (``getattr`` first, which fails,
+        then the item) ends at the item: it is taken directly, without the failed attribute
+        lookup and its exception. Anything else goes through the sandbox's checks.
+        """
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def call(self, context: Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         """Call *obj* from a template, within the render's budget."""
@@ -111,6 +164,8 @@ def _loop(context: Context, iterable: Any) -> Any:
 def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """*func* (a Jinja filter) checking the deadline, its arguments' sizes and its result's."""
     injected = getattr(getattr(func, "jinja_pass_arg", None), "name", None)
+    ints = name in _WIDTH_FILTERS
+    is_format = name == "format"
 
     @pass_context
     def bounded(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -118,13 +173,16 @@ def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         if meter is not None:
             meter.tick()
         limit = limit_of(meter)
-        check_sized_args((*args, *kwargs.values()), limit, ints=name in _WIDTH_FILTERS)
+        if args or kwargs:
+            check_sized_args((*args, *kwargs.values()), limit, ints=ints)
         estimate = estimate_filter(name, value, args, kwargs)
         if estimate > limit:
             msg = f"|{name} would produce {estimate} characters, more than {limit}"
             raise RenderBudgetError(msg)
-        if name == "format" and isinstance(value, str):
+        if is_format and isinstance(value, str):
             check_format(value, limit)
+        if injected is None:
+            return check_text(func(value, *args, **kwargs), limit)
         first: tuple[Any, ...] = ()
         if injected == "context":
             first = (context,)
@@ -164,7 +222,10 @@ class _PackLoader(jinja2.BaseLoader):
         compiled = self.compiled.get(name)
         if compiled is not None:
             return compiled
-        return super().load(environment, name, globals)
+        template = super().load(environment, name, globals)
+        if not globals:
+            self.compiled[name] = template  # a trusted pack compiles each template on demand
+        return template
 
 
 def _make_environment(sources: Mapping[str, str]) -> _Sandbox:

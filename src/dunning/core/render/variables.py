@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -70,6 +71,7 @@ def _penalty_wording(action: MessageAction, kind: str) -> str:
     return str(wording if wording is not None else default_penalty_wording(kind))
 
 
+@lru_cache(maxsize=4096)
 def _variant(invoice_id: str) -> int:
     return int(hashlib.sha256(invoice_id.encode()).hexdigest()[:8], 16)
 
