@@ -83,6 +83,9 @@ _NOTHING = Decimal(0)
 _ONE_DAY = timedelta(days=1)
 # Wide enough that no intermediate product is ever rounded, whatever the host's own context.
 _EXACT = Context(prec=60)
+_YEAR_365 = Decimal(36500)
+_YEAR_366 = Decimal(36600)
+"""100 x the days of a year: the divisor of principal x rate (in percent) x days."""
 
 
 class DayCount(StrEnum):
@@ -228,23 +231,12 @@ class PenaltyBreakdown(BaseModel):
 # ------------------------------------------------------------------------------ the engine
 
 
-@dataclass(frozen=True, slots=True)
-class _Tranche:
-    number: int | None
-    due_on: date
-    amount: Decimal
-    settled_before: Decimal
-    """Amount of the earlier tranches: money goes to them first."""
+_Period = tuple[int | None, date, date, Decimal, RateQuote, Decimal, Decimal]
+"""installment, first day, last day, principal, quote, numerator, 100 x days in the year.
 
-
-@dataclass(slots=True)
-class _Period:
-    installment: int | None
-    first_day: date
-    last_day: date
-    principal: Decimal
-    quote: RateQuote
-    exact: Decimal
+The exact interest of the period is numerator / (100 x days in the year): the numerator
+(principal x rate x days, summed over merged cuts) is exact, and divided once per line.
+"""
 
 
 def _invalid(
@@ -467,39 +459,48 @@ def _compute(
     no_interest = False
     with localcontext(_EXACT):
         for n, (due_on, amount) in enumerate(schedule):
-            tranche = _Tranche(n + 1 if numbered else None, due_on, amount, before)
-            before += amount
+            ceiling = before + amount
+            before = ceiling
             start = terms.interest_starts_after(due_on, formal_notice_on)
             if start is None:
                 no_interest = True
                 continue
-            periods.extend(
-                _tranche_periods(
-                    tranche,
-                    start=start,
-                    end=end,
-                    pay_days=pay_days,
-                    cumulative=cumulative,
-                    plan=plan,
-                    day_count=day_count,
-                )
+            _tranche_periods(
+                periods,
+                n + 1 if numbered else None,
+                amount,
+                ceiling,
+                start=start,
+                end=end,
+                pay_days=pay_days,
+                cumulative=cumulative,
+                plan=plan,
+                day_count=day_count,
             )
-        interests = _round_lines([p.exact for p in periods], rounding)
+        # A line's exact interest: its numerator (principal x rate x days, summed over the
+        # cuts merged into it, all exact) over 100 x the year's days, divided once.
+        exact = [p[5] / p[6] for p in periods]
+        if rounding is Rounding.PER_LINE:
+            interests = [value.quantize(_CENT, ROUND_HALF_UP) for value in exact]
+        else:
+            interests = _round_lines(exact, rounding)
     # Built from values this module computed and checked: no validation per line (what
     # `_trusted` does, written out: a line per half-year over a long delay).
     built: list[PenaltyLine] = []
-    for p, interest in zip(periods, interests, strict=True):
-        quote = p.quote
+    append = built.append
+    for (number, first_day, last_day, principal, quote, _, _), interest in zip(
+        periods, interests, strict=True
+    ):
         line = _new(PenaltyLine)
         _set_dict(
             line,
             "__dict__",
             {
-                "installment": p.installment,
-                "first_day": p.first_day,
-                "last_day": p.last_day,
-                "days": (p.last_day - p.first_day).days + 1,
-                "principal": p.principal,
+                "installment": number,
+                "first_day": first_day,
+                "last_day": last_day,
+                "days": (last_day - first_day).days + 1,
+                "principal": principal,
                 "annual_rate": quote.rate,
                 "rate_source": quote.source,
                 "provisional": quote.provisional,
@@ -509,7 +510,7 @@ def _compute(
         _set_fields_set(line, set(_LINE_FIELDS))
         _set_extra(line, None)
         _set_private(line, None)
-        built.append(line)
+        append(line)
     lines = tuple(built)
     if no_interest:
         findings.append(
@@ -520,26 +521,29 @@ def _compute(
             )
         )
     if periods:
-        findings.extend(plan.floor_findings(periods[0].first_day, max(p.last_day for p in periods)))
-    seen: set[str] = set()
-    for p in periods:
-        half = p.quote.half_year
-        if p.quote.provisional and half is not None and str(half) not in seen:
-            seen.add(str(half))
-            findings.append(
-                PenaltyFinding(
-                    code="provisional_rate",
-                    message=f"the rate for {half} uses a provisional value ({p.quote.source})",
-                    half_year=str(half),
-                )
+        if terms.regime is PenaltyRegime.B2B_CONTRACTUAL:
+            findings.extend(
+                plan.floor_findings(periods[0][1], max(p[2] for p in periods))
             )
+        seen: set[str] = set()
+        for p in periods:
+            quote = p[4]
+            half = quote.half_year
+            if quote.provisional and half is not None and str(half) not in seen:
+                seen.add(str(half))
+                findings.append(
+                    PenaltyFinding(
+                        code="provisional_rate",
+                        message=f"the rate for {half} uses a provisional value ({quote.source})",
+                        half_year=str(half),
+                    )
+                )
     interest = sum(interests, _ZERO)
     # D441-5 / D2192-35: owed once as soon as any part is late, even if later paid in part.
     indemnity = terms.indemnity_amount if periods else _ZERO
-    total_due = sum((amount for _, amount in schedule), Decimal(0))
-    paid = next(
-        (day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= total_due), None
-    )
+    paid = None
+    if money and cumulative[-1] >= before:  # before: now the total of the schedule
+        paid = next(day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= before)
     # The lines add up to the interest and the total is interest + indemnity by construction
     # (what the model's validator checks): built without validation, like the lines.
     return _trusted(
@@ -562,7 +566,10 @@ def _compute(
 
 
 def _tranche_periods(
-    tranche: _Tranche,
+    periods: list[_Period],
+    number: int | None,
+    amount: Decimal,
+    ceiling: Decimal,
     *,
     start: date,
     end: date,
@@ -570,53 +577,76 @@ def _tranche_periods(
     cumulative: list[Decimal],
     plan: RatePlan,
     day_count: DayCount,
-) -> list[_Period]:
-    """Cut the delay of one tranche into periods of constant principal and rate."""
+) -> None:
+    """Cut the delay of one tranche into periods of constant principal and rate.
+
+    Appends to *periods* one tuple a period (see `_Period`); *ceiling* is the amount of this
+    tranche and of the earlier ones, which money settles first.
+    """
     first = start + _ONE_DAY
     if first > end:
-        return []
+        return
     starts, anniversaries = _period_starts(start, end, pay_days, plan.terms, day_count)
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
-    amount = tranche.amount
-    ceiling = amount + tranche.settled_before
-    number = tranche.number
+    # What the tranche still owes after the first i payments (none: it is paid).
+    owed = [ceiling - settled for settled in cumulative]
+    owing = [None if left <= 0 else (left if left < amount else amount) for left in owed]
     quote_of = plan.quoter(first)
-    periods: list[_Period] = []
-    previous: _Period | None = None
     capitalised = _NOTHING
     year_interest = _NOTHING
+    compounding = bool(anniversaries)
     ends = [day - _ONE_DAY for day in starts[1:]]
     ends.append(end)
-    compounding = bool(anniversaries)
+    # The open line: merged into while a cut changes neither principal nor rate for this
+    # tranche (money applied to another one), closed (appended) when one does.
+    line: list[Any] | None = None
+    rate_until = first  # the quote is looked up again from this day on
+    increase_from = plan.terms.judgment_increase_from
+    quote: RateQuote | None = None
+    year = _YEAR_365
     for first_day, last_day in zip(starts, ends, strict=True):
         if compounding and first_day in anniversaries:
             # Code civil 1343-2: a whole year's interest, in cents, now bears interest itself.
             capitalised += year_interest.quantize(_CENT, ROUND_HALF_UP)
             year_interest = _NOTHING
-        owed = ceiling - cumulative[bisect_left(pay_days, first_day)]
-        if owed <= 0:
-            continue  # paid: interest on this tranche has stopped
-        principal = (min(amount, owed)) + capitalised  # min(amount, owed)
-        quote = quote_of(first_day)
-        days = (last_day - first_day).days + 1
-        year = 366 if leap_aware and calendar.isleap(first_day.year) else 365
-        exact = principal * quote.rate * days / (100 * year)
+        principal = owing[bisect_left(pay_days, first_day)]
+        if principal is None:
+            break  # paid: interest on this tranche has stopped (money only accumulates)
         if compounding:
-            year_interest += exact
-        if (
-            previous is not None
-            and previous.principal == principal
-            and previous.quote == quote
-            and previous.last_day + _ONE_DAY == first_day
-            and not (leap_aware and first_day.year != previous.first_day.year)
-        ):
+            principal += capitalised
+        fresh = False  # whether the cut starts a new line whatever the principal
+        if first_day >= rate_until:
+            # A new half-year (or the judgment increase): the only days the rate may change.
+            found = quote_of(first_day)
+            rate_until = _next_half_year(first_day)
+            if increase_from is not None and first_day < increase_from < rate_until:
+                rate_until = increase_from
+            if leap_aware:
+                fresh = line is not None and first_day.year != line[1].year
+                year = _YEAR_366 if calendar.isleap(first_day.year) else _YEAR_365
+            if found != quote:
+                quote = found
+                fresh = True
+        assert quote is not None  # noqa: S101 (looked up on the first day)
+        days = (last_day - first_day).days + 1
+        numerator = principal * quote.rate * days
+        if compounding:
+            year_interest += numerator / year
+        if line is not None and not fresh and line[3] == principal:
             # A cut that changed nothing for this tranche (money applied to another one).
-            previous.last_day = last_day
-            previous.exact += exact
+            line[2] = last_day
+            line[5] += numerator
             continue
-        previous = _Period(number, first_day, last_day, principal, quote, exact)
-        periods.append(previous)
-    return periods
+        if line is not None:
+            periods.append(tuple(line))  # type: ignore[arg-type]
+        line = [number, first_day, last_day, principal, quote, numerator, year]
+    if line is not None:
+        periods.append(tuple(line))  # type: ignore[arg-type]
+
+
+def _next_half_year(day: date) -> date:
+    """The 1 January or 1 July after *day*."""
+    return date(day.year, 7, 1) if day.month <= 6 else date(day.year + 1, 1, 1)  # noqa: PLR2004
 
 
 def _period_starts(
