@@ -491,6 +491,7 @@ def _compute(
     for (number, first_day, last_day, principal, quote, _, _), interest in zip(
         periods, interests, strict=True
     ):
+        rate, source, provisional, _ = quote
         line = _new(PenaltyLine)
         _set_dict(
             line,
@@ -501,9 +502,9 @@ def _compute(
                 "last_day": last_day,
                 "days": (last_day - first_day).days + 1,
                 "principal": principal,
-                "annual_rate": quote.rate,
-                "rate_source": quote.source,
-                "provisional": quote.provisional,
+                "annual_rate": rate,
+                "rate_source": source,
+                "provisional": provisional,
                 "interest": interest,
             },
         )

@@ -403,13 +403,15 @@ class RatePlan:
         self._increase_from = terms.judgment_increase_from
         self._public = terms.regime is PenaltyRegime.PUBLIC_BUYER
         # Exact texts, not values: Decimal("12") == Decimal("12.000") but they read differently.
+        # The enums by their values: a string caches its hash, an enum member hashes in Python
+        # at every look-up of the memo (one a half-year of delay).
         self._key = (
-            terms.regime,
+            terms.regime.value,
             str(terms.contractual_rate),
             str(terms.legal_rate_multiple),
-            terms.legal_rate_column,
-            terms.below_legal_floor,
-            terms.judgment_served_on,
+            terms.legal_rate_column.value,
+            terms.below_legal_floor.value,
+            str(terms.judgment_served_on),
         )
 
     def _lookup(self, table: RateTable, day: date, *, warn: bool = True) -> tuple[Decimal, bool]:
