@@ -38,7 +38,6 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
@@ -435,7 +434,7 @@ def _until_before_due(title: str, end: date, due: date) -> ValidationError:
     )
 
 
-def _compute(
+def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
     *,
     invoice_id: str,
     currency: str,
@@ -523,9 +522,7 @@ def _compute(
         )
     if periods:
         if terms.regime is PenaltyRegime.B2B_CONTRACTUAL:
-            findings.extend(
-                plan.floor_findings(periods[0][1], max(p[2] for p in periods))
-            )
+            findings.extend(plan.floor_findings(periods[0][1], max(p[2] for p in periods)))
         seen: set[str] = set()
         for p in periods:
             quote = p[4]
@@ -566,7 +563,7 @@ def _compute(
     )
 
 
-def _tranche_periods(
+def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in one frame)
     periods: list[_Period],
     number: int | None,
     amount: Decimal,
@@ -591,7 +588,7 @@ def _tranche_periods(
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
     # What the tranche still owes after the first i payments (none: it is paid).
     owed = [ceiling - settled for settled in cumulative]
-    owing = [None if left <= 0 else (left if left < amount else amount) for left in owed]
+    owing = [None if left <= 0 else min(amount, left) for left in owed]
     quote_of = plan.quoter(first)
     capitalised = _NOTHING
     year_interest = _NOTHING
@@ -639,10 +636,10 @@ def _tranche_periods(
             line[5] += numerator
             continue
         if line is not None:
-            periods.append(tuple(line))  # type: ignore[arg-type]
+            periods.append(tuple(line))
         line = [number, first_day, last_day, principal, quote, numerator, year]
     if line is not None:
-        periods.append(tuple(line))  # type: ignore[arg-type]
+        periods.append(tuple(line))
 
 
 def _next_half_year(day: date) -> date:
