@@ -738,12 +738,10 @@ class _Run:
             return _action_item(Outcome.SKIPPED, action, reason)
         if needs_approval:
             return _action_item(Outcome.PENDING_APPROVAL, action, "awaiting approval")
-        if claimed and sender is not None:
-            return self._send(entry, action, message, sender)
-        stored = self.log.get(action.id)
+        stored = entry if claimed else self.log.get(action.id)
         if stored is None:  # pragma: no cover  (reserved in this very run)
             return None
-        return self._attempt(stored, action, message)
+        return self._attempt(stored, action, message, claimed=claimed)
 
     def _existing(self, entry: LogEntry, action: CustomerAction) -> RunItem | None:  # noqa: PLR0911
         status = entry.status
@@ -809,14 +807,19 @@ class _Run:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _attempt(self, entry: LogEntry, action: CustomerAction, message: Message) -> RunItem | None:
+    def _attempt(
+        self, entry: LogEntry, action: CustomerAction, message: Message, *, claimed: bool = False
+    ) -> RunItem | None:
+        """Claim *entry* for an attempt (unless reserved *claimed* already), then send it."""
         sender = self.d.senders.get(entry.channel)
         if sender is None:
             reason = f"no sender for channel {entry.channel.value}"
             if entry.status is not EntryStatus.RETRY:
                 self.log.finish(entry.key, EntryStatus.RETRY, at=self.at, reason=reason)
             return _item(Outcome.RETRY, entry, reason)
-        claimed = self.log.begin_attempt(
+        if claimed:
+            return self._send(entry, action, message, sender)
+        claim = self.log.begin_attempt(
             entry.key,
             owner=self.d.owner,
             expect=entry.status,
@@ -824,9 +827,9 @@ class _Run:
             at=self.at,
             message=message,
         )
-        if claimed is None:
+        if claim is None:
             return None  # another runner claimed it between our read and now
-        return self._send(claimed, action, message, sender)
+        return self._send(claim, action, message, sender)
 
     def _send(
         self, claimed: LogEntry, action: CustomerAction, message: Message, sender: Sender

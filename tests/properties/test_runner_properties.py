@@ -117,14 +117,7 @@ def _check(
             paid_at_step[invoice_id] = step
             store.add_event(invoice_id, Payment(on=at.date(), amount=Decimal("1200.00")))
         before = len(email.sent) + len(phone.sent)
-        if crash == "after_send":
-            email.crash_after_send = True
-        elif crash == "before_send":  # claimed durably, the process dies before the provider
-            email.fail_next.append(SimulatedCrash(crash))
-        elif crash == "after_reserve":
-            _crash_after_once(store, "reserve")
-        elif crash != "none":
-            _crash_once(store, crash)
+        _arm(store, email, crash)
         with contextlib.suppress(SimulatedCrash):
             runner.run(at=at)
         email.crash_after_send = False
@@ -142,6 +135,18 @@ def _check(
     for entry in store.entries_with(EntryStatus.SENT):
         assert entry.key in sent_keys
     _nothing_once_paid(store, sent_at_step, paid_at_step)
+
+
+def _arm(store: MemoryStore | SqliteStore, email: MemorySender, crash: str) -> None:
+    """Make the next run crash at *crash*."""
+    if crash == "after_send":
+        email.crash_after_send = True
+    elif crash == "before_send":  # claimed durably, the process dies before the provider
+        email.fail_next.append(SimulatedCrash(crash))
+    elif crash == "after_reserve":
+        _crash_after_once(store, "reserve")
+    elif crash != "none":
+        _crash_once(store, crash)
 
 
 def _nothing_once_paid(
