@@ -359,6 +359,8 @@ def test_missing_sender_is_kept_for_later() -> None:
     )
     store = store_with()
     assert dunner(store, scenario=sms_scenario).run(at=TUESDAY).counts() == {"retry": 1}
+    [waiting] = store.entries_with(EntryStatus.RETRY)
+    assert (waiting.attempts, waiting.attempted_at) == (0, None)  # no sender was ever called
     sms = MemorySender(Channel.SMS)
     later = dunner(store, sms, scenario=sms_scenario).run(at=TUESDAY + timedelta(hours=1))
     assert later.counts() == {"sent": 1}
