@@ -3,8 +3,9 @@
 The built-in template pack is loaded (and checked by rendering samples) once per process,
 before the runs. The first run plans, renders, reserves and "sends" 1,000 emails (a sender
 that keeps nothing); the second run at the same instant finds every key in the log and sends
-nothing. SQLite runs with ``synchronous=FULL``: each message costs three durable commits
-(reserve, claim, outcome), so the figure depends on the disk's fsync time.
+nothing. SQLite runs with ``synchronous=FULL``: each message costs two durable commits
+(the reservation, claimed for its first attempt, and the outcome), so the figure depends on
+the disk's fsync time.
 Run with ``python benchmarks/bench_runner.py`` (or ``nox -s bench``).
 """
 

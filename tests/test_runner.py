@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +23,7 @@ from dunning import STANDARD, Channel, HoldPlaced, Payment, scenario_from_mappin
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.exceptions import ConfigurationError
-from dunning.ports import EntryStatus, SendError
+from dunning.ports import EntryStatus, LogEntry, SendError
 from dunning.runner import Dunner, Outcome
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
@@ -169,22 +170,83 @@ def test_crash_before_reserve_then_rerun_sends_once() -> None:
     assert len(email.sent) == 1
 
 
-def test_crash_after_reserve_before_send_is_sent_by_the_restarted_runner() -> None:
-    """Reserved, sender never called (attempts 0): safe to send, once."""
+def crash_after(obj: object, name: str) -> None:
+    """Make obj.name do its work, then raise SimulatedCrash, on its next call only."""
+    original = getattr(obj, name)
+
+    def crashing(*args: Any, **kwargs: Any) -> Any:
+        setattr(obj, name, original)
+        original(*args, **kwargs)
+        msg = f"crash after {name} (injected)"
+        raise SimulatedCrash(msg)
+
+    setattr(obj, name, crashing)
+
+
+def test_a_new_message_is_reserved_already_claimed_in_one_call() -> None:
+    """Brand new: reserved with attempts 1 by r1, and sent without a separate claim."""
     store, email = store_with(), MemorySender(Channel.EMAIL)
-    crash_once(store, "begin_attempt")
+    crash_after(store, "reserve")
     with pytest.raises(SimulatedCrash):
         dunner(store, email).run(at=TUESDAY)
     [entry] = store.entries_with(EntryStatus.RESERVED)
-    assert entry.attempts == 0
+    assert (entry.owner, entry.attempts, entry.attempted_at) == ("r1", 1, TUESDAY)
+    assert email.sent == []
+
+
+def test_a_new_message_costs_no_separate_claim() -> None:
+    """The J+1 email goes out without `begin_attempt`: reserve, send, finish."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    claims: list[str] = []
+    original = store.begin_attempt
+
+    def counted(key: str, **claim: Any) -> Any:
+        claims.append(key)
+        return original(key, **claim)
+
+    store.begin_attempt = counted  # type: ignore[method-assign]
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"sent": 1}
+    assert claims == []
+    assert store.get(keys(email)[0]).attempts == 1  # type: ignore[union-attr]
+
+
+def test_crash_after_the_claimed_reservation_before_send_is_uncertain() -> None:
+    """Claimed and durable, sender never reached: the re-run cannot tell, so it asks a human."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    crash_after(store, "reserve")
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"uncertain": 1}
+    assert email.sent == []
+    # A deduplicating provider makes the same recovery a resend with the same key, once.
+    store, email = store_with(), MemorySender(Channel.EMAIL, deduplicates=True)
+    crash_after(store, "reserve")
+    with pytest.raises(SimulatedCrash):
+        dunner(store, email).run(at=TUESDAY)
     assert dunner(store, email).run(at=TUESDAY).counts() == {"sent": 1}
     assert len(email.sent) == 1
 
 
-def test_another_runners_fresh_reservation_is_left_alone_until_its_lease_ends() -> None:
-    """r2 does not touch r1's reservation for 15 minutes; after that it takes it over."""
-    store, email = store_with(), MemorySender(Channel.EMAIL)
+def test_crash_before_the_claim_of_an_approved_message_is_sent_by_the_restarted_runner() -> None:
+    """Approved, then claimed apart: a crash before the claim leaves it unsent, sent once."""
+    store, letter = store_with(), MemorySender(Channel.REGISTERED_LETTER)
+    run = dunner(store, letter, scenario=NOTICE)
+    assert run.run(at=TUESDAY).counts() == {"pending_approval": 1}
+    [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    run.approve(pending.key, by="claire", at=TUESDAY + timedelta(hours=1))
     crash_once(store, "begin_attempt")
+    with pytest.raises(SimulatedCrash):
+        run.run(at=TUESDAY + timedelta(hours=2))
+    [approved] = store.entries_with(EntryStatus.APPROVED)
+    assert approved.attempts == 0
+    assert run.run(at=TUESDAY + timedelta(hours=2)).counts() == {"sent": 1}
+    assert keys(letter) == [pending.key]
+
+
+def test_another_runners_fresh_reservation_is_left_alone_until_its_lease_ends() -> None:
+    """r2 does not touch r1's claimed reservation for 15 minutes; after that it recovers it."""
+    store, email = store_with(), MemorySender(Channel.EMAIL, deduplicates=True)
+    crash_after(store, "reserve")
     with pytest.raises(SimulatedCrash):
         dunner(store, email).run(at=TUESDAY)
     other = dunner(store, email, owner="r2")
@@ -297,6 +359,8 @@ def test_missing_sender_is_kept_for_later() -> None:
     )
     store = store_with()
     assert dunner(store, scenario=sms_scenario).run(at=TUESDAY).counts() == {"retry": 1}
+    [waiting] = store.entries_with(EntryStatus.RETRY)
+    assert (waiting.attempts, waiting.attempted_at) == (0, None)  # no sender was ever called
     sms = MemorySender(Channel.SMS)
     later = dunner(store, sms, scenario=sms_scenario).run(at=TUESDAY + timedelta(hours=1))
     assert later.counts() == {"sent": 1}
@@ -467,13 +531,32 @@ class ClaimError(Exception):
     """The log could not take the claim (a lock held too long, a full disk...)."""
 
 
-def test_a_claim_lost_to_another_runner_sends_nothing() -> None:
-    """r2 claims the J+1 email between r1's reservation and r1's claim: r1 sends nothing.
+def test_a_reservation_lost_to_another_runner_sends_nothing() -> None:
+    """r2 reserves (and claims) the new J+1 email between r1's read and r1's: r1 sends nothing.
 
     The entry stays as r2 left it: reserved by r2, one attempt (r2's), so r2's own outcome
     (or, if r2 died, the crash recovery) decides what happens to it, never a second send.
     """
     store, email = store_with(), MemorySender(Channel.EMAIL)
+    original = store.reserve
+
+    def r2_gets_there_first(entry: LogEntry) -> bool:
+        assert original(replace(entry, owner="r2")) is True  # r2 wins the insert...
+        return original(entry)  # ...so r1's, on the same key, loses
+
+    store.reserve = r2_gets_there_first  # type: ignore[method-assign]
+    report = dunner(store, email).run(at=TUESDAY)
+    assert report.counts() == {"skipped": 1}
+    assert email.sent == []
+    [entry] = store.entries_with(EntryStatus.RESERVED)
+    assert (entry.owner, entry.attempts) == ("r2", 1)
+
+
+def test_a_claim_lost_to_another_runner_sends_nothing() -> None:
+    """r2 claims a retry between r1's read and r1's claim: r1 sends nothing."""
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    assert dunner(store, email).run(at=TUESDAY).counts() == {"retry": 1}
     original = store.begin_attempt
 
     def r2_gets_there_first(key: str, **claim: Any) -> Any:
@@ -482,22 +565,29 @@ def test_a_claim_lost_to_another_runner_sends_nothing() -> None:
         return original(key, **claim)  # ...so r1's, expecting what it read, loses
 
     store.begin_attempt = r2_gets_there_first  # type: ignore[method-assign]
-    dunner(store, email).run(at=TUESDAY)
+    dunner(store, email).run(at=TUESDAY + timedelta(hours=1))
     assert email.sent == []
     [entry] = store.entries_with(EntryStatus.RESERVED)
-    assert (entry.owner, entry.attempts) == ("r2", 1)
+    assert (entry.owner, entry.attempts) == ("r2", 2)
 
 
 def test_a_claim_that_fails_sends_nothing() -> None:
-    """The log raises when r1 claims the J+1 email: the sender is never called."""
+    """The log raises when r1 reserves or claims the J+1 email: the sender is never called."""
     store, email = store_with(), MemorySender(Channel.EMAIL)
 
-    def failing_claim(key: str, **claim: Any) -> Any:
+    def failing(*args: Any, **kwargs: Any) -> Any:
         msg = "database is locked"
         raise ClaimError(msg)
 
-    store.begin_attempt = failing_claim  # type: ignore[method-assign]
+    store.reserve = failing  # type: ignore[method-assign]
     # Whether the run reports the fault or lets it through, sending is not allowed.
     with contextlib.suppress(ClaimError):
         dunner(store, email).run(at=TUESDAY)
+    assert email.sent == []
+    store, email = store_with(), MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("connection refused", delivered=False))
+    dunner(store, email).run(at=TUESDAY)
+    store.begin_attempt = failing  # type: ignore[method-assign]
+    with contextlib.suppress(ClaimError):
+        dunner(store, email).run(at=TUESDAY + timedelta(hours=1))
     assert email.sent == []

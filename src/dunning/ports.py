@@ -384,9 +384,11 @@ def reservation(
     """What `ActionLog.reserve` writes: the entry to store (None: refuse) and those to supersede.
 
     *existing* is the entry under *entry*'s key; *holders* every other entry covering one of
-    its actions.
+    its actions. An entry reserved already claimed (``attempts >= 1``) is stored only under a
+    key no entry has: a key due again keeps its old entry's attempts, so it is claimed apart
+    (`ActionLog.begin_attempt`), and a claimed entry there is refused.
     """
-    if existing is not None and existing.status not in REVIVABLE_STATUSES:
+    if existing is not None and (existing.status not in REVIVABLE_STATUSES or entry.attempts):
         return None, []
     live = [h for h in holders if h.key != entry.key and h.status in LIVE_STATUSES]
     if any(holds(h) for h in live):
@@ -530,6 +532,12 @@ class ActionLog(Protocol):
     - `begin_attempt`, `cancel` and `revise` are compare-and-set on status and attempts;
       `begin_attempt` is durable before the sender is called, so a crash after it leaves a
       ``reserved`` entry with ``attempts >= 1``: "maybe sent";
+    - a brand-new message may be **reserved already claimed**: `reserve` of a ``reserved``
+      entry with ``attempts=1`` and ``attempted_at`` set (the runner's first attempt, in the
+      same commit as the reservation; the sender is called right after, without
+      `begin_attempt`). `reserve` stores ``attempts`` and ``attempted_at`` as given for a new
+      key, and refuses a claimed entry under a key that has one (cancelled or superseded
+      included): a crash after it leaves the same "maybe sent" entry as after `begin_attempt`;
     - when an entry becomes ``pending_approval`` its approval (``decided_by``, ``decided_at``)
       is cleared: an approval is for what the approver saw;
     - every method changes what it changes durably before returning, and raises (any
@@ -547,6 +555,11 @@ class ActionLog(Protocol):
         *entry* but keeps its ``reserved_at``, ``attempts`` and (unless *entry* is pending
         approval) its approval. True if this call reserved it; False if the key is taken or an
         action is held by an entry that may have been delivered (nothing changes then).
+
+        A new key's entry is stored as given, ``attempts`` and ``attempted_at`` included: the
+        runner reserves a new message already claimed for its first attempt (``reserved``,
+        ``attempts=1``), durably, then calls the sender. Such a claimed entry is refused
+        (False) under a key that has any entry, since it would lose the old attempts.
         """
         ...
 

@@ -682,8 +682,10 @@ class _Run:
         if stop:
             return _action_item(Outcome.SKIPPED, action, f"a later fact forbids it: {stop}")
         existing = self.log.get(action.id)
-        if existing is None or existing.status in (EntryStatus.CANCELLED, EntryStatus.SUPERSEDED):
-            return self._new(action)  # a new message, or one due again: reserved (again)
+        if existing is None:
+            return self._new(action, fresh=True)  # a new message: reserved (and claimed)
+        if existing.status in (EntryStatus.CANCELLED, EntryStatus.SUPERSEDED):
+            return self._new(action, fresh=False)  # due again: reserved again, then claimed
         return self._existing(existing, action)
 
     def _render(self, action: CustomerAction) -> Message:
@@ -695,7 +697,14 @@ class _Run:
         )
         return render(action, context, pack=self.d.pack, budget=self.d.render_budget)
 
-    def _new(self, action: CustomerAction) -> RunItem | None:
+    def _new(self, action: CustomerAction, *, fresh: bool) -> RunItem | None:
+        """Reserve a message; send it if it needs no approval.
+
+        A *fresh* key (no entry under it) is reserved already claimed for its first attempt
+        (``attempts=1``) when its channel has a sender: one durable commit before the sender
+        is called instead of two. A key due again keeps the old entry's attempts, so it is
+        reserved, then claimed (`ActionLog.begin_attempt`).
+        """
         needs_approval = action.requires_approval and not action.approved
         try:
             message = self._render(action)
@@ -705,6 +714,8 @@ class _Run:
         if self.read_only:
             outcome = Outcome.PENDING_APPROVAL if needs_approval else Outcome.WOULD_SEND
             return _action_item(outcome, action, "dry run")
+        sender = self.d.senders.get(action.channel)
+        claimed = fresh and not needs_approval and sender is not None
         entry = LogEntry(
             key=action.id,
             customer_id=action.customer_id,
@@ -716,6 +727,8 @@ class _Run:
             reserved_at=self.at,
             updated_at=self.at,
             requires_approval=action.requires_approval,
+            attempts=1 if claimed else 0,
+            attempted_at=self.at if claimed else None,
         )
         if not self.log.reserve(entry):
             reason = (
@@ -725,10 +738,10 @@ class _Run:
             return _action_item(Outcome.SKIPPED, action, reason)
         if needs_approval:
             return _action_item(Outcome.PENDING_APPROVAL, action, "awaiting approval")
-        stored = self.log.get(action.id)
+        stored = entry if claimed else self.log.get(action.id)
         if stored is None:  # pragma: no cover  (reserved in this very run)
             return None
-        return self._attempt(stored, action, message)
+        return self._attempt(stored, action, message, claimed=claimed)
 
     def _existing(self, entry: LogEntry, action: CustomerAction) -> RunItem | None:  # noqa: PLR0911
         status = entry.status
@@ -794,14 +807,19 @@ class _Run:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _attempt(self, entry: LogEntry, action: CustomerAction, message: Message) -> RunItem | None:
+    def _attempt(
+        self, entry: LogEntry, action: CustomerAction, message: Message, *, claimed: bool = False
+    ) -> RunItem | None:
+        """Claim *entry* for an attempt (unless reserved *claimed* already), then send it."""
         sender = self.d.senders.get(entry.channel)
         if sender is None:
             reason = f"no sender for channel {entry.channel.value}"
             if entry.status is not EntryStatus.RETRY:
                 self.log.finish(entry.key, EntryStatus.RETRY, at=self.at, reason=reason)
             return _item(Outcome.RETRY, entry, reason)
-        claimed = self.log.begin_attempt(
+        if claimed:
+            return self._send(entry, action, message, sender)
+        claim = self.log.begin_attempt(
             entry.key,
             owner=self.d.owner,
             expect=entry.status,
@@ -809,8 +827,14 @@ class _Run:
             at=self.at,
             message=message,
         )
-        if claimed is None:
+        if claim is None:
             return None  # another runner claimed it between our read and now
+        return self._send(claim, action, message, sender)
+
+    def _send(
+        self, claimed: LogEntry, action: CustomerAction, message: Message, sender: Sender
+    ) -> RunItem:
+        """Call the sender with an entry durably claimed (reserved, attempts >= 1) by us."""
         context = SendContext(
             key=claimed.key,
             customer_id=claimed.customer_id,

@@ -19,7 +19,7 @@ from dunning import STANDARD, Channel
 from dunning.adapters.smtp import SmtpSender
 from dunning.core.render import Message
 from dunning.ports import EntryStatus, Receipt
-from dunning.runner import Dunner, Outcome
+from dunning.runner import Dunner, Outcome, resolve
 from dunning.testing import SimulatedCrash, make_creditor, make_customer, make_invoice, paris
 from tests.integration.conftest import HOST, SmtpServer, Store
 
@@ -90,18 +90,6 @@ def recipients(server: SmtpServer) -> list[str]:
     return sorted(rcpt for received in server.received for rcpt in received.rcpt_tos)
 
 
-def crash_once(obj: object, name: str) -> None:
-    """Make obj.name raise SimulatedCrash on its next call only."""
-    original = getattr(obj, name)
-
-    def crashing(*args: Any, **kwargs: Any) -> Any:
-        setattr(obj, name, original)
-        msg = f"crash in {name} (injected)"
-        raise SimulatedCrash(msg)
-
-    setattr(obj, name, crashing)
-
-
 def test_each_due_message_arrives_once_and_a_rerun_adds_nothing(
     store: Store, smtp_server: SmtpServer
 ) -> None:
@@ -161,16 +149,29 @@ def test_crash_after_send_before_record_is_uncertain_with_one_copy(
     assert len(smtp_server.received) == 1
 
 
-def test_crash_after_reserve_before_send_is_sent_once_by_the_rerun(
+def test_crash_after_the_claimed_reservation_is_uncertain_then_sent_once_if_not_delivered(
     store: Store, smtp_server: SmtpServer
 ) -> None:
-    """Reserved, never claimed for an attempt (attempts 0): the re-run sends it, once."""
+    """Reserved and claimed in one commit, then the crash: uncertain; resolved, sent once."""
     add_customers(store, 1)
-    crash_once(store, "begin_attempt")
+    original = store.reserve
+
+    def reserve_then_crash(entry: Any) -> bool:
+        store.reserve = original  # type: ignore[method-assign]
+        assert original(entry)
+        msg = "crash after reserve (injected)"
+        raise SimulatedCrash(msg)
+
+    store.reserve = reserve_then_crash  # type: ignore[method-assign]
     with pytest.raises(SimulatedCrash):
         runner(store, smtp(smtp_server.port)).run(at=TUESDAY)
     assert smtp_server.received == []
-    assert runner(store, smtp(smtp_server.port)).run(at=TUESDAY).counts() == {"sent": 1}
+    report = runner(store, smtp(smtp_server.port)).run(at=TUESDAY)
+    assert report.counts() == {"uncertain": 1}
+    assert smtp_server.received == []
+    resolve(store, report.items[0].key, delivered=False, by="claire", at=TUESDAY)
+    later = TUESDAY + timedelta(hours=1)
+    assert runner(store, smtp(smtp_server.port)).run(at=later).counts() == {"sent": 1}
     assert len(smtp_server.received) == 1
 
 

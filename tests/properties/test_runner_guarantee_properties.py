@@ -61,6 +61,9 @@ class ChaosSender:
     ) -> Receipt:
         """Accept the message, unless a fault was armed for this call."""
         fault, self.next_fault = self.next_fault, "none"
+        if fault == "die_before":
+            msg = "killed before the provider took it"
+            raise SimulatedCrash(msg)
         if fault == "refuse":
             msg = "421 try later"
             raise SendError(msg, delivered=False)
@@ -74,7 +77,7 @@ class ChaosSender:
         return Receipt(provider_id=f"p-{len(self.accepted)}")
 
 
-FAULTS = ("none", "refuse", "lose_answer", "die")
+FAULTS = ("none", "refuse", "lose_answer", "die_before", "die")
 STORAGE = ("none", "reserve", "begin_attempt", "finish", "get", "cancel", "revise")
 
 

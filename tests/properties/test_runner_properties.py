@@ -22,7 +22,15 @@ from dunning.runner import Dunner
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
 CREDITOR = make_creditor()
-CRASH_POINTS = ("none", "reserve", "begin_attempt", "finish", "after_send")
+CRASH_POINTS = (
+    "none",
+    "reserve",
+    "after_reserve",
+    "begin_attempt",
+    "before_send",
+    "finish",
+    "after_send",
+)
 
 # Each step: days to advance, where to crash, and which customer (if any) pays in full that
 # day before the run.
@@ -42,6 +50,18 @@ def _crash_once(obj: object, name: str) -> None:
 
     def crashing(*args: object, **kwargs: object) -> object:
         setattr(obj, name, original)
+        raise SimulatedCrash(name)
+
+    setattr(obj, name, crashing)
+
+
+def _crash_after_once(obj: object, name: str) -> None:
+    """The call does its work (a reservation committed), then the process dies."""
+    original = getattr(obj, name)
+
+    def crashing(*args: object, **kwargs: object) -> object:
+        setattr(obj, name, original)
+        original(*args, **kwargs)
         raise SimulatedCrash(name)
 
     setattr(obj, name, crashing)
@@ -97,13 +117,11 @@ def _check(
             paid_at_step[invoice_id] = step
             store.add_event(invoice_id, Payment(on=at.date(), amount=Decimal("1200.00")))
         before = len(email.sent) + len(phone.sent)
-        if crash == "after_send":
-            email.crash_after_send = True
-        elif crash != "none":
-            _crash_once(store, crash)
+        _arm(store, email, crash)
         with contextlib.suppress(SimulatedCrash):
             runner.run(at=at)
         email.crash_after_send = False
+        email.fail_next.clear()
         for key, _ in (email.sent + phone.sent)[before:]:
             sent_at_step[key] = step
         # Undo an injected crash that was not reached in this run.
@@ -117,6 +135,18 @@ def _check(
     for entry in store.entries_with(EntryStatus.SENT):
         assert entry.key in sent_keys
     _nothing_once_paid(store, sent_at_step, paid_at_step)
+
+
+def _arm(store: MemoryStore | SqliteStore, email: MemorySender, crash: str) -> None:
+    """Make the next run crash at *crash*."""
+    if crash == "after_send":
+        email.crash_after_send = True
+    elif crash == "before_send":  # claimed durably, the process dies before the provider
+        email.fail_next.append(SimulatedCrash(crash))
+    elif crash == "after_reserve":
+        _crash_after_once(store, "reserve")
+    elif crash != "none":
+        _crash_once(store, crash)
 
 
 def _nothing_once_paid(

@@ -171,6 +171,34 @@ class StoreContract:
         got = store.get("msg_1")
         assert (got.status, got.attempts, got.reserved_at) == (EntryStatus.RESERVED, 1, AT)
 
+    def test_a_new_message_may_be_reserved_already_claimed(self, store: Any) -> None:
+        """A new key: attempts and attempted_at stored as given; it holds its actions at once."""
+        claimed = entry(attempts=1, attempted_at=LATER)
+        assert store.reserve(claimed) is True
+        got = store.get("msg_1")
+        assert (got.status, got.owner, got.attempts, got.attempted_at) == (
+            EntryStatus.RESERVED,
+            "r1",
+            1,
+            LATER,
+        )
+        assert got == claimed
+        assert store.reserve(entry("other", actions=("act_1", "act_2"))) is False
+        assert store.get("other") is None
+
+    def test_a_claimed_reservation_is_refused_under_a_key_that_has_an_entry(
+        self, store: Any
+    ) -> None:
+        """Over a cancelled entry, a claimed one would lose its attempts: refused, unchanged."""
+        store.reserve(entry(status=EntryStatus.RETRY, attempts=2, attempted_at=AT))
+        assert store.cancel(
+            "msg_1", expect=EntryStatus.RETRY, expect_attempts=2, at=AT, reason="paid"
+        )
+        again = entry(reserved_at=LATER, updated_at=LATER, attempts=1, attempted_at=LATER)
+        assert store.reserve(again) is False
+        got = store.get("msg_1")
+        assert (got.status, got.attempts, got.attempted_at) == (EntryStatus.CANCELLED, 2, AT)
+
     def test_two_threads_reserving_overlapping_groupings_one_wins(self, store: Any) -> None:
         """30 rounds: two runners group one action differently; it is held by one entry."""
         start = threading.Barrier(2)
