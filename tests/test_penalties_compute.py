@@ -782,3 +782,28 @@ def test_a_tied_spare_cent_goes_to_the_earlier_line() -> None:
         "1015", date(2025, 1, 10), date(2025, 1, 12), payments=payments, rate="36.5"
     )
     assert [x.interest for x in per_line.lines] == [D("1.02"), D("1.01")]
+
+
+def test_half_year_starts_inside_and_beyond_the_precomputed_years() -> None:
+    """The 1 January and 1 July strictly after the first day, to the end day included."""
+    from dunning.core.penalties.compute import _half_year_starts  # noqa: PLC0415
+
+    assert list(_half_year_starts(date(2024, 1, 1), date(2025, 7, 1), every_half=True)) == [
+        date(2024, 7, 1),
+        date(2025, 1, 1),
+        date(2025, 7, 1),
+    ]
+    assert list(_half_year_starts(date(2024, 1, 1), date(2025, 7, 1), every_half=False)) == [
+        date(2025, 1, 1)
+    ]
+    # Past the years precomputed (1900-2199): worked out one by one, the same way.
+    assert list(_half_year_starts(date(2199, 3, 1), date(2200, 12, 31), every_half=True)) == [
+        date(2199, 7, 1),
+        date(2200, 1, 1),
+        date(2200, 7, 1),
+    ]
+    assert list(_half_year_starts(date(2199, 8, 1), date(2201, 1, 1), every_half=False)) == [
+        date(2200, 1, 1),
+        date(2201, 1, 1),
+    ]
+    assert list(_half_year_starts(date(2199, 7, 2), date(2199, 12, 31), every_half=True)) == []

@@ -4,9 +4,10 @@
 `RatePlan` as they stood before (a validated model per line, the rate text formatted per line,
 the floor findings checked half-year by half-year). Both compute random invoices (one due date
 or installments, business, consumer or public debtors, contractual rates written in several
-ways, payments and credit notes) under random terms (floor reported or applied, N x the legal
-rate, judgment, compounding, formal notice, both day counts and roundings), and the
-breakdowns, the warnings and the errors must be identical, to the cent and to the letter.
+ways, payments and credit notes, other events, histories that contradict the invoice) under
+random terms (floor reported or applied, N x the legal rate, judgment, compounding, formal
+notice, both day counts and roundings), and the breakdowns, the warnings and the errors must
+be identical, to the cent and to the letter.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from hypothesis import strategies as st
 from tests.properties import reference_penalties
 
 from dunning.core.model import (
+    ActionTaken,
     CreditNote,
     Customer,
     CustomerKind,
+    DisputeOpened,
     Event,
     Installment,
     Invoice,
@@ -75,6 +78,26 @@ def terms(draw: st.DrawFn) -> LatePaymentTerms | None:
 
 
 @st.composite
+def other_events(draw: st.DrawFn, issued: date, total: Decimal) -> Event:
+    """A dispute or a reminder near the issue date, money before it, in dollars, or too much."""
+    near = st.dates(issued - timedelta(days=2), issued + timedelta(days=40))
+    kind = draw(st.sampled_from(["dispute", "sent", "early", "dollars", "all"]))
+    if kind == "all":  # the whole total again (a payment recorded twice): overpaid
+        return Payment(on=draw(st.dates(issued, issued + timedelta(days=40))), amount=total)
+    if kind == "dispute":
+        return DisputeOpened(on=draw(near), reason="quality")
+    if kind == "sent":
+        # Late in the UTC evening, around the issue date: the Paris day is the next one (23:30
+        # UTC is 00:30 or 01:30), so a reminder sent on the issue day is not before it.
+        day = draw(st.dates(issued - timedelta(days=1), issued + timedelta(days=1)))
+        at = datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC) - timedelta(days=1)
+        return ActionTaken(at=at, action_id="a1", channel="email")
+    if kind == "early":
+        return Payment(on=issued - timedelta(days=1), amount=CENT)
+    return Payment(on=draw(near), amount=CENT, currency="USD")
+
+
+@st.composite
 def cases(draw: st.DrawFn) -> tuple[Invoice, list[Event], date, dict[str, object]]:
     """An invoice, its payments and credit notes, an end date and the options of a call."""
     issued = draw(st.dates(FIRST, LAST))
@@ -118,6 +141,10 @@ def cases(draw: st.DrawFn) -> tuple[Invoice, list[Event], date, dict[str, object
         else:
             events.append(CreditNote(on=day, amount=amount, corrects_invoice=draw(st.booleans())))
         left -= amount
+    for _ in range(draw(st.integers(0, 2))):
+        # Events that carry no money, and histories that contradict the invoice: the history
+        # is checked in the same pass as the money is read, and must fail as it did.
+        events.insert(draw(st.integers(0, len(events))), draw(other_events(issued, total)))
     until = draw(
         st.dates(
             invoice.first_due_on, max(invoice.first_due_on, draw(st.sampled_from([LAST, BEYOND])))

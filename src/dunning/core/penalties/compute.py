@@ -36,13 +36,14 @@ Examples:
 from __future__ import annotations
 
 import calendar
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
+from operator import itemgetter
 from typing import Annotated, Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -50,7 +51,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from dunning.core._types import MODEL_CONFIG, PositiveAmount
-from dunning.core.model import CreditNote, CustomerKind, Event, Invoice, Payment, check_history
+from dunning.core.model import (
+    _INSTANT_EVENTS,
+    CreditNote,
+    CustomerKind,
+    Event,
+    Invoice,
+    Payment,
+    check_history,
+)
 from dunning.core.penalties.rates import PenaltyRates, default_rates
 from dunning.core.penalties.regimes import (
     COMPOUNDING_PERIOD,
@@ -82,6 +91,7 @@ _NOTHING = Decimal(0)
 _ONE_DAY = timedelta(days=1)
 # Wide enough that no intermediate product is ever rounded, whatever the host's own context.
 _EXACT = Context(prec=60)
+_MONEY = (Payment, CreditNote)
 _YEAR_365 = Decimal(36500)
 _YEAR_366 = Decimal(36600)
 """100 x the days of a year: the divisor of principal x rate (in percent) x days."""
@@ -316,27 +326,7 @@ def compute_penalties(
         contractual_ignored = (
             invoice.contractual_rate is not None and terms.regime is PenaltyRegime.PUBLIC_BUYER
         )
-    check_history(invoice, events)
-    money: list[tuple[date, Decimal]] = []
-    settled = Decimal(0)
-    ordered = sorted(
-        ((n, e) for n, e in enumerate(events) if isinstance(e, Payment | CreditNote)),
-        key=lambda pair: pair[1].on,
-    )
-    for n, event in ordered:
-        settled += event.amount
-        if settled > invoice.total:
-            msg = f"payments and credit notes add up to {settled}, more than {invoice.total}"
-            raise InvoiceHistoryError(
-                msg,
-                invoice_id=invoice.id,
-                location=f"events[{n}].amount",
-                code="payments_exceed_amount",
-            )
-        corrects = isinstance(event, CreditNote) and event.corrects_invoice
-        # A correcting credit note: the corrected part was never owed, so it counts from the
-        # first due date (no interest ever ran on it); otherwise, like a payment, on its date.
-        money.append((min(event.on, invoice.first_due_on) if corrects else event.on, event.amount))
+    money = _money_of(invoice, events)
     findings: list[PenaltyFinding] = []
     if invoice.customer.country != "FR":
         findings.append(
@@ -378,6 +368,50 @@ def compute_penalties(
         rounding=rounding,
         findings=findings,
     )
+
+
+def _money_of(invoice: Invoice, events: Sequence[Event]) -> list[tuple[date, Decimal]]:
+    """The payments and credit notes of *events* as ``(day, amount)``, by day, checked.
+
+    One pass over the history: the money in it, and the checks of `check_history`, which is
+    called to report the first problem (by position) only when there is one.
+
+    Raises:
+        InvoiceHistoryError: as `compute_penalties`.
+    """
+    issued, currency, first_due = invoice.issued_on, invoice.currency, invoice.first_due_on
+    dated: list[tuple[date, int, Payment | CreditNote]] = []
+    for n, event in enumerate(events):
+        if isinstance(event, _MONEY):
+            if event.on < issued or event.currency != currency:
+                check_history(invoice, events)
+            dated.append((event.on, n, event))
+        elif isinstance(event, _INSTANT_EVENTS):
+            if event.at.astimezone(invoice.customer.tz).date() < issued:
+                check_history(invoice, events)
+        elif event.on < issued:
+            check_history(invoice, events)
+    money: list[tuple[date, Decimal]] = []
+    if dated:
+        dated.sort(key=itemgetter(0))  # stable: same-day money keeps the host's order
+        settled = _NOTHING
+        total = invoice.total
+        for on, n, event in dated:
+            settled += event.amount
+            if settled > total:
+                msg = f"payments and credit notes add up to {settled}, more than {total}"
+                raise InvoiceHistoryError(
+                    msg,
+                    invoice_id=invoice.id,
+                    location=f"events[{n}].amount",
+                    code="payments_exceed_amount",
+                )
+            # A correcting credit note: the corrected part was never owed, so it counts from
+            # the first due date (no interest ever ran on it); otherwise, like a payment, on
+            # its date.
+            corrects = isinstance(event, CreditNote) and event.corrects_invoice
+            money.append((min(on, first_due) if corrects else on, event.amount))
+    return money
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -584,41 +618,46 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
     first = start + _ONE_DAY
     if first > end:
         return
-    starts, anniversaries = _period_starts(start, end, pay_days, plan.terms, day_count)
+    starts, rate_days, anniversaries = _period_starts(start, end, pay_days, plan.terms, day_count)
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
     # What the tranche still owes after the first i payments (none: it is paid).
     owed = [ceiling - settled for settled in cumulative]
     owing = [None if left <= 0 else min(amount, left) for left in owed]
-    quote_of = plan.quoter(first)
+    memo, key, started = plan.memo_of(first)
+    increase_from = plan.terms.judgment_increase_from
     capitalised = _NOTHING
     year_interest = _NOTHING
     compounding = bool(anniversaries)
-    ends = [day - _ONE_DAY for day in starts[1:]]
-    ends.append(end)
     # The open line: merged into while a cut changes neither principal nor rate for this
     # tranche (money applied to another one), closed (appended) when one does.
     line: list[Any] | None = None
-    rate_until = first  # the quote is looked up again from this day on
-    increase_from = plan.terms.judgment_increase_from
-    quote: RateQuote | None = None
+    quote: RateQuote | None = None  # looked up on the first day with something owed
     year = _YEAR_365
-    for first_day, last_day in zip(starts, ends, strict=True):
+    paid = 0  # how many payments are before the current day
+    count = len(pay_days)
+    last = len(starts) - 1
+    for n, first_day in enumerate(starts):
+        last_day = starts[n + 1] - _ONE_DAY if n < last else end
         if compounding and first_day in anniversaries:
             # Code civil 1343-2: a whole year's interest, in cents, now bears interest itself.
             capitalised += year_interest.quantize(_CENT, ROUND_HALF_UP)
             year_interest = _NOTHING
-        principal = owing[bisect_left(pay_days, first_day)]
+        while paid < count and pay_days[paid] < first_day:
+            paid += 1
+        principal = owing[paid]
         if principal is None:
             break  # paid: interest on this tranche has stopped (money only accumulates)
         if compounding:
             principal += capitalised
         fresh = False  # whether the cut starts a new line whatever the principal
-        if first_day >= rate_until:
-            # A new half-year (or the judgment increase): the only days the rate may change.
-            found = quote_of(first_day)
-            rate_until = _next_half_year(first_day)
-            if increase_from is not None and first_day < increase_from < rate_until:
-                rate_until = increase_from
+        if line is None or first_day in rate_days:
+            # The first day, a half-year, the judgment increase or (actual/366) a 1 January:
+            # the only days the rate or the year's length may change.
+            judged = increase_from is not None and first_day >= increase_from
+            half = first_day.year * 2 + (first_day.month > 6)  # noqa: PLR2004
+            found: RateQuote | None = memo.get((key, half, started, judged))  # type: ignore[assignment]
+            if found is None:  # not worked out yet, or provisional: never memoised
+                found = plan.quote(first_day, delay_started_on=first)
             if leap_aware:
                 fresh = line is not None and first_day.year != line[1].year
                 year = _YEAR_366 if calendar.isleap(first_day.year) else _YEAR_365
@@ -642,9 +681,31 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
         periods.append(tuple(line))
 
 
-def _next_half_year(day: date) -> date:
-    """The 1 January or 1 July after *day*."""
-    return date(day.year, 7, 1) if day.month <= 6 else date(day.year + 1, 1, 1)  # noqa: PLR2004
+_FIRST_HALF_YEAR = 1900
+_LAST_HALF_YEAR = 2199
+_HALF_YEAR_STARTS = tuple(
+    date(year, month, 1)
+    for year in range(_FIRST_HALF_YEAR, _LAST_HALF_YEAR + 1)
+    for month in (1, 7)
+)
+"""Every 1 January and 1 July of the years rate tables may cover: sliced, never rebuilt."""
+
+
+def _half_year_starts(first: date, end: date, *, every_half: bool) -> Sequence[date]:
+    """The 1 January and 1 July after *first*, up to *end* (only 1 January if not every half)."""
+    found: Sequence[date]
+    if first.year >= _FIRST_HALF_YEAR and end.year <= _LAST_HALF_YEAR:
+        found = _HALF_YEAR_STARTS[
+            bisect_right(_HALF_YEAR_STARTS, first) : bisect_right(_HALF_YEAR_STARTS, end)
+        ]
+    else:  # a date no rate table covers: computed (a table will refuse it later)
+        computed = []
+        year, month = (first.year, 7) if first.month <= 6 else (first.year + 1, 1)  # noqa: PLR2004
+        while (cut := date(year, month, 1)) <= end:
+            computed.append(cut)
+            year, month = (year, 7) if month == 1 else (year + 1, 1)
+        found = computed
+    return found if every_half else [cut for cut in found if cut.month == 1]
 
 
 def _period_starts(
@@ -653,35 +714,34 @@ def _period_starts(
     pay_days: list[date],
     terms: LatePaymentTerms,
     day_count: DayCount,
-) -> tuple[list[date], set[date]]:
-    """Return the first day of each period from *start* + 1 to *end*, and the anniversaries.
+) -> tuple[list[date], frozenset[date] | set[date], set[date]]:
+    """Return the first day of each period from *start* + 1 to *end*, and two sets of them.
 
-    The anniversaries are the first days at which a year of interest is capitalised.
+    The rate days are where the rate (or, with actual/366, the year's length) may change: a
+    half-year, the judgment increase, a 1 January. The anniversaries are the first days at
+    which a year of interest is capitalised.
     """
     first = start + _ONE_DAY
-    cuts = {first}
     # A payment on day P still bears interest on day P: the principal changes from P + 1.
-    cuts.update(day + _ONE_DAY for day in pay_days if first <= day < end)
+    cuts = [day + _ONE_DAY for day in pay_days if first <= day < end]
+    cuts.append(first)
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
     every_half = terms.splits_at_half_years
+    rate_days: set[date] = set()
     if every_half or leap_aware:
-        # The 1 January and 1 July after *first*, up to *end* (only 1 January if just leap).
-        year, month = (first.year, 7) if first.month <= 6 else (first.year + 1, 1)  # noqa: PLR2004
-        while (cut := date(year, month, 1)) <= end:
-            if every_half or month == 1:
-                cuts.add(cut)
-            year, month = (year, 7) if month == 1 else (year + 1, 1)
+        rate_days.update(_half_year_starts(first, end, every_half=every_half))
     increase_from = terms.judgment_increase_from
     if increase_from is not None and first < increase_from <= end:
-        cuts.add(increase_from)
+        rate_days.add(increase_from)
+    cuts += rate_days
     anniversaries: set[date] = set()
     if terms.compounding:
         years = 1
         while (day := start + COMPOUNDING_PERIOD * years + _ONE_DAY) <= end:
             anniversaries.add(day)
             years += 1
-        cuts |= anniversaries
-    return sorted(cuts), anniversaries
+        cuts += anniversaries
+    return sorted(set(cuts)), rate_days, anniversaries
 
 
 def _round_lines(exact: list[Decimal], rounding: Rounding) -> list[Decimal]:

@@ -31,7 +31,6 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -394,7 +393,7 @@ class RatePlan:
     _quotes: dict[tuple[int, int, bool], RateQuote] = field(init=False, default_factory=dict)
     _increase_from: date | None = field(init=False, default=None)
     _public: bool = field(init=False, default=False)
-    _key: tuple[object, ...] = field(init=False, default=())
+    _key: str = field(init=False, default="")
     _read_provisional: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
@@ -405,13 +404,15 @@ class RatePlan:
         # Exact texts, not values: Decimal("12") == Decimal("12.000") but they read differently.
         # The enums by their values: a string caches its hash, an enum member hashes in Python
         # at every look-up of the memo (one a half-year of delay).
-        self._key = (
-            terms.regime.value,
-            str(terms.contractual_rate),
-            str(terms.legal_rate_multiple),
-            terms.legal_rate_column.value,
-            terms.below_legal_floor.value,
-            str(terms.judgment_served_on),
+        self._key = "\x1f".join(
+            (
+                terms.regime.value,
+                str(terms.contractual_rate),
+                str(terms.legal_rate_multiple),
+                terms.legal_rate_column.value,
+                terms.below_legal_floor.value,
+                str(terms.judgment_served_on),
+            )
         )
 
     def _lookup(self, table: RateTable, day: date, *, warn: bool = True) -> tuple[Decimal, bool]:
@@ -469,29 +470,20 @@ class RatePlan:
             memo[key] = quote
         return quote
 
-    def quoter(self, delay_started_on: date) -> Callable[[date], RateQuote]:
-        """`quote` for the days of one delay (*delay_started_on* fixed), for a loop over periods.
+    def memo_of(self, delay_started_on: date) -> tuple[dict[object, object], str, int]:
+        """Where `quote` memoises the quotes of one delay: the memo, the terms' key, the start.
 
-        A quote memoised on the rate tables is found directly, under the key `quote` gives
-        it; anything else (not yet worked out, or provisional) goes through `quote`.
+        A quote for *day* of this delay is ``memo[(key, half, started, judged)]`` with ``half``
+        = ``day.year * 2 + (day.month > 6)`` and ``judged`` whether the judgment increase
+        applies, when it is there; anything else (not yet worked out, or provisional) goes
+        through `quote`. For the loop over periods, which looks quotes up without a call.
         """
-        memo, key, increase_from = self.rates.quotes, self._key, self._increase_from
         started = (
             delay_started_on.year * 2 + (delay_started_on.month > 6)  # noqa: PLR2004
             if self._public
             else 0
         )
-        quote = self.quote
-
-        def quote_on(day: date) -> RateQuote:
-            judged = increase_from is not None and day >= increase_from
-            half = day.year * 2 + (day.month > 6)  # noqa: PLR2004
-            found: RateQuote | None = memo.get((key, half, started, judged))  # type: ignore[assignment]
-            if found is not None:
-                return found
-            return quote(day, delay_started_on=delay_started_on)
-
-        return quote_on
+        return self.rates.quotes, self._key, started
 
     def _base_quote(
         self, half: HalfYear, delay_started_on: date
