@@ -466,6 +466,19 @@ def test_the_runner_tells_the_source_when_to_look_again(store: Store) -> None:
         assert set(reviews) == {"A"}  # the SQLite index read only what was due for review
 
 
+def test_a_large_book_keeps_no_reviews_but_the_hook_gets_them() -> None:
+    """With keep_reviews=False the report holds none; the source's hook still gets each one."""
+    store = MemoryStore()
+    for n in range(1, 4):
+        add(store, f"A{n}", n)  # three customers, one invoice each, due 4 May
+    add(store, "B", 4, due=date(2026, 5, 20))
+    report = dunner(store, MemorySender(Channel.EMAIL), keep_reviews=False).run(at=TUESDAY)
+    assert report.counts() == {"sent": 3}
+    assert report.reviews == ()
+    assert sorted(store.reviews) == ["A1", "A2", "A3", "B"]
+    assert store.reviews["B"].review_after == paris(2026, 5, 21, 0, 0)  # J+1 of 20 May
+
+
 def test_senders_are_told_who_and_what(store: Store) -> None:
     """The send context names the customer and the invoices and steps covered."""
     add(store)

@@ -178,6 +178,7 @@ def _run(args: argparse.Namespace) -> int:
             _chooser(args),
             creditor,
             with_penalties=not args.no_penalties,
+            keep_reviews=False,  # the store's review index gets them; memory stays flat
             **options,
         )
         report = dunner.run(at=at, dry_run=args.dry_run, allow_past=args.allow_past)

@@ -311,6 +311,10 @@ class Dunner:
         journal: where a send outcome the log cannot take is kept until it can.
         render_budget: how much time and output one message may cost to render (a runaway
             template is an error for that customer); the default `RenderBudget` if None.
+        keep_reviews: keep each invoice's `InvoiceReview` on the `RunReport` (``reviews``).
+            They cost about 200 bytes an invoice for the length of the run; with False, a
+            run's memory stays flat whatever the size of the book, and the reviews reach only
+            the source's ``reviewed`` hook (in batches), as a large book wants.
 
     Raises:
         ConfigurationError: if a sender is registered under a channel it does not serve, or
@@ -345,6 +349,7 @@ class Dunner:
     with_penalties: bool = True
     journal: OutcomeJournal | None = None
     render_budget: RenderBudget | None = None
+    keep_reviews: bool = True
 
     def __post_init__(self) -> None:
         """Refuse a sender registered under another channel than its own."""
@@ -635,7 +640,8 @@ class _Run:
                 due_now=due_now,
                 review_after=self.at if due_now else d.next_review_at,
             )
-            self.reviews.append(review)
+            if self.d.keep_reviews:
+                self.reviews.append(review)
             self.unsent_reviews.append(review)
 
     def _flush_reviews(self) -> None:

@@ -24,6 +24,7 @@ from tests.properties import reference_penalties
 
 from dunning.core.model import (
     ActionTaken,
+    Channel,
     CreditNote,
     Customer,
     CustomerKind,
@@ -91,7 +92,7 @@ def other_events(draw: st.DrawFn, issued: date, total: Decimal) -> Event:
         # UTC is 00:30 or 01:30), so a reminder sent on the issue day is not before it.
         day = draw(st.dates(issued - timedelta(days=1), issued + timedelta(days=1)))
         at = datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC) - timedelta(days=1)
-        return ActionTaken(at=at, action_id="a1", channel="email")
+        return ActionTaken(at=at, action_id="a1", channel=Channel.EMAIL)
     if kind == "early":
         return Payment(on=issued - timedelta(days=1), amount=CENT)
     return Payment(on=draw(near), amount=CENT, currency="USD")
