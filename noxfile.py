@@ -67,6 +67,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_startup.py",
         "benchmarks/bench_penalties.py",
         "benchmarks/bench_streaming.py",
+        "benchmarks/bench_runner_memory.py",
         "benchmarks/bench_runner.py",
         "benchmarks/bench_sqlite_entries.py",
         "benchmarks/bench_postgres.py",
