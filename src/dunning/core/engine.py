@@ -415,18 +415,25 @@ def _start(day: date, tz: ZoneInfo) -> datetime:
 def _maker(cls: type[_T]) -> Callable[..., _T]:
     """A positional constructor of the frozen, slotted dataclass *cls*, in field order.
 
-    It builds the same instance as ``cls(...)`` (same fields, same class, still frozen) but
-    sets each slot through its descriptor, in straight-line code generated here as the
-    `dataclasses` module generates ``__init__``, without the lookup of ``object.__setattr__``
-    per field: the engine builds a `Decision` per invoice, and this halves what that costs.
-    Defaults are not applied: every field is passed.
+    It builds the same instance as ``cls(...)`` (same fields, same class, still frozen), about
+    three times faster: the engine builds a `Decision` per invoice, and an `Action` for half of
+    them. A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
+    here the fields are set on a private *twin* class that has exactly the same slots (so the
+    same memory layout) and no frozen ``__setattr__``, with plain attribute stores, then the
+    instance's class is set to *cls*. CPython allows that assignment only between classes of
+    identical layout (same base, same ``__slots__``), which the twin has by construction; from
+    then on the object is an ordinary, frozen *cls* (``type(x) is cls``, equality, ``replace``,
+    pickling and ``repr`` are the class's own). Defaults are not applied: every field is passed.
     """
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    namespace.update({f"set_{name}": cls.__dict__[name].__set__ for name in names})
-    lines = [f"def make({', '.join(names)}):", "    instance = new(cls)"]
-    lines += [f"    set_{name}(instance, {name})" for name in names]
-    lines.append("    return instance")
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    if getattr(cls, "__slots__", None) != names or cls.__bases__ != (object,):
+        msg = f"{cls.__name__} must be a slotted dataclass with no base class"
+        raise TypeError(msg)
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": names})
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
+    lines = [f"def make({', '.join(names)}):", "    instance = new(twin)"]
+    lines += [f"    instance.{name} = {name}" for name in names]
+    lines += ["    instance.__class__ = cls", "    return instance"]
     exec("\n".join(lines), namespace)  # noqa: S102  (code built from the class's own field names)
     make: Callable[..., _T] = namespace["make"]
     return make
