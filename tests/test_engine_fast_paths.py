@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dunning import STANDARD, Action, Customer, Decision, DecisionStatus, Invoice, decide
+from dunning import STANDARD, Action, Channel, Customer, Decision, DecisionStatus, Invoice, decide
 from dunning.core import engine
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -27,7 +27,7 @@ INVOICE = Invoice(
     customer=Customer(id="C-1", name="ACME SARL"),
     issued_on=date(2026, 3, 28),
     due_on=date(2026, 4, 27),
-    total="1200.00",
+    total=Decimal("1200.00"),
 )
 AT = datetime(2026, 4, 28, 9, tzinfo=PARIS)
 
@@ -57,7 +57,7 @@ def test_a_decision_is_a_frozen_decision_equal_to_one_built_by_the_dataclass() -
     with pytest.raises(FrozenInstanceError):
         d.reason = "changed"  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
-        d.action.channel = "sms"  # type: ignore[misc]
+        d.action.channel = Channel.SMS  # type: ignore[misc]
 
 
 def test_a_decision_survives_replace_and_pickling() -> None:
