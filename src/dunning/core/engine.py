@@ -283,6 +283,9 @@ class _Facts:
         self.agreement: PromiseToPay | PaymentPlanAgreed | None = None
 
 
+_NOTHING_TAKEN: Mapping[str, int] = {}
+"""The count of steps taken in a history without actions, shared (only read)."""
+
 _NO_FACTS = _Facts()
 """The facts of an empty history, shared: only `_collect` ever changes a `_Facts`, while it
 builds a new one."""
@@ -394,9 +397,11 @@ def _agreement_state(
 
 
 def _anchor(invoice: Invoice, settled: Decimal) -> date | None:
-    """Due date of the oldest part of the invoice not covered by what was settled."""
-    if invoice.due_on is not None:  # one due date: the schedule is (due_on, total)
-        return invoice.due_on if settled < invoice.total else None
+    """Due date of the oldest part of the invoice not covered by what was settled.
+
+    For any schedule; an invoice with a single due date, whose schedule is ``(due_on, total)``,
+    is answered by `_Decider` itself without this call.
+    """
     cumulative = Decimal(0)
     for due, amount in invoice.schedule:
         cumulative += amount
@@ -550,7 +555,6 @@ class _Decider:
         "notes",
         "outstanding",
         "plan",
-        "scenario",
         "skipped",
         "taken_count",
         "today",
@@ -565,37 +569,41 @@ class _Decider:
         at: datetime,
         place: tuple[ZoneInfo, BusinessCalendar],
         *,
-        today: date | None = None,
+        today: date,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
-        self.scenario = plan.scenario
         self.at = at
-        tz = self.tz = place[0]
-        self.calendar = place[1]
-        if today is None:
-            today = at.astimezone(tz).date()
+        self.tz, self.calendar = place
         self.today = today
-        self.facts = facts = _collect(invoice, events, today, at, tz)
-        outstanding = invoice.total - facts.settled
+        self.facts = facts = _collect(invoice, events, today, at, place[0])
+        settled, total = facts.settled, invoice.total
+        outstanding = total - settled
         # As max(outstanding, 0), which keeps the balance's own exponent when it is zero.
         self.outstanding = max(outstanding, _ZERO)
-        self.anchor = anchor = _anchor(invoice, facts.settled)
+        due_on = invoice.due_on
+        if due_on is not None:  # a single due date (most invoices): its own anchor
+            anchor = due_on if settled < total else None
+        else:
+            anchor = _anchor(invoice, settled)
+        self.anchor = anchor
         late = (today - anchor).days if anchor is not None else 0
         self.late = max(0, late)
-        self.notes: list[str] = []
-        self.skipped: list[str] = []
-        taken_count: dict[str, int] = {}
-        self.taken_count = taken_count
+        # Notes and skipped steps are rare: their lists are made by `note` when needed.
+        self.notes: list[str] | None = None
+        self.skipped: list[str] | None = None
         self.level, self.level_name = 0, ""
         self.floor: date | None = None
         if not facts.taken:
+            self.taken_count: Mapping[str, int] = _NOTHING_TAKEN
             return
+        taken_count: dict[str, int] = {}
+        self.taken_count = taken_count
         for taken, _day in facts.taken:
             if taken.step_id is not None:
                 taken_count[taken.step_id] = taken_count.get(taken.step_id, 0) + 1
             if taken.uncertain:
-                self.notes.append(
+                self.note(
                     f"'{taken.step_id or taken.action_id}' possibly sent: its delivery is "
                     "uncertain until someone resolves it"
                 )
@@ -604,6 +612,13 @@ class _Decider:
                 if step.id in taken_count:
                     self.level, self.level_name = step.level, step.name
         self.floor = self._floor()
+
+    def note(self, text: str) -> None:
+        """Add *text* to the decision's notes."""
+        if self.notes is None:
+            self.notes = [text]
+        else:
+            self.notes.append(text)
 
     def finish(
         self,
@@ -629,7 +644,7 @@ class _Decider:
             invoice.currency,
             self.late,
             next_step_id,
-            tuple(self.notes) if self.notes else (),
+            tuple(self.notes) if self.notes is not None else (),
             None,
         )
 
@@ -647,11 +662,11 @@ class _Decider:
             return self.finish(DecisionStatus.PAUSED, reason, next_review_at=review), None
         if facts.agreement is None:
             return None, None
-        state = _agreement_state(facts.agreement, facts, today, self.scenario.grace_days)
+        state = _agreement_state(facts.agreement, facts, today, self.plan.scenario.grace_days)
         if state.paused_until is not None:
             review = _start(state.paused_until + _ONE_DAY, self.tz)
             return self.finish(DecisionStatus.PAUSED, state.describe, next_review_at=review), None
-        self.notes.append(state.describe)
+        self.note(state.describe)
         return None, state.broken_on
 
     def _floor(self) -> date | None:
@@ -688,8 +703,8 @@ class _Decider:
         if plan.business_days_only:
             earliest = self.calendar.roll_forward(earliest)
         windows = plan.windows.get(channel) if plan.windows else None
-        if not windows:
-            return _start(earliest, self.tz), None
+        if windows is None:  # the plan keeps only channels that have windows
+            return datetime.combine(earliest, _MIDNIGHT, tzinfo=self.tz), None
         return next_window(windows, self.calendar, self.tz, first_day=earliest, at=self.at)
 
     def candidate(
@@ -701,8 +716,11 @@ class _Decider:
             channel = _channel_for(step, opted_out)
         if channel is None:
             note = f"step '{step.id}' skipped: customer opted out of {step.channel}"
-            self.notes.append(note)
-            self.skipped.append(note)
+            self.note(note)
+            if self.skipped is None:
+                self.skipped = [note]
+            else:
+                self.skipped.append(note)
             return None
         floor = self.floor
         earliest = planned if floor is None or planned >= floor else floor
@@ -728,7 +746,7 @@ class _Decider:
                 continue
             fallback = step.fallback_channel
             if fallback is None or fallback == taken.channel or fallback in opted_out:
-                self.notes.append(f"delivery of '{step.id}' failed; no fallback channel is left")
+                self.note(f"delivery of '{step.id}' failed; no fallback channel is left")
                 continue
             retry_id = _retry_id(taken.action_id, fallback)
             if retry_id in facts.rejected or any(t.action_id == retry_id for t, _ in facts.taken):
@@ -739,7 +757,7 @@ class _Decider:
 
     def after_break(self, broken_on: date) -> _Candidate | None:
         """The scenario's broken-promise step, once per break."""
-        step = self.scenario.broken_promise_step
+        step = self.plan.scenario.broken_promise_step
         if step is None:
             return None
         if any(t.step_id == step.id and day >= broken_on for t, day in self.facts.taken):
@@ -761,14 +779,17 @@ class _Decider:
                     facts.rejected and action_id(self.invoice.id, step.id) in facts.rejected
                 ):
                     highest = n
-        jump = self.plan.jump
+        if not self.plan.jump:  # one level at a time: the first step not taken or skipped
+            for n in range(highest + 1, len(steps)):
+                found = self.candidate(steps[n], anchor + offsets[n], 1, "scheduled")
+                if found is not None:
+                    return found, ()
+            return None, ()
         pending: list[_Candidate] = []
         for n in range(highest + 1, len(steps)):
             found = self.candidate(steps[n], anchor + offsets[n], 1, "scheduled")
             if found is not None:
                 pending.append(found)
-                if not jump:
-                    return found, ()
         if not pending:
             return None, ()
         due_now = [c for c in pending if _is_open(c, self.at)]
@@ -780,7 +801,7 @@ class _Decider:
         amount = self.facts.approved[ident]
         if amount is None or amount == self.outstanding:
             return True
-        self.notes.append(
+        self.note(
             f"approval lapsed: given for {amount} {self.invoice.currency}, "
             f"the balance is now {self.outstanding}"
         )
@@ -812,14 +833,17 @@ class _Decider:
             (today - anchor).days,
             step.penalty_wording,
         )
-        changes = [c.opens for c in later]
-        if chosen.closes is not None:
-            changes.append(chosen.closes)
+        review = chosen.closes  # when nothing is planned later (the common case)
+        if later:
+            changes = [c.opens for c in later]
+            if review is not None:
+                changes.append(review)
+            review = min(changes)
         return self.finish(
             DecisionStatus.ACTION_DUE,
             f"'{step.id}' due ({chosen.reason})",
             actions=(action,),
-            next_review_at=min(changes) if changes else None,
+            next_review_at=review,
             next_step_id=step.id,
         )
 
@@ -878,7 +902,10 @@ def decide(
         (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
     """
     check_aware(at)
-    decision = _decide(invoice, events, _plan(scenario), at, _place(invoice.customer))
+    place = _place(invoice.customer)
+    decision = _decide(
+        invoice, events, _plan(scenario), at, place, today=at.astimezone(place[0]).date()
+    )
     if not with_penalties:
         return decision
     return _with_penalties(decision, invoice, events, scenario, rates)
@@ -946,7 +973,7 @@ def _decide_many(
     if fixed is not None and not with_penalties:
         # The common case, without the per-pair choice of scenario and of penalties; the local
         # date of *at* is worked out once per run of invoices in the same time zone.
-        zone, today = None, None
+        zone, today = None, date.min  # both set with the first invoice's place
         for invoice, events in items:
             if invoice.customer is not customer or place is None:
                 customer = invoice.customer
@@ -961,7 +988,8 @@ def _decide_many(
             # Invoices usually come customer by customer: look the place up once per run.
             customer = invoice.customer
             place = _place(customer)
-        decision = _decide(invoice, events, plan, at, place)
+        today = at.astimezone(place[0]).date()
+        decision = _decide(invoice, events, plan, at, place, today=today)
         if with_penalties:
             decision = _with_penalties(decision, invoice, events, plan.scenario, rates)
         yield decision
@@ -1018,8 +1046,9 @@ def _decide(
     at: datetime,
     place: tuple[ZoneInfo, BusinessCalendar],
     *,
-    today: date | None = None,
+    today: date,
 ) -> Decision:
+    """The decision on one invoice; *today* is the local date of *at* in *place*'s time zone."""
     d = _Decider(invoice, events, plan, at, place, today=today)
     anchor = d.anchor
     # 1. Closed.
