@@ -52,6 +52,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -413,7 +414,13 @@ def _anchor(invoice: Invoice, settled: Decimal) -> date | None:
 _MIDNIGHT = time(0)
 
 
+@lru_cache(maxsize=4096)
 def _start(day: date, tz: ZoneInfo) -> datetime:
+    """00:00 local time on *day*: when an action allowed from that day becomes due.
+
+    Memoised (datetimes are immutable): a batch asks for the same few dates for every invoice,
+    and building an aware datetime costs three times the look-up.
+    """
     return datetime.combine(day, _MIDNIGHT, tzinfo=tz)
 
 
@@ -479,6 +486,7 @@ class _Plan:
     steps: tuple[Step, ...]
     offsets: tuple[timedelta, ...]  # each step's offset_days, as a timedelta
     by_id: Mapping[str, Step]  # every step by id, the broken-promise step included
+    index: Mapping[str, int]  # each ladder step's id -> its last position in steps
     gap: timedelta
     jump: bool
     business_days_only: bool
@@ -506,6 +514,7 @@ def _plan(scenario: Scenario) -> _Plan:
         steps=tuple(scenario.steps),
         offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
         by_id=by_id,
+        index={step.id: n for n, step in enumerate(scenario.steps)},  # the last one of an id
         gap=timedelta(days=scenario.minimum_gap_days),
         jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
         business_days_only=scenario.business_days_only,
@@ -548,6 +557,7 @@ class _Decider:
         "calendar",
         "facts",
         "floor",
+        "highest_taken",
         "invoice",
         "late",
         "level",
@@ -594,6 +604,8 @@ class _Decider:
         self.skipped: list[str] | None = None
         self.level, self.level_name = 0, ""
         self.floor: date | None = None
+        # The position in the ladder of the highest ladder step taken, -1 if none.
+        self.highest_taken = -1
         if not facts.taken:
             self.taken_count: Mapping[str, int] = _NOTHING_TAKEN
             return
@@ -607,10 +619,11 @@ class _Decider:
                     f"'{taken.step_id or taken.action_id}' possibly sent: its delivery is "
                     "uncertain until someone resolves it"
                 )
-        if taken_count:
-            for step in plan.steps:
-                if step.id in taken_count:
-                    self.level, self.level_name = step.level, step.name
+        index = plan.index
+        highest = max((index.get(step_id, -1) for step_id in taken_count), default=-1)
+        if highest >= 0:  # the level reached is the highest ladder step's
+            step = plan.steps[highest]
+            self.highest_taken, self.level, self.level_name = highest, step.level, step.name
         self.floor = self._floor()
 
     def note(self, text: str) -> None:
@@ -704,7 +717,7 @@ class _Decider:
             earliest = self.calendar.roll_forward(earliest)
         windows = plan.windows.get(channel) if plan.windows else None
         if windows is None:  # the plan keeps only channels that have windows
-            return datetime.combine(earliest, _MIDNIGHT, tzinfo=self.tz), None
+            return _start(earliest, self.tz), None
         return next_window(windows, self.calendar, self.tz, first_day=earliest, at=self.at)
 
     def candidate(
@@ -728,7 +741,7 @@ class _Decider:
         if plan.business_days_only or plan.windows:
             opens, closes = self.due(earliest, channel)
         else:  # what `due` gives without its two rules
-            opens, closes = datetime.combine(earliest, _MIDNIGHT, tzinfo=self.tz), None
+            opens, closes = _start(earliest, self.tz), None
         return _Candidate(step, channel, occurrence, None, opens, closes, reason)
 
     def retry(self) -> _Candidate | None:
@@ -771,14 +784,13 @@ class _Decider:
     def ladder(self, anchor: date) -> tuple[_Candidate | None, Sequence[_Candidate]]:
         """The next ladder step, and the later ones whose becoming due would change it."""
         steps, offsets = self.plan.steps, self.plan.offsets
-        facts, taken_count = self.facts, self.taken_count
-        highest = -1  # the highest step taken or rejected: the ladder resumes above it
-        if taken_count or facts.rejected:
-            for n, step in enumerate(steps):
-                if step.id in taken_count or (
-                    facts.rejected and action_id(self.invoice.id, step.id) in facts.rejected
-                ):
+        rejected = self.facts.rejected
+        highest = self.highest_taken  # the highest step taken or rejected: resume above it
+        if rejected:
+            for n in range(len(steps) - 1, highest, -1):
+                if action_id(self.invoice.id, steps[n].id) in rejected:
                     highest = n
+                    break
         if not self.plan.jump:  # one level at a time: the first step not taken or skipped
             for n in range(highest + 1, len(steps)):
                 found = self.candidate(steps[n], anchor + offsets[n], 1, "scheduled")
