@@ -284,9 +284,6 @@ class _Facts:
         self.agreement: PromiseToPay | PaymentPlanAgreed | None = None
 
 
-_NOTHING_TAKEN: Mapping[str, int] = {}
-"""The count of steps taken in a history without actions, shared (only read)."""
-
 _NO_FACTS = _Facts()
 """The facts of an empty history, shared: only `_collect` ever changes a `_Facts`, while it
 builds a new one."""
@@ -566,7 +563,6 @@ class _Decider:
         "outstanding",
         "plan",
         "skipped",
-        "taken_count",
         "today",
         "tz",
     )
@@ -607,20 +603,17 @@ class _Decider:
         # The position in the ladder of the highest ladder step taken, -1 if none.
         self.highest_taken = -1
         if not facts.taken:
-            self.taken_count: Mapping[str, int] = _NOTHING_TAKEN
             return
-        taken_count: dict[str, int] = {}
-        self.taken_count = taken_count
+        index, highest = plan.index, -1
         for taken, _day in facts.taken:
             if taken.step_id is not None:
-                taken_count[taken.step_id] = taken_count.get(taken.step_id, 0) + 1
+                n = index.get(taken.step_id, -1)  # -1: not a ladder step
+                highest = max(highest, n)
             if taken.uncertain:
                 self.note(
                     f"'{taken.step_id or taken.action_id}' possibly sent: its delivery is "
                     "uncertain until someone resolves it"
                 )
-        index = plan.index
-        highest = max((index.get(step_id, -1) for step_id in taken_count), default=-1)
         if highest >= 0:  # the level reached is the highest ladder step's
             step = plan.steps[highest]
             self.highest_taken, self.level, self.level_name = highest, step.level, step.name
@@ -775,7 +768,7 @@ class _Decider:
             return None
         if any(t.step_id == step.id and day >= broken_on for t, day in self.facts.taken):
             return None
-        occurrence = self.taken_count.get(step.id, 0) + 1
+        occurrence = 1 + sum(1 for t, _ in self.facts.taken if t.step_id == step.id)
         if action_id(self.invoice.id, step.id, occurrence) in self.facts.rejected:
             return None
         planned = broken_on + timedelta(days=step.offset_days)
