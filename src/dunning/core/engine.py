@@ -86,6 +86,7 @@ from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]
 
 _ONE_DAY = timedelta(days=1)
+_TWO_DAYS = timedelta(days=2)
 _ZERO = Decimal(0)
 _RETRY = "retry after failed delivery"
 _INSTANT_EVENTS = (ActionTaken, DeliveryFailed, ActionApproved, ActionRejected)
@@ -303,12 +304,17 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
     issued, currency = invoice.issued_on, invoice.currency
     dated: list[tuple[date, int, Event]] = []
     settled = facts.settled
+    # An instant whose local day is before *recent* is before *at*: two instants' UTC offsets
+    # differ by less than 48 hours (each is under 24 in absolute value, a rule of `datetime`),
+    # so the exact comparison of aware instants (slow across time zones) is only needed for
+    # the last two days and after.
+    recent = today - _TWO_DAYS
     for n, event in enumerate(events):
         if isinstance(event, _INSTANT_EVENTS):
             day = event.at.astimezone(tz).date()
             if day < issued:
                 check_history(invoice, events)
-            if event.at > at:
+            if day >= recent and event.at > at:
                 continue
             if isinstance(event, ActionTaken):
                 facts.taken.append((event, day))
