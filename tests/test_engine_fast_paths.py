@@ -15,7 +15,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dunning import STANDARD, Action, Channel, Customer, Decision, DecisionStatus, Invoice, decide
+from dunning import (
+    STANDARD,
+    Action,
+    Channel,
+    Customer,
+    Decision,
+    DecisionStatus,
+    Event,
+    Invoice,
+    action_id,
+    decide,
+    parse_events,
+)
 from dunning.core import engine
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -89,3 +101,44 @@ def test_the_fast_constructor_refuses_a_class_it_cannot_mirror() -> None:
         engine._maker(NoSlots)
     with pytest.raises(TypeError, match="Derived must be a slotted dataclass"):
         engine._maker(Derived)
+
+
+# The events of a history are compared with *at* exactly only from two local days before it
+# (`engine._collect`). Instants written in far time zones, worked out by hand for
+# at = Tuesday 28 April 2026 09:00 Paris (UTC+2) = 07:00 UTC:
+# - 2026-04-28T20:00+14:00 = 06:00 UTC: one hour before at, though written "20:00";
+# - 2026-04-27T23:30-10:00 = 09:30 UTC (11:30 Paris): after at, though written the day before;
+# - 2026-04-28T10:00+02:00: one hour after at, on the same local day.
+
+
+def _informative_taken(when: str) -> list[Event]:
+    return parse_events(
+        [
+            {
+                "kind": "action_taken",
+                "at": when,
+                "action_id": action_id("F-1", "informative"),
+                "channel": "email",
+                "step_id": "informative",
+            }
+        ]
+    )
+
+
+@pytest.mark.parametrize("when", ["2026-04-28T10:00:00+02:00", "2026-04-27T23:30:00-10:00"])
+def test_an_action_taken_after_at_is_not_known_yet(when: str) -> None:
+    """An action recorded after *at* (same local day, or written in a far zone) is ignored."""
+    d = decide(INVOICE, _informative_taken(when), STANDARD, at=AT)
+    assert d.status is DecisionStatus.ACTION_DUE
+    assert d.action is not None
+    assert d.action.step_id == "informative"
+    assert d.level == 0
+
+
+@pytest.mark.parametrize("when", ["2026-04-28T20:00:00+14:00", "2026-04-25T09:00:00+02:00"])
+def test_an_action_taken_before_at_counts(when: str) -> None:
+    """An action recorded before *at* (an hour before in a far zone, or days before) counts."""
+    d = decide(INVOICE, _informative_taken(when), STANDARD, at=AT)
+    # Informative taken: level 1; the reminder (J+7, Monday 4 May) is next.
+    assert d.level == 1
+    assert d.next_step_id == "reminder"
