@@ -4,14 +4,15 @@
 work (issue 12): one `Scenario.step` scan per lookup, `check_history` as a separate pass, a
 `ZoneInfo` and an `astimezone` per use. Both engines decide the same random histories
 (payments, pauses, manual and scenario actions, failed deliveries, approvals for the right and
-the wrong amount, rejections, uncertain sends, send windows), and every field must match.
+the wrong amount, rejections, uncertain sends, send windows, instants written in other time
+zones), and every field must match.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -43,6 +44,9 @@ WINDOWED = SCENARIOS[1].model_copy(update={"send_windows": DEFAULT_SEND_WINDOWS}
 UNWINDOWED = SCENARIOS[0].model_copy(update={"send_windows": {}})
 CALENDAR_DAYS = UNWINDOWED.model_copy(update={"business_days_only": False})
 ALL_SCENARIOS = [*SCENARIOS, WINDOWED, UNWINDOWED, CALENDAR_DAYS]
+# The same instants written in other time zones (events and *at* may come in any offset):
+# UTC, the extreme offsets a `datetime` meets in practice (+14:00 Kiritimati, -11:00 Pago Pago).
+OTHER_ZONES = [UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-11))]
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -60,6 +64,8 @@ def step_events(draw: st.DrawFn, invoice: Invoice, scenario: Scenario) -> list[E
         ident = action_id(invoice.id, step.id, occurrence)
         day = invoice.issued_on + timedelta(days=draw(st.integers(0, 150)))
         at = datetime.combine(day, time(draw(st.integers(0, 23))), tzinfo=tz)
+        if draw(st.booleans()):
+            at = at.astimezone(draw(st.sampled_from(OTHER_ZONES)))
         what = draw(st.sampled_from(["taken", "taken", "failed", "approved", "rejected"]))
         if what in {"taken", "failed"}:
             channel = draw(st.sampled_from([step.channel, Channel.EMAIL, Channel.LETTER]))
@@ -92,7 +98,10 @@ def batches(draw: st.DrawFn) -> Batch:
         invoice = draw(invoices()).model_copy(update={"id": f"F-{n}"})
         events = [*draw(histories(invoice)), *draw(step_events(invoice, scenario))]
         pairs.append((invoice, draw(st.permutations(events))))
-    return pairs, scenario, _instant(draw, pairs[0][0])
+    at = _instant(draw, pairs[0][0])
+    if draw(st.booleans()):
+        at = at.astimezone(draw(st.sampled_from(OTHER_ZONES)))
+    return pairs, scenario, at
 
 
 def _outcome(

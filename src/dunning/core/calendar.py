@@ -59,7 +59,7 @@ class BusinessCalendar:
     per instance, so deciding over a large portfolio does not recompute holidays.
     """
 
-    __slots__ = ("_business", "_holidays", "country", "subdivision")
+    __slots__ = ("_business", "_holidays", "_rolled", "country", "subdivision")
 
     def __init__(self, country: str = "FR", subdivision: str | None = None) -> None:
         """Load the holiday rules of *country* / *subdivision* from the ``holidays`` package."""
@@ -67,6 +67,7 @@ class BusinessCalendar:
         self.subdivision = subdivision
         self._holidays = holidays.country_holidays(country, subdiv=subdivision)
         self._business: dict[date, bool] = {}
+        self._rolled: dict[date, date] = {}
 
     def __repr__(self) -> str:
         """Show which calendar this is."""
@@ -91,9 +92,14 @@ class BusinessCalendar:
 
     def roll_forward(self, day: date) -> date:
         """*day* itself if it is a business day, else the next business day after it."""
-        while not self.is_business_day(day):
-            day += _ONE_DAY
-        return day
+        # Memoised too: the engine rolls the same few dates for every invoice of a batch.
+        rolled = self._rolled.get(day)
+        if rolled is None:
+            rolled = day
+            while not self.is_business_day(rolled):
+                rolled += _ONE_DAY
+            self._rolled[day] = rolled
+        return rolled
 
     def next_business_day(self, day: date) -> date:
         """The first business day strictly after *day*.
