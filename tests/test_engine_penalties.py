@@ -133,6 +133,32 @@ def test_consumer_formal_notice_that_bounced_starts_nothing(
     assert d.penalties.lines == ()
 
 
+def test_consumer_formal_notice_uncertain_or_later_starts_nothing(
+    make_invoice: MakeInvoice, paris: Paris
+) -> None:
+    """A notice possibly sent, or recorded after the decision's instant, is not served yet.
+
+    The notice of Wed 27 May with delivery uncertain, and one sent on 13 June, looked at on
+    Fri 12 June: no interest yet (a consumer owes it only from a notice served).
+    """
+    consumer = Customer(id="C-2", name="Mme Durand", kind=CustomerKind.CONSUMER)
+    invoice = make_invoice(due_on=DUE, customer=consumer)
+    notice_id = action_id("F-1", "formal_notice")
+    uncertain = ActionTaken(
+        at=paris(2026, 5, 27),
+        action_id=notice_id,
+        channel=Channel.REGISTERED_LETTER,
+        step_id="formal_notice",
+        uncertain=True,
+    )
+    later = uncertain.model_copy(update={"at": paris(2026, 6, 13), "uncertain": False})
+    for notice in (uncertain, later):
+        d = decide(invoice, [notice], STANDARD, at=paris(2026, 6, 12), with_penalties=True)
+        assert d.penalties is not None
+        assert d.penalties.lines == ()
+        assert [f.code for f in d.penalties.findings] == ["no_formal_notice"]
+
+
 def test_missing_rate_leaves_the_decision_standing(make_invoice: MakeInvoice, paris: Paris) -> None:
     """Tables that end with 2026 H1: a delay in July 2026 gets a note, never a guessed rate."""
     ecb = RateTable.from_rows("ECB", [("2025-06-11", "2.15")], known_until=date(2026, 6, 30))

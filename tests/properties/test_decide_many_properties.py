@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -126,6 +127,22 @@ def test_decide_equals_the_reference_engine(batch: Batch) -> None:
         assert _outcome(decide, case, scenario, at) == _outcome(
             reference_engine.decide, case, scenario, at
         )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches())
+def test_decide_with_penalties_equals_the_reference_engine(batch: Batch) -> None:
+    """With penalties (formal notices sent, failed, uncertain): the same as before the work."""
+    pairs, scenario, at = batch
+    with warnings.catch_warnings():
+        # Instants after the last published rate use a provisional one: the same for both.
+        warnings.simplefilter("ignore", ProvisionalRateWarning)
+        for case in pairs:
+            fast = _outcome(partial(decide, with_penalties=True), case, scenario, at)
+            slow = _outcome(
+                partial(reference_engine.decide, with_penalties=True), case, scenario, at
+            )
+            assert fast == slow
 
 
 @SETTINGS

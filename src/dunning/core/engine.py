@@ -48,7 +48,7 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -914,12 +914,11 @@ def decide(
     """
     check_aware(at)
     place = _place(invoice.customer)
-    decision = _decide(
-        invoice, events, _plan(scenario), at, place, today=at.astimezone(place[0]).date()
-    )
+    plan, today = _plan(scenario), at.astimezone(place[0]).date()
+    decision = _decide(invoice, events, plan, at, place, today=today)
     if not with_penalties:
         return decision
-    return _with_penalties(decision, invoice, events, scenario, rates)
+    return _with_penalties(decision, invoice, events, plan, rates, tz=place[0], today=today)
 
 
 def decide_many(
@@ -1002,7 +1001,9 @@ def _decide_many(
         today = at.astimezone(place[0]).date()
         decision = _decide(invoice, events, plan, at, place, today=today)
         if with_penalties:
-            decision = _with_penalties(decision, invoice, events, plan.scenario, rates)
+            decision = _with_penalties(
+                decision, invoice, events, plan, rates, tz=place[0], today=today
+            )
         yield decision
 
 
@@ -1010,25 +1011,31 @@ def _with_penalties(
     decision: Decision,
     invoice: Invoice,
     events: Sequence[Event],
-    scenario: Scenario,
+    plan: _Plan,
     rates: PenaltyRates | None,
+    *,
+    tz: ZoneInfo,
+    today: date,
 ) -> Decision:
-    tz = invoice.customer.tz
-    today = decision.at.astimezone(tz).date()
+    """*decision* with the penalties owed on *today* (the local date of its instant in *tz*).
+
+    A consumer owes interest from the first formal notice delivered (a scenario step of kind
+    formal notice, taken by the decision's instant, neither failed nor uncertain).
+    """
     if today <= invoice.first_due_on:
         return decision
-    failed = {e.action_id for e in events if isinstance(e, DeliveryFailed) and e.at <= decision.at}
-    notices = [
-        e.at.astimezone(tz).date()
-        for e in events
-        if isinstance(e, ActionTaken)
-        and e.at <= decision.at
-        and e.action_id not in failed
-        and not e.uncertain
-        and e.step_id is not None
-        and (step := scenario.step(e.step_id)) is not None
-        and step.kind is StepKind.FORMAL_NOTICE
-    ]
+    at = decision.at
+    failed: set[str] = set()
+    sent: list[ActionTaken] = []
+    for e in events:  # one pass: the formal notices taken, and the deliveries that failed
+        if isinstance(e, ActionTaken):
+            if e.step_id is not None and not e.uncertain:
+                step = plan.by_id.get(e.step_id)
+                if step is not None and step.kind is StepKind.FORMAL_NOTICE and e.at <= at:
+                    sent.append(e)
+        elif isinstance(e, DeliveryFailed) and e.at <= at:
+            failed.add(e.action_id)
+    notices = [e.at.astimezone(tz).date() for e in sent if e.action_id not in failed]
     try:
         breakdown = compute_penalties(
             invoice,
@@ -1039,15 +1046,38 @@ def _with_penalties(
         )
     except RateNotAvailableError as error:
         # Never a guessed rate, and never a stalled batch: the decision stands without them.
-        note = f"penalties not stated: {error}"
-        return replace(decision, notes=(*decision.notes, note))
+        return _amended(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
     except InvoiceHistoryError as error:
         if error.code != "payments_exceed_amount":
             raise
         # Overpaid (a payment recorded twice, say): nothing is owed, the host must look.
-        note = f"penalties not stated: {error}"
-        return replace(decision, notes=(*decision.notes, note))
-    return replace(decision, penalties=breakdown)
+        return _amended(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
+    return _amended(decision, penalties=breakdown)
+
+
+def _amended(
+    d: Decision,
+    *,
+    notes: tuple[str, ...] | None = None,
+    penalties: PenaltyBreakdown | None = None,
+) -> Decision:
+    """``replace(d, notes=..., penalties=...)``, positionally (``replace`` costs 3 µs)."""
+    return _new_decision(
+        d.invoice_id,
+        d.at,
+        d.status,
+        d.level,
+        d.level_name,
+        d.actions,
+        d.next_review_at,
+        d.reason,
+        d.outstanding,
+        d.currency,
+        d.days_late,
+        d.next_step_id,
+        d.notes if notes is None else notes,
+        d.penalties if penalties is None else penalties,
+    )
 
 
 def _decide(
