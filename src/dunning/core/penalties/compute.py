@@ -483,7 +483,7 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
     rounding: Rounding,
     findings: list[PenaltyFinding],
 ) -> PenaltyBreakdown:
-    money.sort(key=lambda pair: pair[0])
+    money.sort(key=itemgetter(0))
     pay_days = [day for day, _ in money]
     cumulative = [Decimal(0), *accumulate(amount for _, amount in money)]
     plan = RatePlan(terms=terms, rates=rates)
@@ -512,11 +512,10 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
             )
         # A line's exact interest: its numerator (principal x rate x days, summed over the
         # cuts merged into it, all exact) over 100 x the year's days, divided once.
-        exact = [p[5] / p[6] for p in periods]
-        if rounding is Rounding.PER_LINE:
-            interests = [value.quantize(_CENT, ROUND_HALF_UP) for value in exact]
+        if rounding is Rounding.PER_LINE:  # what `_round_lines` does, in one pass
+            interests = [(p[5] / p[6]).quantize(_CENT, ROUND_HALF_UP) for p in periods]
         else:
-            interests = _round_lines(exact, rounding)
+            interests = _round_lines([p[5] / p[6] for p in periods], rounding)
     # Built from values this module computed and checked: no validation per line (what
     # `_trusted` does, written out: a line per half-year over a long delay).
     built: list[PenaltyLine] = []
@@ -628,9 +627,9 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
     capitalised = _NOTHING
     year_interest = _NOTHING
     compounding = bool(anniversaries)
-    # The open line: merged into while a cut changes neither principal nor rate for this
-    # tranche (money applied to another one), closed (appended) when one does.
-    line: list[Any] | None = None
+    # The open line: merged into (rebuilt, a rare case) while a cut changes neither principal
+    # nor rate for this tranche (money applied to another one), closed when one does.
+    line: _Period | None = None
     quote: RateQuote | None = None  # looked up on the first day with something owed
     year = _YEAR_365
     paid = 0  # how many payments are before the current day
@@ -665,20 +664,18 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
                 quote = found
                 fresh = True
         assert quote is not None  # noqa: S101 (looked up on the first day)
-        days = (last_day - first_day).days + 1
-        numerator = principal * quote.rate * days
+        numerator = principal * quote.rate * ((last_day - first_day).days + 1)
         if compounding:
             year_interest += numerator / year
         if line is not None and not fresh and line[3] == principal:
             # A cut that changed nothing for this tranche (money applied to another one).
-            line[2] = last_day
-            line[5] += numerator
+            line = (number, line[1], last_day, principal, quote, line[5] + numerator, year)
             continue
         if line is not None:
-            periods.append(tuple(line))
-        line = [number, first_day, last_day, principal, quote, numerator, year]
+            periods.append(line)
+        line = (number, first_day, last_day, principal, quote, numerator, year)
     if line is not None:
-        periods.append(tuple(line))
+        periods.append(line)
 
 
 _FIRST_HALF_YEAR = 1900
