@@ -157,7 +157,7 @@ def test_decide_many_equals_decide(batch: Batch) -> None:
             list(decide_many(pairs, scenario, at=at))
         return
     assert list(decide_many(iter(pairs), scenario, at=at)) == expected
-    chooser = list(decide_many(pairs, lambda _invoice: scenario, at=at))
+    chooser = list(decide_many(pairs, lambda _customer: scenario, at=at))
     assert chooser == expected
 
 

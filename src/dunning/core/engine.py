@@ -80,7 +80,7 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
-from dunning.core.scenario import CatchUp, Scenario, Step, StepKind
+from dunning.core.scenario import CatchUp, Policy, Scenario, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]
@@ -93,8 +93,9 @@ _INSTANT_EVENTS = (ActionTaken, DeliveryFailed, ActionApproved, ActionRejected)
 
 _T = TypeVar("_T")
 
-ScenarioChooser = Callable[[Invoice], Scenario]
-"""Picks the scenario of an invoice (`decide_many`), e.g. from a `Policy`."""
+ScenarioChooser = Callable[[Customer], Scenario]
+"""Picks the scenario of a customer, as `Policy.scenario_for` does (and as the runner and
+`plan_customer_actions` take it)."""
 
 
 class DecisionStatus(StrEnum):
@@ -923,7 +924,7 @@ def decide(
 
 def decide_many(
     items: Iterable[tuple[Invoice, Sequence[Event]]],
-    scenario: Scenario | ScenarioChooser,
+    scenario: Scenario | Policy | ScenarioChooser,
     *,
     at: datetime,
     with_penalties: bool = False,
@@ -939,9 +940,10 @@ def decide_many(
     Args:
         items: ``(invoice, events)`` pairs, from any iterable (consumed as decisions are
             asked for).
-        scenario: one `Scenario` for every invoice, or a callable that picks one per invoice
-            (for instance ``lambda invoice: policy.scenario_for(invoice.customer)`` with a
-            `Policy`).
+        scenario: one `Scenario` for every invoice; a `Policy`, which picks one per customer
+            (`Policy.scenario_for`); or any function of a `Customer` returning a `Scenario`,
+            as the runner takes. A choice is made once per run of invoices of the same
+            customer.
         at: the instant to decide for; must be timezone-aware (checked at once).
         with_penalties: also compute the penalties, as `decide` does.
         rates: rate tables for the penalties; by default the packaged ones.
@@ -951,6 +953,7 @@ def decide_many(
 
     Raises:
         ValueError: if *at* is naive (when called, before any pair is read).
+        TypeError: if *scenario* is none of the three (when called).
         InvoiceHistoryError: as `decide`, when the pair is reached.
 
     Examples:
@@ -966,8 +969,23 @@ def decide_many(
         >>> at = datetime(2026, 2, 2, 9, tzinfo=ZoneInfo("Europe/Paris"))
         >>> [d.status.value for d in decide_many(pairs, STANDARD, at=at)]
         ['action_due', 'closed']
+
+        A `Policy` picks each customer's scenario (here the default policy's, for a customer
+        of no particular segment):
+
+        >>> from dunning import DEFAULT_POLICY
+        >>> [d.status.value for d in decide_many(pairs, DEFAULT_POLICY, at=at)]
+        ['action_due', 'closed']
     """
     check_aware(at)
+    if isinstance(scenario, Policy):
+        scenario = scenario.scenario_for
+    elif not isinstance(scenario, Scenario) and not callable(scenario):
+        msg = (
+            "scenario: a Scenario, a Policy or a function of a Customer returning a Scenario, "
+            f"not {type(scenario).__name__}"
+        )
+        raise TypeError(msg)
     return _decide_many(items, scenario, at, with_penalties, rates)
 
 
@@ -992,12 +1010,16 @@ def _decide_many(
                     zone, today = place[0], at.astimezone(place[0]).date()
             yield _decide(invoice, events, fixed, at, place, today=today)
         return
+    plan = fixed
     for invoice, events in items:
-        plan = fixed if fixed is not None else _plan(scenario(invoice))  # type: ignore[operator]
-        if invoice.customer is not customer or place is None:
-            # Invoices usually come customer by customer: look the place up once per run.
+        if invoice.customer is not customer or place is None or plan is None:
+            # Invoices usually come customer by customer: the place and the scenario are
+            # looked up once per run of them.
             customer = invoice.customer
             place = _place(customer)
+            if fixed is None:
+                plan = _plan(scenario(customer))  # type: ignore[operator]
+        assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
         today = at.astimezone(place[0]).date()
         decision = _decide(invoice, events, plan, at, place, today=today)
         if with_penalties:
