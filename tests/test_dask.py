@@ -21,8 +21,10 @@ import dask.dataframe as dd
 import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
+from pydantic import ValidationError
 
 from dunning import (
+    DEFAULT_POLICY,
     STANDARD,
     ActionTaken,
     Channel,
@@ -46,10 +48,16 @@ AT = datetime(2026, 6, 15, 10, 30, tzinfo=PARIS)
 def portfolio(n: int = 120, seed: int = 7) -> list[tuple[Invoice, list[Event]]]:
     """Invoices of 25 customers (business and consumer), some paid, some reminded."""
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    # Segments for a policy: every third customer is a late payer (the firm ladder), the next
+    # one a good payer (the gentle one), the others have none (the standard one).
+    segments = [None, "late", "good"]
     customers = [
-        Customer(id=f"C{c:02}", name=f"Customer {c}", kind=CustomerKind.CONSUMER)
-        if c % 5 == 0
-        else Customer(id=f"C{c:02}", name=f"Customer {c}")
+        Customer(
+            id=f"C{c:02}",
+            name=f"Customer {c}",
+            kind=CustomerKind.CONSUMER if c % 5 == 0 else CustomerKind.BUSINESS,
+            segment=segments[c % 3],
+        )
         for c in range(25)
     ]
     out: list[tuple[Invoice, list[Event]]] = []
@@ -170,14 +178,47 @@ def test_customer_actions_equal_the_single_process_plan(client: Client) -> None:
     assert records(dunning_dask.customer_actions(bag(), STANDARD, at=AT).compute()) == expected
 
 
+def test_a_policy_chooses_per_customer_on_the_cluster(client: Client) -> None:
+    """Under the default policy, decisions and messages are the single process's."""
+    expected = records(
+        [
+            dunning_dask.decision_record(d, invoice.customer.id)
+            for d, (invoice, _) in zip(
+                decide_many(PAIRS, DEFAULT_POLICY, at=AT), PAIRS, strict=True
+            )
+        ]
+    )
+    standard = records(
+        [
+            dunning_dask.decision_record(d, invoice.customer.id)
+            for d, (invoice, _) in zip(decide_many(PAIRS, STANDARD, at=AT), PAIRS, strict=True)
+        ]
+    )
+    assert expected != standard  # the late and good payers get other ladders
+    assert records(dunning_dask.decisions(frame(), DEFAULT_POLICY, at=AT).compute()) == expected
+    text = DEFAULT_POLICY.model_dump_json()
+    assert records(dunning_dask.decisions(bag(), text, at=AT).compute()) == expected
+    ordered = sorted(PAIRS, key=lambda pair: (pair[0].customer.id, pair[0].id))
+    entries = [InvoiceHistory(invoice=i, events=tuple(e)) for i, e in ordered]
+    plan = plan_customer_actions(entries, DEFAULT_POLICY.scenario_for, at=AT)
+    messages = records([dunning_dask.action_record(a) for a in plan])
+    assert records(dunning_dask.customer_actions(bag(), text, at=AT).compute()) == messages
+
+
 def test_bad_inputs() -> None:
-    """A naive instant, and a collection that is not Dask's, are refused with a clear error."""
+    """A naive instant, a collection that is not Dask's, or no scenario: a clear error."""
     with pytest.raises(ValueError, match="timezone-aware"):
         dunning_dask.decisions(bag(), STANDARD, at=datetime(2026, 6, 15))
     with pytest.raises(TypeError, match="expected a Dask DataFrame or Bag, got list"):
         dunning_dask.decisions(ROWS, STANDARD, at=AT)
     with pytest.raises(TypeError, match="got list"):
         dunning_dask.customer_actions(ROWS, STANDARD, at=AT)
+    with pytest.raises(
+        TypeError, match=r"^scenario: a Scenario, a Policy or the JSON text of one, not int$"
+    ):
+        dunning_dask.decisions(bag(), 7, at=AT)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="json_invalid"):
+        dunning_dask.customer_actions(bag(), "standard", at=AT)  # an id is not the JSON text
 
 
 def test_missing_dask_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,8 @@ How this works: the collection holds **plain rows**, one per invoice, never pick
 ``customer_id``, ``invoice_id``, ``invoice`` (the invoice as JSON text, its customer
 included) and ``events`` (its events as a JSON list, as `dunning.parse_events` reads them);
 `invoice_row` makes one. Each partition validates its own rows into models, loads the
-scenario from its JSON text (once per worker process), and runs the same functions as a single
+scenario (or the `Policy` choosing one per customer) from its JSON text (once per worker
+process), and runs the same functions as a single
 process (`decide_many`, `compute_penalties`, `ageing`, `plan_customer_actions`); it returns
 plain rows again (strings for amounts and instants). Each partition is a pure function of its
 rows, the scenario text and the instant, so the result is exactly the single-process result,
@@ -39,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 from dunning.core._types import check_aware
 from dunning.core.engine import Decision, decide_many
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, ageing
-from dunning.core.model import Event, Invoice, parse_events
+from dunning.core.model import Customer, Event, Invoice, parse_events
 from dunning.core.penalties import PenaltyBreakdown, compute_penalties
 from dunning.core.portfolio import CustomerAction, InvoiceHistory, plan_customer_actions
-from dunning.core.scenario import Scenario
+from dunning.core.scenario import Policy, Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,13 +156,36 @@ def _models(rows: Iterable[Row]) -> Iterable[tuple[Invoice, list[Event]]]:
 
 
 @lru_cache(maxsize=16)
-def _scenario(text: str) -> Scenario:
-    """The scenario of its JSON text, validated once per worker process."""
+def _scenario(text: str) -> Scenario | Policy:
+    """The scenario, or the policy, of its JSON text, validated once per worker process.
+
+    A policy's JSON has its ``rules``; a scenario's has its ``steps`` and no rules.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None  # not JSON: the scenario's validation says so
+    if isinstance(data, dict) and "rules" in data:
+        return Policy.model_validate_json(text)
     return Scenario.model_validate_json(text)
 
 
-def _scenario_text(scenario: Scenario | str) -> str:
-    return scenario if isinstance(scenario, str) else scenario.model_dump_json()
+def _scenario_text(scenario: Scenario | Policy | str) -> str:
+    if isinstance(scenario, str):
+        _scenario(scenario)  # a bad text fails here, once, not in every partition
+        return scenario
+    if not isinstance(scenario, Scenario | Policy):
+        msg = (
+            f"scenario: a Scenario, a Policy or the JSON text of one, not {type(scenario).__name__}"
+        )
+        raise TypeError(msg)
+    return scenario.model_dump_json()
+
+
+def _choice(text: str) -> Scenario | Callable[[Customer], Scenario]:
+    """What `plan_customer_actions` takes, from a scenario's or a policy's JSON text."""
+    chosen = _scenario(text)
+    return chosen.scenario_for if isinstance(chosen, Policy) else chosen
 
 
 def _text(value: Decimal | datetime | date | None) -> str | None:
@@ -275,7 +299,7 @@ def _ageing_partition(rows: Iterable[Row], at: datetime, currency: str) -> list[
 def _actions_partition(rows: Iterable[Row], scenario: str, at: datetime) -> list[Row]:
     ordered = sorted(rows, key=lambda row: (row["customer_id"], row["invoice_id"]))
     entries = (InvoiceHistory(invoice=i, events=tuple(e)) for i, e in _models(ordered))
-    return [action_record(a) for a in plan_customer_actions(entries, _scenario(scenario), at=at)]
+    return [action_record(a) for a in plan_customer_actions(entries, _choice(scenario), at=at)]
 
 
 def _apply(collection: Any, function: Callable[..., list[Row]], columns: Sequence[str]) -> Any:
@@ -300,14 +324,15 @@ def _apply(collection: Any, function: Callable[..., list[Row]], columns: Sequenc
 
 
 def decisions(
-    rows: Any, scenario: Scenario | str, *, at: datetime, with_penalties: bool = False
+    rows: Any, scenario: Scenario | Policy | str, *, at: datetime, with_penalties: bool = False
 ) -> Any:
     """Decide every invoice of a Dask DataFrame or Bag of `invoice_row` rows, lazily.
 
     Args:
         rows: a ``dask.dataframe.DataFrame`` with the columns of `invoice_row`, or a
             ``dask.bag.Bag`` of such dicts.
-        scenario: a `Scenario` (sent to the workers as its JSON text) or that JSON text.
+        scenario: a `Scenario`, or a `Policy` choosing one per customer (either is sent to
+            the workers as its JSON text), or that JSON text.
         at: the instant to decide for (timezone-aware).
         with_penalties: also compute each late invoice's penalties (`penalties_total`).
 
@@ -317,7 +342,10 @@ def decisions(
 
     Raises:
         ValueError: if *at* is naive.
-        TypeError: if *rows* is neither a Dask DataFrame nor a Bag.
+        TypeError: if *rows* is neither a Dask DataFrame nor a Bag, or *scenario* is none of
+            the three.
+        pydantic.ValidationError: if *scenario* is a text that is not a valid scenario or
+            policy (at the call, not on the workers).
         ImportError: if Dask is not installed (naming the ``dunning[dask]`` extra).
     """
     check_aware(at)
@@ -385,7 +413,7 @@ def ageing_of(rows: Any, *, at: datetime, currency: str = "EUR") -> Ageing:
     return Ageing(at=at, currency=currency, amounts=amounts, counts=counts)
 
 
-def customer_actions(rows: Any, scenario: Scenario | str, *, at: datetime) -> Any:
+def customer_actions(rows: Any, scenario: Scenario | Policy | str, *, at: datetime) -> Any:
     """The messages due at *at*, one per customer (and currency), over the whole collection.
 
     The collection is first shuffled on ``customer_id`` (a DataFrame with
@@ -395,7 +423,8 @@ def customer_actions(rows: Any, scenario: Scenario | str, *, at: datetime) -> An
 
     Args:
         rows: a Dask DataFrame or Bag of `invoice_row` rows.
-        scenario: a `Scenario` or its JSON text.
+        scenario: a `Scenario`, a `Policy` choosing one per customer, or the JSON text of
+            either.
         at: the instant (timezone-aware).
 
     Returns:
@@ -403,7 +432,10 @@ def customer_actions(rows: Any, scenario: Scenario | str, *, at: datetime) -> An
 
     Raises:
         ValueError: if *at* is naive.
-        TypeError: if *rows* is neither a Dask DataFrame nor a Bag.
+        TypeError: if *rows* is neither a Dask DataFrame nor a Bag, or *scenario* is none of
+            the three.
+        pydantic.ValidationError: if *scenario* is a text that is not a valid scenario or
+            policy.
         ImportError: if Dask is not installed.
     """
     check_aware(at)
