@@ -16,7 +16,8 @@ How this works:
    interest is ``principal x annual rate / 100 x days / 365`` (366 in leap years with
    `DayCount.ACTUAL_366_IN_LEAP_YEARS`). The cost grows with the number of periods, never with
    the number of days.
-4. Rounding (half-up to the cent) happens in exactly one place, `_round_lines`: by default each
+4. Rounding (half-up to the cent) happens once, when the lines' interest is worked out from
+   their exact values (`_round_lines`, inlined in `_compute` for the default): by default each
    line is rounded and the interest total is the sum of the rounded lines
    (`Rounding.PER_LINE`); with `Rounding.ON_TOTAL` the exact total is rounded once, as in the
    published examples, and its cents are shared among the lines by largest remainder, so the
