@@ -23,6 +23,7 @@ from dunning.core.render import (
     sms_segments,
     to_gsm7,
 )
+from dunning.core.render.context import invoice_line
 from dunning.core.scenario import scenario_from_mapping
 from dunning.exceptions import ConfigurationError, TemplateError
 from tests.reference_case import CREDITOR, LINE, PENALTIES, FakeAction, context, customer
@@ -382,6 +383,20 @@ def test_invoice_line_from_an_invoice_with_installments() -> None:
         inv, [Payment(on=date(2026, 2, 1), amount=Decimal(200))], on=date(2026, 3, 11)
     )
     assert paid.amount_due == 0
+    # Paid twice (300.00 on 200.00): nothing is due, never a negative amount; the line is
+    # dated by the last installment, 10 days past on 11 March.
+    twice = [
+        Payment(on=date(2026, 2, 1), amount=Decimal(200)),
+        Payment(on=date(2026, 2, 2), amount=Decimal(100)),
+    ]
+    overpaid = InvoiceLine.from_invoice(inv, twice, on=date(2026, 3, 11))
+    assert (overpaid.amount_due, overpaid.due_on, overpaid.days_late) == (
+        Decimal(0),
+        date(2026, 3, 1),
+        10,
+    )
+    listed = invoice_line(inv, twice, on=date(2026, 3, 11), penalties=None, document=None)
+    assert listed == overpaid  # what a portfolio lists, built without validating again
 
 
 def test_render_context_example_from_module() -> None:

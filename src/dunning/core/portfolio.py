@@ -57,6 +57,7 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
+from dunning.core.render.context import invoice_line
 from dunning.core.scenario import Scenario, StepKind
 from dunning.exceptions import PortfolioOrderError
 
@@ -488,7 +489,7 @@ def _decide_all(
             locale = history.invoice.customer.locale
             penalties = PenaltySummary.from_breakdown(decision.penalties, locale=locale)
         listed.setdefault(currency, []).append(
-            InvoiceLine.from_invoice(
+            invoice_line(
                 history.invoice,
                 history.events,
                 on=today,

@@ -45,13 +45,22 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from dunning.core._types import MODEL_CONFIG, PositiveAmount
+from dunning.core._types import (
+    MODEL_CONFIG,
+    PositiveAmount,
+    new_object,
+    set_dict,
+    set_extra,
+    set_fields_set,
+    set_private,
+    trusted,
+)
 from dunning.core.model import (
     _INSTANT_EVENTS,
     CreditNote,
@@ -415,31 +424,7 @@ def _money_of(invoice: Invoice, events: Sequence[Event]) -> list[tuple[date, Dec
     return money
 
 
-_M = TypeVar("_M", bound=BaseModel)
-_new = object.__new__
-_set_dict = object.__setattr__
-# The slots every pydantic model has, set through their descriptors (as `model_construct` does).
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
 _LINE_FIELDS = frozenset(PenaltyLine.model_fields)
-
-
-def _trusted(cls: type[_M], values: dict[str, Any]) -> _M:
-    """An instance of *cls* holding *values* (every field, in order), without validation.
-
-    What `BaseModel.model_construct` does, in four assignments: for results this module
-    builds from values it computed itself, whose validation would cost more than the
-    arithmetic (a line per half-year over a ten-year delay).
-    """
-    instance = _new(cls)
-    _set_dict(instance, "__dict__", values)
-    _set_fields_set(instance, set(values))
-    _set_extra(instance, None)
-    _set_private(instance, None)
-    return instance
 
 
 @lru_cache(maxsize=256)
@@ -518,15 +503,15 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
         else:
             interests = _round_lines([p[5] / p[6] for p in periods], rounding)
     # Built from values this module computed and checked: no validation per line (what
-    # `_trusted` does, written out: a line per half-year over a long delay).
+    # `trusted` does, written out: a line per half-year over a long delay).
     built: list[PenaltyLine] = []
     append = built.append
     for (number, first_day, last_day, principal, quote, _, _), interest in zip(
         periods, interests, strict=True
     ):
         rate, source, provisional, _ = quote
-        line = _new(PenaltyLine)
-        _set_dict(
+        line = new_object(PenaltyLine)
+        set_dict(
             line,
             "__dict__",
             {
@@ -541,9 +526,9 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
                 "interest": interest,
             },
         )
-        _set_fields_set(line, set(_LINE_FIELDS))
-        _set_extra(line, None)
-        _set_private(line, None)
+        set_fields_set(line, set(_LINE_FIELDS))
+        set_extra(line, None)
+        set_private(line, None)
         append(line)
     lines = tuple(built)
     if no_interest:
@@ -578,7 +563,7 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
         paid = next(day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= before)
     # The lines add up to the interest and the total is interest + indemnity by construction
     # (what the model's validator checks): built without validation, like the lines.
-    return _trusted(
+    return trusted(
         PenaltyBreakdown,
         {
             "invoice_id": invoice_id,

@@ -13,15 +13,20 @@ from babel.numbers import format_percent
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from dunning.core._types import MODEL_CONFIG, Amount, Currency, LocaleName, PositiveAmount
+from dunning.core._types import (
+    MODEL_CONFIG,
+    Amount,
+    Currency,
+    LocaleName,
+    PositiveAmount,
+    trusted,
+)
 from dunning.core.model import (
     Channel,
     Customer,
     CustomerKind,
     Event,
     Invoice,
-    amount_outstanding,
-    days_late,
 )
 from dunning.core.model import CreditNote as _CreditNote
 from dunning.core.model import Payment as _Payment
@@ -283,26 +288,56 @@ class InvoiceLine(BaseModel):
             >>> line.amount_due, line.days_late, line.due_on
             (Decimal('1234.56'), 18, datetime.date(2026, 3, 2))
         """
-        settled = _settled(events, on)
-        due_on = invoice.last_due_on
-        cumulative = Decimal(0)
-        for due, amount in invoice.schedule:
-            cumulative += amount
-            if settled < cumulative:
-                due_on = due
-                break
-        return cls(
-            id=invoice.id,
-            number=invoice.number,
-            issued_on=invoice.issued_on,
-            due_on=due_on,
-            total=invoice.total,
-            amount_due=amount_outstanding(invoice, events, on=on),
-            currency=invoice.currency,
-            days_late=days_late(invoice, events, on=on) or (on - due_on).days,
-            penalties=penalties,
-            document=document,
-        )
+        return cls(**_line_values(invoice, events, on), penalties=penalties, document=document)
+
+
+def _line_values(invoice: Invoice, events: Sequence[Event], on: date) -> dict[str, Any]:
+    """The fields of an `InvoiceLine` for *invoice* at the end of day *on*, in field order.
+
+    One pass over the events: what was settled by *on*, applied to the schedule in due-date
+    order, gives the oldest part still owed (its due date, the days since it) and the balance.
+    """
+    settled = _settled(events, on)
+    due_on = invoice.last_due_on
+    cumulative = Decimal(0)
+    for due, amount in invoice.schedule:
+        cumulative += amount
+        if settled < cumulative:
+            due_on = due
+            break
+    total = invoice.total
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "issued_on": invoice.issued_on,
+        "due_on": due_on,
+        "total": total,
+        "amount_due": max(total - settled, Decimal(0)),
+        "currency": invoice.currency,
+        # Days past the oldest part still owed (negative before it; past the last due date
+        # once everything is paid), as `days_late` counts them when late.
+        "days_late": (on - due_on).days,
+    }
+
+
+def invoice_line(
+    invoice: Invoice,
+    events: Sequence[Event],
+    *,
+    on: date,
+    penalties: PenaltySummary | None,
+    document: str | None,
+) -> InvoiceLine:
+    """`InvoiceLine.from_invoice` for the core's own callers, without validating again.
+
+    *invoice*, *events*, *penalties* and *document* must come from validated models (an
+    `InvoiceHistory`, say): every field is then valid by construction. A portfolio lists
+    each invoice of a book, and validating its line would cost more than working it out.
+    """
+    values = _line_values(invoice, events, on)
+    values["penalties"] = penalties
+    values["document"] = document
+    return trusted(InvoiceLine, values)
 
 
 class RenderContext(BaseModel):
