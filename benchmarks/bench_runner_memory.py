@@ -12,20 +12,15 @@ Usage: python benchmarks/bench_runner_memory.py [SIZE ...]   (default 100000 100
 
 from __future__ import annotations
 
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from fresh import in_fresh_interpreter, peak_mb
+
 PER_CUSTOMER = 10
-
-
-def peak_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(size: int, *, keep_reviews: bool) -> None:
@@ -76,13 +71,7 @@ def main() -> None:
     for keep in ("False", "True"):
         peaks = []
         for size in sizes:
-            out = subprocess.run(  # noqa: S603 - this very script, in a fresh interpreter
-                [sys.executable, __file__, "--measure", str(size), keep],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
-            _, floor, peak, reviews, elapsed = out.split(",")
+            _, floor, peak, reviews, elapsed = in_fresh_interpreter(__file__, str(size), keep)
             peaks.append(float(peak))
             print(
                 f"keep_reviews={keep:<5} {size:>9} invoices: peak {float(peak):6.1f} MB, "

@@ -10,8 +10,6 @@ Usage: python benchmarks/bench_streaming.py [SIZE ...]   (default 100000 1000000
 
 from __future__ import annotations
 
-import resource
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -19,13 +17,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from fresh import in_fresh_interpreter, peak_mb
+
 PER_CUSTOMER = 10
 AT = datetime(2026, 6, 15, 10, tzinfo=ZoneInfo("Europe/Paris"))
-
-
-def peak_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(size: int) -> None:
@@ -64,13 +59,7 @@ def main() -> None:
     print("plan_customer_actions, peak RSS, one fresh interpreter per size")
     peaks = []
     for size in sizes:
-        out = subprocess.run(  # noqa: S603 - this very script, in a fresh interpreter
-            [sys.executable, __file__, "--measure", str(size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        _, floor, peak, messages, elapsed = out.split(",")
+        _, floor, peak, messages, elapsed = in_fresh_interpreter(__file__, str(size))
         peaks.append(float(peak))
         print(
             f"{size:>9} invoices: peak {float(peak):6.1f} MB, floor {float(floor):6.1f} MB "
