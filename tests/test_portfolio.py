@@ -32,6 +32,7 @@ from dunning.core.portfolio import (
     plan_for_customer,
 )
 from dunning.core.render import PenaltySummary, render
+from dunning.core.scenario import ConversationRules
 from dunning.exceptions import PortfolioOrderError
 from tests.reference_case import CREDITOR
 
@@ -83,8 +84,12 @@ def test_highest_level_leads_and_every_overdue_invoice_is_listed(
         # Overdue, informative already sent on 4 March: waiting for the reminder (11 March).
         history(customer, 3, date(2026, 3, 3), taken(paris, date(2026, 3, 4), "informative", "a3")),
     ]
-    # The last message went out on 4 March; 9 March is 5 days later: the gap has passed.
-    [action] = plan_for_customer(entries, STANDARD, at=paris(2026, 3, 9))
+    # The last message went out on 4 March; 9 March is 5 days later: a 5-day customer gap has
+    # passed (the default is 7 days: see test_customer_gap_blocks_a_second_message).
+    five_days = STANDARD.model_copy(
+        update={"conversation": ConversationRules(customer_gap_days=5)}
+    )
+    [action] = plan_for_customer(entries, five_days, at=paris(2026, 3, 9))
     assert (action.template, action.level) == ("reminder", 2)
     assert [line.number for line in action.invoices] == ["2026-0001", "2026-0003", "2026-0002"]
     assert [line.days_late for line in action.invoices] == [31, 6, 3]
@@ -96,12 +101,12 @@ def test_highest_level_leads_and_every_overdue_invoice_is_listed(
 
 
 def test_customer_gap_blocks_a_second_message(customer: Customer, paris: Paris) -> None:
-    """A message on 6 March about one invoice blocks another invoice's message until 11 March."""
+    """A message on Fri 6 March blocks another invoice's message until Fri 13 March (7 days)."""
     first = history(customer, 1, date(2026, 2, 6), taken(paris, date(2026, 3, 6), "informative"))
     second = history(customer, 2, date(2026, 3, 6))
-    assert plan_for_customer([first, second], STANDARD, at=paris(2026, 3, 10)) == ()
-    [action] = plan_for_customer([first, second], STANDARD, at=paris(2026, 3, 11))
-    # On 11 March the first invoice's own gap has passed too: its reminder leads.
+    assert plan_for_customer([first, second], STANDARD, at=paris(2026, 3, 12, 18)) == ()
+    [action] = plan_for_customer([first, second], STANDARD, at=paris(2026, 3, 13))
+    # On 13 March the first invoice's own gap has passed too: its reminder leads.
     assert [(a.invoice_id, a.step_id) for a in action.covers] == [
         ("F-C-1-1", "reminder"),
         ("F-C-1-2", "informative"),
@@ -184,7 +189,7 @@ def test_approval_follows_the_covered_actions(customer: Customer, paris: Paris) 
         taken(paris, date(2026, 1, 19), "firm", "x3"),
         taken(paris, date(2026, 1, 26), "phone_call", "x4"),
     ]
-    inv = history(customer, 1, date(2026, 1, 5), *steps)
+    inv = history(customer, 1, date(2026, 1, 5), *steps, total=Decimal("200.00"))
     [action] = plan_for_customer([inv], STANDARD, at=paris(2026, 3, 9))
     assert action.template == "formal_notice"
     assert action.requires_approval is True
@@ -440,7 +445,9 @@ def test_invoices_not_yet_overdue_are_not_listed(customer: Customer, paris: Pari
 
 def test_a_zero_gap_still_means_one_message_a_day(customer: Customer, paris: Paris) -> None:
     """Minimum gap 0: a message at 10:00 Mon 9 March holds the next one back until Tue 10 March."""
-    scenario = STANDARD.model_copy(update={"minimum_gap_days": 0})
+    scenario = STANDARD.model_copy(
+        update={"minimum_gap_days": 0, "conversation": ConversationRules(customer_gap_days=0)}
+    )
     sent = history(customer, 1, date(2026, 3, 6), taken(paris, date(2026, 3, 9), "informative"))
     # Invoice 2, also due Fri 6 March, was imported after the morning's message.
     added = history(customer, 2, date(2026, 3, 6))

@@ -26,6 +26,7 @@ from dunning.exceptions import ConfigurationError
 from dunning.ports import EntryStatus, LogEntry, SendError
 from dunning.runner import Dunner, Outcome
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
+from tests.conversation_walk import per_invoice_spacing
 
 CREDITOR = make_creditor()
 DUE = date(2026, 5, 4)
@@ -83,7 +84,7 @@ def store_with(n: int = 1) -> Store:
 def dunner(store: Store, *senders: MemorySender, **options: Any) -> Dunner:
     """A runner named "r1" over *store* (as source and log)."""
     options.setdefault("owner", "r1")
-    options.setdefault("scenario", STANDARD)
+    options.setdefault("scenario", per_invoice_spacing(STANDARD))
     return Dunner(
         source=store,
         log=store,

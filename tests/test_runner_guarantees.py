@@ -25,6 +25,7 @@ from dunning.exceptions import RunInThePastError
 from dunning.ports import EntryStatus, SendError
 from dunning.runner import Dunner, Outcome, approve, resolve
 from dunning.testing import FaultyLog, make_customer, make_invoice, paris
+from tests.conversation_walk import per_invoice_spacing
 from tests.test_runner import CREDITOR, DUE, NEXT_MONDAY, NOTICE, TUESDAY
 
 Store = MemoryStore | SqliteStore | PostgresStore
@@ -61,7 +62,7 @@ def add(store: Store, invoice_id: str = "INV-001", n: int = 1, due: date = DUE) 
 
 def dunner(store: Store, *senders: MemorySender, **options: object) -> Dunner:
     """A runner named r1 on *store* (source and log) with the STANDARD scenario."""
-    fields: dict[str, object] = {"scenario": STANDARD, "owner": "r1"}
+    fields: dict[str, object] = {"scenario": per_invoice_spacing(STANDARD), "owner": "r1"}
     fields.update(options)
     return Dunner(
         store,
@@ -211,11 +212,11 @@ def test_one_current_pending_notice_per_customer(store: Store) -> None:
 
 
 def test_a_pending_notice_waits_through_a_customer_gap(store: Store) -> None:
-    """The customer got a manual reminder this morning: the notice stays pending, approvable."""
+    """The customer got a manual email this morning: the notice stays pending, approvable."""
     add(store, "A")
     runner = dunner(store, MemorySender(Channel.REGISTERED_LETTER), scenario=NOTICE)
     [pending] = runner.run(at=TUESDAY).items
-    manual = ActionTaken(at=paris(2026, 5, 6, 9), action_id="call-1", channel=Channel.PHONE_TASK)
+    manual = ActionTaken(at=paris(2026, 5, 6, 9), action_id="mail-1", channel=Channel.EMAIL)
     store.add_invoice(make_invoice(id="B", number="B", customer=customer(1), due_on=DUE), [manual])
     assert runner.run(at=paris(2026, 5, 6)).counts() == {}  # 6 May < 6 May + 5 days
     entry = store.get(pending.key)

@@ -45,6 +45,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from dunning.core._types import MODEL_CONFIG, Currency, PositiveAmount, check_aware
+from dunning.core.conversation import (
+    STAFF_CHANNELS,
+    Conversation,
+    Shaped,
+    approvals_of,
+    read_conversation,
+    shape,
+)
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionTaken,
@@ -58,7 +66,7 @@ from dunning.core.model import (
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
 from dunning.core.render.context import invoice_line
-from dunning.core.scenario import Scenario, StepKind
+from dunning.core.scenario import Scenario, Step, StepKind
 from dunning.exceptions import PortfolioOrderError
 
 __all__ = [
@@ -181,6 +189,14 @@ class CustomerAction:
         previous_messages: messages the customer already received about the listed invoices
             (delivered emails, SMS and letters; a grouped message counts once).
         penalty_wording: what the message says about penalties (the lead step's setting).
+        demanded: the invoices the message demands payment of (for a formal notice: those it
+            puts on notice); the other listed invoices are shown apart, without a threat.
+        complementary_notice: a formal notice that complements an earlier one (it always
+            needs a person's approval).
+        notice_on: the day of the formal notice already given in this conversation, if any:
+            the message is worded "suite à notre mise en demeure du ...".
+        earlier_reminders: the days the demanded invoices were named in earlier messages
+            ("malgré nos relances des 3 et 10 avril").
     """
 
     id: str
@@ -202,6 +218,10 @@ class CustomerAction:
     amount_due: Decimal
     previous_messages: int = 0
     penalty_wording: PenaltyWording | None = None
+    demanded: frozenset[str] = frozenset()
+    complementary_notice: bool = False
+    notice_on: date | None = None
+    earlier_reminders: tuple[date, ...] = ()
 
     @property
     def customer_id(self) -> str:
@@ -247,25 +267,6 @@ def _customer_id(entry: PortfolioEntry) -> str:
     return entry.customer_id
 
 
-def _last_message_day(
-    histories: Sequence[InvoiceHistory],
-    at: datetime,
-    customer: Customer,
-    last_message_at: datetime | None,
-) -> date | None:
-    tz = customer.tz
-    failed = {e.action_id for h in histories for e in h.events if isinstance(e, DeliveryFailed)}
-    days = [
-        e.at.astimezone(tz).date()
-        for h in histories
-        for e in h.events
-        if isinstance(e, ActionTaken) and e.at <= at and e.action_id not in failed
-    ]
-    if last_message_at is not None and last_message_at <= at:
-        days.append(last_message_at.astimezone(tz).date())
-    return max(days) if days else None
-
-
 def _message_id(customer_id: str, currency: str, covers: Sequence[Action]) -> str:
     key = "\x1f".join([customer_id, currency, *sorted(a.id for a in covers)])
     return "msg_" + hashlib.sha256(key.encode()).hexdigest()[:24]
@@ -280,11 +281,14 @@ class CustomerReview:
         actions: the messages due now (see `plan_for_customer`).
         decisions: one `Decision` per invoice, in the order given (each invoice's own view:
             the customer gap does not change it).
+        held: why actions due on the customer's invoices wait today (the conversation's
+            rules: spacing, a deadline running, a notice given...), one line each.
     """
 
     customer_id: str
     actions: tuple[CustomerAction, ...]
     decisions: tuple[Decision, ...]
+    held: tuple[str, ...] = ()
 
 
 def plan_for_customer(
@@ -399,26 +403,97 @@ def review_customer(
     due, listed, decisions = _decide_all(
         histories, chosen, at, today, with_penalties=with_penalties, rates=rates
     )
-    last = _last_message_day(histories, at, customer, last_message_at)
-    if last is not None and today < last + timedelta(days=max(chosen.minimum_gap_days, 1)):
-        return CustomerReview(customer.id, (), decisions)
+    events = {h.invoice.id: h.events for h in histories}
+    conversation = read_conversation(
+        events, chosen, customer, at=at, last_message_at=last_message_at
+    )
+    approvals = approvals_of(events, at)
     planned: list[CustomerAction] = []
+    held: list[str] = []
     for currency in sorted(due):
-        covers = tuple(sorted(due[currency], key=lambda a: (-a.level, -a.days_late, a.invoice_id)))
         lines = tuple(sorted(listed[currency], key=lambda line: (line.due_on, line.number)))
         credit = sum(
             (c.amount for c in account_credits if c.currency == currency and c.on <= today),
             Decimal(0),
         )
         net = sum((line.amount_due for line in lines), Decimal(0)) - credit
-        if net > chosen.tolerance:
-            action = _customer_action(
-                customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
+        if net <= chosen.tolerance:
+            continue
+        overdue = {line.id: line.days_late for line in lines if line.days_late > 0}
+        net_overdue = sum(
+            (line.amount_due for line in lines if line.days_late > 0), Decimal(0)
+        ) - credit
+        written = [a for a in due[currency] if a.channel not in STAFF_CHANNELS]
+        staff = [a for a in due[currency] if a.channel in STAFF_CHANNELS]
+        shaped = shape(
+            written,
+            overdue,
+            conversation,
+            chosen,
+            customer,
+            today=today,
+            principal={line.id: line.amount_due for line in lines},
+            net_overdue=net_overdue,
+            approvals=approvals,
+        )
+        held.extend(f"{currency}: {reason}" for reason in shaped.held)
+        messages = []
+        if shaped.covers:
+            messages.append(
+                _to_customer(customer, currency, shaped, conversation, lines, credit, net, today)
             )
-            listed_ids = {line.id for line in lines}
-            received = _messages_received([h for h in histories if h.invoice.id in listed_ids], at)
-            planned.append(replace(action, previous_messages=received))
-    return CustomerReview(customer.id, tuple(planned), decisions)
+        if staff:
+            covers = tuple(sorted(staff, key=lambda a: (-a.level, -a.days_late, a.invoice_id)))
+            messages.append(
+                _customer_action(
+                    customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
+                )
+            )
+        listed_ids = {line.id for line in lines}
+        received = _messages_received([h for h in histories if h.invoice.id in listed_ids], at)
+        planned.extend(replace(m, previous_messages=received) for m in messages)
+    return CustomerReview(customer.id, tuple(planned), decisions, tuple(held))
+
+
+def _to_customer(  # noqa: PLR0913
+    customer: Customer,
+    currency: str,
+    shaped: Shaped,
+    conversation: Conversation,
+    lines: tuple[InvoiceLine, ...],
+    credit: Decimal,
+    net: Decimal,
+    today: date,
+) -> CustomerAction:
+    """The message to the customer the conversation rules let out, in the conversation's tone."""
+    action = _customer_action(
+        customer, currency=currency, covers=shaped.covers, lines=lines, credit=credit, net=net
+    )
+    tone: Step | None = shaped.tone
+    if tone is not None and (tone.kind is not action.kind or tone.level != action.level):
+        action = replace(
+            action,
+            kind=tone.kind,
+            level=tone.level,
+            level_name=tone.name,
+            template=tone.template,
+            penalty_wording=tone.penalty_wording,
+        )
+    reminded = sorted(
+        {
+            day
+            for invoice_id in shaped.demanded
+            for day in conversation.named.get(invoice_id, ())
+            if day < today
+        }
+    )
+    return replace(
+        action,
+        demanded=shaped.demanded,
+        complementary_notice=shaped.complementary,
+        notice_on=conversation.notice_on,
+        earlier_reminders=tuple(reminded),
+    )
 
 
 _TO_CUSTOMER = frozenset({Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.REGISTERED_LETTER})

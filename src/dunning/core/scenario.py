@@ -55,6 +55,7 @@ from dunning.exceptions import ErrorDetail, ScenarioError
 
 __all__ = [
     "CatchUp",
+    "ConversationRules",
     "LintFinding",
     "Policy",
     "PolicyRule",
@@ -163,6 +164,52 @@ class Step(BaseModel):
         return self
 
 
+class ConversationRules(BaseModel):
+    """How one customer's invoices make one conversation (DOMAIN 9; `dunning.core.conversation`).
+
+    The defaults are what a French SME's credit controller would choose; change them where
+    your practice differs. Every rule counts only messages the customer receives (email, SMS,
+    letter, registered letter); staff tasks (call, alert, handover) have their own ladder gap.
+
+    Attributes:
+        customer_gap_days: at least this many days between two messages to the customer,
+            whatever invoices they concern (the scenario's ``minimum_gap_days`` if larger).
+        messages_per_30_days: at most this many messages to a business or public customer in
+            any 30 rolling days.
+        consumer_messages_per_30_days: the same for a consumer.
+        pull_forward_days: a formal notice also demands the overdue invoices at least this
+            many days late that were already named in a delivered message.
+        notice_spacing_days: at most one automatic formal notice per account in this many days.
+        notice_minimum: no formal notice for less than this principal (the invoices it demands).
+        minimum_overdue: no message while the net overdue balance is under this amount.
+        complementary_notice: after a formal notice, a second one may be proposed (always for
+            a person's approval) for invoices not yet on notice.
+        complementary_gap_days: a complementary notice comes at least this many days after the
+            first notice's deadline.
+        quiet_days: a conversation closes (its tone resets) after this many days without a
+            message to the customer.
+        quiet_days_after_notice: the same when the conversation reached a formal notice.
+
+    Examples:
+        >>> ConversationRules().customer_gap_days, ConversationRules().notice_minimum
+        (7, Decimal('150'))
+    """
+
+    model_config = MODEL_CONFIG
+
+    customer_gap_days: Annotated[int, Field(ge=0, le=365)] = 7
+    messages_per_30_days: Annotated[int, Field(ge=1, le=30)] = 3
+    consumer_messages_per_30_days: Annotated[int, Field(ge=1, le=30)] = 2
+    pull_forward_days: Annotated[int, Field(ge=0, le=365)] = 15
+    notice_spacing_days: Annotated[int, Field(ge=0, le=3650)] = 60
+    notice_minimum: Amount = Decimal(150)
+    minimum_overdue: Amount = Decimal(30)
+    complementary_notice: bool = True
+    complementary_gap_days: Annotated[int, Field(ge=0, le=365)] = 15
+    quiet_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    quiet_days_after_notice: Annotated[int, Field(ge=1, le=3650)] = 180
+
+
 class Scenario(BaseModel):
     """A reminder ladder and the timing rules the engine applies to it.
 
@@ -180,6 +227,8 @@ class Scenario(BaseModel):
         grace_days: days after a promised date or plan installment before it counts as broken.
         broken_promise_step: optional step taken when a promise or plan is broken; its
             ``offset_days`` counts from the day the break is established.
+        conversation: how the invoices of one customer make one conversation (see
+            `ConversationRules`); applied when messages are grouped per customer.
     """
 
     model_config = MODEL_CONFIG
@@ -197,6 +246,7 @@ class Scenario(BaseModel):
     tolerance: Amount = Decimal("0.00")
     grace_days: Annotated[int, Field(ge=0, le=60)] = 2
     broken_promise_step: Step | None = None
+    conversation: ConversationRules = Field(default_factory=ConversationRules)
 
     @model_validator(mode="after")
     def _check_ladder(self) -> Scenario:

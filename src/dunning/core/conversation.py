@@ -1,0 +1,531 @@
+"""One conversation per customer: what a credit controller lets go out, and in which tone.
+
+How this works
+--------------
+Everything that shapes what one customer receives, across their invoices, lives here (DOMAIN
+section 9). Each invoice keeps its own ladder in `dunning.core.engine` (its due date drives its
+steps, its interest, its indemnity); this module takes the actions the engine says are due on
+the customer's invoices today and decides which go out together, in which tone, or not at all.
+Nothing is stored: the conversation is read from the `ActionTaken` events of the customer's
+invoices (one message is the set of events recorded at one instant), so re-runs are idempotent.
+
+`read_conversation` reads the past; `shape` decides today. The rules, in the order `shape`
+applies them to messages *to the customer* (staff tasks are never carried by a customer message
+nor the reverse, and keep only their ladder's own gap):
+
+1. **One voice after a handover**: once a handover step was taken, nothing automatic goes to
+   the customer.
+2. **Spacing and caps**: at least ``customer_gap_days`` since the last message to the customer;
+   at most ``messages_per_30_days`` (consumers: ``consumer_messages_per_30_days``) in any 30
+   rolling days; nothing while a deadline stated in an earlier message runs (the customer gets
+   only answers and receipts until it has passed).
+3. **Never a notice first**: a formal-notice step of an invoice never named in a delivered
+   message is replaced by the scenario's firmest written step below the notice (the *reprise*:
+   a firm reminder with its dated deadline). A ladder with no written step before its notice
+   (a notice-only scenario, which `lint` flags) keeps its notice.
+4. **A notice is a legal act**: an invoice is put on notice at most once. A notice demands the
+   invoices whose ladder reached it, plus those *pulled forward*: named in at least one delivered
+   message and at least ``pull_forward_days`` late. Other overdue invoices are listed apart
+   (their own due step rides along, without a threat); disputed and paused invoices never go
+   in it. No notice for less than ``notice_minimum`` of principal, and at most one automatic
+   notice per ``notice_spacing_days``.
+5. **After a notice** (in the open conversation) later overdue invoices wait for the handover:
+   nothing automatic goes to the customer except a *complementary* notice, always for a
+   person's approval, no earlier than the first notice's deadline + ``complementary_gap_days``.
+6. **No courtesy in dunning**: while the conversation is open, a courtesy step (before the due
+   date) never makes a message of its own; it rides along with the next one.
+7. **One level, never backwards**: the conversation's level is the highest level of the steps
+   delivered since it opened; a message whose own steps are lower takes the tone (template,
+   kind, level) of the scenario's step at that level (never the notice's: a newly overdue
+   invoice does not inherit the legal step).
+8. **Nothing under** ``minimum_overdue`` of net overdue balance.
+
+The conversation opens with the first message to the customer and closes after ``quiet_days``
+without one (``quiet_days_after_notice`` once it reached a notice): the tone then starts again
+from the bottom. Notices already given still count: an invoice is never put on notice twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from dunning.core.calendar import BusinessCalendar, calendar_for
+from dunning.core.engine import Action, action_id
+from dunning.core.model import (
+    ActionApproved,
+    ActionTaken,
+    Channel,
+    Customer,
+    CustomerKind,
+    DeliveryFailed,
+    Event,
+)
+from dunning.core.scenario import ConversationRules, Scenario, Step, StepKind
+
+__all__ = ["Conversation", "Shaped", "read_conversation", "shape"]
+
+STAFF_CHANNELS = frozenset({Channel.PHONE_TASK, Channel.INTERNAL_ALERT, Channel.HANDOVER})
+"""Channels whose messages go to the creditor's staff, never to the customer."""
+
+_ROLLING_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """One delivered message to the customer: the events recorded at one instant."""
+
+    at: datetime
+    day: date
+    invoice_ids: frozenset[str]
+    level: int
+    notice: bool
+    deadline_on: date | None
+    uncertain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """The conversation with one customer as the events tell it, at one instant.
+
+    Attributes:
+        level: the conversation's level: the highest level of the scenario steps delivered
+            since it opened (0 when closed or never opened).
+        last_day: the local day of the last message to the customer, if any.
+        recent_days: the days of the messages to the customer in the 30 days up to today.
+        deadline_on: the latest payment deadline stated to the customer, if any.
+        notice_on: the day of the formal notice of the open conversation, if one was given.
+        notice_deadline_on: the deadline of the latest notice of the open conversation.
+        notice_days: the days of every formal notice ever given to the customer.
+        on_notice: the invoices ever put on notice.
+        named: for each invoice named in a delivered message (not an uncertain one), the days
+            it was named, oldest first.
+        handed_over: a handover step was taken in the open conversation.
+    """
+
+    level: int = 0
+    last_day: date | None = None
+    recent_days: tuple[date, ...] = ()
+    deadline_on: date | None = None
+    notice_on: date | None = None
+    notice_deadline_on: date | None = None
+    notice_days: tuple[date, ...] = ()
+    on_notice: frozenset[str] = frozenset()
+    named: Mapping[str, tuple[date, ...]] = field(default_factory=dict)
+    handed_over: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """The customer is in dunning: a message went out and the quiet period has not passed."""
+        return self.level > 0 or self.notice_on is not None
+
+
+def read_conversation(
+    events_by_invoice: Mapping[str, Sequence[Event]],
+    scenario: Scenario,
+    customer: Customer,
+    *,
+    at: datetime,
+    last_message_at: datetime | None = None,
+) -> Conversation:
+    """Read the conversation with *customer* from its invoices' events, as it stands at *at*.
+
+    Args:
+        events_by_invoice: each invoice's events, by invoice id.
+        scenario: the customer's scenario (gives each step's level, kind and deadline).
+        customer: the debtor (time zone, calendar).
+        at: the instant (timezone-aware); later events are ignored.
+        last_message_at: a message to the customer known from elsewhere (the action log),
+            counted for spacing only.
+
+    Returns:
+        A `Conversation`.
+
+    Examples:
+        >>> from datetime import datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> from dunning.core.builtin import STANDARD
+        >>> paris = ZoneInfo("Europe/Paris")
+        >>> sent = ActionTaken(at=datetime(2026, 3, 18, 10, tzinfo=paris), action_id="a1",
+        ...                    channel="email", step_id="firm")
+        >>> c = read_conversation({"F1": [sent]}, STANDARD, Customer(id="C", name="C"),
+        ...                       at=datetime(2026, 3, 20, 10, tzinfo=paris))
+        >>> c.level, c.last_day, c.deadline_on, dict(c.named)
+        (3, datetime.date(2026, 3, 18), datetime.date(2026, 3, 23), {'F1': (datetime.date(2026, 3, 18),)})
+    """
+    tz = customer.tz
+    today = at.astimezone(tz).date()
+    calendar = calendar_for(customer.country, customer.subdivision)
+    rules = scenario.conversation
+    failed = {
+        e.action_id
+        for events in events_by_invoice.values()
+        for e in events
+        if isinstance(e, DeliveryFailed) and e.at <= at
+    }
+    # One message = the ActionTaken events recorded at one instant, on any of the invoices.
+    grouped: dict[datetime, list[tuple[str, ActionTaken]]] = {}
+    handed_over_at: list[datetime] = []
+    for invoice_id, events in events_by_invoice.items():
+        for e in events:
+            if not isinstance(e, ActionTaken) or e.at > at or e.action_id in failed:
+                continue
+            if e.channel in STAFF_CHANNELS:
+                step = scenario.step(e.step_id) if e.step_id else None
+                if step is not None and step.kind is StepKind.HANDOVER:
+                    handed_over_at.append(e.at)
+                continue
+            grouped.setdefault(e.at, []).append((invoice_id, e))
+    sent: list[_Sent] = []
+    for instant in sorted(grouped):
+        day = instant.astimezone(tz).date()
+        level, notice, deadline, uncertain = 0, False, None, True
+        for _invoice_id, e in grouped[instant]:
+            step = scenario.step(e.step_id) if e.step_id else None
+            days = e.deadline_days if e.deadline_days is not None else None
+            if step is not None:
+                level = max(level, step.level)
+                notice = notice or step.kind is StepKind.FORMAL_NOTICE
+                if days is None:
+                    days = step.deadline_days
+            if days is not None:
+                stated = calendar.roll_forward(day + timedelta(days=days))
+                deadline = stated if deadline is None else max(deadline, stated)
+            uncertain = uncertain and e.uncertain
+        ids = frozenset(invoice_id for invoice_id, _ in grouped[instant])
+        sent.append(_Sent(instant, day, ids, level, notice, deadline, uncertain))
+
+    # The open conversation: the messages since the last quiet period.
+    opened = 0
+    for n in range(1, len(sent)):
+        if _quiet_between(sent[opened:n], sent[n].day, rules.quiet_days, rules.quiet_days_after_notice):
+            opened = n
+    current = sent[opened:]
+    if current and _quiet_between(current, today, rules.quiet_days, rules.quiet_days_after_notice):
+        current = []
+    sent_days = [s.day for s in sent]
+    last_days = list(sent_days)
+    if last_message_at is not None and last_message_at <= at:
+        # Known from the log, perhaps the same message as an event here: spacing only.
+        last_days.append(last_message_at.astimezone(tz).date())
+    named: dict[str, list[date]] = {}
+    for s in sent:
+        if s.uncertain:
+            continue
+        for invoice_id in s.invoice_ids:
+            named.setdefault(invoice_id, []).append(s.day)
+    notices = [s for s in current if s.notice]
+    deadlines = [s.deadline_on for s in sent if s.deadline_on is not None]
+    opened_at = current[0].at if current else None
+    return Conversation(
+        level=max((s.level for s in current), default=0),
+        last_day=max(last_days) if last_days else None,
+        recent_days=tuple(d for d in sent_days if today - d < timedelta(days=_ROLLING_DAYS)),
+        deadline_on=max(deadlines) if deadlines else None,
+        notice_on=notices[0].day if notices else None,
+        notice_deadline_on=(notices[-1].deadline_on or notices[-1].day) if notices else None,
+        notice_days=tuple(s.day for s in sent if s.notice),
+        on_notice=frozenset(
+            invoice_id
+            for invoice_id, events in events_by_invoice.items()
+            for e in events
+            if isinstance(e, ActionTaken)
+            and e.at <= at
+            and e.action_id not in failed
+            and e.step_id is not None
+            and (step := scenario.step(e.step_id)) is not None
+            and step.kind is StepKind.FORMAL_NOTICE
+        ),
+        named={k: tuple(v) for k, v in named.items()},
+        handed_over=opened_at is not None and any(h >= opened_at for h in handed_over_at),
+    )
+
+
+def _quiet_between(before: Sequence[_Sent], day: date, quiet: int, after_notice: int) -> bool:
+    """A quiet period passed between the messages *before* and *day*: the conversation closed."""
+    if not before:
+        return False
+    days = after_notice if any(s.notice for s in before) else quiet
+    return (day - before[-1].day).days >= days
+
+
+@dataclass(frozen=True, slots=True)
+class Shaped:
+    """What goes to the customer today in one currency, once the conversation rules applied.
+
+    Attributes:
+        covers: the per-invoice actions the message carries out (record one `ActionTaken`
+            each); empty when nothing goes to the customer today.
+        tone: the step whose template, kind and level the message takes.
+        demanded: the invoices the message demands (for a notice: those put on notice).
+        complementary: a formal notice that complements an earlier one.
+        held: why the customer's due actions wait, one line each (for people).
+    """
+
+    covers: tuple[Action, ...] = ()
+    tone: Step | None = None
+    demanded: frozenset[str] = frozenset()
+    complementary: bool = False
+    held: tuple[str, ...] = ()
+
+
+def shape(  # noqa: C901, PLR0912, PLR0913  (the rules of section 9, in order, in one place)
+    due: Sequence[Action],
+    overdue: Mapping[str, int],
+    conversation: Conversation,
+    scenario: Scenario,
+    customer: Customer,
+    *,
+    today: date,
+    principal: Mapping[str, Decimal],
+    net_overdue: Decimal,
+    approvals: Mapping[str, Iterable[str]] | None = None,
+) -> Shaped:
+    """Decide what goes to the customer today from the customer-facing actions *due*.
+
+    Args:
+        due: the actions to the customer the engine says are due today (staff ones excluded),
+            one per invoice, in one currency.
+        overdue: days late of every overdue invoice of that currency that may be chased (not
+            paid, not paused), by invoice id.
+        conversation: the conversation so far (`read_conversation`).
+        scenario: the customer's scenario.
+        customer: the debtor.
+        today: the customer's local date.
+        principal: the balance of each overdue invoice, by id.
+        net_overdue: the overdue balance less unallocated credit.
+        approvals: the ids of the approved actions, by invoice id (for notices pulled forward).
+
+    Returns:
+        A `Shaped`: the actions the message carries and its tone, or why nothing goes out.
+
+    Examples:
+        >>> from dunning.core.builtin import STANDARD
+        >>> shape([], {}, Conversation(), STANDARD, Customer(id="C", name="C"),
+        ...       today=date(2026, 3, 2), principal={}, net_overdue=Decimal(0))
+        Shaped(covers=(), tone=None, demanded=frozenset(), complementary=False, held=())
+    """
+    if not due:
+        return Shaped()
+    rules = scenario.conversation
+    c = conversation
+    if c.handed_over:
+        return Shaped(held=("handed over: the file speaks with one voice",))
+    if net_overdue < rules.minimum_overdue and any(a.days_late > 0 for a in due):
+        return Shaped(held=(f"net overdue {net_overdue} is under {rules.minimum_overdue}",))
+    gap = max(rules.customer_gap_days, scenario.minimum_gap_days, 1)
+    if c.last_day is not None and today < c.last_day + timedelta(days=gap):
+        return Shaped(held=(f"last message on {c.last_day}: {gap} days between messages",))
+    cap = (
+        rules.consumer_messages_per_30_days
+        if customer.kind is CustomerKind.CONSUMER
+        else rules.messages_per_30_days
+    )
+    if len(c.recent_days) >= cap:
+        return Shaped(held=(f"{cap} messages in 30 days already",))
+    if c.deadline_on is not None and today <= c.deadline_on:
+        return Shaped(held=(f"the deadline stated for {c.deadline_on} still runs",))
+
+    calendar = calendar_for(customer.country, customer.subdivision)
+    notice_step = _notice_step(scenario)
+    reprise = _reprise_step(scenario, notice_step)
+    held: list[str] = []
+    notices: list[Action] = []
+    others: list[Action] = []
+    for action in due:
+        if action.kind is StepKind.FORMAL_NOTICE:
+            if action.invoice_id in c.on_notice:
+                held.append(f"{action.invoice_id} is already on notice")
+            elif action.invoice_id not in c.named and reprise is not None:
+                # Never a notice first: the reprise (a firm reminder with its deadline) instead.
+                if c.notice_on is not None:
+                    held.append(f"{action.invoice_id} was never reminded: no notice first")
+                else:
+                    others.append(
+                        _as_step(action, reprise, approvals, today, calendar, customer.opted_out)
+                    )
+            else:
+                notices.append(action)
+        else:
+            others.append(action)
+
+    after_notice = c.notice_on is not None
+    if notice_step is not None and (notices or (after_notice and rules.complementary_notice)):
+        taken = {a.invoice_id for a in notices}
+        for invoice_id, late in sorted(overdue.items()):
+            if (
+                invoice_id in taken
+                or invoice_id in c.on_notice
+                or invoice_id not in c.named
+                or late < rules.pull_forward_days
+            ):
+                continue
+            own = next((a for a in others if a.invoice_id == invoice_id), None)
+            if own is not None:
+                others.remove(own)  # the notice supersedes the step its ladder is at
+                pulled = _as_step(own, notice_step, approvals, today, calendar, customer.opted_out)
+            elif notices:
+                ident = action_id(invoice_id, notice_step.id)
+                pulled = replace(
+                    notices[0],
+                    id=ident,
+                    invoice_id=invoice_id,
+                    amount_due=principal.get(invoice_id, Decimal(0)),
+                    days_late=late,
+                    approved=ident in set((approvals or {}).get(invoice_id, ())),
+                )
+            else:
+                continue  # nothing due on it today to carry the notice
+            notices.append(replace(pulled, deadline_on=notices[0].deadline_on if notices else pulled.deadline_on))
+        reason = (
+            _notice_refused(notices, c, rules, today, principal, after_notice=after_notice)
+            if notices
+            else ""
+        )
+        if reason:
+            # Not today: the notice waits, the other invoices' steps go on without it.
+            held.append(reason)
+            pulled_ids = {a.invoice_id for a in notices} - taken
+            notices = []
+            others = [a for a in due if a.invoice_id in pulled_ids] + others
+    complementary = after_notice
+    if notices and notice_step is not None:
+        taken = {a.invoice_id for a in notices}
+        if complementary:
+            notices = [replace(a, requires_approval=True) for a in notices]
+        ridden = [a for a in others if a.invoice_id not in taken]
+        covers = tuple(_ordered(notices)) + tuple(_ordered(ridden))
+        return Shaped(
+            covers=covers,
+            tone=notice_step,
+            demanded=frozenset(a.invoice_id for a in notices),
+            complementary=complementary,
+            held=tuple(held),
+        )
+    if after_notice:
+        return Shaped(held=(*held, f"after the notice of {c.notice_on}: waiting for the handover"))
+    if c.is_open and all(a.kind is StepKind.COURTESY for a in others):
+        return Shaped(held=(*held, "no courtesy message while the account is in dunning"))
+    if not others:
+        return Shaped(held=tuple(held))
+    covers = tuple(_ordered(others))
+    lead = covers[0]
+    tone = scenario.step(lead.step_id)
+    if c.level > lead.level:
+        tone = _tone_at(scenario, c.level, notice_step) or tone
+    return Shaped(
+        covers=covers,
+        tone=tone,
+        demanded=frozenset(a.invoice_id for a in covers if a.days_late > 0),
+        held=tuple(held),
+    )
+
+
+def _notice_refused(
+    notices: Sequence[Action],
+    c: Conversation,
+    rules: ConversationRules,
+    today: date,
+    principal: Mapping[str, Decimal],
+    *,
+    after_notice: bool,
+) -> str:
+    """Why no notice goes out today ("" when one may)."""
+    if after_notice:
+        if not rules.complementary_notice:
+            return f"after the notice of {c.notice_on}: complementary notices are off"
+        start = (c.notice_deadline_on or c.notice_on or today) + timedelta(
+            days=rules.complementary_gap_days
+        )
+        if today < start:
+            return f"a complementary notice comes from {start}"
+    else:
+        recent = [d for d in c.notice_days if (today - d).days < rules.notice_spacing_days]
+        if recent:
+            return f"a notice was given on {recent[-1]}: one per {rules.notice_spacing_days} days"
+    amount = sum((principal.get(a.invoice_id, Decimal(0)) for a in notices), Decimal(0))
+    if amount < rules.notice_minimum:
+        return f"a notice needs {rules.notice_minimum} of principal, not {amount}"
+    return ""
+
+
+def _ordered(actions: Iterable[Action]) -> list[Action]:
+    return sorted(actions, key=lambda a: (-a.level, -a.days_late, a.invoice_id))
+
+
+def _notice_step(scenario: Scenario) -> Step | None:
+    return next((s for s in scenario.steps if s.kind is StepKind.FORMAL_NOTICE), None)
+
+
+def _written(step: Step) -> bool:
+    return step.channel not in STAFF_CHANNELS and step.kind is not StepKind.FORMAL_NOTICE
+
+
+def _reprise_step(scenario: Scenario, notice: Step | None) -> Step | None:
+    """The firmest written step below the notice: what an account met late receives first."""
+    below = [
+        s
+        for s in scenario.steps
+        if _written(s) and s.kind is not StepKind.COURTESY and (notice is None or s.level < notice.level)
+    ]
+    return max(below, key=lambda s: (s.level, s.offset_days)) if below else None
+
+
+def _tone_at(scenario: Scenario, level: int, notice: Step | None) -> Step | None:
+    """The scenario's written step at the conversation's level (never the notice)."""
+    candidates = [
+        s for s in scenario.steps if _written(s) and s.kind is not StepKind.COURTESY and s.level <= level
+    ]
+    if notice is not None:
+        candidates = [s for s in candidates if s.level < notice.level or s is not notice]
+    return max(candidates, key=lambda s: (s.level, s.offset_days)) if candidates else None
+
+
+def _as_step(
+    action: Action,
+    step: Step,
+    approvals: Mapping[str, Iterable[str]] | None,
+    today: date,
+    calendar: BusinessCalendar,
+    opted_out: frozenset[Channel],
+) -> Action:
+    """*action*'s invoice, carried out at *step* (a notice pulled forward, a reprise).
+
+    The id is the one the engine gives that step, so the invoice's ladder sees it taken.
+    """
+    ident = action_id(action.invoice_id, step.id)
+    approved = ident in set((approvals or {}).get(action.invoice_id, ()))
+    deadline_on = None
+    if step.deadline_days is not None:
+        # As the engine states a deadline (CPC art. 642 by analogy): rolled to a business day.
+        deadline_on = calendar.roll_forward(today + timedelta(days=step.deadline_days))
+    channel = step.channel
+    if channel in opted_out:
+        fallback = step.fallback_channel
+        channel = fallback if fallback is not None and fallback not in opted_out else action.channel
+    return replace(
+        action,
+        id=ident,
+        step_id=step.id,
+        kind=step.kind,
+        level=step.level,
+        level_name=step.name,
+        channel=channel,
+        template=step.template,
+        deadline_days=step.deadline_days,
+        deadline_on=deadline_on,
+        requires_approval=step.requires_approval,
+        approved=approved,
+        penalty_wording=step.penalty_wording,
+        is_retry=False,
+    )
+
+
+def approvals_of(events_by_invoice: Mapping[str, Sequence[Event]], at: datetime) -> dict[str, set[str]]:
+    """The ids of the actions approved up to *at*, by invoice id."""
+    return {
+        invoice_id: {e.action_id for e in events if isinstance(e, ActionApproved) and e.at <= at}
+        for invoice_id, events in events_by_invoice.items()
+    }
