@@ -298,7 +298,7 @@ def test_no_blank_when_penalties_absent() -> None:
 
 
 def test_consumer_cannot_be_charged_the_indemnity() -> None:
-    """A penalty summary with an indemnity for a consumer is refused (CPCE L111-8)."""
+    """A penalty summary with an indemnity for a consumer is refused (C. com. D441-5)."""
     with pytest.raises(ValidationError) as caught:
         context(customer=customer(kind=CustomerKind.CONSUMER))
     assert [e["type"] for e in caught.value.errors()] == ["indemnity_for_consumer"]

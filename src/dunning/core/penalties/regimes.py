@@ -13,7 +13,8 @@ from the terms and the rate tables) for the annual rate and the text explaining 
   `PenaltyFinding`, not refused, since the computation is still what the contract says.
 - **Consumer** (Code civil 1231-6, 1344; CMF L313-2): the legal rate, column chosen by the
   creditor ("autres cas" for a business), from the formal notice (or from the due date if the
-  contract says so). No recovery indemnity (CPCE L111-8).
+  contract says so). No recovery indemnity: L441-10 and D441-5 bind professional debtors only
+  (and no other collection fee may be charged without an enforceable title, CPCE L111-8).
 - **Public buyer** (Code de la commande publique R2192-31, D2192-35): ECB rate in force on the
   first day of the half-year in which the delay started + 8 points, one rate for the whole delay.
 
@@ -278,7 +279,8 @@ class LatePaymentTerms(BaseModel):
         ):
             raise PydanticCustomError(
                 "no_indemnity_for_consumers",
-                "recovery_indemnity: recovery fees cannot be charged to a consumer (CPCE L111-8)",
+                "recovery_indemnity: the recovery indemnity is owed by a professional debtor "
+                "only (Code de commerce L441-10 and D441-5), not by a consumer",
             )
         return self
 

@@ -121,7 +121,8 @@ class PenaltySummary(BaseModel):
     Attributes:
         interest: late-payment interest owed at the message date.
         indemnity: the fixed recovery indemnity (40 EUR per invoice, Code de commerce D441-5);
-            must be 0 for a consumer (Code de la consommation / CPCE L111-8).
+            must be 0 for a consumer (Code de commerce L441-10 and D441-5 bind a professional
+            debtor only).
         total: interest + indemnity.
         rate_description: how the rate is described to the customer, e.g.
             ``12,15 % (taux BCE + 10 points)``.
@@ -361,7 +362,8 @@ class RenderContext(BaseModel):
 
     Raises:
         pydantic.ValidationError: ``mixed_currencies``, ``indemnity_for_consumer`` (the 40 EUR
-            indemnity cannot be claimed from a consumer, CPCE L111-8) or ``nothing_due``.
+            indemnity is owed by a professional debtor only, Code de commerce L441-10 and
+            D441-5) or ``nothing_due``.
 
     Examples:
         >>> from datetime import date
@@ -404,8 +406,8 @@ class RenderContext(BaseModel):
             if any(p is not None and p.indemnity > 0 for p in summaries):
                 raise PydanticCustomError(
                     "indemnity_for_consumer",
-                    "the 40 EUR recovery indemnity cannot be claimed from a consumer "
-                    "(CPCE L111-8): set indemnity to 0",
+                    "the 40 EUR recovery indemnity is owed by a professional debtor only "
+                    "(Code de commerce L441-10 and D441-5), not by a consumer: set indemnity to 0",
                 )
         if self.amount_due <= 0:
             raise PydanticCustomError(
