@@ -76,9 +76,10 @@ def letter_context(family: str, lang: str, regime: str, **changes: object) -> Re
     """The reference case for *regime*: ACME SARL, Paul Girard or the Commune de Saint-Paul."""
     locale = {"fr": "fr_FR", "en": "en_GB"}[lang]
     who = {
-        "business": customer(locale, contact_civility=Civility.MS),
+        "business": customer(locale, contact_civility=Civility.MS, contact_surname="Martin"),
         "consumer": customer(locale, kind=CustomerKind.CONSUMER, name="Paul Girard",
-                             contact_name=None, contact_civility=Civility.MR),
+                             contact_name=None, contact_civility=Civility.MR,
+                             contact_surname="Girard"),
         "public": customer(locale, kind=CustomerKind.PUBLIC, name="Commune de Saint-Paul",
                            contact_name="Anne Leroy"),
     }[regime]  # fmt: skip
@@ -122,7 +123,7 @@ FR_GREETING = {"business": "Bonjour Jeanne Martin,", "consumer": "Bonjour Paul G
 FR_FORMAL = {"business": "Madame", "consumer": "Monsieur", "public": "Madame, Monsieur"}
 EN_GREETING = {"business": "Dear Jeanne Martin,", "consumer": "Dear Paul Girard,",
                "public": "Dear Anne Leroy,"}  # fmt: skip
-EN_FORMAL = {"business": "Dear Ms Jeanne Martin,", "consumer": "Dear Mr Paul Girard,",
+EN_FORMAL = {"business": "Dear Ms Martin,", "consumer": "Dear Mr Girard,",
              "public": "Dear Anne Leroy,"}  # fmt: skip
 
 FR_AMOUNTS = {

@@ -16,7 +16,7 @@ CONTEXT_VARIABLES: Mapping[str, str] = MappingProxyType(
         "creditor": "the creditor: name, address, iban, bic, email, phone, siret, signature, "
         "signatory_name, signatory_title",
         "customer": "the debtor: id, name, kind, contact_name, contact_civility (None, 'ms' or "
-        "'mr'), email, phone, postal_address",
+        "'mr'), contact_surname (None or the surname alone), email, phone, postal_address",
         "invoices": "the listed invoices, oldest first: each with id, number, issued_on, "
         "due_on, late_since, total, amount_due, currency, days_late, penalties",
         "invoice": "the first listed invoice (the oldest), same fields as in invoices",
@@ -100,6 +100,7 @@ def _variables(
             "kind": cu.kind.value,
             "contact_name": cu.contact_name,
             "contact_civility": cu.contact_civility.value if cu.contact_civility else None,
+            "contact_surname": cu.contact_surname,
             "email": cu.email,
             "phone": cu.phone,
             "postal_address": cu.postal_address,
