@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from dunning.core.model import Civility
+from dunning.core.model import Channel, Civility
 from dunning.core.render import render
 from tests.reference_case import FakeAction, context, customer
 
+NBSP, NNBSP, MINUS = "\u00a0", "\u202f", "\u2212"
 FIRM_EN = FakeAction("firm", level=3, level_name="firm", deadline_on=date(2026, 3, 30))
 
 
@@ -38,3 +39,19 @@ def test_french_formal_greeting_is_the_civility_alone() -> None:
                      contact_surname="Leroy")  # fmt: skip
     firm = FakeAction("firm", level=3, level_name="firm")
     assert render(firm, context(customer=leroy)).text.startswith("Madame,\n")
+
+
+def test_staff_texts_name_levels_in_french() -> None:
+    """The French alert and handover name the step in French, never the English step name."""
+    alert = FakeAction("internal_alert", channel=Channel.INTERNAL_ALERT, level=4,
+                       level_name="firm")  # fmt: skip
+    text = render(alert, context()).text
+    assert text.startswith(
+        "Le client ACME SARL (C-1) a atteint le niveau 4 du scénario de relance "
+        f"(étape «{NBSP}alerte interne{NBSP}»).\n"
+    )
+    handover = FakeAction("handover", channel=Channel.HANDOVER, level=6, level_name="handover")
+    text = render(handover, context()).text
+    assert f"Étape du scénario{NBSP}: transmission du dossier (niveau 6).\n" in text
+    for english in ("firm", "handover", "friendly", "formal notice"):
+        assert f" {english} " not in text
