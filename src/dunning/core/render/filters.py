@@ -15,6 +15,8 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from dunning.core.render.typography import french_minus
+
 
 def _locale_of(ctx: Context) -> str:
     return str(ctx.resolve_or_missing("locale"))
@@ -32,9 +34,14 @@ def _babel_locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+def _signed(formatted: str, locale: str) -> str:
+    # Babel writes a hyphen-minus for fr_FR; French typography wants the minus sign (U+2212).
+    return french_minus(formatted) if locale.split("_", 1)[0] == "fr" else formatted
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _format_money(text: str, code: str, locale: str) -> str:
-    return str(format_currency(Decimal(text), code, locale=_babel_locale(locale)))
+    return _signed(str(format_currency(Decimal(text), code, locale=_babel_locale(locale))), locale)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -45,12 +52,13 @@ def _format_date(day: date, pattern: str, locale: str) -> str:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _format_percent(text: str, locale: str) -> str:
     ratio = Decimal(text) / 100
-    return str(format_percent(ratio, locale=_babel_locale(locale), decimal_quantization=False))
+    formatted = format_percent(ratio, locale=_babel_locale(locale), decimal_quantization=False)
+    return _signed(str(formatted), locale)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _format_number(text: str, locale: str) -> str:
-    return str(format_decimal(Decimal(text), locale=_babel_locale(locale)))
+    return _signed(str(format_decimal(Decimal(text), locale=_babel_locale(locale))), locale)
 
 
 def _reject_undefined(value: object) -> None:
