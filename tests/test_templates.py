@@ -97,7 +97,10 @@ def test_reference_case_lines_worked_by_hand() -> None:
     text = render(ACTIONS["firm"], context(previous_messages=2)).text
     assert "Facture n°\u00a02026-0042 du 2 février 2026\n" in text
     assert "Échéance\u00a0: 2 mars 2026 (18 jours de retard)\n" in text
-    assert f"Montant restant dû\u00a0: 1{NNBSP}234,56{NBSP}€\n" in text
+    assert (
+        f"Montant TTC\u00a0: 1{NNBSP}234,56{NBSP}€\nSolde dû\u00a0: 1{NNBSP}234,56{NBSP}€\n" in text
+    )
+    assert "Sommes arrêtées au 20 mars 2026, sauf à parfaire.\n" in text
     # Interest and the indemnity stated apart; no "total des pénalités" adding them up.
     assert (
         "Conformément à l'article L441-10 du Code de commerce, des pénalités de retard au taux "
@@ -107,7 +110,9 @@ def test_reference_case_lines_worked_by_hand() -> None:
     )
     assert "Total des pénalités" not in text
     assert "IBAN\u00a0: FR76 3000 6000 0112 3456 7890 189\nBIC\u00a0: AGRIFRPP\n" in text
-    assert "Vous pouvez régler en ligne\u00a0: https://pay.atelier-durand.example/p/2026-0042" in text
+    assert (
+        "Vous pouvez régler en ligne\u00a0: https://pay.atelier-durand.example/p/2026-0042" in text
+    )
 
 
 def test_formal_notice_carries_the_legal_mentions() -> None:
@@ -165,8 +170,8 @@ def test_public_buyers_cite_the_public_procurement_code() -> None:
     text = render(ACTIONS["firm"], context(customer=customer(kind=CustomerKind.PUBLIC))).text
     assert (
         "Conformément à l'article L2192-13 du Code de la commande publique, des intérêts "
-        "moratoires au taux de 12,15 % (taux BCE + 10 points) (article R2192-31) courent depuis "
-        f"le 3 mars 2026\u00a0: 7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
+        "moratoires au taux de 12,15 % (taux BCE + 10 points), pour toute la durée du retard "
+        f"(article R2192-31), courent depuis le 3 mars 2026\u00a0: 7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
         f"de recouvrement (article D2192-35)\u00a0: 40,00{NBSP}€." in text
     )
 

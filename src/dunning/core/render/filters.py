@@ -100,6 +100,54 @@ def _date_long(ctx: Context, value: object) -> str:
     return _format_date(day, "long", locale)
 
 
+_AND = {"fr": " et ", "en": " and "}
+
+
+def date_list(days: object, locale: str) -> str:
+    """Dates written as a person would list them: "3 et 10 avril 2026", "3 and 10 April 2026".
+
+    A month (and a year) is written once for the days that share it: "28 mars et 3 avril
+    2026", "30 décembre 2025 et 5 janvier 2026"; the first of the month is "1er" in French.
+
+    Raises:
+        TypeError: if *days* is not a sequence of dates.
+
+    Examples:
+        >>> from datetime import date
+        >>> date_list([date(2026, 4, 3), date(2026, 4, 10)], "fr_FR")
+        '3 et 10 avril 2026'
+        >>> date_list([date(2026, 3, 28), date(2026, 4, 1), date(2026, 4, 10)], "fr_FR")
+        '28 mars, 1er et 10 avril 2026'
+        >>> date_list([date(2025, 12, 30), date(2026, 1, 5)], "en_GB")
+        '30 December 2025 and 5 January 2026'
+    """
+    _reject_undefined(days)
+    if isinstance(days, str) or not isinstance(days, list | tuple):
+        msg = f"|date_list cannot format {type(days).__name__} {days!r}"
+        raise TypeError(msg)
+    dates = [_as_date(day, "date_list") for day in days]
+    language = locale.split("_", 1)[0]
+    words = []
+    for i, day in enumerate(dates):
+        following = dates[i + 1] if i + 1 < len(dates) else None
+        first = "d'er'" if day.day == 1 and language == "fr" else "d"
+        if following is None or following.year != day.year:
+            pattern = f"{first} MMMM y"
+        elif following.month != day.month:
+            pattern = f"{first} MMMM"
+        else:
+            pattern = first
+        words.append(_format_date(day, pattern, locale))
+    if len(words) < 2:  # noqa: PLR2004
+        return "".join(words)
+    return ", ".join(words[:-1]) + _AND.get(language, ", ") + words[-1]
+
+
+@pass_context
+def _date_list(ctx: Context, value: object) -> str:
+    return date_list(value, _locale_of(ctx))
+
+
 @pass_context
 def _date_short(ctx: Context, value: object) -> str:
     return _format_date(_as_date(value, "date_short"), "short", _locale_of(ctx))

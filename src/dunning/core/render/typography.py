@@ -36,13 +36,13 @@ _NUMERO = re.compile(f"\\b([nN]°){_SPACES}+")
 
 
 def french_typography(text: str) -> str:
-    """Return *text* with the no-break spaces of French typography (see the module notes).
+    r"""Return *text* with the no-break spaces of French typography (see the module notes).
 
     Idempotent: text already typeset is returned unchanged.
 
     Examples:
         >>> french_typography("Échéance : 2 mars ; payé ? Merci ! « Bien » n° 2026-0101")
-        'Échéance\\xa0: 2 mars\\u202f; payé\\u202f? Merci\\u202f! «\\xa0Bien\\xa0» n°\\xa02026-0101'
+        'Échéance\xa0: 2 mars\u202f; payé\u202f? Merci\u202f! «\xa0Bien\xa0» n°\xa02026-0101'
         >>> french_typography("https://pay.example/p?x=1 à 10:30")
         'https://pay.example/p?x=1 à 10:30'
     """
@@ -59,12 +59,12 @@ def french_typography(text: str) -> str:
 
 
 def french_minus(formatted: str) -> str:
-    """Return a formatted number with its leading hyphen-minus turned into a minus sign.
+    r"""Return a formatted number with its leading hyphen-minus turned into a minus sign.
 
     Examples:
-        >>> french_minus("-1\\u202f234,50\\xa0€")
-        '\\u22121\\u202f234,50\\xa0€'
-        >>> french_minus("12,00\\xa0€")
-        '12,00\\xa0€'
+        >>> french_minus("-1\u202f234,50\xa0€")
+        '\u22121\u202f234,50\xa0€'
+        >>> french_minus("12,00\xa0€")
+        '12,00\xa0€'
     """
     return MINUS + formatted[1:] if formatted.startswith("-") else formatted
