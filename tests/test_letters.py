@@ -150,7 +150,8 @@ FR_AMOUNTS = {
     "public": (
         "Conformément à l'article L2192-13 du Code de la commande publique, des intérêts "
         "moratoires au taux de 10,15 % (taux BCE + 8 points), pour toute la durée du retard "
-        f"(article R2192-31), courent depuis le 3 mars 2026 : 6,18{NB}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
+        f"(article R2192-31), courent depuis le 3 mars 2026 : 6,18{NB}€ à ce jour. S'y ajoute "
+        "l'indemnité forfaitaire pour frais "
         f"de recouvrement (article D2192-35) : 40,00{NB}€.\n"
     ),
     "consumer": (
@@ -169,7 +170,8 @@ EN_AMOUNTS = {
     "public": (
         "Under Article L2192-13 of the French Public Procurement Code, interest for late "
         "payment (intérêts moratoires) at 10.15% (ECB rate + 8 points), one rate for the whole "
-        "delay (Article R2192-31), has been running since 3 March 2026: €6.18 to date. In addition, the fixed debt-recovery "
+        "delay (Article R2192-31), has been running since 3 March 2026: €6.18 to date. In "
+        "addition, the fixed debt-recovery "
         "indemnity (Article D2192-35) is due: €40.00.\n"
     ),
     "consumer": (
@@ -458,7 +460,7 @@ def test_key_lines(family: str, lang: str, regime: str) -> None:
 
 
 def test_several_invoices_state_interest_and_indemnity_per_invoice() -> None:
-    """Each line shows its own interest and start date; the indemnity is "2 × 40,00 €"."""
+    """Each line shows its own interest and start date; the indemnity is "2 x 40,00 EUR"."""
     first = penalties("business", "fr")
     second = PenaltySummary(interest=Decimal("21.38"), indemnity=Decimal("40.00"),
                             total=Decimal("61.38"), rate_description=RATES["business", "fr"],
@@ -478,7 +480,7 @@ def test_several_invoices_state_interest_and_indemnity_per_invoice() -> None:
         "- Pénalités de retard (article L441-10 du Code de commerce), détail par facture "
         f"ci-dessus{NB}: 28,78{NB}€\n" in text
     )
-    assert f"(article D441-5 du Code de commerce){NB}: 2 × 40,00{NB}€ = 80,00{NB}€\n" in text
+    assert f"(article D441-5 du Code de commerce){NB}: 2 \u00d7 40,00{NB}€ = 80,00{NB}€\n" in text
     assert "(pénalités :" not in text
 
 

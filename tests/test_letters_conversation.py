@@ -18,7 +18,7 @@ FIRM_EN = FakeAction("firm", level=3, level_name="firm", deadline_on=date(2026, 
 
 
 def test_english_formal_greeting_uses_the_surname() -> None:
-    """ "Dear Ms Leroy" with a surname; a civility without one gives "Dear Sir or Madam"."""
+    """English greets "Dear Ms Leroy" with a surname, "Dear Sir or Madam" without one."""
     leroy = customer("en_GB", contact_name="Anne Leroy", contact_civility=Civility.MS,
                      contact_surname="Leroy")  # fmt: skip
     text = render(FIRM_EN, context("en_GB", customer=leroy)).text

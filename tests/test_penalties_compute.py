@@ -25,6 +25,7 @@ from dunning.core.model import (
 from dunning.core.penalties import (
     BelowLegalFloor,
     DayCount,
+    JudgmentIncrease,
     LatePaymentTerms,
     LegalRateColumn,
     PenaltyRegime,
@@ -455,7 +456,7 @@ def test_judgment_does_not_raise_a_contractual_or_public_rate() -> None:
 def test_judgment_ordering_the_increase_on_every_rate() -> None:
     """With judgment_increase_applies_to="all", the B2B rate gets +5 two months after service."""
     terms = LatePaymentTerms(
-        judgment_served_on=date(2026, 2, 14), judgment_increase_applies_to="all"
+        judgment_served_on=date(2026, 2, 14), judgment_increase_applies_to=JudgmentIncrease.ALL
     )
     inv = invoice("10000", date(2026, 1, 15))
     b = compute_penalties(inv, [], until=date(2026, 4, 30), terms=terms)

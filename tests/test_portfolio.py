@@ -325,7 +325,7 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
         "des pénalités de retard courent sur chaque facture depuis le lendemain de son "
         "échéance, au taux de chaque semestre (détail ci-dessus)\u00a0: 2,00\u00a0€ à ce jour. "
         "S'y ajoute l'indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code "
-        "de commerce)\u00a0: 2 × 40,00\u00a0€ = 80,00\u00a0€." in stated
+        "de commerce)\u00a0: 2 \u00d7 40,00\u00a0€ = 80,00\u00a0€." in stated
     )
     assert message.attachments == ("pdf:1", "pdf:2")
 

@@ -171,7 +171,8 @@ def test_public_buyers_cite_the_public_procurement_code() -> None:
     assert (
         "Conformément à l'article L2192-13 du Code de la commande publique, des intérêts "
         "moratoires au taux de 12,15 % (taux BCE + 10 points), pour toute la durée du retard "
-        f"(article R2192-31), courent depuis le 3 mars 2026\u00a0: 7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
+        f"(article R2192-31), courent depuis le 3 mars 2026{NBSP}: 7,40{NBSP}€ à ce jour. S'y "
+        "ajoute l'indemnité forfaitaire pour frais "
         f"de recouvrement (article D2192-35)\u00a0: 40,00{NBSP}€." in text
     )
 
@@ -309,7 +310,7 @@ def test_french_golden_messages_follow_french_typography(family: str) -> None:
 
 
 def test_french_negative_amounts_use_the_minus_sign() -> None:
-    """Unapplied credit prints "−100,00 €" with U+2212, which Babel writes "-" for fr_FR."""
+    """Unapplied credit prints "\u2212100,00 EUR" with U+2212, which Babel writes "-" for fr_FR."""
     text = render(ACTIONS["firm"], context(unapplied_credit="100")).text
     assert f"Avoirs et acomptes non imputés{NBSP}: \u2212100,00{NBSP}€\n" in text
     en = render(ACTIONS["firm"], context("en_GB", unapplied_credit="100")).text

@@ -513,8 +513,8 @@ class RenderContext(BaseModel):
     Raises:
         pydantic.ValidationError: ``nothing_demanded`` (no line has the role ``demanded``),
             ``complementary_without_notice``, ``mixed_currencies``,
-            ``indemnity_for_consumer`` (the 40 EUR indemnity is owed by a professional debtor only, Code de commerce L441-10 and
-            D441-5) or ``nothing_due``.
+            ``indemnity_for_consumer`` (the 40 EUR indemnity is owed by a professional
+            debtor only, Code de commerce L441-10 and D441-5) or ``nothing_due``.
 
     Examples:
         >>> from datetime import date

@@ -24,8 +24,8 @@ from dunning.core.render.budget import (
     meter_of,
 )
 from dunning.core.render.filters import (
-    _date_long,
     _date_list,
+    _date_long,
     _date_short,
     _finalize,
     _fr_de,
