@@ -18,6 +18,8 @@ from dunning.exceptions import ProvisionalRateWarning
 from tests.reference_case import FakeAction, context, customer
 
 NBSP, NNBSP, MINUS = "\u00a0", "\u202f", "\u2212"
+# Short names for the expected lines: no-break space, narrow one, minus sign, multiplication.
+N, NN, M, X = NBSP, NNBSP, MINUS, "\u00d7"
 FIRM_EN = FakeAction("firm", level=3, level_name="firm", deadline_on=date(2026, 3, 30))
 
 
@@ -142,18 +144,17 @@ def three_invoice_notice(**changes: object) -> RenderContext:
 def test_three_invoice_notice_states_each_invoice_line_by_line() -> None:
     """Each invoice: total, money received, balance, each period's dates, rate and interest."""
     text = render(NOTICE, three_invoice_notice()).text
-    N, NN, M = NBSP, NNBSP, MINUS
     expected = (
         f"- Facture n°{N}2025-0120 du 16 mai 2025, échéance le 15 juin 2025 (278 jours de "
         f"retard){N}: 1{NN}000,00{N}€\n"
         f"  Montant TTC{N}: 1{NN}000,00{N}€\n"
         f"  Solde dû{N}: 1{NN}000,00{N}€\n"
         f"  Pénalités de retard depuis le 16 juin 2025{N}: 92,95{N}€\n"
-        f"    du 16 juin 2025 au 30 juin 2025 (15 jours){N}: 1{NN}000,00{N}€ × 13,15{N}% × 15 "
+        f"    du 16 juin 2025 au 30 juin 2025 (15 jours){N}: 1{NN}000,00{N}€ {X} 13,15{N}% {X} 15 "
         f"/ 365 = 5,40{N}€\n"
-        f"    du 1er juillet 2025 au 31 décembre 2025 (184 jours){N}: 1{NN}000,00{N}€ × "
-        f"12,15{N}% × 184 / 365 = 61,25{N}€\n"
-        f"    du 1er janvier 2026 au 20 mars 2026 (79 jours){N}: 1{NN}000,00{N}€ × 12,15{N}% × "
+        f"    du 1er juillet 2025 au 31 décembre 2025 (184 jours){N}: 1{NN}000,00{N}€ {X} "
+        f"12,15{N}% {X} 184 / 365 = 61,25{N}€\n"
+        f"    du 1er janvier 2026 au 20 mars 2026 (79 jours){N}: 1{NN}000,00{N}€ {X} 12,15{N}% {X} "
         f"79 / 365 = 26,30{N}€\n"
         f"  Indemnité forfaitaire pour frais de recouvrement{N}: 40,00{N}€\n"
         f"\n"
@@ -163,9 +164,9 @@ def test_three_invoice_notice_states_each_invoice_line_by_line() -> None:
         f"  Règlement reçu le 20 février 2026{N}: {M}400,00{N}€\n"
         f"  Solde dû{N}: 2{NN}000,00{N}€\n"
         f"  Pénalités de retard depuis le 5 février 2026{N}: 31,42{N}€\n"
-        f"    du 5 février 2026 au 20 février 2026 (16 jours){N}: 2{NN}400,00{N}€ × 12,15{N}% "
-        f"× 16 / 365 = 12,78{N}€\n"
-        f"    du 21 février 2026 au 20 mars 2026 (28 jours){N}: 2{NN}000,00{N}€ × 12,15{N}% × "
+        f"    du 5 février 2026 au 20 février 2026 (16 jours){N}: 2{NN}400,00{N}€ {X} 12,15{N}% "
+        f"{X} 16 / 365 = 12,78{N}€\n"
+        f"    du 21 février 2026 au 20 mars 2026 (28 jours){N}: 2{NN}000,00{N}€ {X} 12,15{N}% {X} "
         f"28 / 365 = 18,64{N}€\n"
         f"  Indemnité forfaitaire pour frais de recouvrement{N}: 40,00{N}€\n"
         f"\n"
@@ -174,7 +175,7 @@ def test_three_invoice_notice_states_each_invoice_line_by_line() -> None:
         f"  Montant TTC{N}: 600,00{N}€\n"
         f"  Solde dû{N}: 600,00{N}€\n"
         f"  Pénalités de retard depuis le 20 février 2026{N}: 5,79{N}€\n"
-        f"    du 20 février 2026 au 20 mars 2026 (29 jours){N}: 600,00{N}€ × 12,15{N}% × 29 / "
+        f"    du 20 février 2026 au 20 mars 2026 (29 jours){N}: 600,00{N}€ {X} 12,15{N}% {X} 29 / "
         f"365 = 5,79{N}€\n"
         f"  Indemnité forfaitaire pour frais de recouvrement{N}: 40,00{N}€\n"
         f"\n"
@@ -190,9 +191,8 @@ def test_three_invoice_notice_states_each_invoice_line_by_line() -> None:
 
 
 def test_three_invoice_notice_demands_the_right_sums() -> None:
-    """Dated reminders, the demand over the demanded invoices only, "3 × 40,00 € = 120,00 €"."""
+    """Dated reminders, the demand over the demanded invoices only, "3 x 40,00 € = 120,00 €"."""
     text = render(NOTICE, three_invoice_notice()).text
-    N, NN = NBSP, NNBSP
     assert (
         f"Malgré nos relances des 3 et 10 mars 2026, les factures suivantes restent impayées{N}:"
         in text
@@ -217,7 +217,6 @@ def test_three_invoice_notice_demands_the_right_sums() -> None:
 def test_listed_upcoming_and_disputed_invoices_stay_out_of_the_demand() -> None:
     """Listed apart with no threat or indemnity; upcoming and disputed in the statement only."""
     text = render(NOTICE, three_invoice_notice()).text
-    N, NN = NBSP, NNBSP
     assert (
         f"Autre facture échue, pour information{N}:\n"
         f"- Facture n°{N}2026-0130 du 8 février 2026, échéance le 10 mars 2026 (10 jours de "
@@ -243,7 +242,7 @@ def test_listed_upcoming_and_disputed_invoices_stay_out_of_the_demand() -> None:
 
 
 def test_three_invoice_notice_in_english() -> None:
-    """The English pack says "3 × €40.00 = €120.00" and dates the reminders."""
+    """The English pack says "3 x €40.00 = €120.00" and dates the reminders."""
     ctx = three_invoice_notice(customer=customer("en_GB", contact_name=None))
     text = render(NOTICE, ctx).text
     assert "Despite our reminders of 3 and 10 March 2026, the following invoices remain" in text
@@ -252,7 +251,7 @@ def test_three_invoice_notice_in_english() -> None:
         "3 \u00d7 €40.00 = €120.00\n" in text
     )
     assert (
-        "    5 February 2026 to 20 February 2026 (16 days): €2,400.00 × 12.15% × 16 / 365 = "
+        f"    5 February 2026 to 20 February 2026 (16 days): €2,400.00 {X} 12.15% {X} 16 / 365 = "
         "€12.78\n" in text
     )
     assert "- Total: €3,850.16\n" in text
@@ -317,14 +316,13 @@ def test_consumer_interest_runs_from_the_notice_of_11_may() -> None:
 def test_consumer_message_after_a_broken_promise() -> None:
     """Post-notice wording, the figures by hand, no indemnity, no announced notice."""
     text = render(FIRM, consumer_after_broken_promise()).text
-    N = NBSP
     assert text.startswith("Monsieur,\n\nSuite à notre mise en demeure du 11 mai 2026, la facture")
     assert (
         f"Montant TTC{N}: 1{NNBSP}500,00{N}€\n"
         f"Solde dû{N}: 1{NNBSP}500,00{N}€\n"
         f"Intérêts au taux légal depuis notre mise en demeure du 11 mai 2026{N}: 2,26{N}€\n"
-        f"  du 12 mai 2026 au 1er juin 2026 (21 jours){N}: 1{NNBSP}500,00{N}€ × 2,62{N}% × 21 / "
-        f"365 = 2,26{N}€\n" in text
+        f"  du 12 mai 2026 au 1er juin 2026 (21 jours){N}: 1{NN}500,00{N}€ {X} 2,62{N}% {X} "
+        f"21 / 365 = 2,26{N}€\n" in text
     )
     assert "Sommes arrêtées au 1er juin 2026, sauf à parfaire.\n" in text
     assert "nous vous adresserons une mise en demeure" not in text
@@ -367,15 +365,14 @@ def public_buyer_notice() -> RenderContext:
 
 
 def test_public_buyer_notice_states_one_rate_for_the_whole_delay() -> None:
-    """ "Intérêts moratoires" at one rate (R2192-31), no split at 1 July, 40 EUR (D2192-35)."""
+    """Public buyers owe "intérêts moratoires" at one rate (R2192-31) and 40 EUR (D2192-35)."""
     text = render(NOTICE, public_buyer_notice()).text
-    N, NN = NBSP, NNBSP
     assert f"Malgré nos relances du 30 juin 2026, la facture suivante reste impayée{N}:" in text
     assert (
         f"Intérêts moratoires depuis le 16 juin 2026, au taux de 10,15{N}% pour toute la durée "
         f"du retard (article R2192-31 du Code de la commande publique){N}: 48,66{N}€\n"
-        f"  du 16 juin 2026 au 20 juillet 2026 (35 jours){N}: 5{NN}000,00{N}€ × 10,15{N}% × 35 / "
-        f"365 = 48,66{N}€\n" in text
+        f"  du 16 juin 2026 au 20 juillet 2026 (35 jours){N}: 5{NN}000,00{N}€ {X} 10,15{N}% {X} "
+        f"35 / 365 = 48,66{N}€\n" in text
     )
     assert (
         "- Intérêts moratoires (articles L2192-13 et R2192-31 du Code de la commande publique), "
@@ -403,10 +400,9 @@ def test_a_provisional_rate_is_said_to_be_provisional() -> None:
     ctx = context(invoices=(line,), penalties=None, message_date=date(2026, 7, 30),
                   previous_messages=2)  # fmt: skip
     text = render(FIRM, ctx).text
-    N, NN = NBSP, NNBSP
     assert (
-        f"  du 1er juillet 2026 au 30 juillet 2026 (30 jours){N}: 10{NN}000,00{N}€ × 12,4{N}% "
-        f"(taux provisoire) × 30 / 365 = 101,92{N}€\n" in text
+        f"  du 1er juillet 2026 au 30 juillet 2026 (30 jours){N}: 10{NN}000,00{N}€ {X} 12,4{N}% "
+        f"(taux provisoire) {X} 30 / 365 = 101,92{N}€\n" in text
     )
     assert f"au taux de 12,4{N}% (taux BCE + 10 points) (taux provisoire) courent" in text
     en = render(FIRM, context("en_GB", invoices=(line,), penalties=None,
