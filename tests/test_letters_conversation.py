@@ -408,3 +408,17 @@ def test_a_provisional_rate_is_said_to_be_provisional() -> None:
     en = render(FIRM, context("en_GB", invoices=(line,), penalties=None,
                               message_date=date(2026, 7, 30))).text  # fmt: skip
     assert "(provisional rate)" in en
+
+
+def test_html_bodies_say_what_the_text_says() -> None:
+    """The HTML part dates the reminders, writes "3 x 40,00 EUR" and never contradicts the text."""
+    html = render(NOTICE, three_invoice_notice()).html
+    assert html is not None
+    assert "Malgré nos relances des 3 et 10 mars 2026, les factures suivantes" in html
+    assert f"<td>3 {X} 40,00{N}€ = 120,00{N}€</td>" in html
+    assert f"Facture n°{N}2026-0130 du 8 février 2026, échéance le 10 mars 2026" in html
+    firm = render(FIRM, consumer_after_broken_promise()).html
+    assert firm is not None
+    assert "Suite à notre mise en demeure du 11 mai 2026, la facture" in firm
+    assert "adresserons une mise en demeure" not in firm
+    assert "depuis notre mise en demeure du 11 mai 2026" in firm
