@@ -8,6 +8,7 @@ buyer; legal rate "autres cas" 2.62 %), 365-day years, per-line rounding half-up
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -91,7 +92,7 @@ NOTICE = FakeAction("formal_notice", channel=Channel.REGISTERED_LETTER, level=5,
 
 def _invoice(who: Customer, number: str, issued: date, due: date, total: str) -> Invoice:
     return Invoice(id=f"F-{number}", number=number, customer=who, issued_on=issued, due_on=due,
-                   total=total)  # fmt: skip
+                   total=Decimal(total))  # fmt: skip
 
 
 def _line(
@@ -119,7 +120,7 @@ def three_invoice_notice(**changes: object) -> RenderContext:
         _line(_invoice(acme, "2025-0120", date(2025, 5, 16), date(2025, 6, 15), "1000.00")),
         _line(
             _invoice(acme, "2026-0101", date(2026, 1, 5), date(2026, 2, 4), "2400.00"),
-            (Payment(on=date(2026, 2, 20), amount="400.00"),),
+            (Payment(on=date(2026, 2, 20), amount=Decimal("400.00")),),
         ),
         _line(_invoice(acme, "2026-0115", date(2026, 1, 20), date(2026, 2, 19), "600.00")),
         _line(_invoice(acme, "2026-0130", date(2026, 2, 8), date(2026, 3, 10), "300.00"),
