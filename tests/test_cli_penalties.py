@@ -173,3 +173,20 @@ def test_indemnity_basis_follows_the_regime(capsys: pytest.CaptureFixture[str]) 
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert ["recovery", "indemnity", "(D2192-35)", "40.00"] in rows
     assert not any("(D441-5)" in row for row in rows)
+
+
+def test_public_buyer_is_never_told_to_give_a_rate(capsys: pytest.CaptureFixture[str]) -> None:
+    """--public refuses --rate, so neither its errors nor its warnings suggest --rate."""
+    assert run(["100", "--due", "2026-12-31", "--until", "2027-01-10", "--public"]) == 2
+    err = capsys.readouterr().err
+    assert "no ECB main refinancing rate known for 2027-01-01 (2027 H1)" in err
+    assert "--rate does not apply to a public buyer" in err
+    assert "give the contractual rate with --rate" not in err
+    assert run(["10000", "--due", "2026-06-30", "--until", "2026-07-30", "--public"]) == 0
+    err = capsys.readouterr().err
+    assert "is provisional" in err
+    assert "check it (--rate does not apply to a public buyer" in err
+    assert "give a rate with --rate" not in err
+    # And --rate with --public is refused, as the hint says.
+    assert run(["100", "--due", "2025-03-01", "--until", "2025-04-01", "--public",
+                "--rate", "8%"]) == 2  # fmt: skip

@@ -68,7 +68,9 @@ def penalties(regime: str, lang: str) -> PenaltySummary:
         indemnity=indemnity,
         total=interest + indemnity,
         rate_description=RATES[regime, lang],
-        interest_from=date(2026, 3, 10) if regime == "consumer" else date(2026, 3, 3),
+        # The consumer's notice is dated 10 March; interest runs from the next day.
+        interest_from=date(2026, 3, 11) if regime == "consumer" else date(2026, 3, 3),
+        formal_notice_on=date(2026, 3, 10) if regime == "consumer" else None,
     )
 
 
@@ -76,9 +78,10 @@ def letter_context(family: str, lang: str, regime: str, **changes: object) -> Re
     """The reference case for *regime*: ACME SARL, Paul Girard or the Commune de Saint-Paul."""
     locale = {"fr": "fr_FR", "en": "en_GB"}[lang]
     who = {
-        "business": customer(locale, contact_civility=Civility.MS),
+        "business": customer(locale, contact_civility=Civility.MS, contact_surname="Martin"),
         "consumer": customer(locale, kind=CustomerKind.CONSUMER, name="Paul Girard",
-                             contact_name=None, contact_civility=Civility.MR),
+                             contact_name=None, contact_civility=Civility.MR,
+                             contact_surname="Girard"),
         "public": customer(locale, kind=CustomerKind.PUBLIC, name="Commune de Saint-Paul",
                            contact_name="Anne Leroy"),
     }[regime]  # fmt: skip
@@ -88,6 +91,8 @@ def letter_context(family: str, lang: str, regime: str, **changes: object) -> Re
         "penalties": penalties(regime, lang),
         "previous_messages": PREVIOUS.get(family, 3),
     }
+    if family == "formal_notice":
+        fields["earlier_reminders"] = (date(2026, 3, 5), date(2026, 3, 12))
     if family == "courtesy":
         fields.update(
             penalties=None,
@@ -96,6 +101,16 @@ def letter_context(family: str, lang: str, regime: str, **changes: object) -> Re
         )
     fields.update(changes)
     return context(locale, **fields)  # type: ignore[arg-type]
+
+
+def typeset(line: str) -> str:
+    """An expected French line with French typography, written out here (not the library's)."""
+    for plain, spaced in (
+        (" :", f"{NB}:"), (" ;", f"{NN};"), (" ?", f"{NN}?"), (" !", f"{NN}!"),
+        ("« ", f"«{NB}"), (" »", f"{NB}»"), ("n° ", f"n°{NB}"),
+    ):  # fmt: skip
+        line = line.replace(plain, spaced)
+    return line
 
 
 def fr_money(amount: str) -> str:
@@ -122,7 +137,7 @@ FR_GREETING = {"business": "Bonjour Jeanne Martin,", "consumer": "Bonjour Paul G
 FR_FORMAL = {"business": "Madame", "consumer": "Monsieur", "public": "Madame, Monsieur"}
 EN_GREETING = {"business": "Dear Jeanne Martin,", "consumer": "Dear Paul Girard,",
                "public": "Dear Anne Leroy,"}  # fmt: skip
-EN_FORMAL = {"business": "Dear Ms Jeanne Martin,", "consumer": "Dear Mr Paul Girard,",
+EN_FORMAL = {"business": "Dear Ms Martin,", "consumer": "Dear Mr Girard,",
              "public": "Dear Anne Leroy,"}  # fmt: skip
 
 FR_AMOUNTS = {
@@ -134,13 +149,14 @@ FR_AMOUNTS = {
     ),
     "public": (
         "Conformément à l'article L2192-13 du Code de la commande publique, des intérêts "
-        "moratoires au taux de 10,15 % (taux BCE + 8 points) (article R2192-31) courent depuis "
-        f"le 3 mars 2026 : 6,18{NB}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
+        "moratoires au taux de 10,15 % (taux BCE + 8 points), pour toute la durée du retard "
+        f"(article R2192-31), courent depuis le 3 mars 2026 : 6,18{NB}€ à ce jour. S'y ajoute "
+        "l'indemnité forfaitaire pour frais "
         f"de recouvrement (article D2192-35) : 40,00{NB}€.\n"
     ),
     "consumer": (
-        "Des intérêts au taux légal (6,67 %) courent depuis le 10 mars 2026, date de notre "
-        "mise en demeure (articles 1231-6 et 1344-1 du Code civil) : "
+        "Des intérêts au taux légal (6,67 %) courent depuis notre mise en demeure du 10 mars "
+        "2026 (articles 1231-6 et 1344-1 du Code civil) : "
         f"2,26{NB}€ à ce jour.\n"
     ),
 }
@@ -153,13 +169,14 @@ EN_AMOUNTS = {
     ),
     "public": (
         "Under Article L2192-13 of the French Public Procurement Code, interest for late "
-        "payment (intérêts moratoires) at 10.15% (ECB rate + 8 points) (Article R2192-31) has "
-        "been running since 3 March 2026: €6.18 to date. In addition, the fixed debt-recovery "
+        "payment (intérêts moratoires) at 10.15% (ECB rate + 8 points), one rate for the whole "
+        "delay (Article R2192-31), has been running since 3 March 2026: €6.18 to date. In "
+        "addition, the fixed debt-recovery "
         "indemnity (Article D2192-35) is due: €40.00.\n"
     ),
     "consumer": (
-        "Interest at the French legal rate (6.67%) has been running since 10 March 2026, the "
-        "date of our formal notice (Articles 1231-6 and 1344-1 of the French Civil Code): "
+        "Interest at the French legal rate (6.67%) has been running since our formal notice of "
+        "10 March 2026 (Articles 1231-6 and 1344-1 of the French Civil Code): "
         "€2.26 to date.\n"
     ),
 }
@@ -175,8 +192,8 @@ FR_MENTION = {
         "et D2192-35 du Code de la commande publique).\n"
     ),
     "consumer": (
-        "Des intérêts au taux légal courent depuis le 10 mars 2026, date de notre mise en "
-        "demeure (articles 1231-6 et 1344-1 du Code civil).\n"
+        "Des intérêts au taux légal courent depuis notre mise en demeure du 10 mars 2026 "
+        "(articles 1231-6 et 1344-1 du Code civil).\n"
     ),
 }
 EN_MENTION = {
@@ -190,8 +207,8 @@ EN_MENTION = {
         "Procurement Code).\n"
     ),
     "consumer": (
-        "Interest at the French legal rate has been running since 10 March 2026, the date of "
-        "our formal notice (Articles 1231-6 and 1344-1 of the French Civil Code).\n"
+        "Interest at the French legal rate has been running since our formal notice of "
+        "10 March 2026 (Articles 1231-6 and 1344-1 of the French Civil Code).\n"
     ),
 }
 FR_RECIPIENT = {
@@ -210,17 +227,19 @@ FR_LABEL = {
     "business": "Pénalités de retard (article L441-10 du Code de commerce), au taux de 12,15 % "
     "(taux BCE + 10 points) depuis le 3 mars 2026",
     "public": "Intérêts moratoires (articles L2192-13 et R2192-31 du Code de la commande "
-    "publique), au taux de 10,15 % (taux BCE + 8 points) depuis le 3 mars 2026",
+    "publique), au taux de 10,15 % (taux BCE + 8 points) pour toute la durée du retard depuis "
+    "le 3 mars 2026",
     "consumer": "Intérêts au taux légal (articles 1231-6 et 1344-1 du Code civil), au taux de "
-    "6,67 % depuis le 10 mars 2026",
+    "6,67 % depuis notre mise en demeure du 10 mars 2026",
 }
 EN_LABEL = {
     "business": "Late-payment penalties (Article L441-10 of the French Commercial Code), at "
     "12.15% (ECB rate + 10 points) since 3 March 2026",
     "public": "Interest for late payment (Articles L2192-13 and R2192-31 of the French Public "
-    "Procurement Code), at 10.15% (ECB rate + 8 points) since 3 March 2026",
+    "Procurement Code), at 10.15% (ECB rate + 8 points) for the whole delay since 3 March "
+    "2026",
     "consumer": "Interest at the legal rate (Articles 1231-6 and 1344-1 of the French Civil "
-    "Code), at 6.67% since 10 March 2026",
+    "Code), at 6.67% since our formal notice of 10 March 2026",
 }
 FR_SIGNATORY = "Claire Durand, gérante\nAtelier Durand SAS\n12 rue des Lilas, 69003 Lyon\n"
 EN_SIGNATORY = FR_SIGNATORY
@@ -271,7 +290,7 @@ def expected_fr(family: str, regime: str) -> list[str]:  # noqa: C901, PLR0911, 
         kind = {"business": "professionnel", "consumer": "particulier",
                 "public": "acheteur public"}[regime]  # fmt: skip
         line = (f"À ce jour : {label} de {interest} au taux de {RATES[regime, 'fr']} depuis le "
-                f"{'10' if regime == 'consumer' else '3'} mars 2026")  # fmt: skip
+                f"{'11' if regime == 'consumer' else '3'} mars 2026")  # fmt: skip
         if regime != "consumer":
             line += f", et indemnités forfaitaires pour frais de recouvrement de 40,00{NB}€"
         return [f"Débiteur : {{name}} ({kind})\n", line + ".\n"]
@@ -280,9 +299,10 @@ def expected_fr(family: str, regime: str) -> list[str]:  # noqa: C901, PLR0911, 
         "SUBJECT Mise en demeure de payer : facture 2026-0042",
         "MISE EN DEMEURE\nLettre recommandée avec accusé de réception\n",
         "\n" + FR_RECIPIENT[regime] + "\nLe 20 mars 2026\n",
-        FR_FORMAL[regime] + ",\n\nMalgré nos relances, la facture suivante reste impayée :\n",
+        FR_FORMAL[regime] + ",\n\nMalgré nos relances des 5 et 12 mars 2026, la facture "
+        "suivante reste impayée :\n",
         (
-            f"Décompte des sommes dues au 20 mars 2026 :\n- Principal : 1{NN}234,56{NB}€\n"
+            f"Décompte arrêté au 20 mars 2026, sauf à parfaire :\n- Principal : 1{NN}234,56{NB}€\n"
             f"- {FR_LABEL[regime]} : {interest}\n"
         ),
         f"- Total : {fr_money(TOTAL[regime])}\n",
@@ -316,7 +336,10 @@ def expected_fr(family: str, regime: str) -> list[str]:  # noqa: C901, PLR0911, 
             f"commerce) : 40,00{NB}€\n"
         )
     if regime == "consumer":
-        lines.append("Les intérêts au taux légal continueront de courir jusqu'au paiement.\n")
+        lines.append(
+            "Les intérêts au taux légal, qui courent depuis notre mise en demeure du 10 mars "
+            "2026, continueront de courir jusqu'au paiement.\n"
+        )
     return lines
 
 
@@ -362,7 +385,7 @@ def expected_en(family: str, regime: str) -> list[str]:  # noqa: C901, PLR0911, 
                  "public": "interest for late payment"}[regime]  # fmt: skip
         kind = {"business": "business", "consumer": "consumer", "public": "public buyer"}[regime]
         line = (f"To date: {label} of {interest} at {RATES[regime, 'en']} since "
-                f"{'10' if regime == 'consumer' else '3'} March 2026")  # fmt: skip
+                f"{'11' if regime == 'consumer' else '3'} March 2026")  # fmt: skip
         if regime != "consumer":
             line += ", and fixed debt-recovery indemnities of €40.00"
         return [f"Debtor: {{name}} ({kind})\n", line + ".\n"]
@@ -370,9 +393,10 @@ def expected_en(family: str, regime: str) -> list[str]:  # noqa: C901, PLR0911, 
         "SUBJECT Formal notice to pay: invoice 2026-0042",
         "FORMAL NOTICE\nRegistered letter with acknowledgement of receipt\n",
         "\n" + EN_RECIPIENT[regime] + "\n20 March 2026\n",
-        EN_FORMAL[regime] + "\n\nDespite our reminders, the following invoice remains unpaid:\n",
+        EN_FORMAL[regime] + "\n\nDespite our reminders of 5 and 12 March 2026, the following "
+        "invoice remains unpaid:\n",
         (
-            "Statement of the amounts due on 20 March 2026:\n- Principal: €1,234.56\n"
+            "Amounts due as at 20 March 2026, subject to adjustment:\n- Principal: €1,234.56\n"
             f"- {EN_LABEL[regime]}: {interest}\n"
         ),
         f"- Total: {en_money(TOTAL[regime])}\n",
@@ -420,7 +444,11 @@ def test_key_lines(family: str, lang: str, regime: str) -> None:
     ctx = letter_context(family, lang, regime)
     message = render(FAMILIES[family], ctx)
     rendered = f"SUBJECT {message.subject}\n{message.text}\n"
-    expected = expected_fr(family, regime) if lang == "fr" else expected_en(family, regime)
+    expected = (
+        [typeset(line) for line in expected_fr(family, regime)]
+        if lang == "fr"
+        else expected_en(family, regime)
+    )
     for line in expected:
         assert line.replace("{name}", ctx.customer.name) in rendered, line
     if regime == "consumer":
@@ -432,7 +460,7 @@ def test_key_lines(family: str, lang: str, regime: str) -> None:
 
 
 def test_several_invoices_state_interest_and_indemnity_per_invoice() -> None:
-    """Each line shows its own interest, start date and indemnity; no indemnity in "penalties"."""
+    """Each line shows its own interest and start date; the indemnity is "2 x 40,00 EUR"."""
     first = penalties("business", "fr")
     second = PenaltySummary(interest=Decimal("21.38"), indemnity=Decimal("40.00"),
                             total=Decimal("61.38"), rate_description=RATES["business", "fr"],
@@ -444,15 +472,15 @@ def test_several_invoices_state_interest_and_indemnity_per_invoice() -> None:
     )  # fmt: skip
     ctx = context(invoices=lines, penalties=None, creditor=SIGNED, previous_messages=3)
     text = render(FAMILIES["formal_notice"], ctx).text
-    assert f"  Pénalités de retard depuis le 3 février 2026 : 21,38{NB}€ ; indemnité " in text
-    assert f"  Pénalités de retard depuis le 3 mars 2026 : 7,40{NB}€ ; indemnité " in text
+    assert f"  Pénalités de retard depuis le 3 février 2026{NB}: 21,38{NB}€\n" in text
+    assert f"  Pénalités de retard depuis le 3 mars 2026{NB}: 7,40{NB}€\n" in text
     # The breakdown points at the per-invoice detail instead of one start date for both.
-    # 21.38 + 7.40 = 28.78 interest; 2 x 40 = 80.00 indemnity.
+    # 21.38 + 7.40 = 28.78 interest; 2 x 40 = 80.00 indemnity (D441-5, per invoice).
     assert (
         "- Pénalités de retard (article L441-10 du Code de commerce), détail par facture "
-        f"ci-dessus : 28,78{NB}€\n" in text
+        f"ci-dessus{NB}: 28,78{NB}€\n" in text
     )
-    assert f"(article D441-5 du Code de commerce) : 80,00{NB}€\n" in text
+    assert f"(article D441-5 du Code de commerce){NB}: 2 \u00d7 40,00{NB}€ = 80,00{NB}€\n" in text
     assert "(pénalités :" not in text
 
 
@@ -461,11 +489,11 @@ def test_staff_tasks_follow_the_staff_locale() -> None:
     ctx = letter_context("phone_call", "en", "business",
                          creditor=SIGNED.model_copy(update={"staff_locale": "fr_FR"}))  # fmt: skip
     script = render(FAMILIES["phone_call"], ctx)
-    assert script.text.startswith("Appel de relance : ACME SARL\n")
+    assert script.text.startswith(f"Appel de relance{NB}: ACME SARL\n")
     assert script.locale == "fr"
-    assert f"Montant dû : 1{NN}234,56{NB}€" in script.text
+    assert f"Montant dû{NB}: 1{NN}234,56{NB}€" in script.text
     alert = render(FAMILIES["internal_alert"], ctx)
-    assert alert.subject == f"Alerte impayés : ACME SARL - 1{NN}234,56{NB}€"
+    assert alert.subject == f"Alerte impayés{NB}: ACME SARL - 1{NN}234,56{NB}€"
     email = render(FAMILIES["reminder"], ctx)
     assert email.locale == "en"
     assert email.text.startswith("Dear Jeanne Martin,\n")
@@ -529,7 +557,9 @@ def test_no_message_claims_an_earlier_one_when_there_was_none(
 ) -> None:
     """Property: with no message received before, no wording speaks of an earlier one."""
     line = LINE.model_copy(update={"id": invoice_id})
-    ctx = letter_context(family, lang, regime, previous_messages=0, invoices=(line,))
+    ctx = letter_context(
+        family, lang, regime, previous_messages=0, earlier_reminders=(), invoices=(line,)
+    )
     message = render(replace(FAMILIES[family], penalty_wording=wording), ctx)
     for part in (message.subject, message.text, message.html or ""):
         for claim in CLAIMS:

@@ -25,6 +25,7 @@ from dunning.core.model import (
 from dunning.core.penalties import (
     BelowLegalFloor,
     DayCount,
+    JudgmentIncrease,
     LatePaymentTerms,
     LegalRateColumn,
     PenaltyRegime,
@@ -419,6 +420,56 @@ def test_judgment_adds_5_points_two_months_after_service() -> None:
     ]
     assert b.lines[1].rate_source.endswith("+ 5 (judgment served 2025-02-14, L313-3)")
     assert b.interest == D("112.38")
+
+
+def test_judgment_does_not_raise_the_b2b_rate() -> None:
+    """L313-3 raises the legal rate only: the L441-10 rate stays 12.15 after a judgment."""
+    terms = LatePaymentTerms(judgment_served_on=date(2026, 2, 14))
+    b = compute_penalties(
+        invoice("10000", date(2026, 1, 15)), [], until=date(2026, 4, 30), terms=terms
+    )
+    # 16 Jan..30 Apr = 16 + 28 + 31 + 30 = 105 days at 12.15 (ECB 2.15 + 10), no cut at 15 Apr:
+    # 10000 x 12.15 % x 105 / 365 = 127575 / 365 = 349.5205... -> 349.52
+    assert summary(b) == [("2026-01-16", "2026-04-30", 105, "10000", "12.15", "349.52")]
+
+
+def test_judgment_does_not_raise_a_contractual_or_public_rate() -> None:
+    """Neither a contractual rate nor the public-buyer rate gets the +5 points by default."""
+    contractual = LatePaymentTerms(
+        regime=PenaltyRegime.B2B_CONTRACTUAL,
+        contractual_rate=D(15),
+        judgment_served_on=date(2026, 2, 14),
+    )
+    public = LatePaymentTerms(
+        regime=PenaltyRegime.PUBLIC_BUYER, judgment_served_on=date(2026, 2, 14)
+    )
+    inv = invoice("10000", date(2026, 1, 15))
+    b = compute_penalties(inv, [], until=date(2026, 4, 30), terms=contractual)
+    # 105 days at 15: 10000 x 15 % x 105 / 365 = 157500 / 365 = 431.5068... -> 431.51
+    assert summary(b) == [("2026-01-16", "2026-04-30", 105, "10000", "15", "431.51")]
+    pub = invoice("10000", date(2026, 1, 15), kind=CustomerKind.PUBLIC)
+    b = compute_penalties(pub, [], until=date(2026, 4, 30), terms=public)
+    # 105 days at 10.15 (ECB 2.15 + 8): 101500 x 105 / 365 / 100 = 291.9863... -> 291.99
+    assert summary(b) == [("2026-01-16", "2026-04-30", 105, "10000", "10.15", "291.99")]
+
+
+def test_judgment_ordering_the_increase_on_every_rate() -> None:
+    """With judgment_increase_applies_to="all", the B2B rate gets +5 two months after service."""
+    terms = LatePaymentTerms(
+        judgment_served_on=date(2026, 2, 14), judgment_increase_applies_to=JudgmentIncrease.ALL
+    )
+    inv = invoice("10000", date(2026, 1, 15))
+    b = compute_penalties(inv, [], until=date(2026, 4, 30), terms=terms)
+    # served 14 Feb + 2 months = 14 Apr; +5 from 15 Apr.
+    # 16 Jan..14 Apr = 16 + 28 + 31 + 14 = 89 days: 1215 x 89 / 365 = 108135 / 365 = 296.26
+    # 15..30 Apr = 16 days at 17.15: 1715 x 16 / 365 = 27440 / 365 = 75.178... -> 75.18
+    assert summary(b) == [
+        ("2026-01-16", "2026-04-14", 89, "10000", "12.15", "296.26"),
+        ("2026-04-15", "2026-04-30", 16, "10000", "17.15", "75.18"),
+    ]
+    # A message dated before the increase (14 Apr) never includes it.
+    early = compute_penalties(inv, [], until=date(2026, 4, 14), terms=terms)
+    assert summary(early) == [("2026-01-16", "2026-04-14", 89, "10000", "12.15", "296.26")]
 
 
 def test_yearly_compounding_capitalises_a_whole_year() -> None:

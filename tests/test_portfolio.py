@@ -313,25 +313,24 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
     text = message.text
     # The J+1 email is friendly: it lists the invoices and claims no penalties.
     assert (
-        "- Facture n° 2026-0001 du 2 janvier 2026, échéance le 6 mars 2026 (3 jours de retard)"
-        " : 100,00\u00a0€\n" in text
+        "- Facture n°\u00a02026-0001 du 2 janvier 2026, échéance le 6 mars 2026 (3 jours de "
+        "retard)\u00a0: 100,00\u00a0€\n" in text
     )
     assert "pénalités" not in text
     assert "indemnité" not in text
     # Stating amounts, each line shows its interest and its indemnity apart, with its own date.
     stated = render(replace(action, penalty_wording=PenaltyWording.AMOUNTS), ctx).text
-    assert (
-        "  Pénalités de retard depuis le 7 mars 2026 : 1,00\u00a0€ ; indemnité forfaitaire : "
-        "40,00\u00a0€\n" in stated
-    )
-    assert "(pénalités : 41,00" not in stated
-    assert "Avoirs et acomptes non imputés : -50,00\u00a0€" in text
-    assert "Total restant dû : 150,00\u00a0€" in text
+    assert "  Pénalités de retard depuis le 7 mars 2026\u00a0: 1,00\u00a0€\n" in stated
+    assert "  Indemnité forfaitaire pour frais de recouvrement\u00a0: 40,00\u00a0€\n" in stated
+    assert "(pénalités\u00a0: 41,00" not in stated
+    assert "Avoirs et acomptes non imputés\u00a0: \u221250,00\u00a0€" in text
+    assert "Total restant dû\u00a0: 150,00\u00a0€" in text
     # Summed over the two invoices: interest 2 x 1.00, indemnity 2 x 40.00 (D441-5, per invoice).
     assert (
-        "des pénalités de retard au taux de 12,15 % courent depuis le 7 mars 2026 : "
-        "2,00\u00a0€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais de recouvrement "
-        "(article D441-5 du Code de commerce) : 80,00\u00a0€." in stated
+        "des pénalités de retard courent sur chaque facture depuis le lendemain de son "
+        "échéance, au taux de chaque semestre (détail ci-dessus)\u00a0: 2,00\u00a0€ à ce jour. "
+        "S'y ajoute l'indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code "
+        "de commerce)\u00a0: 2 \u00d7 40,00\u00a0€ = 80,00\u00a0€." in stated
     )
     assert message.attachments == ("pdf:1", "pdf:2")
 

@@ -298,7 +298,7 @@ def test_no_blank_when_penalties_absent() -> None:
 
 
 def test_consumer_cannot_be_charged_the_indemnity() -> None:
-    """A penalty summary with an indemnity for a consumer is refused (CPCE L111-8)."""
+    """A penalty summary with an indemnity for a consumer is refused (C. com. D441-5)."""
     with pytest.raises(ValidationError) as caught:
         context(customer=customer(kind=CustomerKind.CONSUMER))
     assert [e["type"] for e in caught.value.errors()] == ["indemnity_for_consumer"]
@@ -406,7 +406,8 @@ def test_render_context_example_from_module() -> None:
         indemnity=Decimal(0),
         total=Decimal("2.00"),
         rate_description="6,67 %",
-        interest_from=date(2026, 3, 10),
+        interest_from=date(2026, 3, 11),
+        formal_notice_on=date(2026, 3, 10),
     )
     ctx = RenderContext(
         creditor=CREDITOR,
@@ -416,12 +417,12 @@ def test_render_context_example_from_module() -> None:
         penalties=legal,
     )
     text = render(FakeAction("reminder", penalty_wording="amounts"), ctx).text
-    assert "au taux légal (6,67 %) courent depuis le 10 mars 2026" in text
+    assert "au taux légal (6,67 %) courent depuis notre mise en demeure du 10 mars 2026" in text
     assert "indemnité" not in text
     mention = render(FakeAction("reminder"), ctx).text
     assert (
-        "Des intérêts au taux légal courent depuis le 10 mars 2026, date de notre mise en "
-        "demeure (articles 1231-6 et 1344-1 du Code civil).\n" in mention
+        "Des intérêts au taux légal courent depuis notre mise en demeure du 10 mars 2026 "
+        "(articles 1231-6 et 1344-1 du Code civil).\n" in mention
     )
     assert "2,00" not in mention
 

@@ -85,7 +85,7 @@ def _pack(source: str) -> TemplatePack:
         ("{{ customer.name }}", "ACME SARL"),
         ("{{ invoice.number }} {{ invoice['number'] }}", "2026-0042 2026-0042"),
         # A name a dict has as an attribute is the method, as in Jinja: not the item.
-        ("{{ customer.keys()|list|length }}", "8"),
+        ("{{ customer.keys()|list|length }}", "9"),
         ("{{ customer.get('id') }}", "C-1"),
         ("{{ 'yes' if customer.nothing is undefined else 'no' }}", "yes"),
     ],

@@ -95,36 +95,41 @@ def test_golden_messages(family: str, locale: str) -> None:
 def test_reference_case_lines_worked_by_hand() -> None:
     """Key lines of the French firm email, by hand (NNBSP in thousands, NBSP before €)."""
     text = render(ACTIONS["firm"], context(previous_messages=2)).text
-    assert "Facture n° 2026-0042 du 2 février 2026\n" in text
-    assert "Échéance : 2 mars 2026 (18 jours de retard)\n" in text
-    assert f"Montant restant dû : 1{NNBSP}234,56{NBSP}€\n" in text
+    assert "Facture n°\u00a02026-0042 du 2 février 2026\n" in text
+    assert "Échéance\u00a0: 2 mars 2026 (18 jours de retard)\n" in text
+    assert (
+        f"Montant TTC\u00a0: 1{NNBSP}234,56{NBSP}€\nSolde dû\u00a0: 1{NNBSP}234,56{NBSP}€\n" in text
+    )
+    assert "Sommes arrêtées au 20 mars 2026, sauf à parfaire.\n" in text
     # Interest and the indemnity stated apart; no "total des pénalités" adding them up.
     assert (
         "Conformément à l'article L441-10 du Code de commerce, des pénalités de retard au taux "
-        "de 12,15 % (taux BCE + 10 points) courent depuis le 3 mars 2026 : "
+        "de 12,15 % (taux BCE + 10 points) courent depuis le 3 mars 2026\u00a0: "
         f"7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais de recouvrement "
-        f"(article D441-5 du Code de commerce) : 40,00{NBSP}€.\n" in text
+        f"(article D441-5 du Code de commerce)\u00a0: 40,00{NBSP}€.\n" in text
     )
     assert "Total des pénalités" not in text
-    assert "IBAN : FR76 3000 6000 0112 3456 7890 189\nBIC : AGRIFRPP\n" in text
-    assert "Vous pouvez régler en ligne : https://pay.atelier-durand.example/p/2026-0042" in text
+    assert "IBAN\u00a0: FR76 3000 6000 0112 3456 7890 189\nBIC\u00a0: AGRIFRPP\n" in text
+    assert (
+        "Vous pouvez régler en ligne\u00a0: https://pay.atelier-durand.example/p/2026-0042" in text
+    )
 
 
 def test_formal_notice_carries_the_legal_mentions() -> None:
     """Heading, breakdown, deadline, consequence and the date interest runs from (fr and en)."""
     fr = render(ACTIONS["formal_notice"], context(previous_messages=3)).text
     assert fr.startswith("MISE EN DEMEURE\nLettre recommandée avec accusé de réception\n")
-    assert f"- Principal : 1{NNBSP}234,56{NBSP}€\n" in fr
+    assert f"- Principal\u00a0: 1{NNBSP}234,56{NBSP}€\n" in fr
     assert (
         "- Pénalités de retard (article L441-10 du Code de commerce), au taux de 12,15 % "
-        f"(taux BCE + 10 points) depuis le 3 mars 2026 : 7,40{NBSP}€\n" in fr
+        f"(taux BCE + 10 points) depuis le 3 mars 2026\u00a0: 7,40{NBSP}€\n" in fr
     )
     assert (
         "- Indemnité forfaitaire pour frais de recouvrement (article D441-5 du Code de "
-        f"commerce) : 40,00{NBSP}€\n" in fr
+        f"commerce)\u00a0: 40,00{NBSP}€\n" in fr
     )
     # 1234.56 + 7.40 + 40.00 = 1281.96
-    assert f"- Total : 1{NNBSP}281,96{NBSP}€\n" in fr
+    assert f"- Total\u00a0: 1{NNBSP}281,96{NBSP}€\n" in fr
     assert f"la somme de 1{NNBSP}281,96{NBSP}€ au plus tard le 28 mars 2026." in fr
     assert (
         "nous saisirons sans autre avis la juridiction compétente d'une requête en injonction "
@@ -165,9 +170,10 @@ def test_public_buyers_cite_the_public_procurement_code() -> None:
     text = render(ACTIONS["firm"], context(customer=customer(kind=CustomerKind.PUBLIC))).text
     assert (
         "Conformément à l'article L2192-13 du Code de la commande publique, des intérêts "
-        "moratoires au taux de 12,15 % (taux BCE + 10 points) (article R2192-31) courent depuis "
-        f"le 3 mars 2026 : 7,40{NBSP}€ à ce jour. S'y ajoute l'indemnité forfaitaire pour frais "
-        f"de recouvrement (article D2192-35) : 40,00{NBSP}€." in text
+        "moratoires au taux de 12,15 % (taux BCE + 10 points), pour toute la durée du retard "
+        f"(article R2192-31), courent depuis le 3 mars 2026{NBSP}: 7,40{NBSP}€ à ce jour. S'y "
+        "ajoute l'indemnité forfaitaire pour frais "
+        f"de recouvrement (article D2192-35)\u00a0: 40,00{NBSP}€." in text
     )
 
 
@@ -282,3 +288,30 @@ def test_penalty_summary_in_english() -> None:
     ) in text
     assert "Total penalties" not in text
     assert isinstance(PenaltySummary, type)
+
+
+@pytest.mark.parametrize("family", sorted(ACTIONS))
+def test_french_golden_messages_follow_french_typography(family: str) -> None:
+    """No plain space before : ; ? ! and « » hold no-break spaces, in the text and the HTML."""
+    golden = (GOLDEN / "fr" / f"{family}.txt").read_text(encoding="utf-8")
+    # The SMS part is GSM-7, where no-break spaces do not exist: it is checked apart.
+    parts = [golden.split("\n--- SMS")[0]]
+    html = render(ACTIONS[family], context(previous_messages=3)).html
+    parts += [html] if html is not None else []
+    for part in parts:
+        for mark in ":;?!":
+            assert f" {mark}" not in part, (family, mark)
+        for mark in ";?!":
+            assert f"{NBSP}{mark}" not in part, (family, mark)  # a narrow one, not NBSP
+        assert part.count("«") == part.count(f"«{NBSP}"), family
+        assert part.count("»") == part.count(f"{NBSP}»"), family
+        assert "n° " not in part, family
+        assert f"{NBSP}:" in part or ":" not in part.replace("SUBJECT:", "").replace("://", "")
+
+
+def test_french_negative_amounts_use_the_minus_sign() -> None:
+    """Unapplied credit prints "\u2212100,00 EUR" with U+2212, which Babel writes "-" for fr_FR."""
+    text = render(ACTIONS["firm"], context(unapplied_credit="100")).text
+    assert f"Avoirs et acomptes non imputés{NBSP}: \u2212100,00{NBSP}€\n" in text
+    en = render(ACTIONS["firm"], context("en_GB", unapplied_credit="100")).text
+    assert "-€100.00" in en

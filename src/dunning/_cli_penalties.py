@@ -172,11 +172,18 @@ def _notice_mismatch(args: argparse.Namespace) -> str:
     return ""
 
 
-def _warn(caught: list[warnings.WarningMessage], err: TextIO) -> None:
+# The public-buyer rate is set by law (ECB + 8 points, R2192-31): --rate is refused with
+# --public, so no message may suggest it there.
+_PUBLIC_RATE_HINT = (
+    "--rate does not apply to a public buyer (ECB + 8 points, Code de la commande publique "
+    "R2192-31)"
+)
+
+
+def _warn(caught: list[warnings.WarningMessage], err: TextIO, *, public: bool) -> None:
+    hint = f"check it ({_PUBLIC_RATE_HINT})" if public else "check it, or give a rate with --rate"
     for warning in caught:
-        text = str(warning.message).replace(
-            "pass your own rate to replace it", "check it, or give a rate with --rate"
-        )
+        text = str(warning.message).replace("pass your own rate to replace it", hint)
         print(f"dunning penalties: warning: {text}", file=err)
 
 
@@ -225,16 +232,17 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
         return _USAGE_ERROR
     except RateNotAvailableError as exc:
         known = str(exc).split("; pass your own rate")[0]
-        print(
-            f"dunning penalties: error: {known}; give the contractual rate with --rate "
-            "(e.g. --rate 12%)",
-            file=err,
+        hint = (
+            f"{_PUBLIC_RATE_HINT}: choose an --until the rate table covers"
+            if args.public
+            else "give the contractual rate with --rate (e.g. --rate 12%)"
         )
+        print(f"dunning penalties: error: {known}; {hint}", file=err)
         return _USAGE_ERROR
     except DunningError as exc:
         print(f"dunning penalties: error: {exc}", file=err)
         return _USAGE_ERROR
-    _warn(caught, err)
+    _warn(caught, err, public=bool(args.public))
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
         payload |= breakdown.model_dump(mode="json")

@@ -23,7 +23,7 @@ from dunning.core.model import (
     amount_outstanding,
     days_late,
 )
-from dunning.core.render import InvoiceLine
+from dunning.core.render import InvoiceLine, Receipt
 from dunning.core.render.context import invoice_line
 
 
@@ -46,6 +46,11 @@ def reference_line(invoice: Invoice, events: list[Event], on: date) -> InvoiceLi
         amount_due=amount_outstanding(invoice, events, on=on),
         currency=invoice.currency,
         days_late=days_late(invoice, events, on=on) or (on - due_on).days,
+        # The money received by *on*, oldest first, as a letter lists it.
+        receipts=tuple(
+            Receipt(kind=e.kind, on=e.on, amount=e.amount)
+            for e in sorted(money, key=lambda e: e.on)
+        ),
     )
 
 

@@ -160,6 +160,9 @@ class Customer(BaseModel):
         contact_civility: how to address the contact (or, for a consumer without a contact,
             the customer): ``ms`` or ``mr``; greetings fall back to "Madame, Monsieur" /
             "Dear Sir or Madam" without it.
+        contact_surname: the contact's surname alone (e.g. ``Leroy`` for Anne Leroy), for a
+            formal English greeting ("Dear Ms Leroy"); with a civility but no surname, English
+            letters write "Dear Sir or Madam" rather than guess which word of the name it is.
     """
 
     model_config = MODEL_CONFIG
@@ -178,6 +181,7 @@ class Customer(BaseModel):
     segment: str | None = None
     opted_out: frozenset[Channel] = frozenset()
     contact_civility: Civility | None = None
+    contact_surname: NonEmptyStr | None = None
 
     @field_validator("country")
     @classmethod

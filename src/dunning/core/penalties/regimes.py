@@ -13,12 +13,16 @@ from the terms and the rate tables) for the annual rate and the text explaining 
   `PenaltyFinding`, not refused, since the computation is still what the contract says.
 - **Consumer** (Code civil 1231-6, 1344; CMF L313-2): the legal rate, column chosen by the
   creditor ("autres cas" for a business), from the formal notice (or from the due date if the
-  contract says so). No recovery indemnity (CPCE L111-8).
+  contract says so). No recovery indemnity: L441-10 and D441-5 bind professional debtors only
+  (and no other collection fee may be charged without an enforceable title, CPCE L111-8).
 - **Public buyer** (Code de la commande publique R2192-31, D2192-35): ECB rate in force on the
   first day of the half-year in which the delay started + 8 points, one rate for the whole delay.
 
 Options for every regime: +5 points from two months after a judgment is served (CMF L313-3) and
-yearly compounding (Code civil 1343-2, off by default).
+yearly compounding (Code civil 1343-2, off by default). L313-3 raises *the legal rate* only: the
++5 points apply to the consumer regime at the legal rate, never to the L441-10 rate, a
+contractual (or stipulated) rate or the public-buyer rate, unless the judgment itself orders it
+(``judgment_increase_applies_to="all"``).
 
 Examples:
     >>> from decimal import Decimal
@@ -52,6 +56,7 @@ __all__ = [
     "PUBLIC_BUYER_MARGIN",
     "RECOVERY_INDEMNITY",
     "BelowLegalFloor",
+    "JudgmentIncrease",
     "LatePaymentTerms",
     "PenaltyFinding",
     "PenaltyRegime",
@@ -97,6 +102,16 @@ class BelowLegalFloor(StrEnum):
     APPLY_FLOOR = "apply_floor"
     """Compute at the floor wherever the contractual rate is below it: the clause is
     ineffective below the public-policy minimum (the reading of docs/penalties.md)."""
+
+
+class JudgmentIncrease(StrEnum):
+    """Which rates the +5 points of a judgment raise (Code monétaire et financier L313-3)."""
+
+    LEGAL_RATE = "legal_rate"
+    """The legal rate only (the text of L313-3): the consumer regime at the legal rate. The
+    L441-10 rate, a contractual or stipulated rate and the public-buyer rate are unchanged."""
+    ALL = "all"
+    """Every rate: the judgment expressly orders the increase on the rate it applies."""
 
 
 class PenaltyRegime(StrEnum):
@@ -206,7 +221,10 @@ class LatePaymentTerms(BaseModel):
         interest_from_due_date: consumer regime only: the contract makes interest run from
             the due date instead of the formal notice (Code civil 1344).
         judgment_served_on: day a judgment ordering payment was served: +5 points from two
-            months later (CMF L313-3).
+            months later (CMF L313-3), on the rates *judgment_increase_applies_to* names.
+        judgment_increase_applies_to: the legal rate only (the default: L313-3 raises the
+            legal rate, never the L441-10, contractual or public-buyer rate) or every rate
+            (``all``: the judgment says so). See `JudgmentIncrease`.
         compounding: capitalise interest owed for a whole year (Code civil 1343-2); only if
             the contract or a court provides it.
         recovery_indemnity: replaces the legal 40 EUR (e.g. higher costs proven, or 0 once
@@ -229,6 +247,7 @@ class LatePaymentTerms(BaseModel):
     below_legal_floor: BelowLegalFloor = BelowLegalFloor.REPORT
     interest_from_due_date: bool = False
     judgment_served_on: date | None = None
+    judgment_increase_applies_to: JudgmentIncrease = JudgmentIncrease.LEGAL_RATE
     compounding: bool = False
     recovery_indemnity: Amount | None = None
 
@@ -260,7 +279,8 @@ class LatePaymentTerms(BaseModel):
         ):
             raise PydanticCustomError(
                 "no_indemnity_for_consumers",
-                "recovery_indemnity: recovery fees cannot be charged to a consumer (CPCE L111-8)",
+                "recovery_indemnity: the recovery indemnity is owed by a professional debtor "
+                "only (Code de commerce L441-10 and D441-5), not by a consumer",
             )
         return self
 
@@ -348,9 +368,37 @@ class LatePaymentTerms(BaseModel):
         return max(due_on, formal_notice_on)
 
     @property
+    def judgment_increase_applies(self) -> bool:
+        """Whether a judgment's +5 points (L313-3) raise the rate of these terms.
+
+        The legal rate only, unless the judgment orders it on every rate: the consumer regime
+        without a stipulated rate, or any regime with ``judgment_increase_applies_to="all"``.
+
+        Examples:
+            >>> LatePaymentTerms(judgment_served_on=date(2026, 1, 5)).judgment_increase_applies
+            False
+            >>> LatePaymentTerms(regime="consumer").judgment_increase_applies
+            True
+        """
+        if self.judgment_increase_applies_to is JudgmentIncrease.ALL:
+            return True
+        return self.regime is PenaltyRegime.CONSUMER and self.contractual_rate is None
+
+    @property
     def judgment_increase_from(self) -> date | None:
-        """First day of the +5 points: the day after two months from service (L313-3)."""
-        if self.judgment_served_on is None:
+        """First day of the +5 points: the day after two months from service (L313-3).
+
+        None without a judgment, or when the increase does not raise the rate of these terms
+        (see `judgment_increase_applies`).
+
+        Examples:
+            >>> LatePaymentTerms(regime="consumer",
+            ...                  judgment_served_on=date(2026, 1, 5)).judgment_increase_from
+            datetime.date(2026, 3, 6)
+            >>> print(LatePaymentTerms(judgment_served_on=date(2026, 1, 5)).judgment_increase_from)
+            None
+        """
+        if self.judgment_served_on is None or not self.judgment_increase_applies:
             return None
         return self.judgment_served_on + JUDGMENT_DELAY + _ONE_DAY
 
@@ -411,7 +459,7 @@ class RatePlan:
                 str(terms.legal_rate_multiple),
                 terms.legal_rate_column.value,
                 terms.below_legal_floor.value,
-                str(terms.judgment_served_on),
+                str(terms.judgment_increase_from),
             )
         )
 

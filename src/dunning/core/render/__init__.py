@@ -39,7 +39,8 @@ See `dunning.core.render.budget`.
 Where things are: `context` (the models a host fills in, and `Message`), `variables` (what a
 template sees), `filters` (Babel formatting), `sandbox` (the Jinja2 environment), `budget`
 (the limits of one render), `samples` (the load-time sample contexts), `pack` (loading and
-checking packs, the built-in pack, the templates a scenario needs), `sms` (GSM-7) and
+checking packs, the built-in pack, the templates a scenario needs), `sms` (GSM-7),
+`typography` (French spacing of punctuation, applied to every French message) and
 `rendering` (`render` itself). This module re-exports the public names; import them from here
 (or from `dunning`).
 """
@@ -52,7 +53,9 @@ from dunning.core.render.context import (
     InvoiceLine,
     Message,
     MessageAction,
+    PenaltyPeriod,
     PenaltySummary,
+    Receipt,
     RenderContext,
 )
 from dunning.core.render.pack import (
@@ -70,6 +73,7 @@ from dunning.core.render.sms import (
     sms_segments,
     to_gsm7,
 )
+from dunning.core.render.typography import french_minus, french_typography
 from dunning.core.render.variables import CONTEXT_VARIABLES
 
 __all__ = [
@@ -82,12 +86,16 @@ __all__ = [
     "InvoiceLine",
     "Message",
     "MessageAction",
+    "PenaltyPeriod",
     "PenaltySummary",
+    "Receipt",
     "RenderBudget",
     "RenderContext",
     "TemplatePack",
     "builtin_pack",
     "check_scenario_templates",
+    "french_minus",
+    "french_typography",
     "missing_templates",
     "render",
     "sms_segments",

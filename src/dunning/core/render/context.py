@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from babel import Locale
 from babel.numbers import format_percent
@@ -30,7 +30,7 @@ from dunning.core.model import (
 )
 from dunning.core.model import CreditNote as _CreditNote
 from dunning.core.model import Payment as _Payment
-from dunning.core.penalties.compute import PenaltyBreakdown
+from dunning.core.penalties.compute import PenaltyBreakdown, PenaltyLine
 from dunning.core.penalties.regimes import PenaltyRegime
 
 OptionalText = Annotated[str, Field(min_length=1)] | None
@@ -115,17 +115,74 @@ _RATE_WORDS_EN = {
 }
 
 
+class PenaltyPeriod(BaseModel):
+    """One period of interest as a letter states it: dates, principal, rate, interest.
+
+    The debtor can recompute it: ``principal x rate / 100 x days / 365`` rounded to the cent
+    (the breakdown's convention; see `PenaltyBreakdown.conventions`).
+
+    Attributes:
+        start: first day of interest in the period.
+        end: last day (included).
+        days: ``end - start + 1``.
+        principal: the balance bearing interest during the period.
+        rate: annual rate in percent (12.15 means 12.15 %).
+        interest: interest of the period.
+        provisional: the rate uses a value the rate table marks provisional.
+
+    Examples:
+        >>> from datetime import date
+        >>> PenaltyPeriod(start=date(2026, 3, 3), end=date(2026, 3, 20), days=18,
+        ...               principal="1234.56", rate="12.15", interest="7.40").days
+        18
+    """
+
+    model_config = MODEL_CONFIG
+
+    start: date
+    end: date
+    days: Annotated[int, Field(ge=1)]
+    principal: Amount
+    rate: Decimal
+    interest: Amount
+    provisional: bool = False
+
+    @classmethod
+    def from_line(cls, line: PenaltyLine) -> PenaltyPeriod:
+        """The period of one `PenaltyLine` of a breakdown."""
+        return trusted(
+            cls,
+            {
+                "start": line.first_day,
+                "end": line.last_day,
+                "days": line.days,
+                "principal": line.principal,
+                "rate": line.annual_rate,
+                "interest": line.interest,
+                "provisional": line.provisional,
+            },
+        )
+
+
 class PenaltySummary(BaseModel):
     """Late-payment penalties owed, as the host computed them (e.g. with the penalties module).
 
     Attributes:
         interest: late-payment interest owed at the message date.
         indemnity: the fixed recovery indemnity (40 EUR per invoice, Code de commerce D441-5);
-            must be 0 for a consumer (Code de la consommation / CPCE L111-8).
+            must be 0 for a consumer (Code de commerce L441-10 and D441-5 bind a professional
+            debtor only).
         total: interest + indemnity.
         rate_description: how the rate is described to the customer, e.g.
             ``12,15 % (taux BCE + 10 points)``.
         interest_from: the first day interest runs.
+        periods: the periods of interest, in order (empty when the host gave totals only):
+            letters print them so the debtor can recompute the interest.
+        formal_notice_on: the date of the formal notice interest runs from (consumers):
+            letters say "depuis notre mise en demeure du ..." with it. Interest runs from
+            the day after (the notice day is excluded, as the due date is), so
+            ``interest_from`` is usually the next day.
+        regime: the legal regime applied, if known (words the basis of the rate).
 
     Examples:
         >>> from datetime import date
@@ -142,15 +199,31 @@ class PenaltySummary(BaseModel):
     total: Amount
     rate_description: Text
     interest_from: date
+    periods: tuple[PenaltyPeriod, ...] = ()
+    formal_notice_on: date | None = None
+    regime: PenaltyRegime | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """Whether a period uses a rate the rate table marks provisional."""
+        return any(p.provisional for p in self.periods)
 
     @classmethod
     def from_breakdown(
-        cls, breakdown: PenaltyBreakdown, *, locale: str = "fr_FR"
+        cls,
+        breakdown: PenaltyBreakdown,
+        *,
+        locale: str = "fr_FR",
+        formal_notice_on: date | None = None,
     ) -> PenaltySummary | None:
         r"""Summarise a `PenaltyBreakdown` for a message, rates worded in *locale*.
 
         Returns None when the breakdown has no period of interest (not late, or a consumer
-        who has not been served a formal notice): there is nothing to state.
+        who has not been served a formal notice): there is nothing to state. The periods are
+        the breakdown's lines. For the consumer regime, *formal_notice_on* is the notice
+        interest runs from; when not given, the day before the first day of interest (the
+        notice day is excluded, like a due date), which is the notice unless the contract
+        makes interest run from the due date (then pass the notice, or None, yourself).
 
         Examples:
             >>> from datetime import date
@@ -161,6 +234,8 @@ class PenaltySummary(BaseModel):
             '12,15\xa0% (taux BCE + 10 points)'
             >>> s.interest_from, s.interest, s.total
             (datetime.date(2026, 4, 28), Decimal('8.39'), Decimal('48.39'))
+            >>> [(str(p.start), str(p.end), p.days, str(p.rate)) for p in s.periods]
+            [('2026-04-28', '2026-05-18', 21, '12.15')]
             >>> PenaltySummary.from_breakdown(b, locale="en_GB").rate_description
             '12.15% (ECB rate + 10 points)'
         """
@@ -177,12 +252,18 @@ class PenaltySummary(BaseModel):
             format_percent(rate / 100, locale=locale, decimal_quantization=False) for rate in rates
         )
         basis = words.get(breakdown.regime)
+        first_day = breakdown.lines[0].first_day
+        if breakdown.regime is PenaltyRegime.CONSUMER and formal_notice_on is None:
+            formal_notice_on = first_day - timedelta(days=1)
         return cls(
             interest=breakdown.interest,
             indemnity=breakdown.recovery_indemnity,
             total=breakdown.total,
             rate_description=f"{text} ({basis})" if basis else text,
-            interest_from=breakdown.lines[0].first_day,
+            interest_from=first_day,
+            periods=tuple(PenaltyPeriod.from_line(line) for line in breakdown.lines),
+            formal_notice_on=formal_notice_on,
+            regime=breakdown.regime,
         )
 
     @model_validator(mode="after")
@@ -208,12 +289,52 @@ def _combine(summaries: Iterable[PenaltySummary | None]) -> PenaltySummary | Non
     if len(given) == 1:
         return given[0]  # the sums of one summary are that summary (it is immutable)
     rates = list(dict.fromkeys(p.rate_description for p in given))
+    regimes = {p.regime for p in given}
+    notices = {p.formal_notice_on for p in given}
     return PenaltySummary(
         interest=sum((p.interest for p in given), Decimal(0)),
         indemnity=sum((p.indemnity for p in given), Decimal(0)),
         total=sum((p.total for p in given), Decimal(0)),
-        rate_description="; ".join(rates),
+        rate_description=" ; ".join(rates),
         interest_from=min(p.interest_from for p in given),
+        # The periods stay with each invoice's own summary: a sum of periods means nothing.
+        formal_notice_on=notices.pop() if len(notices) == 1 else None,
+        regime=regimes.pop() if len(regimes) == 1 else None,
+    )
+
+
+class Receipt(BaseModel):
+    """Money received on an invoice, as a letter lists it: a payment or a credit note.
+
+    Attributes:
+        kind: ``payment`` or ``credit_note``.
+        on: the date it was received (the credit note's date).
+        amount: how much it settled.
+
+    Examples:
+        >>> from datetime import date
+        >>> Receipt(kind="payment", on=date(2026, 3, 10), amount="265.44").amount
+        Decimal('265.44')
+    """
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["payment", "credit_note"]
+    on: date
+    amount: PositiveAmount
+
+
+LineRole = Literal["demanded", "listed", "upcoming", "disputed"]
+"""What a message does with an invoice line (see `InvoiceLine.role`)."""
+
+
+def _receipts(events: Sequence[Event], on: date) -> tuple[Receipt, ...]:
+    return tuple(
+        trusted(Receipt, {"kind": e.kind, "on": e.on, "amount": e.amount})
+        for e in sorted(
+            (e for e in events if isinstance(e, _Payment | _CreditNote) and e.on <= on),
+            key=lambda e: e.on,
+        )
     )
 
 
@@ -238,6 +359,13 @@ class InvoiceLine(BaseModel):
         days_late: days past ``due_on`` (negative before it).
         penalties: penalties owed on this invoice, if the host computed them.
         document: a reference the host resolves to the invoice PDF, joined as an attachment.
+        receipts: payments and credit notes received on it by the message date, oldest
+            first (the letter lists them with their dates, then the balance).
+        role: what the message does with it: ``demanded`` (the demand, its penalties, its
+            indemnity and any threat cover it), ``listed`` (overdue but listed apart, with no
+            threat and no indemnity claimed in this message), ``upcoming`` (not yet due, "à
+            échoir": only in the statement) or ``disputed`` (in the statement, marked
+            excluded, never in the demand). Totals demanded count ``demanded`` lines only.
 
     Examples:
         >>> from datetime import date
@@ -260,6 +388,8 @@ class InvoiceLine(BaseModel):
     days_late: int
     penalties: PenaltySummary | None = None
     document: OptionalText = None
+    receipts: tuple[Receipt, ...] = ()
+    role: LineRole = "demanded"
 
     @property
     def late_since(self) -> date:
@@ -278,6 +408,9 @@ class InvoiceLine(BaseModel):
     ) -> InvoiceLine:
         """Describe *invoice* as it stands at the end of day *on*, given its events.
 
+        Returns:
+            The line, with the payments and credit notes received by *on* as ``receipts``.
+
         Examples:
             >>> from datetime import date
             >>> from dunning.core.model import Customer, Invoice, Payment
@@ -287,8 +420,15 @@ class InvoiceLine(BaseModel):
             ...     inv, [Payment(on=date(2026, 3, 10), amount="265.44")], on=date(2026, 3, 20))
             >>> line.amount_due, line.days_late, line.due_on
             (Decimal('1234.56'), 18, datetime.date(2026, 3, 2))
+            >>> [(r.kind, str(r.on), str(r.amount)) for r in line.receipts]
+            [('payment', '2026-03-10', '265.44')]
         """
-        return cls(**_line_values(invoice, events, on), penalties=penalties, document=document)
+        return cls(
+            **_line_values(invoice, events, on),
+            penalties=penalties,
+            document=document,
+            receipts=_receipts(events, on),
+        )
 
 
 def _line_values(invoice: Invoice, events: Sequence[Event], on: date) -> dict[str, Any]:
@@ -337,6 +477,8 @@ def invoice_line(
     values = _line_values(invoice, events, on)
     values["penalties"] = penalties
     values["document"] = document
+    values["receipts"] = _receipts(events, on)
+    values["role"] = "demanded"
     return trusted(InvoiceLine, values)
 
 
@@ -357,11 +499,22 @@ class RenderContext(BaseModel):
         attachments: extra references the host resolves (the invoices' documents are added).
         previous_messages: how many messages the customer has already received about these
             invoices (reminders actually delivered); 0 when unknown, so a message never claims
-            an earlier one that may not exist.
+            an earlier one that may not exist. From 1 on, the message carries a statement of
+            account (relevé de compte).
+        earlier_reminders: dates of the reminders already delivered to this customer about
+            the invoices demanded, oldest first: a formal notice says "malgré nos relances
+            des 3 et 10 avril 2026"; empty, it never claims a reminder.
+        notice_on: date of an earlier formal notice to this customer, if any: any later
+            message is worded after it ("suite à notre mise en demeure du 11 mai 2026") and
+            never announces a notice.
+        complementary_notice: this formal notice complements the one of ``notice_on`` (it
+            says so).
 
     Raises:
-        pydantic.ValidationError: ``mixed_currencies``, ``indemnity_for_consumer`` (the 40 EUR
-            indemnity cannot be claimed from a consumer, CPCE L111-8) or ``nothing_due``.
+        pydantic.ValidationError: ``nothing_demanded`` (no line has the role ``demanded``),
+            ``complementary_without_notice``, ``mixed_currencies``,
+            ``indemnity_for_consumer`` (the 40 EUR indemnity is owed by a professional
+            debtor only, Code de commerce L441-10 and D441-5) or ``nothing_due``.
 
     Examples:
         >>> from datetime import date
@@ -389,9 +542,22 @@ class RenderContext(BaseModel):
     unapplied_credit: Amount = Decimal(0)
     attachments: tuple[Text, ...] = ()
     previous_messages: Annotated[int, Field(ge=0)] = 0
+    earlier_reminders: tuple[date, ...] = ()
+    notice_on: date | None = None
+    complementary_notice: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> RenderContext:
+        if not any(line.role == "demanded" for line in self.invoices):
+            raise PydanticCustomError(
+                "nothing_demanded",
+                "a message demands at least one invoice: no line has the role 'demanded'",
+            )
+        if self.complementary_notice and self.notice_on is None:
+            raise PydanticCustomError(
+                "complementary_without_notice",
+                "a complementary notice needs notice_on, the date of the notice it complements",
+            )
         currencies = {line.currency for line in self.invoices}
         if len(currencies) > 1:
             raise PydanticCustomError(
@@ -404,8 +570,8 @@ class RenderContext(BaseModel):
             if any(p is not None and p.indemnity > 0 for p in summaries):
                 raise PydanticCustomError(
                     "indemnity_for_consumer",
-                    "the 40 EUR recovery indemnity cannot be claimed from a consumer "
-                    "(CPCE L111-8): set indemnity to 0",
+                    "the 40 EUR recovery indemnity is owed by a professional debtor only "
+                    "(Code de commerce L441-10 and D441-5), not by a consumer: set indemnity to 0",
                 )
         if self.amount_due <= 0:
             raise PydanticCustomError(
@@ -421,16 +587,42 @@ class RenderContext(BaseModel):
         return self.invoices[0].currency
 
     @property
+    def demanded(self) -> tuple[InvoiceLine, ...]:
+        """The lines this message demands (role ``demanded``), in order."""
+        return tuple(line for line in self.invoices if line.role == "demanded")
+
+    @property
     def total_penalties(self) -> PenaltySummary | None:
-        """``penalties`` if given, else the invoices' own summaries added up (None if none)."""
+        """``penalties`` if given, else the demanded lines' summaries added up (None if none)."""
         if self.penalties is not None:
             return self.penalties
-        return _combine(line.penalties for line in self.invoices)
+        return _combine(line.penalties for line in self.demanded)
 
     @property
     def amount_outstanding(self) -> Decimal:
-        """Sum of the amounts due on the listed invoices, before unapplied credit."""
-        return sum((line.amount_due for line in self.invoices), Decimal(0))
+        """Sum of the amounts due on the demanded lines, before unapplied credit."""
+        return sum((line.amount_due for line in self.demanded), Decimal(0))
+
+    @property
+    def balance(self) -> Decimal:
+        """The statement's net balance: every line but the disputed ones, less unapplied credit.
+
+        Examples:
+            >>> from datetime import date
+            >>> line = InvoiceLine(id="F", number="1", issued_on=date(2026, 1, 1),
+            ...                    due_on=date(2026, 2, 1), total="100", amount_due="100",
+            ...                    days_late=5)
+            >>> ctx = RenderContext.model_construct(
+            ...     invoices=(line, line.model_copy(update={"role": "upcoming"}),
+            ...               line.model_copy(update={"role": "disputed"})),
+            ...     unapplied_credit=Decimal(30))
+            >>> ctx.balance
+            Decimal('170')
+        """
+        owed = sum(
+            (line.amount_due for line in self.invoices if line.role != "disputed"), Decimal(0)
+        )
+        return owed - self.unapplied_credit
 
     @property
     def amount_due(self) -> Decimal:

@@ -15,6 +15,8 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from dunning.core.render.typography import french_minus
+
 
 def _locale_of(ctx: Context) -> str:
     return str(ctx.resolve_or_missing("locale"))
@@ -32,9 +34,14 @@ def _babel_locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+def _signed(formatted: str, locale: str) -> str:
+    # Babel writes a hyphen-minus for fr_FR; French typography wants the minus sign (U+2212).
+    return french_minus(formatted) if locale.split("_", 1)[0] == "fr" else formatted
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _format_money(text: str, code: str, locale: str) -> str:
-    return str(format_currency(Decimal(text), code, locale=_babel_locale(locale)))
+    return _signed(str(format_currency(Decimal(text), code, locale=_babel_locale(locale))), locale)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -45,12 +52,13 @@ def _format_date(day: date, pattern: str, locale: str) -> str:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _format_percent(text: str, locale: str) -> str:
     ratio = Decimal(text) / 100
-    return str(format_percent(ratio, locale=_babel_locale(locale), decimal_quantization=False))
+    formatted = format_percent(ratio, locale=_babel_locale(locale), decimal_quantization=False)
+    return _signed(str(formatted), locale)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
 def _format_number(text: str, locale: str) -> str:
-    return str(format_decimal(Decimal(text), locale=_babel_locale(locale)))
+    return _signed(str(format_decimal(Decimal(text), locale=_babel_locale(locale))), locale)
 
 
 def _reject_undefined(value: object) -> None:
@@ -90,6 +98,54 @@ def _date_long(ctx: Context, value: object) -> str:
         # l'Imprimerie nationale, "Dates"). Babel has no such pattern: the month stays Babel's.
         return _format_date(day, "d'er' MMMM y", locale)
     return _format_date(day, "long", locale)
+
+
+_AND = {"fr": " et ", "en": " and "}
+
+
+def date_list(days: object, locale: str) -> str:
+    """Dates written as a person would list them: "3 et 10 avril 2026", "3 and 10 April 2026".
+
+    A month (and a year) is written once for the days that share it: "28 mars et 3 avril
+    2026", "30 décembre 2025 et 5 janvier 2026"; the first of the month is "1er" in French.
+
+    Raises:
+        TypeError: if *days* is not a sequence of dates.
+
+    Examples:
+        >>> from datetime import date
+        >>> date_list([date(2026, 4, 3), date(2026, 4, 10)], "fr_FR")
+        '3 et 10 avril 2026'
+        >>> date_list([date(2026, 3, 28), date(2026, 4, 1), date(2026, 4, 10)], "fr_FR")
+        '28 mars, 1er et 10 avril 2026'
+        >>> date_list([date(2025, 12, 30), date(2026, 1, 5)], "en_GB")
+        '30 December 2025 and 5 January 2026'
+    """
+    _reject_undefined(days)
+    if isinstance(days, str) or not isinstance(days, list | tuple):
+        msg = f"|date_list cannot format {type(days).__name__} {days!r}"
+        raise TypeError(msg)
+    dates = [_as_date(day, "date_list") for day in days]
+    language = locale.split("_", 1)[0]
+    words = []
+    for i, day in enumerate(dates):
+        following = dates[i + 1] if i + 1 < len(dates) else None
+        first = "d'er'" if day.day == 1 and language == "fr" else "d"
+        if following is None or following.year != day.year:
+            pattern = f"{first} MMMM y"
+        elif following.month != day.month:
+            pattern = f"{first} MMMM"
+        else:
+            pattern = first
+        words.append(_format_date(day, pattern, locale))
+    if len(words) < 2:  # noqa: PLR2004
+        return "".join(words)
+    return ", ".join(words[:-1]) + _AND.get(language, ", ") + words[-1]
+
+
+@pass_context
+def _date_list(ctx: Context, value: object) -> str:
+    return date_list(value, _locale_of(ctx))
 
 
 @pass_context

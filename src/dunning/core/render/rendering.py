@@ -16,6 +16,7 @@ from dunning.core.render.pack import (
     builtin_pack,
 )
 from dunning.core.render.sms import sms_segments, to_gsm7
+from dunning.core.render.typography import french_typography
 from dunning.core.render.variables import _variables, _variant
 from dunning.exceptions import TemplateError
 
@@ -33,7 +34,9 @@ def render(
 
     Pure: nothing is read or sent. The templates come from *pack* (the built-in pack by
     default), in the customer's locale (exact, then its language); a phone task, an internal
-    alert or a handover is written in the creditor's ``staff_locale`` when it has one.
+    alert or a handover is written in the creditor's ``staff_locale`` when it has one. A
+    French message gets French typography (`french_typography`: no-break spaces before
+    ":", ";", "?", "!" and inside « »).
 
     Args:
         action: an engine `Action` or a portfolio `CustomerAction`.
@@ -73,7 +76,7 @@ def render(
         ...     is_retry=False, amount_due=Decimal("1234.56"), currency="EUR", days_late=18)
         >>> message = render(action, ctx)
         >>> message.subject
-        'Relance : facture 2026-0042 impayée'
+        'Relance\xa0: facture 2026-0042 impayée'
         >>> "1\u202f234,56\u00a0€" in message.text, message.sms_segments, message.attachments
         (True, 1, ('pdf:2026-0042',))
     """
@@ -100,6 +103,10 @@ def render(
     html = None
     if pack.has(locale, family, "html"):
         html = _normalise(pack.render_part(locale, family, "html", variables, budget=budget))
+    if locale.split("_", 1)[0] == "fr":
+        # Templates are written with plain spaces; French typography is applied once, here.
+        subject, text = french_typography(subject), french_typography(text)
+        html = french_typography(html) if html is not None else None
     sms = segments = None
     if action.channel is Channel.SMS:
         name = f"{locale}/{family}.sms.j2"

@@ -14,7 +14,14 @@ from dunning.core.model import (
     CustomerKind,
     PenaltyWording,
 )
-from dunning.core.render.context import Creditor, InvoiceLine, PenaltySummary, RenderContext
+from dunning.core.render.context import (
+    Creditor,
+    InvoiceLine,
+    PenaltyPeriod,
+    PenaltySummary,
+    Receipt,
+    RenderContext,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,37 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
         rate_description="6,67 %",
         interest_from=date(2026, 3, 1),
     )
+    # A conversation: two periods (one provisional), a payment, listed, upcoming and disputed
+    # lines, dated reminders and an earlier notice this one complements.
+    periods = (
+        PenaltyPeriod(start=date(2026, 6, 2), end=date(2026, 6, 30), days=29,
+                      principal=Decimal("987654.32"), rate=Decimal("12.15"),
+                      interest=Decimal("9534.38")),
+        PenaltyPeriod(start=date(2026, 7, 1), end=date(2026, 7, 20), days=20,
+                      principal=Decimal("876543.21"), rate=Decimal("12.40"),
+                      interest=Decimal("5955.54"), provisional=True),
+    )  # fmt: skip
+    detailed = PenaltySummary(
+        interest=Decimal("15489.92"),
+        indemnity=Decimal(40),
+        total=Decimal("15529.92"),
+        rate_description="12,15 % puis 12,4 % (taux BCE + 10 points)",
+        interest_from=date(2026, 6, 2),
+        periods=periods,
+    )
+    conversation = tuple(
+        _sample_line(n, penalties=detailed if role == "demanded" else None).model_copy(
+            update={
+                "role": role,
+                "receipts": (
+                    Receipt(kind="payment", on=date(2026, 6, 10), amount=Decimal("111111.11")),
+                    Receipt(kind="credit_note", on=date(2026, 6, 12), amount=Decimal(1)),
+                ),
+            }
+        )
+        for n, role in ((1, "demanded"), (2, "demanded"), (3, "listed"), (5, "upcoming"),
+                        (6, "disputed"))
+    )  # fmt: skip
     kind = family.removeprefix("_")
     with_deadline = _SampleAction("act_sample", kind, Channel.EMAIL, 5, "formal notice",
                                   date(2026, 12, 31), 8, PenaltyWording.AMOUNTS)  # fmt: skip
@@ -144,6 +182,22 @@ def _samples(locale: str, family: str) -> tuple[tuple[str, _SampleAction, Render
                 invoices=(_sample_line(9, penalties=None).model_copy(update={"days_late": -3}),),
                 message_date=date(2026, 2, 7),
                 payment_link=_SAMPLE_LINK,
+            ),
+        ),
+        (
+            "business, a conversation: periods, listed, upcoming and disputed lines",
+            with_deadline,
+            RenderContext(
+                creditor=_LONG_CREDITOR,
+                customer=business,
+                invoices=conversation,
+                message_date=date(2026, 7, 20),
+                payment_link=_SAMPLE_LINK,
+                unapplied_credit=Decimal("1234.56"),
+                previous_messages=2,
+                earlier_reminders=(date(2026, 6, 30), date(2026, 7, 1), date(2026, 7, 8)),
+                notice_on=date(2026, 7, 10),
+                complementary_notice=True,
             ),
         ),
         (

@@ -24,6 +24,7 @@ from dunning.core.render.budget import (
     meter_of,
 )
 from dunning.core.render.filters import (
+    _date_list,
     _date_long,
     _date_short,
     _finalize,
@@ -247,6 +248,7 @@ def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
         money=_money,
         date_long=_date_long,
         date_short=_date_short,
+        date_list=_date_list,
         percent=_percent,
         number=_number,
         iban=_iban,

@@ -38,6 +38,7 @@ GSM7_TRANSLITERATION: Mapping[str, str] = MappingProxyType(
         "«": '"',
         "»": '"',
         "\u2013": "-",
+        "\u2212": "-",  # the minus sign of French negative amounts
         "\u2014": "-",
         "\u2026": "...",
         # French letters missing from the alphabet (é, è, à, ù, Ç, É are in it and are kept).
