@@ -85,7 +85,7 @@ def test_an_approval_of_a_preview_refreshed_since_it_was_seen_is_refused() -> No
 
 def test_an_approval_of_the_preview_seen_is_accepted_and_sent() -> None:
     """The version shown is still current: approved, and the next run sends the letter once."""
-    store, letter, runner, shown = pending_notice()
+    _, letter, runner, shown = pending_notice()
     approved = runner.approve(
         shown.key, by="claire", at=TUESDAY + timedelta(hours=1), seen=shown.version
     )
@@ -127,7 +127,7 @@ def test_a_channel_other_than_the_approved_one_lapses_the_approval() -> None:
     runner.approve(shown.key, by="claire", at=TUESDAY + timedelta(hours=1))
     approved = store.get(shown.key)
     assert approved is not None
-    store._log[shown.key] = replace(approved, channel=Channel.EMAIL)  # noqa: SLF001
+    store._log[shown.key] = replace(approved, channel=Channel.EMAIL)
     email = MemorySender(Channel.EMAIL)
     runner = notice_runner(store, letter, email)
     [item] = runner.run(at=TUESDAY + timedelta(hours=2)).items
