@@ -129,18 +129,18 @@ def test_approvals_say_whether_each_message_is_still_due(
     reach_the_formal_notice(db, capsys)
     at = ["--db", str(db), "--at", "2026-03-24T11:00+01:00"]
     assert main(["approvals", *at]) == 0
-    assert capsys.readouterr().out.splitlines()[2] == "    2026-0005: still due"
+    assert capsys.readouterr().out.splitlines()[3] == "    2026-0005: still due"
     record = ["record", "payment", "2026-0005", "--on", "2026-03-24", "--db", str(db)]
     assert main([*record[:3], "1000.00", *record[3:]]) == 0
     assert main(["approvals", *at]) == 0
     # 3150.00 - 1000.00 = 2150.00
-    assert capsys.readouterr().out.splitlines()[3] == (
+    assert capsys.readouterr().out.splitlines()[4] == (
         "    2026-0005: still due, 2150.00 EUR owed now (3150.00 in its preview: the next run"
         " updates it)"
     )
     assert main([*record[:3], "2150.00", *record[3:]]) == 0
     assert main(["approvals", *at]) == 0
-    assert capsys.readouterr().out.splitlines()[3] == "    2026-0005: no longer due (paid in full)"
+    assert capsys.readouterr().out.splitlines()[4] == "    2026-0005: no longer due (paid in full)"
 
 
 def test_approvals_after_a_dispute(db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -100,7 +100,7 @@ def test_a_run_each_morning_sends_what_the_timeline_says(
 def test_approve_then_the_next_run_sends_the_formal_notice(
     db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Listed with its text, approved by name, sent on the 25th with the day's email."""
+    """Listed with its version and text, approved by name with --seen, sent by that day's run."""
     day = date(2026, 3, 3)
     while day <= date(2026, 3, 24):
         run(db, morning(day))
@@ -112,11 +112,14 @@ def test_approve_then_the_next_run_sends_the_formal_notice(
     assert "| MISE EN DEMEURE" in listing
     with SqliteStore(db) as store:
         [pending] = store.entries_with(EntryStatus.PENDING_APPROVAL)
+    assert f"    version {pending.version}: approve with --seen {pending.version}" in listing
     decided = ["--db", str(db), "--by", "claire", "--at", "2026-03-24T16:00+01:00"]
-    assert main(["approve", pending.key, *decided]) == 0
+    assert main(["approve", pending.key, "--seen", pending.version, *decided]) == 0
     assert capsys.readouterr().out == f"{pending.key} approved by claire: the next run sends it\n"
     assert main(["approve", pending.key, *decided]) == 1
     assert "no message awaiting approval" in capsys.readouterr().err
+    assert run(db, "2026-03-24T17:00+01:00") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "run at 2026-03-24T17:00:00+01:00: 1 sent"
     assert run(db, morning(date(2026, 3, 25))) == 0
     # 25 March: the approved notice goes, with the day's other customers' messages.
     head = capsys.readouterr().out.splitlines()[0]

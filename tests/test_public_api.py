@@ -127,6 +127,7 @@ PUBLIC_API = [
     "SimulationResult",
     "SmtpSender",
     "SqliteStore",
+    "StaleApprovalError",
     "Step",
     "StepEffectiveness",
     "StepKind",

@@ -207,6 +207,7 @@ if TYPE_CHECKING:
         RateTableError,
         RunInThePastError,
         ScenarioError,
+        StaleApprovalError,
         StoredDataError,
         TemplateError,
     )
@@ -410,6 +411,7 @@ _LAZY: dict[str, str] = {
     "RateTableError": "dunning.exceptions",
     "RunInThePastError": "dunning.exceptions",
     "ScenarioError": "dunning.exceptions",
+    "StaleApprovalError": "dunning.exceptions",
     "StoredDataError": "dunning.exceptions",
     "TemplateError": "dunning.exceptions",
     "load_policy": "dunning.loading",
@@ -593,6 +595,7 @@ __all__ = [
     "SimulationResult",
     "SmtpSender",
     "SqliteStore",
+    "StaleApprovalError",
     "Step",
     "StepEffectiveness",
     "StepKind",

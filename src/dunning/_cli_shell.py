@@ -26,6 +26,7 @@ from dunning.core.engine import decide
 from dunning.core.model import Channel, Customer, event_day
 from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
+from dunning.exceptions import StaleApprovalError
 from dunning.loading import load_policy, load_scenario
 from dunning.ports import EntryStatus, LogEntry, Sender
 from dunning.runner import Dunner, approve, reject, resolve
@@ -220,13 +221,14 @@ def _approvals(args: argparse.Namespace) -> int:
         return 0
     for entry in pending:
         print(_entry_line(entry))
+        print(f"    version {entry.version}: approve with --seen {entry.version}")
         print(f"    to {entry.message.to or '-'}: {entry.message.subject}")
         print(f"    {due[entry.key]}")
         if args.full:
             print()
             print("\n".join(f"    | {line}" for line in entry.message.text.splitlines()))
             print()
-    print(f"{len(pending)} awaiting approval: dunning approve KEY --db {args.db}")
+    print(f"{len(pending)} awaiting approval: dunning approve KEY --seen VERSION --db {args.db}")
     return 0
 
 
@@ -236,9 +238,12 @@ def _decide(args: argparse.Namespace, *, approved: bool) -> int:
     decide = approve if approved else reject
     with _open(args) as store:
         try:
-            entry = decide(store, args.key, by=by, at=at)
+            entry = decide(store, args.key, by=by, at=at, seen=args.seen)
         except KeyError as error:
             print(f"error: {error.args[0]}", file=sys.stderr)
+            return 1
+        except StaleApprovalError as error:
+            print(f"error: {error} [{error.code}]", file=sys.stderr)
             return 1
     verb = "approved" if approved else "rejected"
     then = "the next run sends it" if approved else "it will never be sent"
@@ -405,6 +410,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         decide = sub.add_parser(name, help=text)
         decide.add_argument("key", metavar="KEY", help="the message key (see 'approvals')")
         _with_db(decide)
+        decide.add_argument(
+            "--seen",
+            metavar="VERSION",
+            help="the version of the preview you saw (see 'approvals'): refused if it changed",
+        )
         decide.add_argument("--by", help="who decides (default: the login name)")
         decide.add_argument("--at", type=_instant, help="when (default: now)")
         decide.set_defaults(handler=handler)

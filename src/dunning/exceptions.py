@@ -40,6 +40,7 @@ __all__ = [
     "RateTableError",
     "RunInThePastError",
     "ScenarioError",
+    "StaleApprovalError",
     "StoredDataError",
     "TemplateError",
 ]
@@ -269,3 +270,38 @@ class StoredDataError(DunningError, ValueError):
         """Build the error; the text starts with where the row is."""
         self.where = where
         super().__init__(f"{where}: {message}")
+
+
+class StaleApprovalError(DunningError, ValueError):
+    """An approval (or rejection) was given for a preview that has changed since it was shown.
+
+    The message's preview (invoices, amounts, channel, address, deadline or text) is no longer
+    the version the approver saw, so the decision would cover something nobody saw. Nothing was
+    recorded: show the current preview (``dunning approvals``) and decide again with its
+    version.
+
+    Attributes:
+        key: the message key.
+        seen: the version the approver saw.
+        current: the entry's version now.
+
+    Examples:
+        >>> err = StaleApprovalError("msg_1", seen="0a1b2c3d4e5f", current="9f8e7d6c5b4a")
+        >>> err.code
+        'stale_preview'
+        >>> print(err)
+        message 'msg_1' changed since its preview was shown (version 0a1b2c3d4e5f, now ...
+    """
+
+    code = "stale_preview"
+
+    def __init__(self, key: str, *, seen: str, current: str) -> None:
+        """Build the error with the key and both versions; the text says what to do."""
+        self.key = key
+        self.seen = seen
+        self.current = current
+        super().__init__(
+            f"message {key!r} changed since its preview was shown (version {seen}, now "
+            f"{current}): nothing was recorded; see the new preview (dunning approvals) and "
+            f"decide again with --seen {current}"
+        )

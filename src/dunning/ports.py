@@ -37,9 +37,10 @@ Every entry that was approved also gives its `ActionApproved`, whatever its late
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -76,6 +77,7 @@ __all__ = [
     "bounced_entry",
     "holds",
     "log_events",
+    "preview_version",
     "reservation",
     "resolved_entry",
     "revised_entry",
@@ -139,12 +141,16 @@ class Covered:
         step_id: the scenario step.
         amount_due: the invoice's balance when the message was rendered: what an approver saw
             and approved (an approval lapses when it changes).
+        deadline_on: the payment deadline the message states for this action when it was
+            rendered (None: it states none, or the entry predates 0.x and did not record it).
+            An approval covers it: a message that would state another date waits again.
     """
 
     invoice_id: str
     action_id: str
     step_id: str
     amount_due: Decimal | None = None
+    deadline_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +208,58 @@ class LogEntry:
     attempted_at: datetime | None = None
     decided_at: datetime | None = None
     resolved_by: str = ""
+
+    @property
+    def version(self) -> str:
+        """The version of what an approver sees in this entry (`preview_version`).
+
+        It changes whenever the preview does: the invoices and amounts covered, the deadline,
+        the channel, the address, the text. Pass the one you showed to `dunning.approve`
+        (``seen=``): an approval of a preview that has changed since is refused.
+        """
+        return preview_version(self)
+
+
+def preview_version(entry: LogEntry) -> str:
+    """A short, stable digest of what an approver sees in *entry*: its preview's version.
+
+    Derived from the stored entry alone, so a store keeps nothing more: the covered invoices,
+    actions, steps, amounts and deadlines, the channel, and the preview message's recipient,
+    subject and bodies (text, HTML, SMS) and attachments. Not the status, the approval or the
+    instants: approving does not change the version.
+
+    Returns:
+        12 lower-case hexadecimal digits (the start of a SHA-256).
+
+    Examples:
+        >>> preview_version(_EXAMPLE)
+        'a86ac341c8ce'
+        >>> from dataclasses import replace
+        >>> preview_version(replace(_EXAMPLE, status=EntryStatus.APPROVED)) == _EXAMPLE.version
+        True
+        >>> to_other = _EXAMPLE.message.model_copy(update={"to": "other@example.com"})
+        >>> preview_version(replace(_EXAMPLE, message=to_other)) == _EXAMPLE.version
+        False
+    """
+    message = entry.message
+    parts: list[object] = [entry.channel.value]
+    parts.extend(
+        [c.invoice_id, c.action_id, c.step_id, str(c.amount_due), str(c.deadline_on)]
+        for c in entry.covers
+    )
+    parts.extend(
+        [
+            message.channel.value,
+            message.to,
+            message.subject,
+            message.text,
+            message.html,
+            message.sms,
+            list(message.attachments),
+        ]
+    )
+    # repr() of lists of str/None is unambiguous (quoted, escaped): no separator can collide.
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
 
 
 _EXAMPLE_AT = datetime(2026, 3, 3, 9, tzinfo=UTC)

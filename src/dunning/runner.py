@@ -21,9 +21,13 @@ A run:
    last message to the customer). Nothing is sent that the engine does not say is due now,
    nor what a fact dated after the run's instant forbids (a payment, a credit, a dispute, a
    hold, a rejection recorded since). A message is **rendered for the instant it is sent**:
-   the stored text is a preview. An approval covers the amounts the approver saw: if an
-   invoice's balance changed since, the approval lapses and the entry waits again, with a new
-   preview.
+   the stored text is a preview, refreshed while it waits whenever what the approver sees
+   changes (amounts, deadline date, address), so each change gives a new `LogEntry.version`.
+   An approval covers what the approver saw (DOMAIN 9.5): the covered invoices and amounts,
+   the channel, the address and the deadline date. If any differs when the message is about to
+   go, or the approval is older than `APPROVAL_WORKING_DAYS` working days of the customer's
+   calendar, the approval lapses and the entry waits again, with a new preview and the reason.
+   A message under a new key (another set of invoices) always needs its own approval.
 4. **Tidy**: an undelivered entry (pending approval, approved, retry, abandoned reservation)
    of a reviewed customer whose actions are no longer all proposed is ``cancelled``
    (compare-and-set); so is one of a customer the source no longer returns. A cancelled
@@ -47,6 +51,7 @@ from typing import Protocol
 
 from dunning.core._html import html_table
 from dunning.core._types import check_aware
+from dunning.core.calendar import calendar_for
 from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionRejected,
@@ -68,7 +73,7 @@ from dunning.core.portfolio import (
 )
 from dunning.core.render import Creditor, Message, RenderBudget, TemplatePack, render
 from dunning.core.scenario import Scenario
-from dunning.exceptions import ConfigurationError, RunInThePastError
+from dunning.exceptions import ConfigurationError, RunInThePastError, StaleApprovalError
 from dunning.ports import (
     ActionLog,
     Covered,
@@ -85,6 +90,7 @@ from dunning.ports import (
 )
 
 __all__ = [
+    "APPROVAL_WORKING_DAYS",
     "Dunner",
     "Outcome",
     "OutcomeJournal",
@@ -94,6 +100,14 @@ __all__ = [
     "reject",
     "resolve",
 ]
+
+APPROVAL_WORKING_DAYS = 5
+"""How long an approval stays good: 5 working days of the customer's calendar (DOMAIN 9.5).
+
+An approved message not sent by the end of the 5th working day after the day it was approved
+(weekends and the public holidays of the customer's `BusinessCalendar` do not count) lapses
+and waits for approval again. `Dunner.approval_working_days` changes it per runner.
+"""
 
 _FINISH_TRIES = 3
 _REVIEW_BATCH = 200
@@ -230,32 +244,76 @@ def _default_owner() -> str:
 ScenarioChoice = Scenario | Callable[[Customer], Scenario]
 
 
-def approve(log: ActionLog, key: str, *, by: str, at: datetime) -> LogEntry:
+def approve(
+    log: ActionLog, key: str, *, by: str, at: datetime, seen: str | None = None
+) -> LogEntry:
     """Approve a message awaiting approval, on the log alone; the next run sends it.
 
-    The approval covers the amounts shown in the entry's preview: if an invoice's balance
-    changes before the send, it lapses and the message waits for approval again.
+    The approval covers what the preview showed: the invoices and amounts, the channel, the
+    address and the deadline date. If any of them changes before the send, or the message is
+    not sent within `APPROVAL_WORKING_DAYS` working days, the approval lapses and the message
+    waits for approval again, with a new preview.
+
+    Pass *seen*: the `LogEntry.version` of the preview the approver was shown. Without it
+    (kept for compatibility) the approval covers whatever the preview is when it lands, which
+    a run may have refreshed (a re-import changed an amount) after the approver looked.
+
+    Args:
+        log: the action log.
+        key: the message key.
+        by: who approves.
+        at: when (timezone-aware).
+        seen: the version of the preview the approver saw; the approval is refused if the
+            preview is no longer that version.
+
+    Returns:
+        The approved entry.
 
     Raises:
         KeyError: if no message awaits approval under *key*.
+        StaleApprovalError: if *seen* is given and the preview changed since (code
+            ``stale_preview``; nothing is recorded: show the new preview and ask again).
         ValueError: if *at* is naive.
 
     Examples:
+        >>> from dataclasses import replace
+        >>> from dunning.ports import _EXAMPLE
         >>> from dunning.testing import MemoryStore, paris
+        >>> store = MemoryStore()
+        >>> store.reserve(_EXAMPLE)
+        True
+        >>> shown = store.get("msg_1").version
+        >>> approve(store, "msg_1", by="claire", at=paris(2026, 5, 5), seen="000000000000")
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.StaleApprovalError: message 'msg_1' changed since its preview ...
+        >>> approve(store, "msg_1", by="claire", at=paris(2026, 5, 5), seen=shown).status
+        <EntryStatus.APPROVED: 'approved'>
         >>> approve(MemoryStore(), "msg_x", by="claire", at=paris(2026, 5, 5))
         Traceback (most recent call last):
         ...
         KeyError: "no message awaiting approval with id 'msg_x'"
     """
     check_aware(at)
-    return log.decide_approval(key, approved=True, by=by, at=at)
+    return _decide(log, key, approved=True, by=by, at=at, seen=seen)
 
 
-def reject(log: ActionLog, key: str, *, by: str, at: datetime) -> LogEntry:
+def reject(log: ActionLog, key: str, *, by: str, at: datetime, seen: str | None = None) -> LogEntry:
     """Reject a message awaiting approval, on the log alone: never sent, its steps skipped.
+
+    Args:
+        log: the action log.
+        key: the message key.
+        by: who rejects.
+        at: when (timezone-aware).
+        seen: the `LogEntry.version` of the preview the approver saw, as for `approve`.
+
+    Returns:
+        The rejected entry.
 
     Raises:
         KeyError: if no message awaits approval under *key*.
+        StaleApprovalError: if *seen* is given and the preview changed since.
         ValueError: if *at* is naive.
 
     Examples:
@@ -266,7 +324,40 @@ def reject(log: ActionLog, key: str, *, by: str, at: datetime) -> LogEntry:
         KeyError: "no message awaiting approval with id 'msg_x'"
     """
     check_aware(at)
-    return log.decide_approval(key, approved=False, by=by, at=at)
+    return _decide(log, key, approved=False, by=by, at=at, seen=seen)
+
+
+def _decide(
+    log: ActionLog, key: str, *, approved: bool, by: str, at: datetime, seen: str | None
+) -> LogEntry:
+    """Record a human's decision, refused if the preview is not the version *seen*.
+
+    The ports have no compare-and-set on the preview, so the version is checked before the
+    decision and again on the entry it returns: a run that refreshed the preview in between
+    loses, and the decision is withdrawn (the entry goes back to pending, compare-and-set).
+    """
+    if seen is not None:
+        entry = log.get(key)
+        if (
+            entry is not None
+            and entry.status is EntryStatus.PENDING_APPROVAL
+            and entry.version != seen
+        ):
+            raise StaleApprovalError(key, seen=seen, current=entry.version)
+    decided = log.decide_approval(key, approved=approved, by=by, at=at)
+    if seen is None or decided.version == seen:
+        return decided
+    log.revise(
+        key,
+        expect=decided.status,
+        expect_attempts=decided.attempts,
+        status=EntryStatus.PENDING_APPROVAL,
+        covers=decided.covers,
+        message=decided.message,
+        at=at,
+        reason=f"decision by {by or 'unknown'} withdrawn: the preview changed as it was given",
+    )
+    raise StaleApprovalError(key, seen=seen, current=decided.version)
 
 
 def resolve(log: ActionLog, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
@@ -315,10 +406,13 @@ class Dunner:
             They cost about 200 bytes an invoice for the length of the run; with False, a
             run's memory stays flat whatever the size of the book, and the reviews reach only
             the source's ``reviewed`` hook (in batches), as a large book wants.
+        approval_working_days: how many working days of the customer's calendar an approval
+            stays good for (`APPROVAL_WORKING_DAYS`, 5, by default); an approved message not
+            sent by then lapses and waits for approval again.
 
     Raises:
-        ConfigurationError: if a sender is registered under a channel it does not serve, or
-            *owner* is empty.
+        ConfigurationError: if a sender is registered under a channel it does not serve,
+            *owner* is empty, or *approval_working_days* is below 1.
 
     Examples:
         >>> from datetime import date
@@ -350,6 +444,7 @@ class Dunner:
     journal: OutcomeJournal | None = None
     render_budget: RenderBudget | None = None
     keep_reviews: bool = True
+    approval_working_days: int = APPROVAL_WORKING_DAYS
 
     def __post_init__(self) -> None:
         """Refuse a sender registered under another channel than its own."""
@@ -362,6 +457,12 @@ class Dunner:
                 raise ConfigurationError(msg)
         if not self.owner:
             msg = "owner: a runner needs a name unique to its process"
+            raise ConfigurationError(msg)
+        if self.approval_working_days < 1:
+            msg = (
+                f"approval_working_days: {self.approval_working_days} would let no approval "
+                "stand; give 1 or more (the default is 5)"
+            )
             raise ConfigurationError(msg)
 
     def run(self, *, at: datetime, dry_run: bool = False, allow_past: bool = False) -> RunReport:
@@ -403,13 +504,17 @@ class Dunner:
                 return run.report()
         return run.go()
 
-    def approve(self, key: str, *, by: str, at: datetime) -> LogEntry:
-        """Approve a message awaiting approval (`approve` on this runner's log)."""
-        return approve(self.log, key, by=by, at=at)
+    def approve(self, key: str, *, by: str, at: datetime, seen: str | None = None) -> LogEntry:
+        """Approve a message awaiting approval (`approve` on this runner's log).
 
-    def reject(self, key: str, *, by: str, at: datetime) -> LogEntry:
-        """Reject a message awaiting approval (`reject` on this runner's log)."""
-        return reject(self.log, key, by=by, at=at)
+        Pass *seen*, the `LogEntry.version` the approver was shown: a changed preview is
+        refused with `StaleApprovalError`.
+        """
+        return approve(self.log, key, by=by, at=at, seen=seen)
+
+    def reject(self, key: str, *, by: str, at: datetime, seen: str | None = None) -> LogEntry:
+        """Reject a message awaiting approval (`reject` on this runner's log), as `approve`."""
+        return reject(self.log, key, by=by, at=at, seen=seen)
 
 
 _WAITING = (
@@ -691,7 +796,8 @@ class _Run:
         if existing is None:
             return self._new(action, fresh=True)  # a new message: reserved (and claimed)
         if existing.status in (EntryStatus.CANCELLED, EntryStatus.SUPERSEDED):
-            return self._new(action, fresh=False)  # due again: reserved again, then claimed
+            # due again: reserved again, then claimed
+            return self._new(action, fresh=False, before=existing)
         return self._existing(existing, action)
 
     def _render(self, action: CustomerAction) -> Message:
@@ -703,20 +809,31 @@ class _Run:
         )
         return render(action, context, pack=self.d.pack, budget=self.d.render_budget)
 
-    def _new(self, action: CustomerAction, *, fresh: bool) -> RunItem | None:
+    def _new(
+        self, action: CustomerAction, *, fresh: bool, before: LogEntry | None = None
+    ) -> RunItem | None:
         """Reserve a message; send it if it needs no approval.
 
         A *fresh* key (no entry under it) is reserved already claimed for its first attempt
         (``attempts=1``) when its channel has a sender: one durable commit before the sender
         is called instead of two. A key due again keeps the old entry's attempts, so it is
         reserved, then claimed (`ActionLog.begin_attempt`).
+
+        An approval is for one message: a fresh key (another set of invoices than any message
+        approved) needs its own, whatever the engine knows of its actions' approvals; a key
+        due again (*before*, cancelled or superseded) keeps its approval only if nothing the
+        approver saw changed and it has not expired.
         """
-        needs_approval = action.requires_approval and not action.approved
         try:
             message = self._render(action)
         except Exception as error:  # noqa: BLE001
             reason = f"cannot render: {error}"
             return _action_item(Outcome.ERROR, action, reason)
+        needs_approval = action.requires_approval and (
+            before is None
+            or not before.decided_by
+            or bool(self._approval_changes(before, action, message))
+        )
         if self.read_only:
             outcome = Outcome.PENDING_APPROVAL if needs_approval else Outcome.WOULD_SEND
             return _action_item(outcome, action, "dry run")
@@ -762,22 +879,40 @@ class _Run:
         )
         if not sendable:
             return None  # sent, failed, rejected, or another runner's: nothing to do here
-        changed = _amount_changes(entry, action)
-        if entry.requires_approval and changed:
-            return self._lapse(entry, action, changed)
         try:
             message = self._render(action)
         except Exception as error:  # noqa: BLE001
             return _item(Outcome.ERROR, entry, f"cannot render: {error}")
+        if entry.requires_approval:
+            changed = self._approval_changes(entry, action, message)
+            if changed:
+                return self._lapse(entry, action, message, changed)
         if self.read_only:
             return _item(Outcome.WOULD_SEND, entry, "dry run")
         return self._attempt(entry, action, message)
 
-    def _refresh(self, entry: LogEntry, action: CustomerAction) -> RunItem:
-        """A pending entry: its preview follows the amounts, so the approver sees today's."""
-        if self.read_only or not _amount_changes(entry, action):
+    def _approval_changes(
+        self, entry: LogEntry, action: CustomerAction, message: Message
+    ) -> list[str]:
+        """Why *entry*'s approval does not cover *message* for *action* now ([]: it does)."""
+        changes = _preview_changes(entry, action, message)
+        expired = _expiry(entry, action, self.at, self.d.approval_working_days)
+        return [*changes, expired] if expired else changes
+
+    def _refresh(self, entry: LogEntry, action: CustomerAction) -> RunItem | None:
+        """A pending entry: its preview follows what would be sent, so the approver sees today's.
+
+        Amounts, deadline date and address are revised in place (a new version); a new
+        channel needs a new entry (cancelled, then reserved again under the same key).
+        """
+        if self.read_only:
             return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
         message = self._render(action)
+        changed = _preview_changes(entry, action, message)
+        if not changed:
+            return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
+        if entry.channel is not action.channel:
+            return self._replace(entry, action, "preview updated: " + "; ".join(changed))
         self.log.revise(
             entry.key,
             expect=entry.status,
@@ -786,19 +921,23 @@ class _Run:
             covers=_covers(action),
             message=message,
             at=self.at,
-            reason="preview updated: " + "; ".join(_amount_changes(entry, action)),
+            reason="preview updated: " + "; ".join(changed),
         )
         return _item(Outcome.PENDING_APPROVAL, entry, "awaiting approval (preview updated)")
 
-    def _lapse(self, entry: LogEntry, action: CustomerAction, changed: list[str]) -> RunItem:
+    def _lapse(
+        self, entry: LogEntry, action: CustomerAction, message: Message, changed: list[str]
+    ) -> RunItem | None:
+        """An approval that no longer covers what would be sent: the entry waits again."""
         reason = (
-            f"approval by {entry.decided_by or 'unknown'} lapsed: " + "; ".join(changed)
+            f"approval by {entry.decided_by} lapsed: " + "; ".join(changed)
             if entry.decided_by
-            else "amounts changed: " + "; ".join(changed)
+            else "changed since approval: " + "; ".join(changed)
         )
         if self.read_only:
             return _item(Outcome.PENDING_APPROVAL, entry, reason)
-        message = self._render(action)
+        if entry.channel is not action.channel:
+            return self._replace(entry, action, reason)
         self.log.revise(
             entry.key,
             expect=entry.status,
@@ -810,6 +949,27 @@ class _Run:
             reason=reason,
         )
         return _item(Outcome.PENDING_APPROVAL, entry, reason)
+
+    def _replace(self, entry: LogEntry, action: CustomerAction, reason: str) -> RunItem | None:
+        """Close *entry* (compare-and-set) and reserve *action* again under its key, pending.
+
+        The log's `revise` keeps an entry's channel, so a message now due by another channel
+        is cancelled with *reason* and reserved anew: it needs a new approval.
+        """
+        done = self.log.cancel(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            at=self.at,
+            reason=reason,
+        )
+        if not done:
+            return None  # another runner changed it first
+        cancelled = self.log.get(entry.key)
+        item = self._new(action, fresh=False, before=cancelled)
+        if item is not None and item.outcome is Outcome.PENDING_APPROVAL:
+            return _action_item(Outcome.PENDING_APPROVAL, action, reason)
+        return item
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -910,7 +1070,38 @@ def _taken(action: CustomerAction, at: datetime) -> list[tuple[str, ActionTaken]
 
 
 def _covers(action: CustomerAction) -> tuple[Covered, ...]:
-    return tuple(Covered(a.invoice_id, a.id, a.step_id, a.amount_due) for a in action.covers)
+    deadline = action.deadline_on
+    return tuple(
+        Covered(a.invoice_id, a.id, a.step_id, a.amount_due, deadline) for a in action.covers
+    )
+
+
+def _preview_changes(entry: LogEntry, action: CustomerAction, message: Message) -> list[str]:
+    """What an approver of *entry*'s preview did not see in *message* for *action* ([]: none).
+
+    The covered invoices and actions, their amounts owed, the channel, the address and the
+    deadline date (DOMAIN 9.5). The text itself is rendered for the instant it is sent (the
+    date of the letter, interest to that day), so it is not compared word for word.
+    """
+    changes = []
+    before = {c.action_id: c.invoice_id for c in entry.covers}
+    now = {a.id: a.invoice_id for a in action.covers}
+    if before.keys() != now.keys():
+        added = sorted({now[i] for i in now.keys() - before.keys()})
+        dropped = sorted({before[i] for i in before.keys() - now.keys()})
+        what = [f"now covers {', '.join(added)}"] if added else []
+        what += [f"no longer covers {', '.join(dropped)}"] if dropped else []
+        changes.append("the invoices covered changed: " + "; ".join(what or ["other steps"]))
+    changes.extend(_amount_changes(entry, action))
+    if entry.channel is not action.channel:
+        changes.append(f"channel changed from {entry.channel.value} to {action.channel.value}")
+    if entry.message.to != message.to:
+        changes.append(f"address changed from {entry.message.to!r} to {message.to!r}")
+    shown = {c.deadline_on for c in entry.covers if c.action_id in now}
+    if shown and shown != {action.deadline_on}:
+        seen = ", ".join(sorted(str(d) for d in shown))
+        changes.append(f"deadline date changed from {seen} to {action.deadline_on}")
+    return changes
 
 
 def _amount_changes(entry: LogEntry, action: CustomerAction) -> list[str]:
@@ -924,6 +1115,28 @@ def _amount_changes(entry: LogEntry, action: CustomerAction) -> list[str]:
                 f"amount owed on {invoice_id} changed from {covered.amount_due} to {amount}"
             )
     return changes
+
+
+def _expiry(entry: LogEntry, action: CustomerAction, at: datetime, working_days: int) -> str:
+    """Why *entry*'s approval has expired at *at* ("" if it stands, or there is none).
+
+    It stands through the *working_days*-th working day after the day it was given, in the
+    customer's time zone and calendar (weekends and public holidays do not count).
+    """
+    if not entry.decided_by or entry.decided_at is None:
+        return ""
+    customer = action.customer
+    calendar = calendar_for(customer.country, customer.subdivision)
+    given = entry.decided_at.astimezone(customer.tz).date()
+    last = given
+    for _ in range(working_days):
+        last = calendar.next_business_day(last)
+    if at.astimezone(customer.tz).date() <= last:
+        return ""
+    return (
+        f"approved on {given.isoformat()}, not sent within {working_days} working days "
+        f"(by {last.isoformat()})"
+    )
 
 
 _STOPPING = (Payment, CreditNote, DisputeOpened, HoldPlaced)

@@ -434,17 +434,17 @@ def test_a_provider_refusal_is_recorded(store: PostgresStore) -> None:
 
 
 def test_the_schema_is_versioned_and_a_newer_one_refused(url: str, postgres_schema: str) -> None:
-    """Version 1 recorded and kept on reopening; a newer version refused; an absent one too."""
+    """Version 2 recorded and kept on reopening; a newer version refused; an absent one too."""
     with PostgresStore(url, schema=postgres_schema) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 1
+        assert store.schema_version() == SCHEMA_VERSION == 2
     with PostgresStore(url, schema=postgres_schema, create=False) as again:
-        assert again.schema_version() == 1
+        assert again.schema_version() == 2
     with psycopg.connect(url) as raw:
         raw.execute(
             f"INSERT INTO {postgres_schema}.schema_migrations (version, description)"  # noqa: S608
-            " VALUES (2, 'from the future')"
+            " VALUES (99, 'from the future')"
         )
-    with pytest.raises(ConfigurationError, match="has version 2, newer than this release's 1"):
+    with pytest.raises(ConfigurationError, match="has version 99, newer than this release's 2"):
         PostgresStore(url, schema=postgres_schema)
     with pytest.raises(ConfigurationError, match="holds no dunning tables"):
         PostgresStore(url, schema=f"{postgres_schema}_absent", create=False)

@@ -203,7 +203,7 @@ def test_the_file_survives_the_process(tmp_path: Path) -> None:
         assert history.events == (paid,)  # type: ignore[union-attr]
         assert second.get("cact_1") == entry()
         assert second.creditor() == creditor
-        assert second.schema_version() == SCHEMA_VERSION == 2
+        assert second.schema_version() == SCHEMA_VERSION == 3
 
 
 def test_a_missing_file_is_not_created_when_told_not_to(tmp_path: Path) -> None:
@@ -226,6 +226,7 @@ def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
     assert rows == [
         (1, "customers, invoices, events, credits, action log, settings"),
         (2, "review index, approval and attempt instants, amounts approved, resolutions"),
+        (3, "deadline date each preview states (an approval covers it)"),
     ]
     assert mode == "wal"
 
@@ -237,7 +238,7 @@ def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future')")
     db.close()
-    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 2"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 3"):
         SqliteStore(path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 99
@@ -576,7 +577,7 @@ def test_no_other_writer_gets_in_between_a_read_and_its_write(
 
 
 def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
-    """A file of the previous release is migrated to version 2 with its sent message intact.
+    """A version 1 file is migrated to the current version with its sent message intact.
 
     The attempt and approval instants are taken from the entry's last update.
     """
@@ -611,7 +612,7 @@ def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
         db.execute("INSERT INTO action_covers VALUES ('k1', 'INV-001', 'act_k1', 'reminder')")
     db.close()
     with SqliteStore(path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         entry = store.get("k1")
         assert entry is not None
         instant = datetime(2026, 5, 5, 8, 30, tzinfo=UTC)

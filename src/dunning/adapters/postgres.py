@@ -29,7 +29,7 @@ approvals, resolutions, bounces) may; the runner's protocol writes (`reserve`,
 transaction (an outbox table), because a rollback after a provider took a message would erase
 the only record that it went out.
 
-Schema (version 1, recorded in ``schema_migrations``; a schema written by a newer release is
+Schema (version 2, recorded in ``schema_migrations``; a schema written by a newer release is
 refused rather than damaged): ``customers``, ``invoices`` (with ``archived``, ``review_after``,
 ``version``), ``events``, ``credits``, ``action_log``, ``action_covers``, ``settings``, the
 same tables as `dunning.adapters.sqlite`, with ``timestamptz`` instants, ``numeric`` amounts and
@@ -151,6 +151,11 @@ _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             "CREATE INDEX action_covers_by_action ON {s}.action_covers (action_id)",
             "CREATE TABLE {s}.settings (name text PRIMARY KEY, value text NOT NULL)",
         ),
+    ),
+    (
+        2,
+        "deadline date each preview states (an approval covers it)",
+        ("ALTER TABLE {s}.action_covers ADD COLUMN deadline_on date",),
     ),
 )
 
@@ -791,7 +796,8 @@ class PostgresStore:
             return {}
         s = self._s
         cur.execute(
-            f"SELECT key, invoice_id, action_id, step_id, amount_due FROM {s}.action_covers"  # noqa: S608
+            "SELECT key, invoice_id, action_id, step_id, amount_due, deadline_on"  # noqa: S608
+            f" FROM {s}.action_covers"
             f" WHERE key IN (SELECT key FROM {s}.action_covers WHERE invoice_id = ANY(%s))"
             " ORDER BY key, position",
             (list(invoice_ids),),
@@ -838,7 +844,8 @@ class PostgresStore:
         if not rows:
             return []
         cur.execute(
-            f"SELECT key, invoice_id, action_id, step_id, amount_due FROM {s}.action_covers"  # noqa: S608
+            "SELECT key, invoice_id, action_id, step_id, amount_due, deadline_on"  # noqa: S608
+            f" FROM {s}.action_covers"
             " WHERE key = ANY(%s) ORDER BY key, position",
             ([row[0] for row in rows],),
         )
@@ -1085,10 +1092,10 @@ class PostgresStore:
     def _insert_covers(self, cur: psycopg.Cursor[Any], entry: LogEntry) -> None:
         cur.executemany(
             f"INSERT INTO {self._s}.action_covers"  # noqa: S608
-            " (key, position, invoice_id, action_id, step_id, amount_due)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
+            " (key, position, invoice_id, action_id, step_id, amount_due, deadline_on)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [
-                (entry.key, n, c.invoice_id, c.action_id, c.step_id, c.amount_due)
+                (entry.key, n, c.invoice_id, c.action_id, c.step_id, c.amount_due, c.deadline_on)
                 for n, c in enumerate(entry.covers)
             ],
         )
@@ -1144,8 +1151,8 @@ def _entry_from(row: Sequence[Any], covers: Sequence[Sequence[Any]]) -> LogEntry
             customer_id=customer_id,
             channel=Channel(channel),
             covers=tuple(
-                Covered(invoice_id, action_id, step_id, amount)
-                for invoice_id, action_id, step_id, amount in covers
+                Covered(invoice_id, action_id, step_id, amount, deadline)
+                for invoice_id, action_id, step_id, amount, deadline in covers
             ),
             message=Message.model_validate_json(message),
             status=EntryStatus(status),

@@ -15,7 +15,7 @@
   index the runner keeps through `reviewed`), in sorted batches, in time linear in the book;
   a row it cannot read becomes an `UnreadableEntry` for its customer.
 
-Schema (version 2), created and upgraded by numbered migrations recorded in
+Schema (version 3), created and upgraded by numbered migrations recorded in
 ``schema_migrations``; a file written by a newer release is refused rather than damaged:
 
 ``customers(id, data)``
@@ -33,8 +33,9 @@ Schema (version 2), created and upgraded by numbered migrations recorded in
 requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by,
 attempted_at, decided_at, resolved_by)``
     one row per message (`dunning.ports.LogEntry`); instants in UTC, ISO 8601.
-``action_covers(key, invoice_id, action_id, step_id, amount_due)``
-    the per-invoice actions each message carries out, indexed by invoice and by action (the
+``action_covers(key, invoice_id, action_id, step_id, amount_due, deadline_on)``
+    the per-invoice actions each message carries out (with the amount and deadline date its
+    preview showed), indexed by invoice and by action (the
     events derived from the log, and the one-live-entry-per-action rule, read through it).
 ``settings(name, value)``
     the creditor the command line runs with (``dunning init`` writes the demo's) and the
@@ -50,7 +51,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -159,6 +160,11 @@ _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             "CREATE INDEX action_covers_by_action ON action_covers(action_id)",
             "CREATE INDEX action_log_by_customer ON action_log(customer_id, status)",
         ),
+    ),
+    (
+        3,
+        "deadline date each preview states (an approval covers it)",
+        ("ALTER TABLE action_covers ADD COLUMN deadline_on TEXT",),
     ),
 )
 
@@ -932,7 +938,7 @@ def _raw_log(
     """The log rows covering these invoices, with their covers, by invoice (unparsed)."""
     covers: dict[str, list[tuple[Any, ...]]] = {}
     query = (
-        "SELECT key, invoice_id, action_id, step_id, amount_due FROM action_covers"  # noqa: S608
+        "SELECT key, invoice_id, action_id, step_id, amount_due, deadline_on FROM action_covers"  # noqa: S608
         f" WHERE key IN (SELECT key FROM action_covers WHERE invoice_id IN ({_in(invoice_ids)}))"
         " ORDER BY rowid"
     )
@@ -1014,7 +1020,7 @@ def _optional_instant(text: str | None) -> datetime | None:
 
 def _entry(db: sqlite3.Connection, row: sqlite3.Row) -> LogEntry:
     covers = db.execute(
-        "SELECT invoice_id, action_id, step_id, amount_due FROM action_covers"
+        "SELECT invoice_id, action_id, step_id, amount_due, deadline_on FROM action_covers"
         " WHERE key = ? ORDER BY rowid",
         (row["key"],),
     ).fetchall()
@@ -1031,8 +1037,14 @@ def _entry_from(row: sqlite3.Row, covers: Sequence[tuple[Any, ...]]) -> LogEntry
             customer_id=row["customer_id"],
             channel=Channel(row["channel"]),
             covers=tuple(
-                Covered(invoice_id, action_id, step_id, None if amount is None else Decimal(amount))
-                for invoice_id, action_id, step_id, amount in covers
+                Covered(
+                    invoice_id,
+                    action_id,
+                    step_id,
+                    None if amount is None else Decimal(amount),
+                    None if deadline is None else date.fromisoformat(deadline),
+                )
+                for invoice_id, action_id, step_id, amount, deadline in covers
             ),
             message=Message.model_validate_json(row["message"]),
             status=EntryStatus(row["status"]),
@@ -1093,8 +1105,9 @@ def _update_entry(db: sqlite3.Connection, entry: LogEntry) -> None:
 
 def _insert_covers(db: sqlite3.Connection, entry: LogEntry) -> None:
     db.executemany(
-        "INSERT INTO action_covers (key, invoice_id, action_id, step_id, amount_due)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO action_covers"
+        " (key, invoice_id, action_id, step_id, amount_due, deadline_on)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         [
             (
                 entry.key,
@@ -1102,6 +1115,7 @@ def _insert_covers(db: sqlite3.Connection, entry: LogEntry) -> None:
                 c.action_id,
                 c.step_id,
                 None if c.amount_due is None else str(c.amount_due),
+                None if c.deadline_on is None else c.deadline_on.isoformat(),
             )
             for c in entry.covers
         ],
