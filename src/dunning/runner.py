@@ -894,8 +894,14 @@ class _Run:
     def _approval_changes(
         self, entry: LogEntry, action: CustomerAction, message: Message
     ) -> list[str]:
-        """Why *entry*'s approval does not cover *message* for *action* now ([]: it does)."""
-        changes = _preview_changes(entry, action, message)
+        """Why *entry*'s approval does not cover *message* for *action* now ([]: it does).
+
+        A deadline that only moved later, because the approved message leaves a day or two
+        after the preview (a nightly run after an afternoon approval), is not a change: the
+        debtor gets the same number of days the approver saw, never fewer. Anything else the
+        approver saw, or an expired approval, is.
+        """
+        changes = _preview_changes(entry, action, message, later_deadline_ok=True)
         expired = _expiry(entry, action, self.at, self.d.approval_working_days)
         return [*changes, expired] if expired else changes
 
@@ -1076,7 +1082,9 @@ def _covers(action: CustomerAction) -> tuple[Covered, ...]:
     )
 
 
-def _preview_changes(entry: LogEntry, action: CustomerAction, message: Message) -> list[str]:
+def _preview_changes(
+    entry: LogEntry, action: CustomerAction, message: Message, *, later_deadline_ok: bool = False
+) -> list[str]:
     """What an approver of *entry*'s preview did not see in *message* for *action* ([]: none).
 
     The covered invoices and actions, their amounts owed, the channel, the address and the
@@ -1098,7 +1106,12 @@ def _preview_changes(entry: LogEntry, action: CustomerAction, message: Message) 
     if entry.message.to != message.to:
         changes.append(f"address changed from {entry.message.to!r} to {message.to!r}")
     shown = {c.deadline_on for c in entry.covers if c.action_id in now}
-    if shown and shown != {action.deadline_on}:
+    later = (
+        later_deadline_ok
+        and action.deadline_on is not None
+        and all(d is not None and d <= action.deadline_on for d in shown)
+    )
+    if shown and shown != {action.deadline_on} and not later:
         seen = ", ".join(sorted(str(d) for d in shown))
         changes.append(f"deadline date changed from {seen} to {action.deadline_on}")
     return changes
