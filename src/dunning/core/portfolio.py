@@ -254,12 +254,34 @@ class CustomerAction:
         return RenderContext(
             creditor=creditor,
             customer=self.customer,
-            invoices=self.invoices,
+            invoices=self._lines_with_roles(),
             message_date=message_date,
             payment_link=payment_link,
             unapplied_credit=self.unapplied_credit,
             attachments=attachments,
             previous_messages=self.previous_messages,
+            earlier_reminders=self.earlier_reminders,
+            notice_on=self.notice_on,
+            complementary_notice=self.complementary_notice,
+        )
+
+    def _lines_with_roles(self) -> tuple[InvoiceLine, ...]:
+        """The listed invoices, each with its role: a notice demands only what it puts on notice.
+
+        The other overdue invoices are listed apart, with no threat and no indemnity; those not
+        yet due are "à échoir". Other messages demand every invoice they list.
+        """
+        if self.kind is not StepKind.FORMAL_NOTICE or not self.demanded:
+            return self.invoices
+        return tuple(
+            line.model_copy(
+                update={
+                    "role": "demanded"
+                    if line.id in self.demanded
+                    else ("listed" if line.days_late > 0 else "upcoming")
+                }
+            )
+            for line in self.invoices
         )
 
 
