@@ -63,20 +63,22 @@ def behaviour(**changes: object) -> Behaviour:
 
 
 def test_a_customer_who_never_pays_gets_the_whole_ladder_and_approval_waits() -> None:
-    """Due Monday 2 March: 3, 9, 16, 24 March; the formal notice approved 2 days after 1 April."""
+    """Due Monday 2 March: 3, 10, 17, 24 March; the formal notice approved 2 days after 2 April."""
     result = simulate(
         book(START), STANDARD, start=START, end=date(2026, 4, 30), seed=1, behaviour=behaviour()
     )
-    # J+1 = 3 March; J+7 = 9 March (the gap ends 8 March, a Sunday); J+14 = 16 March with a
-    # 5-day deadline: 21 March is a Saturday, so the stated deadline rolls to Monday 23 March
-    # (CPC 642) and the next step waits for the day after: J+21 goes on 24 March; J+30 =
-    # 1 April, proposed for approval, approved and sent on 3 April (approval_delay_days=2).
+    # J+1 = 3 March; J+7 = 9 March waits for the customer's 7-day gap: 10 March; J+14 = 16 March
+    # waits likewise: 17 March, with a 5-day deadline: 22 March is a Sunday, so the stated
+    # deadline rolls to Monday 23 March (CPC 642) and the next step waits for the day after:
+    # the J+21 call task (staff: no customer gap) goes on 24 March; J+30 = 1 April finds 3
+    # messages to the customer in 30 days (3, 10, 17 March): the notice waits for 2 April,
+    # when 3 March leaves the window, and is approved and sent on 4 April (approval_delay_days=2).
     assert [(m.on, m.channel, m.kind) for m in result.messages] == [
         (date(2026, 3, 3), Channel.EMAIL, StepKind.FRIENDLY),
-        (date(2026, 3, 9), Channel.EMAIL, StepKind.REMINDER),
-        (date(2026, 3, 16), Channel.EMAIL, StepKind.FIRM),
+        (date(2026, 3, 10), Channel.EMAIL, StepKind.REMINDER),
+        (date(2026, 3, 17), Channel.EMAIL, StepKind.FIRM),
         (date(2026, 3, 24), Channel.PHONE_TASK, StepKind.PHONE_CALL),
-        (date(2026, 4, 3), Channel.REGISTERED_LETTER, StepKind.FORMAL_NOTICE),
+        (date(2026, 4, 4), Channel.REGISTERED_LETTER, StepKind.FORMAL_NOTICE),
     ]
     assert result.payments == ()
     assert result.formal_notices == 1
@@ -88,7 +90,7 @@ def test_a_customer_who_never_pays_gets_the_whole_ladder_and_approval_waits() ->
 
 
 def test_approval_delay_zero_sends_the_formal_notice_the_day_it_is_due() -> None:
-    """With approvals granted the same day, the notice goes on 1 April."""
+    """With approvals granted the same day, the notice goes on 2 April (the 3-in-30-days cap)."""
     result = simulate(
         book(START),
         STANDARD,
@@ -98,7 +100,7 @@ def test_approval_delay_zero_sends_the_formal_notice_the_day_it_is_due() -> None
         behaviour=behaviour(),
         approval_delay_days=0,
     )
-    assert result.messages[-1].on == date(2026, 4, 1)
+    assert result.messages[-1].on == date(2026, 4, 2)
 
 
 def test_one_message_per_customer_covers_both_invoices_and_both_are_paid() -> None:
@@ -129,7 +131,7 @@ def test_one_message_per_customer_covers_both_invoices_and_both_are_paid() -> No
 
 
 def test_partial_payments_pay_half_the_balance_rounded_half_up() -> None:
-    """1,000.01 / 2 = 500.005 -> 500.01 on 6 March; after the 9 March reminder, 250.00 on 12."""
+    """1,000.01 / 2 = 500.005 -> 500.01 on 6 March; after the 10 March reminder, 250.00 on 13."""
     result = simulate(
         book(START, total="1000.01"),
         STANDARD,
@@ -140,13 +142,14 @@ def test_partial_payments_pay_half_the_balance_rounded_half_up() -> None:
     )
     assert [(p.on, p.amount, p.partial) for p in result.payments] == [
         (date(2026, 3, 6), Decimal("500.01"), True),
-        (date(2026, 3, 12), Decimal("250.00"), True),  # (1000.01 - 500.01) / 2
+        (date(2026, 3, 13), Decimal("250.00"), True),  # (1000.01 - 500.01) / 2
     ]
-    assert [m.on for m in result.messages] == [date(2026, 3, 3), date(2026, 3, 9)]
+    # The reminder waits for the customer's 7-day gap: 3 + 7 = 10 March.
+    assert [m.on for m in result.messages] == [date(2026, 3, 3), date(2026, 3, 10)]
 
 
 def test_a_payment_on_its_way_is_not_scheduled_twice() -> None:
-    """Half paid 8 days after 3 March (11 March); the 9 March reminder adds nothing on top."""
+    """Half paid 8 days after 3 March (11 March); the 10 March reminder adds nothing on top."""
     result = simulate(
         book(START, total="1000.01"),
         STANDARD,
@@ -157,11 +160,12 @@ def test_a_payment_on_its_way_is_not_scheduled_twice() -> None:
             response=ALWAYS, partial_payment=1.0, delay_days=dict.fromkeys(Segment, (8, 8))
         ),
     )
-    # Reminders on 3, 9 and 16 March; the 16 March one is answered on 24 March, after the end.
+    # Reminders on 3, 10 and 17 March (7 days apart); the 17 March one is answered on 25 March,
+    # after the end.
     assert [m.on for m in result.messages] == [
         date(2026, 3, 3),
-        date(2026, 3, 9),
-        date(2026, 3, 16),
+        date(2026, 3, 10),
+        date(2026, 3, 17),
     ]
     assert [(p.on, p.amount) for p in result.payments] == [(date(2026, 3, 11), Decimal("500.01"))]
 
