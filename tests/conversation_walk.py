@@ -65,13 +65,13 @@ class Sent:
         )
 
 
-def walk(
+def walk(  # noqa: C901
     histories: Sequence[InvoiceHistory],
     scenario: Scenario,
     *,
     start: date,
     days: int,
-    credits: Sequence[PaymentOnAccount | UnappliedCreditNote] = (),
+    account: Sequence[PaymentOnAccount | UnappliedCreditNote] = (),
     approve: bool = True,
     hours: Sequence[int] = (10, 15),
     facts: Mapping[date, Sequence[tuple[str, Event]]] | None = None,
@@ -90,12 +90,10 @@ def walk(
             events[invoice_id].append(event)
         for hour in hours:
             at = datetime.combine(day, time(hour, 30), tzinfo=PARIS)
-            current = [
-                by_id[i].model_copy(update={"events": tuple(events[i])}) for i in by_id
-            ]
+            current = [by_id[i].model_copy(update={"events": tuple(events[i])}) for i in by_id]
             if on_day is not None:
                 on_day(day, current)
-            for action in plan_for_customer([*current, *credits], scenario, at=at):
+            for action in plan_for_customer([*current, *account], scenario, at=at):
                 if action.requires_approval and not action.approved:
                     if not approve:
                         continue
@@ -106,7 +104,9 @@ def walk(
                             )
                 for a in action.covers:
                     events[a.invoice_id].append(
-                        ActionTaken(at=at, action_id=a.id, channel=action.channel, step_id=a.step_id)
+                        ActionTaken(
+                            at=at, action_id=a.id, channel=action.channel, step_id=a.step_id
+                        )
                     )
                 sent.append(Sent(day, action))
     return sent
@@ -115,23 +115,35 @@ def walk(
 def three_invoices(kind: CustomerKind = CustomerKind.BUSINESS) -> list[InvoiceHistory]:
     """The issue's customer: three invoices falling due weeks apart, one partly paid."""
     customer = Customer(
-        id="C1", name="Leroy SARL", kind=kind, email="compta@leroy.example",
+        id="C1",
+        name="Leroy SARL",
+        kind=kind,
+        email="compta@leroy.example",
         postal_address="3 rue des Lilas, 69003 Lyon",
     )
 
     def invoice(n: int, issued: date, due: date, total: str, *events: Event) -> InvoiceHistory:
         return InvoiceHistory(
             invoice=Invoice(
-                id=f"F{n}", number=f"2026-010{n}", customer=customer, issued_on=issued,
-                due_on=due, total=Decimal(total),
+                id=f"F{n}",
+                number=f"2026-010{n}",
+                customer=customer,
+                issued_on=issued,
+                due_on=due,
+                total=Decimal(total),
             ),
             events=events,
         )
 
     return [
         invoice(1, date(2026, 2, 2), date(2026, 3, 4), "1000.00"),
-        invoice(2, date(2026, 2, 23), date(2026, 3, 25), "2400.00",
-                Payment(on=date(2026, 3, 20), amount=Decimal("900.00"))),
+        invoice(
+            2,
+            date(2026, 2, 23),
+            date(2026, 3, 25),
+            "2400.00",
+            Payment(on=date(2026, 3, 20), amount=Decimal("900.00")),
+        ),
         invoice(3, date(2026, 3, 16), date(2026, 4, 15), "3685.65"),
     ]
 
@@ -143,9 +155,10 @@ def main() -> None:
     for name, scenario in BUILTIN_SCENARIOS.items():
         sent = walk(three_invoices(), scenario, start=date(2026, 2, 25), days=120)
         customer = [s for s in sent if s.to_customer]
-        print(f"## {name}: {len(customer)} messages to the customer, {len(sent) - len(customer)} staff")
+        staff = len(sent) - len(customer)
+        print(f"## {name}: {len(customer)} messages to the customer, {staff} staff")  # noqa: T201
         for s in sent:
-            print("  " + s.describe())
+            print("  " + s.describe())  # noqa: T201
 
 
 if __name__ == "__main__":

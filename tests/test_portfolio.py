@@ -86,9 +86,7 @@ def test_highest_level_leads_and_every_overdue_invoice_is_listed(
     ]
     # The last message went out on 4 March; 9 March is 5 days later: a 5-day customer gap has
     # passed (the default is 7 days: see test_customer_gap_blocks_a_second_message).
-    five_days = STANDARD.model_copy(
-        update={"conversation": ConversationRules(customer_gap_days=5)}
-    )
+    five_days = STANDARD.model_copy(update={"conversation": ConversationRules(customer_gap_days=5)})
     [action] = plan_for_customer(entries, five_days, at=paris(2026, 3, 9))
     assert (action.template, action.level) == ("reminder", 2)
     assert [line.number for line in action.invoices] == ["2026-0001", "2026-0003", "2026-0002"]

@@ -15,7 +15,9 @@ nor the reverse, and keep only their ladder's own gap):
 
 1. **One voice after a handover**: once a handover step was taken, nothing automatic goes to
    the customer.
-2. **Spacing and caps**: at least ``customer_gap_days`` since the last message to the customer;
+2. **Business days, spacing and caps**: with ``business_days_only``, nothing on a weekend or
+   public holiday of the customer's calendar (a step held back by these rules may otherwise
+   fall due on one); at least ``customer_gap_days`` since the last message to the customer;
    at most ``messages_per_30_days`` (consumers: ``consumer_messages_per_30_days``) in any 30
    rolling days; nothing while a deadline stated in an earlier message runs (the customer gets
    only answers and receipts until it has passed).
@@ -122,7 +124,7 @@ class Conversation:
         return self.level > 0 or self.notice_on is not None
 
 
-def read_conversation(
+def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each kind once)
     events_by_invoice: Mapping[str, Sequence[Event]],
     scenario: Scenario,
     customer: Customer,
@@ -152,8 +154,10 @@ def read_conversation(
         ...                    channel="email", step_id="firm")
         >>> c = read_conversation({"F1": [sent]}, STANDARD, Customer(id="C", name="C"),
         ...                       at=datetime(2026, 3, 20, 10, tzinfo=paris))
-        >>> c.level, c.last_day, c.deadline_on, dict(c.named)
-        (3, datetime.date(2026, 3, 18), datetime.date(2026, 3, 23), {'F1': (datetime.date(2026, 3, 18),)})
+        >>> c.level, c.last_day, c.deadline_on
+        (3, datetime.date(2026, 3, 18), datetime.date(2026, 3, 23))
+        >>> dict(c.named)
+        {'F1': (datetime.date(2026, 3, 18),)}
     """
     tz = customer.tz
     today = at.astimezone(tz).date()
@@ -200,7 +204,9 @@ def read_conversation(
     # The open conversation: the messages since the last quiet period.
     opened = 0
     for n in range(1, len(sent)):
-        if _quiet_between(sent[opened:n], sent[n].day, rules.quiet_days, rules.quiet_days_after_notice):
+        if _quiet_between(
+            sent[opened:n], sent[n].day, rules.quiet_days, rules.quiet_days_after_notice
+        ):
             opened = n
     current = sent[opened:]
     if current and _quiet_between(current, today, rules.quiet_days, rules.quiet_days_after_notice):
@@ -271,7 +277,7 @@ class Shaped:
     held: tuple[str, ...] = ()
 
 
-def shape(  # noqa: C901, PLR0912, PLR0913  (the rules of section 9, in order, in one place)
+def shape(  # noqa: C901, PLR0911, PLR0912, PLR0915  (the rules of section 9, in order, in one place)
     due: Sequence[Action],
     overdue: Mapping[str, int],
     conversation: Conversation,
@@ -315,6 +321,10 @@ def shape(  # noqa: C901, PLR0912, PLR0913  (the rules of section 9, in order, i
         return Shaped(held=("handed over: the file speaks with one voice",))
     if net_overdue < rules.minimum_overdue and any(a.days_late > 0 for a in due):
         return Shaped(held=(f"net overdue {net_overdue} is under {rules.minimum_overdue}",))
+    calendar = calendar_for(customer.country, customer.subdivision)
+    if scenario.business_days_only and not calendar.is_business_day(today):
+        # A step held by the conversation and due since a weekday does not go on a Sunday.
+        return Shaped(held=(f"{today} is not a business day",))
     gap = max(rules.customer_gap_days, scenario.minimum_gap_days, 1)
     if c.last_day is not None and today < c.last_day + timedelta(days=gap):
         return Shaped(held=(f"last message on {c.last_day}: {gap} days between messages",))
@@ -328,7 +338,6 @@ def shape(  # noqa: C901, PLR0912, PLR0913  (the rules of section 9, in order, i
     if c.deadline_on is not None and today <= c.deadline_on:
         return Shaped(held=(f"the deadline stated for {c.deadline_on} still runs",))
 
-    calendar = calendar_for(customer.country, customer.subdivision)
     notice_step = _notice_step(scenario)
     reprise = _reprise_step(scenario, notice_step)
     held: list[str] = []
@@ -378,7 +387,11 @@ def shape(  # noqa: C901, PLR0912, PLR0913  (the rules of section 9, in order, i
                 )
             else:
                 continue  # nothing due on it today to carry the notice
-            notices.append(replace(pulled, deadline_on=notices[0].deadline_on if notices else pulled.deadline_on))
+            notices.append(
+                replace(
+                    pulled, deadline_on=notices[0].deadline_on if notices else pulled.deadline_on
+                )
+            )
         reason = (
             _notice_refused(notices, c, rules, today, principal, after_notice=after_notice)
             if notices
@@ -468,7 +481,9 @@ def _reprise_step(scenario: Scenario, notice: Step | None) -> Step | None:
     below = [
         s
         for s in scenario.steps
-        if _written(s) and s.kind is not StepKind.COURTESY and (notice is None or s.level < notice.level)
+        if _written(s)
+        and s.kind is not StepKind.COURTESY
+        and (notice is None or s.level < notice.level)
     ]
     return max(below, key=lambda s: (s.level, s.offset_days)) if below else None
 
@@ -476,14 +491,16 @@ def _reprise_step(scenario: Scenario, notice: Step | None) -> Step | None:
 def _tone_at(scenario: Scenario, level: int, notice: Step | None) -> Step | None:
     """The scenario's written step at the conversation's level (never the notice)."""
     candidates = [
-        s for s in scenario.steps if _written(s) and s.kind is not StepKind.COURTESY and s.level <= level
+        s
+        for s in scenario.steps
+        if _written(s) and s.kind is not StepKind.COURTESY and s.level <= level
     ]
     if notice is not None:
         candidates = [s for s in candidates if s.level < notice.level or s is not notice]
     return max(candidates, key=lambda s: (s.level, s.offset_days)) if candidates else None
 
 
-def _as_step(
+def _as_step(  # noqa: PLR0917
     action: Action,
     step: Step,
     approvals: Mapping[str, Iterable[str]] | None,
@@ -523,7 +540,9 @@ def _as_step(
     )
 
 
-def approvals_of(events_by_invoice: Mapping[str, Sequence[Event]], at: datetime) -> dict[str, set[str]]:
+def approvals_of(
+    events_by_invoice: Mapping[str, Sequence[Event]], at: datetime
+) -> dict[str, set[str]]:
     """The ids of the actions approved up to *at*, by invoice id."""
     return {
         invoice_id: {e.action_id for e in events if isinstance(e, ActionApproved) and e.at <= at}

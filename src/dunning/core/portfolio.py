@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
 from typing import Annotated, Literal
@@ -442,9 +442,9 @@ def review_customer(
         if net <= chosen.tolerance:
             continue
         overdue = {line.id: line.days_late for line in lines if line.days_late > 0}
-        net_overdue = sum(
-            (line.amount_due for line in lines if line.days_late > 0), Decimal(0)
-        ) - credit
+        net_overdue = (
+            sum((line.amount_due for line in lines if line.days_late > 0), Decimal(0)) - credit
+        )
         written = [a for a in due[currency] if a.channel not in STAFF_CHANNELS]
         staff = [a for a in due[currency] if a.channel in STAFF_CHANNELS]
         shaped = shape(
@@ -477,7 +477,7 @@ def review_customer(
     return CustomerReview(customer.id, tuple(planned), decisions, tuple(held))
 
 
-def _to_customer(  # noqa: PLR0913
+def _to_customer(  # noqa: PLR0917
     customer: Customer,
     currency: str,
     shaped: Shaped,
