@@ -14,7 +14,7 @@ from datetime import date, datetime
 from dunning.core.builtin import FIRM, GENTLE, STANDARD
 from dunning.core.conversation import Conversation, read_conversation
 from dunning.core.model import ActionTaken, Channel, Customer
-from dunning.core.scenario import Scenario
+from dunning.core.scenario import CatchUp, Scenario
 from tests.conversation_walk import PARIS, three_invoices, walk
 
 START = date(2026, 2, 25)
@@ -146,3 +146,22 @@ def test_reading_a_conversation_from_the_events() -> None:
 
 def _at(year: int, month: int, day: int) -> datetime:
     return datetime(year, month, day, 10, tzinfo=PARIS)
+
+
+def test_an_account_met_late_gets_a_reprise_never_a_notice_first() -> None:
+    """Jump to the due level, 40 days late, never written to: a firm email first, then the notice.
+
+    F1 of the issue's customer (due 4 March) is imported on 13 April, 40 days late. STANDARD
+    with ``jump_to_due_level`` proposes the notice (J+30) at once; the customer was never
+    written to, so the reprise goes instead: the firm email (the firmest written step below the
+    notice) with its 5-day deadline, 13 + 5 = Sat 18 April -> Mon 20 April. The notice follows
+    on Mon 20 April + 1 = Tue 21 April (7 days after 13 April would be 20 April, still inside
+    the deadline).
+    """
+    jump = STANDARD.model_copy(update={"catch_up": CatchUp.JUMP_TO_DUE_LEVEL})
+    [f1, *_] = three_invoices()
+    got = walk([f1], jump, start=date(2026, 4, 13), days=30)
+    assert [(s.on, s.action.template, [a.step_id for a in s.action.covers]) for s in got] == [
+        (date(2026, 4, 13), "firm", ["firm"]),
+        (date(2026, 4, 21), "formal_notice", ["formal_notice"]),
+    ]
