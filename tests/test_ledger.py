@@ -29,6 +29,7 @@ from dunning.core.model import (
     CreditNote,
     Customer,
     DisputeOpened,
+    Event,
     Installment,
     Invoice,
     Payment,
@@ -121,7 +122,7 @@ def test_exactly_one_installment_paid_moves_the_anchor_to_the_next() -> None:
 
 def test_credit_note_settles_like_a_payment_and_is_listed_with_its_number() -> None:
     """A credit note reduces the balance from its date and shows as a credit on a statement."""
-    events = [
+    events: list[Event] = [
         CreditNote(on=date(2026, 1, 20), amount=D("100.00"), number="AV-7"),
         Payment(on=date(2026, 2, 6), amount=D("50.00"), reference="VIR 88"),
         DisputeOpened(on=date(2026, 2, 1)),
@@ -151,7 +152,7 @@ def test_money_is_read_by_date_whatever_the_order_given() -> None:
 def test_front_doors_keep_their_answers() -> None:
     """amount_outstanding, overdue_since, days_late and paid_on answer as before the ledger."""
     inv = invoice("F-1", date(2026, 2, 4), "1200.00", issued=date(2026, 1, 5))
-    events = [
+    events: list[Event] = [
         Payment(on=date(2026, 2, 10), amount=D("200.00")),
         ActionTaken.model_validate(
             {"at": "2026-02-11T09:00:00+01:00", "action_id": "a1", "channel": "email"}
