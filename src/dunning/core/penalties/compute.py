@@ -608,8 +608,7 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
     # What the tranche still owes after the first i payments (None: it is paid).
     owing = [
-        owed if (owed := part_owed(amount, older, settled)) > 0 else None
-        for settled in cumulative
+        owed if (owed := part_owed(amount, older, settled)) > 0 else None for settled in cumulative
     ]
     memo, key, started = plan.memo_of(first)
     increase_from = plan.terms.judgment_increase_from
