@@ -196,30 +196,23 @@ class Ledger:
     __slots__ = ("_days", "_money", "_running", "invoice")
 
     def __init__(self, invoice: Invoice, events: Iterable[Event]) -> None:
-        """Read the payments and credit notes of *events* once (indexed by date when asked)."""
+        """Read the payments and credit notes of *events* once, in date order."""
         self.invoice = invoice
         # An empty list or tuple is falsy: nothing to read (most histories). Any other
         # iterable is read here, once.
-        self._money: list[Payment | CreditNote] = (
-            [e for e in events if isinstance(e, _MONEY)] if events else []
-        )
-        self._days: list[date] = []
-        self._running: list[Decimal] = [_ZERO]
-        if self._money:
-            self._index()
-
-    def _index(self) -> None:
-        money = self._money
+        money = [e for e in events if isinstance(e, _MONEY)] if events else []
         if len(money) > 1:
             money.sort(key=_BY_DAY)  # stable: same-day money keeps the host's order
-        self._days = [e.on for e in money]
-        running = self._running
+        self._money = money
+        self._days = [e.on for e in money] if money else []
+        # running[i]: what the first i movements settle, from Decimal(0) so that a balance
+        # keeps the total's own exponent.
+        running = [_ZERO]
         total = _ZERO
         for e in money:
             total += e.amount
             running.append(total)
-        # running[i]: what the first i movements settle, from Decimal(0) (so a balance keeps
-        # the total's own exponent).
+        self._running = running
 
     def settled(self, *, on: date) -> Decimal:
         """What payments and credit notes dated on or before *on* settle (may exceed the total).
