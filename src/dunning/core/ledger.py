@@ -42,6 +42,7 @@ Examples:
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -551,14 +552,14 @@ def impute_on_account(
     """Impute money received on account to a customer's invoices (C. civ. 1342-10).
 
     Receipts are taken in date order (same-day ones in the order given). A receipt whose
-    ``reference`` names an invoice (by id, else by number) that it pays in full goes to that
-    invoice first; a reference to an invoice it does not pay in full is ignored. The rest goes
-    to the invoices in the order of *rule* (see `ImputationRule`), each taking at most its
-    balance at the imputation date (after its own payments and credit notes, and after what
-    earlier receipts gave it), until the receipt is used up. Money never goes to an invoice in
-    another currency. An invoice issued after the receipt can take what is left of it: the
-    imputation is then dated its issue date. Within an invoice, the money pays the principal
-    (its balance): interest up to the payment date stays claimable.
+    ``reference`` names an invoice (by id, else by a number no other invoice has) that it pays
+    in full goes to that invoice first; a reference to an invoice it does not pay in full is
+    ignored. The rest goes to the invoices in the order of *rule* (see `ImputationRule`), each
+    taking at most its balance at the imputation date (after its own payments and credit
+    notes, and after what earlier receipts gave it), until the receipt is used up. Money never
+    goes to an invoice in another currency. An invoice issued after the receipt can take what
+    is left of it: the imputation is then dated its issue date. Within an invoice, the money
+    pays the principal (its balance): interest up to the payment date stays claimable.
 
     Args:
         invoices: ``(invoice, events)`` of one customer; their order does not matter.
@@ -603,9 +604,10 @@ def impute_on_account(
         ids.add(invoice.id)
         if invoice.issued_on <= on:
             accounts.append(_Account(invoice, events))
-    accounts.sort(key=lambda account: account.invoice.id)  # the input order never matters
-    named: dict[str, _Account] = {a.invoice.number: a for a in accounts}
-    named.update((a.invoice.id, a) for a in accounts)  # an id wins over another's number
+    # What a reference may name: an invoice's id, else its number if no other invoice has it.
+    numbers = Counter(a.invoice.number for a in accounts)
+    named = {a.invoice.number: a for a in accounts if numbers[a.invoice.number] == 1}
+    named.update((a.invoice.id, a) for a in accounts)
     payments: dict[str, list[Payment]] = {}
     unallocated: dict[str, Decimal] = {}
     for receipt in sorted((r for r in receipts if r.on <= on), key=_BY_DAY):
