@@ -58,7 +58,7 @@ from zoneinfo import ZoneInfo
 
 from dunning.core._types import check_aware
 from dunning.core.calendar import BusinessCalendar, SendWindow, calendar_for, next_window
-from dunning.core.ledger import Ledger
+from dunning.core.ledger import Ledger, standing
 from dunning.core.model import (
     ActionApproved,
     ActionRejected,
@@ -543,7 +543,6 @@ class _Decider:
         "highest_taken",
         "invoice",
         "late",
-        "ledger",
         "level",
         "level_name",
         "notes",
@@ -571,9 +570,8 @@ class _Decider:
         self.today = today
         self.facts = facts = _collect(invoice, events, today, at, place[0])
         # The money is the ledger's: what is owed, and since which due date.
-        self.ledger = ledger = Ledger(invoice, facts.money)
-        self.outstanding, self.anchor = ledger.standing(on=today)
-        anchor = self.anchor
+        self.outstanding, anchor = standing(invoice, facts.money, on=today)
+        self.anchor = anchor
         late = (today - anchor).days if anchor is not None else 0
         self.late = max(0, late)
         # Notes and skipped steps are rare: their lists are made by `note` when needed.
@@ -649,7 +647,9 @@ class _Decider:
             return self.finish(DecisionStatus.PAUSED, reason, next_review_at=review), None
         if facts.agreement is None:
             return None, None
-        state = _agreement_state(facts.agreement, self.ledger, today, self.plan.scenario.grace_days)
+        state = _agreement_state(
+            facts.agreement, Ledger(self.invoice, facts.money), today, self.plan.scenario.grace_days
+        )
         if state.paused_until is not None:
             review = _start(state.paused_until + _ONE_DAY, self.tz)
             return self.finish(DecisionStatus.PAUSED, state.describe, next_review_at=review), None

@@ -70,6 +70,7 @@ __all__ = [
     "overdue_since",
     "paid_on",
     "part_owed",
+    "standing",
 ]
 
 _ZERO = Decimal(0)
@@ -142,6 +143,42 @@ def _parts_owed(schedule: Schedule, settled: Decimal) -> tuple[tuple[date, Decim
         if remaining > 0:
             parts.append((due, remaining))
     return tuple(parts)
+
+
+def _standing(invoice: Invoice, settled: Decimal) -> tuple[Decimal, date | None]:
+    """The balance and the anchor of *invoice* once *settled* was received."""
+    total = invoice.total
+    due_on = invoice.due_on
+    if due_on is not None:  # a single due date (most invoices): `oldest_unpaid` in one test
+        anchor = due_on if settled < total else None
+    else:
+        anchor = oldest_unpaid(invoice.schedule, settled)
+    # As max(balance, 0), which keeps the balance's own exponent when it is zero.
+    return max(total - settled, _ZERO), anchor
+
+
+def standing(invoice: Invoice, events: Iterable[Event], *, on: date) -> tuple[Decimal, date | None]:
+    """The balance and the anchor of *invoice* at the end of day *on*, in one pass over *events*.
+
+    What `Ledger.standing` answers, without building a `Ledger`: for a caller that asks about
+    one day only (the engine, once per decision).
+
+    Returns:
+        ``(balance, anchor)``: what is still owed (never negative) and the due date of the
+        oldest part still owed (None when nothing is).
+
+    Examples:
+        >>> from dunning.core.model import Customer
+        >>> inv = Invoice(id="F", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
+        >>> standing(inv, [Payment(on=date(2026, 2, 1), amount="30")], on=date(2026, 2, 1))
+        (Decimal('70.00'), datetime.date(2026, 2, 4))
+    """
+    settled = _ZERO
+    for e in events:
+        if isinstance(e, _MONEY) and e.on <= on:
+            settled += e.amount
+    return _standing(invoice, settled)
 
 
 # ----------------------------------------------------------------------------- the ledger
@@ -242,16 +279,7 @@ class Ledger:
             ...     on=date(2026, 2, 1))
             (Decimal('0'), None)
         """
-        settled = self._running[bisect_right(self._days, on)] if self._days else _ZERO
-        invoice = self.invoice
-        total = invoice.total
-        due_on = invoice.due_on
-        if due_on is not None:  # a single due date (most invoices): `oldest_unpaid` in one test
-            anchor = due_on if settled < total else None
-        else:
-            anchor = oldest_unpaid(invoice.schedule, settled)
-        # As max(balance, 0), which keeps the balance's own exponent when it is zero.
-        return max(total - settled, _ZERO), anchor
+        return _standing(self.invoice, self._running[bisect_right(self._days, on)])
 
     def received_between(self, first: date, last: date) -> Decimal:
         """What the money dated from *first* to *last* (both included) settles.
