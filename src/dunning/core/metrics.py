@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -36,7 +36,6 @@ from dunning.core.ledger import Ledger, amount_outstanding
 from dunning.core.model import (
     ActionTaken,
     Channel,
-    CreditNote,
     DeliveryFailed,
     DisputeOpened,
     Event,
@@ -354,16 +353,12 @@ def _count_back(
 # ------------------------------------------------------------------- collection and CEI
 
 
-def _settled_between(
-    events: Iterable[Event], first: date, last: date, kind: type[Payment | CreditNote]
+def _received_between(
+    ledger: Ledger, first: date, last: date, kind: Literal["payment", "credit_note"]
 ) -> Decimal:
+    """What the ledger's movements of *kind* dated from *first* to *last* settle."""
     return sum(
-        (
-            e.amount
-            for e in events
-            if isinstance(e, Payment | CreditNote) and isinstance(e, kind) and first <= e.on <= last
-        ),
-        _ZERO,
+        (m.amount for m in ledger.movements(on=last) if m.kind == kind and m.on >= first), _ZERO
     )
 
 
@@ -411,12 +406,13 @@ def collection_rate(
     for invoice, events in _invoices(entries, currency):
         if invoice.issued_on > end:
             continue
+        ledger = Ledger(invoice, events)
         if invoice.issued_on <= before:
-            collectible += amount_outstanding(invoice, events, on=before)
+            collectible += ledger.balance(on=before)
         else:
             collectible += invoice.total
-        collectible -= _settled_between(events, start, end, CreditNote)
-        collected += _settled_between(events, start, end, Payment)
+        collectible -= _received_between(ledger, start, end, "credit_note")
+        collected += _received_between(ledger, start, end, "payment")
     return _percent(collected, collectible)
 
 
