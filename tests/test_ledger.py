@@ -23,6 +23,7 @@ from dunning.core.ledger import (
     overdue_since,
     paid_on,
     part_owed,
+    standing,
 )
 from dunning.core.model import (
     ActionTaken,
@@ -118,6 +119,18 @@ def test_exactly_one_installment_paid_moves_the_anchor_to_the_next() -> None:
     assert oldest_unpaid(parts, D("299.99")) == date(2026, 2, 5)
     assert oldest_unpaid(parts, D("300.00")) == date(2026, 3, 5)
     assert oldest_unpaid(parts, D("900.00")) is None
+
+
+def test_standing_in_one_pass_agrees_with_the_ledger() -> None:
+    """standing() gives the ledger's balance and anchor; money dated after the day is ignored."""
+    events: list[Event] = [
+        Payment(on=date(2026, 2, 10), amount=D("450.00")),
+        Payment(on=date(2026, 3, 11), amount=D("100.00")),
+    ]
+    on = date(2026, 3, 10)
+    assert standing(THREE_PARTS, events, on=on) == (D("450.00"), date(2026, 3, 5))
+    assert Ledger(THREE_PARTS, events).standing(on=on) == (D("450.00"), date(2026, 3, 5))
+    assert standing(THREE_PARTS, events, on=date(2026, 3, 11)) == (D("350.00"), date(2026, 3, 5))
 
 
 def test_credit_note_settles_like_a_payment_and_is_listed_with_its_number() -> None:

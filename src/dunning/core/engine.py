@@ -6,8 +6,8 @@ How this works
 after the customer's local date of ``at``) are ignored, so the same history can be replayed at
 any instant. All timing rules live in this module, in this order:
 
-1. **Closed**: the balance (total less payments and credit notes) is at or below the scenario's
-   tolerance.
+1. **Closed**: the balance (total less payments and credit notes, as `dunning.core.ledger`
+   reads them) is at or below the scenario's tolerance.
 2. **Paused**, first match wins: an open dispute; an active hold (until its end date, inclusive);
    a payment plan whose installments are paid on time (each may be up to ``grace_days`` late);
    a promise to pay whose date plus ``grace_days`` has not passed. The latest of plan and
