@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         decide,
         decide_many,
     )
+    from dunning.core.ledger import amount_outstanding, days_late, paid_on
     from dunning.core.metrics import (
         AGEING_BUCKETS,
         Ageing,
@@ -100,10 +101,7 @@ if TYPE_CHECKING:
         PaymentPlanAgreed,
         PenaltyWording,
         PromiseToPay,
-        amount_outstanding,
         check_history,
-        days_late,
-        paid_on,
         parse_events,
     )
     from dunning.core.penalties import (
@@ -318,10 +316,10 @@ _LAZY: dict[str, str] = {
     "PaymentPlanAgreed": "dunning.core.model",
     "PenaltyWording": "dunning.core.model",
     "PromiseToPay": "dunning.core.model",
-    "amount_outstanding": "dunning.core.model",
+    "amount_outstanding": "dunning.core.ledger",
     "check_history": "dunning.core.model",
-    "days_late": "dunning.core.model",
-    "paid_on": "dunning.core.model",
+    "days_late": "dunning.core.ledger",
+    "paid_on": "dunning.core.ledger",
     "parse_events": "dunning.core.model",
     "B2B_DEFAULT_MARGIN": "dunning.core.penalties",
     "CONTRACTUAL_FLOOR_MULTIPLE": "dunning.core.penalties",

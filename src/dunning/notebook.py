@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from dunning.core.engine import Decision
+from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, CollectionCost, StepEffectiveness
-from dunning.core.model import amount_outstanding
 from dunning.core.penalties.compute import PenaltyBreakdown, penalties_for_amount
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.portfolio import InvoiceHistory

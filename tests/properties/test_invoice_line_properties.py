@@ -15,13 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.properties.test_engine_properties import histories, invoices
 
+from dunning.core.ledger import amount_outstanding, days_late
 from dunning.core.model import (
     CreditNote,
     Event,
     Invoice,
     Payment,
-    amount_outstanding,
-    days_late,
 )
 from dunning.core.render import InvoiceLine, Receipt
 from dunning.core.render.context import invoice_line

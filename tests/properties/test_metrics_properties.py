@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import AGEING_BUCKETS, ageing, collection_rate, dso
-from dunning.core.model import Customer, Invoice, Payment, amount_outstanding
+from dunning.core.model import Customer, Invoice, Payment
 from dunning.core.portfolio import InvoiceHistory
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -6,8 +6,8 @@ How this works
 after the customer's local date of ``at``) are ignored, so the same history can be replayed at
 any instant. All timing rules live in this module, in this order:
 
-1. **Closed**: the balance (total less payments and credit notes) is at or below the scenario's
-   tolerance.
+1. **Closed**: the balance (total less payments and credit notes, as `dunning.core.ledger`
+   reads them) is at or below the scenario's tolerance.
 2. **Paused**, first match wins: an open dispute; an active hold (until its end date, inclusive);
    a payment plan whose installments are paid on time (each may be up to ``grace_days`` late);
    a promise to pay whose date plus ``grace_days`` has not passed. The latest of plan and
@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo
 
 from dunning.core._types import check_aware
 from dunning.core.calendar import BusinessCalendar, SendWindow, calendar_for, next_window
+from dunning.core.ledger import Ledger, standing
 from dunning.core.model import (
     ActionApproved,
     ActionRejected,
@@ -269,14 +270,12 @@ class _Facts:
         "hold",
         "money",
         "rejected",
-        "settled",
         "taken",
     )
 
     def __init__(self) -> None:
         # Literals, not dataclass default factories: one `_Facts` per decision.
-        self.settled = _ZERO
-        self.money: list[tuple[date, Decimal]] = []
+        self.money: list[Payment | CreditNote] = []  # dated on or before the day decided
         self.taken: list[tuple[ActionTaken, date]] = []  # with its local day
         self.failed: dict[str, date] = {}
         self.approved: dict[str, Decimal | None] = {}  # id -> amount approved
@@ -304,7 +303,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
     facts = _Facts()
     issued, currency = invoice.issued_on, invoice.currency
     dated: list[tuple[date, int, Event]] = []
-    settled = facts.settled
+    money = facts.money
     # An instant whose local day is before *recent* is before *at*: two instants' UTC offsets
     # differ by less than 48 hours (each is under 24 in absolute value, a rule of `datetime`),
     # so the exact comparison of aware instants (slow across time zones) is only needed for
@@ -333,11 +332,9 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             if event.currency != currency:
                 check_history(invoice, events)
             if on <= today:
-                settled += event.amount
-                facts.money.append((on, event.amount))
+                money.append(event)
         elif on <= today:
             dated.append((on, n, event))
-    facts.settled = settled
     if dated:
         # Same-day events keep the host's order: "opened then resolved" on one day is resolved.
         dated.sort(key=lambda item: (item[0], item[1]))
@@ -357,10 +354,6 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
     return facts
 
 
-def _paid_between(money: list[tuple[date, Decimal]], first: date, last: date) -> Decimal:
-    return sum((amount for on, amount in money if first <= on <= last), Decimal(0))
-
-
 @dataclass(frozen=True, slots=True)
 class _Agreement:
     """The state of the latest promise or plan: pausing until a date, or broken on a date."""
@@ -371,14 +364,14 @@ class _Agreement:
 
 
 def _agreement_state(
-    agreement: PromiseToPay | PaymentPlanAgreed, facts: _Facts, today: date, grace: int
+    agreement: PromiseToPay | PaymentPlanAgreed, ledger: Ledger, today: date, grace: int
 ) -> _Agreement:
     slack = timedelta(days=grace)
     if isinstance(agreement, PromiseToPay):
         last_day = agreement.promised_on + slack
         if today <= last_day:
             return _Agreement(last_day, None, f"promise to pay by {agreement.promised_on}")
-        paid = _paid_between(facts.money, agreement.on, last_day)
+        paid = ledger.received_between(agreement.on, last_day)
         kept = agreement.amount is not None and paid >= agreement.amount
         if kept:
             return _Agreement(None, None, f"promise of {agreement.on} kept")
@@ -392,27 +385,13 @@ def _agreement_state(
         if today <= last_day:
             # This installment can still be paid on time: the plan holds until then.
             return _Agreement(last_day, None, "payment plan in good standing")
-        if _paid_between(facts.money, agreement.on, last_day) < due:
+        if ledger.received_between(agreement.on, last_day) < due:
             return _Agreement(
                 None,
                 last_day + _ONE_DAY,
                 f"payment plan broken (installment of {installment.due_on})",
             )
     return _Agreement(None, None, "payment plan completed")
-
-
-def _anchor(invoice: Invoice, settled: Decimal) -> date | None:
-    """Due date of the oldest part of the invoice not covered by what was settled.
-
-    For any schedule; an invoice with a single due date, whose schedule is ``(due_on, total)``,
-    is answered by `_Decider` itself without this call.
-    """
-    cumulative = Decimal(0)
-    for due, amount in invoice.schedule:
-        cumulative += amount
-        if settled < cumulative:
-            return due
-    return None
 
 
 _MIDNIGHT = time(0)
@@ -590,15 +569,8 @@ class _Decider:
         self.tz, self.calendar = place
         self.today = today
         self.facts = facts = _collect(invoice, events, today, at, place[0])
-        settled, total = facts.settled, invoice.total
-        outstanding = total - settled
-        # As max(outstanding, 0), which keeps the balance's own exponent when it is zero.
-        self.outstanding = max(outstanding, _ZERO)
-        due_on = invoice.due_on
-        if due_on is not None:  # a single due date (most invoices): its own anchor
-            anchor = due_on if settled < total else None
-        else:
-            anchor = _anchor(invoice, settled)
+        # The money is the ledger's: what is owed, and since which due date.
+        self.outstanding, anchor = standing(invoice, facts.money, on=today)
         self.anchor = anchor
         late = (today - anchor).days if anchor is not None else 0
         self.late = max(0, late)
@@ -675,7 +647,9 @@ class _Decider:
             return self.finish(DecisionStatus.PAUSED, reason, next_review_at=review), None
         if facts.agreement is None:
             return None, None
-        state = _agreement_state(facts.agreement, facts, today, self.plan.scenario.grace_days)
+        state = _agreement_state(
+            facts.agreement, Ledger(self.invoice, facts.money), today, self.plan.scenario.grace_days
+        )
         if state.paused_until is not None:
             review = _start(state.paused_until + _ONE_DAY, self.tz)
             return self.finish(DecisionStatus.PAUSED, state.describe, next_review_at=review), None

@@ -26,16 +26,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from dunning.core._html import html_table
 from dunning.core._types import MODEL_CONFIG, Amount, check_aware
+from dunning.core.ledger import Ledger, amount_outstanding
 from dunning.core.model import (
     ActionTaken,
     Channel,
-    CreditNote,
     DeliveryFailed,
     DisputeOpened,
     Event,
@@ -43,8 +43,6 @@ from dunning.core.model import (
     Payment,
     PaymentPlanAgreed,
     PromiseToPay,
-    amount_outstanding,
-    paid_on,
 )
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.scenario import Policy, Scenario, StepKind
@@ -115,28 +113,15 @@ def _delivered(events: Sequence[Event], at: datetime) -> list[ActionTaken]:
 
 
 def _paid_by(invoice: Invoice, events: Sequence[Event], day: date) -> date | None:
-    return paid_on(invoice, [e for e in events if _dated_on_or_before(e, day)])
+    paid = Ledger(invoice, events).paid_on()
+    return paid if paid is not None and paid <= day else None
 
 
-def _dated_on_or_before(event: Event, day: date) -> bool:
-    return not isinstance(event, Payment | CreditNote) or event.on <= day
-
-
-def _tranches(invoice: Invoice, events: Sequence[Event], day: date) -> list[tuple[date, Decimal]]:
-    """``(due date, outstanding)`` of each part still owed at the end of *day*."""
-    settled = sum(
-        (e.amount for e in events if isinstance(e, Payment | CreditNote) and e.on <= day),
-        _ZERO,
-    )
-    parts: list[tuple[date, Decimal]] = []
-    before = _ZERO
-    for due, amount in invoice.schedule:
-        # Money goes to the oldest part first, as in `amount_outstanding` and the engine.
-        remaining = min(amount, max(_ZERO, before + amount - settled))
-        before += amount
-        if remaining > 0:
-            parts.append((due, remaining))
-    return parts
+def _tranches(
+    invoice: Invoice, events: Sequence[Event], day: date
+) -> tuple[tuple[date, Decimal], ...]:
+    """``(due date, outstanding)`` of each part still owed at the end of *day* (the ledger's)."""
+    return Ledger(invoice, events).tranches(on=day)
 
 
 # --------------------------------------------------------------------------------- ageing
@@ -368,16 +353,12 @@ def _count_back(
 # ------------------------------------------------------------------- collection and CEI
 
 
-def _settled_between(
-    events: Iterable[Event], first: date, last: date, kind: type[Payment | CreditNote]
+def _received_between(
+    ledger: Ledger, first: date, last: date, kind: Literal["payment", "credit_note"]
 ) -> Decimal:
+    """What the ledger's movements of *kind* dated from *first* to *last* settle."""
     return sum(
-        (
-            e.amount
-            for e in events
-            if isinstance(e, Payment | CreditNote) and isinstance(e, kind) and first <= e.on <= last
-        ),
-        _ZERO,
+        (m.amount for m in ledger.movements(on=last) if m.kind == kind and m.on >= first), _ZERO
     )
 
 
@@ -425,12 +406,13 @@ def collection_rate(
     for invoice, events in _invoices(entries, currency):
         if invoice.issued_on > end:
             continue
+        ledger = Ledger(invoice, events)
         if invoice.issued_on <= before:
-            collectible += amount_outstanding(invoice, events, on=before)
+            collectible += ledger.balance(on=before)
         else:
             collectible += invoice.total
-        collectible -= _settled_between(events, start, end, CreditNote)
-        collected += _settled_between(events, start, end, Payment)
+        collectible -= _received_between(ledger, start, end, "credit_note")
+        collected += _received_between(ledger, start, end, "payment")
     return _percent(collected, collectible)
 
 

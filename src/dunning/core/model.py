@@ -2,7 +2,8 @@
 
 An invoice's dunning state is never stored: it is derived from its events (payments, credit
 notes, disputes, promises, actions taken...). The host hands the library an `Invoice` and the
-list of its events; everything else (balance, lateness, pauses, next step) is computed.
+list of its events; everything else (balance, lateness, pauses, next step) is computed. The
+money of an invoice (balance, days late, when it was paid) is read by `dunning.core.ledger`.
 
 All models are frozen pydantic models that reject unknown fields. Amounts are `Decimal` (a float
 is refused with the code ``float_amount``), instants are timezone-aware (``naive_datetime``).
@@ -67,12 +68,9 @@ __all__ = [
     "PaymentPlanAgreed",
     "PenaltyWording",
     "PromiseToPay",
-    "amount_outstanding",
     "check_history",
-    "days_late",
     "default_penalty_wording",
     "event_day",
-    "paid_on",
     "parse_events",
 ]
 
@@ -579,81 +577,6 @@ def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
                 location=f"events[{n}].currency",
                 code="currency_mismatch",
             )
-
-
-def _settled(events: Iterable[Event], on: date) -> Decimal:
-    return sum(
-        (e.amount for e in events if isinstance(e, Payment | CreditNote) and e.on <= on),
-        Decimal(0),
-    )
-
-
-def amount_outstanding(invoice: Invoice, events: Iterable[Event], *, on: date) -> Decimal:
-    """What is still owed at the end of day *on*: total less payments and credit notes.
-
-    Never negative: an overpayment leaves nothing outstanding.
-
-    Examples:
-        >>> from datetime import date
-        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
-        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
-        >>> amount_outstanding(inv, [CreditNote(on=date(2026, 1, 9), amount="30")],
-        ...                    on=date(2026, 1, 31))
-        Decimal('70.00')
-    """
-    return max(invoice.total - _settled(events, on), Decimal(0))
-
-
-def overdue_since(invoice: Invoice, events: Iterable[Event], *, on: date) -> date | None:
-    """Due date of the oldest part of *invoice* still unpaid at *on*, if that date has passed.
-
-    Payments and credit notes are applied to installments in due-date order.
-    """
-    settled = _settled(events, on)
-    cumulative = Decimal(0)
-    for due, amount in invoice.schedule:
-        cumulative += amount
-        if settled < cumulative:
-            return due if due < on else None
-    return None
-
-
-def days_late(invoice: Invoice, events: Iterable[Event], *, on: date) -> int:
-    """Days the oldest unpaid part of the invoice is overdue at *on* (0 if none is).
-
-    The due date itself is not late: an invoice due on 4 Feb is 1 day late on 5 Feb.
-
-    Examples:
-        >>> from datetime import date
-        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
-        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
-        >>> days_late(inv, [], on=date(2026, 2, 4)), days_late(inv, [], on=date(2026, 3, 1))
-        (0, 25)
-    """
-    since = overdue_since(invoice, events, on=on)
-    return 0 if since is None else (on - since).days
-
-
-def paid_on(
-    invoice: Invoice, events: Iterable[Event], *, tolerance: Decimal = Decimal(0)
-) -> date | None:
-    """The day the balance first fell to *tolerance* or below, or None if it has not.
-
-    Examples:
-        >>> from datetime import date
-        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
-        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
-        >>> paid_on(inv, [Payment(on=date(2026, 2, 1), amount="60"),
-        ...               Payment(on=date(2026, 2, 20), amount="40")])
-        datetime.date(2026, 2, 20)
-    """
-    balance = invoice.total
-    money = sorted((e for e in events if isinstance(e, Payment | CreditNote)), key=lambda e: e.on)
-    for e in money:
-        balance -= e.amount
-        if balance <= tolerance:
-            return e.on
-    return None
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dunning.core._html import html_table
 from dunning.core._types import MODEL_CONFIG
 from dunning.core.engine import decide
+from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import (
     DsoMethod,
     Segment,
@@ -61,7 +62,6 @@ from dunning.core.model import (
     Invoice,
     Payment,
     PromiseToPay,
-    amount_outstanding,
 )
 from dunning.core.penalties.compute import PenaltyBreakdown
 from dunning.core.penalties.rates import PenaltyRates

@@ -4,8 +4,8 @@ How this works:
 
 1. Each part of the invoice (the single due date, or each installment) is a *tranche* that
    runs from its own due date. Payments and credit notes are applied to tranches in due-date
-   order, so the principal outstanding of a tranche on a day is a simple function of what was
-   settled before that day.
+   order (the rule of `dunning.core.ledger`, asked through `part_owed`), so the principal
+   outstanding of a tranche on a day is a simple function of what was settled before that day.
 2. Interest on a tranche runs from the day after its due date (or after the formal notice for a
    consumer) to `until` included, or to the payment date included: days = payment date - due
    date, the convention of service-public F783. A payment made on day P still bears interest on
@@ -61,6 +61,7 @@ from dunning.core._types import (
     set_private,
     trusted,
 )
+from dunning.core.ledger import part_owed
 from dunning.core.model import (
     _INSTANT_EVENTS,
     CreditNote,
@@ -478,8 +479,8 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
     no_interest = False
     with localcontext(_EXACT):
         for n, (due_on, amount) in enumerate(schedule):
-            ceiling = before + amount
-            before = ceiling
+            older = before  # what the older tranches amount to: money settles them first
+            before += amount
             start = terms.interest_starts_after(due_on, formal_notice_on)
             if start is None:
                 no_interest = True
@@ -488,7 +489,7 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
                 periods,
                 n + 1 if numbered else None,
                 amount,
-                ceiling,
+                older,
                 start=start,
                 end=end,
                 pay_days=pay_days,
@@ -586,7 +587,7 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
     periods: list[_Period],
     number: int | None,
     amount: Decimal,
-    ceiling: Decimal,
+    older: Decimal,
     *,
     start: date,
     end: date,
@@ -597,17 +598,18 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
 ) -> None:
     """Cut the delay of one tranche into periods of constant principal and rate.
 
-    Appends to *periods* one tuple a period (see `_Period`); *ceiling* is the amount of this
-    tranche and of the earlier ones, which money settles first.
+    Appends to *periods* one tuple a period (see `_Period`); *older* is what the earlier
+    tranches amount to: money settles them first (the ledger's `part_owed`).
     """
     first = start + _ONE_DAY
     if first > end:
         return
     starts, rate_days, anniversaries = _period_starts(start, end, pay_days, plan.terms, day_count)
     leap_aware = day_count is DayCount.ACTUAL_366_IN_LEAP_YEARS
-    # What the tranche still owes after the first i payments (none: it is paid).
-    owed = [ceiling - settled for settled in cumulative]
-    owing = [None if left <= 0 else min(amount, left) for left in owed]
+    # What the tranche still owes after the first i payments (None: it is paid).
+    owing = [
+        owed if (owed := part_owed(amount, older, settled)) > 0 else None for settled in cumulative
+    ]
     memo, key, started = plan.memo_of(first)
     increase_from = plan.terms.judgment_increase_from
     capitalised = _NOTHING
