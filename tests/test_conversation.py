@@ -10,10 +10,12 @@ The expected dates are worked out by hand in each test's comments (French public
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from dunning.core.builtin import FIRM, GENTLE, STANDARD
 from dunning.core.conversation import Conversation, read_conversation
-from dunning.core.model import ActionTaken, Channel, Customer
+from dunning.core.model import ActionTaken, Channel, Customer, Invoice
+from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, plan_for_customer
 from dunning.core.scenario import CatchUp, Scenario
 from tests.conversation_walk import PARIS, three_invoices, walk
 
@@ -165,3 +167,32 @@ def test_an_account_met_late_gets_a_reprise_never_a_notice_first() -> None:
         (date(2026, 4, 13), "firm", ["firm"]),
         (date(2026, 4, 21), "formal_notice", ["formal_notice"]),
     ]
+
+
+def test_no_interest_runs_on_money_received_on_account() -> None:
+    """DOMAIN 9.7: 10,000.00 due 3 March 2026, 6,000.00 on account on 5 March: 43.94 to 2 April.
+
+    12.15 % (2026 H1): 10,000.00 x 2 days (4-5 March) = 6.6575 -> 6.66; then 4,000.00 x 28 days
+    (6 March - 2 April) = 37.28; 43.94, not 99.86 on the whole 10,000.00 for 30 days.
+    """
+    customer = Customer(id="C", name="Client SARL")
+    invoice = Invoice(
+        id="F1",
+        number="2026-0101",
+        customer=customer,
+        issued_on=date(2026, 2, 1),
+        due_on=date(2026, 3, 3),
+        total=Decimal(10000),
+    )
+    on_account = PaymentOnAccount(customer_id="C", on=date(2026, 3, 5), amount=Decimal(6000))
+    [action] = plan_for_customer(
+        [InvoiceHistory(invoice=invoice), on_account],
+        STANDARD,
+        at=_at(2026, 4, 2),
+        with_penalties=True,
+    )
+    [line] = action.invoices
+    assert line.amount_due == Decimal("4000.00")
+    assert line.penalties is not None
+    assert line.penalties.interest == Decimal("43.94")
+    assert action.unapplied_credit == Decimal(0)

@@ -126,13 +126,18 @@ def test_a_failed_delivery_does_not_count_for_the_gap(customer: Customer, paris:
 def test_credits_are_deducted_and_a_customer_owing_nothing_gets_nothing(
     customer: Customer, paris: Paris
 ) -> None:
-    """Payments on account and unapplied credit notes reduce the amount; at zero, no message."""
+    """Money on account and unapplied credit notes are imputed to the invoice; at zero, nothing.
+
+    120.00 on 1 March and 80.00 on 2 March go to the 300.00 invoice (C. civ. 1342-10): it owes
+    100.00 on 9 March, with nothing left unallocated; the 100.00 of 20 March is not known yet.
+    """
     inv = history(customer, 1, date(2026, 3, 6), total=Decimal("300.00"))
     on_account = PaymentOnAccount(customer_id="C-1", on=date(2026, 3, 1), amount=Decimal("120.00"))
     credit = UnappliedCreditNote(customer_id="C-1", on=date(2026, 3, 2), amount=Decimal("80.00"))
     later = PaymentOnAccount(customer_id="C-1", on=date(2026, 3, 20), amount=Decimal("100.00"))
     [action] = plan_for_customer([inv, on_account, credit, later], STANDARD, at=paris(2026, 3, 9))
-    assert (action.unapplied_credit, action.amount_due) == (Decimal("200.00"), Decimal("100.00"))
+    assert (action.unapplied_credit, action.amount_due) == (Decimal(0), Decimal("100.00"))
+    assert [line.amount_due for line in action.invoices] == [Decimal("100.00")]
     settled = PaymentOnAccount(customer_id="C-1", on=date(2026, 3, 5), amount=Decimal("100.00"))
     assert (
         plan_for_customer([inv, on_account, credit, settled], STANDARD, at=paris(2026, 3, 9)) == ()
@@ -291,7 +296,11 @@ def test_bad_inputs(customer: Customer, make_customer: Callable[..., Customer]) 
 
 
 def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris) -> None:
-    """A customer message renders every invoice, the credit and the summed penalties."""
+    """A customer message renders every invoice, the credit imputed and the summed penalties.
+
+    The 50.00 credit note goes to the first of two equal invoices (same due date, same rate:
+    the invoice id decides, C. civ. 1342-10): 50.00 + 100.00 = 150.00 remain.
+    """
     pen = PenaltySummary(
         interest=Decimal("1.00"),
         indemnity=Decimal("40.00"),
@@ -312,7 +321,7 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
     # The J+1 email is friendly: it lists the invoices and claims no penalties.
     assert (
         "- Facture n°\u00a02026-0001 du 2 janvier 2026, échéance le 6 mars 2026 (3 jours de "
-        "retard)\u00a0: 100,00\u00a0€\n" in text
+        "retard)\u00a0: 50,00\u00a0€\n" in text
     )
     assert "pénalités" not in text
     assert "indemnité" not in text
@@ -321,7 +330,7 @@ def test_customer_action_renders_with_penalties(customer: Customer, paris: Paris
     assert "  Pénalités de retard depuis le 7 mars 2026\u00a0: 1,00\u00a0€\n" in stated
     assert "  Indemnité forfaitaire pour frais de recouvrement\u00a0: 40,00\u00a0€\n" in stated
     assert "(pénalités\u00a0: 41,00" not in stated
-    assert "Avoirs et acomptes non imputés\u00a0: \u221250,00\u00a0€" in text
+    assert "non imputés" not in text
     assert "Total restant dû\u00a0: 150,00\u00a0€" in text
     # Summed over the two invoices: interest 2 x 1.00, indemnity 2 x 40.00 (D441-5, per invoice).
     assert (

@@ -35,7 +35,7 @@ customer gap counts from that day.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,6 +54,7 @@ from dunning.core.conversation import (
     shape,
 )
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
+from dunning.core.ledger import Receipt, impute_on_account
 from dunning.core.model import (
     ActionTaken,
     Channel,
@@ -422,6 +423,7 @@ def review_customer(
     customer = histories[0].invoice.customer
     chosen = scenario if isinstance(scenario, Scenario) else scenario(customer)
     today = at.astimezone(customer.tz).date()
+    histories, unallocated = _impute(histories, account_credits, today, chosen)
     due, listed, decisions = _decide_all(
         histories, chosen, at, today, with_penalties=with_penalties, rates=rates
     )
@@ -434,10 +436,7 @@ def review_customer(
     held: list[str] = []
     for currency in sorted(due):
         lines = tuple(sorted(listed[currency], key=lambda line: (line.due_on, line.number)))
-        credit = sum(
-            (c.amount for c in account_credits if c.currency == currency and c.on <= today),
-            Decimal(0),
-        )
+        credit = unallocated.get(currency, Decimal(0))
         net = sum((line.amount_due for line in lines), Decimal(0)) - credit
         if net <= chosen.tolerance:
             continue
@@ -516,6 +515,44 @@ def _to_customer(  # noqa: PLR0917
         notice_on=conversation.notice_on,
         earlier_reminders=tuple(reminded),
     )
+
+
+def _impute(
+    histories: list[InvoiceHistory],
+    account_credits: Sequence[PaymentOnAccount | UnappliedCreditNote],
+    today: date,
+    scenario: Scenario,
+) -> tuple[list[InvoiceHistory], Mapping[str, Decimal]]:
+    """Money on account and unallocated credit notes imputed to the invoices (C. civ. 1342-10).
+
+    Each invoice gets the `Payment` events the ledger imputes to it (so no interest runs on
+    money received, and an invoice they settle is closed); what is left is deducted from the
+    message's total as unallocated credit.
+    """
+    if not account_credits:
+        return histories, {}
+    receipts = [
+        Receipt(
+            on=c.on,
+            amount=c.amount,
+            currency=c.currency,
+            reference=c.reference if isinstance(c, PaymentOnAccount) else None,
+        )
+        for c in account_credits
+    ]
+    imputed = impute_on_account(
+        [(h.invoice, h.events) for h in histories],
+        receipts,
+        on=today,
+        rule=scenario.conversation.imputation,
+    )
+    out = [
+        h.model_copy(update={"events": (*h.events, *imputed.payments[h.invoice.id])})
+        if imputed.payments.get(h.invoice.id)
+        else h
+        for h in histories
+    ]
+    return out, imputed.unallocated
 
 
 _TO_CUSTOMER = frozenset({Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.REGISTERED_LETTER})

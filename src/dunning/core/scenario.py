@@ -50,6 +50,7 @@ from pydantic_core import PydanticCustomError
 
 from dunning.core._types import MODEL_CONFIG, Amount
 from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
+from dunning.core.ledger import ImputationRule
 from dunning.core.model import Channel, Customer, PenaltyWording, default_penalty_wording
 from dunning.exceptions import ErrorDetail, ScenarioError
 
@@ -189,6 +190,9 @@ class ConversationRules(BaseModel):
         quiet_days: a conversation closes (its tone resets) after this many days without a
             message to the customer.
         quiet_days_after_notice: the same when the conversation reached a formal notice.
+        imputation: how money on account and unallocated credit notes are imputed to the
+            invoices: ``civil_code`` (C. civ. 1342-10, default) or ``oldest_first`` (see
+            `dunning.core.ledger.ImputationRule`).
 
     Examples:
         >>> ConversationRules().customer_gap_days, ConversationRules().notice_minimum
@@ -208,6 +212,7 @@ class ConversationRules(BaseModel):
     complementary_gap_days: Annotated[int, Field(ge=0, le=365)] = 15
     quiet_days: Annotated[int, Field(ge=1, le=3650)] = 90
     quiet_days_after_notice: Annotated[int, Field(ge=1, le=3650)] = 180
+    imputation: ImputationRule = ImputationRule.CIVIL_CODE
 
 
 class Scenario(BaseModel):
