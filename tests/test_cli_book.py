@@ -26,7 +26,7 @@ from dunning.core.model import (
 )
 from dunning.loading import load_policy
 
-RUN_DAYS = ("2026-03-03", "2026-03-10", "2026-03-16", "2026-03-24")
+RUN_DAYS = ("2026-03-03", "2026-03-10", "2026-03-17", "2026-03-24")
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_a_recorded_payment_stops_the_chase(db: Path, capsys: pytest.CaptureFixt
 
 
 def reach_the_formal_notice(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Runs on 3, 10, 16 and 24 March: 2026-0005's formal notice awaits approval."""
+    """Runs on 3, 10, 17 and 24 March (7 days apart): 2026-0005's formal notice awaits approval."""
     for day in RUN_DAYS:
         assert main(["run", "--db", str(db), "--at", f"{day}T10:00+01:00"]) == 0
     capsys.readouterr()

@@ -497,7 +497,8 @@ def test_a_dry_run_cancels_nothing() -> None:
 
 
 def test_a_message_paused_by_a_hold_goes_once_the_hold_ends() -> None:
-    """Retry on Tuesday; on hold Wednesday to Thursday (cancelled); Friday it goes, once."""
+    """Retry on Tuesday; on hold Wednesday to Thursday (cancelled); not on Friday 8 May, a
+    public holiday (business days only); Monday 11 May it goes, once."""
     email = MemorySender(Channel.EMAIL)
     email.fail_next.append(SendError("connection refused", delivered=False))
     store = store_with()
@@ -505,9 +506,10 @@ def test_a_message_paused_by_a_hold_goes_once_the_hold_ends() -> None:
     hold = HoldPlaced(on=date(2026, 5, 6), reason="seen on site", until=date(2026, 5, 7))
     store.add_event("INV-001", hold)
     assert dunner(store, email).run(at=TUESDAY + timedelta(days=1)).counts() == {"cancelled": 1}
-    friday = dunner(store, email).run(at=TUESDAY + timedelta(days=3))
-    assert friday.counts() == {"sent": 1}
-    assert dunner(store, email).run(at=TUESDAY + timedelta(days=3, hours=1)).counts() == {}
+    assert dunner(store, email).run(at=TUESDAY + timedelta(days=3)).counts() == {}
+    monday = dunner(store, email).run(at=NEXT_MONDAY)
+    assert monday.counts() == {"sent": 1}
+    assert dunner(store, email).run(at=NEXT_MONDAY + timedelta(hours=1)).counts() == {}
     assert len(email.sent) == 1
     assert email.sent[0][1].template == "friendly"
 

@@ -63,7 +63,7 @@ def behaviour(**changes: object) -> Behaviour:
 
 
 def test_a_customer_who_never_pays_gets_the_whole_ladder_and_approval_waits() -> None:
-    """Due Monday 2 March: 3, 10, 17, 24 March; the formal notice approved 2 days after 2 April."""
+    """Due Monday 2 March: 3, 10, 17, 24 March; the notice approved 4 April, sent 7 April."""
     result = simulate(
         book(START), STANDARD, start=START, end=date(2026, 4, 30), seed=1, behaviour=behaviour()
     )
@@ -72,13 +72,14 @@ def test_a_customer_who_never_pays_gets_the_whole_ladder_and_approval_waits() ->
     # deadline rolls to Monday 23 March (CPC 642) and the next step waits for the day after:
     # the J+21 call task (staff: no customer gap) goes on 24 March; J+30 = 1 April finds 3
     # messages to the customer in 30 days (3, 10, 17 March): the notice waits for 2 April,
-    # when 3 March leaves the window, and is approved and sent on 4 April (approval_delay_days=2).
+    # when 3 March leaves the window, and is approved on Sat 4 April (approval_delay_days=2):
+    # it goes on the next business day, Tue 7 April (Easter Monday 6 April).
     assert [(m.on, m.channel, m.kind) for m in result.messages] == [
         (date(2026, 3, 3), Channel.EMAIL, StepKind.FRIENDLY),
         (date(2026, 3, 10), Channel.EMAIL, StepKind.REMINDER),
         (date(2026, 3, 17), Channel.EMAIL, StepKind.FIRM),
         (date(2026, 3, 24), Channel.PHONE_TASK, StepKind.PHONE_CALL),
-        (date(2026, 4, 4), Channel.REGISTERED_LETTER, StepKind.FORMAL_NOTICE),
+        (date(2026, 4, 7), Channel.REGISTERED_LETTER, StepKind.FORMAL_NOTICE),
     ]
     assert result.payments == ()
     assert result.formal_notices == 1

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
+from dunning.core.model import Channel
+from dunning.ports import EntryStatus
 from tests.demo_facts import record_demo_facts
 from tests.integration.conftest import SmtpServer
 
@@ -17,7 +20,8 @@ def test_the_demo_by_smtp_arrives_once_per_message(
 ) -> None:
     """3 March: 2 emails (demo timeline); the same run again adds nothing at the server.
 
-    16 March: Menuiserie Petit's SMS goes to the outbox, not to the SMTP server.
+    17 March: Menuiserie Petit's SMS (J+7 on 16 March, 7 days after its 10 March email) goes
+    to the outbox, not to the SMTP server.
     """
     db = tmp_path / "demo.db"
     assert main(["init", str(db)]) == 0
@@ -34,12 +38,16 @@ def test_the_demo_by_smtp_arrives_once_per_message(
     assert {r.mail_from for r in received} == {"compta@atelier-durand.example"}
     assert len({str(r.email["Message-ID"]) for r in received}) == 2
     day = date(2026, 3, 4)
-    while day <= date(2026, 3, 16):
+    while day <= date(2026, 3, 17):
         record_demo_facts(db, day)
         main(["run", "--db", str(db), "--at", f"{day}T10:00+01:00", "--smtp", smtp])
         day += timedelta(days=1)
-    # Emails 3..16 March from the demo timeline: 2+1+1+1+1+2+2+1+1 = 12 (the 16th's SMS aside).
-    assert len(smtp_server.received) == 12
+    # Every email the log records as sent arrived once at the server, and nothing else did.
+    with SqliteStore(db) as store:
+        sent = store.entries_with(EntryStatus.SENT)
+    emails = [e.key for e in sent if e.channel is Channel.EMAIL]
+    assert len(smtp_server.received) == len(emails) > 2
+    assert len({str(r.email["Message-ID"]) for r in smtp_server.received}) == len(emails)
     assert len(list((tmp_path / "demo-outbox").glob("*.txt"))) == 1
     capsys.readouterr()
 

@@ -415,7 +415,8 @@ def test_a_bad_status_in_the_log_is_an_error_not_a_crash(
             f"UPDATE {postgres_schema}.action_log SET status = 'lost'"  # noqa: S608
             " WHERE customer_id = 'C-002'"
         )
-    report = dunner(store, email).run(at=paris(2026, 5, 11))
+    # Tue 12 May: the J+7 reminder, 7 days after the J+1 of 5 May (the customer gap).
+    report = dunner(store, email).run(at=paris(2026, 5, 12))
     assert {i.outcome for i in report.items} == {Outcome.ERROR, Outcome.SENT}
     assert [i.customer_id for i in report.with_outcome(Outcome.SENT)] == ["C-001"]
 
