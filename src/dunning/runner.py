@@ -695,9 +695,19 @@ class _Run:
         proposed = {d.action.id for d in review.decisions if d.action is not None}
         if not self.read_only:
             for entry in self.waiting.pop(customer_id, []):
-                if entry.key in planned or {c.action_id for c in entry.covers} <= proposed:
-                    continue  # due still (a customer gap, an approval, a sender holds it)
-                self._close(entry)
+                if entry.key in planned:
+                    continue
+                # Not planned today: an approval waits; a message safe to send again (never
+                # handed to a provider, or to one that deduplicates) that the conversation
+                # holds back (a holiday, the customer gap) is cancelled, and reserved again
+                # under its key on the day it may go.
+                resendable = entry.status is EntryStatus.RETRY or (
+                    entry.status is EntryStatus.RESERVED and not self._maybe_sent(entry)
+                )
+                if resendable:
+                    self._cancel(entry)
+                elif not {c.action_id for c in entry.covers} <= proposed:
+                    self._close(entry)
 
     def _close(self, entry: LogEntry) -> None:
         """What waits and is no longer planned: cancelled, or uncertain if it may have gone.

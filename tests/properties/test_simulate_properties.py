@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dunning.core.builtin import DEFAULT_POLICY, STANDARD
+from dunning.core.conversation import STAFF_CHANNELS
 from dunning.core.metrics import ageing
 from dunning.core.model import ActionTaken
 from dunning.core.simulate import simulate, synthetic_portfolio
@@ -36,15 +37,18 @@ def test_same_seed_same_book_and_same_simulation(seed: int) -> None:
 @settings(max_examples=8, deadline=None)
 @given(seeds)
 def test_the_runner_rules_hold_in_every_simulation(seed: int) -> None:
-    """One message per customer per day, the gap between them, and money is conserved."""
+    """The customer's messages 7 days apart, staff tasks apart, and money is conserved."""
     book = synthetic_portfolio(10, seed=seed, as_of=START)
     result = simulate(book, STANDARD, start=START, end=END, seed=seed)
-    by_customer: dict[str, list[date]] = {}
+    by_customer: dict[tuple[str, bool], list[date]] = {}
     for message in result.messages:
-        by_customer.setdefault(message.customer_id, []).append(message.on)
-    for days in by_customer.values():
-        # At most one a day, and at least STANDARD's minimum gap of 5 days apart.
-        assert all((b - a).days >= STANDARD.minimum_gap_days for a, b in pairwise(days))
+        staff = message.channel in STAFF_CHANNELS
+        by_customer.setdefault((message.customer_id, staff), []).append(message.on)
+    for (_, staff), days in by_customer.items():
+        # Messages to the customer at least the conversation's 7 days apart; staff tasks at
+        # least the ladder's own 5 days apart.
+        gap = STANDARD.minimum_gap_days if staff else STANDARD.conversation.customer_gap_days
+        assert all((b - a).days >= gap for a, b in pairwise(days))
     # What is still owed plus what was collected is what the book owed at the start (read on
     # the book as given, without the simulation's payments).
     owed_before = ageing(book.entries, at=datetime.combine(START, time(12), tzinfo=PARIS)).total
