@@ -497,8 +497,10 @@ def test_a_dry_run_cancels_nothing() -> None:
 
 
 def test_a_message_paused_by_a_hold_goes_once_the_hold_ends() -> None:
-    """Retry on Tuesday; on hold Wednesday to Thursday (cancelled); not on Friday 8 May, a
-    public holiday (business days only); Monday 11 May it goes, once."""
+    """Retry Tuesday; hold Wednesday-Thursday (cancelled); not Fri 8 May (a holiday); Monday.
+
+    Business days only: 8 May is a public holiday, so it goes once on Monday 11 May.
+    """
     email = MemorySender(Channel.EMAIL)
     email.fail_next.append(SendError("connection refused", delivered=False))
     store = store_with()
