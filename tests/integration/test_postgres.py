@@ -173,7 +173,11 @@ def test_four_processes_killed_at_random_send_each_invoice_step_exactly_once(
         expected = _sent_steps(reference, reference_log.read_text().split())
         assert {k: n for k, n in reached.items() if n > 1} == {}
         assert set(reached) == set(expected)
-        assert len(expected) == 30 * 5  # every invoice went through the five steps
+        # Every invoice was put on notice, once: a customer's second invoice may be pulled
+        # into the first one's notice and skip the steps in between (DOMAIN 9.2).
+        noticed = [invoice for invoice, step in expected if step == "formal_notice"]
+        assert len(noticed) == len(set(noticed)) == 30
+        assert len(expected) <= 30 * 5
         assert store.entries_with(EntryStatus.RESERVED, EntryStatus.RETRY) == []
     assert kills >= 5  # the kills landed while the processes were running
 
