@@ -14,8 +14,8 @@ import pytest
 from dunning.core.ledger import (
     ImputationRule,
     Ledger,
+    MoneyOnAccount,
     Movement,
-    Receipt,
     amount_outstanding,
     days_late,
     impute_on_account,
@@ -197,7 +197,7 @@ def test_domain_9_7_worked_example_interest_is_43_94_not_99_86() -> None:
     """10,000 due 3 March 2026, 6,000 on account on 5 March: 6.66 + 37.28 = 43.94 to 2 April."""
     inv = invoice("F-101", date(2026, 3, 3), "10000.00", issued=date(2026, 2, 1))
     result = impute_on_account(
-        [(inv, [])], [Receipt(on=date(2026, 3, 5), amount=D("6000.00"))], on=date(2026, 4, 2)
+        [(inv, [])], [MoneyOnAccount(on=date(2026, 3, 5), amount=D("6000.00"))], on=date(2026, 4, 2)
     )
     assert amounts(result.payments["F-101"]) == [(date(2026, 3, 5), D("6000.00"))]
     assert result.unallocated == {"EUR": D("0.00")}
@@ -219,7 +219,7 @@ def test_imputed_payments_say_they_are_money_on_account() -> None:
     inv = invoice("F-1", date(2026, 2, 1), "100.00")
     result = impute_on_account(
         [(inv, [])],
-        [Receipt(on=date(2026, 2, 3), amount=D("30.00"), reference="VIR 12")],
+        [MoneyOnAccount(on=date(2026, 2, 3), amount=D("30.00"), reference="VIR 12")],
         on=date(2026, 2, 28),
     )
     assert result.payments == {
@@ -239,7 +239,7 @@ def test_a_reference_that_pays_the_invoice_in_full_binds() -> None:
     new = invoice("F-2", date(2026, 2, 15), "200.00", number="2026-0002")
     result = impute_on_account(
         [(old, []), (new, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("250.00"), reference="2026-0002")],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("250.00"), reference="2026-0002")],
         on=date(2026, 3, 31),
     )
     assert amounts(result.payments["F-2"]) == [(date(2026, 3, 1), D("200.00"))]
@@ -252,7 +252,7 @@ def test_a_reference_that_does_not_pay_in_full_is_ignored() -> None:
     new = invoice("F-2", date(2026, 2, 15), "200.00")
     result = impute_on_account(
         [(old, []), (new, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("150.00"), reference="F-2")],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("150.00"), reference="F-2")],
         on=date(2026, 3, 31),
     )
     assert result.payments.keys() == {"F-1"}
@@ -266,7 +266,7 @@ def test_the_reference_counts_the_invoice_own_payments() -> None:
     paid = [Payment(on=date(2026, 2, 20), amount=D("200.00"))]
     result = impute_on_account(
         [(old, []), (new, paid)],
-        [Receipt(on=date(2026, 3, 1), amount=D("100.00"), reference="F-2")],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("100.00"), reference="F-2")],
         on=date(2026, 3, 31),
     )
     assert result.payments.keys() == {"F-2"}
@@ -279,7 +279,7 @@ def test_due_debts_are_paid_before_those_not_yet_due() -> None:
     not_due = invoice("F-1", date(2026, 3, 15), "100.00", rate="20")  # costlier, but not due
     result = impute_on_account(
         [(not_due, []), (due, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("150.00"))],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("150.00"))],
         on=date(2026, 3, 31),
     )
     assert amounts(result.payments["F-9"]) == [(date(2026, 3, 1), D("100.00"))]
@@ -292,7 +292,7 @@ def test_an_invoice_due_on_the_receipt_day_is_due() -> None:
     later = invoice("F-1", date(2026, 3, 2), "100.00", rate="20")
     result = impute_on_account(
         [(today_due, []), (later, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("100.00"))],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("100.00"))],
         on=date(2026, 3, 31),
     )
     assert result.payments.keys() == {"F-2"}
@@ -305,7 +305,7 @@ def test_among_due_debts_the_highest_contractual_rate_first() -> None:
     dear = invoice("F-3", date(2026, 2, 1), "100.00", rate="15")
     result = impute_on_account(
         [(oldest, []), (cheap, []), (dear, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("150.00"))],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("150.00"))],
         on=date(2026, 3, 31),
     )
     assert {k: amounts(v) for k, v in result.payments.items()} == {
@@ -321,7 +321,7 @@ def test_at_equal_interest_the_oldest_then_the_id() -> None:
     oldest = invoice("F-Z", date(2026, 1, 10), "100.00")
     result = impute_on_account(
         [(b, []), (a, []), (oldest, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("150.00"))],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("150.00"))],
         on=date(2026, 3, 31),
     )
     assert {k: amounts(v) for k, v in result.payments.items()} == {
@@ -336,7 +336,7 @@ def test_oldest_first_ignores_rates() -> None:
     dear = invoice("F-3", date(2026, 2, 1), "100.00", rate="15")
     result = impute_on_account(
         [(oldest, []), (dear, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("100.00"))],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("100.00"))],
         on=date(2026, 3, 31),
         rule=ImputationRule.OLDEST_FIRST,
     )
@@ -347,7 +347,7 @@ def test_installments_a_receipt_fills_what_the_invoice_owes() -> None:
     """A receipt on a 3 x 300 invoice already paid 450 takes at most the 450 left."""
     result = impute_on_account(
         [(THREE_PARTS, [Payment(on=date(2026, 2, 10), amount=D("450.00"))])],
-        [Receipt(on=date(2026, 3, 10), amount=D("500.00"))],
+        [MoneyOnAccount(on=date(2026, 3, 10), amount=D("500.00"))],
         on=date(2026, 3, 31),
     )
     assert amounts(result.payments["F-3"]) == [(date(2026, 3, 10), D("450.00"))]
@@ -359,7 +359,7 @@ def test_a_credit_note_reduces_what_the_invoice_can_take() -> None:
     inv = invoice("F-1", date(2026, 2, 1), "100.00")
     result = impute_on_account(
         [(inv, [CreditNote(on=date(2026, 2, 2), amount=D("40.00"))])],
-        [Receipt(on=date(2026, 2, 10), amount=D("100.00"))],
+        [MoneyOnAccount(on=date(2026, 2, 10), amount=D("100.00"))],
         on=date(2026, 2, 28),
     )
     assert amounts(result.payments["F-1"]) == [(date(2026, 2, 10), D("60.00"))]
@@ -373,8 +373,8 @@ def test_money_never_goes_to_another_currency() -> None:
     result = impute_on_account(
         [(eur, []), (usd, [])],
         [
-            Receipt(on=date(2026, 2, 10), amount=D("100.00"), currency="USD"),
-            Receipt(on=date(2026, 2, 11), amount=D("30.00"), currency="GBP"),
+            MoneyOnAccount(on=date(2026, 2, 10), amount=D("100.00"), currency="USD"),
+            MoneyOnAccount(on=date(2026, 2, 11), amount=D("30.00"), currency="GBP"),
         ],
         on=date(2026, 2, 28),
     )
@@ -389,7 +389,7 @@ def test_leftover_pays_an_invoice_issued_later_from_its_issue_date() -> None:
     later = invoice("F-2", date(2026, 4, 10), "300.00", issued=date(2026, 3, 10))
     result = impute_on_account(
         [(first, []), (later, [])],
-        [Receipt(on=date(2026, 2, 5), amount=D("250.00"))],
+        [MoneyOnAccount(on=date(2026, 2, 5), amount=D("250.00"))],
         on=date(2026, 3, 31),
     )
     assert amounts(result.payments["F-1"]) == [(date(2026, 2, 5), D("100.00"))]
@@ -404,8 +404,8 @@ def test_receipts_and_invoices_after_the_day_are_left_out() -> None:
     result = impute_on_account(
         [(inv, []), (future, [])],
         [
-            Receipt(on=date(2026, 2, 5), amount=D("150.00")),
-            Receipt(on=date(2026, 4, 2), amount=D("10.00")),
+            MoneyOnAccount(on=date(2026, 2, 5), amount=D("150.00")),
+            MoneyOnAccount(on=date(2026, 4, 2), amount=D("10.00")),
         ],
         on=date(2026, 3, 31),
     )
@@ -420,8 +420,8 @@ def test_receipts_are_taken_in_date_order() -> None:
     result = impute_on_account(
         [(a, []), (b, [])],
         [
-            Receipt(on=date(2026, 3, 5), amount=D("100.00")),
-            Receipt(on=date(2026, 3, 1), amount=D("100.00")),
+            MoneyOnAccount(on=date(2026, 3, 5), amount=D("100.00")),
+            MoneyOnAccount(on=date(2026, 3, 1), amount=D("100.00")),
         ],
         on=date(2026, 3, 31),
     )
@@ -437,7 +437,7 @@ def test_a_number_two_invoices_share_names_neither() -> None:
     for order in ([old, twin, other], [other, twin, old]):
         result = impute_on_account(
             [(inv, []) for inv in order],
-            [Receipt(on=date(2026, 3, 1), amount=D("100.00"), reference="2026-0009")],
+            [MoneyOnAccount(on=date(2026, 3, 1), amount=D("100.00"), reference="2026-0009")],
             on=date(2026, 3, 31),
         )
         assert result.payments.keys() == {"F-1"}
@@ -449,7 +449,7 @@ def test_a_settled_invoice_takes_nothing() -> None:
     open_ = invoice("F-2", date(2026, 2, 10), "100.00")
     result = impute_on_account(
         [(paid, [Payment(on=date(2026, 2, 1), amount=D("100.00"))]), (open_, [])],
-        [Receipt(on=date(2026, 3, 1), amount=D("60.00"), reference="F-1")],
+        [MoneyOnAccount(on=date(2026, 3, 1), amount=D("60.00"), reference="F-1")],
         on=date(2026, 3, 31),
     )
     assert result.payments.keys() == {"F-2"}

@@ -10,7 +10,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dunning.core.ledger import ImputationRule, Ledger, Receipt, impute_on_account
+from dunning.core.ledger import ImputationRule, Ledger, MoneyOnAccount, impute_on_account
 from dunning.core.model import Customer, Event, Invoice, Payment
 
 START = date(2026, 1, 1)
@@ -41,7 +41,7 @@ accounts = st.tuples(
 InvoiceSpec = tuple[int, int, int, str, str | None, list[tuple[int, int]]]
 ReceiptSpec = tuple[int, int, str, str | None]
 Drawn = tuple[list[InvoiceSpec], list[ReceiptSpec], ImputationRule]
-Account = tuple[list[tuple[Invoice, list[Event]]], list[Receipt], ImputationRule]
+Account = tuple[list[tuple[Invoice, list[Event]]], list[MoneyOnAccount], ImputationRule]
 
 
 def build(drawn: Drawn) -> Account:
@@ -72,7 +72,7 @@ def build(drawn: Drawn) -> Account:
                 left -= amount
         invoices.append((invoice, events))
     receipts = [
-        Receipt(
+        MoneyOnAccount(
             on=START + timedelta(days=after),
             amount=Decimal(cents) / 100,
             currency=currency,

@@ -61,8 +61,8 @@ __all__ = [
     "Imputation",
     "ImputationRule",
     "Ledger",
+    "MoneyOnAccount",
     "Movement",
-    "Receipt",
     "amount_outstanding",
     "days_late",
     "impute_on_account",
@@ -484,7 +484,7 @@ class ImputationRule(StrEnum):
     accounting tools do)."""
 
 
-class Receipt(BaseModel):
+class MoneyOnAccount(BaseModel):
     """Money received from a customer and not allocated to an invoice (a payment on account).
 
     Attributes:
@@ -494,8 +494,8 @@ class Receipt(BaseModel):
         reference: what the debtor wrote with it, e.g. an invoice id or number.
 
     Examples:
-        >>> Receipt(on=date(2026, 3, 5), amount="6000.00", reference="2026-0101")
-        Receipt(on=datetime.date(2026, 3, 5), amount=Decimal('6000.00'), currency='EUR', ...)
+        >>> MoneyOnAccount(on=date(2026, 3, 5), amount="6000.00", reference="2026-0101")
+        MoneyOnAccount(on=datetime.date(2026, 3, 5), amount=Decimal('6000.00'), currency='EUR', ...)
     """
 
     model_config = MODEL_CONFIG
@@ -536,7 +536,7 @@ class _Account:
         self.ledger = Ledger(invoice, events)
         self.imputed = _ZERO
 
-    def day_for(self, receipt: Receipt) -> date:
+    def day_for(self, receipt: MoneyOnAccount) -> date:
         # Money on account pays an invoice issued later from the day it is issued.
         return max(receipt.on, self.invoice.issued_on)
 
@@ -548,7 +548,9 @@ class _Account:
         return oldest_unpaid(self.invoice.schedule, settled)
 
 
-def _order(accounts: list[_Account], receipt: Receipt, rule: ImputationRule) -> list[_Account]:
+def _order(
+    accounts: list[_Account], receipt: MoneyOnAccount, rule: ImputationRule
+) -> list[_Account]:
     """The accounts still owing at the receipt, in the order the receipt pays them."""
     keyed: list[tuple[tuple[bool, bool, Decimal, date, str], _Account]] = []
     civil = rule is ImputationRule.CIVIL_CODE
@@ -572,7 +574,7 @@ def _order(accounts: list[_Account], receipt: Receipt, rule: ImputationRule) -> 
 
 def impute_on_account(
     invoices: Iterable[tuple[Invoice, Iterable[Event]]],
-    receipts: Iterable[Receipt],
+    receipts: Iterable[MoneyOnAccount],
     *,
     on: date,
     rule: ImputationRule | str = ImputationRule.CIVIL_CODE,
@@ -613,7 +615,7 @@ def impute_on_account(
         >>> new = Invoice(id="F-2", number="2026-0002", customer=acme, issued_on=date(2026, 2, 2),
         ...               due_on=date(2026, 3, 4), total="500.00")
         >>> result = impute_on_account([(new, []), (old, [])],
-        ...                            [Receipt(on=date(2026, 2, 10), amount="400.00")],
+        ...                            [MoneyOnAccount(on=date(2026, 2, 10), amount="400.00")],
         ...                            on=date(2026, 2, 28))
         >>> {k: [(str(p.on), str(p.amount)) for p in v] for k, v in result.payments.items()}
         {'F-1': [('2026-02-10', '300.00')], 'F-2': [('2026-02-10', '100.00')]}
@@ -677,7 +679,7 @@ def impute_on_account(
     )
 
 
-def _reference(receipt: Receipt) -> str:
+def _reference(receipt: MoneyOnAccount) -> str:
     text = f"imputed on account (receipt of {receipt.on.isoformat()}"
     if receipt.reference is not None:
         text += f", ref. {receipt.reference}"

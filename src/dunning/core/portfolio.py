@@ -54,7 +54,7 @@ from dunning.core.conversation import (
     shape,
 )
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
-from dunning.core.ledger import Receipt, impute_on_account
+from dunning.core.ledger import MoneyOnAccount, impute_on_account
 from dunning.core.model import (
     ActionTaken,
     Channel,
@@ -532,7 +532,7 @@ def _impute(
     if not account_credits:
         return histories, {}
     receipts = [
-        Receipt(
+        MoneyOnAccount(
             on=c.on,
             amount=c.amount,
             currency=c.currency,
