@@ -12,11 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+
 from dunning.core.builtin import FIRM, GENTLE, STANDARD
 from dunning.core.conversation import Conversation, read_conversation
 from dunning.core.model import ActionTaken, Channel, Customer, Invoice
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, plan_for_customer
-from dunning.core.scenario import CatchUp, Scenario
+from dunning.core.scenario import CatchUp, Scenario, scenario_from_mapping
+from dunning.exceptions import ScenarioError
 from tests.conversation_walk import PARIS, three_invoices, walk
 
 START = date(2026, 2, 25)
@@ -196,3 +199,15 @@ def test_no_interest_runs_on_money_received_on_account() -> None:
     assert line.penalties is not None
     assert line.penalties.interest == Decimal("43.94")
     assert action.unapplied_credit == Decimal(0)
+
+
+def test_wrong_conversation_rules_fail_at_load_naming_the_field() -> None:
+    """A negative gap and a float amount are refused when the scenario loads, each by name."""
+    data = STANDARD.model_dump(mode="json")
+    data["conversation"] = {"customer_gap_days": -1, "notice_minimum": 150.0}
+    with pytest.raises(ScenarioError) as raised:
+        scenario_from_mapping(data)
+    assert [(d.location, d.code) for d in raised.value.details] == [
+        ("conversation.customer_gap_days", "greater_than_equal"),
+        ("conversation.notice_minimum", "float_amount"),
+    ]

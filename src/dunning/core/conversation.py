@@ -427,7 +427,7 @@ def shape(  # noqa: C901, PLR0911, PLR0912, PLR0915  (the rules of section 9, in
     lead = covers[0]
     tone = scenario.step(lead.step_id)
     if c.level > lead.level:
-        tone = _tone_at(scenario, c.level, notice_step) or tone
+        tone = _tone_at(scenario, c.level) or tone
     return Shaped(
         covers=covers,
         tone=tone,
@@ -488,15 +488,13 @@ def _reprise_step(scenario: Scenario, notice: Step | None) -> Step | None:
     return max(below, key=lambda s: (s.level, s.offset_days)) if below else None
 
 
-def _tone_at(scenario: Scenario, level: int, notice: Step | None) -> Step | None:
+def _tone_at(scenario: Scenario, level: int) -> Step | None:
     """The scenario's written step at the conversation's level (never the notice)."""
     candidates = [
         s
         for s in scenario.steps
         if _written(s) and s.kind is not StepKind.COURTESY and s.level <= level
     ]
-    if notice is not None:
-        candidates = [s for s in candidates if s.level < notice.level or s is not notice]
     return max(candidates, key=lambda s: (s.level, s.offset_days)) if candidates else None
 
 
