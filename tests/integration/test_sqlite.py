@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from dunning import Channel, Message, Payment, PaymentOnAccount, UnappliedCreditNote
-from dunning.adapters import sqlite as sqlite_adapter
+from dunning.adapters import _sql as sql_adapter
 from dunning.adapters.memory import MemoryStore
 from dunning.adapters.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning.core.model import ActionApproved, ActionRejected, ActionTaken, DeliveryFailed
@@ -203,7 +203,7 @@ def test_the_file_survives_the_process(tmp_path: Path) -> None:
         assert history.events == (paid,)  # type: ignore[union-attr]
         assert second.get("cact_1") == entry()
         assert second.creditor() == creditor
-        assert second.schema_version() == SCHEMA_VERSION == 3
+        assert second.schema_version() == SCHEMA_VERSION == 4
 
 
 def test_a_missing_file_is_not_created_when_told_not_to(tmp_path: Path) -> None:
@@ -227,6 +227,7 @@ def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
         (1, "customers, invoices, events, credits, action log, settings"),
         (2, "review index, approval and attempt instants, amounts approved, resolutions"),
         (3, "deadline date each preview states (an approval covers it)"),
+        (4, "each cover's position in its message (as PostgreSQL has it)"),
     ]
     assert mode == "wal"
 
@@ -238,7 +239,7 @@ def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future')")
     db.close()
-    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 3"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 4"):
         SqliteStore(path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 99
@@ -292,7 +293,7 @@ def test_a_large_book_streams_in_batches_each_customer_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Batches of 3 over 8 customers: every invoice once, in customer order, none lost at edges."""
-    monkeypatch.setattr(sqlite_adapter, "_BATCH", 3)
+    monkeypatch.setattr(sql_adapter, "_BATCH", 3)
     with SqliteStore(tmp_path / "dunning.db") as store:
         for n in (5, 1, 8, 3, 2, 7, 4, 6):
             customer = make_customer(id=f"C-{n}", name=f"Client {n}")
@@ -579,7 +580,8 @@ def test_no_other_writer_gets_in_between_a_read_and_its_write(
 def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
     """A version 1 file is migrated to the current version with its sent message intact.
 
-    The attempt and approval instants are taken from the entry's last update.
+    The attempt and approval instants are taken from the entry's last update; the covers keep
+    the order they were written in.
     """
     from dunning.adapters.sqlite import _MIGRATIONS  # noqa: PLC0415  (the v1 statements)
 
@@ -610,11 +612,15 @@ def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
             (sent_at, sent_at, message("k1").model_dump_json()),
         )
         db.execute("INSERT INTO action_covers VALUES ('k1', 'INV-001', 'act_k1', 'reminder')")
+        # A second invoice the message covered, written after the first: version 4 numbers
+        # the covers in the order they were written (not in key order, where 'act_a' is first).
+        db.execute("INSERT INTO action_covers VALUES ('k1', 'INV-002', 'act_a', 'reminder')")
     db.close()
     with SqliteStore(path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         entry = store.get("k1")
         assert entry is not None
+        assert [c.action_id for c in entry.covers] == ["act_k1", "act_a"]
         instant = datetime(2026, 5, 5, 8, 30, tzinfo=UTC)
         assert (entry.attempted_at, entry.decided_at) == (instant, instant)
         [history] = store.entries(LATER)
