@@ -17,213 +17,48 @@ step_id, amount_due, deadline_on)`` and ``settings(name, value)``.
 
 from __future__ import annotations
 
-import json
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from functools import lru_cache
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, Protocol, Self
+from typing import Any, Final, Self
 
-from pydantic import TypeAdapter
-
-from dunning.core._types import check_aware
-from dunning.core.model import Channel, Customer, Event, Invoice
-from dunning.core.portfolio import (
-    InvoiceHistory,
-    PaymentOnAccount,
-    PortfolioEntry,
-    UnappliedCreditNote,
+from dunning.adapters._sqllog import SqlActionLog
+from dunning.adapters._sqlrows import (
+    COVER_COLUMNS,
+    EVENTS,
+    Logged,
+    Rows,
+    Transaction,
+    customer_entries,
+    derived_events,
+    invoice_from,
+    invoice_json,
+    parse,
 )
-from dunning.core.render import Creditor, Message
+from dunning.core.model import Customer, Event, Invoice
+from dunning.core.portfolio import PaymentOnAccount, PortfolioEntry, UnappliedCreditNote
+from dunning.core.render import Creditor
 from dunning.exceptions import StoredDataError
 from dunning.ports import (
-    Covered,
-    EntryStatus,
     InvoiceReview,
     LogEntry,
-    Receipt,
     UnreadableEntry,
     bounced_entry,
-    log_events,
-    reservation,
-    resolved_entry,
-    revised_entry,
 )
 
-__all__ = ["Dialect", "SqlStore", "Transaction"]
+__all__ = ["SqlStore"]
 
-_EVENTS: TypeAdapter[Event] = TypeAdapter(Event)
-_CREDIT: TypeAdapter[PaymentOnAccount | UnappliedCreditNote] = TypeAdapter(
-    PaymentOnAccount | UnappliedCreditNote
-)
 _BATCH: Final = 200
 """Customers read per transaction by `SqlStore.entries`."""
-_LOG_NAMES: Final = (
-    "key",
-    "customer_id",
-    "channel",
-    "status",
-    "owner",
-    "reserved_at",
-    "updated_at",
-    "attempts",
-    "requires_approval",
-    "message",
-    "receipt_provider_id",
-    "receipt_detail",
-    "reason",
-    "decided_by",
-    "attempted_at",
-    "decided_at",
-    "resolved_by",
-)
-"""The ``action_log`` columns, in the order `_row` writes them and `_entry_from` reads them."""
-_COVER_NAMES: Final = "invoice_id, action_id, step_id, amount_due, deadline_on"
-
-_Rows = list[tuple[Any, ...]]
-_Logged = dict[str, list[tuple[tuple[Any, ...], _Rows]]]
 
 
-class _Result(Protocol):
-    """What executing a statement gives back (a DB-API cursor)."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class Transaction(Protocol):
-    """One open transaction: a ``sqlite3.Connection`` or a ``psycopg.Cursor``."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> _Result: ...
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """How one database spells what `SqlStore` asks of it.
-
-    Statements are written once, with ``?`` for each parameter and these words in braces:
-    ``{t}`` before each table name (the schema), ``{text}`` after a JSON column read as text,
-    ``{json}`` after a JSON parameter, ``{greatest}`` for the larger of two values and
-    ``{number}`` for an invoice row's number. `sql` turns them into this database's statement.
-
-    Attributes:
-        mark: the driver's parameter placeholder (``?`` or ``%s``).
-        tables: the prefix of every table name (``""`` or ``"schema".``).
-        text: what follows a JSON column read as text (``""`` or ``::text``).
-        json: what follows a JSON parameter (``""`` or ``::jsonb``).
-        greatest: the function giving the larger of two values (``max`` or ``greatest``).
-        number: the expression for an invoice's number, from the row ``i``.
-        never: ``review_after`` of an invoice only a change will bring back (after any instant).
-        native: the driver passes datetimes, Decimals and dates as such (else as ISO text).
-        array: lists go as one array parameter (``= ANY(?)``), else as one mark per item.
-    """
-
-    mark: str
-    tables: str
-    text: str
-    json: str
-    greatest: str
-    number: str
-    never: str
-    native: bool
-    array: bool
-
-    def sql(self, statement: str) -> str:
-        """*statement* in this database's words (see the class docstring).
-
-        Examples:
-            >>> SQLITE.sql("SELECT data{text} FROM {t}customers WHERE id = ?")
-            'SELECT data FROM customers WHERE id = ?'
-            >>> postgres("books").sql("SELECT data{text} FROM {t}customers WHERE id = ?")
-            'SELECT data::text FROM "books".customers WHERE id = %s'
-        """
-        return _translated(statement, self)
-
-    def instant(self, at: datetime) -> object:
-        """*at* as a parameter: the aware datetime, or ISO 8601 text in UTC.
-
-        Raises:
-            ValueError: if *at* is naive.
-        """
-        check_aware(at)
-        utc = at.astimezone(UTC)
-        return utc if self.native else utc.isoformat(timespec="microseconds")
-
-    def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
-        """``column`` is one of *values*: the condition (with ``?`` marks) and its parameters.
-
-        Examples:
-            >>> SQLITE.any_of("id", ["a", "b"])
-            ('id IN (?, ?)', ['a', 'b'])
-        """
-        if self.array:
-            return f"{column} = ANY(?)", [list(values)]
-        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
-
-
-@lru_cache(maxsize=1024)
-def _translated(statement: str, dialect: Dialect) -> str:
-    """`Dialect.sql`, memoised (a pure function of two immutable values)."""
-    words = statement.format(
-        t=dialect.tables,
-        text=dialect.text,
-        json=dialect.json,
-        greatest=dialect.greatest,
-        number=dialect.number,
-    )
-    return words.replace("?", dialect.mark)
-
-
-SQLITE: Final = Dialect(
-    mark="?",
-    tables="",
-    text="",
-    json="",
-    greatest="max",
-    number="json_extract(i.data, '$.number')",
-    never="never",
-    native=False,
-    array=False,
-)
-"""SQLite: ISO 8601 text for instants (``never`` sorts after every one of them)."""
-
-
-def postgres(schema: str) -> Dialect:
-    """PostgreSQL, with dunning's tables in *schema* (a plain name, checked by the caller)."""
-    return Dialect(
-        mark="%s",
-        tables=f'"{schema}".',
-        text="::text",
-        json="::jsonb",
-        greatest="greatest",
-        number="i.data->>'number'",
-        never="infinity",
-        native=True,
-        array=True,
-    )
-
-
-class SqlStore(ABC):
-    """The methods both SQL stores share (`InvoiceSource` and `ActionLog`).
+class SqlStore(SqlActionLog):
+    """The methods both SQL stores share (`InvoiceSource`, and `ActionLog` from `SqlActionLog`).
 
     A subclass gives the `Dialect`, opens transactions (`_write`, `_read`) and may lock the
     actions a reservation covers (`_lock_actions`) or index reviews in bulk (`_index_reviews`).
     """
-
-    _dialect: Dialect
-    _for_update: str = ""
-    """What follows a query whose rows a reservation must hold (`` FOR UPDATE``, or nothing)."""
 
     def __init__(self) -> None:
         """Set up the bookkeeping every store keeps (its connections, the versions read)."""
@@ -232,28 +67,12 @@ class SqlStore(ABC):
         self._connections_lock = threading.Lock()
         self._versions: dict[str, int] = {}  # invoice id -> version read by entries()
 
-    # -- what a store supplies --------------------------------------------------------------
-
-    @abstractmethod
-    def _write(self) -> AbstractContextManager[Transaction]:
-        """A transaction that will write (taking the write lock first where it must)."""
-
-    @abstractmethod
-    def _read(self) -> AbstractContextManager[Transaction]:
-        """A transaction that only reads."""
-
-    def _lock_actions(self, tx: Transaction, actions: Sequence[str]) -> None:  # noqa: B027
-        """Serialise reservations of these per-invoice actions (default: the write lock does)."""
-
     def _index_reviews(self, tx: Transaction, rows: Sequence[tuple[object, str, int]]) -> None:
         """Set ``review_after`` for ``(after, invoice id, version read)`` rows (compare-and-set)."""
         tx.executemany(
             self._sql("UPDATE {t}invoices SET review_after = ? WHERE id = ? AND version = ?"),
             rows,
         )
-
-    def _sql(self, statement: str) -> str:
-        return self._dialect.sql(statement)
 
     def _remember(self, connection: Any) -> None:
         """Keep *connection* so that `close` closes it."""
@@ -307,7 +126,7 @@ class SqlStore(ABC):
                     " data = excluded.data, archived = false, review_after = NULL,"
                     " version = invoices.version + 1"
                 ),
-                (invoice.id, invoice.customer.id, _invoice_json(invoice)),
+                (invoice.id, invoice.customer.id, invoice_json(invoice)),
             )
             tx.execute(self._sql("DELETE FROM {t}events WHERE invoice_id = ?"), (invoice.id,))
             rows = [(invoice.id, event.kind, event.model_dump_json()) for event in events]
@@ -353,7 +172,7 @@ class SqlStore(ABC):
                     new += 1
                 else:
                     updated += 1
-                tx.execute(upsert, (invoice.id, invoice.customer.id, _invoice_json(invoice)))
+                tx.execute(upsert, (invoice.id, invoice.customer.id, invoice_json(invoice)))
         return new, updated
 
     def invoice(self, ref: str) -> Invoice:
@@ -392,8 +211,8 @@ class SqlStore(ABC):
             raise KeyError(msg)
         [(invoice_id, data, customer_data)] = rows
         where = f"invoices[{invoice_id!r}]"
-        customer = _parse(Customer.model_validate_json, customer_data, where)
-        return _invoice_from(data, customer, where)
+        customer = parse(Customer.model_validate_json, customer_data, where)
+        return invoice_from(data, customer, where)
 
     def add_event(self, invoice_id: str, event: Event) -> None:
         """Record *event* on an invoice (a payment, a dispute...).
@@ -486,8 +305,8 @@ class SqlStore(ABC):
                 (invoice_id,),
             ).fetchall()
             logged = self._log_rows(tx, [invoice_id]).get(invoice_id, [])
-        own = [_EVENTS.validate_json(data) for (data,) in rows]
-        return (*own, *_derived(invoice_id, logged))
+        own = [EVENTS.validate_json(data) for (data,) in rows]
+        return (*own, *derived_events(invoice_id, logged))
 
     def log_for_invoice(self, invoice_id: str) -> list[LogEntry]:
         """Every message that covered the invoice, oldest reservation first."""
@@ -612,7 +431,7 @@ class SqlStore(ABC):
         out: list[PortfolioEntry | UnreadableEntry] = []
         for cid in customer_ids:
             try:
-                entries = _customer_entries(
+                entries = customer_entries(
                     cid,
                     customers.get(cid),
                     invoices.get(cid, []),
@@ -629,15 +448,15 @@ class SqlStore(ABC):
                 )
         return out
 
-    def _log_rows(self, tx: Transaction, invoice_ids: Sequence[str]) -> _Logged:
+    def _log_rows(self, tx: Transaction, invoice_ids: Sequence[str]) -> Logged:
         """The log rows covering these invoices, with their covers, by invoice (unparsed)."""
         if not invoice_ids:
             return {}
         some, params = self._dialect.any_of("invoice_id", invoice_ids)
-        covers: dict[str, _Rows] = {}
+        covers: dict[str, Rows] = {}
         for row in tx.execute(
             self._sql(
-                f"SELECT key, {_COVER_NAMES} FROM {{t}}action_covers"
+                f"SELECT key, {COVER_COLUMNS} FROM {{t}}action_covers"
                 f" WHERE key IN (SELECT key FROM {{t}}action_covers WHERE {some})"
                 " ORDER BY key, position"
             ),
@@ -648,7 +467,7 @@ class SqlStore(ABC):
             return {}
         some_key, key_params = self._dialect.any_of("key", list(covers))
         wanted = set(invoice_ids)
-        out: _Logged = {}
+        out: Logged = {}
         for row in tx.execute(
             self._sql(
                 f"SELECT {self._log_columns()} FROM {{t}}action_log WHERE {some_key}"
@@ -660,281 +479,6 @@ class SqlStore(ABC):
                 out.setdefault(invoice_id, []).append((tuple(row), covers[row[0]]))
         return out
 
-    # -- ActionLog --------------------------------------------------------------------------
-
-    def get(self, key: str) -> LogEntry | None:
-        """The entry for *key*, or None."""
-        with self._read() as tx:
-            return self._get(tx, key)
-
-    def reserve(self, entry: LogEntry) -> bool:
-        """Make *entry* the live entry for its key and actions (see `dunning.ports.ActionLog`).
-
-        One transaction: the actions it covers locked (`_lock_actions`), the entries covering
-        them read (``FOR UPDATE`` where rows can be locked), then the write and the superseded
-        entries closed, all in one commit.
-        """
-        actions = sorted({c.action_id for c in entry.covers})
-        with self._write() as tx:
-            self._lock_actions(tx, actions)
-            some, params = self._dialect.any_of("action_id", actions)
-            found = self._entries(
-                tx,
-                f"key = ? OR key IN (SELECT key FROM {{t}}action_covers WHERE {some})",
-                [entry.key, *params],
-                lock=True,
-            )
-            existing = next((e for e in found if e.key == entry.key), None)
-            stored, superseded = reservation(entry, existing, found)
-            if stored is None:
-                return False
-            for old in superseded:
-                self._update_entry(tx, old)
-            if existing is None:
-                marks = ", ".join("?" * len(_LOG_NAMES))
-                tx.execute(
-                    self._sql(
-                        f"INSERT INTO {{t}}action_log ({', '.join(_LOG_NAMES)}) VALUES ({marks})"
-                    ),
-                    self._row(stored),
-                )
-                self._insert_covers(tx, stored)
-            else:
-                self._update_entry(tx, stored)
-            return True
-
-    def begin_attempt(
-        self,
-        key: str,
-        *,
-        owner: str,
-        expect: EntryStatus,
-        expect_attempts: int,
-        at: datetime,
-        message: Message | None = None,
-    ) -> LogEntry | None:
-        """Claim *key* for a send attempt if it is still as the caller saw it (one UPDATE).
-
-        Of two runners claiming one key, exactly one matches ``status`` and ``attempts``.
-        """
-        instant = self._dialect.instant(at)
-        with self._write() as tx:
-            claimed = tx.execute(
-                self._sql(
-                    "UPDATE {t}action_log SET status = ?, owner = ?, attempts = attempts + 1,"
-                    " updated_at = ?, attempted_at = ?, message = coalesce(?{json}, message)"
-                    " WHERE key = ? AND status = ? AND attempts = ?"
-                ),
-                (
-                    EntryStatus.RESERVED.value,
-                    owner,
-                    instant,
-                    instant,
-                    message.model_dump_json() if message is not None else None,
-                    key,
-                    expect.value,
-                    expect_attempts,
-                ),
-            )
-            if claimed.rowcount != 1:
-                return None
-            return self._get(tx, key)
-
-    def cancel(
-        self, key: str, *, expect: EntryStatus, expect_attempts: int, at: datetime, reason: str
-    ) -> bool:
-        """Cancel *key* if it is still as the caller saw it (one UPDATE)."""
-        instant = self._dialect.instant(at)
-        with self._write() as tx:
-            done = tx.execute(
-                self._sql(
-                    "UPDATE {t}action_log SET status = ?, updated_at = ?, reason = ?"
-                    " WHERE key = ? AND status = ? AND attempts = ?"
-                ),
-                (EntryStatus.CANCELLED.value, instant, reason, key, expect.value, expect_attempts),
-            )
-            return done.rowcount == 1
-
-    def revise(
-        self,
-        key: str,
-        *,
-        expect: EntryStatus,
-        expect_attempts: int,
-        status: EntryStatus,
-        covers: tuple[Covered, ...],
-        message: Message,
-        at: datetime,
-        reason: str,
-    ) -> LogEntry | None:
-        """Replace an undelivered entry's preview, amounts and status, compare-and-set."""
-        with self._write() as tx:
-            entry = self._get(tx, key, lock=True)
-            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
-                return None
-            new = revised_entry(
-                entry, status=status, covers=covers, message=message, at=at, reason=reason
-            )
-            self._update_entry(tx, new)
-            return new
-
-    def finish(
-        self,
-        key: str,
-        status: EntryStatus,
-        *,
-        at: datetime,
-        receipt: Receipt | None = None,
-        reason: str = "",
-    ) -> None:
-        """Record the outcome of an attempt (one UPDATE).
-
-        Raises:
-            KeyError: if there is no entry under *key*.
-        """
-        instant = self._dialect.instant(at)
-        with self._write() as tx:
-            done = tx.execute(
-                self._sql(
-                    "UPDATE {t}action_log SET status = ?, updated_at = ?,"
-                    " receipt_provider_id = ?, receipt_detail = ?, reason = ? WHERE key = ?"
-                ),
-                (
-                    status.value,
-                    instant,
-                    receipt.provider_id if receipt else None,
-                    receipt.detail if receipt else None,
-                    reason,
-                    key,
-                ),
-            )
-            if done.rowcount == 0:
-                msg = f"no message with id {key!r} in the action log"
-                raise KeyError(msg)
-
-    def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
-        """Approve or reject a pending entry (one UPDATE, then its invoices are re-reviewed).
-
-        Raises:
-            KeyError: if no message awaits approval under *key*.
-        """
-        instant = self._dialect.instant(at)
-        status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
-        with self._write() as tx:
-            done = tx.execute(
-                self._sql(
-                    "UPDATE {t}action_log SET status = ?, decided_by = ?, decided_at = ?,"
-                    " updated_at = ? WHERE key = ? AND status = ?"
-                ),
-                (
-                    status.value,
-                    by or "unknown",
-                    instant,
-                    instant,
-                    key,
-                    EntryStatus.PENDING_APPROVAL.value,
-                ),
-            )
-            decided = self._get(tx, key) if done.rowcount == 1 else None
-            if decided is None:
-                msg = f"no message awaiting approval with id {key!r}"
-                raise KeyError(msg)
-            self._touch(tx, [c.invoice_id for c in decided.covers])
-        return decided
-
-    def resolve_uncertain(self, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
-        """Record a human's answer for an uncertain entry (see `dunning.ports.ActionLog`).
-
-        Raises:
-            KeyError: if no uncertain message has this key.
-        """
-        with self._write() as tx:
-            entry = resolved_entry(
-                self._get(tx, key, lock=True), key, delivered=delivered, by=by, at=at
-            )
-            self._update_entry(tx, entry)
-            self._touch(tx, [c.invoice_id for c in entry.covers])
-        return entry
-
-    def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
-        """Entries in any of *statuses*, oldest reservation first."""
-        if not statuses:
-            return []
-        some, params = self._dialect.any_of("status", [s.value for s in statuses])
-        with self._read() as tx:
-            return self._entries(tx, some, params)
-
-    def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
-        """The latest attempt not after *at* among the customer's sent or uncertain entries."""
-        instant = self._dialect.instant(at)
-        with self._read() as tx:
-            row = tx.execute(
-                self._sql(
-                    "SELECT max(attempted_at) FROM {t}action_log WHERE customer_id = ?"
-                    " AND status IN ('sent', 'uncertain') AND attempted_at <= ?"
-                ),
-                (customer_id, instant),
-            ).fetchone()
-        return None if row is None or row[0] is None else _instant_from(row[0])
-
-    def latest_run(self) -> datetime | None:
-        """The latest run instant recorded."""
-        with self._read() as tx:
-            row = tx.execute(
-                self._sql("SELECT value FROM {t}settings WHERE name = 'latest_run'")
-            ).fetchone()
-        return None if row is None else datetime.fromisoformat(row[0])
-
-    def record_run(self, at: datetime) -> None:
-        """Remember *at* if it is later than the latest run instant (one statement)."""
-        check_aware(at)
-        with self._write() as tx:
-            tx.execute(
-                self._sql(
-                    "INSERT INTO {t}settings (name, value) VALUES ('latest_run', ?)"
-                    " ON CONFLICT (name)"
-                    " DO UPDATE SET value = {greatest}(settings.value, excluded.value)"
-                ),
-                (at.astimezone(UTC).isoformat(timespec="microseconds"),),
-            )
-
-    # -- reading and writing entries --------------------------------------------------------
-
-    def _log_columns(self) -> str:
-        return ", ".join(f"{n}{{text}}" if n == "message" else n for n in _LOG_NAMES)
-
-    def _get(self, tx: Transaction, key: str, *, lock: bool = False) -> LogEntry | None:
-        found = self._entries(tx, "key = ?", [key], lock=lock)
-        return found[0] if found else None
-
-    def _entries(
-        self, tx: Transaction, where: str, params: Sequence[object], *, lock: bool = False
-    ) -> list[LogEntry]:
-        """The entries matching *where* (oldest first), with their covers: two queries.
-
-        With *lock*, the rows are read ``FOR UPDATE`` where the database locks rows.
-        """
-        rows = tx.execute(
-            self._sql(
-                f"SELECT {self._log_columns()} FROM {{t}}action_log WHERE {where}"
-                f" ORDER BY reserved_at, key{self._for_update if lock else ''}"
-            ),
-            params,
-        ).fetchall()
-        if not rows:
-            return []
-        some, key_params = self._dialect.any_of("key", [row[0] for row in rows])
-        covers: dict[str, _Rows] = {}
-        for row in tx.execute(
-            self._sql(
-                f"SELECT key, {_COVER_NAMES} FROM {{t}}action_covers WHERE {some}"
-                " ORDER BY key, position"
-            ),
-            key_params,
-        ).fetchall():
-            covers.setdefault(row[0], []).append(tuple(row[1:]))
-        return [_entry_from(tuple(row), covers.get(row[0], [])) for row in rows]
-
     def _upsert_customer(self, tx: Transaction, customer: Customer) -> None:
         tx.execute(
             self._sql(
@@ -943,199 +487,3 @@ class SqlStore(ABC):
             ),
             (customer.id, customer.model_dump_json()),
         )
-
-    def _touch(self, tx: Transaction, invoice_ids: Sequence[str]) -> None:
-        """Something changed for these invoices: review them at the next run."""
-        if not invoice_ids:
-            return
-        some, params = self._dialect.any_of("id", invoice_ids)
-        tx.execute(
-            self._sql(
-                "UPDATE {t}invoices SET review_after = NULL, version = version + 1 WHERE " + some
-            ),
-            params,
-        )
-
-    def _row(self, entry: LogEntry) -> tuple[object, ...]:
-        """The ``action_log`` row of *entry*, in `_LOG_NAMES` order."""
-        instant = self._dialect.instant
-        return (
-            entry.key,
-            entry.customer_id,
-            entry.channel.value,
-            entry.status.value,
-            entry.owner,
-            instant(entry.reserved_at),
-            instant(entry.updated_at),
-            entry.attempts,
-            entry.requires_approval,
-            entry.message.model_dump_json(),
-            entry.receipt.provider_id if entry.receipt else None,
-            entry.receipt.detail if entry.receipt else None,
-            entry.reason,
-            entry.decided_by,
-            None if entry.attempted_at is None else instant(entry.attempted_at),
-            None if entry.decided_at is None else instant(entry.decided_at),
-            entry.resolved_by,
-        )
-
-    def _update_entry(self, tx: Transaction, entry: LogEntry) -> None:
-        """Write every column of *entry* (and its covers) over the row with its key."""
-        assignments = ", ".join(f"{c} = ?" for c in _LOG_NAMES[1:])
-        row = self._row(entry)
-        tx.execute(
-            self._sql(f"UPDATE {{t}}action_log SET {assignments} WHERE key = ?"),
-            (*row[1:], entry.key),
-        )
-        tx.execute(self._sql("DELETE FROM {t}action_covers WHERE key = ?"), (entry.key,))
-        self._insert_covers(tx, entry)
-
-    def _insert_covers(self, tx: Transaction, entry: LogEntry) -> None:
-        native = self._dialect.native
-        tx.executemany(
-            self._sql(
-                "INSERT INTO {t}action_covers"
-                " (key, position, invoice_id, action_id, step_id, amount_due, deadline_on)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"
-            ),
-            [
-                (
-                    entry.key,
-                    position,
-                    c.invoice_id,
-                    c.action_id,
-                    c.step_id,
-                    c.amount_due if native or c.amount_due is None else str(c.amount_due),
-                    c.deadline_on if native or c.deadline_on is None else c.deadline_on.isoformat(),
-                )
-                for position, c in enumerate(entry.covers)
-            ],
-        )
-
-
-# -- rows -> models ------------------------------------------------------------------------
-
-
-def _invoice_json(invoice: Invoice) -> str:
-    return invoice.model_dump_json(exclude={"customer"})
-
-
-def _parse(parse: Any, data: Any, where: str) -> Any:
-    """*parse*(*data*), or a `StoredDataError` saying which row is bad."""
-    try:
-        return parse(data)
-    except (ValueError, TypeError) as error:
-        first = str(error).splitlines()[0]
-        raise StoredDataError(first, where=where) from error
-
-
-def _invoice_from(data: str, customer: Customer, where: str) -> Invoice:
-    """The stored invoice *data* (JSON without its customer) with *customer*."""
-    fields: dict[str, Any] = _parse(json.loads, data, where)
-    invoice: Invoice = _parse(Invoice.model_validate, {**fields, "customer": customer}, where)
-    return invoice
-
-
-def _derived(invoice_id: str, logged: Sequence[tuple[tuple[Any, ...], _Rows]]) -> list[Event]:
-    """The events the log entries *logged* give the invoice (`dunning.ports.log_events`)."""
-    return [
-        event
-        for row, covers in logged
-        for on, event in log_events(_entry_from(row, covers))
-        if on == invoice_id
-    ]
-
-
-def _customer_entries(
-    customer_id: str,
-    customer_data: str | None,
-    invoice_rows: Sequence[tuple[str, str, int]],
-    *,
-    events: dict[str, list[str]],
-    logged: _Logged,
-    unallocated: dict[str, list[str]],
-) -> list[PortfolioEntry]:
-    where = f"customers[{customer_id!r}]"
-    if customer_data is None:
-        msg = "no such customer"
-        raise StoredDataError(msg, where=where)
-    customer = _parse(Customer.model_validate_json, customer_data, where)
-    out: list[PortfolioEntry] = []
-    for invoice_id, data, _ in invoice_rows:
-        invoice = _invoice_from(data, customer, f"invoices[{invoice_id!r}]")
-        own = [
-            _parse(_EVENTS.validate_json, text, f"events of {invoice_id!r}")
-            for text in events.get(invoice_id, ())
-        ]
-        derived = _derived(invoice_id, logged.get(invoice_id, ()))
-        out.append(InvoiceHistory(invoice=invoice, events=(*own, *derived)))
-    out.extend(
-        _parse(_CREDIT.validate_json, text, f"credits of {customer_id!r}")
-        for text in unallocated.get(customer_id, ())
-    )
-    return out
-
-
-def _instant_from(value: datetime | str) -> datetime:
-    """A stored instant (a datetime, or ISO 8601 text), in UTC."""
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return at.astimezone(UTC)
-
-
-def _entry_from(row: Sequence[Any], covers: Sequence[Sequence[Any]]) -> LogEntry:
-    """The `LogEntry` of an ``action_log`` row and its ``action_covers`` rows."""
-    (
-        key,
-        customer_id,
-        channel,
-        status,
-        owner,
-        reserved_at,
-        updated_at,
-        attempts,
-        requires_approval,
-        message,
-        provider_id,
-        detail,
-        reason,
-        decided_by,
-        attempted_at,
-        decided_at,
-        resolved_by,
-    ) = row
-    try:
-        return LogEntry(
-            key=key,
-            customer_id=customer_id,
-            channel=Channel(channel),
-            covers=tuple(
-                Covered(
-                    invoice_id,
-                    action_id,
-                    step_id,
-                    None if amount is None else Decimal(amount),
-                    None if deadline is None else _day_from(deadline),
-                )
-                for invoice_id, action_id, step_id, amount, deadline in covers
-            ),
-            message=Message.model_validate_json(message),
-            status=EntryStatus(status),
-            owner=owner,
-            reserved_at=_instant_from(reserved_at),
-            updated_at=_instant_from(updated_at),
-            attempts=attempts,
-            receipt=None if provider_id is None else Receipt(provider_id, detail or ""),
-            reason=reason,
-            decided_by=decided_by,
-            requires_approval=bool(requires_approval),
-            attempted_at=None if attempted_at is None else _instant_from(attempted_at),
-            decided_at=None if decided_at is None else _instant_from(decided_at),
-            resolved_by=resolved_by,
-        )
-    except (ValueError, TypeError, ArithmeticError) as error:
-        first = str(error).splitlines()[0]
-        raise StoredDataError(first, where=f"action_log[{key!r}]") from error
-
-
-def _day_from(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)

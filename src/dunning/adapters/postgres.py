@@ -46,7 +46,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from dunning.adapters._sql import SqlStore, Transaction, postgres
+from dunning.adapters._sql import SqlStore
+from dunning.adapters._sqlrows import Transaction, postgres
 from dunning.exceptions import ConfigurationError
 
 if TYPE_CHECKING:

@@ -55,7 +55,8 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Final
 
-from dunning.adapters._sql import SQLITE, SqlStore
+from dunning.adapters._sql import SqlStore
+from dunning.adapters._sqlrows import SQLITE
 from dunning.exceptions import ConfigurationError
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]

@@ -1,0 +1,409 @@
+"""The action-log half of the SQL stores: `SqlActionLog`, shared by SQLite and PostgreSQL.
+
+One row per message in ``action_log``, the per-invoice actions it carries out in
+``action_covers``. Every call that reads then writes runs in one transaction; the claims
+(`SqlActionLog.begin_attempt`, `cancel`, `finish`, `decide_approval`) are single
+compare-and-set UPDATEs, so of two runners claiming one key exactly one matches. What each log
+entry means for the invoices it covers is `dunning.ports.log_events`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+
+from dunning.adapters._sqlrows import (
+    COVER_COLUMNS,
+    LOG_COLUMNS,
+    Dialect,
+    Rows,
+    Transaction,
+    entry_from,
+    instant_from,
+)
+from dunning.core._types import check_aware
+from dunning.core.render import Message
+from dunning.ports import (
+    Covered,
+    EntryStatus,
+    LogEntry,
+    Receipt,
+    reservation,
+    resolved_entry,
+    revised_entry,
+)
+
+__all__ = ["SqlActionLog"]
+
+
+class SqlActionLog(ABC):
+    """The `ActionLog` half of the SQL stores: one entry per message, claimed compare-and-set.
+
+    A subclass gives the `Dialect` and opens transactions (`_write`, `_read`); it may lock the
+    actions a reservation covers (`_lock_actions`) where its write lock does not already.
+    """
+
+    _dialect: Dialect
+    _for_update: str = ""
+    """What follows a query whose rows a reservation must hold (`` FOR UPDATE``, or nothing)."""
+
+    # -- what a store supplies --------------------------------------------------------------
+
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[Transaction]:
+        """A transaction that will write (taking the write lock first where it must)."""
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[Transaction]:
+        """A transaction that only reads."""
+
+    def _lock_actions(self, tx: Transaction, actions: Sequence[str]) -> None:  # noqa: B027
+        """Serialise reservations of these per-invoice actions (default: the write lock does)."""
+
+    def _sql(self, statement: str) -> str:
+        return self._dialect.sql(statement)
+
+    # -- ActionLog --------------------------------------------------------------------------
+
+    def get(self, key: str) -> LogEntry | None:
+        """The entry for *key*, or None."""
+        with self._read() as tx:
+            return self._get(tx, key)
+
+    def reserve(self, entry: LogEntry) -> bool:
+        """Make *entry* the live entry for its key and actions (see `dunning.ports.ActionLog`).
+
+        One transaction: the actions it covers locked (`_lock_actions`), the entries covering
+        them read (``FOR UPDATE`` where rows can be locked), then the write and the superseded
+        entries closed, all in one commit.
+        """
+        actions = sorted({c.action_id for c in entry.covers})
+        with self._write() as tx:
+            self._lock_actions(tx, actions)
+            some, params = self._dialect.any_of("action_id", actions)
+            found = self._entries(
+                tx,
+                f"key = ? OR key IN (SELECT key FROM {{t}}action_covers WHERE {some})",
+                [entry.key, *params],
+                lock=True,
+            )
+            existing = next((e for e in found if e.key == entry.key), None)
+            stored, superseded = reservation(entry, existing, found)
+            if stored is None:
+                return False
+            for old in superseded:
+                self._update_entry(tx, old)
+            if existing is None:
+                marks = ", ".join("?" * len(LOG_COLUMNS))
+                tx.execute(
+                    self._sql(
+                        f"INSERT INTO {{t}}action_log ({', '.join(LOG_COLUMNS)}) VALUES ({marks})"
+                    ),
+                    self._row(stored),
+                )
+                self._insert_covers(tx, stored)
+            else:
+                self._update_entry(tx, stored)
+            return True
+
+    def begin_attempt(
+        self,
+        key: str,
+        *,
+        owner: str,
+        expect: EntryStatus,
+        expect_attempts: int,
+        at: datetime,
+        message: Message | None = None,
+    ) -> LogEntry | None:
+        """Claim *key* for a send attempt if it is still as the caller saw it (one UPDATE).
+
+        Of two runners claiming one key, exactly one matches ``status`` and ``attempts``.
+        """
+        instant = self._dialect.instant(at)
+        with self._write() as tx:
+            claimed = tx.execute(
+                self._sql(
+                    "UPDATE {t}action_log SET status = ?, owner = ?, attempts = attempts + 1,"
+                    " updated_at = ?, attempted_at = ?, message = coalesce(?{json}, message)"
+                    " WHERE key = ? AND status = ? AND attempts = ?"
+                ),
+                (
+                    EntryStatus.RESERVED.value,
+                    owner,
+                    instant,
+                    instant,
+                    message.model_dump_json() if message is not None else None,
+                    key,
+                    expect.value,
+                    expect_attempts,
+                ),
+            )
+            if claimed.rowcount != 1:
+                return None
+            return self._get(tx, key)
+
+    def cancel(
+        self, key: str, *, expect: EntryStatus, expect_attempts: int, at: datetime, reason: str
+    ) -> bool:
+        """Cancel *key* if it is still as the caller saw it (one UPDATE)."""
+        instant = self._dialect.instant(at)
+        with self._write() as tx:
+            done = tx.execute(
+                self._sql(
+                    "UPDATE {t}action_log SET status = ?, updated_at = ?, reason = ?"
+                    " WHERE key = ? AND status = ? AND attempts = ?"
+                ),
+                (EntryStatus.CANCELLED.value, instant, reason, key, expect.value, expect_attempts),
+            )
+            return done.rowcount == 1
+
+    def revise(
+        self,
+        key: str,
+        *,
+        expect: EntryStatus,
+        expect_attempts: int,
+        status: EntryStatus,
+        covers: tuple[Covered, ...],
+        message: Message,
+        at: datetime,
+        reason: str,
+    ) -> LogEntry | None:
+        """Replace an undelivered entry's preview, amounts and status, compare-and-set."""
+        with self._write() as tx:
+            entry = self._get(tx, key, lock=True)
+            if entry is None or entry.status is not expect or entry.attempts != expect_attempts:
+                return None
+            new = revised_entry(
+                entry, status=status, covers=covers, message=message, at=at, reason=reason
+            )
+            self._update_entry(tx, new)
+            return new
+
+    def finish(
+        self,
+        key: str,
+        status: EntryStatus,
+        *,
+        at: datetime,
+        receipt: Receipt | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the outcome of an attempt (one UPDATE).
+
+        Raises:
+            KeyError: if there is no entry under *key*.
+        """
+        instant = self._dialect.instant(at)
+        with self._write() as tx:
+            done = tx.execute(
+                self._sql(
+                    "UPDATE {t}action_log SET status = ?, updated_at = ?,"
+                    " receipt_provider_id = ?, receipt_detail = ?, reason = ? WHERE key = ?"
+                ),
+                (
+                    status.value,
+                    instant,
+                    receipt.provider_id if receipt else None,
+                    receipt.detail if receipt else None,
+                    reason,
+                    key,
+                ),
+            )
+            if done.rowcount == 0:
+                msg = f"no message with id {key!r} in the action log"
+                raise KeyError(msg)
+
+    def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
+        """Approve or reject a pending entry (one UPDATE, then its invoices are re-reviewed).
+
+        Raises:
+            KeyError: if no message awaits approval under *key*.
+        """
+        instant = self._dialect.instant(at)
+        status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
+        with self._write() as tx:
+            done = tx.execute(
+                self._sql(
+                    "UPDATE {t}action_log SET status = ?, decided_by = ?, decided_at = ?,"
+                    " updated_at = ? WHERE key = ? AND status = ?"
+                ),
+                (
+                    status.value,
+                    by or "unknown",
+                    instant,
+                    instant,
+                    key,
+                    EntryStatus.PENDING_APPROVAL.value,
+                ),
+            )
+            decided = self._get(tx, key) if done.rowcount == 1 else None
+            if decided is None:
+                msg = f"no message awaiting approval with id {key!r}"
+                raise KeyError(msg)
+            self._touch(tx, [c.invoice_id for c in decided.covers])
+        return decided
+
+    def resolve_uncertain(self, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
+        """Record a human's answer for an uncertain entry (see `dunning.ports.ActionLog`).
+
+        Raises:
+            KeyError: if no uncertain message has this key.
+        """
+        with self._write() as tx:
+            entry = resolved_entry(
+                self._get(tx, key, lock=True), key, delivered=delivered, by=by, at=at
+            )
+            self._update_entry(tx, entry)
+            self._touch(tx, [c.invoice_id for c in entry.covers])
+        return entry
+
+    def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
+        """Entries in any of *statuses*, oldest reservation first."""
+        if not statuses:
+            return []
+        some, params = self._dialect.any_of("status", [s.value for s in statuses])
+        with self._read() as tx:
+            return self._entries(tx, some, params)
+
+    def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
+        """The latest attempt not after *at* among the customer's sent or uncertain entries."""
+        instant = self._dialect.instant(at)
+        with self._read() as tx:
+            row = tx.execute(
+                self._sql(
+                    "SELECT max(attempted_at) FROM {t}action_log WHERE customer_id = ?"
+                    " AND status IN ('sent', 'uncertain') AND attempted_at <= ?"
+                ),
+                (customer_id, instant),
+            ).fetchone()
+        return None if row is None or row[0] is None else instant_from(row[0])
+
+    def latest_run(self) -> datetime | None:
+        """The latest run instant recorded."""
+        with self._read() as tx:
+            row = tx.execute(
+                self._sql("SELECT value FROM {t}settings WHERE name = 'latest_run'")
+            ).fetchone()
+        return None if row is None else datetime.fromisoformat(row[0])
+
+    def record_run(self, at: datetime) -> None:
+        """Remember *at* if it is later than the latest run instant (one statement)."""
+        check_aware(at)
+        with self._write() as tx:
+            tx.execute(
+                self._sql(
+                    "INSERT INTO {t}settings (name, value) VALUES ('latest_run', ?)"
+                    " ON CONFLICT (name)"
+                    " DO UPDATE SET value = {greatest}(settings.value, excluded.value)"
+                ),
+                (at.astimezone(UTC).isoformat(timespec="microseconds"),),
+            )
+
+    # -- reading and writing entries --------------------------------------------------------
+
+    def _log_columns(self) -> str:
+        return ", ".join(f"{n}{{text}}" if n == "message" else n for n in LOG_COLUMNS)
+
+    def _get(self, tx: Transaction, key: str, *, lock: bool = False) -> LogEntry | None:
+        found = self._entries(tx, "key = ?", [key], lock=lock)
+        return found[0] if found else None
+
+    def _entries(
+        self, tx: Transaction, where: str, params: Sequence[object], *, lock: bool = False
+    ) -> list[LogEntry]:
+        """The entries matching *where* (oldest first), with their covers: two queries.
+
+        With *lock*, the rows are read ``FOR UPDATE`` where the database locks rows.
+        """
+        rows = tx.execute(
+            self._sql(
+                f"SELECT {self._log_columns()} FROM {{t}}action_log WHERE {where}"
+                f" ORDER BY reserved_at, key{self._for_update if lock else ''}"
+            ),
+            params,
+        ).fetchall()
+        if not rows:
+            return []
+        some, key_params = self._dialect.any_of("key", [row[0] for row in rows])
+        covers: dict[str, Rows] = {}
+        for row in tx.execute(
+            self._sql(
+                f"SELECT key, {COVER_COLUMNS} FROM {{t}}action_covers WHERE {some}"
+                " ORDER BY key, position"
+            ),
+            key_params,
+        ).fetchall():
+            covers.setdefault(row[0], []).append(tuple(row[1:]))
+        return [entry_from(tuple(row), covers.get(row[0], [])) for row in rows]
+
+    def _touch(self, tx: Transaction, invoice_ids: Sequence[str]) -> None:
+        """Something changed for these invoices: review them at the next run."""
+        if not invoice_ids:
+            return
+        some, params = self._dialect.any_of("id", invoice_ids)
+        tx.execute(
+            self._sql(
+                "UPDATE {t}invoices SET review_after = NULL, version = version + 1 WHERE " + some
+            ),
+            params,
+        )
+
+    def _row(self, entry: LogEntry) -> tuple[object, ...]:
+        """The ``action_log`` row of *entry*, in `LOG_COLUMNS` order."""
+        instant = self._dialect.instant
+        return (
+            entry.key,
+            entry.customer_id,
+            entry.channel.value,
+            entry.status.value,
+            entry.owner,
+            instant(entry.reserved_at),
+            instant(entry.updated_at),
+            entry.attempts,
+            entry.requires_approval,
+            entry.message.model_dump_json(),
+            entry.receipt.provider_id if entry.receipt else None,
+            entry.receipt.detail if entry.receipt else None,
+            entry.reason,
+            entry.decided_by,
+            None if entry.attempted_at is None else instant(entry.attempted_at),
+            None if entry.decided_at is None else instant(entry.decided_at),
+            entry.resolved_by,
+        )
+
+    def _update_entry(self, tx: Transaction, entry: LogEntry) -> None:
+        """Write every column of *entry* (and its covers) over the row with its key."""
+        assignments = ", ".join(f"{c} = ?" for c in LOG_COLUMNS[1:])
+        row = self._row(entry)
+        tx.execute(
+            self._sql(f"UPDATE {{t}}action_log SET {assignments} WHERE key = ?"),
+            (*row[1:], entry.key),
+        )
+        tx.execute(self._sql("DELETE FROM {t}action_covers WHERE key = ?"), (entry.key,))
+        self._insert_covers(tx, entry)
+
+    def _insert_covers(self, tx: Transaction, entry: LogEntry) -> None:
+        native = self._dialect.native
+        tx.executemany(
+            self._sql(
+                "INSERT INTO {t}action_covers"
+                " (key, position, invoice_id, action_id, step_id, amount_due, deadline_on)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ),
+            [
+                (
+                    entry.key,
+                    position,
+                    c.invoice_id,
+                    c.action_id,
+                    c.step_id,
+                    c.amount_due if native or c.amount_due is None else str(c.amount_due),
+                    c.deadline_on if native or c.deadline_on is None else c.deadline_on.isoformat(),
+                )
+                for position, c in enumerate(entry.covers)
+            ],
+        )
