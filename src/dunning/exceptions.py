@@ -10,7 +10,8 @@ The tree separates what a host must do about an error:
   that the table does not cover).
 
 Every error carries `code`, a snake_case string that never changes between releases, so a host
-can map errors to its own messages without parsing text.
+can map errors to its own messages without parsing text. `ErrorCode` lists every one of them.
+An unknown invoice id or message key raises `NotFoundError`, which is also a `KeyError`.
 
 Examples:
     >>> from dunning.exceptions import DunningError, ScenarioError
@@ -26,14 +27,17 @@ Examples:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 __all__ = [
     "ConfigurationError",
     "DunningError",
+    "ErrorCode",
     "ErrorDetail",
     "InvoiceHistoryError",
     "InvoiceImportError",
     "MissingDataError",
+    "NotFoundError",
     "PortfolioOrderError",
     "ProvisionalRateWarning",
     "RateNotAvailableError",
@@ -44,6 +48,62 @@ __all__ = [
     "StoredDataError",
     "TemplateError",
 ]
+
+
+class ErrorCode(StrEnum):
+    """Every code an error of this library carries (`DunningError.code`): stable across releases.
+
+    A member equals its text, so ``error.code == ErrorCode.STALE_PREVIEW`` and
+    ``error.code == "stale_preview"`` are both true.
+
+    Examples:
+        >>> ErrorCode("unknown_variable") is ErrorCode.UNKNOWN_VARIABLE
+        True
+        >>> StaleApprovalError("m", seen="a", current="b").code == ErrorCode.STALE_PREVIEW
+        True
+    """
+
+    # One per error class.
+    DUNNING_ERROR = "dunning_error"
+    CUSTOMER_NOT_GROUPED = "customer_not_grouped"
+    INVALID_CONFIGURATION = "invalid_configuration"
+    INVALID_SCENARIO = "invalid_scenario"
+    INVALID_IMPORT = "invalid_import"
+    INVALID_INVOICE_HISTORY = "invalid_invoice_history"
+    MISSING_DATA = "missing_data"
+    RATE_NOT_AVAILABLE = "rate_not_available"
+    INVALID_RATE_TABLE = "invalid_rate_table"
+    INVALID_TEMPLATE = "invalid_template"
+    RUN_IN_THE_PAST = "run_in_the_past"
+    BAD_STORED_ROW = "bad_stored_row"
+    STALE_PREVIEW = "stale_preview"
+    NOT_FOUND = "not_found"
+    # What is wrong with an invoice's history (`InvoiceHistoryError.code`).
+    EVENT_BEFORE_ISSUE = "event_before_issue"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    DUPLICATE_INVOICE = "duplicate_invoice"
+    PAYMENTS_EXCEED_AMOUNT = "payments_exceed_amount"
+    # What is wrong with a template (`TemplateError.code`).
+    TEMPLATE_SYNTAX = "template_syntax"
+    UNKNOWN_VARIABLE = "unknown_variable"
+    UNDEFINED_VARIABLE = "undefined_variable"
+    UNSAFE_TEMPLATE = "unsafe_template"
+    RENDER_FAILED = "render_failed"
+    RENDER_BUDGET_EXCEEDED = "render_budget_exceeded"
+    MISSING_TEMPLATE = "missing_template"
+    UNREADABLE_TEMPLATE = "unreadable_template"
+    INVALID_TEMPLATE_NAME = "invalid_template_name"
+    RESERVED_NAME = "reserved_name"
+    SMS_TOO_LONG = "sms_too_long"
+    SMS_NOT_GSM7 = "sms_not_gsm7"
+    INVALID_SMS_LIMIT = "invalid_sms_limit"
+    UNKNOWN_LOCALE = "unknown_locale"
+    LOCALE_NOT_AVAILABLE = "locale_not_available"
+
+
+def _listed(code: str) -> str:
+    """*code* if `ErrorCode` lists it (a code nobody listed is a bug: it fails loudly)."""
+    return ErrorCode(code).value
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +206,7 @@ class InvoiceHistoryError(DunningError, ValueError):
         """Build the error; the text names the invoice and the field."""
         self.invoice_id = invoice_id
         self.location = location
-        self.code = code
+        self.code = _listed(code)
         super().__init__(f"invoice {invoice_id!r}: {location}: {message}")
 
 
@@ -228,7 +288,7 @@ class TemplateError(ConfigurationError):
         """Build the error; the text starts with the template's name and line when known."""
         self.template = template
         self.line = line
-        self.code = code
+        self.code = _listed(code)
         where = template or ""
         if template and line is not None:
             where = f"{template}, line {line}"
@@ -305,3 +365,23 @@ class StaleApprovalError(DunningError, ValueError):
             f"{current}): nothing was recorded; see the new preview (dunning approvals) and "
             f"decide again with --seen {current}"
         )
+
+
+class NotFoundError(DunningError, KeyError):
+    """No invoice, customer or message has the id or key given.
+
+    A `KeyError` too, so ``except KeyError`` in a host keeps working; its text is the message
+    itself (a plain `KeyError` would print it in quotes).
+
+    Examples:
+        >>> err = NotFoundError("no invoice with id 'F-9'")
+        >>> print(err), err.code, isinstance(err, KeyError)
+        no invoice with id 'F-9'
+        (None, 'not_found', True)
+    """
+
+    code = "not_found"
+
+    def __str__(self) -> str:
+        """The message, without the quotes `KeyError` adds."""
+        return str(self.args[0]) if self.args else ""

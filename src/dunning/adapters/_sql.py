@@ -39,7 +39,7 @@ from dunning.adapters._sqlrows import (
 from dunning.core.model import Customer, Event, Invoice
 from dunning.core.portfolio import PaymentOnAccount, PortfolioEntry, UnappliedCreditNote
 from dunning.core.render import Creditor
-from dunning.exceptions import StoredDataError
+from dunning.exceptions import NotFoundError, StoredDataError
 from dunning.ports import (
     InvoiceReview,
     LogEntry,
@@ -179,7 +179,8 @@ class SqlStore(SqlActionLog):
         """The invoice whose id, else whose number, is *ref* (with its customer).
 
         Raises:
-            KeyError: if no invoice has this id or number, or several have this number.
+            NotFoundError: (a `KeyError`) if no invoice has this id or number, or several
+                have this number.
 
         Examples:
             >>> import tempfile
@@ -204,11 +205,11 @@ class SqlStore(SqlActionLog):
                 rows = tx.execute(by_number, (ref,)).fetchall()
         if not rows:
             msg = f"no invoice with id or number {ref!r}"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         if len(rows) > 1:
             ids = ", ".join(sorted(r[0] for r in rows))
             msg = f"several invoices have the number {ref!r} (ids {ids}): give the id"
-            raise KeyError(msg)
+            raise NotFoundError(msg)
         [(invoice_id, data, customer_data)] = rows
         where = f"invoices[{invoice_id!r}]"
         customer = parse(Customer.model_validate_json, customer_data, where)
@@ -218,7 +219,7 @@ class SqlStore(SqlActionLog):
         """Record *event* on an invoice (a payment, a dispute...).
 
         Raises:
-            KeyError: if there is no such invoice.
+            NotFoundError: (a `KeyError`) if there is no such invoice.
         """
         with self._write() as tx:
             changed = tx.execute(
@@ -229,7 +230,7 @@ class SqlStore(SqlActionLog):
             )
             if changed.rowcount == 0:
                 msg = f"no invoice with id {invoice_id!r}"
-                raise KeyError(msg)
+                raise NotFoundError(msg)
             tx.execute(
                 self._sql("INSERT INTO {t}events (invoice_id, kind, data) VALUES (?, ?, ?)"),
                 (invoice_id, event.kind, event.model_dump_json()),
@@ -242,7 +243,7 @@ class SqlStore(SqlActionLog):
         with a new message. For bounce reports and returned letters.
 
         Raises:
-            KeyError: if there is no message under *key*.
+            NotFoundError: (a `KeyError`) if there is no message under *key*.
             ValueError: if it was never sent.
         """
         with self._write() as tx:
@@ -254,7 +255,7 @@ class SqlStore(SqlActionLog):
         """Record money or a credit note not yet allocated to an invoice.
 
         Raises:
-            KeyError: if there is no such customer.
+            NotFoundError: (a `KeyError`) if there is no such customer.
         """
         with self._write() as tx:
             known = tx.execute(
@@ -262,7 +263,7 @@ class SqlStore(SqlActionLog):
             )
             if known.fetchone() is None:
                 msg = f"no customer with id {credit.customer_id!r}"
-                raise KeyError(msg)
+                raise NotFoundError(msg)
             tx.execute(
                 self._sql("INSERT INTO {t}credits (customer_id, kind, data) VALUES (?, ?, ?)"),
                 (credit.customer_id, credit.kind, credit.model_dump_json()),
@@ -279,7 +280,7 @@ class SqlStore(SqlActionLog):
         """Stop reviewing an invoice (settled and filed); its history and log stay.
 
         Raises:
-            KeyError: if there is no such invoice.
+            NotFoundError: (a `KeyError`) if there is no such invoice.
         """
         with self._write() as tx:
             done = tx.execute(
@@ -287,19 +288,19 @@ class SqlStore(SqlActionLog):
             )
             if done.rowcount == 0:
                 msg = f"no invoice with id {invoice_id!r}"
-                raise KeyError(msg)
+                raise NotFoundError(msg)
 
     def events(self, invoice_id: str) -> tuple[Event, ...]:
         """The invoice's events: the host's, then those derived from the log.
 
         Raises:
-            KeyError: if there is no such invoice.
+            NotFoundError: (a `KeyError`) if there is no such invoice.
         """
         with self._read() as tx:
             known = tx.execute(self._sql("SELECT 1 FROM {t}invoices WHERE id = ?"), (invoice_id,))
             if known.fetchone() is None:
                 msg = f"no invoice with id {invoice_id!r}"
-                raise KeyError(msg)
+                raise NotFoundError(msg)
             rows = tx.execute(
                 self._sql("SELECT data{text} FROM {t}events WHERE invoice_id = ? ORDER BY seq"),
                 (invoice_id,),

@@ -25,6 +25,7 @@ from dunning.adapters._sqlrows import (
 )
 from dunning.core._types import check_aware
 from dunning.core.render import Message
+from dunning.exceptions import NotFoundError
 from dunning.ports import (
     Covered,
     EntryStatus,
@@ -195,7 +196,7 @@ class SqlActionLog(ABC):
         """Record the outcome of an attempt (one UPDATE).
 
         Raises:
-            KeyError: if there is no entry under *key*.
+            NotFoundError: (a `KeyError`) if there is no entry under *key*.
         """
         instant = self._dialect.instant(at)
         with self._write() as tx:
@@ -215,13 +216,13 @@ class SqlActionLog(ABC):
             )
             if done.rowcount == 0:
                 msg = f"no message with id {key!r} in the action log"
-                raise KeyError(msg)
+                raise NotFoundError(msg)
 
     def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
         """Approve or reject a pending entry (one UPDATE, then its invoices are re-reviewed).
 
         Raises:
-            KeyError: if no message awaits approval under *key*.
+            NotFoundError: (a `KeyError`) if no message awaits approval under *key*.
         """
         instant = self._dialect.instant(at)
         status = EntryStatus.APPROVED if approved else EntryStatus.REJECTED
@@ -243,7 +244,7 @@ class SqlActionLog(ABC):
             decided = self._get(tx, key) if done.rowcount == 1 else None
             if decided is None:
                 msg = f"no message awaiting approval with id {key!r}"
-                raise KeyError(msg)
+                raise NotFoundError(msg)
             self._touch(tx, [c.invoice_id for c in decided.covers])
         return decided
 
@@ -251,7 +252,7 @@ class SqlActionLog(ABC):
         """Record a human's answer for an uncertain entry (see `dunning.ports.ActionLog`).
 
         Raises:
-            KeyError: if no uncertain message has this key.
+            NotFoundError: (a `KeyError`) if no uncertain message has this key.
         """
         with self._write() as tx:
             entry = resolved_entry(
