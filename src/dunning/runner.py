@@ -49,10 +49,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from dunning.core._html import html_table
-from dunning.core._types import check_aware
 from dunning.core.action_log import Covered, EntryStatus, LogEntry, Receipt
 from dunning.core.calendar import calendar_for
+from dunning.core.display import html_table
 from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionRejected,
@@ -64,6 +63,7 @@ from dunning.core.model import (
     Event,
     HoldPlaced,
     Payment,
+    check_aware,
     event_day,
 )
 from dunning.core.portfolio import (

@@ -47,7 +47,6 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from dunning.core._types import check_aware
 from dunning.core.model import (
     ActionApproved,
     ActionRejected,
@@ -55,6 +54,7 @@ from dunning.core.model import (
     Channel,
     DeliveryFailed,
     Event,
+    check_aware,
 )
 from dunning.core.render import Message
 

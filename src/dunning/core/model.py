@@ -44,6 +44,7 @@ from dunning.core._types import (
     LocaleName,
     PositiveAmount,
     TimeZoneName,
+    check_aware,
 )
 from dunning.exceptions import InvoiceHistoryError
 
@@ -68,6 +69,7 @@ __all__ = [
     "PaymentPlanAgreed",
     "PenaltyWording",
     "PromiseToPay",
+    "check_aware",
     "check_history",
     "default_penalty_wording",
     "event_day",

@@ -37,8 +37,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dunning.core._html import html_table
 from dunning.core._types import MODEL_CONFIG
+from dunning.core.display import html_table
 from dunning.core.engine import decide
 from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import (
