@@ -193,7 +193,7 @@ class OwnStore:
 
     # --8<-- [start:reserve]
     def reserve(self, entry: LogEntry) -> bool:
-        """One live entry per key and per action: the rule is `dunning.core.action_log.reservation`."""
+        """One live entry per key and per action (the rule: `action_log.reservation`)."""
         actions = [c.action_id for c in entry.covers]
         with self._write() as db:
             marks = ", ".join("?" * len(actions))
