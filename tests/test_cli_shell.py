@@ -19,11 +19,12 @@ import pytest
 from dunning.adapters.smtp import build_email
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
+from dunning.core.action_log import EntryStatus
 from dunning.core.builtin import DEFAULT_POLICY
 from dunning.core.model import Channel
 from dunning.core.portfolio import plan_customer_actions
 from dunning.core.render import Message
-from dunning.ports import EntryStatus, UnreadableEntry
+from dunning.ports import UnreadableEntry
 from dunning.testing import paris
 from tests.demo_facts import record_demo_facts
 

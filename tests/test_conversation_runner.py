@@ -14,10 +14,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from dunning.adapters.memory import MemorySender, MemoryStore
+from dunning.core.action_log import EntryStatus
 from dunning.core.builtin import BUILTIN_SCENARIOS
 from dunning.core.conversation import STAFF_CHANNELS
 from dunning.core.model import Channel, Payment
-from dunning.ports import EntryStatus
 from dunning.runner import Dunner, approve
 from dunning.testing import make_creditor
 from tests.conversation_walk import PARIS, three_invoices, walk

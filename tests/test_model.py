@@ -36,6 +36,7 @@ from dunning import (
     paid_on,
     parse_events,
 )
+from dunning.core.model import HistoryProblem, history_problem
 
 MakeInvoice = Callable[..., Invoice]
 
@@ -528,6 +529,37 @@ def test_consistent_history_passes(
         ActionTaken(at=paris(2026, 4, 28), action_id="a", channel=Channel.EMAIL),
     ]
     check_history(invoice, events)
+
+
+def test_history_problem_names_the_rule_an_event_breaks(make_invoice: MakeInvoice) -> None:
+    """Issued 1 March in EUR: 28 Feb is too early, a USD credit note the wrong currency."""
+    invoice = make_invoice(due_on=date(2026, 4, 27))
+    early = Payment(on=date(2026, 2, 28), amount=Decimal(100))
+    assert history_problem(invoice, early, date(2026, 2, 28)) == HistoryProblem(
+        "event_before_issue", "on", "payment dated 2026-02-28 is before the invoice date 2026-03-01"
+    )
+    usd = CreditNote(on=date(2026, 3, 2), amount=Decimal(10), currency="USD")
+    assert history_problem(invoice, usd, date(2026, 3, 2)) == HistoryProblem(
+        "currency_mismatch", "currency", "credit_note in USD on an invoice in EUR"
+    )
+    on_the_day = Payment(on=date(2026, 3, 1), amount=Decimal(100))
+    assert history_problem(invoice, on_the_day, date(2026, 3, 1)) is None
+
+
+def test_history_problem_dates_an_instant_by_the_day_it_is_given(
+    make_invoice: MakeInvoice,
+) -> None:
+    """The caller gives the local day: the same instant fits on 1 March, not on 28 Feb."""
+    invoice = make_invoice(due_on=date(2026, 4, 27))
+    taken = ActionTaken(
+        at=datetime(2026, 2, 28, 23, 30, tzinfo=UTC), action_id="a", channel=Channel.EMAIL
+    )
+    assert history_problem(invoice, taken, date(2026, 3, 1)) is None
+    assert history_problem(invoice, taken, date(2026, 2, 28)) == HistoryProblem(
+        "event_before_issue",
+        "at",
+        "action_taken dated 2026-02-28 is before the invoice date 2026-03-01",
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ import pytest
 from dunning import STANDARD, Channel, HoldPlaced, Payment, scenario_from_mapping
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
+from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.exceptions import ConfigurationError
-from dunning.ports import EntryStatus, LogEntry, SendError
+from dunning.ports import SendError
 from dunning.runner import Dunner, Outcome
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.conversation_walk import per_invoice_spacing

@@ -20,9 +20,10 @@ from dunning.adapters.files import FileJournal
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.postgres import PostgresStore
 from dunning.adapters.sqlite import SqliteStore
+from dunning.core.action_log import EntryStatus
 from dunning.core.render import RenderBudget
 from dunning.exceptions import RunInThePastError
-from dunning.ports import EntryStatus, SendError
+from dunning.ports import SendError
 from dunning.runner import Dunner, Outcome, approve, resolve
 from dunning.testing import FaultyLog, make_customer, make_invoice, paris
 from tests.conversation_walk import per_invoice_spacing

@@ -359,3 +359,23 @@ def test_result_html_and_records() -> None:
         date(2026, 3, 3),
         date(2026, 3, 4),
     ]
+
+
+def test_the_package_keeps_its_public_names_and_each_has_one_home() -> None:
+    """dunning.core.simulate re-exports the names it had as one module, each from one module."""
+    import dunning.core.simulate as package  # noqa: PLC0415
+
+    homes = {name: getattr(package, name).__module__ for name in package.__all__}
+    assert homes == {
+        "Behaviour": "dunning.core.simulate.synthetic",
+        "SyntheticPortfolio": "dunning.core.simulate.synthetic",
+        "synthetic_portfolio": "dunning.core.simulate.synthetic",
+        "SimulatedMessage": "dunning.core.simulate.simulation",
+        "SimulatedPayment": "dunning.core.simulate.simulation",
+        "SimulationDay": "dunning.core.simulate.simulation",
+        "SimulationResult": "dunning.core.simulate.simulation",
+        "simulate": "dunning.core.simulate.simulation",
+        "Comparison": "dunning.core.simulate.comparison",
+        "ComparisonRow": "dunning.core.simulate.comparison",
+        "compare": "dunning.core.simulate.comparison",
+    }

@@ -3,7 +3,7 @@
 The host already has its tables (``clients``, ``factures``, ``reglements``: customers,
 invoices, payments); dunning adds two of its own for the action log. The store reads the
 host's rows into dunning's models, adds the events the log implies (`log_events`), and keeps
-the log with the rules `dunning.ports` ships (`reservation`, `revised_entry`,
+the log with the rules `dunning.core.action_log` ships (`reservation`, `revised_entry`,
 `resolved_entry`), each write in one ``BEGIN IMMEDIATE`` transaction.
 
 The test suite runs `dunning.testing.contract.StoreContract` against this class
@@ -24,8 +24,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from dunning import Customer, Event, Invoice, InvoiceHistory, parse_events
-from dunning.core.render import Message
-from dunning.ports import (
+from dunning.core.action_log import (
     Covered,
     EntryStatus,
     LogEntry,
@@ -35,6 +34,7 @@ from dunning.ports import (
     resolved_entry,
     revised_entry,
 )
+from dunning.core.render import Message
 
 # --8<-- [start:host_schema]
 HOST_SCHEMA = """
@@ -193,7 +193,7 @@ class OwnStore:
 
     # --8<-- [start:reserve]
     def reserve(self, entry: LogEntry) -> bool:
-        """One live entry per key and per action: the rule is `dunning.ports.reservation`."""
+        """One live entry per key and per action (the rule: `action_log.reservation`)."""
         actions = [c.action_id for c in entry.covers]
         with self._write() as db:
             marks = ", ".join("?" * len(actions))
@@ -277,7 +277,7 @@ class OwnStore:
         at: datetime,
         reason: str,
     ) -> LogEntry | None:
-        """A new preview (the rule is `dunning.ports.revised_entry`), compare-and-set."""
+        """A new preview (the rule is `dunning.core.action_log.revised_entry`), compare-and-set."""
         return self._swap(
             key,
             expect,
@@ -321,7 +321,7 @@ class OwnStore:
         return decided
 
     def resolve_uncertain(self, key: str, *, delivered: bool, by: str, at: datetime) -> LogEntry:
-        """A human's answer (the rule is `dunning.ports.resolved_entry`)."""
+        """A human's answer (the rule is `dunning.core.action_log.resolved_entry`)."""
         with self._write() as db:
             entry = resolved_entry(self.get(key), key, delivered=delivered, by=by, at=at)
             self._put(db, entry)

@@ -35,6 +35,13 @@ if TYPE_CHECKING:
     from dunning.adapters.sqlite import (
         SqliteStore,
     )
+    from dunning.core.action_log import (
+        Covered,
+        EntryStatus,
+        LogEntry,
+        Receipt,
+        log_events,
+    )
     from dunning.core.builtin import (
         BUILTIN_SCENARIOS,
         DEFAULT_POLICY,
@@ -224,18 +231,13 @@ if TYPE_CHECKING:
     )
     from dunning.ports import (
         ActionLog,
-        Covered,
-        EntryStatus,
         InvoiceReview,
         InvoiceSource,
-        LogEntry,
         PaymentLinks,
-        Receipt,
         SendContext,
         Sender,
         SendError,
         UnreadableEntry,
-        log_events,
     )
     from dunning.runner import (
         Dunner,
@@ -422,18 +424,18 @@ _LAZY: dict[str, str] = {
     "plot_penalty_accrual": "dunning.notebook",
     "to_dataframe": "dunning.notebook",
     "ActionLog": "dunning.ports",
-    "Covered": "dunning.ports",
-    "EntryStatus": "dunning.ports",
+    "Covered": "dunning.core.action_log",
+    "EntryStatus": "dunning.core.action_log",
     "InvoiceReview": "dunning.ports",
     "InvoiceSource": "dunning.ports",
-    "LogEntry": "dunning.ports",
+    "LogEntry": "dunning.core.action_log",
     "PaymentLinks": "dunning.ports",
-    "Receipt": "dunning.ports",
+    "Receipt": "dunning.core.action_log",
     "SendContext": "dunning.ports",
     "SendError": "dunning.ports",
     "Sender": "dunning.ports",
     "UnreadableEntry": "dunning.ports",
-    "log_events": "dunning.ports",
+    "log_events": "dunning.core.action_log",
     "Dunner": "dunning.runner",
     "Outcome": "dunning.runner",
     "OutcomeJournal": "dunning.runner",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from dunning.adapters.sqlite import SqliteStore
+from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.core.builtin import DEFAULT_POLICY
 from dunning.core.engine import decide
 from dunning.core.model import Channel, Customer, event_day
@@ -28,7 +29,7 @@ from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
 from dunning.exceptions import StaleApprovalError
 from dunning.loading import load_policy, load_scenario
-from dunning.ports import EntryStatus, LogEntry, Sender
+from dunning.ports import Sender
 from dunning.runner import Dunner, approve, reject, resolve
 
 if TYPE_CHECKING:

@@ -37,10 +37,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from dunning.core._types import check_aware
 from dunning.core.engine import Decision, decide_many
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, ageing
-from dunning.core.model import Customer, Event, Invoice, parse_events
+from dunning.core.model import Customer, Event, Invoice, check_aware, parse_events
 from dunning.core.penalties import PenaltyBreakdown, compute_penalties
 from dunning.core.portfolio import CustomerAction, InvoiceHistory, plan_customer_actions
 from dunning.core.scenario import Policy, Scenario

@@ -16,7 +16,7 @@ A run:
    once its lease has expired) whose sender was called may have gone out: unless its sender
    deduplicates, it becomes ``uncertain``. Every ``uncertain`` entry is reported, every run,
    until a human resolves it (`resolve`): its steps count as taken meanwhile
-   (`dunning.ports.log_events`), so nothing re-sends them under any key.
+   (`dunning.core.action_log.log_events`), so nothing re-sends them under any key.
 3. **Plan** customer by customer (`review_customer`, the customer gap counted from the log's
    last message to the customer). Nothing is sent that the engine does not say is due now,
    nor what a fact dated after the run's instant forbids (a payment, a credit, a dispute, a
@@ -49,9 +49,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from dunning.core._html import html_table
-from dunning.core._types import check_aware
+from dunning.core.action_log import Covered, EntryStatus, LogEntry, Receipt
 from dunning.core.calendar import calendar_for
+from dunning.core.display import html_table
 from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionRejected,
@@ -63,6 +63,7 @@ from dunning.core.model import (
     Event,
     HoldPlaced,
     Payment,
+    check_aware,
     event_day,
 )
 from dunning.core.portfolio import (
@@ -76,13 +77,9 @@ from dunning.core.scenario import Scenario
 from dunning.exceptions import ConfigurationError, RunInThePastError, StaleApprovalError
 from dunning.ports import (
     ActionLog,
-    Covered,
-    EntryStatus,
     InvoiceReview,
     InvoiceSource,
-    LogEntry,
     PaymentLinks,
-    Receipt,
     SendContext,
     Sender,
     SendError,
@@ -277,7 +274,7 @@ def approve(
 
     Examples:
         >>> from dataclasses import replace
-        >>> from dunning.ports import _EXAMPLE
+        >>> from dunning.core.action_log import _EXAMPLE
         >>> from dunning.testing import MemoryStore, paris
         >>> store = MemoryStore()
         >>> store.reserve(_EXAMPLE)

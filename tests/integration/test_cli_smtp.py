@@ -9,8 +9,8 @@ import pytest
 
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
+from dunning.core.action_log import EntryStatus
 from dunning.core.model import Channel
-from dunning.ports import EntryStatus
 from tests.demo_facts import record_demo_facts
 from tests.integration.conftest import SmtpServer
 

@@ -17,8 +17,8 @@ import pytest
 
 from dunning import STANDARD, Channel
 from dunning.adapters.smtp import SmtpSender
+from dunning.core.action_log import EntryStatus, Receipt
 from dunning.core.render import Message
-from dunning.ports import EntryStatus, Receipt
 from dunning.runner import Dunner, Outcome, resolve
 from dunning.testing import SimulatedCrash, make_creditor, make_customer, make_invoice, paris
 from tests.integration.conftest import HOST, SmtpServer, Store

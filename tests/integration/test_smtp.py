@@ -29,10 +29,11 @@ from pydantic import ValidationError
 from dunning import STANDARD
 from dunning.adapters import smtp as smtp_module
 from dunning.adapters.smtp import Attachment, SmtpSender, _dot_stuffed, build_email
+from dunning.core.action_log import EntryStatus
 from dunning.core.model import Channel
 from dunning.core.render import Message
 from dunning.exceptions import ConfigurationError
-from dunning.ports import EntryStatus, Sender, SendError
+from dunning.ports import Sender, SendError
 from dunning.runner import Dunner, Outcome
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.integration.conftest import CLOSE, HOST, ScriptedServer, SmtpServer, Store, TlsFiles

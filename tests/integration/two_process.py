@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dunning import STANDARD, Channel, Message
 from dunning.adapters.sqlite import SqliteStore
-from dunning.ports import Receipt
+from dunning.core.action_log import Receipt
 from dunning.runner import Dunner
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 

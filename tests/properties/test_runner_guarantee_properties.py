@@ -36,9 +36,10 @@ from dunning import STANDARD, Channel, Payment
 from dunning.adapters.memory import MemoryStore, SimulatedCrash
 from dunning.adapters.postgres import PostgresStore
 from dunning.adapters.sqlite import SqliteStore
+from dunning.core.action_log import EntryStatus, Receipt
 from dunning.core.render import Message
 from dunning.exceptions import RunInThePastError
-from dunning.ports import EntryStatus, Receipt, SendContext, SendError
+from dunning.ports import SendContext, SendError
 from dunning.runner import Dunner, approve, resolve
 from dunning.testing import FaultyLog, make_creditor, make_customer, make_invoice, paris
 

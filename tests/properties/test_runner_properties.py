@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from dunning import STANDARD, Channel, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
-from dunning.ports import EntryStatus
+from dunning.core.action_log import EntryStatus
 from dunning.runner import Dunner
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 

@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import TextIO
 
 from dunning.adapters.smtp import Attachment, _configured_address, build_email
+from dunning.core.action_log import Receipt
 from dunning.core.model import Channel
 from dunning.core.render import Message
-from dunning.ports import Receipt, SendContext, SendError
+from dunning.ports import SendContext, SendError
 
 __all__ = ["ConsoleSender", "FileJournal", "FolderSender"]
 

@@ -2,7 +2,8 @@
 
 For tests and notebooks. `MemoryStore` keeps invoices, their events and the action log in
 dicts behind one lock, so two runners in two threads see atomic reservations. It adds to each
-invoice the events the runner relies on, derived from the log by `dunning.ports.log_events`.
+invoice the events the runner relies on, derived from the log by
+`dunning.core.action_log.log_events`.
 """
 
 from __future__ import annotations
@@ -13,22 +14,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import count
 
-from dunning.core.model import Channel, Event, Invoice
-from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
-from dunning.core.render import Message
-from dunning.ports import (
+from dunning.core.action_log import (
     Covered,
     EntryStatus,
-    InvoiceReview,
     LogEntry,
     Receipt,
-    SendContext,
     bounced_entry,
     log_events,
     reservation,
     resolved_entry,
     revised_entry,
 )
+from dunning.core.model import Channel, Event, Invoice
+from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
+from dunning.core.render import Message
+from dunning.ports import InvoiceReview, SendContext
 
 __all__ = ["MemorySender", "MemoryStore"]
 

@@ -71,11 +71,11 @@ from email.policy import default as default_policy
 from email.utils import format_datetime
 from ssl import SSLContext, create_default_context
 
-from dunning.core._types import check_aware
-from dunning.core.model import Channel
+from dunning.core.action_log import Receipt
+from dunning.core.model import Channel, check_aware
 from dunning.core.render import Message
 from dunning.exceptions import ConfigurationError
-from dunning.ports import Receipt, SendContext, SendError
+from dunning.ports import SendContext, SendError
 
 __all__ = ["Attachment", "SmtpSender", "build_email"]
 

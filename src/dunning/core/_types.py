@@ -153,7 +153,26 @@ TimeZoneName = Annotated[str, AfterValidator(_check_time_zone)]
 
 
 def check_aware(at: datetime, name: str = "at") -> None:
-    """Raise `ValueError` naming *name* if *at* is not a timezone-aware datetime."""
+    """Check that *at* is a timezone-aware datetime: the instants the library is given.
+
+    Public as `dunning.core.model.check_aware` (the shell checks the instants it is handed).
+
+    Args:
+        at: the value to check.
+        name: the argument's name, for the message.
+
+    Raises:
+        TypeError: if *at* is not a datetime.
+        ValueError: if *at* has no time zone (naming *name*).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> check_aware(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        >>> check_aware(datetime(2026, 3, 2, 9), "run_at")
+        Traceback (most recent call last):
+        ...
+        ValueError: run_at: an instant must be timezone-aware, got 2026-03-02T09:00:00 with no time zone
+    """  # noqa: E501  (the error message, as it is raised)
     if not isinstance(at, datetime):
         msg = f"{name}: expected a timezone-aware datetime, got {type(at).__name__}"
         raise TypeError(msg)

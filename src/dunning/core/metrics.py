@@ -30,8 +30,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from dunning.core._html import html_table
 from dunning.core._types import MODEL_CONFIG, Amount, check_aware
+from dunning.core.display import html_table
 from dunning.core.ledger import Ledger, amount_outstanding
 from dunning.core.model import (
     ActionTaken,

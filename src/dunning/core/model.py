@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
@@ -44,6 +44,7 @@ from dunning.core._types import (
     LocaleName,
     PositiveAmount,
     TimeZoneName,
+    check_aware,
 )
 from dunning.exceptions import InvoiceHistoryError
 
@@ -60,6 +61,7 @@ __all__ = [
     "DisputeOpened",
     "DisputeResolved",
     "Event",
+    "HistoryProblem",
     "HoldLifted",
     "HoldPlaced",
     "Installment",
@@ -68,9 +70,11 @@ __all__ = [
     "PaymentPlanAgreed",
     "PenaltyWording",
     "PromiseToPay",
+    "check_aware",
     "check_history",
     "default_penalty_wording",
     "event_day",
+    "history_problem",
     "parse_events",
 ]
 
@@ -539,13 +543,60 @@ def event_day(event: Event, tz: ZoneInfo) -> date:
     return event.on
 
 
+class HistoryProblem(NamedTuple):
+    """What is wrong with one event of an invoice's history (see `history_problem`)."""
+
+    code: str
+    """The stable code: ``event_before_issue`` or ``currency_mismatch``."""
+    field: str
+    """The event's field at fault: ``at``, ``on`` or ``currency``."""
+    message: str
+    """What is wrong, in words."""
+
+
+def history_problem(invoice: Invoice, event: Event, day: date) -> HistoryProblem | None:
+    """The rule an event of *invoice*'s history must keep: what breaks it, or None.
+
+    An event is dated on or after the invoice date (*day* is its civil date in the customer's
+    time zone, `event_day`); a payment or credit note is in the invoice's currency. This is
+    the one copy of the rule: `check_history` applies it to a whole history, and a one-pass
+    reader of the events that finds a problem calls `check_history` to report the first one.
+
+    Args:
+        invoice: the invoice the event belongs to.
+        event: the event.
+        day: the event's civil date in the customer's time zone.
+
+    Returns:
+        The first problem found, or None when the event fits the invoice.
+
+    Examples:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total=100)
+        >>> paid = Payment(on=date(2026, 1, 2), amount=100)
+        >>> history_problem(inv, paid, paid.on)
+        HistoryProblem(code='event_before_issue', field='on', message='payment dated 2026-01-02 is before the invoice date 2026-01-05')
+        >>> history_problem(inv, Payment(on=date(2026, 1, 5), amount=100), date(2026, 1, 5))
+    """  # noqa: E501  (a repr, as it is printed)
+    issued = invoice.issued_on
+    if day < issued:
+        field = "at" if isinstance(event, _INSTANT_EVENTS) else "on"
+        msg = f"{event.kind} dated {day} is before the invoice date {issued}"
+        return HistoryProblem("event_before_issue", field, msg)
+    if isinstance(event, Payment | CreditNote) and event.currency != invoice.currency:
+        msg = f"{event.kind} in {event.currency} on an invoice in {invoice.currency}"
+        return HistoryProblem("currency_mismatch", "currency", msg)
+    return None
+
+
 def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
-    """Check that *events* can belong to *invoice*.
+    """Check that *events* can belong to *invoice* (`history_problem`, event by event).
 
     Raises:
-        InvoiceHistoryError: naming the event's position and field, with a stable code:
-            ``event_before_issue`` (dated before the invoice date) or ``currency_mismatch``
-            (a payment or credit note in another currency).
+        InvoiceHistoryError: for the first event that breaks the rule, naming its position
+            and field, with a stable code: ``event_before_issue`` (dated before the invoice
+            date) or ``currency_mismatch`` (a payment or credit note in another currency).
 
     Examples:
         >>> from datetime import date
@@ -557,25 +608,14 @@ def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
         dunning.exceptions.InvoiceHistoryError: invoice 'F-1': events[0].on: ...
     """
     tz = invoice.customer.tz
-    issued = invoice.issued_on
     for n, event in enumerate(events):
-        day = event_day(event, tz)
-        if day < issued:
-            field = "at" if isinstance(event, _INSTANT_EVENTS) else "on"
-            msg = f"{event.kind} dated {day} is before the invoice date {issued}"
+        problem = history_problem(invoice, event, event_day(event, tz))
+        if problem is not None:
             raise InvoiceHistoryError(
-                msg,
+                problem.message,
                 invoice_id=invoice.id,
-                location=f"events[{n}].{field}",
-                code="event_before_issue",
-            )
-        if isinstance(event, Payment | CreditNote) and event.currency != invoice.currency:
-            msg = f"{event.kind} in {event.currency} on an invoice in {invoice.currency}"
-            raise InvoiceHistoryError(
-                msg,
-                invoice_id=invoice.id,
-                location=f"events[{n}].currency",
-                code="currency_mismatch",
+                location=f"events[{n}].{problem.field}",
+                code=problem.code,
             )
 
 

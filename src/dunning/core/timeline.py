@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from dunning.core._html import html_table
+from dunning.core.display import html_table
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
 from dunning.core.model import ActionApproved, ActionTaken, Event, Invoice
 from dunning.core.scenario import Scenario

@@ -39,6 +39,7 @@ except ImportError as error:  # pragma: no cover  (pytest is a test dependency)
     msg = "dunning.testing.contract needs pytest: pip install 'dunning[tests]'"
     raise ImportError(msg) from error
 
+from dunning.core.action_log import Covered, EntryStatus, LogEntry, Receipt
 from dunning.core.builtin import STANDARD
 from dunning.core.model import (
     ActionApproved,
@@ -52,7 +53,7 @@ from dunning.core.model import (
 )
 from dunning.core.portfolio import InvoiceHistory
 from dunning.core.render import Message
-from dunning.ports import Covered, EntryStatus, LogEntry, Receipt, SendError
+from dunning.ports import SendError
 from dunning.runner import Dunner
 from dunning.testing import MemorySender, make_creditor, make_customer, make_invoice, paris
 
@@ -381,7 +382,7 @@ class StoreContract:
     # -- the source: events derived from the log --------------------------------------------
 
     def test_entries_carry_the_events_of_the_log(self, store: Any) -> None:
-        """Per status, the events of the table in dunning.ports (log_events)."""
+        """Per status, the events of the table in dunning.core.action_log (LOG_EVENTS)."""
         self.add_invoice(store, make_invoice(id="INV-001"))
         for key, status in (
             ("sent", EntryStatus.SENT),
