@@ -359,13 +359,7 @@ def test_the_render_timer_is_allowed_only_where_it_belongs() -> None:
 
 PACKAGE = CORE.parent
 SHELL_FILES = sorted(p for p in PACKAGE.rglob("*.py") if CORE not in p.parents)
-# The SQL stores are being rewritten on another branch, which moves their `check_aware` import
-# to dunning.core.model: remove this allow-list when it is merged.
-_CHECK_AWARE = frozenset({"dunning.core._types", "dunning.core._types.check_aware"})
-PRIVATE_IMPORTS_ALLOWED = {
-    "dunning.adapters.sqlite": _CHECK_AWARE,
-    "dunning.adapters.postgres": _CHECK_AWARE,
-}
+PRIVATE_IMPORTS_ALLOWED: dict[str, frozenset[str]] = {}
 
 
 def private_core_imports(

@@ -36,16 +36,15 @@ from dunning.adapters._sqlrows import (
     invoice_json,
     parse,
 )
+from dunning.core.action_log import (
+    LogEntry,
+    bounced_entry,
+)
 from dunning.core.model import Customer, Event, Invoice
 from dunning.core.portfolio import PaymentOnAccount, PortfolioEntry, UnappliedCreditNote
 from dunning.core.render import Creditor
 from dunning.exceptions import NotFoundError, StoredDataError
-from dunning.ports import (
-    InvoiceReview,
-    LogEntry,
-    UnreadableEntry,
-    bounced_entry,
-)
+from dunning.ports import InvoiceReview, UnreadableEntry
 
 __all__ = ["SqlStore"]
 

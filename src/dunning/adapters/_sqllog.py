@@ -23,10 +23,7 @@ from dunning.adapters._sqlrows import (
     entry_from,
     instant_from,
 )
-from dunning.core._types import check_aware
-from dunning.core.render import Message
-from dunning.exceptions import NotFoundError
-from dunning.ports import (
+from dunning.core.action_log import (
     Covered,
     EntryStatus,
     LogEntry,
@@ -35,6 +32,9 @@ from dunning.ports import (
     resolved_entry,
     revised_entry,
 )
+from dunning.core.model import check_aware
+from dunning.core.render import Message
+from dunning.exceptions import NotFoundError
 
 __all__ = ["SqlActionLog"]
 

@@ -17,8 +17,14 @@ from typing import Any, Final, Protocol
 
 from pydantic import TypeAdapter
 
-from dunning.core._types import check_aware
-from dunning.core.model import Channel, Customer, Event, Invoice
+from dunning.core.action_log import (
+    Covered,
+    EntryStatus,
+    LogEntry,
+    Receipt,
+    log_events,
+)
+from dunning.core.model import Channel, Customer, Event, Invoice, check_aware
 from dunning.core.portfolio import (
     InvoiceHistory,
     PaymentOnAccount,
@@ -27,7 +33,6 @@ from dunning.core.portfolio import (
 )
 from dunning.core.render import Message
 from dunning.exceptions import StoredDataError
-from dunning.ports import Covered, EntryStatus, LogEntry, Receipt, log_events
 
 __all__ = [
     "COVER_COLUMNS",
