@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 from floor import decide_floor
 
-from dunning import STANDARD, Customer, Event, Invoice, decide, parse_events
+from dunning import STANDARD, Customer, Event, Invoice, decide
 from dunning.core.engine import decide_many
 from dunning.core.penalties import compute_penalties
 from dunning.exceptions import InvoiceHistoryError
+from dunning.model import parse_events
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 6, 15, 10, 30, tzinfo=PARIS)

@@ -24,9 +24,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from dunning import STANDARD, Channel, Message
+from dunning import STANDARD, Channel
 from dunning.adapters.sqlite import SqliteStore
 from dunning.ports import Receipt, SendContext
+from dunning.render import Message
 from dunning.runner import Dunner
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 

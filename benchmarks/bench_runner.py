@@ -16,10 +16,12 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dunning import STANDARD, Channel, Dunner, Message, Receipt
+from dunning import STANDARD, Channel, Dunner
 from dunning.adapters.memory import MemoryStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.render import builtin_pack
+from dunning.ports import Receipt
+from dunning.render import Message
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
 CUSTOMERS = 1_000

@@ -15,8 +15,9 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from dunning import DecisionStatus, InvoiceReview
+from dunning import DecisionStatus
 from dunning.adapters.sqlite import SqliteStore
+from dunning.ports import InvoiceReview
 from dunning.testing import make_customer, make_invoice, paris
 
 AT = paris(2026, 5, 5)

@@ -25,7 +25,8 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 FIRST_RENDER = """
 import time
-from dunning import Channel, render
+from dunning import Channel
+from dunning.render import render
 from tests.reference_case import FakeAction, context
 action, ctx = FakeAction("reminder", channel=Channel.EMAIL), context()
 start = time.perf_counter()
@@ -63,7 +64,7 @@ def steady_render() -> tuple[float, float]:
     """Median render time of one message with penalties, and of its Babel floor, in seconds."""
     from tests.reference_case import FakeAction, context  # noqa: PLC0415
 
-    from dunning import render  # noqa: PLC0415
+    from dunning.render import render  # noqa: PLC0415
 
     action, ctx = FakeAction("reminder", penalty_wording="amounts"), context()
     render(action, ctx)

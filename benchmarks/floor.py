@@ -15,8 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from dunning import Event, Invoice, Payment, RenderContext, Scenario
+from dunning import Event, Invoice, Payment, Scenario
 from dunning.core.model import ActionTaken, CreditNote
+from dunning.render import RenderContext
 
 CENT = Decimal("0.01")
 ONE_DAY = timedelta(days=1)

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from dunning import Channel, Payment, scenario_from_mapping
+from dunning import Channel, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.exceptions import StaleApprovalError
 from dunning.runner import Dunner, Outcome, approve
+from dunning.scenarios import scenario_from_mapping
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.test_runner import DUE, NOTICE, TUESDAY
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from dunning import DEFAULT_SEND_WINDOWS, BusinessCalendar, Channel, SendWindow, calendar_for
+from dunning import Channel
 from dunning.core.calendar import next_window
+from dunning.scenarios import DEFAULT_SEND_WINDOWS, BusinessCalendar, SendWindow, calendar_for
 
 PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")  # UTC+4 all year, no summer time

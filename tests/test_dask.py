@@ -23,23 +23,15 @@ import pytest
 from distributed import Client, LocalCluster
 from pydantic import ValidationError
 
-from dunning import (
-    DEFAULT_POLICY,
-    STANDARD,
-    ActionTaken,
-    Channel,
-    Customer,
-    CustomerKind,
-    Event,
-    Invoice,
-    Payment,
-    action_id,
-)
+from dunning import STANDARD, Channel, Customer, Event, Invoice, Payment
 from dunning import dask as dunning_dask
 from dunning.core.engine import decide_many
 from dunning.core.metrics import ageing
 from dunning.core.penalties import compute_penalties
 from dunning.core.portfolio import InvoiceHistory, plan_customer_actions
+from dunning.engine import action_id
+from dunning.model import ActionTaken, CustomerKind
+from dunning.scenarios import DEFAULT_POLICY
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 6, 15, 10, 30, tzinfo=PARIS)

@@ -10,17 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dunning import (
-    ActionTaken,
-    Channel,
-    Customer,
-    DecisionStatus,
-    Invoice,
-    Scenario,
-    calendar_for,
-    decide,
-    scenario_from_mapping,
-)
+from dunning import Channel, Customer, DecisionStatus, Invoice, Scenario, decide
+from dunning.model import ActionTaken
+from dunning.scenarios import calendar_for, scenario_from_mapping
 
 PARIS = ZoneInfo("Europe/Paris")
 

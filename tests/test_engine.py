@@ -26,16 +26,10 @@ from dunning import (
     FIRM,
     GENTLE,
     STANDARD,
-    ActionApproved,
-    ActionRejected,
-    ActionTaken,
-    CatchUp,
     Channel,
     Customer,
-    CustomerKind,
     Decision,
     DecisionStatus,
-    DeliveryFailed,
     DisputeOpened,
     DisputeResolved,
     Event,
@@ -48,12 +42,11 @@ from dunning import (
     PaymentPlanAgreed,
     PromiseToPay,
     Scenario,
-    StepKind,
-    action_id,
     decide,
-    scenario_from_mapping,
-    timeline,
 )
+from dunning.engine import action_id, timeline
+from dunning.model import ActionApproved, ActionRejected, ActionTaken, CustomerKind, DeliveryFailed
+from dunning.scenarios import CatchUp, StepKind, scenario_from_mapping
 
 Paris = Callable[..., datetime]
 MakeInvoice = Callable[..., Invoice]

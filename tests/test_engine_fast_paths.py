@@ -24,11 +24,11 @@ from dunning import (
     DecisionStatus,
     Event,
     Invoice,
-    action_id,
     decide,
-    parse_events,
 )
 from dunning.core import engine
+from dunning.engine import action_id
+from dunning.model import parse_events
 
 PARIS = ZoneInfo("Europe/Paris")
 # F-1 of 1,200.00 EUR due Monday 27 April 2026; Tuesday 28 April at 9:00 is J+1: the

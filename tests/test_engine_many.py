@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dunning import DEFAULT_POLICY, FIRM, STANDARD, Customer, Event, Invoice, Scenario, decide_many
+from dunning import FIRM, STANDARD, Customer, Event, Invoice, Scenario, decide_many
+from dunning.scenarios import DEFAULT_POLICY
 
 PARIS = ZoneInfo("Europe/Paris")
 # Due Monday 1 June 2026; Tuesday 2 June 09:00 is J+1, when both ladders' first step (offset

@@ -12,21 +12,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-from dunning import (
-    STANDARD,
-    ActionTaken,
-    Channel,
-    Customer,
-    CustomerKind,
-    DecisionStatus,
-    DeliveryFailed,
-    Event,
-    Invoice,
-    Payment,
-    action_id,
-    decide,
-)
+from dunning import STANDARD, Channel, Customer, DecisionStatus, Event, Invoice, Payment, decide
 from dunning.core.penalties import PenaltyRates, RateTable
+from dunning.engine import action_id
+from dunning.model import ActionTaken, CustomerKind, DeliveryFailed
 
 MakeInvoice = Callable[..., Invoice]
 Paris = Callable[..., datetime]

@@ -11,14 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from dunning import (
-    ActionApproved,
-    ActionRejected,
-    ActionTaken,
     Channel,
     CreditNote,
     Customer,
-    CustomerKind,
-    DeliveryFailed,
     DisputeOpened,
     DisputeResolved,
     Event,
@@ -30,13 +25,18 @@ from dunning import (
     Payment,
     PaymentPlanAgreed,
     PromiseToPay,
-    amount_outstanding,
-    check_history,
-    days_late,
-    paid_on,
-    parse_events,
 )
 from dunning.core.model import HistoryProblem, history_problem
+from dunning.model import (
+    ActionApproved,
+    ActionRejected,
+    ActionTaken,
+    CustomerKind,
+    DeliveryFailed,
+    check_history,
+    parse_events,
+)
+from dunning.penalties import amount_outstanding, days_late, paid_on
 
 MakeInvoice = Callable[..., Invoice]
 

@@ -12,18 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from dunning import (
-    STANDARD,
-    Customer,
-    Invoice,
-    Payment,
-    decide,
-    penalties_for_amount,
-    timeline,
-)
+from dunning import STANDARD, Customer, Invoice, Payment, decide
 from dunning.core.builtin import FIRM, GENTLE
 from dunning.core.metrics import ageing, step_effectiveness
 from dunning.core.simulate import compare, simulate, synthetic_portfolio
+from dunning.engine import timeline
+from dunning.penalties import penalties_for_amount
 from dunning.runner import Outcome, RunItem, RunReport
 
 pd = pytest.importorskip("pandas")
@@ -317,7 +311,8 @@ def test_the_core_works_without_pandas_or_matplotlib() -> None:
         """
         from datetime import date, datetime, timezone
         import dunning
-        from dunning import STANDARD, penalties_for_amount
+        from dunning import STANDARD
+        from dunning.penalties import penalties_for_amount
         from dunning.core.metrics import ageing, dso
         from dunning.core.simulate import simulate, synthetic_portfolio
         import dunning.notebook as nb

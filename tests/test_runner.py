@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from dunning import STANDARD, Channel, HoldPlaced, Payment, scenario_from_mapping
+from dunning import STANDARD, Channel, HoldPlaced, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.exceptions import ConfigurationError
 from dunning.ports import SendError
 from dunning.runner import Dunner, Outcome
+from dunning.scenarios import scenario_from_mapping
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.conversation_walk import per_invoice_spacing
 

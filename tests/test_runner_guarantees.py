@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dunning import STANDARD, ActionTaken, Channel, Payment
+from dunning import STANDARD, Channel, Payment
 from dunning.adapters.files import FileJournal
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.postgres import PostgresStore
@@ -23,6 +23,7 @@ from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus
 from dunning.core.render import RenderBudget
 from dunning.exceptions import RunInThePastError
+from dunning.model import ActionTaken
 from dunning.ports import SendError
 from dunning.runner import Dunner, Outcome, approve, resolve
 from dunning.testing import FaultyLog, make_customer, make_invoice, paris

@@ -10,25 +10,26 @@ from typing import Any
 import pytest
 
 from dunning import (
-    BUILTIN_SCENARIOS,
-    DEFAULT_POLICY,
     FIRM,
     GENTLE,
     STANDARD,
-    CatchUp,
     Channel,
     ConfigurationError,
     Customer,
-    ErrorDetail,
-    LintFinding,
     Policy,
-    PolicyRule,
     Scenario,
-    ScenarioError,
-    StepKind,
-    lint,
     load_policy,
     load_scenario,
+)
+from dunning.exceptions import ErrorDetail, ScenarioError
+from dunning.scenarios import (
+    BUILTIN_SCENARIOS,
+    DEFAULT_POLICY,
+    CatchUp,
+    LintFinding,
+    PolicyRule,
+    StepKind,
+    lint,
     policy_from_mapping,
     scenario_from_json,
     scenario_from_mapping,

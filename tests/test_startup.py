@@ -9,8 +9,8 @@ import sys
 import pytest
 
 import dunning
-from dunning import TemplatePack, builtin_pack
 from dunning.exceptions import TemplateError
+from dunning.render import TemplatePack, builtin_pack
 from tests.reference_case import FakeAction, context
 
 HEAVY = ["smtplib", "email", "ssl", "sqlite3", "jinja2", "babel", "pandas", "dunning.core"]
@@ -57,7 +57,7 @@ def test_the_builtin_pack_passes_every_check() -> None:
 def test_the_trusted_builtin_pack_renders_as_the_checked_one() -> None:
     """The built-in pack (compiled on demand) renders exactly what a checked pack renders."""
     checked = TemplatePack(dict(builtin_pack().sources))
-    from dunning import render  # noqa: PLC0415
+    from dunning.render import render  # noqa: PLC0415
 
     for family in ("reminder", "formal_notice", "friendly"):
         for locale in ("fr_FR", "en_GB"):

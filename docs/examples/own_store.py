@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from dunning import Customer, Event, Invoice, InvoiceHistory, parse_events
+from dunning import Customer, Event, Invoice, InvoiceHistory
 from dunning.core.action_log import (
     Covered,
     EntryStatus,
@@ -35,6 +35,7 @@ from dunning.core.action_log import (
     revised_entry,
 )
 from dunning.core.render import Message
+from dunning.model import parse_events
 
 # --8<-- [start:host_schema]
 HOST_SCHEMA = """

@@ -1,6 +1,11 @@
 """dunning: chase unpaid invoices the way a careful French credit controller would.
 
-The public API is what this module exports in `__all__`; everything else is private.
+The public API is what this module exports in `__all__` (the names most programs need), and
+the `__all__` of its public namespaces: `dunning.model`, `dunning.scenarios`,
+`dunning.engine`, `dunning.penalties`, `dunning.render`, `dunning.metrics`,
+`dunning.simulate`, `dunning.ports`, `dunning.runner`, `dunning.exceptions`,
+`dunning.notebook`, `dunning.dask`, `dunning.testing` and `dunning.adapters.*`.
+Everything else is private.
 
 Examples:
     >>> from datetime import date, datetime
@@ -19,442 +24,245 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    __version__: str
-
-    from dunning.adapters.files import (
-        ConsoleSender,
-        FileJournal,
-        FolderSender,
-    )
-    from dunning.adapters.smtp import (
-        Attachment,
-        SmtpSender,
-        build_email,
-    )
-    from dunning.adapters.sqlite import (
-        SqliteStore,
-    )
-    from dunning.core.action_log import (
-        Covered,
-        EntryStatus,
-        LogEntry,
-        Receipt,
-        log_events,
-    )
-    from dunning.core.builtin import (
-        BUILTIN_SCENARIOS,
-        DEFAULT_POLICY,
-        FIRM,
-        GENTLE,
-        STANDARD,
-    )
-    from dunning.core.calendar import (
-        DEFAULT_SEND_WINDOWS,
-        BusinessCalendar,
-        SendWindow,
-        calendar_for,
-    )
-    from dunning.core.checks import (
-        lint,
-    )
-    from dunning.core.engine import (
-        Action,
-        Decision,
-        DecisionStatus,
-        action_id,
-        decide,
-        decide_many,
-    )
-    from dunning.core.ledger import amount_outstanding, days_late, paid_on
-    from dunning.core.metrics import (
-        AGEING_BUCKETS,
-        Ageing,
-        CollectionCost,
-        DsoMethod,
-        Segment,
-        SegmentThresholds,
-        StepEffectiveness,
-        ageing,
-        collection_cost,
-        collection_effectiveness_index,
-        collection_rate,
-        dso,
-        litigation_rate,
-        payment_delays,
-        reminders_per_paid_invoice,
-        silent_customers,
-        step_effectiveness,
-        suggest_segment,
-    )
-    from dunning.core.model import (
-        ActionApproved,
-        ActionRejected,
-        ActionTaken,
-        Channel,
-        Civility,
-        CreditNote,
-        Customer,
-        CustomerKind,
-        DeliveryFailed,
-        DisputeOpened,
-        DisputeResolved,
-        Event,
-        HoldLifted,
-        HoldPlaced,
-        Installment,
-        Invoice,
-        Payment,
-        PaymentPlanAgreed,
-        PenaltyWording,
-        PromiseToPay,
-        check_history,
-        parse_events,
-    )
-    from dunning.core.penalties import (
-        B2B_DEFAULT_MARGIN,
-        CONTRACTUAL_FLOOR_MULTIPLE,
-        JUDGMENT_MARGIN,
-        PUBLIC_BUYER_MARGIN,
-        RECOVERY_INDEMNITY,
-        BelowLegalFloor,
-        DayCount,
-        HalfYear,
-        LatePaymentTerms,
-        LegalRateColumn,
-        PaymentTermCheck,
-        PaymentTermRule,
-        PenaltyBreakdown,
-        PenaltyFinding,
-        PenaltyLine,
-        PenaltyRates,
-        PenaltyRegime,
-        Percent,
-        RateEntry,
-        RateTable,
-        Rounding,
-        compute_penalties,
-        default_rates,
-        maximum_due_date,
-        payment_term_check,
-        penalties_for_amount,
-        prescription_date,
-    )
-    from dunning.core.portfolio import (
-        CustomerAction,
-        CustomerReview,
-        InvoiceHistory,
-        PaymentOnAccount,
-        PortfolioEntry,
-        UnappliedCreditNote,
-        plan_customer_actions,
-        plan_for_customer,
-        review_customer,
-    )
-    from dunning.core.render import (
-        CONTEXT_VARIABLES,
-        DEFAULT_MAX_SMS_SEGMENTS,
-        Creditor,
-        InvoiceLine,
-        Message,
-        MessageAction,
-        PenaltySummary,
-        RenderBudget,
-        RenderContext,
-        TemplatePack,
-        builtin_pack,
-        check_scenario_templates,
-        render,
-        sms_segments,
-        to_gsm7,
-    )
-    from dunning.core.scenario import (
-        CatchUp,
-        LintFinding,
-        Policy,
-        PolicyRule,
-        Scenario,
-        Step,
-        StepKind,
-        policy_from_mapping,
-        scenario_from_json,
-        scenario_from_mapping,
-        scenario_from_toml,
-        scenario_json_schema,
-    )
-    from dunning.core.simulate import (
-        Behaviour,
-        Comparison,
-        ComparisonRow,
-        SimulatedMessage,
-        SimulatedPayment,
-        SimulationDay,
-        SimulationResult,
-        SyntheticPortfolio,
-        compare,
-        simulate,
-        synthetic_portfolio,
-    )
-    from dunning.core.timeline import (
-        Timeline,
-        TimelineEntry,
-        timeline,
-    )
-    from dunning.exceptions import (
-        ConfigurationError,
-        DunningError,
-        ErrorDetail,
-        InvoiceHistoryError,
-        MissingDataError,
-        PortfolioOrderError,
-        ProvisionalRateWarning,
-        RateNotAvailableError,
-        RateTableError,
-        RunInThePastError,
-        ScenarioError,
-        StaleApprovalError,
-        StoredDataError,
-        TemplateError,
-    )
-    from dunning.loading import (
-        load_policy,
-        load_scenario,
-    )
-    from dunning.notebook import (
-        as_amount,
-        as_date,
-        penalties_dataframe,
-        plot_ageing,
-        plot_collections,
-        plot_penalty_accrual,
-        to_dataframe,
-    )
-    from dunning.ports import (
-        ActionLog,
-        InvoiceReview,
-        InvoiceSource,
-        PaymentLinks,
-        SendContext,
-        Sender,
-        SendError,
-        UnreadableEntry,
-    )
-    from dunning.runner import (
-        Dunner,
-        Outcome,
-        OutcomeJournal,
-        RunItem,
-        RunReport,
-        approve,
-        reject,
-        resolve,
-    )
-    from dunning.templates_loading import (
-        load_template_pack,
-    )
-
-# Where each public name lives. `import dunning` imports none of these modules: a name is
-# imported the first time it is used (PEP 562), so a command or a notebook that only decides
-# never loads SMTP, SQLite, pandas or the templates.
-_LAZY: dict[str, str] = {
-    "ConsoleSender": "dunning.adapters.files",
-    "FileJournal": "dunning.adapters.files",
-    "FolderSender": "dunning.adapters.files",
-    "Attachment": "dunning.adapters.smtp",
-    "SmtpSender": "dunning.adapters.smtp",
-    "build_email": "dunning.adapters.smtp",
-    "SqliteStore": "dunning.adapters.sqlite",
-    "BUILTIN_SCENARIOS": "dunning.core.builtin",
-    "DEFAULT_POLICY": "dunning.core.builtin",
+# The one table of the top-level names: where each lives. `__all__` is its keys; at run time a
+# name is imported the first time it is used (PEP 562), so `import dunning` loads none of these
+# modules, and a command or a notebook that only decides never loads SMTP, SQLite, pandas or
+# the templates. tests/test_public_api.py checks that the imports below say the same.
+_PUBLIC: dict[str, str] = {
     "FIRM": "dunning.core.builtin",
     "GENTLE": "dunning.core.builtin",
     "STANDARD": "dunning.core.builtin",
-    "BusinessCalendar": "dunning.core.calendar",
-    "DEFAULT_SEND_WINDOWS": "dunning.core.calendar",
-    "SendWindow": "dunning.core.calendar",
-    "calendar_for": "dunning.core.calendar",
-    "lint": "dunning.core.checks",
     "Action": "dunning.core.engine",
+    "ActionLog": "dunning.ports",
+    "Channel": "dunning.core.model",
+    "ConfigurationError": "dunning.exceptions",
+    "CreditNote": "dunning.core.model",
+    "Creditor": "dunning.core.render",
+    "Customer": "dunning.core.model",
     "Decision": "dunning.core.engine",
     "DecisionStatus": "dunning.core.engine",
-    "action_id": "dunning.core.engine",
-    "decide": "dunning.core.engine",
-    "decide_many": "dunning.core.engine",
-    "AGEING_BUCKETS": "dunning.core.metrics",
-    "Ageing": "dunning.core.metrics",
-    "CollectionCost": "dunning.core.metrics",
-    "DsoMethod": "dunning.core.metrics",
-    "Segment": "dunning.core.metrics",
-    "SegmentThresholds": "dunning.core.metrics",
-    "StepEffectiveness": "dunning.core.metrics",
-    "ageing": "dunning.core.metrics",
-    "collection_cost": "dunning.core.metrics",
-    "collection_effectiveness_index": "dunning.core.metrics",
-    "collection_rate": "dunning.core.metrics",
-    "dso": "dunning.core.metrics",
-    "litigation_rate": "dunning.core.metrics",
-    "payment_delays": "dunning.core.metrics",
-    "reminders_per_paid_invoice": "dunning.core.metrics",
-    "silent_customers": "dunning.core.metrics",
-    "step_effectiveness": "dunning.core.metrics",
-    "suggest_segment": "dunning.core.metrics",
-    "ActionApproved": "dunning.core.model",
-    "ActionRejected": "dunning.core.model",
-    "ActionTaken": "dunning.core.model",
-    "Channel": "dunning.core.model",
-    "Civility": "dunning.core.model",
-    "CreditNote": "dunning.core.model",
-    "Customer": "dunning.core.model",
-    "CustomerKind": "dunning.core.model",
-    "DeliveryFailed": "dunning.core.model",
     "DisputeOpened": "dunning.core.model",
     "DisputeResolved": "dunning.core.model",
+    "Dunner": "dunning.runner",
+    "DunningError": "dunning.exceptions",
+    "ErrorCode": "dunning.exceptions",
     "Event": "dunning.core.model",
     "HoldLifted": "dunning.core.model",
     "HoldPlaced": "dunning.core.model",
     "Installment": "dunning.core.model",
     "Invoice": "dunning.core.model",
+    "InvoiceHistory": "dunning.core.portfolio",
+    "InvoiceHistoryError": "dunning.exceptions",
+    "InvoiceImportError": "dunning.exceptions",
+    "InvoiceSource": "dunning.ports",
+    "MissingDataError": "dunning.exceptions",
+    "NotFoundError": "dunning.exceptions",
     "Payment": "dunning.core.model",
     "PaymentPlanAgreed": "dunning.core.model",
-    "PenaltyWording": "dunning.core.model",
-    "PromiseToPay": "dunning.core.model",
-    "amount_outstanding": "dunning.core.ledger",
-    "check_history": "dunning.core.model",
-    "days_late": "dunning.core.ledger",
-    "paid_on": "dunning.core.ledger",
-    "parse_events": "dunning.core.model",
-    "B2B_DEFAULT_MARGIN": "dunning.core.penalties",
-    "CONTRACTUAL_FLOOR_MULTIPLE": "dunning.core.penalties",
-    "BelowLegalFloor": "dunning.core.penalties",
-    "DayCount": "dunning.core.penalties",
-    "HalfYear": "dunning.core.penalties",
-    "JUDGMENT_MARGIN": "dunning.core.penalties",
-    "LatePaymentTerms": "dunning.core.penalties",
-    "LegalRateColumn": "dunning.core.penalties",
-    "PUBLIC_BUYER_MARGIN": "dunning.core.penalties",
-    "PaymentTermCheck": "dunning.core.penalties",
-    "PaymentTermRule": "dunning.core.penalties",
-    "PenaltyBreakdown": "dunning.core.penalties",
-    "PenaltyFinding": "dunning.core.penalties",
-    "PenaltyLine": "dunning.core.penalties",
-    "PenaltyRates": "dunning.core.penalties",
-    "PenaltyRegime": "dunning.core.penalties",
-    "Percent": "dunning.core.penalties",
-    "RECOVERY_INDEMNITY": "dunning.core.penalties",
-    "RateEntry": "dunning.core.penalties",
-    "RateTable": "dunning.core.penalties",
-    "Rounding": "dunning.core.penalties",
-    "compute_penalties": "dunning.core.penalties",
-    "default_rates": "dunning.core.penalties",
-    "maximum_due_date": "dunning.core.penalties",
-    "payment_term_check": "dunning.core.penalties",
-    "penalties_for_amount": "dunning.core.penalties",
-    "prescription_date": "dunning.core.penalties",
-    "CustomerAction": "dunning.core.portfolio",
-    "CustomerReview": "dunning.core.portfolio",
-    "InvoiceHistory": "dunning.core.portfolio",
-    "PaymentOnAccount": "dunning.core.portfolio",
-    "PortfolioEntry": "dunning.core.portfolio",
-    "UnappliedCreditNote": "dunning.core.portfolio",
-    "plan_customer_actions": "dunning.core.portfolio",
-    "plan_for_customer": "dunning.core.portfolio",
-    "review_customer": "dunning.core.portfolio",
-    "CONTEXT_VARIABLES": "dunning.core.render",
-    "Creditor": "dunning.core.render",
-    "DEFAULT_MAX_SMS_SEGMENTS": "dunning.core.render",
-    "InvoiceLine": "dunning.core.render",
-    "Message": "dunning.core.render",
-    "MessageAction": "dunning.core.render",
-    "PenaltySummary": "dunning.core.render",
-    "RenderBudget": "dunning.core.render",
-    "RenderContext": "dunning.core.render",
-    "TemplatePack": "dunning.core.render",
-    "builtin_pack": "dunning.core.render",
-    "check_scenario_templates": "dunning.core.render",
-    "render": "dunning.core.render",
-    "sms_segments": "dunning.core.render",
-    "to_gsm7": "dunning.core.render",
-    "CatchUp": "dunning.core.scenario",
-    "LintFinding": "dunning.core.scenario",
     "Policy": "dunning.core.scenario",
-    "PolicyRule": "dunning.core.scenario",
+    "PromiseToPay": "dunning.core.model",
+    "RunReport": "dunning.runner",
     "Scenario": "dunning.core.scenario",
-    "Step": "dunning.core.scenario",
-    "StepKind": "dunning.core.scenario",
-    "policy_from_mapping": "dunning.core.scenario",
-    "scenario_from_json": "dunning.core.scenario",
-    "scenario_from_mapping": "dunning.core.scenario",
-    "scenario_from_toml": "dunning.core.scenario",
-    "scenario_json_schema": "dunning.core.scenario",
-    "Behaviour": "dunning.core.simulate",
-    "Comparison": "dunning.core.simulate",
-    "ComparisonRow": "dunning.core.simulate",
-    "SimulatedMessage": "dunning.core.simulate",
-    "SimulatedPayment": "dunning.core.simulate",
-    "SimulationDay": "dunning.core.simulate",
-    "SimulationResult": "dunning.core.simulate",
-    "SyntheticPortfolio": "dunning.core.simulate",
-    "compare": "dunning.core.simulate",
-    "simulate": "dunning.core.simulate",
-    "synthetic_portfolio": "dunning.core.simulate",
-    "Timeline": "dunning.core.timeline",
-    "TimelineEntry": "dunning.core.timeline",
-    "timeline": "dunning.core.timeline",
-    "ConfigurationError": "dunning.exceptions",
-    "DunningError": "dunning.exceptions",
-    "ErrorDetail": "dunning.exceptions",
-    "InvoiceHistoryError": "dunning.exceptions",
-    "MissingDataError": "dunning.exceptions",
-    "PortfolioOrderError": "dunning.exceptions",
-    "ProvisionalRateWarning": "dunning.exceptions",
-    "RateNotAvailableError": "dunning.exceptions",
-    "RateTableError": "dunning.exceptions",
-    "RunInThePastError": "dunning.exceptions",
-    "ScenarioError": "dunning.exceptions",
-    "StaleApprovalError": "dunning.exceptions",
-    "StoredDataError": "dunning.exceptions",
-    "TemplateError": "dunning.exceptions",
-    "load_policy": "dunning.loading",
-    "load_scenario": "dunning.loading",
-    "as_amount": "dunning.notebook",
-    "as_date": "dunning.notebook",
-    "penalties_dataframe": "dunning.notebook",
-    "plot_ageing": "dunning.notebook",
-    "plot_collections": "dunning.notebook",
-    "plot_penalty_accrual": "dunning.notebook",
-    "to_dataframe": "dunning.notebook",
-    "ActionLog": "dunning.ports",
-    "Covered": "dunning.core.action_log",
-    "EntryStatus": "dunning.core.action_log",
-    "InvoiceReview": "dunning.ports",
-    "InvoiceSource": "dunning.ports",
-    "LogEntry": "dunning.core.action_log",
-    "PaymentLinks": "dunning.ports",
-    "Receipt": "dunning.core.action_log",
     "SendContext": "dunning.ports",
     "SendError": "dunning.ports",
     "Sender": "dunning.ports",
-    "UnreadableEntry": "dunning.ports",
-    "log_events": "dunning.core.action_log",
-    "Dunner": "dunning.runner",
-    "Outcome": "dunning.runner",
-    "OutcomeJournal": "dunning.runner",
-    "RunItem": "dunning.runner",
-    "RunReport": "dunning.runner",
-    "approve": "dunning.runner",
-    "reject": "dunning.runner",
-    "resolve": "dunning.runner",
-    "load_template_pack": "dunning.templates_loading",
+    "Step": "dunning.core.scenario",
+    "decide": "dunning.core.engine",
+    "decide_many": "dunning.core.engine",
+    "load_policy": "dunning.loading",
+    "load_scenario": "dunning.loading",
 }
 
+# The public namespaces, loaded on first use too (``dunning.penalties.compute_penalties``).
+_NAMESPACES = frozenset(
+    {
+        "engine",
+        "exceptions",
+        "metrics",
+        "model",
+        "notebook",
+        "penalties",
+        "ports",
+        "render",
+        "runner",
+        "scenarios",
+        "simulate",
+    }
+)
 
-if not TYPE_CHECKING:  # mypy reads the imports above; at run time names load lazily
+__all__ = [*_PUBLIC, "__version__"]  # noqa: PLE0604  (the keys of _PUBLIC are names)
+
+if TYPE_CHECKING:  # what type checkers and editors read; the same names as _PUBLIC
+    __version__: str
+
+    from dunning import (
+        engine as engine,
+    )
+    from dunning import (
+        exceptions as exceptions,
+    )
+    from dunning import (
+        metrics as metrics,
+    )
+    from dunning import (
+        model as model,
+    )
+    from dunning import (
+        notebook as notebook,
+    )
+    from dunning import (
+        penalties as penalties,
+    )
+    from dunning import (
+        ports as ports,
+    )
+    from dunning import (
+        render as render,
+    )
+    from dunning import (
+        runner as runner,
+    )
+    from dunning import (
+        scenarios as scenarios,
+    )
+    from dunning import (
+        simulate as simulate,
+    )
+    from dunning.core.builtin import (
+        FIRM as FIRM,
+    )
+    from dunning.core.builtin import (
+        GENTLE as GENTLE,
+    )
+    from dunning.core.builtin import (
+        STANDARD as STANDARD,
+    )
+    from dunning.core.engine import (
+        Action as Action,
+    )
+    from dunning.core.engine import (
+        Decision as Decision,
+    )
+    from dunning.core.engine import (
+        DecisionStatus as DecisionStatus,
+    )
+    from dunning.core.engine import (
+        decide as decide,
+    )
+    from dunning.core.engine import (
+        decide_many as decide_many,
+    )
+    from dunning.core.model import (
+        Channel as Channel,
+    )
+    from dunning.core.model import (
+        CreditNote as CreditNote,
+    )
+    from dunning.core.model import (
+        Customer as Customer,
+    )
+    from dunning.core.model import (
+        DisputeOpened as DisputeOpened,
+    )
+    from dunning.core.model import (
+        DisputeResolved as DisputeResolved,
+    )
+    from dunning.core.model import (
+        Event as Event,
+    )
+    from dunning.core.model import (
+        HoldLifted as HoldLifted,
+    )
+    from dunning.core.model import (
+        HoldPlaced as HoldPlaced,
+    )
+    from dunning.core.model import (
+        Installment as Installment,
+    )
+    from dunning.core.model import (
+        Invoice as Invoice,
+    )
+    from dunning.core.model import (
+        Payment as Payment,
+    )
+    from dunning.core.model import (
+        PaymentPlanAgreed as PaymentPlanAgreed,
+    )
+    from dunning.core.model import (
+        PromiseToPay as PromiseToPay,
+    )
+    from dunning.core.portfolio import (
+        InvoiceHistory as InvoiceHistory,
+    )
+    from dunning.core.render import (
+        Creditor as Creditor,
+    )
+    from dunning.core.scenario import (
+        Policy as Policy,
+    )
+    from dunning.core.scenario import (
+        Scenario as Scenario,
+    )
+    from dunning.core.scenario import (
+        Step as Step,
+    )
+    from dunning.exceptions import (
+        ConfigurationError as ConfigurationError,
+    )
+    from dunning.exceptions import (
+        DunningError as DunningError,
+    )
+    from dunning.exceptions import (
+        ErrorCode as ErrorCode,
+    )
+    from dunning.exceptions import (
+        InvoiceHistoryError as InvoiceHistoryError,
+    )
+    from dunning.exceptions import (
+        InvoiceImportError as InvoiceImportError,
+    )
+    from dunning.exceptions import (
+        MissingDataError as MissingDataError,
+    )
+    from dunning.exceptions import (
+        NotFoundError as NotFoundError,
+    )
+    from dunning.loading import (
+        load_policy as load_policy,
+    )
+    from dunning.loading import (
+        load_scenario as load_scenario,
+    )
+    from dunning.ports import (
+        ActionLog as ActionLog,
+    )
+    from dunning.ports import (
+        InvoiceSource as InvoiceSource,
+    )
+    from dunning.ports import (
+        SendContext as SendContext,
+    )
+    from dunning.ports import (
+        Sender as Sender,
+    )
+    from dunning.ports import (
+        SendError as SendError,
+    )
+    from dunning.runner import (
+        Dunner as Dunner,
+    )
+    from dunning.runner import (
+        RunReport as RunReport,
+    )
+else:
 
     def __getattr__(name: str) -> Any:
-        """Import a public name on first use (PEP 562) and keep it in the module's namespace."""
-        module = _LAZY.get(name)
+        """Import a public name or namespace on first use (PEP 562) and keep it here."""
+        module = _PUBLIC.get(name)
         if module is not None:
             value = getattr(importlib.import_module(module), name)
+        elif name in _NAMESPACES:
+            value = importlib.import_module(f"dunning.{name}")
         elif name == "__version__":
             value = _version()
         else:
@@ -465,7 +273,7 @@ if not TYPE_CHECKING:  # mypy reads the imports above; at run time names load la
 
     def __dir__() -> list[str]:
         """The public names, loaded or not (for tab completion)."""
-        return sorted({*globals(), *__all__})
+        return sorted({*globals(), *__all__, *_NAMESPACES})
 
 
 def _version() -> str:
@@ -475,196 +283,3 @@ def _version() -> str:
         return version("dunning")
     except PackageNotFoundError:  # pragma: no cover  (running from a source tree)
         return "0+unknown"
-
-
-__all__ = [
-    "AGEING_BUCKETS",
-    "B2B_DEFAULT_MARGIN",
-    "BUILTIN_SCENARIOS",
-    "CONTEXT_VARIABLES",
-    "CONTRACTUAL_FLOOR_MULTIPLE",
-    "DEFAULT_MAX_SMS_SEGMENTS",
-    "DEFAULT_POLICY",
-    "DEFAULT_SEND_WINDOWS",
-    "FIRM",
-    "GENTLE",
-    "JUDGMENT_MARGIN",
-    "PUBLIC_BUYER_MARGIN",
-    "RECOVERY_INDEMNITY",
-    "STANDARD",
-    "Action",
-    "ActionApproved",
-    "ActionLog",
-    "ActionRejected",
-    "ActionTaken",
-    "Ageing",
-    "Attachment",
-    "Behaviour",
-    "BelowLegalFloor",
-    "BusinessCalendar",
-    "CatchUp",
-    "Channel",
-    "Civility",
-    "CollectionCost",
-    "Comparison",
-    "ComparisonRow",
-    "ConfigurationError",
-    "ConsoleSender",
-    "Covered",
-    "CreditNote",
-    "Creditor",
-    "Customer",
-    "CustomerAction",
-    "CustomerKind",
-    "CustomerReview",
-    "DayCount",
-    "Decision",
-    "DecisionStatus",
-    "DeliveryFailed",
-    "DisputeOpened",
-    "DisputeResolved",
-    "DsoMethod",
-    "Dunner",
-    "DunningError",
-    "EntryStatus",
-    "ErrorDetail",
-    "Event",
-    "FileJournal",
-    "FolderSender",
-    "HalfYear",
-    "HoldLifted",
-    "HoldPlaced",
-    "Installment",
-    "Invoice",
-    "InvoiceHistory",
-    "InvoiceHistoryError",
-    "InvoiceLine",
-    "InvoiceReview",
-    "InvoiceSource",
-    "LatePaymentTerms",
-    "LegalRateColumn",
-    "LintFinding",
-    "LogEntry",
-    "Message",
-    "MessageAction",
-    "MissingDataError",
-    "Outcome",
-    "OutcomeJournal",
-    "Payment",
-    "PaymentLinks",
-    "PaymentOnAccount",
-    "PaymentPlanAgreed",
-    "PaymentTermCheck",
-    "PaymentTermRule",
-    "PenaltyBreakdown",
-    "PenaltyFinding",
-    "PenaltyLine",
-    "PenaltyRates",
-    "PenaltyRegime",
-    "PenaltySummary",
-    "PenaltyWording",
-    "Percent",
-    "Policy",
-    "PolicyRule",
-    "PortfolioEntry",
-    "PortfolioOrderError",
-    "PromiseToPay",
-    "ProvisionalRateWarning",
-    "RateEntry",
-    "RateNotAvailableError",
-    "RateTable",
-    "RateTableError",
-    "Receipt",
-    "RenderBudget",
-    "RenderContext",
-    "Rounding",
-    "RunInThePastError",
-    "RunItem",
-    "RunReport",
-    "Scenario",
-    "ScenarioError",
-    "Segment",
-    "SegmentThresholds",
-    "SendContext",
-    "SendError",
-    "SendWindow",
-    "Sender",
-    "SimulatedMessage",
-    "SimulatedPayment",
-    "SimulationDay",
-    "SimulationResult",
-    "SmtpSender",
-    "SqliteStore",
-    "StaleApprovalError",
-    "Step",
-    "StepEffectiveness",
-    "StepKind",
-    "StoredDataError",
-    "SyntheticPortfolio",
-    "TemplateError",
-    "TemplatePack",
-    "Timeline",
-    "TimelineEntry",
-    "UnappliedCreditNote",
-    "UnreadableEntry",
-    "__version__",
-    "action_id",
-    "ageing",
-    "amount_outstanding",
-    "approve",
-    "as_amount",
-    "as_date",
-    "build_email",
-    "builtin_pack",
-    "calendar_for",
-    "check_history",
-    "check_scenario_templates",
-    "collection_cost",
-    "collection_effectiveness_index",
-    "collection_rate",
-    "compare",
-    "compute_penalties",
-    "days_late",
-    "decide",
-    "decide_many",
-    "default_rates",
-    "dso",
-    "lint",
-    "litigation_rate",
-    "load_policy",
-    "load_scenario",
-    "load_template_pack",
-    "log_events",
-    "maximum_due_date",
-    "paid_on",
-    "parse_events",
-    "payment_delays",
-    "payment_term_check",
-    "penalties_dataframe",
-    "penalties_for_amount",
-    "plan_customer_actions",
-    "plan_for_customer",
-    "plot_ageing",
-    "plot_collections",
-    "plot_penalty_accrual",
-    "policy_from_mapping",
-    "prescription_date",
-    "reject",
-    "reminders_per_paid_invoice",
-    "render",
-    "resolve",
-    "review_customer",
-    "scenario_from_json",
-    "scenario_from_mapping",
-    "scenario_from_toml",
-    "scenario_json_schema",
-    "silent_customers",
-    "simulate",
-    "sms_segments",
-    "step_effectiveness",
-    "suggest_segment",
-    "synthetic_portfolio",
-    "timeline",
-    "to_dataframe",
-    "to_gsm7",
-]

@@ -4,7 +4,7 @@ Install with ``pip install 'dunning[dask]'`` (``dask[dataframe]`` and ``distribu
 
 How this works: the collection holds **plain rows**, one per invoice, never pickled models:
 ``customer_id``, ``invoice_id``, ``invoice`` (the invoice as JSON text, its customer
-included) and ``events`` (its events as a JSON list, as `dunning.parse_events` reads them);
+included) and ``events`` (its events as a JSON list, as `dunning.model.parse_events` reads them);
 `invoice_row` makes one. Each partition validates its own rows into models, loads the
 scenario (or the `Policy` choosing one per customer) from its JSON text (once per worker
 process), and runs the same functions as a single
@@ -381,7 +381,7 @@ def penalties(rows: Any, *, until: date) -> Any:
 def ageing_of(rows: Any, *, at: datetime, currency: str = "EUR") -> Ageing:
     """The ageing balance of every invoice of the collection (computed now, on the cluster).
 
-    Each partition computes its own buckets with `dunning.ageing`; the buckets are sums, so
+    Each partition computes its own buckets with `dunning.metrics.ageing`; the buckets are sums, so
     adding the partitions' amounts and counts gives exactly the single-process figure.
 
     Args:

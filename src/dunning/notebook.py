@@ -459,7 +459,7 @@ def to_dataframe(
 
     Examples:
         >>> from datetime import date
-        >>> from dunning import penalties_for_amount
+        >>> from dunning.penalties import penalties_for_amount
         >>> b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
         >>> to_dataframe(b)[["first_day", "days", "annual_rate", "interest"]]
             first_day  days annual_rate interest

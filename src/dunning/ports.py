@@ -161,7 +161,7 @@ class InvoiceSource(Protocol):
     Guarantees the runner relies on:
 
     - entries come grouped by customer id (sorted by it is the usual way), as
-      `dunning.plan_customer_actions` requires; a customer comes with **all** its open
+      `dunning.engine.plan_customer_actions` requires; a customer comes with **all** its open
       invoices (the message lists them all), though a source may leave out customers with
       nothing to review at *at* (see `InvoiceReview`);
     - each invoice's events include the host's facts, **also those dated after** *at*

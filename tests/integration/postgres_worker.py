@@ -14,9 +14,10 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 
-from dunning import STANDARD, Channel, Message
+from dunning import STANDARD, Channel
 from dunning.adapters.postgres import PostgresStore
 from dunning.ports import ActionLog, Receipt, SendContext
+from dunning.render import Message
 from dunning.runner import Dunner, approve, resolve
 from dunning.testing import make_creditor, make_customer, make_invoice
 

@@ -25,12 +25,13 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from dunning import STANDARD, Channel, Message
+from dunning import STANDARD, Channel
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.postgres import SCHEMA_VERSION, PostgresStore
 from dunning.cli import main
 from dunning.exceptions import ConfigurationError
 from dunning.ports import EntryStatus, Receipt, SendContext, SendError
+from dunning.render import Message
 from dunning.runner import Dunner, Outcome, approve
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.integration import postgres_worker

@@ -18,13 +18,15 @@ from typing import Any
 
 import pytest
 
-from dunning import Channel, Message, Payment, PaymentOnAccount, UnappliedCreditNote
+from dunning import Channel, Payment
 from dunning.adapters import _sql as sql_adapter
 from dunning.adapters.memory import MemoryStore
 from dunning.adapters.sqlite import SCHEMA_VERSION, SqliteStore
 from dunning.core.model import ActionApproved, ActionRejected, ActionTaken, DeliveryFailed
 from dunning.exceptions import ConfigurationError
+from dunning.model import PaymentOnAccount, UnappliedCreditNote
 from dunning.ports import Covered, EntryStatus, LogEntry, Receipt
+from dunning.render import Message
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.integration import two_process
 

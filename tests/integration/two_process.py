@@ -7,9 +7,10 @@ from datetime import date
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
-from dunning import STANDARD, Channel, Message
+from dunning import STANDARD, Channel
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import Receipt
+from dunning.render import Message
 from dunning.runner import Dunner
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 

@@ -508,7 +508,7 @@ def decide(
     Examples:
         >>> from datetime import date, datetime
         >>> from zoneinfo import ZoneInfo
-        >>> from dunning import Customer, Invoice, STANDARD
+        >>> from dunning import STANDARD, Customer, Invoice
         >>> paris = ZoneInfo("Europe/Paris")
         >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C", name="ACME"),
         ...               issued_on=date(2026, 1, 2), due_on=date(2026, 2, 1), total="1200.00")

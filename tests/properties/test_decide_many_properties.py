@@ -22,23 +22,12 @@ from hypothesis import strategies as st
 from tests.properties import reference_engine
 from tests.properties.test_engine_properties import SCENARIOS, _instant, histories, invoices
 
-from dunning import (
-    DEFAULT_SEND_WINDOWS,
-    ActionApproved,
-    ActionRejected,
-    ActionTaken,
-    Channel,
-    Decision,
-    DeliveryFailed,
-    Event,
-    Invoice,
-    Payment,
-    Scenario,
-    action_id,
-    decide,
-)
+from dunning import Channel, Decision, Event, Invoice, Payment, Scenario, decide
 from dunning.core.engine import decide_many
+from dunning.engine import action_id
 from dunning.exceptions import InvoiceHistoryError, ProvisionalRateWarning
+from dunning.model import ActionApproved, ActionRejected, ActionTaken, DeliveryFailed
+from dunning.scenarios import DEFAULT_SEND_WINDOWS
 
 WINDOWED = SCENARIOS[1].model_copy(update={"send_windows": DEFAULT_SEND_WINDOWS})
 # Without any send window, with and without business days: the engine's shortest path.

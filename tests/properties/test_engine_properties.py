@@ -13,8 +13,6 @@ from dunning import (
     FIRM,
     GENTLE,
     STANDARD,
-    ActionTaken,
-    CatchUp,
     Channel,
     CreditNote,
     Customer,
@@ -32,8 +30,10 @@ from dunning import (
     PromiseToPay,
     Scenario,
     decide,
-    timeline,
 )
+from dunning.engine import timeline
+from dunning.model import ActionTaken
+from dunning.scenarios import CatchUp
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # (time zone, subdivision): mainland, Moselle, La Réunion (UTC+4), Guadeloupe (UTC-4).

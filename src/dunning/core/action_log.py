@@ -134,7 +134,7 @@ class Covered:
 
     Attributes:
         invoice_id: the invoice.
-        action_id: the engine's action id (`dunning.action_id`).
+        action_id: the engine's action id (`dunning.engine.action_id`).
         step_id: the scenario step.
         amount_due: the invoice's balance when the message was rendered: what an approver saw
             and approved (an approval lapses when it changes).
@@ -211,7 +211,7 @@ class LogEntry:
         """The version of what an approver sees in this entry (`preview_version`).
 
         It changes whenever the preview does: the invoices and amounts covered, the deadline,
-        the channel, the address, the text. Pass the one you showed to `dunning.approve`
+        the channel, the address, the text. Pass the one you showed to `dunning.runner.approve`
         (``seen=``): an approval of a preview that has changed since is refused.
         """
         return preview_version(self)

@@ -868,7 +868,7 @@ def decide(
     Examples:
         >>> from datetime import date, datetime
         >>> from zoneinfo import ZoneInfo
-        >>> from dunning import Customer, Invoice, STANDARD
+        >>> from dunning import STANDARD, Customer, Invoice
         >>> paris = ZoneInfo("Europe/Paris")
         >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C", name="ACME"),
         ...               issued_on=date(2026, 1, 2), due_on=date(2026, 2, 1), total="1200.00")
@@ -933,7 +933,7 @@ def decide_many(
     Examples:
         >>> from datetime import date, datetime
         >>> from zoneinfo import ZoneInfo
-        >>> from dunning import Customer, Invoice, Payment, STANDARD
+        >>> from dunning import STANDARD, Customer, Invoice, Payment
         >>> acme = Customer(id="C", name="ACME")
         >>> pairs = [
         ...     (Invoice(id=f"F-{n}", number=f"2026-{n}", customer=acme, issued_on=date(2026, 1, 2),
@@ -947,7 +947,7 @@ def decide_many(
         A `Policy` picks each customer's scenario (here the default policy's, for a customer
         of no particular segment):
 
-        >>> from dunning import DEFAULT_POLICY
+        >>> from dunning.scenarios import DEFAULT_POLICY
         >>> [d.status.value for d in decide_many(pairs, DEFAULT_POLICY, at=at)]
         ['action_due', 'closed']
     """

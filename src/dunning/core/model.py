@@ -12,7 +12,8 @@ Events can be built from plain dicts with `parse_events`, using their ``kind`` f
 Examples:
     >>> from datetime import date
     >>> from decimal import Decimal
-    >>> from dunning import Customer, Invoice, Payment, amount_outstanding, days_late
+    >>> from dunning import Customer, Invoice, Payment
+    >>> from dunning.penalties import amount_outstanding, days_late
     >>> acme = Customer(id="C1", name="ACME SARL")
     >>> inv = Invoice(id="F-1", number="2026-0001", customer=acme,
     ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="1200.00")

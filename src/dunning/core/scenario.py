@@ -8,7 +8,7 @@ catch-up mode, tolerance, grace days for promises and plans).
 Scenarios load from a mapping, JSON text or TOML text (files are read by
 `dunning.load_scenario`, in the shell). Every error names its location, e.g.
 ``steps[2].offset_days``, and carries a stable code. `lint_steps` reports what is legal but
-unwise in the ladder itself (`dunning.lint` adds the templates' checks).
+unwise in the ladder itself (`dunning.scenarios.lint` adds the templates' checks).
 
 Examples:
     >>> s = scenario_from_toml('''
@@ -444,7 +444,7 @@ def lint_steps(scenario: Scenario) -> list[LintFinding]:
     ``too_many_reminders_before_formal_notice``, ``formal_notice_without_approval``,
     ``formal_notice_without_deadline``, ``formal_notice_not_in_writing`` (by SMS or phone: a
     formal notice must be a writing the debtor can be shown to have received, Code civil 1344).
-    `dunning.lint` (`dunning.core.checks.lint`) adds the templates' findings; whether a
+    `dunning.scenarios.lint` (`dunning.core.checks.lint`) adds the templates' findings; whether a
     customer opted out of a channel is not checked here (it depends on the customer).
 
     Args:

@@ -125,7 +125,7 @@ def timeline(
 
     Examples:
         >>> from datetime import date
-        >>> from dunning import Customer, Invoice, Payment, STANDARD
+        >>> from dunning import STANDARD, Customer, Invoice, Payment
         >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C", name="ACME"),
         ...               issued_on=date(2026, 1, 2), due_on=date(2026, 2, 2), total="500.00")
         >>> t = timeline(inv, [Payment(on=date(2026, 2, 12), amount="500.00")], STANDARD,

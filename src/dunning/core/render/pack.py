@@ -436,8 +436,8 @@ class StepTemplates(Protocol):
 class ScenarioTemplates(Protocol):
     """What the template checks read from a scenario (a `dunning.core.scenario.Scenario`).
 
-    A protocol rather than the class, so rendering does not depend on scenarios: `dunning.lint`
-    (in `dunning.core.checks`) is the layer that brings both together.
+    A protocol rather than the class, so rendering does not depend on scenarios:
+    `dunning.scenarios.lint` (in `dunning.core.checks`) is the layer that brings both together.
     """
 
     @property
@@ -511,7 +511,7 @@ def missing_templates(
 ) -> list[tuple[str, str, str]]:
     """The templates *pack* lacks for *scenario*, as ``(step id, template, what)`` triples.
 
-    The non-raising form of `check_scenario_templates`, used by `dunning.lint`.
+    The non-raising form of `check_scenario_templates`, used by `dunning.scenarios.lint`.
 
     Examples:
         >>> from dunning.core.builtin import STANDARD
