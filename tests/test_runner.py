@@ -26,7 +26,7 @@ from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.exceptions import ConfigurationError
 from dunning.ports import SendError
 from dunning.runner import Dunner, Outcome
-from dunning.scenarios import scenario_from_mapping
+from dunning.scenarios import DEFAULT_POLICY, scenario_from_mapping
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.conversation_walk import per_invoice_spacing
 
@@ -441,6 +441,35 @@ def test_report_is_printable() -> None:
     assert text.splitlines()[0] == f"run at {TUESDAY.isoformat()}: 1 retry"
     assert "retry             C-001       email" in text
     assert text.endswith("connection refused")
+
+
+def test_a_policy_chooses_each_customer_s_scenario_in_a_run() -> None:
+    """Dunner(..., DEFAULT_POLICY) runs: a late payer gets FIRM's reminder, others STANDARD's.
+
+    On Tuesday 5 May, one day after the due date, FIRM's first step (reminder, day 1) and
+    STANDARD's (informative, day 1) are both due (builtin.py). Before issue 20 the policy was
+    accepted, then every customer failed with "'Policy' object is not callable".
+    """
+    store = new_store()
+    late = make_customer(id="C-LATE", name="Late payer", segment="late")
+    usual = make_customer(id="C-USUAL", name="Usual payer")
+    store.add_invoice(make_invoice(id="INV-LATE", customer=late, due_on=DUE))
+    store.add_invoice(make_invoice(id="INV-USUAL", customer=usual, due_on=DUE))
+    email = MemorySender(Channel.EMAIL)
+    report = dunner(store, email, scenario=DEFAULT_POLICY).run(at=TUESDAY)
+    assert report.counts() == {"sent": 2}
+    steps = {
+        entry.covers[0].invoice_id: entry.covers[0].step_id
+        for entry in (store.get(key) for key in keys(email))
+        if entry is not None
+    }
+    assert steps == {"INV-LATE": "reminder", "INV-USUAL": "informative"}
+
+
+def test_a_scenario_that_is_no_scenario_is_refused_at_construction() -> None:
+    """A scenario id given as text fails when the runner is built, naming the field."""
+    with pytest.raises(ConfigurationError, match="scenario: a Scenario, a Policy or a function"):
+        dunner(store_with(), MemorySender(Channel.EMAIL), scenario="standard")
 
 
 def test_a_sender_under_the_wrong_channel_is_refused() -> None:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -58,7 +58,6 @@ from dunning.core.model import (
     ActionTaken,
     Channel,
     CreditNote,
-    Customer,
     DisputeOpened,
     Event,
     HoldPlaced,
@@ -73,7 +72,7 @@ from dunning.core.portfolio import (
     review_customer,
 )
 from dunning.core.render import Creditor, Message, RenderBudget, TemplatePack, render
-from dunning.core.scenario import Scenario
+from dunning.core.scenario import ScenarioChoice, as_chooser
 from dunning.exceptions import ConfigurationError, RunInThePastError, StaleApprovalError
 from dunning.ports import (
     ActionLog,
@@ -236,9 +235,6 @@ class OutcomeJournal(Protocol):
 
 def _default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-ScenarioChoice = Scenario | Callable[[Customer], Scenario]
 
 
 def approve(
@@ -444,7 +440,8 @@ class Dunner:
     approval_working_days: int = APPROVAL_WORKING_DAYS
 
     def __post_init__(self) -> None:
-        """Refuse a sender registered under another channel than its own."""
+        """Refuse a sender under another channel than its own, or something not a scenario."""
+        as_chooser(self.scenario)  # a Policy is a choice too; a wrong type fails here
         for channel, sender in self.senders.items():
             if sender.channel != channel:
                 msg = (
@@ -737,8 +734,7 @@ class _Run:
                 out.append(decision)
                 continue
             invoice = history.invoice
-            scenario = self.d.scenario
-            chosen = scenario if isinstance(scenario, Scenario) else scenario(invoice.customer)
+            chosen = as_chooser(self.d.scenario)(invoice.customer)
             out.append(decide(invoice, (*history.events, *extra), chosen, at=self.at))
         return out
 

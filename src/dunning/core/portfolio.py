@@ -35,7 +35,7 @@ customer gap counts from that day.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,7 +67,7 @@ from dunning.core.model import (
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
 from dunning.core.render.context import invoice_line
-from dunning.core.scenario import Scenario, Step, StepKind
+from dunning.core.scenario import Scenario, ScenarioChoice, Step, StepKind, as_chooser
 from dunning.exceptions import PortfolioOrderError
 
 __all__ = [
@@ -156,8 +156,6 @@ class UnappliedCreditNote(BaseModel):
 
 PortfolioEntry = InvoiceHistory | PaymentOnAccount | UnappliedCreditNote
 """One item of the stream `plan_customer_actions` reads, grouped by ``customer_id``."""
-
-ScenarioChoice = Scenario | Callable[[Customer], Scenario]
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,7 +419,7 @@ def review_customer(
         customer_id = account_credits[0].customer_id if account_credits else ""
         return CustomerReview(customer_id, (), ())
     customer = histories[0].invoice.customer
-    chosen = scenario if isinstance(scenario, Scenario) else scenario(customer)
+    chosen = as_chooser(scenario)(customer)
     today = at.astimezone(customer.tz).date()
     histories, unallocated = _impute(histories, account_credits, today, chosen)
     due, listed, decisions = _decide_all(

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -52,7 +52,7 @@ from dunning.core._types import MODEL_CONFIG, Amount
 from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
 from dunning.core.ledger import ImputationRule
 from dunning.core.model import Channel, Customer, PenaltyWording, default_penalty_wording
-from dunning.exceptions import ErrorDetail, ScenarioError
+from dunning.exceptions import ConfigurationError, ErrorDetail, ScenarioError
 
 __all__ = [
     "CatchUp",
@@ -624,6 +624,50 @@ class Policy(BaseModel):
             if rule.matches(customer, average):
                 return self.scenarios[rule.scenario]
         return self.scenarios[self.default]
+
+
+ScenarioChoice = Scenario | Policy | Callable[[Customer], Scenario]
+"""What picks each customer's scenario: one `Scenario` for all, a `Policy`, or a function.
+
+Every entry point that takes a scenario (`dunning.decide_many`, `dunning.Dunner`, the
+portfolio planners) takes a `ScenarioChoice`; `as_chooser` turns one into a function.
+"""
+
+
+def as_chooser(choice: ScenarioChoice) -> Callable[[Customer], Scenario]:
+    """The function of the customer that *choice* stands for.
+
+    A `Scenario` is chosen for every customer; a `Policy` chooses by its rules
+    (`Policy.scenario_for`, without payment history: its history rules do not match); a
+    function is used as it is.
+
+    Raises:
+        ConfigurationError: if *choice* is none of these (said when the choice is given, not
+            for each customer of a run).
+
+    Examples:
+        >>> from dunning.core.builtin import DEFAULT_POLICY, STANDARD
+        >>> customer = Customer(id="C1", name="ACME SARL")
+        >>> as_chooser(STANDARD)(customer).id
+        'standard'
+        >>> as_chooser(DEFAULT_POLICY)(customer) in DEFAULT_POLICY.scenarios.values()
+        True
+        >>> as_chooser("standard")
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.ConfigurationError: scenario: a Scenario, a Policy or a function ...
+    """
+    if isinstance(choice, Scenario):
+        return lambda _customer: choice
+    if isinstance(choice, Policy):
+        return choice.scenario_for
+    if callable(choice):
+        return choice
+    msg = (
+        "scenario: a Scenario, a Policy or a function of the customer returning a Scenario "
+        f"is needed, not {type(choice).__name__}"
+    )
+    raise ConfigurationError(msg)
 
 
 def policy_from_mapping(data: Mapping[str, Any], *, source: str | None = None) -> Policy:
