@@ -1,0 +1,604 @@
+"""One run of `dunning.runner.Dunner`: recover, plan, reserve, send, record, tidy (`_Run`).
+
+The steps and guarantees are described in `dunning.runner`; this module is the loop itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from dunning._run_entries import (
+    action_item,
+    covers_of,
+    entry_item,
+    expiry_of,
+    later_stop,
+    preview_changes,
+    taken_events,
+    unresolved_note,
+)
+from dunning._run_report import Outcome, RunItem, RunReport
+from dunning.core.action_log import EntryStatus, LogEntry, Receipt
+from dunning.core.engine import Decision, DecisionStatus, decide
+from dunning.core.model import (
+    ActionTaken,
+)
+from dunning.core.portfolio import (
+    CustomerAction,
+    InvoiceHistory,
+    PortfolioEntry,
+    review_customer,
+)
+from dunning.core.render import Message, render
+from dunning.core.scenario import as_chooser
+from dunning.ports import (
+    InvoiceReview,
+    SendContext,
+    Sender,
+    SendError,
+    UnreadableEntry,
+)
+
+if TYPE_CHECKING:
+    from dunning.runner import Dunner
+
+_FINISH_TRIES = 3
+"""Tries to record an outcome before it goes to the journal."""
+_REVIEW_BATCH = 200
+"""Reviews told to the source at once."""
+
+_WAITING = (
+    EntryStatus.PENDING_APPROVAL,
+    EntryStatus.APPROVED,
+    EntryStatus.RETRY,
+    EntryStatus.RESERVED,
+)
+
+
+class Run:
+    """One run in the making: what it has seen and reported so far."""
+
+    def __init__(self, dunner: Dunner, at: datetime, *, read_only: bool) -> None:
+        self.d = dunner
+        self.log = dunner.log
+        self.at = at
+        self.read_only = read_only
+        self.items: list[RunItem] = []
+        self.reviews: list[InvoiceReview] = []
+        self.unsent_reviews: list[InvoiceReview] = []
+        self.waiting: dict[str, list[LogEntry]] = {}
+        self.seen: set[str] = set()
+        self.seen_all = True  # the source's stream ran to its end
+
+    # -- the whole run ---------------------------------------------------------------------
+
+    def go(self) -> RunReport:
+        if not self.read_only:
+            self._replay_journal()
+        self._recover()
+        for customer_id, group in self._stream():
+            if customer_id in self.seen:
+                reason = (
+                    "the source gave this customer's entries in two groups: give them grouped "
+                    "(e.g. sorted) by customer id; the second group is left alone"
+                )
+                self.items.append(RunItem(Outcome.ERROR, customer_id, reason=reason))
+                continue
+            self.seen.add(customer_id)
+            try:
+                self._customer(customer_id, group)
+            except Exception as error:  # noqa: BLE001  (one customer's fault stays its own)
+                self.error(customer_id, error)
+            if len(self.unsent_reviews) >= _REVIEW_BATCH:
+                self._flush_reviews()
+        self._flush_reviews()
+        if not self.read_only:
+            self._tidy_unseen()
+        return self.report()
+
+    def report(self) -> RunReport:
+        return RunReport(
+            at=self.at,
+            items=tuple(self.items),
+            dry_run=self.read_only,
+            reviews=tuple(self.reviews),
+        )
+
+    def error(self, customer_id: str, error: BaseException, key: str = "") -> None:
+        reason = f"{type(error).__name__}: {error}"
+        self.items.append(RunItem(Outcome.ERROR, customer_id, key, reason=reason))
+
+    def _stream(self) -> Iterator[tuple[str, list[PortfolioEntry | UnreadableEntry]]]:
+        """The source's entries, customer by customer; a failing source ends the stream."""
+        try:
+            iterator = iter(self.d.source.entries(self.at))
+            group: list[PortfolioEntry | UnreadableEntry] = []
+            current = ""
+            for entry in iterator:
+                if group and entry.customer_id != current:
+                    yield current, group
+                    group = []
+                current = entry.customer_id
+                group.append(entry)
+            if group:
+                yield current, group
+        except Exception as error:  # noqa: BLE001  (reported; what was planned stands)
+            self.error("-", error)
+            self.seen_all = False
+
+    # -- what a crashed run left, and what waits for a human --------------------------------
+
+    def _recover(self) -> None:
+        try:
+            entries = self.log.entries_with(*_WAITING, EntryStatus.UNCERTAIN)
+        except Exception as error:  # noqa: BLE001
+            self.error("-", error)
+            self.seen_all = False  # without the list, tidying would be blind
+            return
+        for entry in entries:
+            try:
+                self._recover_one(entry)
+            except Exception as error:  # noqa: BLE001
+                self.error(entry.customer_id, error, entry.key)
+
+    def _recover_one(self, entry: LogEntry) -> None:
+        if entry.status is EntryStatus.UNCERTAIN:
+            self.items.append(entry_item(Outcome.UNCERTAIN, entry, unresolved_note(entry)))
+            return
+        if entry.status is EntryStatus.RESERVED and not self._abandoned(entry):
+            return  # another runner is sending it right now
+        if self._maybe_sent(entry):
+            if not self.read_only:
+                reason = "a previous run stopped while sending it; it may or may not have gone out"
+                self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=self.at, reason=reason)
+                self.items.append(
+                    entry_item(Outcome.UNCERTAIN, entry, unresolved_note(entry, reason))
+                )
+            return
+        self.waiting.setdefault(entry.customer_id, []).append(entry)
+
+    def _abandoned(self, entry: LogEntry) -> bool:
+        """A reservation nobody is working on: ours (we restarted), or past its lease."""
+        return entry.owner == self.d.owner or entry.updated_at + self.d.lease <= self.at
+
+    def _maybe_sent(self, entry: LogEntry) -> bool:
+        """A sender was called with it, the outcome is unknown, and a resend could duplicate."""
+        if entry.status is not EntryStatus.RESERVED or entry.attempts == 0:
+            return False
+        sender = self.d.senders.get(entry.channel)
+        return sender is None or not sender.deduplicates
+
+    def _replay_journal(self) -> None:
+        journal = self.d.journal
+        if journal is None:
+            return
+        for key, attempts, receipt, at in journal.kept():
+            try:
+                entry = self.log.get(key)
+                if (
+                    entry is not None
+                    and entry.status is EntryStatus.RESERVED
+                    and entry.attempts == attempts
+                ):
+                    self.log.finish(key, EntryStatus.SENT, at=at, receipt=receipt)
+                journal.drop(key)
+            except Exception as error:  # noqa: BLE001
+                self.error("-", error, key)
+
+    # -- one customer ----------------------------------------------------------------------
+
+    def _customer(  # noqa: C901  (plan, send, then tidy what waits)
+        self, customer_id: str, group: Sequence[PortfolioEntry | UnreadableEntry]
+    ) -> None:
+        bad = [e for e in group if isinstance(e, UnreadableEntry)]
+        if bad:
+            reasons = "; ".join(e.reason for e in bad)
+            self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"unreadable: {reasons}"))
+            self.waiting.pop(customer_id, None)  # undecidable today: its entries stay as they are
+            return
+        entries = [e for e in group if not isinstance(e, UnreadableEntry)]
+        try:
+            review = review_customer(
+                entries,
+                self.d.scenario,
+                at=self.at,
+                with_penalties=self.d.with_penalties,
+                last_message_at=self.log.last_message_at(customer_id, at=self.at),
+            )
+        except Exception as error:  # noqa: BLE001
+            self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
+            self.waiting.pop(customer_id, None)
+            return
+        histories = {e.invoice.id: e for e in entries if isinstance(e, InvoiceHistory)}
+        planned: set[str] = set()
+        sent: list[tuple[str, ActionTaken]] = []
+        for action in review.actions:
+            planned.add(action.id)
+            try:
+                item = self._one(action, histories)
+            except Exception as error:  # noqa: BLE001
+                self.error(customer_id, error, action.id)
+                continue
+            if item is not None:
+                self.items.append(item)
+                if item.outcome is Outcome.SENT:
+                    sent.extend(taken_events(action, self.at))
+        self._note_reviews(customer_id, self._after_sends(review.decisions, histories, sent))
+        proposed = {d.action.id for d in review.decisions if d.action is not None}
+        if not self.read_only:
+            for entry in self.waiting.pop(customer_id, []):
+                if entry.key in planned:
+                    continue
+                # Not planned today: an approval waits; a message safe to send again (never
+                # handed to a provider, or to one that deduplicates) that the conversation
+                # holds back (a holiday, the customer gap) is cancelled, and reserved again
+                # under its key on the day it may go.
+                resendable = entry.status is EntryStatus.RETRY or (
+                    entry.status is EntryStatus.RESERVED and not self._maybe_sent(entry)
+                )
+                if resendable:
+                    self._cancel(entry)
+                elif not {c.action_id for c in entry.covers} <= proposed:
+                    self._close(entry)
+
+    def _close(self, entry: LogEntry) -> None:
+        """What waits and is no longer planned: cancelled, or uncertain if it may have gone.
+
+        An abandoned reservation whose (deduplicating) sender was called may have reached the
+        customer: only its own key could be sent again safely, and it is not planned any more.
+        """
+        if entry.status is EntryStatus.RESERVED and entry.attempts > 0:
+            reason = "a previous run stopped while sending it, and it is no longer planned"
+            self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=self.at, reason=reason)
+            self.items.append(entry_item(Outcome.UNCERTAIN, entry, unresolved_note(entry, reason)))
+            return
+        self._cancel(entry)
+
+    def _after_sends(
+        self,
+        decisions: Sequence[Decision],
+        histories: Mapping[str, InvoiceHistory],
+        sent: Sequence[tuple[str, ActionTaken]],
+    ) -> list[Decision]:
+        """The decisions as they stand once this run's messages went out (for the index)."""
+        taken: dict[str, list[ActionTaken]] = {}
+        for invoice_id, event in sent:
+            taken.setdefault(invoice_id, []).append(event)
+        out = []
+        for decision in decisions:
+            history = histories.get(decision.invoice_id)
+            extra = taken.get(decision.invoice_id)
+            if history is None or not extra:
+                out.append(decision)
+                continue
+            invoice = history.invoice
+            chosen = as_chooser(self.d.scenario)(invoice.customer)
+            out.append(decide(invoice, (*history.events, *extra), chosen, at=self.at))
+        return out
+
+    def _note_reviews(self, customer_id: str, decisions: Sequence[Decision]) -> None:
+        for d in decisions:
+            due_now = d.status is DecisionStatus.ACTION_DUE
+            review = InvoiceReview(
+                invoice_id=d.invoice_id,
+                customer_id=customer_id,
+                status=d.status,
+                due_now=due_now,
+                review_after=self.at if due_now else d.next_review_at,
+            )
+            if self.d.keep_reviews:
+                self.reviews.append(review)
+            self.unsent_reviews.append(review)
+
+    def _flush_reviews(self) -> None:
+        reviews, self.unsent_reviews = self.unsent_reviews, []
+        hook = getattr(self.d.source, "reviewed", None)
+        if self.read_only or hook is None or not reviews:
+            return
+        try:
+            hook(reviews)
+        except Exception as error:  # noqa: BLE001  (the index is an optimisation)
+            self.error("-", error)
+
+    def _tidy_unseen(self) -> None:
+        """Cancel what waits for customers the source no longer returns (paid, archived)."""
+        if not self.seen_all:
+            return
+        for customer_id, entries in self.waiting.items():
+            if customer_id in self.seen:
+                continue
+            for entry in entries:
+                try:
+                    self._close(entry)
+                except Exception as error:  # noqa: BLE001
+                    self.error(customer_id, error, entry.key)
+
+    def _cancel(self, entry: LogEntry) -> None:
+        reason = "no longer due (paid, disputed, paused, or replaced by another message)"
+        done = self.log.cancel(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            at=self.at,
+            reason=reason,
+        )
+        if done:
+            self.items.append(entry_item(Outcome.CANCELLED, entry, reason))
+
+    # -- one message -----------------------------------------------------------------------
+
+    def _one(
+        self, action: CustomerAction, histories: Mapping[str, InvoiceHistory]
+    ) -> RunItem | None:
+        stop = later_stop(action, histories, self.at)
+        if stop:
+            return action_item(Outcome.SKIPPED, action, f"a later fact forbids it: {stop}")
+        existing = self.log.get(action.id)
+        if existing is None:
+            return self._new(action, fresh=True)  # a new message: reserved (and claimed)
+        if existing.status in (EntryStatus.CANCELLED, EntryStatus.SUPERSEDED):
+            # due again: reserved again, then claimed
+            return self._new(action, fresh=False, before=existing)
+        return self._existing(existing, action)
+
+    def _render(self, action: CustomerAction) -> Message:
+        link = self.d.payment_links.link_for(action) if self.d.payment_links else None
+        context = action.render_context(
+            creditor=self.d.creditor,
+            message_date=self.at.astimezone(action.customer.tz).date(),
+            payment_link=link,
+        )
+        return render(action, context, pack=self.d.pack, budget=self.d.render_budget)
+
+    def _new(
+        self, action: CustomerAction, *, fresh: bool, before: LogEntry | None = None
+    ) -> RunItem | None:
+        """Reserve a message; send it if it needs no approval.
+
+        A *fresh* key (no entry under it) is reserved already claimed for its first attempt
+        (``attempts=1``) when its channel has a sender: one durable commit before the sender
+        is called instead of two. A key due again keeps the old entry's attempts, so it is
+        reserved, then claimed (`ActionLog.begin_attempt`).
+
+        An approval is for one message: a fresh key (another set of invoices than any message
+        approved) needs its own, whatever the engine knows of its actions' approvals; a key
+        due again (*before*, cancelled or superseded) keeps its approval only if nothing the
+        approver saw changed and it has not expired.
+        """
+        try:
+            message = self._render(action)
+        except Exception as error:  # noqa: BLE001
+            reason = f"cannot render: {error}"
+            return action_item(Outcome.ERROR, action, reason)
+        needs_approval = action.requires_approval and (
+            before is None
+            or not before.decided_by
+            or bool(self._approval_changes(before, action, message))
+        )
+        if self.read_only:
+            outcome = Outcome.PENDING_APPROVAL if needs_approval else Outcome.WOULD_SEND
+            return action_item(outcome, action, "dry run")
+        sender = self.d.senders.get(action.channel)
+        claimed = fresh and not needs_approval and sender is not None
+        entry = LogEntry(
+            key=action.id,
+            customer_id=action.customer_id,
+            channel=action.channel,
+            covers=covers_of(action),
+            message=message,
+            status=EntryStatus.PENDING_APPROVAL if needs_approval else EntryStatus.RESERVED,
+            owner=self.d.owner,
+            reserved_at=self.at,
+            updated_at=self.at,
+            requires_approval=action.requires_approval,
+            attempts=1 if claimed else 0,
+            attempted_at=self.at if claimed else None,
+        )
+        if not self.log.reserve(entry):
+            reason = (
+                "reserved by another run, or its actions are held by a message that may "
+                "have gone out"
+            )
+            return action_item(Outcome.SKIPPED, action, reason)
+        if needs_approval:
+            return action_item(Outcome.PENDING_APPROVAL, action, "awaiting approval")
+        stored = entry if claimed else self.log.get(action.id)
+        if stored is None:  # pragma: no cover  (reserved in this very run)
+            return None
+        return self._attempt(stored, action, message, claimed=claimed)
+
+    def _existing(self, entry: LogEntry, action: CustomerAction) -> RunItem | None:  # noqa: PLR0911
+        status = entry.status
+        if status is EntryStatus.PENDING_APPROVAL:
+            return self._refresh(entry, action)
+        if status is EntryStatus.UNCERTAIN:
+            return None  # reported by _recover, every run until resolved
+        sendable = status in (EntryStatus.APPROVED, EntryStatus.RETRY) or (
+            status is EntryStatus.RESERVED
+            and self._abandoned(entry)
+            and not self._maybe_sent(entry)
+        )
+        if not sendable:
+            return None  # sent, failed, rejected, or another runner's: nothing to do here
+        try:
+            message = self._render(action)
+        except Exception as error:  # noqa: BLE001
+            return entry_item(Outcome.ERROR, entry, f"cannot render: {error}")
+        if entry.requires_approval:
+            changed = self._approval_changes(entry, action, message)
+            if changed:
+                return self._lapse(entry, action, message, changed)
+        if self.read_only:
+            return entry_item(Outcome.WOULD_SEND, entry, "dry run")
+        return self._attempt(entry, action, message)
+
+    def _approval_changes(
+        self, entry: LogEntry, action: CustomerAction, message: Message
+    ) -> list[str]:
+        """Why *entry*'s approval does not cover *message* for *action* now ([]: it does).
+
+        A deadline that only moved later, because the approved message leaves a day or two
+        after the preview (a nightly run after an afternoon approval), is not a change: the
+        debtor gets the same number of days the approver saw, never fewer. Anything else the
+        approver saw, or an expired approval, is.
+        """
+        changes = preview_changes(entry, action, message, later_deadline_ok=True)
+        expired = expiry_of(entry, action, self.at, self.d.approval_working_days)
+        return [*changes, expired] if expired else changes
+
+    def _refresh(self, entry: LogEntry, action: CustomerAction) -> RunItem | None:
+        """A pending entry: its preview follows what would be sent, so the approver sees today's.
+
+        Amounts, deadline date and address are revised in place (a new version); a new
+        channel needs a new entry (cancelled, then reserved again under the same key).
+        """
+        if self.read_only:
+            return entry_item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
+        message = self._render(action)
+        changed = preview_changes(entry, action, message)
+        if not changed:
+            return entry_item(Outcome.PENDING_APPROVAL, entry, "awaiting approval")
+        if entry.channel is not action.channel:
+            return self._replace(entry, action, "preview updated: " + "; ".join(changed))
+        self.log.revise(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            status=EntryStatus.PENDING_APPROVAL,
+            covers=covers_of(action),
+            message=message,
+            at=self.at,
+            reason="preview updated: " + "; ".join(changed),
+        )
+        return entry_item(Outcome.PENDING_APPROVAL, entry, "awaiting approval (preview updated)")
+
+    def _lapse(
+        self, entry: LogEntry, action: CustomerAction, message: Message, changed: list[str]
+    ) -> RunItem | None:
+        """An approval that no longer covers what would be sent: the entry waits again."""
+        reason = (
+            f"approval by {entry.decided_by} lapsed: " + "; ".join(changed)
+            if entry.decided_by
+            else "changed since approval: " + "; ".join(changed)
+        )
+        if self.read_only:
+            return entry_item(Outcome.PENDING_APPROVAL, entry, reason)
+        if entry.channel is not action.channel:
+            return self._replace(entry, action, reason)
+        self.log.revise(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            status=EntryStatus.PENDING_APPROVAL,
+            covers=covers_of(action),
+            message=message,
+            at=self.at,
+            reason=reason,
+        )
+        return entry_item(Outcome.PENDING_APPROVAL, entry, reason)
+
+    def _replace(self, entry: LogEntry, action: CustomerAction, reason: str) -> RunItem | None:
+        """Close *entry* (compare-and-set) and reserve *action* again under its key, pending.
+
+        The log's `revise` keeps an entry's channel, so a message now due by another channel
+        is cancelled with *reason* and reserved anew: it needs a new approval.
+        """
+        done = self.log.cancel(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            at=self.at,
+            reason=reason,
+        )
+        if not done:
+            return None  # another runner changed it first
+        cancelled = self.log.get(entry.key)
+        item = self._new(action, fresh=False, before=cancelled)
+        if item is not None and item.outcome is Outcome.PENDING_APPROVAL:
+            return action_item(Outcome.PENDING_APPROVAL, action, reason)
+        return item
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _attempt(
+        self, entry: LogEntry, action: CustomerAction, message: Message, *, claimed: bool = False
+    ) -> RunItem | None:
+        """Claim *entry* for an attempt (unless reserved *claimed* already), then send it."""
+        sender = self.d.senders.get(entry.channel)
+        if sender is None:
+            reason = f"no sender for channel {entry.channel.value}"
+            if entry.status is not EntryStatus.RETRY:
+                self.log.finish(entry.key, EntryStatus.RETRY, at=self.at, reason=reason)
+            return entry_item(Outcome.RETRY, entry, reason)
+        if claimed:
+            return self._send(entry, action, message, sender)
+        claim = self.log.begin_attempt(
+            entry.key,
+            owner=self.d.owner,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            at=self.at,
+            message=message,
+        )
+        if claim is None:
+            return None  # another runner claimed it between our read and now
+        return self._send(claim, action, message, sender)
+
+    def _send(
+        self, claimed: LogEntry, action: CustomerAction, message: Message, sender: Sender
+    ) -> RunItem:
+        """Call the sender with an entry durably claimed (reserved, attempts >= 1) by us."""
+        context = SendContext(
+            key=claimed.key,
+            customer_id=claimed.customer_id,
+            channel=claimed.channel,
+            covers=covers_of(action),
+            attempt=claimed.attempts,
+        )
+        try:
+            receipt = sender.send(message, idempotency_key=claimed.key, context=context)
+        except SendError as error:
+            if error.delivered is False:
+                status = EntryStatus.FAILED if error.permanent else EntryStatus.RETRY
+            else:
+                status = EntryStatus.RETRY if sender.deduplicates else EntryStatus.UNCERTAIN
+            return self._record(claimed, status, error.reason)
+        except Exception as error:  # noqa: BLE001  (any sender bug: "maybe sent", never lost)
+            status = EntryStatus.RETRY if sender.deduplicates else EntryStatus.UNCERTAIN
+            return self._record(claimed, status, f"{type(error).__name__}: {error}")
+        return self._record(claimed, EntryStatus.SENT, "", receipt)
+
+    def _record(
+        self,
+        claimed: LogEntry,
+        status: EntryStatus,
+        reason: str,
+        receipt: Receipt | None = None,
+    ) -> RunItem:
+        """Record an outcome, retried; an accepted message the log refuses goes to the journal."""
+        failure: Exception | None = None
+        for _ in range(_FINISH_TRIES):
+            try:
+                self.log.finish(claimed.key, status, at=self.at, receipt=receipt, reason=reason)
+            except Exception as error:  # noqa: BLE001
+                failure = error
+                continue
+            shown = unresolved_note(claimed, reason) if status is EntryStatus.UNCERTAIN else reason
+            return entry_item(Outcome(status.value), claimed, shown)
+        problem = f"the log could not record it ({type(failure).__name__}: {failure})"
+        if status is not EntryStatus.SENT or receipt is None:
+            # Not accepted (or unknown): the entry stays reserved with an attempt, so the next
+            # run recovers it as uncertain unless the sender deduplicates. Never re-sent blind.
+            return entry_item(Outcome.ERROR, claimed, f"{reason}; {problem}")
+        journal = self.d.journal
+        kept = ""
+        if journal is not None:
+            try:
+                journal.keep(claimed.key, claimed.attempts, receipt, self.at)
+                kept = "; kept in the journal, recorded at the next run"
+            except Exception as error:  # noqa: BLE001
+                kept = f"; the journal failed too ({type(error).__name__}: {error})"
+        detail = f"accepted as {receipt.provider_id}; {problem}{kept}"
+        return entry_item(Outcome.SENT_UNRECORDED, claimed, detail)
