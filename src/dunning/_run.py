@@ -235,12 +235,17 @@ class Run:
                 # handed to a provider, or to one that deduplicates) that the conversation
                 # holds back (a holiday, the customer gap) is cancelled, and reserved again
                 # under its key on the day it may go.
+                # A claim handed to a provider that is no longer due at all (paid since) may
+                # have gone out: it is closed (uncertain), not cancelled as if never sent.
+                still_due = {c.action_id for c in entry.covers} <= proposed
                 resendable = entry.status is EntryStatus.RETRY or (
-                    entry.status is EntryStatus.RESERVED and not self._maybe_sent(entry)
+                    entry.status is EntryStatus.RESERVED
+                    and not self._maybe_sent(entry)
+                    and (entry.attempts == 0 or still_due)
                 )
                 if resendable:
                     self._cancel(entry)
-                elif not {c.action_id for c in entry.covers} <= proposed:
+                elif not still_due:
                     self._close(entry)
 
     def _close(self, entry: LogEntry) -> None:

@@ -310,6 +310,36 @@ class StoreContract:
 
     # -- outcomes and humans ----------------------------------------------------------------
 
+    def test_a_revived_notice_waits_for_a_new_approval(self, store: Any) -> None:
+        """Approved at 1,200.00 by Claire, cancelled by a dispute, due again at 1,000.00.
+
+        The message is reserved again under its key, pending: it carries nobody's approval,
+        so it can never go out on Claire's decision about another amount.
+        """
+        self.add_invoice(store, make_invoice(id="INV-001"))
+        store.reserve(entry("notice", status=EntryStatus.PENDING_APPROVAL))
+        store.decide_approval("notice", approved=True, by="claire", at=AT)
+        assert store.cancel(
+            "notice",
+            expect=EntryStatus.APPROVED,
+            expect_attempts=0,
+            at=LATER,
+            reason="dispute opened",
+        )
+        again = entry(
+            "notice",
+            status=EntryStatus.PENDING_APPROVAL,
+            covers=(Covered("INV-001", "act_1", "reminder", Decimal("1000.00")),),
+            updated_at=LATER,
+        )
+        assert store.reserve(again)
+        revived = store.get("notice")
+        assert revived is not None
+        assert revived.status is EntryStatus.PENDING_APPROVAL
+        assert (revived.decided_by, revived.decided_at) == ("", None)
+        [history] = list(store.entries(LATER))
+        assert not [e for e in history.events if isinstance(e, ActionApproved)]
+
     def test_finish_of_an_unknown_key_raises(self, store: Any) -> None:
         """Recording the outcome of a message never reserved is refused."""
         with pytest.raises(KeyError):

@@ -1,0 +1,154 @@
+"""Guards of the log and run layer that no test held (issue 19, part 8), in the customer's terms.
+
+Each test here failed under a hand-made mutant that the rest of the suite let through:
+an uncertain e-mail that could not bounce, a journal replay that ignored the attempt, and an
+abandoned claim cancelled instead of made uncertain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dunning import Channel, Dunner, Payment
+from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
+from dunning.adapters.postgres import PostgresStore
+from dunning.adapters.sqlite import SqliteStore
+from dunning.core.action_log import EntryStatus, Receipt
+from dunning.model import DeliveryFailed
+from dunning.runner import Outcome
+from dunning.scenarios import STANDARD
+from dunning.testing import make_creditor, make_invoice, paris
+from dunning.testing.contract import entry as contract_entry
+from tests.conversation_walk import per_invoice_spacing
+
+Store = MemoryStore | SqliteStore | PostgresStore
+DUE = date(2026, 5, 4)
+TUESDAY = paris(2026, 5, 5, 10, 0)  # J+1: STANDARD's "informative" e-mail is due
+SCENARIO = per_invoice_spacing(STANDARD)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store: in memory, a SQLite file, a schema on a throwaway PostgreSQL server."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        schema = request.getfixturevalue("postgres_schema")
+        with PostgresStore(cluster.url(), schema=schema) as postgres_store:
+            yield postgres_store
+        return
+    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
+        yield sqlite_store
+
+
+def _dunner(store: Store, *senders: MemorySender, **options: object) -> Dunner:
+    return Dunner(
+        store,
+        store,
+        {s.channel: s for s in senders},
+        SCENARIO,
+        make_creditor(),
+        owner=str(options.pop("owner", "r1")),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_an_uncertain_email_that_bounces_lets_the_fallback_letter_go(store: Store) -> None:
+    """The e-mail timed out after its data was sent (uncertain); a bounce comes in later.
+
+    The bounce fails it for sure: the next run sends STANDARD's informative step by letter,
+    its fallback channel, and nothing more by e-mail.
+    """
+    store.add_invoice(make_invoice(due_on=DUE))
+    email, letter = MemorySender(Channel.EMAIL), MemorySender(Channel.LETTER)
+    email.fail_next.append(_timeout())
+    first = _dunner(store, email, letter).run(at=TUESDAY)
+    assert first.counts() == {"uncertain": 1}
+    [item] = first.items
+    store.record_delivery_failure(item.key, at=TUESDAY + timedelta(hours=1), reason="550 unknown")
+    second = _dunner(store, email, letter).run(at=TUESDAY + timedelta(hours=2))
+    assert second.counts() == {"sent": 1}
+    assert [m.channel for _, m in letter.sent] == [Channel.LETTER]
+    assert email.sent == []
+    history = store.events("INV-001")
+    assert [e.reason for e in history if isinstance(e, DeliveryFailed)] == ["bounced: 550 unknown"]
+
+
+def _timeout() -> Exception:
+    from dunning.ports import SendError  # noqa: PLC0415
+
+    return SendError("timeout after DATA", delivered=None)
+
+
+class _Journal:
+    """An in-memory `OutcomeJournal` holding what a test put in it."""
+
+    def __init__(self, kept: Sequence[tuple[str, int, Receipt, datetime]]) -> None:
+        self.items = list(kept)
+
+    def keep(self, key: str, attempts: int, receipt: Receipt, at: datetime) -> None:
+        self.items.append((key, attempts, receipt, at))
+
+    def kept(self) -> Sequence[tuple[str, int, Receipt, datetime]]:
+        return list(self.items)
+
+    def drop(self, key: str) -> None:
+        self.items = [i for i in self.items if i[0] != key]
+
+
+def test_a_journal_replay_never_stamps_an_old_attempt_over_one_in_flight(store: Store) -> None:
+    """Attempt 1 was accepted but not recorded (journal); attempt 2 is being sent right now.
+
+    Runner r2 claimed it at 10:00; at 10:01 its lease runs, so nothing else touches it.
+
+    Replaying the journal must not mark the message sent with attempt 1's receipt: the entry
+    another runner is sending stays as it is (reserved, attempt 2, no receipt).
+    """
+    store.add_invoice(make_invoice(due_on=DUE))
+    in_flight = contract_entry(
+        "msg_1",
+        status=EntryStatus.RESERVED,
+        owner="r2",
+        attempts=2,
+        reserved_at=TUESDAY,
+        updated_at=TUESDAY,
+        attempted_at=TUESDAY,
+    )
+    assert store.reserve(in_flight)
+    old = Receipt(provider_id="smtp-1", detail="250 accepted")
+    journal = _Journal([("msg_1", 1, old, TUESDAY - timedelta(minutes=5))])
+    _dunner(store, journal=journal).run(at=TUESDAY + timedelta(minutes=1))
+    entry = store.get("msg_1")
+    assert entry is not None
+    assert (entry.status, entry.attempts, entry.receipt) == (EntryStatus.RESERVED, 2, None)
+
+
+def test_a_claim_abandoned_after_the_provider_took_it_becomes_uncertain(store: Store) -> None:
+    """The runner died right after the provider accepted the e-mail; then the customer paid.
+
+    The provider deduplicates by key, so a resend under the same key would be harmless and
+    recovery leaves the claim to be sent again. But the message is no longer due, and it may
+    well have gone out: the next run (the lease over) reports it uncertain for a person to
+    resolve, never cancels it as if unsent.
+    """
+    store.add_invoice(make_invoice(due_on=DUE))
+    email = MemorySender(Channel.EMAIL, crash_after_send=True, deduplicates=True)
+    with pytest.raises(SimulatedCrash):
+        _dunner(store, email).run(at=TUESDAY)
+    store.add_event("INV-001", Payment(on=date(2026, 5, 5), amount=Decimal("1200.00")))
+    later = TUESDAY + timedelta(hours=1)  # past the 15-minute lease
+    again = MemorySender(Channel.EMAIL, deduplicates=True)
+    report = _dunner(store, again, owner="r2").run(at=later)
+    assert report.counts() == {"uncertain": 1}
+    [item] = report.items
+    assert item.outcome is Outcome.UNCERTAIN
+    entry = store.get(item.key)
+    assert entry is not None
+    assert entry.status is EntryStatus.UNCERTAIN
