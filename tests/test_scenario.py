@@ -312,7 +312,7 @@ def test_load_scenario_errors_start_with_the_path(tmp_path: Path) -> None:
     listed.write_text("[]", encoding="utf-8")
     with pytest.raises(ScenarioError) as info:
         load_scenario(listed)
-    assert str(info.value) == f"{listed}: expected an object at the top level, got list"
+    assert str(info.value) == f"{listed}: a scenario or a policy must be a JSON object, got list"
 
     yaml = tmp_path / "mine.yaml"
     yaml.write_text("id: x", encoding="utf-8")
@@ -643,3 +643,37 @@ def test_policy_built_directly() -> None:
     """A Policy built in code works like one loaded from data."""
     policy = Policy(scenarios={"firm": FIRM}, default="firm")
     assert policy.scenario_for(Customer(id="c", name="c", segment="good")) is FIRM
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".json", '{"id": "x", "steps": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        (".toml", 'id = "x"\nsteps = ' + "[" * 100_000 + "]" * 100_000),
+        (".json", '{"id": "x", "steps": ' + "[" * 33 + "]" * 33 + "}"),
+    ],
+    ids=["json-past-the-parser", "toml-past-the-parser", "json-just-too-deep"],
+)
+def test_a_deeply_nested_document_is_a_scenario_error(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
+    """Nesting that would exhaust Python's recursion is refused with the file's name.
+
+    100,000 brackets overflow the parsers (a RecursionError before issue 19); 33 nested lists
+    parse, and are refused before validation recurses into them.
+    """
+    path = tmp_path / f"deep{suffix}"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"deep\.(json|toml): nested more than 32 levels"):
+        load_scenario(path)
+    parse = scenario_from_json if suffix == ".json" else scenario_from_toml
+    with pytest.raises(ScenarioError, match="nested more than 32 levels"):
+        parse(text)
+
+
+def test_a_document_32_levels_deep_is_read() -> None:
+    """The limit is inclusive: 32 levels parse (and then fail validation as a bad step list)."""
+    text = '{"id": "x", "steps": ' + "[" * 32 + "]" * 32 + "}"  # the innermost list: level 32
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_json(text)
+    assert "nested more than" not in str(info.value)

@@ -6,8 +6,6 @@ the location inside it.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from dunning.core.render import TemplatePack, check_scenario_templates
 from dunning.core.scenario import (
     Policy,
     Scenario,
+    parse_document,
     policy_from_mapping,
     scenario_from_mapping,
 )
@@ -40,23 +39,10 @@ def _read(path: str | Path) -> tuple[dict[str, Any], str]:
         )
         raise ScenarioError(msg, source=source) from None
     suffix = file.suffix.lower()
-    try:
-        if suffix == ".json":
-            data = json.loads(text)
-        elif suffix == ".toml":
-            data = tomllib.loads(text)
-        else:
-            msg = f"unknown format {suffix or '(no suffix)'}: use .json or .toml"
-            raise ScenarioError(msg, source=source)
-    except json.JSONDecodeError as error:
-        msg = f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"
-        raise ScenarioError(msg, source=source) from None
-    except tomllib.TOMLDecodeError as error:
-        msg = f"not valid TOML: {error}"
-        raise ScenarioError(msg, source=source) from None
-    if not isinstance(data, dict):
-        msg = f"expected an object at the top level, got {type(data).__name__}"
+    if suffix not in {".json", ".toml"}:
+        msg = f"unknown format {suffix or '(no suffix)'}: use .json or .toml"
         raise ScenarioError(msg, source=source)
+    data = parse_document(text, "json" if suffix == ".json" else "toml", source=source)
     return data, source
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -55,6 +55,7 @@ from dunning.core.model import Channel, Customer, PenaltyWording, default_penalt
 from dunning.exceptions import ConfigurationError, ErrorDetail, ScenarioError
 
 __all__ = [
+    "MAX_NESTING",
     "CatchUp",
     "ConversationRules",
     "LintFinding",
@@ -64,6 +65,7 @@ __all__ = [
     "Step",
     "StepKind",
     "lint_steps",
+    "parse_document",
     "policy_from_mapping",
     "scenario_from_json",
     "scenario_from_mapping",
@@ -372,6 +374,63 @@ def scenario_from_mapping(data: Mapping[str, Any], *, source: str | None = None)
         raise  # pragma: no cover  (unreachable: the line above always raises)
 
 
+MAX_NESTING = 32
+"""How deep a scenario or policy document may nest (a real one nests about 5 levels)."""
+
+
+def parse_document(
+    text: str | bytes, form: Literal["json", "toml"], *, source: str | None = None
+) -> dict[str, Any]:
+    """The mapping a JSON or TOML scenario (or policy) document holds.
+
+    Malformed text, a top level that is not an object, and nesting deeper than `MAX_NESTING`
+    (which would otherwise exhaust Python's recursion in the parser or the validation) raise
+    `ScenarioError`, naming the source.
+
+    Examples:
+        >>> parse_document('id = "x"', "toml")
+        {'id': 'x'}
+        >>> parse_document('{"id": ' + "[" * 40 + "]" * 40 + "}", "json", source="deep.json")
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.ScenarioError: deep.json: nested more than 32 levels deep: ...
+    """
+    too_deep = f"nested more than {MAX_NESTING} levels deep: a scenario nests about 5"
+    try:
+        if form == "json":
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text if isinstance(text, str) else text.decode("utf-8"))
+    except json.JSONDecodeError as error:
+        msg = f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"
+        raise ScenarioError(msg, source=source) from None
+    except tomllib.TOMLDecodeError as error:
+        msg = f"not valid TOML: {error}"
+        raise ScenarioError(msg, source=source) from None
+    except RecursionError:
+        raise ScenarioError(too_deep, source=source) from None
+    if not isinstance(data, dict):
+        msg = f"a scenario or a policy must be a JSON object, got {type(data).__name__}"
+        raise ScenarioError(msg, source=source)
+    if _depth(data) > MAX_NESTING:
+        raise ScenarioError(too_deep, source=source)
+    return data
+
+
+def _depth(value: object) -> int:
+    """How deep *value* nests (a scalar is 0), without recursion."""
+    deepest = 0
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, level = pending.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            pending.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            pending.extend((v, level + 1) for v in item)
+    return deepest
+
+
 def scenario_from_json(text: str | bytes, *, source: str | None = None) -> Scenario:
     """Parse a scenario from JSON text. Raises `ScenarioError` (also for malformed JSON).
 
@@ -380,24 +439,13 @@ def scenario_from_json(text: str | bytes, *, source: str | None = None) -> Scena
         ...     '"level": 1, "offset_days": 1, "channel": "email"}]}').steps[0].template
         'reminder'
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        msg = f"not valid JSON: line {error.lineno} column {error.colno}: {error.msg}"
-        raise ScenarioError(msg, source=source) from None
-    if not isinstance(data, dict):
-        msg = f"a scenario must be a JSON object, got {type(data).__name__}"
-        raise ScenarioError(msg, source=source)
+    data = parse_document(text, "json", source=source)
     return scenario_from_mapping(data, source=source)
 
 
 def scenario_from_toml(text: str, *, source: str | None = None) -> Scenario:
     """Parse a scenario from TOML text. Raises `ScenarioError` (also for malformed TOML)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        msg = f"not valid TOML: {error}"
-        raise ScenarioError(msg, source=source) from None
+    data = parse_document(text, "toml", source=source)
     return scenario_from_mapping(data, source=source)
 
 
