@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 
 from dunning._cli_shell import _open, _with_db
+from dunning._cli_types import day_arg
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.model import (
     CreditNote,
@@ -50,14 +51,6 @@ def _amount(text: str) -> Decimal:
         msg = f"{text!r} is not an amount greater than zero, e.g. 620.00"
         raise argparse.ArgumentTypeError(msg)
     return amount
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        msg = f"{text!r} is not a date YYYY-MM-DD"
-        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _payment(args: argparse.Namespace, invoice: Invoice) -> _Fact:
@@ -157,7 +150,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             one.add_argument("amount", type=_amount, metavar="AMOUNT", help="e.g. 620.00")
         one.add_argument(
             "--on",
-            type=_date,
+            type=day_arg,
             help="the day it happened (default: today, in the customer's time zone)",
         )
         options: dict[str, tuple[str, dict[str, Any]]] = {
@@ -176,10 +169,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             )
         if name == "promise":
             one.add_argument(
-                "--to", type=_date, required=True, metavar="DATE", help="the promised date"
+                "--to", type=day_arg, required=True, metavar="DATE", help="the promised date"
             )
         if name == "hold":
-            one.add_argument("--until", type=_date, help="the hold ends that day")
+            one.add_argument("--until", type=day_arg, help="the hold ends that day")
         _with_db(one)
         one.set_defaults(handler=_record, make=make)
 

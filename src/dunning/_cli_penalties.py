@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from dunning._cli_types import day_arg
 from dunning.core.penalties import (
     DayCount,
     PenaltyBreakdown,
@@ -87,20 +88,12 @@ def _amount(text: str) -> Decimal:
     return amount
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        msg = f"{text!r} is not a date YYYY-MM-DD"
-        raise argparse.ArgumentTypeError(msg) from None
-
-
 def _payment(text: str) -> tuple[date, Decimal]:
     day, sep, amount = text.partition(":")
     if not sep:
         msg = f"{text!r} is not DATE:AMOUNT, e.g. 2025-07-01:5000"
         raise argparse.ArgumentTypeError(msg)
-    return _date(day), _amount(amount)
+    return day_arg(day), _amount(amount)
 
 
 def _rate(text: str) -> tuple[str, Decimal]:
@@ -134,8 +127,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "L441-10), 40 EUR indemnity (D441-5).",
     )
     parser.add_argument("amount", type=_amount, help="amount due incl. VAT, e.g. 12000.50")
-    parser.add_argument("--due", type=_date, required=True, help="due date YYYY-MM-DD")
-    parser.add_argument("--until", type=_date, required=True, help="last day counted YYYY-MM-DD")
+    parser.add_argument("--due", type=day_arg, required=True, help="due date YYYY-MM-DD")
+    parser.add_argument("--until", type=day_arg, required=True, help="last day counted YYYY-MM-DD")
     who = parser.add_mutually_exclusive_group()
     who.add_argument(
         "--consumer", action="store_true", help="consumer debtor: legal rate from --notice"
@@ -152,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DATE:AMOUNT",
         help="a partial payment or credit note (repeat the option for several)",
     )
-    parser.add_argument("--notice", type=_date, help="formal notice date (consumer regime)")
+    parser.add_argument("--notice", type=day_arg, help="formal notice date (consumer regime)")
     parser.add_argument(
         "--leap-years", action="store_true", help="count 366 days in leap years (default 365)"
     )

@@ -14,12 +14,12 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from dunning._cli_types import instant_arg
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.core.builtin import DEFAULT_POLICY
@@ -51,34 +51,6 @@ DEMO_CREDITOR = Creditor(
 
 def _db_default() -> str:
     return os.environ.get("DUNNING_DB", "dunning.db")
-
-
-_PARIS = ZoneInfo("Europe/Paris")
-
-
-def _instant(text: str) -> datetime:
-    """``--at``: an ISO 8601 instant with its UTC offset (``2026-03-20T10:00+01:00``).
-
-    A date alone, or a time without an offset, is refused with the instant to write: the
-    given date and time (10:00 for a date alone) with Paris's offset on that day.
-    """
-    value = text.strip()
-    try:
-        at = datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
-    except ValueError:
-        at = None
-    if at is not None and at.tzinfo is not None and at.utcoffset() is not None:
-        return at
-    local = at
-    if local is None or len(value.rstrip("Z")) == len("2026-03-20"):  # a date alone
-        try:
-            local = datetime.combine(datetime.fromisoformat(value.rstrip("Z")).date(), time(10))
-        except ValueError:
-            msg = f"{text!r} is not an instant: write e.g. 2026-03-20T10:00+01:00"
-            raise argparse.ArgumentTypeError(msg) from None
-    example = local.replace(tzinfo=_PARIS).isoformat(timespec="minutes")
-    msg = f"{text!r} is not an instant with its UTC offset: write e.g. {example} (Paris time)"
-    raise argparse.ArgumentTypeError(msg)
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -365,7 +337,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = sub.add_parser("run", help="send what is due: plan, render, reserve, send, record")
     _with_db(run)
     run.add_argument(
-        "--at", type=_instant, help="the instant of the run, with its offset (default: now)"
+        "--at", type=instant_arg, help="the instant of the run, with its offset (default: now)"
     )
     run.add_argument("--dry-run", action="store_true", help="render and report, send nothing")
     run.add_argument(
@@ -399,7 +371,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _with_db(approvals)
     approvals.add_argument("--full", action="store_true", help="print each message's text")
     approvals.add_argument(
-        "--at", type=_instant, help="whether still due at this instant (default: now)"
+        "--at", type=instant_arg, help="whether still due at this instant (default: now)"
     )
     _with_scenario(approvals)
     approvals.set_defaults(handler=_approvals)
@@ -417,7 +389,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             help="the version of the preview you saw (see 'approvals'): refused if it changed",
         )
         decide.add_argument("--by", help="who decides (default: the login name)")
-        decide.add_argument("--at", type=_instant, help="when (default: now)")
+        decide.add_argument("--at", type=instant_arg, help="when (default: now)")
         decide.set_defaults(handler=handler)
 
     resolve_ = sub.add_parser(
@@ -436,7 +408,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _with_db(resolve_)
     resolve_.add_argument("--by", help="who says so (default: the login name)")
-    resolve_.add_argument("--at", type=_instant, help="when (default: now)")
+    resolve_.add_argument("--at", type=instant_arg, help="when (default: now)")
     resolve_.set_defaults(handler=_resolve)
 
     history = sub.add_parser("history", help="an invoice's events and messages")

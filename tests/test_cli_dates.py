@@ -1,0 +1,55 @@
+"""Days and instants on the command line are bounded to 1970-2199 (issue 19, part 7).
+
+Near year 1 or 9999 a run's date arithmetic overflowed (an OverflowError reported for every
+customer, or a traceback in `dunning penalties`), and a mistaken far-future ``--at`` would
+have been recorded as the latest run, refusing every later one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dunning.adapters.sqlite import SqliteStore
+from dunning.cli import main
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    return int(done.value.code or 0), capsys.readouterr().err
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:30+01:00", "9999-12-31T23:30-05:00"])
+def test_a_run_far_in_the_past_or_future_is_refused_and_records_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], at: str
+) -> None:
+    db = tmp_path / "dunning.db"
+    assert main(["init", str(db)]) == 0
+    capsys.readouterr()
+    code, err = _run(["run", "--db", str(db), "--at", at], capsys)
+    assert code == 2
+    assert f"'{at}' is outside the years 1970 to 2199" in err
+    with SqliteStore(db, create=False) as store:
+        assert store.latest_run() is None
+
+
+def test_the_bounds_are_inclusive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "dunning.db"
+    assert main(["init", str(db)]) == 0
+    assert main(["run", "--db", str(db), "--at", "2199-12-31T12:00+01:00", "--dry-run"]) == 0
+    code, err = _run(["run", "--db", str(db), "--at", "2200-01-01T12:00+01:00"], capsys)
+    assert (code, "outside the years" in err) == (2, True)
+
+
+@pytest.mark.parametrize("flag", ["--due", "--until"])
+def test_penalties_refuse_a_day_out_of_range(
+    capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    days = {"--due": "2026-01-10", "--until": "2026-03-10"} | {flag: "9999-12-31"}
+    code, err = _run(
+        ["penalties", "1000", "--due", days["--due"], "--until", days["--until"]], capsys
+    )
+    assert code == 2
+    assert "'9999-12-31' is outside the years 1970 to 2199" in err
