@@ -44,9 +44,7 @@ def test_the_bounds_are_inclusive(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.parametrize("flag", ["--due", "--until"])
-def test_penalties_refuse_a_day_out_of_range(
-    capsys: pytest.CaptureFixture[str], flag: str
-) -> None:
+def test_penalties_refuse_a_day_out_of_range(capsys: pytest.CaptureFixture[str], flag: str) -> None:
     days = {"--due": "2026-01-10", "--until": "2026-03-10"} | {flag: "9999-12-31"}
     code, err = _run(
         ["penalties", "1000", "--due", days["--due"], "--until", days["--until"]], capsys

@@ -18,7 +18,7 @@ from dunning import Channel, Dunner, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.postgres import PostgresStore
 from dunning.adapters.sqlite import SqliteStore
-from dunning.core.action_log import EntryStatus, Receipt
+from dunning.core.action_log import EntryStatus, LogEntry, Receipt
 from dunning.model import DeliveryFailed
 from dunning.runner import Outcome
 from dunning.scenarios import STANDARD
@@ -152,3 +152,43 @@ def test_a_claim_abandoned_after_the_provider_took_it_becomes_uncertain(store: S
     entry = store.get(item.key)
     assert entry is not None
     assert entry.status is EntryStatus.UNCERTAIN
+
+
+class _RacedStore(MemoryStore):
+    """A store where the runner of an abandoned claim records ``sent`` just after recovery reads it.
+
+    `entries_with` returns what it read; then, before the recovering runner writes, the
+    original runner (back from a long pause) records its outcome.
+    """
+
+    armed = False
+
+    def entries_with(self, *statuses: EntryStatus) -> Sequence[LogEntry]:
+        found = list(super().entries_with(*statuses))
+        for entry in found if self.armed else ():
+            if entry.status is EntryStatus.RESERVED and entry.attempts:
+                receipt = Receipt(provider_id="smtp-1", detail="250 accepted")
+                self.finish(entry.key, EntryStatus.SENT, at=entry.updated_at, receipt=receipt)
+        return found
+
+
+def test_recovery_never_overwrites_a_send_recorded_while_it_looked() -> None:
+    """Runner r1 claimed the e-mail and paused past its lease; r2 recovers; r1 records sent.
+
+    The customer got the e-mail: the log says ``sent`` with r1's receipt, not ``uncertain``
+    (before issue 19 recovery wrote ``uncertain`` over it, so a person was asked to resolve
+    a message that had certainly gone, and a resolution "not delivered" would resend it).
+    """
+    store = _RacedStore()
+    store.add_invoice(make_invoice(due_on=DUE))
+    email = MemorySender(Channel.EMAIL, crash_after_send=True)
+    with pytest.raises(SimulatedCrash):
+        _dunner(store, email).run(at=TUESDAY)
+    [(key, _)] = email.sent  # the provider took it; the log still says reserved
+    store.armed = True
+    later = TUESDAY + timedelta(hours=1)  # past r1's 15-minute lease
+    _dunner(store, MemorySender(Channel.EMAIL), owner="r2").run(at=later)
+    entry = store.get(key)
+    assert entry is not None
+    assert entry.status is EntryStatus.SENT
+    assert entry.receipt == Receipt(provider_id="smtp-1", detail="250 accepted")

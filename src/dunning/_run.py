@@ -152,7 +152,8 @@ class Run:
         if self._maybe_sent(entry):
             if not self.read_only:
                 reason = "a previous run stopped while sending it; it may or may not have gone out"
-                self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=self.at, reason=reason)
+                if not self._uncertain(entry, reason):
+                    return  # another runner moved it on since it was read: its outcome stands
                 self.items.append(
                     entry_item(Outcome.UNCERTAIN, entry, unresolved_note(entry, reason))
                 )
@@ -248,6 +249,24 @@ class Run:
                 elif not still_due:
                     self._close(entry)
 
+    def _uncertain(self, entry: LogEntry, reason: str) -> bool:
+        """Make *entry* uncertain if it is still as read (compare-and-set); False if it moved.
+
+        Between reading an abandoned reservation and recording it, its runner may come back
+        and record ``sent``: that outcome is the truth, and is never overwritten.
+        """
+        revised = self.log.revise(
+            entry.key,
+            expect=entry.status,
+            expect_attempts=entry.attempts,
+            status=EntryStatus.UNCERTAIN,
+            covers=entry.covers,
+            message=entry.message,
+            at=self.at,
+            reason=reason,
+        )
+        return revised is not None
+
     def _close(self, entry: LogEntry) -> None:
         """What waits and is no longer planned: cancelled, or uncertain if it may have gone.
 
@@ -256,7 +275,8 @@ class Run:
         """
         if entry.status is EntryStatus.RESERVED and entry.attempts > 0:
             reason = "a previous run stopped while sending it, and it is no longer planned"
-            self.log.finish(entry.key, EntryStatus.UNCERTAIN, at=self.at, reason=reason)
+            if not self._uncertain(entry, reason):
+                return  # another runner moved it on since it was read: its outcome stands
             self.items.append(entry_item(Outcome.UNCERTAIN, entry, unresolved_note(entry, reason)))
             return
         self._cancel(entry)
