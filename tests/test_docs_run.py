@@ -288,7 +288,7 @@ def test_every_marker_is_well_formed() -> None:
 
 # ---- included files (pymdownx.snippets) ---------------------------------------------------
 
-SNIPPET_LIKE = re.compile(r"^\s*;*-+\s*8")
+SNIPPET_LIKE = re.compile(r"^\s*;*-{2,}\s*8")  # `--8` then anything; not a list item "- 8 days"
 SNIPPET = re.compile(r'^[ \t]*--8<-- "(?P<path>[^":]+)(?::(?P<section>[a-z][-_0-9a-z]*))?"$')
 
 
@@ -335,6 +335,7 @@ def test_a_bad_snippet_marker_is_reported() -> None:
 --8<-- "docs/examples/nowhere.py:source"
 --8<-- "docs/examples/own_store.py:nowhere"
 ---
+- 8 days after the due date
 """
     assert snippet_problems("page.md", page) == [
         'page.md:3: write --8<-- "path:section", not --8 < --"docs/examples/own_store.py:source"',
