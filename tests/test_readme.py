@@ -6,12 +6,15 @@ import contextlib
 import io
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from dunning.cli import main
 
+GOLDEN = Path(__file__).parent / "golden"
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, flags=re.DOTALL)
 
@@ -19,6 +22,22 @@ BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, flags=re.DOTALL)
 def blocks(language: str) -> list[str]:
     """The README's code blocks in *language*, in order."""
     return [text for lang, text in BLOCKS if lang == language]
+
+
+def test_the_install_block_runs_the_demo() -> None:
+    """Past the installs and nox, the first block runs `python3 -m dunning demo`: the golden."""
+    [install] = [b for b in blocks("sh") if "pip install" in b]
+    commands = [
+        part.strip()
+        for line in install.splitlines()
+        for part in line.split("#")[0].split("&&")
+        if "pip install" not in part and "nox" not in part
+    ]
+    assert commands == ["python3 -m dunning demo"]
+    done = subprocess.run(
+        [sys.executable, "-m", "dunning", "demo"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == (GOLDEN / "demo.txt").read_text(encoding="utf-8")
 
 
 def test_the_walkthrough_runs_and_shows_what_it_says(
