@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.properties import reference_penalties
@@ -274,9 +273,10 @@ def test_aware_instants_are_read_as_paris_dates_as_before() -> None:
     assert fast == reference_penalties.compute_penalties(invoice, [], until=until)
 
 
-def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With room for one quote, the memo is emptied when full; the results do not change."""
-    monkeypatch.setattr(regimes, "_MEMO_SIZE", 1)
+def test_the_shared_quotes_stay_bounded_and_change_nothing() -> None:
+    """Quotes are shared through a bounded cache; worked out again or reused, results agree."""
+    assert regimes._shared_quote.cache_info().maxsize == regimes._MEMO_SIZE
+    regimes._shared_quote.cache_clear()
     rates = default_rates().with_ecb_rate(date(2026, 12, 1), Decimal("2.00"))
     invoice = Invoice(
         id="F",
@@ -288,5 +288,12 @@ def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     until = date(2026, 1, 10)
     fast = compute_penalties(invoice, [], until=until, rates=rates)
-    assert len(rates.quotes) == 1
-    assert fast == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
+    # One quote per half-year of the delay, 2016 H1 to 2026 H1: 21, each worked out once.
+    assert regimes._shared_quote.cache_info().currsize == 21
+    again = compute_penalties(invoice, [], until=until, rates=rates)
+    assert regimes._shared_quote.cache_info().hits == 21
+    assert (
+        fast
+        == again
+        == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
+    )

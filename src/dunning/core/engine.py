@@ -48,20 +48,19 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from dunning.core._types import check_aware
 from dunning.core.calendar import BusinessCalendar, SendWindow, calendar_for, next_window
 from dunning.core.ledger import Ledger, standing
 from dunning.core.model import (
+    _INSTANT_EVENTS,
     ActionApproved,
-    ActionRejected,
     ActionTaken,
     Channel,
     CreditNote,
@@ -78,6 +77,7 @@ from dunning.core.model import (
     PenaltyWording,
     PromiseToPay,
     check_history,
+    start_of_day,
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
@@ -90,9 +90,6 @@ _ONE_DAY = timedelta(days=1)
 _TWO_DAYS = timedelta(days=2)
 _ZERO = Decimal(0)
 _RETRY = "retry after failed delivery"
-_INSTANT_EVENTS = (ActionTaken, DeliveryFailed, ActionApproved, ActionRejected)
-
-_T = TypeVar("_T")
 
 ScenarioChooser = Callable[[Customer], Scenario]
 """Picks the scenario of a customer, as `Policy.scenario_for` does (and as the runner and
@@ -116,7 +113,7 @@ class DecisionStatus(StrEnum):
     """Still unpaid, every step taken: a human decides what comes next."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
     """An action the host should carry out (send, call, prepare for approval).
 
@@ -169,7 +166,7 @@ class Action:
     penalty_wording: PenaltyWording | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Decision:
     """What `decide` concluded for one invoice at one instant.
 
@@ -259,6 +256,13 @@ def _digest(key: str) -> str:
     return "act_" + hashlib.sha256(key.encode()).digest()[:12].hex()
 
 
+class _Taken(NamedTuple):
+    """An action taken, with its day in the customer's time zone."""
+
+    action: ActionTaken
+    day: date
+
+
 class _Facts:
     """Everything `decide` derives from the history, in one pass."""
 
@@ -276,7 +280,7 @@ class _Facts:
     def __init__(self) -> None:
         # Literals, not dataclass default factories: one `_Facts` per decision.
         self.money: list[Payment | CreditNote] = []  # dated on or before the day decided
-        self.taken: list[tuple[ActionTaken, date]] = []  # with its local day
+        self.taken: list[_Taken] = []
         self.failed: dict[str, date] = {}
         self.approved: dict[str, Decimal | None] = {}  # id -> amount approved
         self.rejected: set[str] = set()
@@ -317,7 +321,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             if day >= recent and event.at > at:
                 continue
             if isinstance(event, ActionTaken):
-                facts.taken.append((event, day))
+                facts.taken.append(_Taken(action=event, day=day))
             elif isinstance(event, DeliveryFailed):
                 facts.failed[event.action_id] = day
             elif isinstance(event, ActionApproved):
@@ -350,7 +354,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             elif isinstance(event, PromiseToPay | PaymentPlanAgreed):
                 facts.agreement = event
     if len(facts.taken) > 1:
-        facts.taken.sort(key=lambda pair: pair[0].at)
+        facts.taken.sort(key=lambda taken: taken.action.at)
     return facts
 
 
@@ -392,50 +396,6 @@ def _agreement_state(
                 f"payment plan broken (installment of {installment.due_on})",
             )
     return _Agreement(None, None, "payment plan completed")
-
-
-_MIDNIGHT = time(0)
-
-
-@lru_cache(maxsize=4096)
-def _start(day: date, tz: ZoneInfo) -> datetime:
-    """00:00 local time on *day*: when an action allowed from that day becomes due.
-
-    Memoised (datetimes are immutable): a batch asks for the same few dates for every invoice,
-    and building an aware datetime costs three times the look-up.
-    """
-    return datetime.combine(day, _MIDNIGHT, tzinfo=tz)
-
-
-def _maker(cls: type[_T]) -> Callable[..., _T]:
-    """A positional constructor of the frozen, slotted dataclass *cls*, in field order.
-
-    It builds the same instance as ``cls(...)`` (same fields, same class, still frozen), about
-    three times faster: the engine builds a `Decision` per invoice, and an `Action` for half of
-    them. A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
-    here the fields are set on a private *twin* class that has exactly the same slots (so the
-    same memory layout) and no frozen ``__setattr__``, with plain attribute stores, then the
-    instance's class is set to *cls*. CPython allows that assignment only between classes of
-    identical layout (same base, same ``__slots__``), which the twin has by construction; from
-    then on the object is an ordinary, frozen *cls* (``type(x) is cls``, equality, ``replace``,
-    pickling and ``repr`` are the class's own). Defaults are not applied: every field is passed.
-    """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    if getattr(cls, "__slots__", None) != names or cls.__bases__ != (object,):
-        msg = f"{cls.__name__} must be a slotted dataclass with no base class"
-        raise TypeError(msg)
-    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": names})
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
-    lines = [f"def make({', '.join(names)}):", "    instance = new(twin)"]
-    lines += [f"    instance.{name} = {name}" for name in names]
-    lines += ["    instance.__class__ = cls", "    return instance"]
-    exec("\n".join(lines), namespace)  # noqa: S102  (code built from the class's own field names)
-    make: Callable[..., _T] = namespace["make"]
-    return make
-
-
-_new_decision = _maker(Decision)
-_new_action = _maker(Action)
 
 
 @dataclass(slots=True)
@@ -614,23 +574,21 @@ class _Decider:
         next_review_at: datetime | None = None,
         next_step_id: str | None = None,
     ) -> Decision:
-        # Positional, in field order (keywords cost a microsecond per decision).
         invoice = self.invoice
-        return _new_decision(
-            invoice.id,
-            self.at,
-            status,
-            self.level,
-            self.level_name,
-            actions,
-            next_review_at,
-            reason,
-            self.outstanding,
-            invoice.currency,
-            self.late,
-            next_step_id,
-            tuple(self.notes) if self.notes is not None else (),
-            None,
+        return Decision(
+            invoice_id=invoice.id,
+            at=self.at,
+            status=status,
+            level=self.level,
+            level_name=self.level_name,
+            actions=actions,
+            next_review_at=next_review_at,
+            reason=reason,
+            outstanding=self.outstanding,
+            currency=invoice.currency,
+            days_late=self.late,
+            next_step_id=next_step_id,
+            notes=tuple(self.notes) if self.notes is not None else (),
         )
 
     def pause(self) -> tuple[Decision | None, date | None]:
@@ -643,7 +601,7 @@ class _Decider:
         if hold is not None and (hold.until is None or today <= hold.until):
             until = hold.until
             reason = f"on hold since {hold.on}" + (f" until {until}" if until else "")
-            review = _start(until + _ONE_DAY, self.tz) if until else None
+            review = start_of_day(until + _ONE_DAY, self.tz) if until else None
             return self.finish(DecisionStatus.PAUSED, reason, next_review_at=review), None
         if facts.agreement is None:
             return None, None
@@ -651,7 +609,7 @@ class _Decider:
             facts.agreement, Ledger(self.invoice, facts.money), today, self.plan.scenario.grace_days
         )
         if state.paused_until is not None:
-            review = _start(state.paused_until + _ONE_DAY, self.tz)
+            review = start_of_day(state.paused_until + _ONE_DAY, self.tz)
             return self.finish(DecisionStatus.PAUSED, state.describe, next_review_at=review), None
         self.note(state.describe)
         return None, state.broken_on
@@ -691,7 +649,7 @@ class _Decider:
             earliest = self.calendar.roll_forward(earliest)
         windows = plan.windows.get(channel) if plan.windows else None
         if windows is None:  # the plan keeps only channels that have windows
-            return _start(earliest, self.tz), None
+            return start_of_day(earliest, self.tz), None
         return next_window(windows, self.calendar, self.tz, first_day=earliest, at=self.at)
 
     def candidate(
@@ -715,7 +673,7 @@ class _Decider:
         if plan.business_days_only or plan.windows:
             opens, closes = self.due(earliest, channel)
         else:  # what `due` gives without its two rules
-            opens, closes = _start(earliest, self.tz), None
+            opens, closes = start_of_day(earliest, self.tz), None
         return _Candidate(step, channel, occurrence, None, opens, closes, reason)
 
     def retry(self) -> _Candidate | None:
@@ -798,26 +756,26 @@ class _Decider:
         deadline = step.deadline_days
         ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
         invoice = self.invoice
-        action = _new_action(  # the fields of Action, in order
-            ident,
-            invoice.id,
-            invoice.customer.id,
-            step.id,
-            step.kind,
-            step.level,
-            step.name,
-            chosen.channel,
-            step.template,
-            chosen.opens,
-            self.stated_deadline(today, deadline) if deadline else None,
-            deadline,
-            step.requires_approval,
-            ident in self.facts.approved and self.approved(ident),
-            chosen.retry_id is not None,
-            self.outstanding,
-            invoice.currency,
-            (today - anchor).days,
-            step.penalty_wording,
+        action = Action(
+            id=ident,
+            invoice_id=invoice.id,
+            customer_id=invoice.customer.id,
+            step_id=step.id,
+            kind=step.kind,
+            level=step.level,
+            level_name=step.name,
+            channel=chosen.channel,
+            template=step.template,
+            due_at=chosen.opens,
+            deadline_on=self.stated_deadline(today, deadline) if deadline else None,
+            deadline_days=deadline,
+            requires_approval=step.requires_approval,
+            approved=ident in self.facts.approved and self.approved(ident),
+            is_retry=chosen.retry_id is not None,
+            amount_due=self.outstanding,
+            currency=invoice.currency,
+            days_late=(today - anchor).days,
+            penalty_wording=step.penalty_wording,
         )
         review = chosen.closes  # when nothing is planned later (the common case)
         if later:
@@ -1042,38 +1000,13 @@ def _with_penalties(
         )
     except RateNotAvailableError as error:
         # Never a guessed rate, and never a stalled batch: the decision stands without them.
-        return _amended(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
+        return replace(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
     except InvoiceHistoryError as error:
         if error.code != "payments_exceed_amount":
             raise
         # Overpaid (a payment recorded twice, say): nothing is owed, the host must look.
-        return _amended(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
-    return _amended(decision, penalties=breakdown)
-
-
-def _amended(
-    d: Decision,
-    *,
-    notes: tuple[str, ...] | None = None,
-    penalties: PenaltyBreakdown | None = None,
-) -> Decision:
-    """``replace(d, notes=..., penalties=...)``, positionally (``replace`` costs 3 µs)."""
-    return _new_decision(
-        d.invoice_id,
-        d.at,
-        d.status,
-        d.level,
-        d.level_name,
-        d.actions,
-        d.next_review_at,
-        d.reason,
-        d.outstanding,
-        d.currency,
-        d.days_late,
-        d.next_step_id,
-        d.notes if notes is None else notes,
-        d.penalties if penalties is None else penalties,
-    )
+        return replace(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
+    return replace(decision, penalties=breakdown)
 
 
 def _decide(
@@ -1119,7 +1052,7 @@ def _decide(
     if d.today <= anchor:
         # Not due yet; the status itself turns to "waiting" the day after the due date.
         status = DecisionStatus.NOT_DUE
-        review = min(review, _start(anchor + _ONE_DAY, d.tz))
+        review = min(review, start_of_day(anchor + _ONE_DAY, d.tz))
     return d.finish(
         status,
         f"next: '{chosen.step.id}' on {chosen.opens.date()}",
