@@ -274,9 +274,9 @@ def test_aware_instants_are_read_as_paris_dates_as_before() -> None:
 
 
 def test_the_shared_quotes_stay_bounded_and_change_nothing() -> None:
-    """Quotes are shared through a bounded cache; worked out again or reused, results agree."""
-    assert regimes._shared_quote.cache_info().maxsize == regimes._MEMO_SIZE
-    regimes._shared_quote.cache_clear()
+    """Quotes are shared through a bounded cache of books; built or reused, results agree."""
+    assert regimes._quote_book.cache_info().maxsize == regimes._BOOKS
+    regimes._quote_book.cache_clear()
     rates = default_rates().with_ecb_rate(date(2026, 12, 1), Decimal("2.00"))
     invoice = Invoice(
         id="F",
@@ -288,12 +288,10 @@ def test_the_shared_quotes_stay_bounded_and_change_nothing() -> None:
     )
     until = date(2026, 1, 10)
     fast = compute_penalties(invoice, [], until=until, rates=rates)
-    # One quote per half-year of the delay, 2016 H1 to 2026 H1: 21, each worked out once.
-    assert regimes._shared_quote.cache_info().currsize == 21
+    # One book for these tables and terms (B2B default), read again by the second computation.
+    assert regimes._quote_book.cache_info().currsize == 1
     again = compute_penalties(invoice, [], until=until, rates=rates)
-    assert regimes._shared_quote.cache_info().hits == 21
-    assert (
-        fast
-        == again
-        == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
+    assert regimes._quote_book.cache_info().hits == 1
+    assert fast == again == reference_penalties.compute_penalties(
+        invoice, [], until=until, rates=rates
     )

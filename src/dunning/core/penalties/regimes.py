@@ -35,11 +35,13 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -49,6 +51,7 @@ from pydantic_core import PydanticCustomError
 from dunning.core._types import MODEL_CONFIG, Amount
 from dunning.core.model import CustomerKind, Invoice
 from dunning.core.penalties.rates import HalfYear, LegalRateColumn, PenaltyRates, RateTable
+from dunning.exceptions import RateNotAvailableError
 
 __all__ = [
     "B2B_DEFAULT_MARGIN",
@@ -90,8 +93,8 @@ COMPOUNDING_PERIOD = relativedelta(years=1)
 _HUNDRED = Decimal(100)
 _TIMES = "\N{MULTIPLICATION SIGN}"
 _ONE_DAY = timedelta(days=1)
-_MEMO_SIZE = 4096
-"""Most quotes kept per set of rate tables: a few hundred half-years per distinct terms."""
+_BOOKS = 256
+"""Most quote books kept: one per distinct rate tables and terms (about 60 quotes each)."""
 
 
 class BelowLegalFloor(StrEnum):
@@ -439,16 +442,19 @@ class RatePlan:
 
     Build one per computation: it memoises table look-ups, so each provisional value warns
     once per computation. Each half-year's rate and its text are worked out once per set of
-    rate tables and terms by `_shared_quote` (an ``lru_cache`` of a pure function of immutable
-    values, so later computations reuse them); a quote that read a provisional value is
-    worked out again by each computation, which warns. `quote_at` is the one way in.
+    rate tables and terms, in a read-only book (`_quote_book`, an ``lru_cache`` of a pure
+    function of immutable values) that later computations reuse; a quote that reads a
+    provisional value is not in it: each computation works it out and warns. `quote_at` is
+    the one way in.
     """
 
     terms: LatePaymentTerms
     rates: PenaltyRates
     warn: bool = True
+    shared: bool = True
     _cache: dict[tuple[str, date], _Lookup] = field(init=False, default_factory=dict)
-    _quotes: dict[tuple[int, int, bool], RateQuote] = field(init=False, default_factory=dict)
+    _quotes: dict[tuple[int, bool], RateQuote] = field(init=False, default_factory=dict)
+    _book: Mapping[tuple[int, bool], RateQuote] = field(init=False, default_factory=dict)
     _increase_from: date | None = field(init=False, default=None)
     _public: bool = field(init=False, default=False)
     _key: str = field(init=False, default="")
@@ -471,6 +477,8 @@ class RatePlan:
                 str(terms.judgment_increase_from),
             )
         )
+        if self.shared:
+            self._book = _quote_book(self.rates, terms, self._key)
 
     def _lookup(self, table: RateTable, day: date) -> _Lookup:
         key = (table.name, day)
@@ -485,11 +493,12 @@ class RatePlan:
     def quote_at(self, day: date, *, delay_started_on: date) -> RateQuote:
         """The annual rate in force on *day* for a delay whose first day is *delay_started_on*.
 
-        A quote depends on the terms, the day's half-year, the half-year the delay started in
-        (public buyers only) and whether the judgment increase applies on *day*: the key below
-        is the only place that says so. Each quote is worked out once per computation, and
-        once per set of tables and terms across computations (`_shared_quote`); one that read
-        a provisional value (used or not) is not shared, so each computation reading it warns.
+        A quote depends on the terms, the half-year of *day* (or, for a public buyer, the
+        half-year the delay started in) and whether the judgment increase applies on *day*:
+        the key below is the only place that says so. Each quote is worked out once per
+        computation, and once per set of tables and terms across computations (`_quote_book`);
+        one that reads a provisional value (used or not) is not shared, so each computation
+        reading it warns.
 
         Raises:
             RateNotAvailableError: if a table does not cover the half-year needed.
@@ -503,23 +512,16 @@ class RatePlan:
             (Decimal('12.15'), 'ECB 2.15 % in force on 2025-07-01 + 10')
         """
         increase_from = self._increase_from
-        judged = increase_from is not None and day >= increase_from
-        half = day.year * 2 + (day.month > 6)  # noqa: PLR2004
-        started = (
-            delay_started_on.year * 2 + (delay_started_on.month > 6)  # noqa: PLR2004
-            if self._public
-            else 0
+        key = (
+            _half_index(delay_started_on if self._public else day),
+            increase_from is not None and day >= increase_from,
         )
-        local = (half, started, judged)
-        found = self._quotes.get(local)
+        found = self._quotes.get(key)
         if found is None:
-            first = HalfYear.of(delay_started_on).start if self._public else None
-            found = _shared_quote(
-                self.rates, self.terms, self._key, HalfYear.of(day).start, first, judged
-            )
-            if found is None:  # it read a provisional value: read again here, warning
-                found = self._work_out(day, delay_started_on, judged=judged)
-            self._quotes[local] = found
+            found = self._book.get(key)
+            if found is None:  # beyond the tables (raises), or provisional (warns, once here)
+                found = self._work_out(day, delay_started_on, judged=key[1])
+            self._quotes[key] = found
         return found
 
     def _work_out(self, day: date, delay_started_on: date, *, judged: bool) -> RateQuote:
@@ -651,24 +653,41 @@ class RatePlan:
         return findings
 
 
-@lru_cache(maxsize=_MEMO_SIZE)
-def _shared_quote(  # noqa: PLR0917  (positional: the cache key, hashed at every call)
+def _half_index(day: date) -> int:
+    """The half-year of *day* as one number: ``year * 2``, plus 1 from July."""
+    return day.year * 2 + (day.month > 6)  # noqa: PLR2004
+
+
+@lru_cache(maxsize=_BOOKS)
+def _quote_book(
     rates: PenaltyRates,
     terms: LatePaymentTerms,
     key: str,  # noqa: ARG001  (the terms' exact texts: part of the cache key, see RatePlan)
-    half_start: date,
-    first_half_start: date | None,
-    judged: bool,  # noqa: FBT001
-) -> RateQuote | None:
-    """The quote `RatePlan.quote_at` gives, shared by every computation on the same values.
+) -> Mapping[tuple[int, bool], RateQuote]:
+    """Every quote `RatePlan.quote_at` can give for these tables and terms, read-only.
 
-    A pure function of immutable values (rate tables, terms, dates), cached: the quotes of a
-    long delay are worked out once per process, not once per computation. None if the quote
-    read a provisional value: each computation then reads it itself, and warns.
+    A pure function of immutable values, cached: the quotes of a long delay are worked out
+    once per process, not once per computation. Keyed as `RatePlan.quote_at` keys them, for
+    every half-year the tables cover; a quote that reads a provisional value, or a value the
+    tables lack, is left out (each computation works it out, and warns or raises).
     """
-    plan = RatePlan(terms=terms, rates=rates, warn=False)
-    quote = plan._work_out(half_start, first_half_start or half_start, judged=judged)  # noqa: SLF001
-    return None if plan._read_provisional else quote  # noqa: SLF001
+    plan = RatePlan(terms=terms, rates=rates, warn=False, shared=False)
+    tables = (rates.ecb, rates.legal_private, rates.legal_other)
+    last = max(table.last_day for table in tables)
+    judged = (False, True) if plan._increase_from is not None else (False,)  # noqa: SLF001
+    book: dict[tuple[int, bool], RateQuote] = {}
+    half = HalfYear.of(min(table.first_day for table in tables))
+    while half.start <= last:
+        for increased in judged:
+            plan._read_provisional = False  # noqa: SLF001
+            try:
+                quote = plan._work_out(half.start, half.start, judged=increased)  # noqa: SLF001
+            except RateNotAvailableError:
+                continue
+            if not plan._read_provisional:  # noqa: SLF001
+                book[_half_index(half.start), increased] = quote
+        half = half.next()
+    return MappingProxyType(book)
 
 
 def _floor_unknown(half: HalfYear) -> PenaltyFinding:
