@@ -292,6 +292,8 @@ def test_the_shared_quotes_stay_bounded_and_change_nothing() -> None:
     assert regimes._quote_book.cache_info().currsize == 1
     again = compute_penalties(invoice, [], until=until, rates=rates)
     assert regimes._quote_book.cache_info().hits == 1
-    assert fast == again == reference_penalties.compute_penalties(
-        invoice, [], until=until, rates=rates
+    assert (
+        fast
+        == again
+        == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
     )
