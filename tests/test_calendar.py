@@ -101,6 +101,33 @@ def test_calendar_for_shares_one_instance() -> None:
     assert isinstance(FR, BusinessCalendar)
 
 
+def test_a_shared_calendar_is_never_changed_by_a_lookup() -> None:
+    """Lookups in the years held and outside them leave the calendar's holidays as they were."""
+    cal = BusinessCalendar("FR", "57", years=range(2025, 2027))
+    before = dict(cal.holidays)
+    # 2025 and 2026: 11 national holidays each, plus Good Friday and 26 December in Moselle.
+    assert len(before) == 26
+    assert cal.is_holiday(date(2026, 4, 3))  # Good Friday 2026, held
+    assert cal.is_holiday(date(2030, 4, 19))  # Good Friday 2030 (Easter 21 April), not held
+    assert cal.holiday_name(date(1995, 7, 14)) is not None  # 14 July 1995, not held
+    assert not cal.is_holiday(date(2030, 4, 18))
+    assert cal.roll_forward(date(2030, 12, 25)) == date(2030, 12, 27)  # Wed 25, Thu 26 off
+    assert dict(cal.holidays) == before
+    with pytest.raises(TypeError):
+        cal.holidays[date(2026, 1, 2)] = "not a holiday"  # type: ignore[index]
+
+
+def test_a_calendar_holds_more_years_only_when_asked() -> None:
+    """`with_years` gives a new calendar holding more years; the first one is unchanged."""
+    cal = BusinessCalendar("FR", years=range(2026, 2027))
+    wider = cal.with_years(range(2030, 2031))
+    assert (cal.years, wider.years) == (range(2026, 2027), range(2026, 2031))
+    # 11 French national holidays a year (Code du travail L3133-1), five years: 55.
+    assert (len(cal.holidays), len(wider.holidays)) == (11, 55)
+    assert date(2030, 7, 14) in wider.holidays
+    assert date(2030, 7, 14) not in cal.holidays
+
+
 @pytest.mark.parametrize(
     ("day", "expected"),
     [

@@ -46,8 +46,7 @@ event can change the decision.
 from __future__ import annotations
 
 import hashlib
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -56,7 +55,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from dunning.core._types import check_aware
-from dunning.core.calendar import BusinessCalendar, SendWindow, calendar_for, next_window
+from dunning.core.calendar import next_window
 from dunning.core.ledger import Ledger, standing
 from dunning.core.model import (
     _INSTANT_EVENTS,
@@ -77,11 +76,11 @@ from dunning.core.model import (
     PenaltyWording,
     PromiseToPay,
     check_history,
-    start_of_day,
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
-from dunning.core.scenario import CatchUp, Policy, Scenario, Step, StepKind
+from dunning.core.runcache import Place, RunCache
+from dunning.core.scenario import Policy, Scenario, ScenarioPlan, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]
@@ -421,74 +420,14 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
     return candidate.opens <= at and (candidate.closes is None or at < candidate.closes)
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """What `decide` reads from a scenario, worked out once per scenario object."""
+def _plan(scenario: Scenario) -> ScenarioPlan:
+    """The scenario's plan (`Scenario.plan`, kept by the scenario).
 
-    scenario: Scenario
-    steps: tuple[Step, ...]
-    offsets: tuple[timedelta, ...]  # each step's offset_days, as a timedelta
-    by_id: Mapping[str, Step]  # every step by id, the broken-promise step included
-    index: Mapping[str, int]  # each ladder step's id -> its last position in steps
-    gap: timedelta
-    jump: bool
-    business_days_only: bool
-    windows: Mapping[Channel, tuple[SendWindow, ...]]
-    tolerance: Decimal
-
-
-_Cached = tuple["weakref.ref[Scenario]", _Plan]
-_PLANS: dict[int, _Cached] = {}
-
-
-def _plan(scenario: Scenario) -> _Plan:
-    """The scenario's plan, cached while the scenario object lives (scenarios are immutable)."""
-    key = id(scenario)
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0]() is scenario:
-        return cached[1]
-    by_id: dict[str, Step] = {}
-    if scenario.broken_promise_step is not None:
-        by_id[scenario.broken_promise_step.id] = scenario.broken_promise_step
-    for step in reversed(scenario.steps):  # the first step of an id wins, as in Scenario.step
-        by_id[step.id] = step
-    plan = _Plan(
-        scenario=scenario,
-        steps=tuple(scenario.steps),
-        offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
-        by_id=by_id,
-        index={step.id: n for n, step in enumerate(scenario.steps)},  # the last one of an id
-        gap=timedelta(days=scenario.minimum_gap_days),
-        jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
-        business_days_only=scenario.business_days_only,
-        windows={channel: tuple(w) for channel, w in scenario.send_windows.items() if w},
-        tolerance=scenario.tolerance,
-    )
-
-    def forget(ref: weakref.ref[Scenario], plans: dict[int, _Cached] = _PLANS) -> None:
-        # The dict is bound here: at interpreter exit the module's globals may be gone.
-        if plans.get(key, (None,))[0] is ref:
-            del plans[key]
-
-    _PLANS[key] = (weakref.ref(scenario, forget), plan)
-    return plan
-
-
-_PLACES: dict[tuple[str, str, str | None], tuple[ZoneInfo, BusinessCalendar]] = {}
-
-
-def _place(customer: Customer) -> tuple[ZoneInfo, BusinessCalendar]:
-    """The customer's time zone and business calendar, shared by every customer in that place."""
-    key = (customer.time_zone, customer.country, customer.subdivision)
-    found = _PLACES.get(key)
-    if found is None:
-        found = (customer.tz, calendar_for(customer.country, customer.subdivision))
-        if len(_PLACES) < _MAX_PLACES:
-            _PLACES[key] = found
-    return found
-
-
-_MAX_PLACES = 1024
+    A copy made with ``model_copy`` carries its original's plan in its ``__dict__``: its own
+    is worked out afresh (and not kept).
+    """
+    plan = scenario.plan
+    return plan if plan.scenario is scenario else ScenarioPlan.of(scenario)
 
 
 class _Decider:
@@ -497,7 +436,6 @@ class _Decider:
     __slots__ = (
         "anchor",
         "at",
-        "calendar",
         "facts",
         "floor",
         "highest_taken",
@@ -507,6 +445,7 @@ class _Decider:
         "level_name",
         "notes",
         "outstanding",
+        "place",
         "plan",
         "skipped",
         "today",
@@ -517,18 +456,18 @@ class _Decider:
         self,
         invoice: Invoice,
         events: Sequence[Event],
-        plan: _Plan,
+        plan: ScenarioPlan,
         at: datetime,
-        place: tuple[ZoneInfo, BusinessCalendar],
+        place: Place,
         *,
         today: date,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
         self.at = at
-        self.tz, self.calendar = place
+        self.place, self.tz = place, place.tz
         self.today = today
-        self.facts = facts = _collect(invoice, events, today, at, place[0])
+        self.facts = facts = _collect(invoice, events, today, at, place.tz)
         # The money is the ledger's: what is owed, and since which due date.
         self.outstanding, anchor = standing(invoice, facts.money, on=today)
         self.anchor = anchor
@@ -601,7 +540,7 @@ class _Decider:
         if hold is not None and (hold.until is None or today <= hold.until):
             until = hold.until
             reason = f"on hold since {hold.on}" + (f" until {until}" if until else "")
-            review = start_of_day(until + _ONE_DAY, self.tz) if until else None
+            review = self.place.midnight(until + _ONE_DAY) if until else None
             return self.finish(DecisionStatus.PAUSED, reason, next_review_at=review), None
         if facts.agreement is None:
             return None, None
@@ -609,7 +548,7 @@ class _Decider:
             facts.agreement, Ledger(self.invoice, facts.money), today, self.plan.scenario.grace_days
         )
         if state.paused_until is not None:
-            review = start_of_day(state.paused_until + _ONE_DAY, self.tz)
+            review = self.place.midnight(state.paused_until + _ONE_DAY)
             return self.finish(DecisionStatus.PAUSED, state.describe, next_review_at=review), None
         self.note(state.describe)
         return None, state.broken_on
@@ -640,17 +579,17 @@ class _Decider:
 
     def stated_deadline(self, day: date, days: int) -> date:
         """*days* after *day*, rolled to the next business day (CPC art. 642, by analogy)."""
-        return self.calendar.roll_forward(day + timedelta(days=days))
+        return self.place.roll_forward(day + timedelta(days=days))
 
     def due(self, earliest: date, channel: Channel) -> tuple[datetime, datetime | None]:
         """When an action on *channel* allowed from *earliest* opens, and when its window closes."""
         plan = self.plan
         if plan.business_days_only:
-            earliest = self.calendar.roll_forward(earliest)
+            earliest = self.place.roll_forward(earliest)
         windows = plan.windows.get(channel) if plan.windows else None
         if windows is None:  # the plan keeps only channels that have windows
-            return start_of_day(earliest, self.tz), None
-        return next_window(windows, self.calendar, self.tz, first_day=earliest, at=self.at)
+            return self.place.midnight(earliest), None
+        return next_window(windows, self.place.calendar, self.tz, first_day=earliest, at=self.at)
 
     def candidate(
         self, step: Step, planned: date, occurrence: int, reason: str
@@ -673,7 +612,7 @@ class _Decider:
         if plan.business_days_only or plan.windows:
             opens, closes = self.due(earliest, channel)
         else:  # what `due` gives without its two rules
-            opens, closes = start_of_day(earliest, self.tz), None
+            opens, closes = self.place.midnight(earliest), None
         return _Candidate(step, channel, occurrence, None, opens, closes, reason)
 
     def retry(self) -> _Candidate | None:
@@ -800,6 +739,7 @@ def decide(
     at: datetime,
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
+    cache: RunCache | None = None,
 ) -> Decision:
     """Decide what is due on *invoice* at instant *at*, given its history and a scenario.
 
@@ -815,6 +755,8 @@ def decide(
             invoice's contractual rate; a consumer owes interest from the day a formal-notice
             step of *scenario* was delivered). Off by default: it costs more than the decision.
         rates: rate tables for the penalties; by default the packaged ones.
+        cache: the run's `RunCache`, when deciding many invoices one call at a time (the
+            runner and the portfolio pass theirs); by default a fresh one for this call.
 
     Returns:
         A `Decision` with at most one action (and its ``penalties`` when asked for).
@@ -846,12 +788,12 @@ def decide(
         (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
     """
     check_aware(at)
-    place = _place(invoice.customer)
-    plan, today = _plan(scenario), at.astimezone(place[0]).date()
+    place = (cache or RunCache()).place(invoice.customer)
+    plan, today = _plan(scenario), at.astimezone(place.tz).date()
     decision = _decide(invoice, events, plan, at, place, today=today)
     if not with_penalties:
         return decision
-    return _with_penalties(decision, invoice, events, plan, rates, tz=place[0], today=today)
+    return _with_penalties(decision, invoice, events, plan, rates, tz=place.tz, today=today)
 
 
 def decide_many(
@@ -861,13 +803,15 @@ def decide_many(
     at: datetime,
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
+    cache: RunCache | None = None,
 ) -> Iterator[Decision]:
     """Decide many invoices at one instant, lazily: one `Decision` per pair, in order.
 
-    Gives exactly what `decide` gives for each pair, faster: the scenario's step index and
-    levels are worked out once per scenario, time zones and calendars once per place, and
-    nothing is kept from one pair to the next, so any number of invoices runs in constant
-    memory (read them from a cursor, a file, a generator).
+    Gives exactly what `decide` gives for each pair, faster: the scenario's plan is worked
+    out once per scenario (`Scenario.plan`), time zones, calendars, rolled days and midnights
+    once per place (in a `RunCache` made for the call), and no pair is kept once decided, so
+    any number of invoices runs in constant memory (read them from a cursor, a file, a
+    generator).
 
     Args:
         items: ``(invoice, events)`` pairs, from any iterable (consumed as decisions are
@@ -879,6 +823,7 @@ def decide_many(
         at: the instant to decide for; must be timezone-aware (checked at once).
         with_penalties: also compute the penalties, as `decide` does.
         rates: rate tables for the penalties; by default the packaged ones.
+        cache: a `RunCache` to use (the runner's, say); by default a fresh one for the call.
 
     Returns:
         An iterator of decisions, one per pair, in the order of *items*.
@@ -918,15 +863,24 @@ def decide_many(
             f"not {type(scenario).__name__}"
         )
         raise TypeError(msg)
-    return _decide_many(items, scenario, at, with_penalties, rates)
+    return _decide_many(
+        items,
+        scenario,
+        at,
+        with_penalties=with_penalties,
+        rates=rates,
+        cache=cache or RunCache(),
+    )
 
 
 def _decide_many(
     items: Iterable[tuple[Invoice, Sequence[Event]]],
     scenario: Scenario | ScenarioChooser,
     at: datetime,
-    with_penalties: bool,  # noqa: FBT001
+    *,
+    with_penalties: bool,
     rates: PenaltyRates | None,
+    cache: RunCache,
 ) -> Iterator[Decision]:
     fixed = _plan(scenario) if isinstance(scenario, Scenario) else None
     customer, place = None, None
@@ -937,9 +891,9 @@ def _decide_many(
         for invoice, events in items:
             if invoice.customer is not customer or place is None:
                 customer = invoice.customer
-                place = _place(customer)
-                if place[0] is not zone:
-                    zone, today = place[0], at.astimezone(place[0]).date()
+                place = cache.place(customer)
+                if place.tz is not zone:
+                    zone, today = place.tz, at.astimezone(place.tz).date()
             yield _decide(invoice, events, fixed, at, place, today=today)
         return
     plan = fixed
@@ -948,15 +902,15 @@ def _decide_many(
             # Invoices usually come customer by customer: the place and the scenario are
             # looked up once per run of them.
             customer = invoice.customer
-            place = _place(customer)
+            place = cache.place(customer)
             if fixed is None:
                 plan = _plan(scenario(customer))  # type: ignore[operator]
         assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
-        today = at.astimezone(place[0]).date()
+        today = at.astimezone(place.tz).date()
         decision = _decide(invoice, events, plan, at, place, today=today)
         if with_penalties:
             decision = _with_penalties(
-                decision, invoice, events, plan, rates, tz=place[0], today=today
+                decision, invoice, events, plan, rates, tz=place.tz, today=today
             )
         yield decision
 
@@ -965,7 +919,7 @@ def _with_penalties(
     decision: Decision,
     invoice: Invoice,
     events: Sequence[Event],
-    plan: _Plan,
+    plan: ScenarioPlan,
     rates: PenaltyRates | None,
     *,
     tz: ZoneInfo,
@@ -1012,9 +966,9 @@ def _with_penalties(
 def _decide(
     invoice: Invoice,
     events: Sequence[Event],
-    plan: _Plan,
+    plan: ScenarioPlan,
     at: datetime,
-    place: tuple[ZoneInfo, BusinessCalendar],
+    place: Place,
     *,
     today: date,
 ) -> Decision:
@@ -1052,7 +1006,7 @@ def _decide(
     if d.today <= anchor:
         # Not due yet; the status itself turns to "waiting" the day after the due date.
         status = DecisionStatus.NOT_DUE
-        review = min(review, start_of_day(anchor + _ONE_DAY, d.tz))
+        review = min(review, d.place.midnight(anchor + _ONE_DAY))
     return d.finish(
         status,
         f"next: '{chosen.step.id}' on {chosen.opens.date()}",
