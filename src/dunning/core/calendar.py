@@ -76,7 +76,7 @@ class BusinessCalendar:
         holidays: the public holidays of those years, by date (read-only).
     """
 
-    __slots__ = ("country", "holidays", "subdivision", "years")
+    __slots__ = ("_days", "country", "holidays", "subdivision", "years")
 
     def __init__(
         self, country: str = "FR", subdivision: str | None = None, *, years: range = DEFAULT_YEARS
@@ -89,6 +89,7 @@ class BusinessCalendar:
         self.holidays: Mapping[date, str] = MappingProxyType(
             {day: name for day, name in found.items() if day.year in years}
         )
+        self._days = frozenset(self.holidays)
 
     def __repr__(self) -> str:
         """Show which calendar this is."""
@@ -111,7 +112,9 @@ class BusinessCalendar:
 
     def is_holiday(self, day: date) -> bool:
         """Whether *day* is a public holiday of this calendar."""
-        return day in self._holidays_of(day)
+        if day.year in self.years:
+            return day in self._days
+        return day in holidays_of_year(self.country, self.subdivision, day.year)
 
     def holiday_name(self, day: date) -> str | None:
         """The holiday's name (from the ``holidays`` package), or None on an ordinary day."""
@@ -119,7 +122,7 @@ class BusinessCalendar:
 
     def is_business_day(self, day: date) -> bool:
         """Whether *day* is neither a Saturday, a Sunday nor a public holiday."""
-        return day.weekday() < _SATURDAY and day not in self._holidays_of(day)
+        return day.weekday() < _SATURDAY and not self.is_holiday(day)
 
     def roll_forward(self, day: date) -> date:
         """*day* itself if it is a business day, else the next business day after it."""

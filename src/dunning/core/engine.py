@@ -79,7 +79,7 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
-from dunning.core.runcache import Place, RunCache
+from dunning.core.runcache import Place, RunCache, place_of
 from dunning.core.scenario import Policy, Scenario, ScenarioPlan, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
@@ -788,7 +788,8 @@ def decide(
         (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
     """
     check_aware(at)
-    place = (cache or RunCache()).place(invoice.customer)
+    customer = invoice.customer
+    place = cache.place(customer) if cache is not None else place_of(customer)
     plan, today = _plan(scenario), at.astimezone(place.tz).date()
     decision = _decide(invoice, events, plan, at, place, today=today)
     if not with_penalties:

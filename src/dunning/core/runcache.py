@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from dunning.core.calendar import BusinessCalendar, calendar_for
 from dunning.core.model import Customer, start_of_day
 
-__all__ = ["Place", "RunCache"]
+__all__ = ["Place", "RunCache", "place_of"]
 
 
 class Place:
@@ -93,6 +93,10 @@ class RunCache:
         key = (customer.time_zone, customer.country, customer.subdivision)
         found = self._places.get(key)
         if found is None:
-            found = Place(customer.tz, calendar_for(customer.country, customer.subdivision))
-            self._places[key] = found
+            found = self._places[key] = place_of(customer)
         return found
+
+
+def place_of(customer: Customer) -> Place:
+    """A new `Place` for *customer* (its zone, and its calendar from `calendar_for`)."""
+    return Place(customer.tz, calendar_for(customer.country, customer.subdivision))

@@ -45,7 +45,6 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 from itertools import pairwise
-from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -224,7 +223,8 @@ class ScenarioPlan:
     """What the engine reads from a scenario, worked out once: `Scenario.plan` holds it.
 
     Compared by identity (``eq=False``): a plan belongs to its scenario, and two equal
-    scenarios compare equal whatever their cached plans.
+    scenarios compare equal whatever their cached plans. Its mappings are plain dicts, read
+    only (typed `Mapping`): the engine reads them for every invoice.
 
     Attributes:
         scenario: the scenario it was worked out from.
@@ -263,14 +263,12 @@ class ScenarioPlan:
             scenario=scenario,
             steps=tuple(scenario.steps),
             offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
-            by_id=MappingProxyType(by_id),
-            index=MappingProxyType({step.id: n for n, step in enumerate(scenario.steps)}),
+            by_id=by_id,
+            index={step.id: n for n, step in enumerate(scenario.steps)},
             gap=timedelta(days=scenario.minimum_gap_days),
             jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
             business_days_only=scenario.business_days_only,
-            windows=MappingProxyType(
-                {channel: tuple(w) for channel, w in scenario.send_windows.items() if w}
-            ),
+            windows={channel: tuple(w) for channel, w in scenario.send_windows.items() if w},
             tolerance=scenario.tolerance,
         )
 
