@@ -292,3 +292,21 @@ def test_next_window_uses_the_customers_date_not_the_date_of_the_instant_given()
     at = datetime(2026, 5, 5, 2, tzinfo=NOUMEA)
     got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 4), at=at)
     assert got == (_paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20))
+
+
+def test_roll_forward_reads_the_days_off_worked_out_with_the_calendar() -> None:
+    """Rolled days match a day-by-day walk, across the edges of the years the calendar holds."""
+    calendar = BusinessCalendar("FR", "57", years=range(2026, 2028))
+    # Worked out by hand: Thursday 31 December 2026 is a working day; Friday 1 January 2027 is
+    # off, then a weekend: Monday 4 January. Saturday 25 December 2027 (Christmas) and Sunday
+    # 26 (Saint Stephen, Moselle): Monday 27. Friday 31 December 2027 is a working day; in 2028
+    # (outside the held years) Saturday 1 January rolls to Monday 3 January.
+    assert calendar.roll_forward(date(2026, 12, 31)) == date(2026, 12, 31)
+    assert calendar.roll_forward(date(2027, 1, 1)) == date(2027, 1, 4)
+    assert calendar.roll_forward(date(2027, 12, 25)) == date(2027, 12, 27)
+    assert calendar.roll_forward(date(2027, 12, 31)) == date(2027, 12, 31)
+    assert calendar.roll_forward(date(2028, 1, 1)) == date(2028, 1, 3)
+    assert not calendar.is_business_day(date(2027, 12, 26))
+    assert calendar.is_business_day(date(2027, 12, 27))
+    # Saturday 30 December 2028 rolls, outside the held years, over 1 January 2029 (Monday).
+    assert calendar.roll_forward(date(2028, 12, 30)) == date(2029, 1, 2)

@@ -166,6 +166,92 @@ def test_only_model_construct_is_accepted_as_a_fast_path() -> None:
         fast_constructor(PenaltyLine.model_validate, fields=PenaltyLine.model_fields)
 
 
+_RECORD = """
+from dataclasses import dataclass
+from dunning.core._types import check_keyword_init, frozen_setter
+
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
+class Pair:
+    first: str
+    second: str = ""
+
+    def __init__(self, INIT) -> None:
+        set_field = frozen_setter(self)
+        set_field("first", first)
+        set_field("second", SECOND)
+"""
+
+
+@pytest.mark.parametrize(
+    ("init", "second", "message"),
+    [
+        (
+            'first: str, second: str = ""',
+            "first",
+            "Pair.__init__ does not set second from its keyword",
+        ),
+        (
+            'first: str, second: str = "x"',
+            "second",
+            (
+                "Pair.__init__(first, second='x') does not match the fields (first, second=''): "
+                "every field by keyword only, with its default"
+            ),
+        ),
+        (
+            'first: str, secnd: str = ""',
+            "secnd",
+            (
+                "Pair.__init__(first, secnd='') does not match the fields (first, second=''): "
+                "every field by keyword only, with its default"
+            ),
+        ),
+        (
+            'first: str = "", *, second: str = ""',
+            "second",
+            (
+                "Pair.__init__(first='' (positional), second='') does not match the fields (first, "
+                "second=''): every field by keyword only, with its default"
+            ),
+        ),
+    ],
+)
+def test_a_hand_written_init_that_does_not_match_its_fields_fails_at_import(
+    tmp_path: Path, init: str, second: str, message: str
+) -> None:
+    """A field set from the wrong keyword, another default or a renamed keyword stop the import."""
+    path = tmp_path / "bad_pair.py"
+    path.write_text(
+        _RECORD.replace("INIT", init if init.startswith("first: str = ") else f"*, {init}").replace(
+            "SECOND", second
+        )
+    )
+    spec = importlib.util.spec_from_file_location("bad_pair", path)
+    assert spec is not None
+    assert spec.loader is not None
+    with pytest.raises(TypeError) as raised:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert str(raised.value) == message
+
+
+def test_a_hand_written_init_that_matches_imports_and_builds(tmp_path: Path) -> None:
+    """Every field from its own keyword, defaults as declared: the record builds and is frozen."""
+    path = tmp_path / "ok_pair.py"
+    path.write_text(
+        _RECORD.replace("INIT", '*, first: str, second: str = ""').replace("SECOND", "second")
+    )
+    spec = importlib.util.spec_from_file_location("ok_pair", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pair = module.Pair(first="a")
+    assert (pair.first, pair.second) == ("a", "")
+    with pytest.raises(FrozenInstanceError):
+        pair.first = "b"
+
+
 # The events of a history are compared with *at* exactly only from two local days before it
 # (`engine._collect`). Instants written in far time zones, worked out by hand for
 # at = Tuesday 28 April 2026 09:00 Paris (UTC+2) = 07:00 UTC:

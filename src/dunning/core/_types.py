@@ -6,6 +6,8 @@ anyone wants on a formal notice. Instants must carry a time zone.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -79,6 +81,97 @@ def fast_constructor(
     validators = {*decorators.model_validators, *decorators.field_validators}
     _same_names(where, "validators", set(skips), validators)
     return build
+
+
+_OBJECT_SETATTR: Any = object.__setattr__
+
+
+def frozen_setter(instance: object) -> Callable[[str, object], None]:
+    """``object.__setattr__`` bound to *instance*: how a frozen dataclass sets its fields.
+
+    A frozen dataclass refuses ``self.x = ...``, so its generated ``__init__`` calls
+    ``object.__setattr__(self, "x", x)`` per field (the dataclasses documentation says so);
+    binding it once per instance, as attrs does for its frozen classes, saves the look-up of
+    each call. For the hand-written ``__init__`` of the engine's wide result records, which
+    `check_keyword_init` checks at import.
+
+    Examples:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True, slots=True)
+        ... class Point:
+        ...     x: int
+        >>> p = Point(1)
+        >>> frozen_setter(p)("x", 2)
+        >>> p
+        Point(x=2)
+    """
+    setter: Callable[[str, object], None] = _OBJECT_SETATTR.__get__(instance)
+    return setter
+
+
+def check_keyword_init(cls: type[_T]) -> type[_T]:
+    """Return *cls*, a frozen dataclass with a hand-written ``__init__``, once that is checked.
+
+    Checked where the class is defined (at import): ``__init__`` takes exactly the fields, in
+    order, each keyword-only with the field's default, and sets each field from its own
+    keyword (an instance is built from a distinct marker per field and read back). A field
+    added, renamed, reordered or forgotten fails at import, naming it.
+
+    Raises:
+        TypeError: if *cls* is not a frozen dataclass, or if its ``__init__`` does not match.
+
+    Examples:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True, init=False)
+        ... class Point:
+        ...     x: int
+        ...     y: int = 0
+        ...     def __init__(self, *, x: int, y: int = 0) -> None:
+        ...         frozen_setter(self)("x", x)
+        ...         frozen_setter(self)("y", x)  # the wrong keyword
+        >>> check_keyword_init(Point)
+        Traceback (most recent call last):
+        ...
+        TypeError: Point.__init__ does not set y from its keyword
+    """
+    if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        msg = f"{cls.__name__}: expected a frozen dataclass"
+        raise TypeError(msg)
+    where = f"{cls.__name__}.__init__"
+    fields = dataclasses.fields(cls)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    expected: list[tuple[str, object, object]] = [
+        (f.name, inspect.Parameter.KEYWORD_ONLY, f.default) for f in fields
+    ]
+    given: list[tuple[str, object, object]] = [
+        (
+            p.name,
+            p.kind,
+            dataclasses.MISSING if p.default is inspect.Parameter.empty else p.default,
+        )
+        for p in params
+    ]
+    if given != expected:
+        msg = (
+            f"{where}({_signature(given)}) does not match the fields "
+            f"({_signature(expected)}): every field by keyword only, with its default"
+        )
+        raise TypeError(msg)
+    markers = {f.name: object() for f in fields}
+    instance = cls(**markers)
+    for name, marker in markers.items():
+        if getattr(instance, name, None) is not marker:
+            msg = f"{where} does not set {name} from its keyword"
+            raise TypeError(msg)
+    return cls
+
+
+def _signature(params: list[tuple[str, object, object]]) -> str:
+    shown = []
+    for name, kind, default in params:
+        text = name if default is dataclasses.MISSING else f"{name}={default!r}"
+        shown.append(text if kind is inspect.Parameter.KEYWORD_ONLY else f"{text} (positional)")
+    return ", ".join(shown)
 
 
 def _same_names(where: str, what: str, given: set[str], actual: set[str]) -> None:

@@ -76,7 +76,7 @@ class BusinessCalendar:
         holidays: the public holidays of those years, by date (read-only).
     """
 
-    __slots__ = ("_days", "country", "holidays", "subdivision", "years")
+    __slots__ = ("_days", "_next", "country", "holidays", "subdivision", "years")
 
     def __init__(
         self, country: str = "FR", subdivision: str | None = None, *, years: range = DEFAULT_YEARS
@@ -90,6 +90,28 @@ class BusinessCalendar:
             {day: name for day, name in found.items() if day.year in years}
         )
         self._days = frozenset(self.holidays)
+        # Every day off of the held years, with the business day it rolls to: worked out once,
+        # backwards from the first business day after them, so that `roll_forward` and
+        # `is_business_day` are one look-up (the engine asks for the same days per invoice).
+        self._next: Mapping[date, date] = MappingProxyType(self._days_off(years))
+
+    def _days_off(self, years: range) -> dict[date, date]:
+        # Built before `_next` exists: the slow path of `roll_forward`, one day past the years.
+        after = date(years.stop, 1, 1) if years.stop <= date.max.year else date.max
+        following = after
+        while not self._is_business_day(following):
+            following += _ONE_DAY
+        days_off: dict[date, date] = {}
+        if not years:
+            return days_off
+        day, first = after - _ONE_DAY, date(years.start, 1, 1)
+        while day >= first:
+            if day.weekday() >= _SATURDAY or day in self._days:
+                days_off[day] = following
+            else:
+                following = day
+            day -= _ONE_DAY
+        return days_off
 
     def __repr__(self) -> str:
         """Show which calendar this is."""
@@ -122,11 +144,25 @@ class BusinessCalendar:
 
     def is_business_day(self, day: date) -> bool:
         """Whether *day* is neither a Saturday, a Sunday nor a public holiday."""
+        if day.year in self.years:
+            return day not in self._next
+        return self._is_business_day(day)
+
+    def _is_business_day(self, day: date) -> bool:
         return day.weekday() < _SATURDAY and not self.is_holiday(day)
 
     def roll_forward(self, day: date) -> date:
-        """*day* itself if it is a business day, else the next business day after it."""
-        while not self.is_business_day(day):
+        """*day* itself if it is a business day, else the next business day after it.
+
+        Examples:
+            >>> calendar_for("FR").roll_forward(date(2026, 5, 1))  # Friday 1 May, off
+            datetime.date(2026, 5, 4)
+            >>> calendar_for("FR").roll_forward(date(2060, 12, 31))  # Friday
+            datetime.date(2060, 12, 31)
+        """
+        if day.year in self.years:
+            return self._next.get(day, day)
+        while not self._is_business_day(day):
             day += _ONE_DAY
         return day
 

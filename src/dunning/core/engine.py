@@ -47,14 +47,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from dunning.core._types import check_aware
+from dunning.core._types import check_aware, check_keyword_init, frozen_setter
 from dunning.core.calendar import next_window
 from dunning.core.ledger import Ledger, standing
 from dunning.core.model import (
@@ -112,7 +112,8 @@ class DecisionStatus(StrEnum):
     """Still unpaid, every step taken: a human decides what comes next."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Action:
     """An action the host should carry out (send, call, prepare for approval).
 
@@ -164,8 +165,54 @@ class Action:
     days_late: int
     penalty_wording: PenaltyWording | None = None
 
+    def __init__(  # one keyword per field, checked at import by check_keyword_init
+        self,
+        *,
+        id: str,  # noqa: A002  (the field's name)
+        invoice_id: str,
+        customer_id: str,
+        step_id: str,
+        kind: StepKind,
+        level: int,
+        level_name: str,
+        channel: Channel,
+        template: str,
+        due_at: datetime,
+        deadline_on: date | None,
+        deadline_days: int | None,
+        requires_approval: bool,
+        approved: bool,
+        is_retry: bool,
+        amount_due: Decimal,
+        currency: str,
+        days_late: int,
+        penalty_wording: PenaltyWording | None = None,
+    ) -> None:
+        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
+        set_field = frozen_setter(self)
+        set_field("id", id)
+        set_field("invoice_id", invoice_id)
+        set_field("customer_id", customer_id)
+        set_field("step_id", step_id)
+        set_field("kind", kind)
+        set_field("level", level)
+        set_field("level_name", level_name)
+        set_field("channel", channel)
+        set_field("template", template)
+        set_field("due_at", due_at)
+        set_field("deadline_on", deadline_on)
+        set_field("deadline_days", deadline_days)
+        set_field("requires_approval", requires_approval)
+        set_field("approved", approved)
+        set_field("is_retry", is_retry)
+        set_field("amount_due", amount_due)
+        set_field("currency", currency)
+        set_field("days_late", days_late)
+        set_field("penalty_wording", penalty_wording)
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Decision:
     """What `decide` concluded for one invoice at one instant.
 
@@ -200,8 +247,43 @@ class Decision:
     currency: str
     days_late: int
     next_step_id: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
     penalties: PenaltyBreakdown | None = None
+
+    def __init__(  # one keyword per field, checked at import by check_keyword_init
+        self,
+        *,
+        invoice_id: str,
+        at: datetime,
+        status: DecisionStatus,
+        level: int,
+        level_name: str,
+        actions: tuple[Action, ...],
+        next_review_at: datetime | None,
+        reason: str,
+        outstanding: Decimal,
+        currency: str,
+        days_late: int,
+        next_step_id: str | None = None,
+        notes: tuple[str, ...] = (),
+        penalties: PenaltyBreakdown | None = None,
+    ) -> None:
+        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
+        set_field = frozen_setter(self)
+        set_field("invoice_id", invoice_id)
+        set_field("at", at)
+        set_field("status", status)
+        set_field("level", level)
+        set_field("level_name", level_name)
+        set_field("actions", actions)
+        set_field("next_review_at", next_review_at)
+        set_field("reason", reason)
+        set_field("outstanding", outstanding)
+        set_field("currency", currency)
+        set_field("days_late", days_late)
+        set_field("next_step_id", next_step_id)
+        set_field("notes", notes)
+        set_field("penalties", penalties)
 
     @property
     def action(self) -> Action | None:
@@ -320,7 +402,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             if day >= recent and event.at > at:
                 continue
             if isinstance(event, ActionTaken):
-                facts.taken.append(_Taken(action=event, day=day))
+                facts.taken.append(_Taken(event, day))  # positional: a plain tuple.__new__
             elif isinstance(event, DeliveryFailed):
                 facts.failed[event.action_id] = day
             elif isinstance(event, ActionApproved):

@@ -7,9 +7,9 @@ values (a customer's time zone, country and subdivision, and dates), so a cache 
 an answer a fresh one would not; it only saves the work.
 
 Per place (time zone, country, subdivision) a `Place` holds the zone, the business calendar
-(itself immutable and shared, see `dunning.core.calendar.calendar_for`), and the run's memo of
-the days it rolled to a business day and of the local midnights it built: a batch asks for the
-same few dates for every invoice.
+(itself immutable and shared, see `dunning.core.calendar.calendar_for`, which rolls a day to
+a business day in one look-up), and the run's memo of the local midnights it built: a batch
+asks for the same few dates for every invoice.
 
 Examples:
     >>> from datetime import date
@@ -26,6 +26,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -36,32 +37,26 @@ __all__ = ["Place", "RunCache", "place_of"]
 
 
 class Place:
-    """A time zone and business calendar, with one run's memo of rolled days and midnights.
+    """A time zone and business calendar, with one run's memo of local midnights.
 
     Attributes:
         tz: the time zone.
         calendar: the business calendar (immutable, shared).
     """
 
-    __slots__ = ("_midnights", "_rolled", "calendar", "tz")
+    __slots__ = ("_midnights", "calendar", "roll_forward", "tz")
 
     def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar) -> None:
-        """Hold *tz* and *calendar*, with empty memos."""
+        """Hold *tz* and *calendar*, with an empty memo."""
         self.tz = tz
         self.calendar = calendar
-        self._rolled: dict[date, date] = {}
+        self.roll_forward: Callable[[date], date] = calendar.roll_forward
+        """`BusinessCalendar.roll_forward` (one look-up in the calendar's table of days off)."""
         self._midnights: dict[date, datetime] = {}
 
     def __repr__(self) -> str:
         """Show the zone and calendar."""
         return f"Place(tz={self.tz.key!r}, calendar={self.calendar!r})"
-
-    def roll_forward(self, day: date) -> date:
-        """`BusinessCalendar.roll_forward`, memoised for the run."""
-        rolled = self._rolled.get(day)
-        if rolled is None:
-            rolled = self._rolled[day] = self.calendar.roll_forward(day)
-        return rolled
 
     def midnight(self, day: date) -> datetime:
         """00:00 local time on *day* (`start_of_day`), memoised for the run."""

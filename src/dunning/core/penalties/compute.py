@@ -652,19 +652,15 @@ def _tranche_periods(  # noqa: C901, PLR0912  (the hot loop, kept in one frame)
             year_interest += numerator / year
         if line is not None and not fresh and line.principal == principal:
             # A cut that changed nothing for this tranche (money applied to another one).
-            line = line._replace(last_day=last_day, numerator=line.numerator + numerator)
+            # Positional, in field order (a NamedTuple's ``_replace`` and keywords cost a
+            # microsecond per cut over a long delay).
+            line = _Period(
+                number, line.first_day, last_day, principal, quote, line.numerator + numerator, year
+            )
             continue
         if line is not None:
             periods.append(line)
-        line = _Period(
-            installment=number,
-            first_day=first_day,
-            last_day=last_day,
-            principal=principal,
-            quote=quote,
-            numerator=numerator,
-            year=year,
-        )
+        line = _Period(number, first_day, last_day, principal, quote, numerator, year)
     if line is not None:
         periods.append(line)
 
