@@ -1,5 +1,8 @@
 """The core stays pure: no imports from the shell, no I/O, no clock, no randomness, no circles.
 
+Nor construction tricks: no ``exec``/``eval``, no ``__class__`` switching, no writing into
+pydantic's private slots.
+
 Every module under ``src/dunning/core/`` is parsed with `ast` (not imported), so the check also
 covers code paths a test never runs. Every import counts, at the top or inside a function: a
 circle hidden in a function is still two modules that cannot be understood one without the
@@ -130,6 +133,31 @@ def _clock_or_file(node: ast.AST) -> str | None:
     return None
 
 
+# Construction tricks the core never uses (STYLE 26): generated code, class switching, and
+# pydantic's private per-instance slots (``model_construct`` is the public way).
+PYDANTIC_SLOTS = frozenset(
+    {"__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"}
+)
+
+
+def _cleverness(node: ast.AST) -> str | None:
+    """``exec``/``eval``, an assignment to ``__class__``, or a pydantic private slot."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in {"exec", "eval"}
+    ):
+        return f"calls {node.func.id}()"
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(t, ast.Attribute) and t.attr == "__class__" for t in targets):
+            return "assigns __class__"
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "value", None)
+    if isinstance(name, str) and name in PYDANTIC_SLOTS:
+        return f"touches pydantic's private slot {name}"
+    return None
+
+
 def _is_timer_import(node: ast.AST) -> bool:
     """Whether *node* is exactly ``from time import perf_counter``."""
     return (
@@ -157,9 +185,8 @@ def violations(
                 found.append(f"{line}: imports I/O or nondeterministic module {name}")
             elif _outside_core(name):
                 found.append(f"{line}: imports {name} from outside dunning.core")
-        problem = _clock_or_file(node)
-        if problem is not None:
-            found.append(f"{line}: {problem}")
+        problems = (_clock_or_file(node), _cleverness(node))
+        found.extend(f"{line}: {problem}" for problem in problems if problem is not None)
     return sorted(set(found))
 
 
@@ -220,6 +247,18 @@ def test_core_module_is_pure(path: Path) -> None:
             "2: reads the clock with datetime.utcnow()",
         ),
         ("from datetime import date\nx = date.today()", "2: reads the clock with date.today()"),
+        ('exec("def make(a): ...", namespace)', "1: calls exec()"),
+        ("x = eval(text)", "1: calls eval()"),
+        ("instance.__class__ = Decision", "1: assigns __class__"),
+        (
+            'BaseModel.__dict__["__pydantic_fields_set__"].__set__(m, set())',
+            "1: touches pydantic's private slot __pydantic_fields_set__",
+        ),
+        (
+            "object.__setattr__(m, '__pydantic_private__', None)",
+            "1: touches pydantic's private slot __pydantic_private__",
+        ),
+        ("m.__pydantic_extra__ = None", "1: touches pydantic's private slot __pydantic_extra__"),
     ],
 )
 def test_bad_snippets_are_caught(snippet: str, expected: str) -> None:
@@ -240,6 +279,8 @@ def test_bad_snippets_are_caught(snippet: str, expected: str) -> None:
         "from .model import Invoice",
         "import holidays\nimport pydantic",
         "x = at.astimezone(tz).date()",
+        "line = PenaltyBreakdown.model_construct(interest=x)",
+        "kind = type(value).__name__",
     ],
 )
 def test_pure_snippets_pass(snippet: str) -> None:

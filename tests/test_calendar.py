@@ -102,6 +102,33 @@ def test_calendar_for_shares_one_instance() -> None:
     assert isinstance(FR, BusinessCalendar)
 
 
+def test_a_shared_calendar_is_never_changed_by_a_lookup() -> None:
+    """Lookups in the years held and outside them leave the calendar's holidays as they were."""
+    cal = BusinessCalendar("FR", "57", years=range(2025, 2027))
+    before = dict(cal.holidays)
+    # 2025 and 2026: 11 national holidays each, plus Good Friday and 26 December in Moselle.
+    assert len(before) == 26
+    assert cal.is_holiday(date(2026, 4, 3))  # Good Friday 2026, held
+    assert cal.is_holiday(date(2030, 4, 19))  # Good Friday 2030 (Easter 21 April), not held
+    assert cal.holiday_name(date(1995, 7, 14)) is not None  # 14 July 1995, not held
+    assert not cal.is_holiday(date(2030, 4, 18))
+    assert cal.roll_forward(date(2030, 12, 25)) == date(2030, 12, 27)  # Wed 25, Thu 26 off
+    assert dict(cal.holidays) == before
+    with pytest.raises(TypeError):
+        cal.holidays[date(2026, 1, 2)] = "not a holiday"  # type: ignore[index]
+
+
+def test_a_calendar_holds_more_years_only_when_asked() -> None:
+    """`with_years` gives a new calendar holding more years; the first one is unchanged."""
+    cal = BusinessCalendar("FR", years=range(2026, 2027))
+    wider = cal.with_years(range(2030, 2031))
+    assert (cal.years, wider.years) == (range(2026, 2027), range(2026, 2031))
+    # 11 French national holidays a year (Code du travail L3133-1), five years: 55.
+    assert (len(cal.holidays), len(wider.holidays)) == (11, 55)
+    assert date(2030, 7, 14) in wider.holidays
+    assert date(2030, 7, 14) not in cal.holidays
+
+
 @pytest.mark.parametrize(
     ("day", "expected"),
     [
@@ -266,3 +293,21 @@ def test_next_window_uses_the_customers_date_not_the_date_of_the_instant_given()
     at = datetime(2026, 5, 5, 2, tzinfo=NOUMEA)
     got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 4), at=at)
     assert got == (_paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20))
+
+
+def test_roll_forward_reads_the_days_off_worked_out_with_the_calendar() -> None:
+    """Rolled days match a day-by-day walk, across the edges of the years the calendar holds."""
+    calendar = BusinessCalendar("FR", "57", years=range(2026, 2028))
+    # Worked out by hand: Thursday 31 December 2026 is a working day; Friday 1 January 2027 is
+    # off, then a weekend: Monday 4 January. Saturday 25 December 2027 (Christmas) and Sunday
+    # 26 (Saint Stephen, Moselle): Monday 27. Friday 31 December 2027 is a working day; in 2028
+    # (outside the held years) Saturday 1 January rolls to Monday 3 January.
+    assert calendar.roll_forward(date(2026, 12, 31)) == date(2026, 12, 31)
+    assert calendar.roll_forward(date(2027, 1, 1)) == date(2027, 1, 4)
+    assert calendar.roll_forward(date(2027, 12, 25)) == date(2027, 12, 27)
+    assert calendar.roll_forward(date(2027, 12, 31)) == date(2027, 12, 31)
+    assert calendar.roll_forward(date(2028, 1, 1)) == date(2028, 1, 3)
+    assert not calendar.is_business_day(date(2027, 12, 26))
+    assert calendar.is_business_day(date(2027, 12, 27))
+    # Saturday 30 December 2028 rolls, outside the held years, over 1 January 2029 (Monday).
+    assert calendar.roll_forward(date(2028, 12, 30)) == date(2029, 1, 2)

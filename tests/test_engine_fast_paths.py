@@ -1,16 +1,19 @@
-"""The engine's speed devices keep `Decision` and `Action` the plain frozen dataclasses they are.
+"""Results are built plainly, by keyword; the one fast path is checked where it is defined.
 
-Decisions and actions are built by a private constructor (`engine._maker`) that sets the slots
-on a twin class and then gives the object its real class: what comes out must be
-indistinguishable from an instance built by the dataclass itself.
+`Decision` and `Action` are keyword-only frozen dataclasses built by their own constructor.
+The only construction without validation in the core is `_types.fast_constructor` (pydantic's
+public ``model_construct``), checked at import against the model's fields and validators.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
-from dataclasses import FrozenInstanceError, dataclass, replace
+from dataclasses import FrozenInstanceError, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +29,8 @@ from dunning import (
     Invoice,
     decide,
 )
-from dunning.core import engine
+from dunning.core._types import fast_constructor
+from dunning.core.penalties.compute import PenaltyLine
 from dunning.engine import action_id
 from dunning.model import parse_events
 
@@ -82,25 +86,170 @@ def test_a_decision_survives_replace_and_pickling() -> None:
     assert type(back) is Decision
 
 
-def test_the_fast_constructor_refuses_a_class_it_cannot_mirror() -> None:
-    """A dataclass without slots, or with a base class, is refused when the maker is built."""
+def test_decisions_and_actions_are_built_by_keyword_only() -> None:
+    """Positional construction of the wide result records is refused (two str fields swap)."""
+    d = decide(INVOICE, [], STANDARD, at=AT)
+    with pytest.raises(TypeError, match="positional"):
+        Decision("F-1", AT, DecisionStatus.CLOSED, 0, "", (), None, "", Decimal(0), "EUR", 0)  # type: ignore[call-arg]
+    assert d.action is not None
+    assert replace(d.action, channel=Channel.SMS).channel is Channel.SMS
 
-    @dataclass(frozen=True)
-    class NoSlots:
-        a: int
 
-    @dataclass(frozen=True, slots=True)
-    class Base:
-        a: int
+_MODULE = """
+from pydantic import BaseModel, model_validator
+from dunning.core._types import fast_constructor
 
-    @dataclass(frozen=True, slots=True)
-    class Derived(Base):
-        b: int
+class Total(BaseModel):
+    lines: tuple[int, ...]
+    total: int
 
-    with pytest.raises(TypeError, match="NoSlots must be a slotted dataclass"):
-        engine._maker(NoSlots)
-    with pytest.raises(TypeError, match="Derived must be a slotted dataclass"):
-        engine._maker(Derived)
+    @model_validator(mode="after")
+    def _check_sum(self):
+        return self
+
+new_total = fast_constructor(Total.model_construct, fields=FIELDS, skips=SKIPS)
+"""
+
+
+def _import(tmp_path: Path, name: str, fields: str, skips: str) -> ModuleType:
+    path = tmp_path / f"{name}.py"
+    path.write_text(_MODULE.replace("FIELDS", fields).replace("SKIPS", skips))
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_fast_constructor_matching_its_model_imports_and_builds(tmp_path: Path) -> None:
+    """Exactly the fields and validators of the model: the module imports, instances build."""
+    module = _import(tmp_path, "ok_total", '("lines", "total")', '("_check_sum",)')
+    built = module.new_total(lines=(1, 2), total=3)
+    assert (type(built), built.lines, built.total) == (module.Total, (1, 2), 3)
+
+
+@pytest.mark.parametrize(
+    ("fields", "skips", "message"),
+    [
+        (
+            '("lines", "totl")',
+            '("_check_sum",)',
+            "Total.model_construct: fields differ from the model's: missing total, unknown totl",
+        ),
+        (
+            '("lines",)',
+            '("_check_sum",)',
+            "Total.model_construct: fields differ from the model's: missing total",
+        ),
+        (
+            '("lines", "total")',
+            "()",
+            "Total.model_construct: validators differ from the model's: missing _check_sum",
+        ),
+    ],
+)
+def test_a_fast_constructor_that_does_not_match_fails_at_import(
+    tmp_path: Path, fields: str, skips: str, message: str
+) -> None:
+    """A field renamed, added or a validator not accounted for stops the import, naming it."""
+    with pytest.raises(TypeError) as raised:
+        _import(tmp_path, "bad_total", fields, skips)
+    assert str(raised.value) == message
+
+
+def test_only_model_construct_is_accepted_as_a_fast_path() -> None:
+    """A class or any other callable is refused: the fast path is pydantic's public one."""
+    with pytest.raises(TypeError, match="expected the model_construct of a pydantic model"):
+        fast_constructor(Decision, fields=())
+    with pytest.raises(TypeError, match="expected the model_construct of a pydantic model"):
+        fast_constructor(PenaltyLine.model_validate, fields=PenaltyLine.model_fields)
+
+
+_RECORD = """
+from dataclasses import dataclass
+from dunning.core._types import check_keyword_init, frozen_setter
+
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
+class Pair:
+    first: str
+    second: str = ""
+
+    def __init__(self, INIT) -> None:
+        set_field = frozen_setter(self)
+        set_field("first", first)
+        set_field("second", SECOND)
+"""
+
+
+@pytest.mark.parametrize(
+    ("init", "second", "message"),
+    [
+        (
+            'first: str, second: str = ""',
+            "first",
+            "Pair.__init__ does not set second from its keyword",
+        ),
+        (
+            'first: str, second: str = "x"',
+            "second",
+            (
+                "Pair.__init__(first, second='x') does not match the fields (first, second=''): "
+                "every field by keyword only, with its default"
+            ),
+        ),
+        (
+            'first: str, secnd: str = ""',
+            "secnd",
+            (
+                "Pair.__init__(first, secnd='') does not match the fields (first, second=''): "
+                "every field by keyword only, with its default"
+            ),
+        ),
+        (
+            'first: str = "", *, second: str = ""',
+            "second",
+            (
+                "Pair.__init__(first='' (positional), second='') does not match the fields (first, "
+                "second=''): every field by keyword only, with its default"
+            ),
+        ),
+    ],
+)
+def test_a_hand_written_init_that_does_not_match_its_fields_fails_at_import(
+    tmp_path: Path, init: str, second: str, message: str
+) -> None:
+    """A field set from the wrong keyword, another default or a renamed keyword stop the import."""
+    path = tmp_path / "bad_pair.py"
+    path.write_text(
+        _RECORD.replace("INIT", init if init.startswith("first: str = ") else f"*, {init}").replace(
+            "SECOND", second
+        )
+    )
+    spec = importlib.util.spec_from_file_location("bad_pair", path)
+    assert spec is not None
+    assert spec.loader is not None
+    with pytest.raises(TypeError) as raised:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert str(raised.value) == message
+
+
+def test_a_hand_written_init_that_matches_imports_and_builds(tmp_path: Path) -> None:
+    """Every field from its own keyword, defaults as declared: the record builds and is frozen."""
+    path = tmp_path / "ok_pair.py"
+    path.write_text(
+        _RECORD.replace("INIT", '*, first: str, second: str = ""').replace("SECOND", "second")
+    )
+    spec = importlib.util.spec_from_file_location("ok_pair", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pair = module.Pair(first="a")
+    assert (pair.first, pair.second) == ("a", "")
+    with pytest.raises(FrozenInstanceError):
+        pair.first = "b"
 
 
 # The events of a history are compared with *at* exactly only from two local days before it

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.properties import reference_penalties
@@ -274,9 +273,10 @@ def test_aware_instants_are_read_as_paris_dates_as_before() -> None:
     assert fast == reference_penalties.compute_penalties(invoice, [], until=until)
 
 
-def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With room for one quote, the memo is emptied when full; the results do not change."""
-    monkeypatch.setattr(regimes, "_MEMO_SIZE", 1)
+def test_the_shared_quotes_stay_bounded_and_change_nothing() -> None:
+    """Quotes are shared through a bounded cache of books; built or reused, results agree."""
+    assert regimes._quote_book.cache_info().maxsize == regimes._BOOKS
+    regimes._quote_book.cache_clear()
     rates = default_rates().with_ecb_rate(date(2026, 12, 1), Decimal("2.00"))
     invoice = Invoice(
         id="F",
@@ -288,5 +288,12 @@ def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     until = date(2026, 1, 10)
     fast = compute_penalties(invoice, [], until=until, rates=rates)
-    assert len(rates.quotes) == 1
-    assert fast == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
+    # One book for these tables and terms (B2B default), read again by the second computation.
+    assert regimes._quote_book.cache_info().currsize == 1
+    again = compute_penalties(invoice, [], until=until, rates=rates)
+    assert regimes._quote_book.cache_info().hits == 1
+    assert (
+        fast
+        == again
+        == reference_penalties.compute_penalties(invoice, [], until=until, rates=rates)
+    )

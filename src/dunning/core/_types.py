@@ -6,9 +6,12 @@ anyone wants on a formal notice. Instants must carry a time zone.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -21,29 +24,164 @@ MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True
 
 _CURRENCIES = frozenset(list_currencies())
 
-_M = TypeVar("_M", bound=BaseModel)
-new_object = object.__new__
-set_dict = object.__setattr__
-# The slots every pydantic model has, set through their descriptors (as `model_construct` does).
-set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
-def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
-    """An instance of *cls* holding *values* (every field, in order), without validation.
+def fast_constructor(
+    build: Callable[_P, _T], *, fields: Iterable[str], skips: Iterable[str] = ()
+) -> Callable[_P, _T]:
+    """Return *build*, the keyword-only constructor without validation of a hot result type.
 
-    What `BaseModel.model_construct` does, in four assignments: for results the core builds
-    from values that are already valid (fields of validated models, sums of them), whose
-    validation would cost more than the work (a penalty line per half-year, an invoice line
-    per invoice of a book). Never for values from outside the core.
+    The one way the core skips validation: ``Model.model_construct``, the public pydantic API,
+    for a frozen model whose validation would cost more than the work that produced values
+    already valid (sums of validated amounts, say), and never for values from outside the
+    core. Checked once, where it is defined (at import): *fields* must be exactly the model's
+    fields, so a field added later fails at import until its builder passes it too, and
+    *skips* must name exactly the model's validators (model or field validators), the rules
+    the caller keeps by construction. The result is *build* itself, typed by the pydantic mypy
+    plugin: every field a keyword, no positional construction.
+
+    Args:
+        build: ``Model.model_construct`` of a pydantic model.
+        fields: the names every call passes, in any order.
+        skips: the names of the model's validators that the caller's values satisfy.
+
+    Returns:
+        *build*, unchanged.
+
+    Raises:
+        TypeError: if *build* is not a pydantic model's ``model_construct``, or if *fields*
+            or *skips* differ from the model's (naming what is missing or unknown).
+
+    Examples:
+        >>> from pydantic import BaseModel
+        >>> class Point(BaseModel):
+        ...     x: int
+        ...     y: int
+        >>> new_point = fast_constructor(Point.model_construct, fields=("x", "y"))
+        >>> new_point(x=1, y=2)
+        Point(x=1, y=2)
+        >>> fast_constructor(Point.model_construct, fields=("x", "z"))
+        Traceback (most recent call last):
+        ...
+        TypeError: Point.model_construct: fields differ from the model's: missing y, unknown z
     """
-    instance = new_object(cls)
-    set_dict(instance, "__dict__", values)
-    set_fields_set(instance, set(values))
-    set_extra(instance, None)
-    set_private(instance, None)
-    return instance
+    cls = getattr(build, "__self__", None)
+    if (
+        not isinstance(cls, type)
+        or not issubclass(cls, BaseModel)
+        or getattr(build, "__name__", "") != "model_construct"
+    ):
+        msg = f"{build!r}: expected the model_construct of a pydantic model"
+        raise TypeError(msg)
+    where = f"{cls.__name__}.model_construct"
+    _same_names(where, "fields", set(fields), set(cls.model_fields))
+    decorators = cls.__pydantic_decorators__
+    validators = {*decorators.model_validators, *decorators.field_validators}
+    _same_names(where, "validators", set(skips), validators)
+    return build
+
+
+_OBJECT_SETATTR: Any = object.__setattr__
+
+
+def frozen_setter(instance: object) -> Callable[[str, object], None]:
+    """``object.__setattr__`` bound to *instance*: how a frozen dataclass sets its fields.
+
+    A frozen dataclass refuses ``self.x = ...``, so its generated ``__init__`` calls
+    ``object.__setattr__(self, "x", x)`` per field (the dataclasses documentation says so);
+    binding it once per instance, as attrs does for its frozen classes, saves the look-up of
+    each call. For the hand-written ``__init__`` of the engine's wide result records, which
+    `check_keyword_init` checks at import.
+
+    Examples:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True, slots=True)
+        ... class Point:
+        ...     x: int
+        >>> p = Point(1)
+        >>> frozen_setter(p)("x", 2)
+        >>> p
+        Point(x=2)
+    """
+    setter: Callable[[str, object], None] = _OBJECT_SETATTR.__get__(instance)
+    return setter
+
+
+def check_keyword_init(cls: type[_T]) -> type[_T]:
+    """Return *cls*, a frozen dataclass with a hand-written ``__init__``, once that is checked.
+
+    Checked where the class is defined (at import): ``__init__`` takes exactly the fields, in
+    order, each keyword-only with the field's default, and sets each field from its own
+    keyword (an instance is built from a distinct marker per field and read back). A field
+    added, renamed, reordered or forgotten fails at import, naming it.
+
+    Raises:
+        TypeError: if *cls* is not a frozen dataclass, or if its ``__init__`` does not match.
+
+    Examples:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True, init=False)
+        ... class Point:
+        ...     x: int
+        ...     y: int = 0
+        ...     def __init__(self, *, x: int, y: int = 0) -> None:
+        ...         frozen_setter(self)("x", x)
+        ...         frozen_setter(self)("y", x)  # the wrong keyword
+        >>> check_keyword_init(Point)
+        Traceback (most recent call last):
+        ...
+        TypeError: Point.__init__ does not set y from its keyword
+    """
+    if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        msg = f"{cls.__name__}: expected a frozen dataclass"
+        raise TypeError(msg)
+    where = f"{cls.__name__}.__init__"
+    fields = dataclasses.fields(cls)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    expected: list[tuple[str, object, object]] = [
+        (f.name, inspect.Parameter.KEYWORD_ONLY, f.default) for f in fields
+    ]
+    given: list[tuple[str, object, object]] = [
+        (
+            p.name,
+            p.kind,
+            dataclasses.MISSING if p.default is inspect.Parameter.empty else p.default,
+        )
+        for p in params
+    ]
+    if given != expected:
+        msg = (
+            f"{where}({_signature(given)}) does not match the fields "
+            f"({_signature(expected)}): every field by keyword only, with its default"
+        )
+        raise TypeError(msg)
+    markers = {f.name: object() for f in fields}
+    instance = cls(**markers)
+    for name, marker in markers.items():
+        if getattr(instance, name, None) is not marker:
+            msg = f"{where} does not set {name} from its keyword"
+            raise TypeError(msg)
+    return cls
+
+
+def _signature(params: list[tuple[str, object, object]]) -> str:
+    shown = []
+    for name, kind, default in params:
+        text = name if default is dataclasses.MISSING else f"{name}={default!r}"
+        shown.append(text if kind is inspect.Parameter.KEYWORD_ONLY else f"{text} (positional)")
+    return ", ".join(shown)
+
+
+def _same_names(where: str, what: str, given: set[str], actual: set[str]) -> None:
+    if given == actual:
+        return
+    missing, unknown = sorted(actual - given), sorted(given - actual)
+    problems = [f"missing {', '.join(missing)}"] * bool(missing)
+    problems += [f"unknown {', '.join(unknown)}"] * bool(unknown)
+    msg = f"{where}: {what} differ from the model's: {', '.join(problems)}"
+    raise TypeError(msg)
 
 
 def _to_decimal(value: Any) -> Any:

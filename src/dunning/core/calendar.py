@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -40,11 +41,13 @@ from dunning.core.model import Channel
 
 __all__ = [
     "DEFAULT_SEND_WINDOWS",
+    "DEFAULT_YEARS",
     "BusinessCalendar",
     "SendWindow",
     "calendar_for",
     "check_country",
     "check_subdivision",
+    "holidays_of_year",
     "next_window",
 ]
 
@@ -52,54 +55,116 @@ _ONE_DAY = timedelta(days=1)
 _SATURDAY, _SUNDAY = 5, 6
 
 
-class BusinessCalendar:
-    """Weekends and public holidays of one country (and optional subdivision).
+DEFAULT_YEARS = range(2000, 2061)
+"""The years a calendar holds from the start: any invoice a host chases today, and more."""
 
-    Build it with `calendar_for`, which shares one instance per calendar. Lookups are memoised
-    per instance, so deciding over a large portfolio does not recompute holidays.
+
+class BusinessCalendar:
+    """Weekends and public holidays of one country (and optional subdivision). Immutable.
+
+    The holidays of *years* are read from the ``holidays`` package when the calendar is built
+    (``expand=False``: the package object is read once, never filled in by a look-up, and not
+    kept), so one calendar can be shared by any number of runs and threads. A day of another
+    year is answered from that year's holidays (`holidays_of_year`, worked out once per
+    process), without changing the calendar; `with_years` builds one that holds more years.
+    Build it with `calendar_for`, which shares one instance per calendar.
+
+    Attributes:
+        country: ISO 3166 code of the country.
+        subdivision: code of the subdivision, if any.
+        years: the years held from the start.
+        holidays: the public holidays of those years, by date (read-only).
     """
 
-    __slots__ = ("_business", "_holidays", "_rolled", "country", "subdivision")
+    __slots__ = ("_days", "_next", "country", "holidays", "subdivision", "years")
 
-    def __init__(self, country: str = "FR", subdivision: str | None = None) -> None:
-        """Load the holiday rules of *country* / *subdivision* from the ``holidays`` package."""
+    def __init__(
+        self, country: str = "FR", subdivision: str | None = None, *, years: range = DEFAULT_YEARS
+    ) -> None:
+        """Read the holidays of *country* / *subdivision* for *years* from ``holidays``."""
         self.country = country
         self.subdivision = subdivision
-        self._holidays = holidays.country_holidays(country, subdiv=subdivision)
-        self._business: dict[date, bool] = {}
-        self._rolled: dict[date, date] = {}
+        self.years = years
+        found = holidays.country_holidays(country, subdiv=subdivision, years=years, expand=False)
+        self.holidays: Mapping[date, str] = MappingProxyType(
+            {day: name for day, name in found.items() if day.year in years}
+        )
+        self._days = frozenset(self.holidays)
+        # Every day off of the held years, with the business day it rolls to: worked out once,
+        # backwards from the first business day after them, so that `roll_forward` and
+        # `is_business_day` are one look-up (the engine asks for the same days per invoice).
+        self._next: Mapping[date, date] = MappingProxyType(self._days_off(years))
+
+    def _days_off(self, years: range) -> dict[date, date]:
+        # Built before `_next` exists: the slow path of `roll_forward`, one day past the years.
+        after = date(years.stop, 1, 1) if years.stop <= date.max.year else date.max
+        following = after
+        while not self._is_business_day(following):
+            following += _ONE_DAY
+        days_off: dict[date, date] = {}
+        if not years:
+            return days_off
+        day, first = after - _ONE_DAY, date(years.start, 1, 1)
+        while day >= first:
+            if day.weekday() >= _SATURDAY or day in self._days:
+                days_off[day] = following
+            else:
+                following = day
+            day -= _ONE_DAY
+        return days_off
 
     def __repr__(self) -> str:
         """Show which calendar this is."""
         return f"BusinessCalendar(country={self.country!r}, subdivision={self.subdivision!r})"
 
+    def with_years(self, years: range) -> BusinessCalendar:
+        """A calendar of the same place holding *years* too (this one is unchanged).
+
+        Examples:
+            >>> calendar_for("FR").with_years(range(1990, 2061)).years
+            range(1990, 2061)
+        """
+        first, last = min(self.years.start, years.start), max(self.years.stop, years.stop)
+        return BusinessCalendar(self.country, self.subdivision, years=range(first, last))
+
+    def _holidays_of(self, day: date) -> Mapping[date, str]:
+        if day.year in self.years:
+            return self.holidays
+        return holidays_of_year(self.country, self.subdivision, day.year)
+
     def is_holiday(self, day: date) -> bool:
         """Whether *day* is a public holiday of this calendar."""
-        return day in self._holidays
+        if day.year in self.years:
+            return day in self._days
+        return day in holidays_of_year(self.country, self.subdivision, day.year)
 
     def holiday_name(self, day: date) -> str | None:
         """The holiday's name (from the ``holidays`` package), or None on an ordinary day."""
-        name: str | None = self._holidays.get(day)
-        return name
+        return self._holidays_of(day).get(day)
 
     def is_business_day(self, day: date) -> bool:
         """Whether *day* is neither a Saturday, a Sunday nor a public holiday."""
-        known = self._business.get(day)
-        if known is None:
-            known = day.weekday() < _SATURDAY and day not in self._holidays
-            self._business[day] = known
-        return known
+        if day.year in self.years:
+            return day not in self._next
+        return self._is_business_day(day)
+
+    def _is_business_day(self, day: date) -> bool:
+        return day.weekday() < _SATURDAY and not self.is_holiday(day)
 
     def roll_forward(self, day: date) -> date:
-        """*day* itself if it is a business day, else the next business day after it."""
-        # Memoised too: the engine rolls the same few dates for every invoice of a batch.
-        rolled = self._rolled.get(day)
-        if rolled is None:
-            rolled = day
-            while not self.is_business_day(rolled):
-                rolled += _ONE_DAY
-            self._rolled[day] = rolled
-        return rolled
+        """*day* itself if it is a business day, else the next business day after it.
+
+        Examples:
+            >>> calendar_for("FR").roll_forward(date(2026, 5, 1))  # Friday 1 May, off
+            datetime.date(2026, 5, 4)
+            >>> calendar_for("FR").roll_forward(date(2060, 12, 31))  # Friday
+            datetime.date(2060, 12, 31)
+        """
+        if day.year in self.years:
+            return self._next.get(day, day)
+        while not self._is_business_day(day):
+            day += _ONE_DAY
+        return day
 
     def next_business_day(self, day: date) -> date:
         """The first business day strictly after *day*.
@@ -111,9 +176,23 @@ class BusinessCalendar:
         return self.roll_forward(day + _ONE_DAY)
 
 
+@lru_cache(maxsize=1024)
+def holidays_of_year(country: str, subdivision: str | None, year: int) -> Mapping[date, str]:
+    """The public holidays of one year, by date (read-only): for a year a calendar lacks.
+
+    Examples:
+        >>> date(1995, 7, 14) in holidays_of_year("FR", None, 1995)
+        True
+    """
+    found = holidays.country_holidays(country, subdiv=subdivision, years=year, expand=False)
+    return MappingProxyType({day: name for day, name in found.items() if day.year == year})
+
+
 @lru_cache(maxsize=256)
 def calendar_for(country: str = "FR", subdivision: str | None = None) -> BusinessCalendar:
     """The shared `BusinessCalendar` of a country and optional subdivision.
+
+    Calendars are immutable: sharing one (across runs and threads) is safe.
 
     Raises:
         NotImplementedError: if the ``holidays`` package has no such country (customers are

@@ -46,22 +46,20 @@ event can change the decision.
 from __future__ import annotations
 
 import hashlib
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from dunning.core._types import check_aware
-from dunning.core.calendar import BusinessCalendar, SendWindow, calendar_for, next_window
+from dunning.core._types import check_aware, check_keyword_init, frozen_setter
+from dunning.core.calendar import next_window
 from dunning.core.ledger import Ledger, standing
 from dunning.core.model import (
+    _INSTANT_EVENTS,
     ActionApproved,
-    ActionRejected,
     ActionTaken,
     Channel,
     CreditNote,
@@ -81,7 +79,8 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
-from dunning.core.scenario import CatchUp, Policy, Scenario, Step, StepKind
+from dunning.core.runcache import Place, RunCache, place_of
+from dunning.core.scenario import Policy, Scenario, ScenarioPlan, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]
@@ -90,9 +89,6 @@ _ONE_DAY = timedelta(days=1)
 _TWO_DAYS = timedelta(days=2)
 _ZERO = Decimal(0)
 _RETRY = "retry after failed delivery"
-_INSTANT_EVENTS = (ActionTaken, DeliveryFailed, ActionApproved, ActionRejected)
-
-_T = TypeVar("_T")
 
 ScenarioChooser = Callable[[Customer], Scenario]
 """Picks the scenario of a customer, as `Policy.scenario_for` does (and as the runner and
@@ -116,7 +112,8 @@ class DecisionStatus(StrEnum):
     """Still unpaid, every step taken: a human decides what comes next."""
 
 
-@dataclass(frozen=True, slots=True)
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Action:
     """An action the host should carry out (send, call, prepare for approval).
 
@@ -168,8 +165,54 @@ class Action:
     days_late: int
     penalty_wording: PenaltyWording | None = None
 
+    def __init__(  # one keyword per field, checked at import by check_keyword_init
+        self,
+        *,
+        id: str,  # noqa: A002  (the field's name)
+        invoice_id: str,
+        customer_id: str,
+        step_id: str,
+        kind: StepKind,
+        level: int,
+        level_name: str,
+        channel: Channel,
+        template: str,
+        due_at: datetime,
+        deadline_on: date | None,
+        deadline_days: int | None,
+        requires_approval: bool,
+        approved: bool,
+        is_retry: bool,
+        amount_due: Decimal,
+        currency: str,
+        days_late: int,
+        penalty_wording: PenaltyWording | None = None,
+    ) -> None:
+        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
+        set_field = frozen_setter(self)
+        set_field("id", id)
+        set_field("invoice_id", invoice_id)
+        set_field("customer_id", customer_id)
+        set_field("step_id", step_id)
+        set_field("kind", kind)
+        set_field("level", level)
+        set_field("level_name", level_name)
+        set_field("channel", channel)
+        set_field("template", template)
+        set_field("due_at", due_at)
+        set_field("deadline_on", deadline_on)
+        set_field("deadline_days", deadline_days)
+        set_field("requires_approval", requires_approval)
+        set_field("approved", approved)
+        set_field("is_retry", is_retry)
+        set_field("amount_due", amount_due)
+        set_field("currency", currency)
+        set_field("days_late", days_late)
+        set_field("penalty_wording", penalty_wording)
 
-@dataclass(frozen=True, slots=True)
+
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
 class Decision:
     """What `decide` concluded for one invoice at one instant.
 
@@ -204,8 +247,43 @@ class Decision:
     currency: str
     days_late: int
     next_step_id: str | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
     penalties: PenaltyBreakdown | None = None
+
+    def __init__(  # one keyword per field, checked at import by check_keyword_init
+        self,
+        *,
+        invoice_id: str,
+        at: datetime,
+        status: DecisionStatus,
+        level: int,
+        level_name: str,
+        actions: tuple[Action, ...],
+        next_review_at: datetime | None,
+        reason: str,
+        outstanding: Decimal,
+        currency: str,
+        days_late: int,
+        next_step_id: str | None = None,
+        notes: tuple[str, ...] = (),
+        penalties: PenaltyBreakdown | None = None,
+    ) -> None:
+        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
+        set_field = frozen_setter(self)
+        set_field("invoice_id", invoice_id)
+        set_field("at", at)
+        set_field("status", status)
+        set_field("level", level)
+        set_field("level_name", level_name)
+        set_field("actions", actions)
+        set_field("next_review_at", next_review_at)
+        set_field("reason", reason)
+        set_field("outstanding", outstanding)
+        set_field("currency", currency)
+        set_field("days_late", days_late)
+        set_field("next_step_id", next_step_id)
+        set_field("notes", notes)
+        set_field("penalties", penalties)
 
     @property
     def action(self) -> Action | None:
@@ -259,6 +337,13 @@ def _digest(key: str) -> str:
     return "act_" + hashlib.sha256(key.encode()).digest()[:12].hex()
 
 
+class _Taken(NamedTuple):
+    """An action taken, with its day in the customer's time zone."""
+
+    action: ActionTaken
+    day: date
+
+
 class _Facts:
     """Everything `decide` derives from the history, in one pass."""
 
@@ -276,7 +361,7 @@ class _Facts:
     def __init__(self) -> None:
         # Literals, not dataclass default factories: one `_Facts` per decision.
         self.money: list[Payment | CreditNote] = []  # dated on or before the day decided
-        self.taken: list[tuple[ActionTaken, date]] = []  # with its local day
+        self.taken: list[_Taken] = []
         self.failed: dict[str, date] = {}
         self.approved: dict[str, Decimal | None] = {}  # id -> amount approved
         self.rejected: set[str] = set()
@@ -317,7 +402,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             if day >= recent and event.at > at:
                 continue
             if isinstance(event, ActionTaken):
-                facts.taken.append((event, day))
+                facts.taken.append(_Taken(event, day))  # positional: a plain tuple.__new__
             elif isinstance(event, DeliveryFailed):
                 facts.failed[event.action_id] = day
             elif isinstance(event, ActionApproved):
@@ -350,7 +435,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             elif isinstance(event, PromiseToPay | PaymentPlanAgreed):
                 facts.agreement = event
     if len(facts.taken) > 1:
-        facts.taken.sort(key=lambda pair: pair[0].at)
+        facts.taken.sort(key=lambda taken: taken.action.at)
     return facts
 
 
@@ -394,50 +479,6 @@ def _agreement_state(
     return _Agreement(None, None, "payment plan completed")
 
 
-_MIDNIGHT = time(0)
-
-
-@lru_cache(maxsize=4096)
-def _start(day: date, tz: ZoneInfo) -> datetime:
-    """00:00 local time on *day*: when an action allowed from that day becomes due.
-
-    Memoised (datetimes are immutable): a batch asks for the same few dates for every invoice,
-    and building an aware datetime costs three times the look-up.
-    """
-    return datetime.combine(day, _MIDNIGHT, tzinfo=tz)
-
-
-def _maker(cls: type[_T]) -> Callable[..., _T]:
-    """A positional constructor of the frozen, slotted dataclass *cls*, in field order.
-
-    It builds the same instance as ``cls(...)`` (same fields, same class, still frozen), about
-    three times faster: the engine builds a `Decision` per invoice, and an `Action` for half of
-    them. A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``;
-    here the fields are set on a private *twin* class that has exactly the same slots (so the
-    same memory layout) and no frozen ``__setattr__``, with plain attribute stores, then the
-    instance's class is set to *cls*. CPython allows that assignment only between classes of
-    identical layout (same base, same ``__slots__``), which the twin has by construction; from
-    then on the object is an ordinary, frozen *cls* (``type(x) is cls``, equality, ``replace``,
-    pickling and ``repr`` are the class's own). Defaults are not applied: every field is passed.
-    """
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    if getattr(cls, "__slots__", None) != names or cls.__bases__ != (object,):
-        msg = f"{cls.__name__} must be a slotted dataclass with no base class"
-        raise TypeError(msg)
-    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": names})
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
-    lines = [f"def make({', '.join(names)}):", "    instance = new(twin)"]
-    lines += [f"    instance.{name} = {name}" for name in names]
-    lines += ["    instance.__class__ = cls", "    return instance"]
-    exec("\n".join(lines), namespace)  # noqa: S102  (code built from the class's own field names)
-    make: Callable[..., _T] = namespace["make"]
-    return make
-
-
-_new_decision = _maker(Decision)
-_new_action = _maker(Action)
-
-
 @dataclass(slots=True)
 class _Candidate:
     step: Step
@@ -461,74 +502,14 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
     return candidate.opens <= at and (candidate.closes is None or at < candidate.closes)
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """What `decide` reads from a scenario, worked out once per scenario object."""
+def _plan(scenario: Scenario) -> ScenarioPlan:
+    """The scenario's plan (`Scenario.plan`, kept by the scenario).
 
-    scenario: Scenario
-    steps: tuple[Step, ...]
-    offsets: tuple[timedelta, ...]  # each step's offset_days, as a timedelta
-    by_id: Mapping[str, Step]  # every step by id, the broken-promise step included
-    index: Mapping[str, int]  # each ladder step's id -> its last position in steps
-    gap: timedelta
-    jump: bool
-    business_days_only: bool
-    windows: Mapping[Channel, tuple[SendWindow, ...]]
-    tolerance: Decimal
-
-
-_Cached = tuple["weakref.ref[Scenario]", _Plan]
-_PLANS: dict[int, _Cached] = {}
-
-
-def _plan(scenario: Scenario) -> _Plan:
-    """The scenario's plan, cached while the scenario object lives (scenarios are immutable)."""
-    key = id(scenario)
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0]() is scenario:
-        return cached[1]
-    by_id: dict[str, Step] = {}
-    if scenario.broken_promise_step is not None:
-        by_id[scenario.broken_promise_step.id] = scenario.broken_promise_step
-    for step in reversed(scenario.steps):  # the first step of an id wins, as in Scenario.step
-        by_id[step.id] = step
-    plan = _Plan(
-        scenario=scenario,
-        steps=tuple(scenario.steps),
-        offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
-        by_id=by_id,
-        index={step.id: n for n, step in enumerate(scenario.steps)},  # the last one of an id
-        gap=timedelta(days=scenario.minimum_gap_days),
-        jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
-        business_days_only=scenario.business_days_only,
-        windows={channel: tuple(w) for channel, w in scenario.send_windows.items() if w},
-        tolerance=scenario.tolerance,
-    )
-
-    def forget(ref: weakref.ref[Scenario], plans: dict[int, _Cached] = _PLANS) -> None:
-        # The dict is bound here: at interpreter exit the module's globals may be gone.
-        if plans.get(key, (None,))[0] is ref:
-            del plans[key]
-
-    _PLANS[key] = (weakref.ref(scenario, forget), plan)
-    return plan
-
-
-_PLACES: dict[tuple[str, str, str | None], tuple[ZoneInfo, BusinessCalendar]] = {}
-
-
-def _place(customer: Customer) -> tuple[ZoneInfo, BusinessCalendar]:
-    """The customer's time zone and business calendar, shared by every customer in that place."""
-    key = (customer.time_zone, customer.country, customer.subdivision)
-    found = _PLACES.get(key)
-    if found is None:
-        found = (customer.tz, calendar_for(customer.country, customer.subdivision))
-        if len(_PLACES) < _MAX_PLACES:
-            _PLACES[key] = found
-    return found
-
-
-_MAX_PLACES = 1024
+    A copy made with ``model_copy`` carries its original's plan in its ``__dict__``: its own
+    is worked out afresh (and not kept).
+    """
+    plan = scenario.plan
+    return plan if plan.scenario is scenario else ScenarioPlan.of(scenario)
 
 
 class _Decider:
@@ -537,7 +518,6 @@ class _Decider:
     __slots__ = (
         "anchor",
         "at",
-        "calendar",
         "facts",
         "floor",
         "highest_taken",
@@ -547,6 +527,7 @@ class _Decider:
         "level_name",
         "notes",
         "outstanding",
+        "place",
         "plan",
         "skipped",
         "today",
@@ -557,18 +538,18 @@ class _Decider:
         self,
         invoice: Invoice,
         events: Sequence[Event],
-        plan: _Plan,
+        plan: ScenarioPlan,
         at: datetime,
-        place: tuple[ZoneInfo, BusinessCalendar],
+        place: Place,
         *,
         today: date,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
         self.at = at
-        self.tz, self.calendar = place
+        self.place, self.tz = place, place.tz
         self.today = today
-        self.facts = facts = _collect(invoice, events, today, at, place[0])
+        self.facts = facts = _collect(invoice, events, today, at, place.tz)
         # The money is the ledger's: what is owed, and since which due date.
         self.outstanding, anchor = standing(invoice, facts.money, on=today)
         self.anchor = anchor
@@ -614,23 +595,21 @@ class _Decider:
         next_review_at: datetime | None = None,
         next_step_id: str | None = None,
     ) -> Decision:
-        # Positional, in field order (keywords cost a microsecond per decision).
         invoice = self.invoice
-        return _new_decision(
-            invoice.id,
-            self.at,
-            status,
-            self.level,
-            self.level_name,
-            actions,
-            next_review_at,
-            reason,
-            self.outstanding,
-            invoice.currency,
-            self.late,
-            next_step_id,
-            tuple(self.notes) if self.notes is not None else (),
-            None,
+        return Decision(
+            invoice_id=invoice.id,
+            at=self.at,
+            status=status,
+            level=self.level,
+            level_name=self.level_name,
+            actions=actions,
+            next_review_at=next_review_at,
+            reason=reason,
+            outstanding=self.outstanding,
+            currency=invoice.currency,
+            days_late=self.late,
+            next_step_id=next_step_id,
+            notes=tuple(self.notes) if self.notes is not None else (),
         )
 
     def pause(self) -> tuple[Decision | None, date | None]:
@@ -643,7 +622,7 @@ class _Decider:
         if hold is not None and (hold.until is None or today <= hold.until):
             until = hold.until
             reason = f"on hold since {hold.on}" + (f" until {until}" if until else "")
-            review = _start(until + _ONE_DAY, self.tz) if until else None
+            review = self.place.midnight(until + _ONE_DAY) if until else None
             return self.finish(DecisionStatus.PAUSED, reason, next_review_at=review), None
         if facts.agreement is None:
             return None, None
@@ -651,7 +630,7 @@ class _Decider:
             facts.agreement, Ledger(self.invoice, facts.money), today, self.plan.scenario.grace_days
         )
         if state.paused_until is not None:
-            review = _start(state.paused_until + _ONE_DAY, self.tz)
+            review = self.place.midnight(state.paused_until + _ONE_DAY)
             return self.finish(DecisionStatus.PAUSED, state.describe, next_review_at=review), None
         self.note(state.describe)
         return None, state.broken_on
@@ -682,17 +661,17 @@ class _Decider:
 
     def stated_deadline(self, day: date, days: int) -> date:
         """*days* after *day*, rolled to the next business day (CPC art. 642, by analogy)."""
-        return self.calendar.roll_forward(day + timedelta(days=days))
+        return self.place.roll_forward(day + timedelta(days=days))
 
     def due(self, earliest: date, channel: Channel) -> tuple[datetime, datetime | None]:
         """When an action on *channel* allowed from *earliest* opens, and when its window closes."""
         plan = self.plan
         if plan.business_days_only:
-            earliest = self.calendar.roll_forward(earliest)
+            earliest = self.place.roll_forward(earliest)
         windows = plan.windows.get(channel) if plan.windows else None
         if windows is None:  # the plan keeps only channels that have windows
-            return _start(earliest, self.tz), None
-        return next_window(windows, self.calendar, self.tz, first_day=earliest, at=self.at)
+            return self.place.midnight(earliest), None
+        return next_window(windows, self.place.calendar, self.tz, first_day=earliest, at=self.at)
 
     def candidate(
         self, step: Step, planned: date, occurrence: int, reason: str
@@ -715,7 +694,7 @@ class _Decider:
         if plan.business_days_only or plan.windows:
             opens, closes = self.due(earliest, channel)
         else:  # what `due` gives without its two rules
-            opens, closes = _start(earliest, self.tz), None
+            opens, closes = self.place.midnight(earliest), None
         return _Candidate(step, channel, occurrence, None, opens, closes, reason)
 
     def retry(self) -> _Candidate | None:
@@ -798,26 +777,26 @@ class _Decider:
         deadline = step.deadline_days
         ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
         invoice = self.invoice
-        action = _new_action(  # the fields of Action, in order
-            ident,
-            invoice.id,
-            invoice.customer.id,
-            step.id,
-            step.kind,
-            step.level,
-            step.name,
-            chosen.channel,
-            step.template,
-            chosen.opens,
-            self.stated_deadline(today, deadline) if deadline else None,
-            deadline,
-            step.requires_approval,
-            ident in self.facts.approved and self.approved(ident),
-            chosen.retry_id is not None,
-            self.outstanding,
-            invoice.currency,
-            (today - anchor).days,
-            step.penalty_wording,
+        action = Action(
+            id=ident,
+            invoice_id=invoice.id,
+            customer_id=invoice.customer.id,
+            step_id=step.id,
+            kind=step.kind,
+            level=step.level,
+            level_name=step.name,
+            channel=chosen.channel,
+            template=step.template,
+            due_at=chosen.opens,
+            deadline_on=self.stated_deadline(today, deadline) if deadline else None,
+            deadline_days=deadline,
+            requires_approval=step.requires_approval,
+            approved=ident in self.facts.approved and self.approved(ident),
+            is_retry=chosen.retry_id is not None,
+            amount_due=self.outstanding,
+            currency=invoice.currency,
+            days_late=(today - anchor).days,
+            penalty_wording=step.penalty_wording,
         )
         review = chosen.closes  # when nothing is planned later (the common case)
         if later:
@@ -842,6 +821,7 @@ def decide(
     at: datetime,
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
+    cache: RunCache | None = None,
 ) -> Decision:
     """Decide what is due on *invoice* at instant *at*, given its history and a scenario.
 
@@ -857,6 +837,8 @@ def decide(
             invoice's contractual rate; a consumer owes interest from the day a formal-notice
             step of *scenario* was delivered). Off by default: it costs more than the decision.
         rates: rate tables for the penalties; by default the packaged ones.
+        cache: the run's `RunCache`, when deciding many invoices one call at a time (the
+            runner and the portfolio pass theirs); by default a fresh one for this call.
 
     Returns:
         A `Decision` with at most one action (and its ``penalties`` when asked for).
@@ -888,12 +870,13 @@ def decide(
         (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
     """
     check_aware(at)
-    place = _place(invoice.customer)
-    plan, today = _plan(scenario), at.astimezone(place[0]).date()
+    customer = invoice.customer
+    place = cache.place(customer) if cache is not None else place_of(customer)
+    plan, today = _plan(scenario), at.astimezone(place.tz).date()
     decision = _decide(invoice, events, plan, at, place, today=today)
     if not with_penalties:
         return decision
-    return _with_penalties(decision, invoice, events, plan, rates, tz=place[0], today=today)
+    return _with_penalties(decision, invoice, events, plan, rates, tz=place.tz, today=today)
 
 
 def decide_many(
@@ -903,13 +886,15 @@ def decide_many(
     at: datetime,
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
+    cache: RunCache | None = None,
 ) -> Iterator[Decision]:
     """Decide many invoices at one instant, lazily: one `Decision` per pair, in order.
 
-    Gives exactly what `decide` gives for each pair, faster: the scenario's step index and
-    levels are worked out once per scenario, time zones and calendars once per place, and
-    nothing is kept from one pair to the next, so any number of invoices runs in constant
-    memory (read them from a cursor, a file, a generator).
+    Gives exactly what `decide` gives for each pair, faster: the scenario's plan is worked
+    out once per scenario (`Scenario.plan`), time zones, calendars, rolled days and midnights
+    once per place (in a `RunCache` made for the call), and no pair is kept once decided, so
+    any number of invoices runs in constant memory (read them from a cursor, a file, a
+    generator).
 
     Args:
         items: ``(invoice, events)`` pairs, from any iterable (consumed as decisions are
@@ -921,6 +906,7 @@ def decide_many(
         at: the instant to decide for; must be timezone-aware (checked at once).
         with_penalties: also compute the penalties, as `decide` does.
         rates: rate tables for the penalties; by default the packaged ones.
+        cache: a `RunCache` to use (the runner's, say); by default a fresh one for the call.
 
     Returns:
         An iterator of decisions, one per pair, in the order of *items*.
@@ -960,15 +946,24 @@ def decide_many(
             f"not {type(scenario).__name__}"
         )
         raise TypeError(msg)
-    return _decide_many(items, scenario, at, with_penalties, rates)
+    return _decide_many(
+        items,
+        scenario,
+        at,
+        with_penalties=with_penalties,
+        rates=rates,
+        cache=cache or RunCache(),
+    )
 
 
 def _decide_many(
     items: Iterable[tuple[Invoice, Sequence[Event]]],
     scenario: Scenario | ScenarioChooser,
     at: datetime,
-    with_penalties: bool,  # noqa: FBT001
+    *,
+    with_penalties: bool,
     rates: PenaltyRates | None,
+    cache: RunCache,
 ) -> Iterator[Decision]:
     fixed = _plan(scenario) if isinstance(scenario, Scenario) else None
     customer, place = None, None
@@ -979,9 +974,9 @@ def _decide_many(
         for invoice, events in items:
             if invoice.customer is not customer or place is None:
                 customer = invoice.customer
-                place = _place(customer)
-                if place[0] is not zone:
-                    zone, today = place[0], at.astimezone(place[0]).date()
+                place = cache.place(customer)
+                if place.tz is not zone:
+                    zone, today = place.tz, at.astimezone(place.tz).date()
             yield _decide(invoice, events, fixed, at, place, today=today)
         return
     plan = fixed
@@ -990,15 +985,15 @@ def _decide_many(
             # Invoices usually come customer by customer: the place and the scenario are
             # looked up once per run of them.
             customer = invoice.customer
-            place = _place(customer)
+            place = cache.place(customer)
             if fixed is None:
                 plan = _plan(scenario(customer))  # type: ignore[operator]
         assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
-        today = at.astimezone(place[0]).date()
+        today = at.astimezone(place.tz).date()
         decision = _decide(invoice, events, plan, at, place, today=today)
         if with_penalties:
             decision = _with_penalties(
-                decision, invoice, events, plan, rates, tz=place[0], today=today
+                decision, invoice, events, plan, rates, tz=place.tz, today=today
             )
         yield decision
 
@@ -1007,7 +1002,7 @@ def _with_penalties(
     decision: Decision,
     invoice: Invoice,
     events: Sequence[Event],
-    plan: _Plan,
+    plan: ScenarioPlan,
     rates: PenaltyRates | None,
     *,
     tz: ZoneInfo,
@@ -1042,46 +1037,21 @@ def _with_penalties(
         )
     except RateNotAvailableError as error:
         # Never a guessed rate, and never a stalled batch: the decision stands without them.
-        return _amended(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
+        return replace(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
     except InvoiceHistoryError as error:
         if error.code != "payments_exceed_amount":
             raise
         # Overpaid (a payment recorded twice, say): nothing is owed, the host must look.
-        return _amended(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
-    return _amended(decision, penalties=breakdown)
-
-
-def _amended(
-    d: Decision,
-    *,
-    notes: tuple[str, ...] | None = None,
-    penalties: PenaltyBreakdown | None = None,
-) -> Decision:
-    """``replace(d, notes=..., penalties=...)``, positionally (``replace`` costs 3 µs)."""
-    return _new_decision(
-        d.invoice_id,
-        d.at,
-        d.status,
-        d.level,
-        d.level_name,
-        d.actions,
-        d.next_review_at,
-        d.reason,
-        d.outstanding,
-        d.currency,
-        d.days_late,
-        d.next_step_id,
-        d.notes if notes is None else notes,
-        d.penalties if penalties is None else penalties,
-    )
+        return replace(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
+    return replace(decision, penalties=breakdown)
 
 
 def _decide(
     invoice: Invoice,
     events: Sequence[Event],
-    plan: _Plan,
+    plan: ScenarioPlan,
     at: datetime,
-    place: tuple[ZoneInfo, BusinessCalendar],
+    place: Place,
     *,
     today: date,
 ) -> Decision:
@@ -1119,7 +1089,7 @@ def _decide(
     if d.today <= anchor:
         # Not due yet; the status itself turns to "waiting" the day after the due date.
         status = DecisionStatus.NOT_DUE
-        review = min(review, _start(anchor + _ONE_DAY, d.tz))
+        review = min(review, d.place.midnight(anchor + _ONE_DAY))
     return d.finish(
         status,
         f"next: '{chosen.step.id}' on {chosen.opens.date()}",

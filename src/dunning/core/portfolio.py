@@ -67,6 +67,7 @@ from dunning.core.model import (
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
 from dunning.core.render.context import invoice_line
+from dunning.core.runcache import RunCache
 from dunning.core.scenario import Scenario, ScenarioChoice, Step, StepKind, as_chooser
 from dunning.exceptions import PortfolioOrderError
 
@@ -602,10 +603,17 @@ def _decide_all(
     due: dict[str, list[Action]] = {}
     listed: dict[str, list[InvoiceLine]] = {}
     decisions: list[Decision] = []
+    cache = RunCache()  # the customer's place, worked out once for all its invoices
     for history in histories:
         computed = with_penalties and history.penalties is None
         decision = decide(
-            history.invoice, history.events, scenario, at=at, with_penalties=computed, rates=rates
+            history.invoice,
+            history.events,
+            scenario,
+            at=at,
+            with_penalties=computed,
+            rates=rates,
+            cache=cache,
         )
         decisions.append(decision)
         action = decision.action

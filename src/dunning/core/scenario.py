@@ -40,8 +40,10 @@ import json
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
@@ -49,7 +51,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from dunning.core._types import MODEL_CONFIG, Amount
-from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindows
+from dunning.core.calendar import DEFAULT_SEND_WINDOWS, SendWindow, SendWindows
 from dunning.core.ledger import ImputationRule
 from dunning.core.model import Channel, Customer, PenaltyWording, default_penalty_wording
 from dunning.exceptions import ConfigurationError, ErrorDetail, ScenarioError
@@ -62,6 +64,7 @@ __all__ = [
     "Policy",
     "PolicyRule",
     "Scenario",
+    "ScenarioPlan",
     "Step",
     "StepKind",
     "lint_steps",
@@ -217,6 +220,61 @@ class ConversationRules(BaseModel):
     imputation: ImputationRule = ImputationRule.CIVIL_CODE
 
 
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class ScenarioPlan:
+    """What the engine reads from a scenario, worked out once: `Scenario.plan` holds it.
+
+    Compared by identity (``eq=False``): a plan belongs to its scenario, and two equal
+    scenarios compare equal whatever their cached plans. Its mappings are plain dicts, read
+    only (typed `Mapping`): the engine reads them for every invoice.
+
+    Attributes:
+        scenario: the scenario it was worked out from.
+        steps: the ladder.
+        offsets: each step's ``offset_days``, as a timedelta.
+        by_id: every step by id, the broken-promise step included (the first step of an id
+            wins, as in `Scenario.step`).
+        index: each ladder step's id and its last position in ``steps``.
+        gap: ``minimum_gap_days`` as a timedelta.
+        jump: whether the catch-up is ``jump_to_due_level``.
+        business_days_only: the scenario's setting.
+        windows: the send windows of the channels that have some.
+        tolerance: the scenario's tolerance.
+    """
+
+    scenario: Scenario
+    steps: tuple[Step, ...]
+    offsets: tuple[timedelta, ...]
+    by_id: Mapping[str, Step]
+    index: Mapping[str, int]
+    gap: timedelta
+    jump: bool
+    business_days_only: bool
+    windows: Mapping[Channel, tuple[SendWindow, ...]]
+    tolerance: Decimal
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> ScenarioPlan:
+        """Work out the plan of *scenario* (`Scenario.plan` keeps it; use that)."""
+        by_id: dict[str, Step] = {}
+        if scenario.broken_promise_step is not None:
+            by_id[scenario.broken_promise_step.id] = scenario.broken_promise_step
+        for step in reversed(scenario.steps):  # the first step of an id wins
+            by_id[step.id] = step
+        return cls(
+            scenario=scenario,
+            steps=tuple(scenario.steps),
+            offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
+            by_id=by_id,
+            index={step.id: n for n, step in enumerate(scenario.steps)},
+            gap=timedelta(days=scenario.minimum_gap_days),
+            jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
+            business_days_only=scenario.business_days_only,
+            windows={channel: tuple(w) for channel, w in scenario.send_windows.items() if w},
+            tolerance=scenario.tolerance,
+        )
+
+
 class Scenario(BaseModel):
     """A reminder ladder and the timing rules the engine applies to it.
 
@@ -293,6 +351,26 @@ class Scenario(BaseModel):
                     },
                 )
         return self
+
+    @cached_property
+    def plan(self) -> ScenarioPlan:
+        """What the engine reads from this scenario, worked out on first use and kept.
+
+        A `functools.cached_property`, which pydantic supports on frozen models: the value is
+        stored in the instance's ``__dict__``, is not a field (not dumped, not compared, not
+        hashed) and lives as long as the scenario. ``model_copy`` copies it with the rest of
+        ``__dict__`` (a documented pydantic caveat), so a copy with changed fields holds its
+        original's plan: ``scenario.plan.scenario is scenario`` tells, and the engine then
+        works the copy's plan out afresh.
+
+        Examples:
+            >>> from dunning.core.builtin import STANDARD
+            >>> STANDARD.plan is STANDARD.plan
+            True
+            >>> STANDARD.plan.gap.days == STANDARD.minimum_gap_days
+            True
+        """
+        return ScenarioPlan.of(self)
 
     def step(self, step_id: str) -> Step | None:
         """The step with this id (including the broken-promise step), or None."""

@@ -45,22 +45,13 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from dunning.core._types import (
-    MODEL_CONFIG,
-    PositiveAmount,
-    new_object,
-    set_dict,
-    set_extra,
-    set_fields_set,
-    set_private,
-    trusted,
-)
+from dunning.core._types import MODEL_CONFIG, PositiveAmount, fast_constructor
 from dunning.core.ledger import part_owed
 from dunning.core.model import (
     _INSTANT_EVENTS,
@@ -251,12 +242,20 @@ class PenaltyBreakdown(BaseModel):
 # ------------------------------------------------------------------------------ the engine
 
 
-_Period = tuple[int | None, date, date, Decimal, RateQuote, Decimal, Decimal]
-"""installment, first day, last day, principal, quote, numerator, 100 x days in the year.
+class _Period(NamedTuple):
+    """One line in the making: a period of constant principal and rate of one tranche.
 
-The exact interest of the period is numerator / (100 x days in the year): the numerator
-(principal x rate x days, summed over merged cuts) is exact, and divided once per line.
-"""
+    The exact interest of the period is ``numerator / year``: the numerator (principal x rate
+    x days, summed over merged cuts) is exact, and divided once per line.
+    """
+
+    installment: int | None
+    first_day: date
+    last_day: date
+    principal: Decimal
+    quote: RateQuote
+    numerator: Decimal
+    year: Decimal  # 100 x the days in the year
 
 
 def _invalid(
@@ -425,7 +424,25 @@ def _money_of(invoice: Invoice, events: Sequence[Event]) -> list[tuple[date, Dec
     return money
 
 
-_LINE_FIELDS = frozenset(PenaltyLine.model_fields)
+_new_breakdown = fast_constructor(
+    PenaltyBreakdown.model_construct,
+    fields=(
+        "invoice_id",
+        "currency",
+        "regime",
+        "until",
+        "paid_on",
+        "lines",
+        "interest",
+        "recovery_indemnity",
+        "total",
+        "day_count",
+        "rounding",
+        "findings",
+    ),
+    skips=("_check_sums",),
+)
+"""A breakdown built from lines this module worked out: its sums hold by construction."""
 
 
 @lru_cache(maxsize=256)
@@ -455,7 +472,7 @@ def _until_before_due(title: str, end: date, due: date) -> ValidationError:
     )
 
 
-def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
+def _compute(
     *,
     invoice_id: str,
     currency: str,
@@ -500,38 +517,23 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
         # A line's exact interest: its numerator (principal x rate x days, summed over the
         # cuts merged into it, all exact) over 100 x the year's days, divided once.
         if rounding is Rounding.PER_LINE:  # what `_round_lines` does, in one pass
-            interests = [(p[5] / p[6]).quantize(_CENT, ROUND_HALF_UP) for p in periods]
+            interests = [(p.numerator / p.year).quantize(_CENT, ROUND_HALF_UP) for p in periods]
         else:
-            interests = _round_lines([p[5] / p[6] for p in periods], rounding)
-    # Built from values this module computed and checked: no validation per line (what
-    # `trusted` does, written out: a line per half-year over a long delay).
-    built: list[PenaltyLine] = []
-    append = built.append
-    for (number, first_day, last_day, principal, quote, _, _), interest in zip(
-        periods, interests, strict=True
-    ):
-        rate, source, provisional, _ = quote
-        line = new_object(PenaltyLine)
-        set_dict(
-            line,
-            "__dict__",
-            {
-                "installment": number,
-                "first_day": first_day,
-                "last_day": last_day,
-                "days": (last_day - first_day).days + 1,
-                "principal": principal,
-                "annual_rate": rate,
-                "rate_source": source,
-                "provisional": provisional,
-                "interest": interest,
-            },
+            interests = _round_lines([p.numerator / p.year for p in periods], rounding)
+    lines = tuple(
+        PenaltyLine(
+            installment=p.installment,
+            first_day=p.first_day,
+            last_day=p.last_day,
+            days=(p.last_day - p.first_day).days + 1,
+            principal=p.principal,
+            annual_rate=p.quote.rate,
+            rate_source=p.quote.source,
+            provisional=p.quote.provisional,
+            interest=interest,
         )
-        set_fields_set(line, set(_LINE_FIELDS))
-        set_extra(line, None)
-        set_private(line, None)
-        append(line)
-    lines = tuple(built)
+        for p, interest in zip(periods, interests, strict=True)
+    )
     if no_interest:
         findings.append(
             PenaltyFinding(
@@ -542,10 +544,12 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
         )
     if periods:
         if terms.regime is PenaltyRegime.B2B_CONTRACTUAL:
-            findings.extend(plan.floor_findings(periods[0][1], max(p[2] for p in periods)))
+            findings.extend(
+                plan.floor_findings(periods[0].first_day, max(p.last_day for p in periods))
+            )
         seen: set[str] = set()
         for p in periods:
-            quote = p[4]
+            quote = p.quote
             half = quote.half_year
             if quote.provisional and half is not None and str(half) not in seen:
                 seen.add(str(half))
@@ -563,27 +567,24 @@ def _compute(  # noqa: C901  (one pass: periods, lines, findings, totals)
     if money and cumulative[-1] >= before:  # before: now the total of the schedule
         paid = next(day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= before)
     # The lines add up to the interest and the total is interest + indemnity by construction
-    # (what the model's validator checks): built without validation, like the lines.
-    return trusted(
-        PenaltyBreakdown,
-        {
-            "invoice_id": invoice_id,
-            "currency": currency,
-            "regime": terms.regime,
-            "until": end,
-            "paid_on": paid if paid is not None and paid <= end else None,
-            "lines": lines,
-            "interest": interest,
-            "recovery_indemnity": indemnity,
-            "total": interest + indemnity,
-            "day_count": day_count,
-            "rounding": rounding,
-            "findings": tuple(findings),
-        },
+    # (what the model's validator checks, a sum over the lines).
+    return _new_breakdown(
+        invoice_id=invoice_id,
+        currency=currency,
+        regime=terms.regime,
+        until=end,
+        paid_on=paid if paid is not None and paid <= end else None,
+        lines=lines,
+        interest=interest,
+        recovery_indemnity=indemnity,
+        total=interest + indemnity,
+        day_count=day_count,
+        rounding=rounding,
+        findings=tuple(findings),
     )
 
 
-def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in one frame)
+def _tranche_periods(  # noqa: C901, PLR0912  (the hot loop, kept in one frame)
     periods: list[_Period],
     number: int | None,
     amount: Decimal,
@@ -610,8 +611,6 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
     owing = [
         owed if (owed := part_owed(amount, older, settled)) > 0 else None for settled in cumulative
     ]
-    memo, key, started = plan.memo_of(first)
-    increase_from = plan.terms.judgment_increase_from
     capitalised = _NOTHING
     year_interest = _NOTHING
     compounding = bool(anniversaries)
@@ -640,13 +639,9 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
         if line is None or first_day in rate_days:
             # The first day, a half-year, the judgment increase or (actual/366) a 1 January:
             # the only days the rate or the year's length may change.
-            judged = increase_from is not None and first_day >= increase_from
-            half = first_day.year * 2 + (first_day.month > 6)  # noqa: PLR2004
-            found: RateQuote | None = memo.get((key, half, started, judged))  # type: ignore[assignment]
-            if found is None:  # not worked out yet, or provisional: never memoised
-                found = plan.quote(first_day, delay_started_on=first)
+            found = plan.quote_at(first_day, delay_started_on=first)
             if leap_aware:
-                fresh = line is not None and first_day.year != line[1].year
+                fresh = line is not None and first_day.year != line.first_day.year
                 year = _YEAR_366 if calendar.isleap(first_day.year) else _YEAR_365
             if found != quote:
                 quote = found
@@ -655,13 +650,17 @@ def _tranche_periods(  # noqa: C901, PLR0912, PLR0915  (the hot loop, kept in on
         numerator = principal * quote.rate * ((last_day - first_day).days + 1)
         if compounding:
             year_interest += numerator / year
-        if line is not None and not fresh and line[3] == principal:
+        if line is not None and not fresh and line.principal == principal:
             # A cut that changed nothing for this tranche (money applied to another one).
-            line = (number, line[1], last_day, principal, quote, line[5] + numerator, year)
+            # Positional, in field order (a NamedTuple's ``_replace`` and keywords cost a
+            # microsecond per cut over a long delay).
+            line = _Period(
+                number, line.first_day, last_day, principal, quote, line.numerator + numerator, year
+            )
             continue
         if line is not None:
             periods.append(line)
-        line = (number, first_day, last_day, principal, quote, numerator, year)
+        line = _Period(number, first_day, last_day, principal, quote, numerator, year)
     if line is not None:
         periods.append(line)
 

@@ -191,6 +191,11 @@ class RateTable:
     source: str = ""
     checked_on: date | None = None
     _starts: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        """The hash of the fields compared, worked out once (tables key cached quotes)."""
+        return self._hash
 
     def __post_init__(self) -> None:
         """Check the entries; raise `RateTableError` naming the first bad one."""
@@ -216,6 +221,8 @@ class RateTable:
             msg = f"known_until {self.known_until} is before the last entry {entries[-1].starts_on}"
             raise RateTableError(msg, source=label, location="known_until")
         object.__setattr__(self, "_starts", tuple(e.starts_on for e in entries))
+        fields = (self.name, entries, self.known_until, self.half_yearly, self.source)
+        object.__setattr__(self, "_hash", hash((*fields, self.checked_on)))
 
     # ----------------------------------------------------------------------------- builders
 
@@ -457,11 +464,6 @@ class PenaltyRates:
     ecb: RateTable
     legal_private: RateTable
     legal_other: RateTable
-    quotes: dict[object, object] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
-    """Memo of the rates and texts worked out from these (immutable) tables, shared by every
-    computation that reads them; used by the penalty computation, bounded by it."""
 
     def __post_init__(self) -> None:
         """Check that both legal-rate tables are half-yearly."""

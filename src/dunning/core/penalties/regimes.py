@@ -35,10 +35,13 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -48,6 +51,7 @@ from pydantic_core import PydanticCustomError
 from dunning.core._types import MODEL_CONFIG, Amount
 from dunning.core.model import CustomerKind, Invoice
 from dunning.core.penalties.rates import HalfYear, LegalRateColumn, PenaltyRates, RateTable
+from dunning.exceptions import RateNotAvailableError
 
 __all__ = [
     "B2B_DEFAULT_MARGIN",
@@ -89,8 +93,8 @@ COMPOUNDING_PERIOD = relativedelta(years=1)
 _HUNDRED = Decimal(100)
 _TIMES = "\N{MULTIPLICATION SIGN}"
 _ONE_DAY = timedelta(days=1)
-_MEMO_SIZE = 4096
-"""Most quotes kept per set of rate tables: a few hundred half-years per distinct terms."""
+_BOOKS = 256
+"""Most quote books kept: one per distinct rate tables and terms (about 60 quotes each)."""
 
 
 class BelowLegalFloor(StrEnum):
@@ -425,20 +429,32 @@ def format_percent(value: Decimal) -> str:
     return str(value.normalize())
 
 
+class _Lookup(NamedTuple):
+    """A rate read from a table: its value, and whether the table marks it provisional."""
+
+    rate: Decimal
+    provisional: bool
+
+
 @dataclass(slots=True)
 class RatePlan:
     """Answers "which annual rate on this day?" for one computation, caching look-ups.
 
     Build one per computation: it memoises table look-ups, so each provisional value warns
     once per computation. Each half-year's rate and its text are worked out once per set of
-    rate tables and kept in `PenaltyRates.quotes` (bounded), so later computations on the same
-    tables reuse them; a provisional quote is not kept. There is no module-level state.
+    rate tables and terms, in a read-only book (`_quote_book`, an ``lru_cache`` of a pure
+    function of immutable values) that later computations reuse; a quote that reads a
+    provisional value is not in it: each computation works it out and warns. `quote_at` is
+    the one way in.
     """
 
     terms: LatePaymentTerms
     rates: PenaltyRates
-    _cache: dict[tuple[str, date], tuple[Decimal, bool]] = field(default_factory=dict)
-    _quotes: dict[tuple[int, int, bool], RateQuote] = field(init=False, default_factory=dict)
+    warn: bool = True
+    shared: bool = True
+    _cache: dict[tuple[str, date], _Lookup] = field(init=False, default_factory=dict)
+    _quotes: dict[tuple[int, bool], RateQuote] = field(init=False, default_factory=dict)
+    _book: Mapping[tuple[int, bool], RateQuote] = field(init=False, default_factory=dict)
     _increase_from: date | None = field(init=False, default=None)
     _public: bool = field(init=False, default=False)
     _key: str = field(init=False, default="")
@@ -449,9 +465,8 @@ class RatePlan:
         terms = self.terms
         self._increase_from = terms.judgment_increase_from
         self._public = terms.regime is PenaltyRegime.PUBLIC_BUYER
-        # Exact texts, not values: Decimal("12") == Decimal("12.000") but they read differently.
-        # The enums by their values: a string caches its hash, an enum member hashes in Python
-        # at every look-up of the memo (one a half-year of delay).
+        # Exact texts, not values: Decimal("12") == Decimal("12.000") but they read differently,
+        # so equal terms written differently do not share their quotes.
         self._key = "\x1f".join(
             (
                 terms.regime.value,
@@ -462,92 +477,84 @@ class RatePlan:
                 str(terms.judgment_increase_from),
             )
         )
+        if self.shared:
+            self._book = _quote_book(self.rates, terms, self._key)
 
-    def _lookup(self, table: RateTable, day: date, *, warn: bool = True) -> tuple[Decimal, bool]:
+    def _lookup(self, table: RateTable, day: date) -> _Lookup:
         key = (table.name, day)
-        if key not in self._cache:
-            entry = table.rate_on(day, warn_if_provisional=warn)
-            self._cache[key] = (entry.rate, entry.provisional)
-        found = self._cache[key]
-        if found[1] and warn:
-            self._read_provisional = True  # a quote built on it warns: it is not memoised
+        found = self._cache.get(key)
+        if found is None:
+            entry = table.rate_on(day, warn_if_provisional=self.warn)
+            found = self._cache[key] = _Lookup(entry.rate, entry.provisional)
+        if found.provisional:
+            self._read_provisional = True  # a quote built on it is not shared: it warns
         return found
 
-    def quote(self, day: date, *, delay_started_on: date) -> RateQuote:
+    def quote_at(self, day: date, *, delay_started_on: date) -> RateQuote:
         """The annual rate in force on *day* for a delay whose first day is *delay_started_on*.
 
-        A quote depends on the terms, the day's half-year, the half-year the delay started in
-        (public buyers only) and whether the judgment increase applies: each is worked out and
-        worded once per set of rate tables (memoised on the `PenaltyRates`) and reused by
-        every later computation. A quote that read a provisional value (used or not) is never
-        memoised, so each computation that reads it warns.
+        A quote depends on the terms, the half-year of *day* (or, for a public buyer, the
+        half-year the delay started in) and whether the judgment increase applies on *day*:
+        the key below is the only place that says so. Each quote is worked out once per
+        computation, and once per set of tables and terms across computations (`_quote_book`);
+        one that reads a provisional value (used or not) is not shared, so each computation
+        reading it warns.
 
         Raises:
             RateNotAvailableError: if a table does not cover the half-year needed.
+
+        Examples:
+            >>> from datetime import date
+            >>> from dunning.core.penalties.rates import default_rates
+            >>> plan = RatePlan(LatePaymentTerms(), default_rates())
+            >>> q = plan.quote_at(date(2025, 7, 15), delay_started_on=date(2025, 6, 16))
+            >>> q.rate, q.source
+            (Decimal('12.15'), 'ECB 2.15 % in force on 2025-07-01 + 10')
         """
         increase_from = self._increase_from
-        judged = increase_from is not None and day >= increase_from
-        started = (
-            delay_started_on.year * 2 + (delay_started_on.month > 6)  # noqa: PLR2004
-            if self._public
-            else 0
+        key = (
+            _half_index(delay_started_on if self._public else day),
+            increase_from is not None and day >= increase_from,
         )
-        local = (day.year * 2 + (day.month > 6), started, judged)  # noqa: PLR2004
-        found = self._quotes.get(local)
-        if found is not None:
-            return found
-        memo = self.rates.quotes
-        key = (self._key, *local)
-        found = memo.get(key)  # type: ignore[assignment]
-        if found is not None:
-            self._quotes[local] = found
-            return found
-        terms = self.terms
-        self._read_provisional = False
-        rate, source, provisional, half = self._base_quote(HalfYear.of(day), delay_started_on)
-        if judged:
-            rate += JUDGMENT_MARGIN
-            source += f" + 5 (judgment served {terms.judgment_served_on}, L313-3)"
-        quote = RateQuote(rate, source, provisional, half)
-        self._quotes[local] = quote
-        # Not memoised if it read a provisional value, even one it did not use (a contractual
-        # rate above a provisional floor): every computation that reads it must warn.
-        if not (provisional or self._read_provisional):
-            if len(memo) >= _MEMO_SIZE:
-                memo.clear()
-            memo[key] = quote
-        return quote
+        found = self._quotes.get(key)
+        if found is None:
+            found = self._book.get(key)
+            if found is None:  # beyond the tables (raises), or provisional (warns, once here)
+                found = self._work_out(day, delay_started_on, judged=key[1])
+            self._quotes[key] = found
+        return found
 
-    def memo_of(self, delay_started_on: date) -> tuple[dict[object, object], str, int]:
-        """Where `quote` memoises the quotes of one delay: the memo, the terms' key, the start.
-
-        A quote for *day* of this delay is ``memo[(key, half, started, judged)]`` with ``half``
-        = ``day.year * 2 + (day.month > 6)`` and ``judged`` whether the judgment increase
-        applies, when it is there; anything else (not yet worked out, or provisional) goes
-        through `quote`. For the loop over periods, which looks quotes up without a call.
-        """
-        started = (
-            delay_started_on.year * 2 + (delay_started_on.month > 6)  # noqa: PLR2004
-            if self._public
-            else 0
+    def _work_out(self, day: date, delay_started_on: date, *, judged: bool) -> RateQuote:
+        """The quote of *day*, read from the tables (see `quote_at`)."""
+        quote = self._base_quote(HalfYear.of(day), delay_started_on)
+        if not judged:
+            return quote
+        served = self.terms.judgment_served_on
+        return quote._replace(
+            rate=quote.rate + JUDGMENT_MARGIN,
+            source=f"{quote.source} + 5 (judgment served {served}, L313-3)",
         )
-        return self.rates.quotes, self._key, started
 
-    def _base_quote(
-        self, half: HalfYear, delay_started_on: date
-    ) -> tuple[Decimal, str, bool, HalfYear | None]:
+    def _base_quote(self, half: HalfYear, delay_started_on: date) -> RateQuote:
         terms = self.terms
         if terms.regime is PenaltyRegime.B2B_DEFAULT:
             # L441-10 II: the ECB rate in force on 1 January / 1 July, whatever changes later.
             ecb, provisional = self._lookup(self.rates.ecb, half.start)
             text = f"ECB {format_percent(ecb)} % in force on {half.start} + 10"
-            return ecb + B2B_DEFAULT_MARGIN, text, provisional, half
+            return RateQuote(
+                rate=ecb + B2B_DEFAULT_MARGIN, source=text, provisional=provisional, half_year=half
+            )
         if terms.regime is PenaltyRegime.PUBLIC_BUYER:
             # R2192-31: the half-year in which interest started to run fixes the rate for good.
             first = HalfYear.of(delay_started_on)
             ecb, provisional = self._lookup(self.rates.ecb, first.start)
             text = f"ECB {format_percent(ecb)} % in force on {first.start} + 8"
-            return ecb + PUBLIC_BUYER_MARGIN, text, provisional, first
+            return RateQuote(
+                rate=ecb + PUBLIC_BUYER_MARGIN,
+                source=text,
+                provisional=provisional,
+                half_year=first,
+            )
         if terms.contractual_rate is not None:
             kind = "stipulated" if terms.regime is PenaltyRegime.CONSUMER else "contractual"
             text = f"{kind} rate {format_percent(terms.contractual_rate)} %"
@@ -558,7 +565,7 @@ class RatePlan:
         column = _column_label(terms.legal_rate_column)
         text = f"legal rate {half} ({column}) {format_percent(legal)} %"
         if terms.legal_rate_multiple is None:
-            return legal, text, provisional, half
+            return RateQuote(rate=legal, source=text, provisional=provisional, half_year=half)
         multiple = terms.legal_rate_multiple
         text = f"{_format_multiple(multiple)} {_TIMES} {text}"
         return self._floored(
@@ -573,23 +580,28 @@ class RatePlan:
         provisional: bool,
         quoted: HalfYear | None,
         half: HalfYear,
-    ) -> tuple[Decimal, str, bool, HalfYear | None]:
+    ) -> RateQuote:
         """The contractual rate, or the legal floor where it is below and the terms say so."""
         terms = self.terms
         if (
             terms.regime is not PenaltyRegime.B2B_CONTRACTUAL
             or terms.below_legal_floor is not BelowLegalFloor.APPLY_FLOOR
         ):
-            return rate, text, provisional, quoted
+            return RateQuote(rate=rate, source=text, provisional=provisional, half_year=quoted)
         legal, floor_provisional = self._lookup(self.rates.legal_other, half.start)
         floor = CONTRACTUAL_FLOOR_MULTIPLE * legal
         if rate >= floor:
-            return rate, text, provisional, quoted
+            return RateQuote(rate=rate, source=text, provisional=provisional, half_year=quoted)
         floor_text = (
             f"legal floor 3 {_TIMES} legal rate {half} (autres cas) {format_percent(legal)} %"
             f", above the {text} (L441-10 II)"
         )
-        return floor, floor_text, provisional or floor_provisional, half
+        return RateQuote(
+            rate=floor,
+            source=floor_text,
+            provisional=provisional or floor_provisional,
+            half_year=half,
+        )
 
     def floor_findings(self, first_day: date, last_day: date) -> list[PenaltyFinding]:
         """Report each half-year of the delay where the contractual rate is below the floor.
@@ -624,7 +636,7 @@ class RatePlan:
             if terms.contractual_rate is not None:
                 rate = terms.contractual_rate
             else:
-                rate = self._base_quote(half, half.start)[0]
+                rate = self._base_quote(half, half.start).rate
             key = (rate, legal.rate, legal.provisional)
             if key not in below:
                 below[key] = _below_floor_text(rate, legal.rate, provisional=legal.provisional)
@@ -639,6 +651,43 @@ class RatePlan:
                 )
             half = half.next()
         return findings
+
+
+def _half_index(day: date) -> int:
+    """The half-year of *day* as one number: ``year * 2``, plus 1 from July."""
+    return day.year * 2 + (day.month > 6)  # noqa: PLR2004
+
+
+@lru_cache(maxsize=_BOOKS)
+def _quote_book(
+    rates: PenaltyRates,
+    terms: LatePaymentTerms,
+    key: str,  # noqa: ARG001  (the terms' exact texts: part of the cache key, see RatePlan)
+) -> Mapping[tuple[int, bool], RateQuote]:
+    """Every quote `RatePlan.quote_at` can give for these tables and terms, read-only.
+
+    A pure function of immutable values, cached: the quotes of a long delay are worked out
+    once per process, not once per computation. Keyed as `RatePlan.quote_at` keys them, for
+    every half-year the tables cover; a quote that reads a provisional value, or a value the
+    tables lack, is left out (each computation works it out, and warns or raises).
+    """
+    plan = RatePlan(terms=terms, rates=rates, warn=False, shared=False)
+    tables = (rates.ecb, rates.legal_private, rates.legal_other)
+    last = max(table.last_day for table in tables)
+    judged = (False, True) if plan._increase_from is not None else (False,)  # noqa: SLF001
+    book: dict[tuple[int, bool], RateQuote] = {}
+    half = HalfYear.of(min(table.first_day for table in tables))
+    while half.start <= last:
+        for increased in judged:
+            plan._read_provisional = False  # noqa: SLF001
+            try:
+                quote = plan._work_out(half.start, half.start, judged=increased)  # noqa: SLF001
+            except RateNotAvailableError:
+                continue
+            if not plan._read_provisional:  # noqa: SLF001
+                book[_half_index(half.start), increased] = quote
+        half = half.next()
+    return MappingProxyType(book)
 
 
 def _floor_unknown(half: HalfYear) -> PenaltyFinding:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, InitVar, dataclass, field
 from functools import cache, cached_property
 from importlib import resources
 from types import MappingProxyType, TracebackType
@@ -114,6 +114,9 @@ class TemplatePack:
         max_sms_segments: the most SMS parts a message may take.
         budget: what one render may cost (time, output size); the load-time sample renders
             run under it too, so a runaway template fails when the pack is built.
+        check_samples: keyword-only, at construction: render every template on sample
+            contexts (the default). False skips those renders (and compiles on demand) for
+            templates already checked that way, such as the built-in pack's.
 
     Raises:
         TemplateError: when built, for a bad name, a syntax error, an unknown variable, a
@@ -132,30 +135,21 @@ class TemplatePack:
     sources: Mapping[str, str]
     max_sms_segments: int = DEFAULT_MAX_SMS_SEGMENTS
     budget: RenderBudget = DEFAULT_RENDER_BUDGET
+    _: KW_ONLY
+    check_samples: InitVar[bool] = True
     _env: _Sandbox = field(init=False, repr=False)
     _resolved: dict[str, str] = field(init=False, repr=False, default_factory=dict)
 
-    def __post_init__(self) -> None:
-        """Compile and check every template (see the module docstring)."""
-        self._prepare(check_samples=True)
+    def __post_init__(self, check_samples: bool) -> None:
+        """Compile and check every template (see the module docstring).
 
-    @classmethod
-    def _trusted(cls, sources: Mapping[str, str]) -> TemplatePack:
-        """A pack whose templates already passed every check (the built-in pack: in the tests).
-
-        Names and families are checked; each template is compiled (from one parse) the first
-        time a message needs it, and the thousands of sample renders are left out, so a
-        process renders its first message in a few tens of milliseconds instead of a second.
-        ``tests/test_templates.py`` builds the built-in sources as an ordinary pack, with
-        every check.
+        With ``check_samples=False`` (for templates whose sample renders already ran, as the
+        built-in pack's do in the test suite), names and families are checked, each template
+        is compiled (from one parse) the first time a message needs it, and the thousands of
+        sample renders are left out, so a process renders its first message in a few tens of
+        milliseconds instead of a second.
         """
-        pack = cls.__new__(cls)
-        object.__setattr__(pack, "_resolved", {})
-        object.__setattr__(pack, "sources", sources)
-        object.__setattr__(pack, "max_sms_segments", DEFAULT_MAX_SMS_SEGMENTS)
-        object.__setattr__(pack, "budget", DEFAULT_RENDER_BUDGET)
-        pack._prepare(check_samples=False)  # noqa: SLF001  (its own class)
-        return pack
+        self._prepare(check_samples=check_samples)
 
     def _prepare(self, *, check_samples: bool) -> None:
         """Compile every template and check it (syntax, variables), unless the pack is trusted."""
@@ -473,7 +467,7 @@ def builtin_pack() -> TemplatePack:
     sources = dict(_walk(root, ""))
     # The sample renders of these templates run in the test suite (tests/test_templates.py),
     # not on every process start; a pack built over this one checks them all again.
-    return TemplatePack._trusted(sources)  # noqa: SLF001
+    return TemplatePack(sources, check_samples=False)
 
 
 def check_scenario_templates(scenario: ScenarioTemplates, pack: TemplatePack | None = None) -> None:

@@ -1,0 +1,97 @@
+"""What one run of decisions works out once and reuses, held by an object the run creates.
+
+`decide_many` creates a `RunCache` per call and `decide` one per call unless it is given one;
+the runner and the portfolio pass theirs. Nothing here is shared between runs unless the caller
+shares the object: there is no module-level state. What a cache holds is derived from immutable
+values (a customer's time zone, country and subdivision, and dates), so a cache can never give
+an answer a fresh one would not; it only saves the work.
+
+Per place (time zone, country, subdivision) a `Place` holds the zone, the business calendar
+(itself immutable and shared, see `dunning.core.calendar.calendar_for`, which rolls a day to
+a business day in one look-up), and the run's memo of the local midnights it built: a batch
+asks for the same few dates for every invoice.
+
+Examples:
+    >>> from datetime import date
+    >>> from dunning.core.model import Customer
+    >>> cache = RunCache()
+    >>> place = cache.place(Customer(id="C", name="ACME", subdivision="57"))
+    >>> place is cache.place(Customer(id="D", name="Other", subdivision="57"))
+    True
+    >>> place.roll_forward(date(2026, 12, 25))  # Christmas, then 26 December in Moselle
+    datetime.date(2026, 12, 28)
+    >>> place.midnight(date(2026, 12, 28)).isoformat()
+    '2026-12-28T00:00:00+01:00'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from dunning.core.calendar import BusinessCalendar, calendar_for
+from dunning.core.model import Customer, start_of_day
+
+__all__ = ["Place", "RunCache", "place_of"]
+
+
+class Place:
+    """A time zone and business calendar, with one run's memo of local midnights.
+
+    Attributes:
+        tz: the time zone.
+        calendar: the business calendar (immutable, shared).
+    """
+
+    __slots__ = ("_midnights", "calendar", "roll_forward", "tz")
+
+    def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar) -> None:
+        """Hold *tz* and *calendar*, with an empty memo."""
+        self.tz = tz
+        self.calendar = calendar
+        self.roll_forward: Callable[[date], date] = calendar.roll_forward
+        """`BusinessCalendar.roll_forward` (one look-up in the calendar's table of days off)."""
+        self._midnights: dict[date, datetime] = {}
+
+    def __repr__(self) -> str:
+        """Show the zone and calendar."""
+        return f"Place(tz={self.tz.key!r}, calendar={self.calendar!r})"
+
+    def midnight(self, day: date) -> datetime:
+        """00:00 local time on *day* (`start_of_day`), memoised for the run."""
+        found = self._midnights.get(day)
+        if found is None:
+            found = self._midnights[day] = start_of_day(day, self.tz)
+        return found
+
+
+class RunCache:
+    """The places one run has met, each worked out once.
+
+    Create one per run, and keep it to one thread: it fills as it is used.
+
+    Examples:
+        >>> from dunning.core.model import Customer
+        >>> RunCache().place(Customer(id="C", name="ACME"))
+        Place(tz='Europe/Paris', calendar=BusinessCalendar(country='FR', subdivision=None))
+    """
+
+    __slots__ = ("_places",)
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._places: dict[tuple[str, str, str | None], Place] = {}
+
+    def place(self, customer: Customer) -> Place:
+        """The time zone and calendar of *customer*, shared by every customer in that place."""
+        key = (customer.time_zone, customer.country, customer.subdivision)
+        found = self._places.get(key)
+        if found is None:
+            found = self._places[key] = place_of(customer)
+        return found
+
+
+def place_of(customer: Customer) -> Place:
+    """A new `Place` for *customer* (its zone, and its calendar from `calendar_for`)."""
+    return Place(customer.tz, calendar_for(customer.country, customer.subdivision))

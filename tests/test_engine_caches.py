@@ -1,0 +1,93 @@
+"""The engine's caches are explicit: the scenario keeps its plan, a run keeps its places.
+
+Dates worked out by hand: F-1 of 1,200.00 EUR is due Monday 27 April 2026; on Tuesday 28
+April at 9:00 (Paris) the STANDARD informative email (J+1) is due since 00:00 that day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dunning import STANDARD, Customer, Event, Invoice, decide
+from dunning.core import engine
+from dunning.core.engine import decide_many
+from dunning.core.runcache import RunCache
+from dunning.core.scenario import Scenario
+
+PARIS = ZoneInfo("Europe/Paris")
+AT = datetime(2026, 4, 28, 9, tzinfo=PARIS)
+ACME = Customer(id="C-1", name="ACME SARL")
+METZ = Customer(id="C-2", name="Metz SA", subdivision="57")
+
+
+def _invoice(n: int, customer: Customer = ACME) -> Invoice:
+    return Invoice(
+        id=f"F-{n}",
+        number=f"2026-{n:04}",
+        customer=customer,
+        issued_on=date(2026, 3, 28),
+        due_on=date(2026, 4, 27),
+        total=Decimal("1200.00"),
+    )
+
+
+def test_a_scenario_keeps_its_plan() -> None:
+    """One scenario works its plan out once, and every decision on it reads that plan."""
+    scenario = Scenario.model_validate(STANDARD.model_dump())
+    plan = scenario.plan
+    assert plan is scenario.plan
+    assert plan.scenario is scenario
+    decide(_invoice(1), [], scenario, at=AT)
+    assert engine._plan(scenario) is plan
+
+
+def test_equal_scenarios_stay_equal_with_their_plans() -> None:
+    """Two equal scenarios, each with its own plan, compare equal and decide alike."""
+    first = Scenario.model_validate(STANDARD.model_dump())
+    second = Scenario.model_validate(STANDARD.model_dump())
+    assert first.plan is not second.plan
+    assert first == second
+    assert first.model_dump() == STANDARD.model_dump()  # the plan is not a field
+    assert decide(_invoice(1), [], first, at=AT) == decide(_invoice(1), [], second, at=AT)
+
+
+def test_a_copy_with_other_fields_gets_its_own_plan() -> None:
+    """``model_copy`` copies the cached plan too: the engine works the copy's out afresh."""
+    scenario = Scenario.model_validate(STANDARD.model_dump())
+    assert scenario.plan.gap.days == 5
+    wider = scenario.model_copy(update={"minimum_gap_days": 9})
+    assert wider.plan is scenario.plan  # what pydantic copies
+    assert engine._plan(wider).gap.days == 9
+    assert engine._plan(wider).scenario is wider
+
+
+def test_a_run_cache_holds_one_place_per_zone_and_calendar() -> None:
+    """Customers of one place share a place; another subdivision is another place."""
+    cache = RunCache()
+    paris = cache.place(ACME)
+    assert cache.place(Customer(id="C-9", name="Other")) is paris
+    metz = cache.place(METZ)
+    assert metz is not paris
+    assert (metz.calendar.subdivision, paris.calendar.subdivision) == ("57", None)
+    # Friday 25 December 2026 and Saturday 26: Monday 28 December in Metz and in Paris.
+    assert metz.roll_forward(date(2026, 12, 25)) == date(2026, 12, 28)
+    # Easter 2027 is 28 March: Good Friday 26 March is a holiday in Metz only, and Easter
+    # Monday 29 March everywhere, so Metz rolls to Tuesday 30 March.
+    assert metz.roll_forward(date(2027, 3, 26)) == date(2027, 3, 30)
+    assert paris.roll_forward(date(2027, 3, 26)) == date(2027, 3, 26)
+
+
+def test_decisions_with_a_run_cache_are_the_decisions_without() -> None:
+    """Passing a cache (as the runner and the portfolio do) changes no decision."""
+    pairs: list[tuple[Invoice, list[Event]]] = [
+        (_invoice(n, METZ if n % 2 else ACME), []) for n in range(6)
+    ]
+    cache = RunCache()
+    shared = [decide(invoice, events, STANDARD, at=AT, cache=cache) for invoice, events in pairs]
+    alone = [decide(invoice, events, STANDARD, at=AT) for invoice, events in pairs]
+    many = list(decide_many(pairs, STANDARD, at=AT))
+    given = list(decide_many(pairs, STANDARD, at=AT, cache=RunCache()))
+    assert shared == alone == many == given
+    assert {d.action.step_id for d in shared if d.action} == {"informative"}
