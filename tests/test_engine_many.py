@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dunning import FIRM, STANDARD, Customer, Event, Invoice, Scenario, decide_many
+from dunning.exceptions import ConfigurationError
 from dunning.scenarios import DEFAULT_POLICY
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -61,8 +62,8 @@ def test_one_scenario_for_all() -> None:
 
 
 def test_anything_else_is_refused_at_once() -> None:
-    """A scenario id is not a scenario: a TypeError naming what was given, before any pair."""
+    """A scenario id is not a scenario: a ConfigurationError naming what was given, at once."""
     with pytest.raises(
-        TypeError, match=r"^scenario: a Scenario, a Policy or a function .*not str$"
+        ConfigurationError, match=r"^scenario: a Scenario, a Policy or a function .*not str$"
     ):
         decide_many(iter(()), "standard", at=AT)  # type: ignore[arg-type]

@@ -46,7 +46,7 @@ event can change the decision.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -63,7 +63,6 @@ from dunning.core.model import (
     ActionTaken,
     Channel,
     CreditNote,
-    Customer,
     DeliveryFailed,
     DisputeOpened,
     DisputeResolved,
@@ -80,7 +79,14 @@ from dunning.core.model import (
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.runcache import Place, RunCache, place_of
-from dunning.core.scenario import Policy, Scenario, ScenarioPlan, Step, StepKind
+from dunning.core.scenario import (
+    Scenario,
+    ScenarioChoice,
+    ScenarioPlan,
+    Step,
+    StepKind,
+    as_chooser,
+)
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]
@@ -89,10 +95,6 @@ _ONE_DAY = timedelta(days=1)
 _TWO_DAYS = timedelta(days=2)
 _ZERO = Decimal(0)
 _RETRY = "retry after failed delivery"
-
-ScenarioChooser = Callable[[Customer], Scenario]
-"""Picks the scenario of a customer, as `Policy.scenario_for` does (and as the runner and
-`plan_customer_actions` take it)."""
 
 
 class DecisionStatus(StrEnum):
@@ -293,7 +295,7 @@ class Decision:
     def _repr_html_(self) -> str:
         """The decision as an HTML table, for notebooks."""
         # Imported here: a notebook nicety, kept out of the engine's dependencies.
-        from dunning.core._html import html_table  # noqa: PLC0415
+        from dunning.core.display import html_table  # noqa: PLC0415
 
         a = self.action
         rows = [
@@ -881,7 +883,7 @@ def decide(
 
 def decide_many(
     items: Iterable[tuple[Invoice, Sequence[Event]]],
-    scenario: Scenario | Policy | ScenarioChooser,
+    scenario: ScenarioChoice,
     *,
     at: datetime,
     with_penalties: bool = False,
@@ -938,14 +940,8 @@ def decide_many(
         ['action_due', 'closed']
     """
     check_aware(at)
-    if isinstance(scenario, Policy):
-        scenario = scenario.scenario_for
-    elif not isinstance(scenario, Scenario) and not callable(scenario):
-        msg = (
-            "scenario: a Scenario, a Policy or a function of a Customer returning a Scenario, "
-            f"not {type(scenario).__name__}"
-        )
-        raise TypeError(msg)
+    if not isinstance(scenario, Scenario):
+        scenario = as_chooser(scenario)  # a wrong type fails here, not for each invoice
     return _decide_many(
         items,
         scenario,
@@ -958,7 +954,7 @@ def decide_many(
 
 def _decide_many(
     items: Iterable[tuple[Invoice, Sequence[Event]]],
-    scenario: Scenario | ScenarioChooser,
+    scenario: ScenarioChoice,
     at: datetime,
     *,
     with_penalties: bool,

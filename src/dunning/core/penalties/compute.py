@@ -207,7 +207,7 @@ class PenaltyBreakdown(BaseModel):
     def _repr_html_(self) -> str:
         """The lines and totals as an HTML table, for notebooks."""
         # Imported here: a notebook nicety, kept out of the penalty module's dependencies.
-        from dunning.core._html import html_table  # noqa: PLC0415
+        from dunning.core.display import html_table  # noqa: PLC0415
 
         rows: list[tuple[object, ...]] = [
             (x.first_day, x.last_day, x.days, x.principal, f"{x.annual_rate} %", x.rate_source,
