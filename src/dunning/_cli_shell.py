@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 from dunning._cli_types import instant_arg
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
+from dunning.core.approvals import still_due
 from dunning.core.builtin import DEFAULT_POLICY
-from dunning.core.engine import decide
 from dunning.core.model import Channel, Customer, event_day
+from dunning.core.portfolio import InvoiceHistory
 from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
 from dunning.exceptions import StaleApprovalError
@@ -166,23 +167,15 @@ def _run(args: argparse.Namespace) -> int:
 def _still_due(
     store: SqliteStore | PostgresStore, entry: LogEntry, args: argparse.Namespace
 ) -> str:
-    """Whether the engine, asked now, still wants each step the entry covers (a dry review)."""
+    """Whether the engine, asked now, still wants each step the entry covers (`still_due`)."""
     at: datetime = args.at or datetime.now(UTC)
-    choose = _chooser(args)
-    notes = []
-    for covered in entry.covers:
-        invoice = store.invoice(covered.invoice_id)
-        decision = decide(invoice, store.events(invoice.id), choose(invoice.customer), at=at)
-        if not any(action.id == covered.action_id for action in decision.actions):
-            notes.append(f"{invoice.number}: no longer due ({decision.reason})")
-        elif covered.amount_due is not None and covered.amount_due != decision.outstanding:
-            notes.append(
-                f"{invoice.number}: still due, {decision.outstanding} {invoice.currency} owed now"
-                f" ({covered.amount_due} in its preview: the next run updates it)"
-            )
-        else:
-            notes.append(f"{invoice.number}: still due")
-    return "; ".join(notes)
+    histories = {
+        c.invoice_id: InvoiceHistory(
+            invoice=store.invoice(c.invoice_id), events=store.events(c.invoice_id)
+        )
+        for c in entry.covers
+    }
+    return "; ".join(str(s) for s in still_due(entry, histories, _chooser(args), at=at))
 
 
 def _approvals(args: argparse.Namespace) -> int:

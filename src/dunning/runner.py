@@ -50,6 +50,7 @@ from datetime import datetime, timedelta
 from dunning._run import Run
 from dunning._run_report import Outcome, OutcomeJournal, RunItem, RunReport
 from dunning.core.action_log import EntryStatus, LogEntry
+from dunning.core.approvals import CoverStatus, still_due
 from dunning.core.model import (
     Channel,
     check_aware,
@@ -66,6 +67,7 @@ from dunning.ports import (
 
 __all__ = [
     "APPROVAL_WORKING_DAYS",
+    "CoverStatus",
     "Dunner",
     "Outcome",
     "OutcomeJournal",
@@ -74,6 +76,7 @@ __all__ = [
     "approve",
     "reject",
     "resolve",
+    "still_due",
 ]
 
 APPROVAL_WORKING_DAYS = 5
