@@ -59,7 +59,7 @@ _PUBLIC: dict[str, str] = {
     "NotFoundError": "dunning.exceptions",
     "Payment": "dunning.core.model",
     "PaymentPlanAgreed": "dunning.core.model",
-    "Policy": "dunning.core.scenario",
+    "Policy": "dunning.core.policy",
     "PromiseToPay": "dunning.core.model",
     "RunReport": "dunning.runner",
     "Scenario": "dunning.core.scenario",
@@ -191,14 +191,14 @@ if TYPE_CHECKING:  # what type checkers and editors read; the same names as _PUB
     from dunning.core.model import (
         PromiseToPay as PromiseToPay,
     )
+    from dunning.core.policy import (
+        Policy as Policy,
+    )
     from dunning.core.portfolio import (
         InvoiceHistory as InvoiceHistory,
     )
     from dunning.core.render import (
         Creditor as Creditor,
-    )
-    from dunning.core.scenario import (
-        Policy as Policy,
     )
     from dunning.core.scenario import (
         Scenario as Scenario,

@@ -25,6 +25,7 @@ from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionTaken,
 )
+from dunning.core.policy import as_chooser
 from dunning.core.portfolio import (
     CustomerAction,
     InvoiceHistory,
@@ -32,7 +33,6 @@ from dunning.core.portfolio import (
     review_customer,
 )
 from dunning.core.render import Message, render
-from dunning.core.scenario import as_chooser
 from dunning.ports import (
     InvoiceReview,
     SendContext,

@@ -41,8 +41,9 @@ from dunning.core.engine import Decision, decide_many
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, ageing
 from dunning.core.model import Customer, Event, Invoice, check_aware, parse_events
 from dunning.core.penalties import PenaltyBreakdown, compute_penalties
+from dunning.core.policy import Policy
 from dunning.core.portfolio import CustomerAction, InvoiceHistory, plan_customer_actions
-from dunning.core.scenario import Policy, Scenario
+from dunning.core.scenario import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

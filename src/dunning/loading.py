@@ -10,14 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from dunning.core.builtin import BUILTIN_SCENARIOS
+from dunning.core.policy import Policy, policy_from_mapping
 from dunning.core.render import TemplatePack, check_scenario_templates
-from dunning.core.scenario import (
-    Policy,
-    Scenario,
-    parse_document,
-    policy_from_mapping,
-    scenario_from_mapping,
-)
+from dunning.core.scenario import Scenario, parse_document, scenario_from_mapping
 from dunning.exceptions import ScenarioError
 
 __all__ = ["load_policy", "load_scenario"]

@@ -55,8 +55,8 @@ from dunning.core.model import (
     Channel,
     check_aware,
 )
+from dunning.core.policy import ScenarioChoice, as_chooser
 from dunning.core.render import Creditor, RenderBudget, TemplatePack
-from dunning.core.scenario import ScenarioChoice, as_chooser
 from dunning.exceptions import ConfigurationError, RunInThePastError, StaleApprovalError
 from dunning.ports import (
     ActionLog,

@@ -22,17 +22,19 @@ from dunning.core.calendar import (
 from dunning.core.checks import (
     lint,
 )
+from dunning.core.policy import (
+    Policy,
+    PolicyRule,
+    ScenarioChoice,
+    as_chooser,
+    policy_from_mapping,
+)
 from dunning.core.scenario import (
     CatchUp,
     LintFinding,
-    Policy,
-    PolicyRule,
     Scenario,
-    ScenarioChoice,
     Step,
     StepKind,
-    as_chooser,
-    policy_from_mapping,
     scenario_from_json,
     scenario_from_mapping,
     scenario_from_toml,

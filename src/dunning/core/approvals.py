@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from dunning.core.action_log import LogEntry
 from dunning.core.engine import decide
+from dunning.core.policy import ScenarioChoice, as_chooser
 from dunning.core.portfolio import InvoiceHistory
-from dunning.core.scenario import ScenarioChoice, as_chooser
 
 __all__ = ["CoverStatus", "still_due"]
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from dunning.core.scenario import Policy, PolicyRule, Scenario
+from dunning.core.policy import Policy, PolicyRule
+from dunning.core.scenario import Scenario
 
 __all__ = ["BUILTIN_SCENARIOS", "DEFAULT_POLICY", "FIRM", "GENTLE", "STANDARD"]
 

@@ -78,15 +78,9 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.policy import ScenarioChoice, as_chooser
 from dunning.core.runcache import Place, RunCache, place_of
-from dunning.core.scenario import (
-    Scenario,
-    ScenarioChoice,
-    ScenarioPlan,
-    Step,
-    StepKind,
-    as_chooser,
-)
+from dunning.core.scenario import Scenario, ScenarioPlan, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
 __all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]

@@ -65,10 +65,11 @@ from dunning.core.model import (
     PenaltyWording,
 )
 from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.policy import ScenarioChoice, as_chooser
 from dunning.core.render import Creditor, InvoiceLine, PenaltySummary, RenderContext
 from dunning.core.render.context import invoice_line
 from dunning.core.runcache import RunCache
-from dunning.core.scenario import Scenario, ScenarioChoice, Step, StepKind, as_chooser
+from dunning.core.scenario import Scenario, Step, StepKind
 from dunning.exceptions import PortfolioOrderError
 
 __all__ = [

@@ -29,8 +29,9 @@ from dunning.core.model import (
     PaymentPlanAgreed,
     PromiseToPay,
 )
+from dunning.core.policy import Policy
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
-from dunning.core.scenario import Policy, Scenario, StepKind
+from dunning.core.scenario import Scenario, StepKind
 
 # ------------------------------------------------------------- actions and what follows
 

@@ -12,8 +12,9 @@ from dunning.core.display import html_table
 from dunning.core.metrics import collection_cost
 from dunning.core.model import Channel
 from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.policy import Policy
 from dunning.core.portfolio import PortfolioEntry
-from dunning.core.scenario import Policy, Scenario
+from dunning.core.scenario import Scenario
 from dunning.core.simulate.simulation import SimulationResult, simulate
 from dunning.core.simulate.synthetic import Behaviour, SyntheticPortfolio
 

@@ -62,6 +62,7 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.compute import PenaltyBreakdown
 from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.policy import Policy
 from dunning.core.portfolio import (
     CustomerAction,
     InvoiceHistory,
@@ -70,7 +71,7 @@ from dunning.core.portfolio import (
     UnappliedCreditNote,
     plan_for_customer,
 )
-from dunning.core.scenario import Policy, Scenario, StepKind
+from dunning.core.scenario import Scenario, StepKind
 from dunning.core.simulate.synthetic import Behaviour, SyntheticPortfolio
 
 __all__ = [
