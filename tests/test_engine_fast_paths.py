@@ -11,7 +11,6 @@ import pickle
 from dataclasses import FrozenInstanceError, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,8 +28,8 @@ from dunning import (
 from dunning.core import engine
 from dunning.engine import action_id
 from dunning.model import parse_events
+from tests.helpers import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 # F-1 of 1,200.00 EUR due Monday 27 April 2026; Tuesday 28 April at 9:00 is J+1: the
 # informative email (STANDARD, offset 1 day, business day) is due from 00:00 that day.
 INVOICE = Invoice(
