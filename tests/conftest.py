@@ -1,24 +1,37 @@
-"""Shared builders for the core tests: a Paris business customer, invoices, local instants.
+"""Shared builders for the core tests, the hypothesis profiles, the optional extras, markers.
 
 The fixtures hand out plain callables (session-scoped, so hypothesis tests may use them too):
 
 - ``paris(2026, 4, 28)`` is 10:00 on 28 April 2026 in Paris, ``paris(2026, 4, 28, 13, 30)``
-  13:30 the same day;
+  13:30 the same day (`tests.helpers.paris_at`);
 - ``make_invoice(due_on=date(2026, 4, 27))`` is a 1,200.00 EUR invoice ``F-1`` of the Paris
   customer, issued on 1 March 2026, unless told otherwise.
+
+Hypothesis profiles: each property states its full number of examples through
+`tests.helpers.examples`; the ``default`` profile (and hypothesis's ``ci`` profile, which CI
+gets) tries a quarter of them, at least ten; ``thorough`` tries them all. Choose one with
+``$DUNNING_HYPOTHESIS_PROFILE`` or ``--hypothesis-profile``.
+
+The frozen oracles (tests/properties/reference_*.py, their doctests and the tests comparing
+the engine to them) carry the ``oracle`` marker, which the default run deselects
+(``nox -s oracle`` runs them). The doctests of the modules of an optional extra are skipped
+without it, as `tests.helpers.require_extra` skips the extra's test modules.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from dunning import Customer, Installment, Invoice
+from tests.helpers import FULL_EXAMPLES, missing_extra, paris_at, require_extra, required_by
 from tests.postgres_cluster import (
     REQUIRE_VARIABLE,
     Cluster,
@@ -27,12 +40,60 @@ from tests.postgres_cluster import (
     start_cluster,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
+# -- hypothesis profiles (see tests.helpers.examples) ---------------------------------------
+
+PROFILE_VARIABLE = "DUNNING_HYPOTHESIS_PROFILE"
+QUICK_EXAMPLES = FULL_EXAMPLES // 4
+
+settings.register_profile("thorough", settings.get_profile("default"), max_examples=FULL_EXAMPLES)
+settings.register_profile("default", settings.get_profile("default"), max_examples=QUICK_EXAMPLES)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=QUICK_EXAMPLES)
+if os.environ.get(PROFILE_VARIABLE):
+    settings.load_profile(os.environ[PROFILE_VARIABLE])
+
+# -- markers ----------------------------------------------------------------------------------
+
+ROOT = Path(__file__).parent.parent
+ORACLES = frozenset(
+    {
+        ROOT / "tests" / "properties" / "reference_engine.py",
+        ROOT / "tests" / "properties" / "reference_penalties.py",
+    }
+)
+"""The frozen oracles: their doctests are oracle tests too."""
+
+EXTRA_MODULES = {
+    ROOT / "src" / "dunning" / "dask.py": "dask",
+    ROOT / "src" / "dunning" / "notebook.py": "notebook",
+}
+"""The library's modules of an optional extra, whose doctests need it."""
 
 
-def _paris(y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
-    """An aware datetime in Europe/Paris (10:00 unless told otherwise)."""
-    return datetime(y, m, d, h, mi, tzinfo=PARIS)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the oracles' doctests ``oracle``; skip an extra's doctests without the extra.
+
+    A missing extra that is required (`tests.helpers.required_by`) is not skipped: its
+    doctests fail, saying what is missing.
+    """
+    for item in items:
+        if item.path in ORACLES:
+            item.add_marker(pytest.mark.oracle)
+        extra = EXTRA_MODULES.get(item.path)
+        if extra is None:
+            continue
+        reason = missing_extra(extra)
+        if reason is not None and required_by(extra) is None:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which hypothesis profile is in force and how to choose another."""
+    profile = settings.get_current_profile_name()
+    more = "" if profile == "thorough" else f" (${PROFILE_VARIABLE}=thorough: every example)"
+    return f"hypothesis examples: profile {profile!r}, max_examples {settings().max_examples}{more}"
+
+
+# -- builders ---------------------------------------------------------------------------------
 
 
 def _customer(**changes: object) -> Customer:
@@ -75,7 +136,7 @@ def _make_invoice(
 @pytest.fixture(scope="session")
 def paris() -> Callable[..., datetime]:
     """``paris(y, m, d, h=10, mi=0)``: an aware datetime in Europe/Paris."""
-    return _paris
+    return paris_at
 
 
 @pytest.fixture(scope="session")
@@ -105,14 +166,14 @@ _schemas = itertools.count()
 def postgres_cluster() -> Iterator[Cluster]:
     """A running throwaway PostgreSQL cluster (tests/postgres_cluster.py), stopped at the end.
 
-    Skips, saying why, without the server binaries or psycopg; fails instead when
-    ``$DUNNING_REQUIRE_POSTGRES`` is set (CI).
+    Skips, saying why, without the postgres extra or the server binaries; fails instead when
+    ``$DUNNING_REQUIRE_POSTGRES`` is set (as .ci/run does), or without the extra under
+    ``CI=true`` (`tests.helpers.require_extra`).
     """
+    require_extra("postgres")
     try:
-        import psycopg  # noqa: F401, PLC0415  (the postgres extra)
-
         cluster = start_cluster()
-    except (ImportError, ClusterUnavailable) as error:
+    except ClusterUnavailable as error:
         reason = f"no PostgreSQL server for the tests: {error}"
         if required():
             pytest.fail(f"{reason} (and {REQUIRE_VARIABLE} is set)")

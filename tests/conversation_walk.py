@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from dunning.core.model import (
     ActionApproved,
@@ -33,8 +32,8 @@ from dunning.core.portfolio import (
     plan_for_customer,
 )
 from dunning.core.scenario import Scenario
+from tests.helpers import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 STAFF = frozenset({Channel.PHONE_TASK, Channel.INTERNAL_ALERT, Channel.HANDOVER})
 
 

@@ -16,15 +16,11 @@ from pydantic import ValidationError
 from dunning import Channel
 from dunning.core.calendar import next_window
 from dunning.scenarios import DEFAULT_SEND_WINDOWS, BusinessCalendar, SendWindow, calendar_for
+from tests.helpers import PARIS, paris_at
 
-PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")  # UTC+4 all year, no summer time
 SMS_WINDOWS = DEFAULT_SEND_WINDOWS[Channel.SMS]
 FR = calendar_for("FR")
-
-
-def _paris(y: int, m: int, d: int, h: int = 10, mi: int = 0) -> datetime:
-    return datetime(y, m, d, h, mi, tzinfo=PARIS)
 
 
 @pytest.mark.parametrize(
@@ -200,18 +196,18 @@ def test_send_window_must_end_after_it_starts() -> None:
     ("at", "opens", "closes"),
     [
         # Monday 4 May 2026 (Paris, UTC+2).
-        (_paris(2026, 5, 4, 9, 0), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
-        (_paris(2026, 5, 4, 10, 0), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
-        (_paris(2026, 5, 4, 12, 59), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        (paris_at(2026, 5, 4, 9, 0), paris_at(2026, 5, 4, 10), paris_at(2026, 5, 4, 13)),
+        (paris_at(2026, 5, 4, 10, 0), paris_at(2026, 5, 4, 10), paris_at(2026, 5, 4, 13)),
+        (paris_at(2026, 5, 4, 12, 59), paris_at(2026, 5, 4, 10), paris_at(2026, 5, 4, 13)),
         # 13:00 the morning window has closed; 13:30 between windows -> 14:00.
-        (_paris(2026, 5, 4, 13, 0), _paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20)),
-        (_paris(2026, 5, 4, 13, 30), _paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20)),
+        (paris_at(2026, 5, 4, 13, 0), paris_at(2026, 5, 4, 14), paris_at(2026, 5, 4, 20)),
+        (paris_at(2026, 5, 4, 13, 30), paris_at(2026, 5, 4, 14), paris_at(2026, 5, 4, 20)),
         # 20:30 on Monday -> Tuesday 5 May 10:00.
-        (_paris(2026, 5, 4, 20, 30), _paris(2026, 5, 5, 10), _paris(2026, 5, 5, 13)),
+        (paris_at(2026, 5, 4, 20, 30), paris_at(2026, 5, 5, 10), paris_at(2026, 5, 5, 13)),
         # Thursday 30 April 20:30 -> Friday 1 May off, weekend -> Monday 4 May 10:00.
-        (_paris(2026, 4, 30, 20, 30), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        (paris_at(2026, 4, 30, 20, 30), paris_at(2026, 5, 4, 10), paris_at(2026, 5, 4, 13)),
         # Saturday 2 May noon -> Monday 4 May 10:00.
-        (_paris(2026, 5, 2, 12, 0), _paris(2026, 5, 4, 10), _paris(2026, 5, 4, 13)),
+        (paris_at(2026, 5, 2, 12, 0), paris_at(2026, 5, 4, 10), paris_at(2026, 5, 4, 13)),
     ],
 )
 def test_next_window_in_paris(at: datetime, opens: datetime, closes: datetime) -> None:
@@ -223,11 +219,13 @@ def test_next_window_in_paris(at: datetime, opens: datetime, closes: datetime) -
 def test_next_window_starts_on_first_day() -> None:
     """A window is never before first_day, even when an earlier one is open now."""
     # At Monday 4 May 11:00, with first_day Wednesday 6 May: Wednesday 10:00-13:00.
-    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 6), at=_paris(2026, 5, 4, 11))
-    assert got == (_paris(2026, 5, 6, 10), _paris(2026, 5, 6, 13))
+    got = next_window(
+        SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 6), at=paris_at(2026, 5, 4, 11)
+    )
+    assert got == (paris_at(2026, 5, 6, 10), paris_at(2026, 5, 6, 13))
     # first_day on Ascension (Thursday 14 May): Friday 15 May 10:00.
-    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 14), at=_paris(2026, 5, 4))
-    assert got == (_paris(2026, 5, 15, 10), _paris(2026, 5, 15, 13))
+    got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 14), at=paris_at(2026, 5, 4))
+    assert got == (paris_at(2026, 5, 15, 10), paris_at(2026, 5, 15, 13))
 
 
 def test_next_window_in_reunion_across_the_utc_date_line() -> None:
@@ -241,7 +239,7 @@ def test_next_window_in_reunion_across_the_utc_date_line() -> None:
     assert opens == datetime(2026, 5, 5, 6, tzinfo=UTC)
     # The same instant in Paris is 23:30 on Monday: also Tuesday 10:00, but Paris time.
     paris_opens, _ = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 4), at=at)
-    assert paris_opens == _paris(2026, 5, 5, 10)
+    assert paris_opens == paris_at(2026, 5, 5, 10)
 
 
 def test_next_window_in_reunion_open_while_closed_in_paris() -> None:
@@ -251,7 +249,7 @@ def test_next_window_in_reunion_open_while_closed_in_paris() -> None:
     opens, closes = next_window(SMS_WINDOWS, reunion, REUNION, first_day=date(2026, 5, 5), at=at)
     assert opens <= at < closes
     opens, closes = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 5), at=at)
-    assert (opens, closes) == (_paris(2026, 5, 5, 10), _paris(2026, 5, 5, 13))
+    assert (opens, closes) == (paris_at(2026, 5, 5, 10), paris_at(2026, 5, 5, 13))
     assert not opens <= at
 
 
@@ -282,7 +280,7 @@ def test_next_window_uses_the_customers_date_not_the_date_of_the_instant_given()
     would wrongly wait for Tuesday 10:00.
     """
     martinique = calendar_for("FR", "972")
-    at = _paris(2026, 5, 5, 0, 30)
+    at = paris_at(2026, 5, 5, 0, 30)
     got = next_window(SMS_WINDOWS, martinique, MARTINIQUE, first_day=date(2026, 5, 4), at=at)
     assert got == (
         datetime(2026, 5, 4, 14, tzinfo=MARTINIQUE),
@@ -292,7 +290,7 @@ def test_next_window_uses_the_customers_date_not_the_date_of_the_instant_given()
     # A host clock in Nouméa: 02:00 on Tuesday 5 May there is 17:00 on Monday 4 May in Paris.
     at = datetime(2026, 5, 5, 2, tzinfo=NOUMEA)
     got = next_window(SMS_WINDOWS, FR, PARIS, first_day=date(2026, 5, 4), at=at)
-    assert got == (_paris(2026, 5, 4, 14), _paris(2026, 5, 4, 20))
+    assert got == (paris_at(2026, 5, 4, 14), paris_at(2026, 5, 4, 20))
 
 
 def test_roll_forward_reads_the_days_off_worked_out_with_the_calendar() -> None:

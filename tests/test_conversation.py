@@ -20,7 +20,8 @@ from dunning.core.model import ActionTaken, Channel, Customer, Invoice
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, plan_for_customer
 from dunning.core.scenario import CatchUp, Scenario, scenario_from_mapping
 from dunning.exceptions import ScenarioError
-from tests.conversation_walk import PARIS, three_invoices, walk
+from tests.conversation_walk import three_invoices, walk
+from tests.helpers import PARIS
 
 START = date(2026, 2, 25)
 

@@ -20,7 +20,8 @@ from dunning.core.conversation import STAFF_CHANNELS
 from dunning.core.model import Channel, Payment
 from dunning.runner import Dunner, approve
 from dunning.testing import make_creditor
-from tests.conversation_walk import PARIS, three_invoices, walk
+from tests.conversation_walk import three_invoices, walk
+from tests.helpers import PARIS
 
 START = date(2026, 2, 25)
 DAYS = 120

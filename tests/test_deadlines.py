@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -13,8 +12,7 @@ from hypothesis import strategies as st
 from dunning import Channel, Customer, DecisionStatus, Invoice, Scenario, decide
 from dunning.model import ActionTaken
 from dunning.scenarios import calendar_for, scenario_from_mapping
-
-PARIS = ZoneInfo("Europe/Paris")
+from tests.helpers import PARIS, examples
 
 
 def _scenario(deadline_days: int, *, business_days_only: bool = True) -> Scenario:
@@ -98,7 +96,7 @@ def test_deadline_follows_the_customers_subdivision() -> None:
     assert stated == {None: date(2026, 4, 3), "57": date(2026, 4, 7)}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     sent_on=st.dates(min_value=date(2026, 1, 5), max_value=date(2027, 12, 20)),
     days=st.integers(min_value=1, max_value=30),

@@ -47,10 +47,10 @@ from dunning import (
 from dunning.engine import action_id, timeline
 from dunning.model import ActionApproved, ActionRejected, ActionTaken, CustomerKind, DeliveryFailed
 from dunning.scenarios import CatchUp, StepKind, scenario_from_mapping
+from tests.helpers import PARIS
 
 Paris = Callable[..., datetime]
 MakeInvoice = Callable[..., Invoice]
-PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")  # UTC+4, no summer time
 DUE = date(2026, 4, 27)  # Monday
 

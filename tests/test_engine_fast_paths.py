@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,8 +32,8 @@ from dunning.core._types import fast_constructor
 from dunning.core.penalties.compute import PenaltyLine
 from dunning.engine import action_id
 from dunning.model import parse_events
+from tests.helpers import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 # F-1 of 1,200.00 EUR due Monday 27 April 2026; Tuesday 28 April at 9:00 is J+1: the
 # informative email (STANDARD, offset 1 day, business day) is due from 00:00 that day.
 INVOICE = Invoice(

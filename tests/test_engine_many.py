@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from dunning import FIRM, STANDARD, Customer, Event, Invoice, Scenario, decide_many
 from dunning.exceptions import ConfigurationError
 from dunning.scenarios import DEFAULT_POLICY
+from tests.helpers import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 # Due Monday 1 June 2026; Tuesday 2 June 09:00 is J+1, when both ladders' first step (offset
 # 1 day, email) opens: STANDARD's is 'informative', FIRM's is 'reminder'.
 AT = datetime(2026, 6, 2, 9, tzinfo=PARIS)

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from dunning.core.model import Channel, Civility, CustomerKind
 from dunning.core.render import PenaltySummary, RenderContext, render
+from tests.helpers import examples
 from tests.reference_case import CREDITOR, LINE, FakeAction, context, customer
 
 NB, NN = "\u00a0", "\u202f"  # no-break space before €, narrow no-break space in thousands
@@ -544,7 +545,7 @@ REGIMES = ("business", "consumer", "public")
 WORDINGS = (None, "none", "mention", "amounts")
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     family=st.sampled_from(sorted(FAMILIES)),
     lang=st.sampled_from(["fr", "en"]),
@@ -566,7 +567,7 @@ def test_no_message_claims_an_earlier_one_when_there_was_none(
             assert claim not in part, (claim, part)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     family=st.sampled_from(sorted(FAMILIES)),
     lang=st.sampled_from(["fr", "en"]),
@@ -599,7 +600,7 @@ def test_no_consumer_message_contains_the_indemnity(  # noqa: PLR0917  (hypothes
         assert "€40.00" not in part
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     family=st.sampled_from(["courtesy", "friendly", "reminder", "firm"]),
     lang=st.sampled_from(["fr", "en"]),

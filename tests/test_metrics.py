@@ -41,14 +41,9 @@ from dunning.core.model import (
     PromiseToPay,
 )
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
+from tests.helpers import PARIS, paris_at
 
-PARIS = ZoneInfo("Europe/Paris")
 ACME = Customer(id="C1", name="ACME")
-
-
-def paris(y: int, m: int, d: int, h: int = 10) -> datetime:
-    """An instant in Paris, 10:00 unless told otherwise."""
-    return datetime(y, m, d, h, tzinfo=PARIS)
 
 
 def inv(
@@ -90,7 +85,7 @@ def pay(day: date, amount: str) -> Payment:
     return Payment(on=day, amount=Decimal(amount))
 
 
-AT = paris(2026, 4, 30)  # end of day 30 April 2026
+AT = paris_at(2026, 4, 30)  # end of day 30 April 2026
 
 
 # --------------------------------------------------------------------------------- ageing
@@ -218,7 +213,7 @@ def test_dso_count_back_counts_the_current_month_to_the_day() -> None:
         inv(2, date(2026, 4, 30), "3000", issued=date(2026, 3, 31)),
     ]
     # April: 10 days, 1000 covered, 3000 left; March: 3000 covered exactly -> 31 days. 41.0.
-    assert dso(book, at=paris(2026, 4, 10), method="count_back") == Decimal("41.0")
+    assert dso(book, at=paris_at(2026, 4, 10), method="count_back") == Decimal("41.0")
 
 
 def test_dso_count_back_skips_months_without_sales() -> None:
@@ -317,7 +312,7 @@ def test_step_effectiveness_by_hand() -> None:
             sent(date(2026, 3, 17), None, "manual")),
         # Bounced: not delivered, not counted.
         inv(4, date(2026, 3, 1), "10", sent(date(2026, 3, 2), "informative", "d1"),
-            DeliveryFailed(at=paris(2026, 3, 2, 12), action_id="d1")),
+            DeliveryFailed(at=paris_at(2026, 3, 2, 12), action_id="d1")),
     ]  # fmt: skip
     assert step_effectiveness(book, at=AT) == (
         StepEffectiveness("firm", delivered=1, paid_after=0, average_days_to_pay=None),
@@ -370,7 +365,7 @@ def test_litigation_rate_by_hand() -> None:
         inv(6, date(2026, 4, 30), "10"),  # due today: not overdue yet
         # A notice that bounced does not count.
         inv(7, date(2026, 3, 1), "10", sent(date(2026, 4, 2), "formal_notice", "g1"),
-            DeliveryFailed(at=paris(2026, 4, 3), action_id="g1")),
+            DeliveryFailed(at=paris_at(2026, 4, 3), action_id="g1")),
     ]  # fmt: skip
     # Overdue: 1, 2, 3, 4, 7 = 5 invoices; reached a notice: invoice 1 -> 1 / 5 = 20.0 %.
     assert litigation_rate(book, STANDARD, at=AT) == Decimal("20.0")
@@ -389,7 +384,7 @@ def test_collection_cost_counts_grouped_messages_once() -> None:
         inv(2, date(2026, 3, 1), "10", sent(date(2026, 3, 2), "informative", "b1"),
             ActionTaken(at=letter.at, action_id="b5", channel=Channel.REGISTERED_LETTER)),
         inv(3, date(2026, 3, 1), "10", sent(date(2026, 3, 9), "sms", "c2", "sms"),
-            DeliveryFailed(at=paris(2026, 3, 9, 11), action_id="c2"), customer=other),
+            DeliveryFailed(at=paris_at(2026, 3, 9, 11), action_id="c2"), customer=other),
         inv(4, date(2026, 3, 1), "10", customer=other),  # never chased
         inv(5, date(2026, 3, 1), "10", sent(date(2026, 5, 2), "informative", "z")),  # later
     ]  # fmt: skip

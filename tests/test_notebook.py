@@ -1,13 +1,12 @@
-"""The notebook extra: DataFrames in and out, pandas values at the boundary, HTML, plots."""
+"""The notebook extra: DataFrames in and out, pandas values at the boundary, HTML, plots.
+
+Without the extra, these are skipped (tests/test_extras.py checks the library without it).
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -19,11 +18,12 @@ from dunning.core.simulate import compare, simulate, synthetic_portfolio
 from dunning.engine import timeline
 from dunning.penalties import penalties_for_amount
 from dunning.runner import Outcome, RunItem, RunReport
+from tests.helpers import PARIS, require_extra
 
-pd = pytest.importorskip("pandas")
-np = pytest.importorskip("numpy")
-pytest.importorskip("matplotlib")
+require_extra("notebook")
 
+import numpy as np  # noqa: E402  (after the extra is known to be there)
+import pandas as pd  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from dunning.notebook import (  # noqa: E402  (after the extra is known to be there)
@@ -36,7 +36,6 @@ from dunning.notebook import (  # noqa: E402  (after the extra is known to be th
     to_dataframe,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 START = date(2026, 3, 2)
 
 
@@ -286,57 +285,3 @@ def test_plots_draw_what_they_say() -> None:
     )
     assert len(plot_collections(list(c.results.values())).axes[0].lines) == 2 + 2  # day 30, 60
     assert len(plot_collections(c.results).axes[0].lines) == 4
-
-
-# ------------------------------------------------------------------- without the extra
-
-BLOCKER = textwrap.dedent(
-    """
-    import sys
-
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name.split(".")[0] in {"pandas", "matplotlib", "numpy"}:
-                raise ImportError(f"blocked: {name}")
-            return None
-
-    sys.meta_path.insert(0, Block())
-    """
-)
-
-
-def test_the_core_works_without_pandas_or_matplotlib() -> None:
-    """With pandas, numpy and matplotlib unimportable, the library works and the extra is named."""
-    script = BLOCKER + textwrap.dedent(
-        """
-        from datetime import date, datetime, timezone
-        import dunning
-        from dunning import STANDARD
-        from dunning.penalties import penalties_for_amount
-        from dunning.core.metrics import ageing, dso
-        from dunning.core.simulate import simulate, synthetic_portfolio
-        import dunning.notebook as nb
-
-        book = synthetic_portfolio(5, seed=1, as_of=date(2026, 3, 2))
-        result = simulate(book, STANDARD, start=date(2026, 3, 2), end=date(2026, 3, 9), seed=1)
-        at = datetime(2026, 3, 9, 12, tzinfo=timezone.utc)
-        assert ageing(result.entries, at=at)._repr_html_().startswith("<table>")
-        assert result._repr_html_().startswith("<table>")
-        penalties_for_amount("100", date(2025, 1, 1), date(2025, 2, 1))._repr_html_()
-        assert dso(result.entries, at=at) is not None
-        for call in (lambda: nb.to_dataframe(result), lambda: nb.plot_ageing(None)):
-            try:
-                call()
-            except ImportError as error:
-                assert "pip install 'dunning[notebook]'" in str(error), error
-            else:
-                raise AssertionError("no ImportError")
-        assert not any(m.split(".")[0] in {"pandas", "numpy", "matplotlib"} for m in sys.modules)
-        print("ok")
-        """
-    )
-    done = subprocess.run(  # noqa: S603  (our own interpreter and script)
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"

@@ -1,4 +1,9 @@
-"""Every render runs under a budget: runaway templates fail fast, for one message only."""
+"""Every render runs under a budget: runaway templates fail fast, for one message only.
+
+The time budgets run on a fake clock (`Ticking`: a millisecond later at each reading), so a
+runaway meets its 1 s deadline after a thousand check points, in milliseconds of real time,
+and always at the same point; `quickly` still checks the real time each test takes.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 from pydantic import ValidationError
@@ -15,7 +21,7 @@ from dunning.core.render.budget import RenderBudget
 from dunning.exceptions import TemplateError
 from tests.reference_case import FakeAction, context, customer
 
-FAST = 5.0  # seconds: "well under" this, each runaway must stop
+FAST = 5.0  # seconds of real time: "well under" this, each runaway must stop
 
 PRELUDE = (
     "{% set s = 'x'|center(100000) %}"
@@ -58,6 +64,24 @@ RUNAWAYS = {
 }
 
 
+@dataclass
+class Ticking:
+    """A fake clock for a budget: *step* seconds later at each reading, counting its readings."""
+
+    step: float = 0.001
+    reads: int = 0
+
+    def __call__(self) -> float:
+        """The next reading: *step* seconds after the previous one."""
+        self.reads += 1
+        return self.reads * self.step
+
+
+def fake(**limits: float) -> RenderBudget:
+    """A budget (the default limits unless told otherwise) measured on a fresh `Ticking` clock."""
+    return RenderBudget(clock=Ticking(), **limits)  # type: ignore[arg-type]
+
+
 @contextmanager
 def quickly() -> Iterator[None]:
     """Fail the test if the block takes FAST seconds or more."""
@@ -68,7 +92,8 @@ def quickly() -> Iterator[None]:
 
 
 def load(source: str, **options: object) -> TemplatePack:
-    """A one-family French pack whose text body is *source*."""
+    """A one-family French pack whose text body is *source* (a fake-clock budget by default)."""
+    options.setdefault("budget", fake())
     return TemplatePack.from_mapping(
         {"fr/t.subject.j2": "s", "fr/t.txt.j2": source},
         **options,  # type: ignore[arg-type]
@@ -103,9 +128,25 @@ def test_time_budget_names_the_limit_and_the_line() -> None:
     """The deadline error says how long was allowed and points at the loop's line."""
     source = "line one\n" + RUNAWAYS["nested loops over center(100000)"]
     with pytest.raises(TemplateError) as caught:
-        load(source, budget=RenderBudget(max_seconds=0.2))
+        load(source, budget=fake(max_seconds=0.2))
     assert str(caught.value).startswith("fr/t.txt.j2, line 2: render budget exceeded")
     assert str(caught.value).endswith("the render took more than 0.2 s")
+
+
+def test_the_clock_is_read_at_the_start_each_loop_item_and_the_end() -> None:
+    """Ten loop items: twelve readings, so 11 s on a clock one second later at each reading.
+
+    With 11 s the render fits (its last reading is 11 s after the first, not more); with
+    10 s the reading at the end, 11 s after the start, is past the deadline.
+    """
+    source = "{% for c in 'abcdefghij' %}{{ c }}{% endfor %}"
+    pack = load(source, budget=RenderBudget(max_seconds=11, clock=Ticking(1)))
+    clock = Ticking(1)
+    budget = RenderBudget(max_seconds=11, clock=clock)
+    assert pack.render_part("fr", "t", "txt", {}, budget=budget) == "abcdefghij"
+    assert clock.reads == 12
+    with pytest.raises(TemplateError, match="the render took more than 10 s"):
+        load(source, budget=RenderBudget(max_seconds=10, clock=Ticking(1)))
 
 
 def test_recursion_is_named() -> None:
@@ -138,6 +179,7 @@ def test_budget_is_inherited_and_overridable() -> None:
     assert base.with_overrides({"fr/t.txt.j2": "y"}).budget == tight
     assert TemplatePack.from_mapping({}, base=base).budget == tight
     assert builtin_pack().budget == RenderBudget(max_seconds=1.0, max_output_chars=1_000_000)
+    assert builtin_pack().budget.clock is time.perf_counter  # the real timer, unless told
 
 
 def test_normal_templates_render_identically_under_any_sufficient_budget() -> None:
@@ -189,7 +231,7 @@ def test_imports_without_context_are_still_bounded() -> None:
         "fr/t.txt.j2": "{% from 'fr/_m.txt.j2' import spin without context %}{{ spin() }}",
     }
     with quickly(), pytest.raises(TemplateError) as caught:
-        TemplatePack.from_mapping(sources, budget=RenderBudget(max_seconds=0.3))
+        TemplatePack.from_mapping(sources, budget=fake(max_seconds=0.3))
     assert caught.value.code == "render_budget_exceeded"
 
 

@@ -40,7 +40,7 @@ def test_collect_reads_the_clock_every_clock_every_chunks() -> None:
     """A deadline passed at chunk 3 is seen at chunk 16 (the 16th), not later, not at once."""
     assert CLOCK_EVERY == 16
     clock = _Clock()
-    meter = _Meter.start(RenderBudget(max_seconds=1), clock)
+    meter = _Meter.start(RenderBudget(max_seconds=1, clock=clock))
     seen: list[int] = []
     with pytest.raises(RenderBudgetError, match="the render took more than 1 s"):
         meter.collect(_chunks(clock, 3, seen))
@@ -51,7 +51,7 @@ def test_collect_reads_the_clock_every_clock_every_chunks() -> None:
 def test_collect_reads_the_clock_at_the_end() -> None:
     """A deadline passed after the last full batch of chunks is still caught at the end."""
     clock = _Clock()
-    meter = _Meter.start(RenderBudget(max_seconds=1), clock)
+    meter = _Meter.start(RenderBudget(max_seconds=1, clock=clock))
     with pytest.raises(RenderBudgetError):
         meter.collect(_chunks(clock, 35, []))  # 32 read at chunk 32: fine; 35 jumps; end reads
 
@@ -59,7 +59,7 @@ def test_collect_reads_the_clock_at_the_end() -> None:
 def test_collect_counts_the_size_at_every_chunk() -> None:
     """The size limit stops the output at the first chunk beyond it, not a batch later."""
     clock = _Clock()
-    meter = _Meter.start(RenderBudget(max_output_chars=5), clock)
+    meter = _Meter.start(RenderBudget(max_output_chars=5, clock=clock))
     seen: list[int] = []
     with pytest.raises(RenderBudgetError, match="longer than 5 characters"):
         meter.collect(_chunks(clock, 99, seen))
@@ -70,7 +70,7 @@ def test_collect_counts_the_size_at_every_chunk() -> None:
 def test_collect_joins_within_budget() -> None:
     """Within budget, the chunks are joined in order and counted."""
     clock = _Clock()
-    meter = _Meter.start(RenderBudget(max_output_chars=40), clock)
+    meter = _Meter.start(RenderBudget(max_output_chars=40, clock=clock))
     assert meter.collect(iter(["ab", "", "c"])) == "abc"
     assert meter.produced == 3
 

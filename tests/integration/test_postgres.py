@@ -21,9 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg_pool import ConnectionPool
 
 from dunning import STANDARD, Channel
 from dunning.adapters.memory import MemorySender, MemoryStore
@@ -34,9 +32,15 @@ from dunning.ports import EntryStatus, Receipt, SendContext, SendError
 from dunning.render import Message
 from dunning.runner import Dunner, Outcome, approve
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
+from tests.helpers import require_extra
 from tests.integration import postgres_worker
 from tests.postgres_cluster import Cluster
 from tests.test_runner import NOTICE
+
+require_extra("postgres")
+
+import psycopg  # noqa: E402  (after the extra is known to be there)
+from psycopg_pool import ConnectionPool  # noqa: E402
 
 CREDITOR = make_creditor()
 TUESDAY = paris(2026, 5, 5)

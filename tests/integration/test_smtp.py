@@ -18,7 +18,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -36,6 +35,7 @@ from dunning.exceptions import ConfigurationError
 from dunning.ports import Sender, SendError
 from dunning.runner import Dunner, Outcome
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
+from tests.helpers import PARIS, examples
 from tests.integration.conftest import CLOSE, HOST, ScriptedServer, SmtpServer, Store, TlsFiles
 
 FROM = "Atelier Durand <compta@atelier-durand.example>"
@@ -515,7 +515,7 @@ def test_build_email_is_deterministic() -> None:
 
 def test_build_email_writes_the_date_given() -> None:
     """An aware date becomes the RFC 5322 Date header, in its own offset."""
-    at = datetime(2026, 5, 5, 10, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    at = datetime(2026, 5, 5, 10, 30, tzinfo=PARIS)
     email = build_email(
         message(html=None, attachments=()), from_address=FROM, idempotency_key=KEY, date=at
     )
@@ -905,7 +905,7 @@ def has_control(value: str) -> bool:
 
 @example(subject=f"Facture 2026-{ENCODED_CRLF} : petit rappel")
 @example(subject="Facture 2026-\x000042")
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(subject=st.text() | st.builds("{}{}{}".format, st.text(), st.sampled_from(WORDS), st.text()))
 def test_any_subject_is_refused_or_reads_back_exactly(subject: str) -> None:
     """Whatever the subject: a permanent refusal, or exactly the headers written, no control."""
@@ -928,7 +928,7 @@ def test_any_subject_is_refused_or_reads_back_exactly(subject: str) -> None:
 @example(name=ENCODED_CRLF)
 @example(name=DOUBLE_ENCODED)
 @example(name=".")  # the parser raised AttributeError on it
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(name=st.text() | st.builds("{}{}".format, st.sampled_from(WORDS), st.text()))
 def test_any_display_name_is_refused_or_reads_back_as_one_recipient(name: str) -> None:
     """Whatever the recipient's display name: refused, or one recipient and the headers written."""
@@ -947,7 +947,7 @@ def test_any_display_name_is_refused_or_reads_back_as_one_recipient(name: str) -
     assert not any(has_control(str(value)) for value in parsed.values())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     subject=st.text(
         alphabet=st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1

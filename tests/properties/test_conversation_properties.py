@@ -4,8 +4,9 @@ Each example is a customer with 1 to 5 invoices falling due at staggered dates, 
 paid, some disputed for a while, some with a promise to pay; it is walked day by day through
 the planner with every message delivered and every formal notice approved on the day
 (`tests.conversation_walk.walk`). The properties are about the messages that went out.
-``DUNNING_CONVERSATION_EXAMPLES`` sets the number of examples (CI: the default; locally, run
-several thousand once).
+``DUNNING_CONVERSATION_EXAMPLES`` sets the number of examples (by default 40 under the
+``thorough`` hypothesis profile, fewer in the default run: `tests.helpers.examples`; locally,
+run several thousand once).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from itertools import pairwise
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from tests.conversation_walk import PARIS, Sent, walk
+from tests.conversation_walk import Sent, walk
+from tests.helpers import PARIS, examples
 
 from dunning.core.builtin import BUILTIN_SCENARIOS
 from dunning.core.conversation import STAFF_CHANNELS
@@ -36,7 +38,7 @@ from dunning.core.scenario import Scenario, StepKind
 
 START = date(2026, 2, 2)
 DAYS = 120
-EXAMPLES = int(os.environ.get("DUNNING_CONVERSATION_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("DUNNING_CONVERSATION_EXAMPLES", examples(40)))
 
 
 @st.composite

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import examples
 
 from dunning import (
     FIRM,
@@ -35,7 +36,9 @@ from dunning.engine import timeline
 from dunning.model import ActionTaken
 from dunning.scenarios import CatchUp
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 # (time zone, subdivision): mainland, Moselle, La Réunion (UTC+4), Guadeloupe (UTC-4).
 PLACES = [
     ("Europe/Paris", None),
@@ -228,7 +231,7 @@ def test_no_action_after_full_payment(case: Case, days_before: int) -> None:
     assert d.next_review_at is None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_timeline_respects_the_minimum_gap(data: st.DataObject) -> None:
     """Over a 120-day replay, no action follows another delivered one within the gap."""

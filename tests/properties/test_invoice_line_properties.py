@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import examples
 from tests.properties.test_engine_properties import histories, invoices
 
 from dunning.core.ledger import amount_outstanding, days_late
@@ -53,7 +54,7 @@ def reference_line(invoice: Invoice, events: list[Event], on: date) -> InvoiceLi
     )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_one_pass_line_is_the_models_line(data: st.DataObject) -> None:
     """Same due date, balance and days late, validated or not, on any day."""

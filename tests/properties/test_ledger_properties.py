@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers import examples
 
 from dunning.core.ledger import ImputationRule, Ledger, MoneyOnAccount, impute_on_account
 from dunning.core.model import Customer, Event, Invoice, Payment
@@ -83,7 +84,7 @@ def build(drawn: Drawn) -> Account:
     return invoices, receipts, rule
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(accounts)
 def test_money_imputed_never_exceeds_what_each_invoice_owes(drawn: Drawn) -> None:
     """Each invoice takes at most its balance that day, after its own money and earlier receipts."""
@@ -102,7 +103,7 @@ def test_money_imputed_never_exceeds_what_each_invoice_owes(drawn: Drawn) -> Non
             assert imputed <= ledger.balance(on=payment.on)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(accounts)
 def test_imputed_plus_unallocated_is_the_money_received(drawn: Drawn) -> None:
     """Per currency, what went to invoices plus what is left equals what was received by then."""
@@ -122,7 +123,7 @@ def test_imputed_plus_unallocated_is_the_money_received(drawn: Drawn) -> None:
         assert result.unallocated[currency] >= 0
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(accounts)
 def test_an_invoice_fully_settled_is_never_imputed_more(drawn: Drawn) -> None:
     """After the imputation, no invoice has been paid more than its total by money on account."""
@@ -140,7 +141,7 @@ def test_an_invoice_fully_settled_is_never_imputed_more(drawn: Drawn) -> None:
             assert after.settled(on=payment.on) <= invoice.total
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(accounts, st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_the_order_of_invoices(drawn: Drawn, rng: random.Random) -> None:
     """Giving the same invoices in another order imputes the same money to the same invoices."""

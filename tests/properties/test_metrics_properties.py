@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers import PARIS, examples
 
 from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import AGEING_BUCKETS, ageing, collection_rate, dso
 from dunning.core.model import Customer, Invoice, Payment
 from dunning.core.portfolio import InvoiceHistory
 
-PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 4, 30, 18, tzinfo=PARIS)
 
 invoice_spec = st.tuples(
@@ -46,7 +45,7 @@ def build(spec: list[Spec]) -> list[InvoiceHistory]:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(books)
 def test_ageing_buckets_add_up_to_the_outstanding_total(spec: list[Spec]) -> None:
     """Whatever the book, the buckets add up to the sum of amount_outstanding at that day."""
@@ -60,7 +59,7 @@ def test_ageing_buckets_add_up_to_the_outstanding_total(spec: list[Spec]) -> Non
     assert all(amount >= 0 for amount in result.amounts.values())
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(books, st.integers(min_value=1, max_value=365))
 def test_dso_is_never_negative_and_zero_when_nothing_is_owed(spec: list[Spec], period: int) -> None:
     """DSO is >= 0; with every invoice paid, both methods give 0 (or None without sales)."""
@@ -72,7 +71,7 @@ def test_dso_is_never_negative_and_zero_when_nothing_is_owed(spec: list[Spec], p
             assert value == 0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(books)
 def test_collection_rate_is_a_percentage(spec: list[Spec]) -> None:
     """Payments never exceed what was collectible, so the rate lies between 0 and 100."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import PARIS, examples
 
 from dunning.core.builtin import STANDARD
 from dunning.core.engine import DecisionStatus, decide
 from dunning.core.model import ActionTaken, Channel, Customer, Event, Invoice, Payment
 from dunning.core.portfolio import InvoiceHistory, plan_customer_actions
 
-PARIS = ZoneInfo("Europe/Paris")
 START = date(2026, 3, 2)
 
 invoice_spec = st.tuples(
@@ -57,7 +56,7 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 10, tzinfo=PARIS)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(portfolio)
 def test_every_overdue_invoice_is_in_exactly_one_message(spec: list) -> None:  # type: ignore[type-arg]
     """Per customer and currency with a message, each overdue unpaid invoice is listed once."""
@@ -82,7 +81,7 @@ def test_every_overdue_invoice_is_in_exactly_one_message(spec: list) -> None:  #
     assert len(keys) == len(set(keys))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(min_value=-5, max_value=60), min_size=1, max_size=4))
 def test_nothing_for_a_paid_customer(dues: list[int]) -> None:
     """A customer whose every invoice is paid gets no message."""
@@ -90,7 +89,7 @@ def test_nothing_for_a_paid_customer(dues: list[int]) -> None:
     assert list(plan_customer_actions(build(spec), STANDARD, at=at(START))) == []
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(portfolio)
 def test_no_two_messages_closer_than_the_gap(spec: list) -> None:  # type: ignore[type-arg]
     """Replaying 40 days and recording what is sent, one customer's messages stay 5 days apart."""

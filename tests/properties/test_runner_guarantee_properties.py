@@ -27,9 +27,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import examples
 from tests.postgres_cluster import Cluster
 
 from dunning import STANDARD, Channel, Payment
@@ -119,7 +119,7 @@ invoices = st.lists(
 )
 
 
-@settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(70), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(book=invoices, plan=steps, backend=st.sampled_from(["memory", "sqlite"]))
 def test_each_invoice_step_reaches_the_customer_at_most_once(
     book: list[tuple[int, int]], plan: list[Step], backend: str
@@ -133,12 +133,14 @@ def test_each_invoice_step_reaches_the_customer_at_most_once(
                 _check(store, book, plan)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(book=invoices, plan=steps)
 def test_each_invoice_step_reaches_the_customer_at_most_once_on_postgres(
     postgres_cluster: Cluster, book: list[tuple[int, int]], plan: list[Step]
 ) -> None:
     """The same month of chaos on `PostgresStore`, a fresh schema per example."""
+    import psycopg  # noqa: PLC0415  (the postgres extra: the fixture has checked it is there)
+
     schema = f"prop{next(_examples)}"
     try:
         with PostgresStore(postgres_cluster.url(), schema=schema) as store:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import examples
 
 from dunning import STANDARD, Channel, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
@@ -67,7 +68,7 @@ def _crash_after_once(obj: object, name: str) -> None:
     setattr(obj, name, crashing)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     customers=st.integers(min_value=1, max_value=4),
     plan=steps,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.helpers import PARIS, examples
 
 from dunning.core.builtin import DEFAULT_POLICY, STANDARD
 from dunning.core.conversation import STAFF_CHANNELS
@@ -16,13 +16,12 @@ from dunning.core.metrics import ageing
 from dunning.core.model import ActionTaken
 from dunning.core.simulate import simulate, synthetic_portfolio
 
-PARIS = ZoneInfo("Europe/Paris")
 START = date(2026, 3, 2)
 END = date(2026, 4, 10)
 seeds = st.integers(min_value=0, max_value=2**32)
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=examples(5), deadline=None)
 @given(seeds)
 def test_same_seed_same_book_and_same_simulation(seed: int) -> None:
     """Drawing the book and simulating it twice with one seed gives equal results."""
@@ -34,7 +33,7 @@ def test_same_seed_same_book_and_same_simulation(seed: int) -> None:
     assert one.entries == two.entries
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(seeds)
 def test_the_runner_rules_hold_in_every_simulation(seed: int) -> None:
     """The customer's messages 7 days apart, staff tasks apart, and money is conserved."""

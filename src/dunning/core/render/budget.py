@@ -12,10 +12,12 @@ that calls itself. Each must fail in about a second, as a `TemplateError` with t
   produce (``max_output_chars``). A `TemplatePack` carries one (its sample renders at load
   time run under it too, so a runaway template fails when the pack is built) and `render`
   accepts another.
-- Each render gets a `_Meter`: a deadline, read from `time.perf_counter`, a monotonic timer that
-  measures how long the render has taken. This is the one place the core reads a clock, and
-  it never reads the date: what a message says never depends on it; only whether a render is
-  cut short does. The architecture test allows exactly this import here.
+- Each render gets a `_Meter`: a deadline, read from the budget's ``clock``, by default
+  `time.perf_counter`, a monotonic timer that measures how long the render has taken. This is
+  the one place the core reads a clock, and it never reads the date: what a message says never
+  depends on it; only whether a render is cut short does. The architecture test allows exactly
+  this import here. A test gives the budget a fake clock that it advances itself, so a
+  runaway meets its deadline without burning real seconds.
 - The meter is checked where unbounded work can happen: at every loop iteration (the
   environment wraps every ``{% for %}``'s iterable, see `_Sandbox`), every call (macros,
   methods), every intercepted operator, every filter, and every `CLOCK_EVERY` chunks of
@@ -62,10 +64,23 @@ class RenderBudget(BaseModel):
             times what a real letter takes.
         max_output_chars: how many characters one template may produce, and the largest width,
             count or string a template may hand to a filter or method.
+        clock: the timer *max_seconds* is measured with, in seconds (``time.perf_counter``);
+            a test may pass a fake one that it advances itself. Left out of the repr and of
+            dumps.
 
     Examples:
         >>> RenderBudget()
         RenderBudget(max_seconds=1.0, max_output_chars=1000000)
+        >>> from itertools import count
+        >>> from dunning.core.render import TemplatePack
+        >>> seconds = count()  # a fake clock: one second later at each reading
+        >>> budget = RenderBudget(max_seconds=3, clock=lambda: next(seconds))
+        >>> TemplatePack.from_mapping(
+        ...     {"fr/t.subject.j2": "s", "fr/t.txt.j2": "{% for c in 'abcde' %}{% endfor %}"},
+        ...     budget=budget)
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.TemplateError: fr/t.txt.j2, line 1: ...: the render took more than 3 s
         >>> RenderBudget(max_seconds=0)
         Traceback (most recent call last):
         ...
@@ -78,6 +93,7 @@ class RenderBudget(BaseModel):
 
     max_seconds: Annotated[float, Field(gt=0, le=600)] = 1.0
     max_output_chars: Annotated[int, Field(gt=0, le=100_000_000)] = 1_000_000
+    clock: Annotated[Callable[[], float], Field(repr=False, exclude=True)] = perf_counter
 
 
 DEFAULT_RENDER_BUDGET = RenderBudget()
@@ -105,7 +121,9 @@ class _Meter:
     produced: int = 0
 
     @classmethod
-    def start(cls, budget: RenderBudget, clock: Callable[[], float] = perf_counter) -> _Meter:
+    def start(cls, budget: RenderBudget) -> _Meter:
+        """Start the render's clock: its deadline is *budget*'s ``max_seconds`` from now."""
+        clock = budget.clock
         meter = cls(budget, clock)
         meter.deadline = clock() + budget.max_seconds
         return meter
