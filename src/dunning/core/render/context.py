@@ -31,6 +31,7 @@ from dunning.core.model import CreditNote as _CreditNote
 from dunning.core.model import Payment as _Payment
 from dunning.core.penalties.compute import PenaltyBreakdown, PenaltyLine
 from dunning.core.penalties.regimes import PenaltyRegime
+from dunning.core.render.identity import siren_ok, vat_key
 
 OptionalText = Annotated[str, Field(min_length=1)] | None
 Text = Annotated[str, Field(min_length=1)]
@@ -53,6 +54,12 @@ class Creditor(BaseModel):
         email: where customers reply.
         phone: a phone number customers may call, if any.
         siret: the 14-digit SIRET, if any.
+        siren: the 9-digit SIREN (Luhn-checked), shown in letters with the RCS (Code de
+            commerce R123-237); the SIRET, if given, must start with it.
+        rcs: the registration as letters show it, ``RCS <city> <SIREN>`` (e.g.
+            ``RCS Lyon 732 829 320``).
+        vat_number: the intra-community VAT number; a French one (``FR`` + key + SIREN) has
+            its key checked, and must carry the SIREN when both are given.
         signature: who signs, e.g. ``Le service comptabilité``; defaults to the name.
         signatory_name: the person who signs formal notices and firm letters, e.g.
             ``Claire Durand`` (a formal notice should carry a named signatory).
@@ -77,6 +84,9 @@ class Creditor(BaseModel):
     email: Text
     phone: OptionalText = None
     siret: Annotated[str, Field(pattern=r"^\d{14}$")] | None = None
+    siren: Annotated[str, Field(pattern=r"^\d{9}$")] | None = None
+    rcs: Annotated[str, Field(pattern=r"^RCS [^\d\s][^\d]* [\d ]{9,11}$")] | None = None
+    vat_number: Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z0-9]{2,12}$")] | None = None
     signature: OptionalText = None
     signatory_name: OptionalText = None
     signatory_title: OptionalText = None
@@ -93,6 +103,42 @@ class Creditor(BaseModel):
                 "invalid_iban", "'{value}' is not a valid IBAN", {"value": value}
             )
         return iban
+
+    @model_validator(mode="after")
+    def _identifiers_agree(self) -> Creditor:
+        siren = self.siren
+        if siren is not None and not siren_ok(siren):
+            raise PydanticCustomError(
+                "invalid_siren", "siren '{value}' fails its check digit", {"value": siren}
+            )
+        if siren is not None and self.siret is not None and not self.siret.startswith(siren):
+            raise PydanticCustomError(
+                "siret_siren_mismatch",
+                "siret '{siret}' does not start with the siren '{siren}'",
+                {"siret": self.siret, "siren": siren},
+            )
+        if self.rcs is not None and siren is not None and siren not in self.rcs.replace(" ", ""):
+            raise PydanticCustomError(
+                "rcs_siren_mismatch",
+                "rcs '{rcs}' does not carry the siren '{siren}'",
+                {"rcs": self.rcs, "siren": siren},
+            )
+        vat = self.vat_number
+        if vat is not None and vat.startswith("FR"):
+            body = vat[4:]
+            if not re.fullmatch(r"FR\d{11}", vat) or vat[2:4] != vat_key(body):
+                raise PydanticCustomError(
+                    "invalid_vat_number",
+                    "vat_number '{value}' is not FR + its 2-digit key + a SIREN",
+                    {"value": vat},
+                )
+            if siren is not None and body != siren:
+                raise PydanticCustomError(
+                    "vat_siren_mismatch",
+                    "vat_number '{value}' does not carry the siren '{siren}'",
+                    {"value": vat, "siren": siren},
+                )
+        return self
 
     @model_validator(mode="before")
     @classmethod

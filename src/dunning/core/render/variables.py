@@ -20,8 +20,8 @@ from dunning.core.render.context import (
 
 CONTEXT_VARIABLES: Mapping[str, str] = MappingProxyType(
     {
-        "creditor": "the creditor: name, address, iban, bic, email, phone, siret, signature, "
-        "signatory_name, signatory_title",
+        "creditor": "the creditor: name, address, iban, bic, email, phone, siret, siren, rcs, "
+        "vat_number, signature, signatory_name, signatory_title",
         "customer": "the debtor: id, name, kind, contact_name, contact_civility (None, 'ms' or "
         "'mr'), contact_surname (None or the surname alone), email, phone, postal_address",
         "invoices": "the invoices this message demands (role 'demanded'), oldest first: each "
@@ -140,6 +140,9 @@ def _variables(
             "email": c.email,
             "phone": c.phone,
             "siret": c.siret,
+            "siren": c.siren,
+            "rcs": c.rcs,
+            "vat_number": c.vat_number,
             "signature": c.signature,
             "signatory_name": c.signatory_name,
             "signatory_title": c.signatory_title,
