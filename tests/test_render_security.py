@@ -124,3 +124,22 @@ def test_template_markup_is_kept_in_html_but_data_is_not() -> None:
     message = render(FakeAction("t"), context(customer=customer(name="A & <B>")), pack=pack)
     assert message.html == "<p>A &amp; &lt;B&gt;</p>"
     assert message.text == "A & <B>"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ message_date.today()|date_long }}",
+        "{{ invoice.due_on.today()|date_long }}",
+        "{% for i in invoices %}{{ i.due_on.today()|date_short }}{% endfor %}",
+    ],
+)
+def test_a_template_cannot_read_the_clock(payload: str) -> None:
+    """A message carries its own date: ``today()`` on a date would print another day (issue 19).
+
+    Before, ``{{ message_date.today()|date_long }}`` loaded and printed the machine's date.
+    """
+    with pytest.raises(TemplateError) as caught:
+        load(payload)
+    assert caught.value.code == "unsafe_template"
+    assert isinstance(caught.value.__cause__, SecurityError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from datetime import date
 from typing import Any
 
 import jinja2
@@ -65,6 +66,10 @@ class _Context(Context):
         super().__init__(environment, parent, name, blocks, globals)
 
 
+_CLOCK_METHODS = frozenset({"today", "now", "utcnow"})
+"""What a date or datetime offers to read the clock: never reachable from a template."""
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with every render bounded in time and size (see `budget`).
 
@@ -99,6 +104,17 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             if compiled is not None:
                 return compiled
         return super().get_template(name, parent, globals)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """The sandbox's rule, and no way to read the clock: a date's ``today()`` or ``now()``.
+
+        A message is rendered for the date it carries (``message_date``): a template that read
+        the clock would print another day, and differ between its preview and its send.
+        """
+        clock = attr in _CLOCK_METHODS and (
+            isinstance(obj, date) or (isinstance(obj, type) and issubclass(obj, date))
+        )
+        return not clock and super().is_safe_attribute(obj, attr, value)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``obj.attribute`` in a template: the sandbox's rules, and a shortcut for plain dicts.
