@@ -9,7 +9,10 @@ an answer a fresh one would not; it only saves the work.
 Per place (time zone, country, subdivision) a `Place` holds the zone, the business calendar
 (itself immutable and shared, see `dunning.core.calendar.calendar_for`, which rolls a day to
 a business day in one look-up), and the run's memo of the local midnights it built: a batch
-asks for the same few dates for every invoice.
+asks for the same few dates for every invoice. It also holds the run's memo of ladders
+(`Place.ladders`): the next steps of a scenario's ladder depend only on the plan, the instant,
+the place, the anchor date, the highest step taken and the first day allowed, which many
+invoices of a book share; the engine fills and reads it (`dunning.core.engine`).
 
 Examples:
     >>> from datetime import date
@@ -26,8 +29,9 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dunning.core.calendar import BusinessCalendar, calendar_for
@@ -42,9 +46,11 @@ class Place:
     Attributes:
         tz: the time zone.
         calendar: the business calendar (immutable, shared).
+        ladders: the run's memo of the engine's ladder look-ups in this place, keyed and
+            read by the engine only (its values are immutable).
     """
 
-    __slots__ = ("_midnights", "calendar", "roll_forward", "tz")
+    __slots__ = ("_midnights", "calendar", "ladders", "roll_forward", "tz")
 
     def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar) -> None:
         """Hold *tz* and *calendar*, with an empty memo."""
@@ -53,6 +59,7 @@ class Place:
         self.roll_forward: Callable[[date], date] = calendar.roll_forward
         """`BusinessCalendar.roll_forward` (one look-up in the calendar's table of days off)."""
         self._midnights: dict[date, datetime] = {}
+        self.ladders: dict[Hashable, Any] = {}
 
     def __repr__(self) -> str:
         """Show the zone and calendar."""
