@@ -481,7 +481,7 @@ def _agreement_state(
     return _Agreement(None, None, "payment plan completed")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs 0.6 us; never changed once made
 class _Candidate:
     step: Step
     channel: Channel
@@ -742,12 +742,12 @@ class _Decider:
         Without opt-outs and rejections (whose notes and ids are the invoice's own), the answer
         depends only on the plan, the instant, the place, *anchor*, the highest step taken and
         the floor: many invoices of a run share it, so it is kept in the place's memo for the
-        run (`Place.ladders`; candidates are frozen).
+        run (`Place.ladders`; a candidate is never changed once made).
         """
-        if self.facts.rejected or self.invoice.customer.opted_out:
+        memo = self.place.ladders
+        if memo is None or self.facts.rejected or self.invoice.customer.opted_out:
             return self._ladder(anchor)
         key = (self.plan, self.at, anchor, self.highest_taken, self.floor)
-        memo = self.place.ladders
         found: tuple[_Candidate | None, Sequence[_Candidate]] | None = memo.get(key)
         if found is None:
             found = memo[key] = self._ladder(anchor)

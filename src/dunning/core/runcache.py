@@ -47,19 +47,20 @@ class Place:
         tz: the time zone.
         calendar: the business calendar (immutable, shared).
         ladders: the run's memo of the engine's ladder look-ups in this place, keyed and
-            read by the engine only (its values are immutable).
+            read by the engine only (its values are immutable); None for a place made for
+            one decision (`place_of`), where nothing could share it.
     """
 
     __slots__ = ("_midnights", "calendar", "ladders", "roll_forward", "tz")
 
-    def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar) -> None:
-        """Hold *tz* and *calendar*, with an empty memo."""
+    def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar, *, shared: bool = True) -> None:
+        """Hold *tz* and *calendar*, with empty memos (no ladders unless *shared*)."""
         self.tz = tz
         self.calendar = calendar
         self.roll_forward: Callable[[date], date] = calendar.roll_forward
         """`BusinessCalendar.roll_forward` (one look-up in the calendar's table of days off)."""
         self._midnights: dict[date, datetime] = {}
-        self.ladders: dict[Hashable, Any] = {}
+        self.ladders: dict[Hashable, Any] | None = {} if shared else None
 
     def __repr__(self) -> str:
         """Show the zone and calendar."""
@@ -95,10 +96,12 @@ class RunCache:
         key = (customer.time_zone, customer.country, customer.subdivision)
         found = self._places.get(key)
         if found is None:
-            found = self._places[key] = place_of(customer)
+            found = self._places[key] = Place(
+                customer.tz, calendar_for(customer.country, customer.subdivision)
+            )
         return found
 
 
 def place_of(customer: Customer) -> Place:
-    """A new `Place` for *customer* (its zone, and its calendar from `calendar_for`)."""
-    return Place(customer.tz, calendar_for(customer.country, customer.subdivision))
+    """A new `Place` for *customer*, for one decision (no memo of ladders: none to share)."""
+    return Place(customer.tz, calendar_for(customer.country, customer.subdivision), shared=False)
