@@ -10,11 +10,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from dunning import STANDARD, Customer, Event, Invoice, decide
+from dunning import (
+    STANDARD,
+    Channel,
+    Customer,
+    DecisionStatus,
+    Event,
+    Invoice,
+    decide,
+)
 from dunning.core import engine
 from dunning.core.engine import decide_many
 from dunning.core.runcache import RunCache
 from dunning.core.scenario import Scenario
+from dunning.model import ActionTaken
 
 PARIS = ZoneInfo("Europe/Paris")
 AT = datetime(2026, 4, 28, 9, tzinfo=PARIS)
@@ -91,3 +100,50 @@ def test_decisions_with_a_run_cache_are_the_decisions_without() -> None:
     given = list(decide_many(pairs, STANDARD, at=AT, cache=RunCache()))
     assert shared == alone == many == given
     assert {d.action.step_id for d in shared if d.action} == {"informative"}
+
+
+def test_invoices_sharing_a_ladder_keep_their_own_floor() -> None:
+    """The run's memo of ladders tells apart invoices whose last action was on another day.
+
+    Both F-1 and F-2 (due Monday 27 April) took the informative email; on Wednesday 6 May at
+    9:00 the reminder (J+7, Monday 4 May) waits for the 5-day gap after that email. F-1's
+    was on 28 April: the gap ends on 3 May, so the reminder is due since 4 May 00:00. F-2's
+    was on Monday 4 May: the gap ends on Saturday 9 May, rolled to Monday 11 May.
+    """
+    at = datetime(2026, 5, 6, 9, tzinfo=PARIS)
+
+    def informative(n: int, day: int) -> list[Event]:
+        sent = datetime(2026, 4 if day > 20 else 5, day, 9, tzinfo=PARIS)
+        return [
+            ActionTaken(at=sent, action_id=f"a-{n}", channel=Channel.EMAIL, step_id="informative")
+        ]
+
+    pairs = [(_invoice(1), informative(1, 28)), (_invoice(2), informative(2, 4))]
+    cache = RunCache()
+    first, second = decide_many(pairs, STANDARD, at=at, cache=cache)
+    assert first.status is DecisionStatus.ACTION_DUE
+    assert first.action is not None
+    assert first.action.step_id == "reminder"
+    assert first.action.due_at == datetime(2026, 5, 4, tzinfo=PARIS)
+    assert second.status is DecisionStatus.WAITING
+    assert second.next_step_id == "reminder"
+    assert second.next_review_at == datetime(2026, 5, 11, tzinfo=PARIS)
+    assert [first, second] == [decide(i, e, STANDARD, at=at) for i, e in pairs]
+    # Decided again with the same cache (the memo now full), in the other order.
+    assert list(decide_many(pairs[::-1], STANDARD, at=at, cache=cache)) == [second, first]
+
+
+def test_an_opted_out_customer_does_not_share_the_ladder_of_others() -> None:
+    """An invoice whose customer refuses email gets the fallback letter, even after another.
+
+    F-1 (ACME) and F-3 (email refused) are both due Monday 27 April: on Tuesday 28 April at
+    9:00 the informative step (J+1) is due for each, by email for F-1 and by its fallback
+    channel, a letter, for F-3.
+    """
+    no_email = Customer(id="C-3", name="No Mail SARL", opted_out=frozenset({Channel.EMAIL}))
+    pairs: list[tuple[Invoice, list[Event]]] = [(_invoice(1), []), (_invoice(3, no_email), [])]
+    first, second = decide_many(pairs, STANDARD, at=AT)
+    assert first.action is not None
+    assert (first.action.step_id, first.action.channel) == ("informative", Channel.EMAIL)
+    assert second.action is not None
+    assert (second.action.step_id, second.action.channel) == ("informative", Channel.LETTER)

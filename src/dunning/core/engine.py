@@ -475,7 +475,7 @@ def _agreement_state(
     return _Agreement(None, None, "payment plan completed")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs 0.6 us; never changed once made
 class _Candidate:
     step: Step
     channel: Channel
@@ -731,7 +731,23 @@ class _Decider:
         return self.candidate(step, planned, occurrence, "promise or plan broken")
 
     def ladder(self, anchor: date) -> tuple[_Candidate | None, Sequence[_Candidate]]:
-        """The next ladder step, and the later ones whose becoming due would change it."""
+        """The next ladder step, and the later ones whose becoming due would change it.
+
+        Without opt-outs and rejections (whose notes and ids are the invoice's own), the answer
+        depends only on the plan, the instant, the place, *anchor*, the highest step taken and
+        the floor: many invoices of a run share it, so it is kept in the place's memo for the
+        run (`Place.ladders`; a candidate is never changed once made).
+        """
+        memo = self.place.ladders
+        if memo is None or self.facts.rejected or self.invoice.customer.opted_out:
+            return self._ladder(anchor)
+        key = (self.plan, self.at, anchor, self.highest_taken, self.floor)
+        found: tuple[_Candidate | None, Sequence[_Candidate]] | None = memo.get(key)
+        if found is None:
+            found = memo[key] = self._ladder(anchor)
+        return found
+
+    def _ladder(self, anchor: date) -> tuple[_Candidate | None, Sequence[_Candidate]]:
         steps, offsets = self.plan.steps, self.plan.offsets
         rejected = self.facts.rejected
         highest = self.highest_taken  # the highest step taken or rejected: resume above it
@@ -755,7 +771,7 @@ class _Decider:
             return None, ()
         due_now = [c for c in pending if _is_open(c, self.at)]
         chosen = due_now[-1] if due_now else min(pending, key=lambda c: c.opens)
-        return chosen, [c for c in pending if c.opens > self.at]
+        return chosen, tuple(c for c in pending if c.opens > self.at)
 
     def approved(self, ident: str) -> bool:
         """An approval of this very action (*ident*, approved), for the balance as it is now."""

@@ -9,7 +9,10 @@ an answer a fresh one would not; it only saves the work.
 Per place (time zone, country, subdivision) a `Place` holds the zone, the business calendar
 (itself immutable and shared, see `dunning.core.calendar.calendar_for`, which rolls a day to
 a business day in one look-up), and the run's memo of the local midnights it built: a batch
-asks for the same few dates for every invoice.
+asks for the same few dates for every invoice. It also holds the run's memo of ladders
+(`Place.ladders`): the next steps of a scenario's ladder depend only on the plan, the instant,
+the place, the anchor date, the highest step taken and the first day allowed, which many
+invoices of a book share; the engine fills and reads it (`dunning.core.engine`).
 
 Examples:
     >>> from datetime import date
@@ -26,8 +29,9 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dunning.core.calendar import BusinessCalendar, calendar_for
@@ -42,17 +46,21 @@ class Place:
     Attributes:
         tz: the time zone.
         calendar: the business calendar (immutable, shared).
+        ladders: the run's memo of the engine's ladder look-ups in this place, keyed and
+            read by the engine only (its values are immutable); None for a place made for
+            one decision (`place_of`), where nothing could share it.
     """
 
-    __slots__ = ("_midnights", "calendar", "roll_forward", "tz")
+    __slots__ = ("_midnights", "calendar", "ladders", "roll_forward", "tz")
 
-    def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar) -> None:
-        """Hold *tz* and *calendar*, with an empty memo."""
+    def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar, *, shared: bool = True) -> None:
+        """Hold *tz* and *calendar*, with empty memos (no ladders unless *shared*)."""
         self.tz = tz
         self.calendar = calendar
         self.roll_forward: Callable[[date], date] = calendar.roll_forward
         """`BusinessCalendar.roll_forward` (one look-up in the calendar's table of days off)."""
         self._midnights: dict[date, datetime] = {}
+        self.ladders: dict[Hashable, Any] | None = {} if shared else None
 
     def __repr__(self) -> str:
         """Show the zone and calendar."""
@@ -88,10 +96,12 @@ class RunCache:
         key = (customer.time_zone, customer.country, customer.subdivision)
         found = self._places.get(key)
         if found is None:
-            found = self._places[key] = place_of(customer)
+            found = self._places[key] = Place(
+                customer.tz, calendar_for(customer.country, customer.subdivision)
+            )
         return found
 
 
 def place_of(customer: Customer) -> Place:
-    """A new `Place` for *customer* (its zone, and its calendar from `calendar_for`)."""
-    return Place(customer.tz, calendar_for(customer.country, customer.subdivision))
+    """A new `Place` for *customer*, for one decision (no memo of ladders: none to share)."""
+    return Place(customer.tz, calendar_for(customer.country, customer.subdivision), shared=False)

@@ -45,13 +45,13 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any, NamedTuple, Self
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from dunning.core._types import MODEL_CONFIG, PositiveAmount, fast_constructor
+from dunning.core._types import MODEL_CONFIG, PositiveAmount
 from dunning.core.ledger import part_owed
 from dunning.core.model import (
     _INSTANT_EVENTS,
@@ -242,20 +242,14 @@ class PenaltyBreakdown(BaseModel):
 # ------------------------------------------------------------------------------ the engine
 
 
-class _Period(NamedTuple):
-    """One line in the making: a period of constant principal and rate of one tranche.
+_Period = tuple[int | None, date, date, Decimal, RateQuote, Decimal, Decimal]
+"""One line in the making: a period of constant principal and rate of one tranche.
 
-    The exact interest of the period is ``numerator / year``: the numerator (principal x rate
-    x days, summed over merged cuts) is exact, and divided once per line.
-    """
-
-    installment: int | None
-    first_day: date
-    last_day: date
-    principal: Decimal
-    quote: RateQuote
-    numerator: Decimal
-    year: Decimal  # 100 x the days in the year
+Installment, first day, last day, principal, quote, numerator, year (100 x the days in the
+year), a plain tuple: one is built per cut in the hot loop, and a NamedTuple's ``__new__`` is
+Python code. The exact interest of the period is ``numerator / year``: the numerator
+(principal x rate x days, summed over merged cuts) is exact, and divided once per line.
+"""
 
 
 def _invalid(
@@ -424,25 +418,8 @@ def _money_of(invoice: Invoice, events: Sequence[Event]) -> list[tuple[date, Dec
     return money
 
 
-_new_breakdown = fast_constructor(
-    PenaltyBreakdown.model_construct,
-    fields=(
-        "invoice_id",
-        "currency",
-        "regime",
-        "until",
-        "paid_on",
-        "lines",
-        "interest",
-        "recovery_indemnity",
-        "total",
-        "day_count",
-        "rounding",
-        "findings",
-    ),
-    skips=("_check_sums",),
-)
-"""A breakdown built from lines this module worked out: its sums hold by construction."""
+_validate_breakdown = PenaltyBreakdown.model_validate
+"""The breakdown, lines included, validated in one call (its sums checked as well)."""
 
 
 @lru_cache(maxsize=256)
@@ -517,23 +494,27 @@ def _compute(
         # A line's exact interest: its numerator (principal x rate x days, summed over the
         # cuts merged into it, all exact) over 100 x the year's days, divided once.
         if rounding is Rounding.PER_LINE:  # what `_round_lines` does, in one pass
-            interests = [(p.numerator / p.year).quantize(_CENT, ROUND_HALF_UP) for p in periods]
+            interests = [(p[5] / p[6]).quantize(_CENT, ROUND_HALF_UP) for p in periods]
         else:
-            interests = _round_lines([p.numerator / p.year for p in periods], rounding)
-    lines = tuple(
-        PenaltyLine(
-            installment=p.installment,
-            first_day=p.first_day,
-            last_day=p.last_day,
-            days=(p.last_day - p.first_day).days + 1,
-            principal=p.principal,
-            annual_rate=p.quote.rate,
-            rate_source=p.quote.source,
-            provisional=p.quote.provisional,
-            interest=interest,
+            interests = _round_lines([p[5] / p[6] for p in periods], rounding)
+    # The lines as plain mappings: the breakdown is validated once, lines included (one call
+    # into pydantic-core instead of one a line, a line per half-year over a long delay).
+    lines = [
+        {
+            "installment": number,
+            "first_day": first_day,
+            "last_day": last_day,
+            "days": (last_day - first_day).days + 1,
+            "principal": principal,
+            "annual_rate": quote.rate,
+            "rate_source": quote.source,
+            "provisional": quote.provisional,
+            "interest": interest,
+        }
+        for (number, first_day, last_day, principal, quote, _, _), interest in zip(
+            periods, interests, strict=True
         )
-        for p, interest in zip(periods, interests, strict=True)
-    )
+    ]
     if no_interest:
         findings.append(
             PenaltyFinding(
@@ -544,12 +525,10 @@ def _compute(
         )
     if periods:
         if terms.regime is PenaltyRegime.B2B_CONTRACTUAL:
-            findings.extend(
-                plan.floor_findings(periods[0].first_day, max(p.last_day for p in periods))
-            )
+            findings.extend(plan.floor_findings(periods[0][1], max(p[2] for p in periods)))
         seen: set[str] = set()
         for p in periods:
-            quote = p.quote
+            quote = p[4]
             half = quote.half_year
             if quote.provisional and half is not None and str(half) not in seen:
                 seen.add(str(half))
@@ -566,21 +545,21 @@ def _compute(
     paid = None
     if money and cumulative[-1] >= before:  # before: now the total of the schedule
         paid = next(day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= before)
-    # The lines add up to the interest and the total is interest + indemnity by construction
-    # (what the model's validator checks, a sum over the lines).
-    return _new_breakdown(
-        invoice_id=invoice_id,
-        currency=currency,
-        regime=terms.regime,
-        until=end,
-        paid_on=paid if paid is not None and paid <= end else None,
-        lines=lines,
-        interest=interest,
-        recovery_indemnity=indemnity,
-        total=interest + indemnity,
-        day_count=day_count,
-        rounding=rounding,
-        findings=tuple(findings),
+    return _validate_breakdown(
+        {
+            "invoice_id": invoice_id,
+            "currency": currency,
+            "regime": terms.regime,
+            "until": end,
+            "paid_on": paid if paid is not None and paid <= end else None,
+            "lines": lines,
+            "interest": interest,
+            "recovery_indemnity": indemnity,
+            "total": interest + indemnity,
+            "day_count": day_count,
+            "rounding": rounding,
+            "findings": tuple(findings),
+        }
     )
 
 
@@ -641,7 +620,7 @@ def _tranche_periods(  # noqa: C901, PLR0912  (the hot loop, kept in one frame)
             # the only days the rate or the year's length may change.
             found = plan.quote_at(first_day, delay_started_on=first)
             if leap_aware:
-                fresh = line is not None and first_day.year != line.first_day.year
+                fresh = line is not None and first_day.year != line[1].year
                 year = _YEAR_366 if calendar.isleap(first_day.year) else _YEAR_365
             if found != quote:
                 quote = found
@@ -650,17 +629,13 @@ def _tranche_periods(  # noqa: C901, PLR0912  (the hot loop, kept in one frame)
         numerator = principal * quote.rate * ((last_day - first_day).days + 1)
         if compounding:
             year_interest += numerator / year
-        if line is not None and not fresh and line.principal == principal:
+        if line is not None and not fresh and line[3] == principal:
             # A cut that changed nothing for this tranche (money applied to another one).
-            # Positional, in field order (a NamedTuple's ``_replace`` and keywords cost a
-            # microsecond per cut over a long delay).
-            line = _Period(
-                number, line.first_day, last_day, principal, quote, line.numerator + numerator, year
-            )
+            line = (number, line[1], last_day, principal, quote, line[5] + numerator, year)
             continue
         if line is not None:
             periods.append(line)
-        line = _Period(number, first_day, last_day, principal, quote, numerator, year)
+        line = (number, first_day, last_day, principal, quote, numerator, year)
     if line is not None:
         periods.append(line)
 
