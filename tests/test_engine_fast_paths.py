@@ -1,8 +1,7 @@
-"""Results are built plainly, by keyword; the one fast path is checked where it is defined.
+"""Results are built plainly, by keyword: nothing in the core skips validation.
 
-`Decision` and `Action` are keyword-only frozen dataclasses built by their own constructor.
-The only construction without validation in the core is `_types.fast_constructor` (pydantic's
-public ``model_construct``), checked at import against the model's fields and validators.
+`Decision` and `Action` are keyword-only frozen dataclasses built by their own constructor,
+checked at import against their fields (`_types.check_keyword_init`).
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from dataclasses import FrozenInstanceError, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -28,8 +26,6 @@ from dunning import (
     Invoice,
     decide,
 )
-from dunning.core._types import fast_constructor
-from dunning.core.penalties.compute import PenaltyLine
 from dunning.engine import action_id
 from dunning.model import parse_events
 from tests.helpers import PARIS
@@ -92,77 +88,6 @@ def test_decisions_and_actions_are_built_by_keyword_only() -> None:
         Decision("F-1", AT, DecisionStatus.CLOSED, 0, "", (), None, "", Decimal(0), "EUR", 0)  # type: ignore[call-arg]
     assert d.action is not None
     assert replace(d.action, channel=Channel.SMS).channel is Channel.SMS
-
-
-_MODULE = """
-from pydantic import BaseModel, model_validator
-from dunning.core._types import fast_constructor
-
-class Total(BaseModel):
-    lines: tuple[int, ...]
-    total: int
-
-    @model_validator(mode="after")
-    def _check_sum(self):
-        return self
-
-new_total = fast_constructor(Total.model_construct, fields=FIELDS, skips=SKIPS)
-"""
-
-
-def _import(tmp_path: Path, name: str, fields: str, skips: str) -> ModuleType:
-    path = tmp_path / f"{name}.py"
-    path.write_text(_MODULE.replace("FIELDS", fields).replace("SKIPS", skips))
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_a_fast_constructor_matching_its_model_imports_and_builds(tmp_path: Path) -> None:
-    """Exactly the fields and validators of the model: the module imports, instances build."""
-    module = _import(tmp_path, "ok_total", '("lines", "total")', '("_check_sum",)')
-    built = module.new_total(lines=(1, 2), total=3)
-    assert (type(built), built.lines, built.total) == (module.Total, (1, 2), 3)
-
-
-@pytest.mark.parametrize(
-    ("fields", "skips", "message"),
-    [
-        (
-            '("lines", "totl")',
-            '("_check_sum",)',
-            "Total.model_construct: fields differ from the model's: missing total, unknown totl",
-        ),
-        (
-            '("lines",)',
-            '("_check_sum",)',
-            "Total.model_construct: fields differ from the model's: missing total",
-        ),
-        (
-            '("lines", "total")',
-            "()",
-            "Total.model_construct: validators differ from the model's: missing _check_sum",
-        ),
-    ],
-)
-def test_a_fast_constructor_that_does_not_match_fails_at_import(
-    tmp_path: Path, fields: str, skips: str, message: str
-) -> None:
-    """A field renamed, added or a validator not accounted for stops the import, naming it."""
-    with pytest.raises(TypeError) as raised:
-        _import(tmp_path, "bad_total", fields, skips)
-    assert str(raised.value) == message
-
-
-def test_only_model_construct_is_accepted_as_a_fast_path() -> None:
-    """A class or any other callable is refused: the fast path is pydantic's public one."""
-    with pytest.raises(TypeError, match="expected the model_construct of a pydantic model"):
-        fast_constructor(Decision, fields=())
-    with pytest.raises(TypeError, match="expected the model_construct of a pydantic model"):
-        fast_constructor(PenaltyLine.model_validate, fields=PenaltyLine.model_fields)
 
 
 _RECORD = """

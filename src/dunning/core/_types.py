@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
@@ -24,63 +24,7 @@ MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True
 
 _CURRENCIES = frozenset(list_currencies())
 
-_P = ParamSpec("_P")
 _T = TypeVar("_T")
-
-
-def fast_constructor(
-    build: Callable[_P, _T], *, fields: Iterable[str], skips: Iterable[str] = ()
-) -> Callable[_P, _T]:
-    """Return *build*, the keyword-only constructor without validation of a hot result type.
-
-    The one way the core skips validation: ``Model.model_construct``, the public pydantic API,
-    for a frozen model whose validation would cost more than the work that produced values
-    already valid (sums of validated amounts, say), and never for values from outside the
-    core. Checked once, where it is defined (at import): *fields* must be exactly the model's
-    fields, so a field added later fails at import until its builder passes it too, and
-    *skips* must name exactly the model's validators (model or field validators), the rules
-    the caller keeps by construction. The result is *build* itself, typed by the pydantic mypy
-    plugin: every field a keyword, no positional construction.
-
-    Args:
-        build: ``Model.model_construct`` of a pydantic model.
-        fields: the names every call passes, in any order.
-        skips: the names of the model's validators that the caller's values satisfy.
-
-    Returns:
-        *build*, unchanged.
-
-    Raises:
-        TypeError: if *build* is not a pydantic model's ``model_construct``, or if *fields*
-            or *skips* differ from the model's (naming what is missing or unknown).
-
-    Examples:
-        >>> from pydantic import BaseModel
-        >>> class Point(BaseModel):
-        ...     x: int
-        ...     y: int
-        >>> new_point = fast_constructor(Point.model_construct, fields=("x", "y"))
-        >>> new_point(x=1, y=2)
-        Point(x=1, y=2)
-        >>> fast_constructor(Point.model_construct, fields=("x", "z"))
-        Traceback (most recent call last):
-        ...
-        TypeError: Point.model_construct: fields differ from the model's: missing y, unknown z
-    """
-    cls = getattr(build, "__self__", None)
-    if (
-        not isinstance(cls, type)
-        or not issubclass(cls, BaseModel)
-        or getattr(build, "__name__", "") != "model_construct"
-    ):
-        msg = f"{build!r}: expected the model_construct of a pydantic model"
-        raise TypeError(msg)
-    where = f"{cls.__name__}.model_construct"
-    _same_names(where, "fields", set(fields), set(cls.model_fields))
-    decorators = cls.__pydantic_decorators__
-    validators = {*decorators.model_validators, *decorators.field_validators}
-    _same_names(where, "validators", set(skips), validators)
-    return build
 
 
 _OBJECT_SETATTR: Any = object.__setattr__
