@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import settings
 
+from dunning.adapters.memory import MemoryStore
+from dunning.adapters.postgres import PostgresStore
+from dunning.adapters.sqlite import SqliteStore
 from tests.postgres_cluster import REQUIRE_VARIABLE
 from tests.postgres_cluster import required as postgres_required
 
@@ -126,3 +132,29 @@ def examples(full: int, *, base: int | None = None) -> int:
     """
     scaled = full * (settings().max_examples if base is None else base) // FULL_EXAMPLES
     return max(scaled, min(full, MIN_EXAMPLES))
+
+
+StoreKind = str
+"""``memory``, ``sqlite`` or ``postgres``: the reference stores a guarantee is checked on."""
+
+
+@contextmanager
+def empty_store(
+    kind: StoreKind, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[MemoryStore | SqliteStore | PostgresStore]:
+    """An empty store of *kind*: in memory, a SQLite file, a schema on a throwaway server.
+
+    For a fixture parametrised over the kinds (``@pytest.fixture(params=[...])``); the
+    PostgreSQL one takes the session's cluster and a fresh schema from the fixtures.
+    """
+    if kind == "memory":
+        yield MemoryStore()
+        return
+    if kind == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        schema = request.getfixturevalue("postgres_schema")
+        with PostgresStore(cluster.url(), schema=schema) as postgres_store:
+            yield postgres_store
+        return
+    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
+        yield sqlite_store

@@ -24,6 +24,7 @@ from dunning.core.engine import DecisionStatus
 from dunning.model import InvoiceHistory
 from dunning.ports import InvoiceReview
 from dunning.testing import make_invoice, paris
+from tests.helpers import empty_store
 
 Store = SqliteStore | PostgresStore
 AT = paris(2026, 5, 5, 10, 0)
@@ -33,14 +34,8 @@ LATER = paris(2026, 5, 30, 0, 0)
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty SQL store: a SQLite file, or a schema on a throwaway PostgreSQL server."""
-    if request.param == "postgres":
-        cluster = request.getfixturevalue("postgres_cluster")
-        schema = request.getfixturevalue("postgres_schema")
-        with PostgresStore(cluster.url(), schema=schema) as postgres_store:
-            yield postgres_store
-        return
-    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
-        yield sqlite_store
+    with empty_store(request.param, request, tmp_path) as empty:
+        yield empty  # type: ignore[misc]
 
 
 def _review(invoice_id: str, after: datetime | None) -> InvoiceReview:

@@ -25,6 +25,7 @@ from dunning.scenarios import STANDARD
 from dunning.testing import make_creditor, make_invoice, paris
 from dunning.testing.contract import entry as contract_entry
 from tests.conversation_walk import per_invoice_spacing
+from tests.helpers import empty_store
 
 Store = MemoryStore | SqliteStore | PostgresStore
 DUE = date(2026, 5, 4)
@@ -35,17 +36,8 @@ SCENARIO = per_invoice_spacing(STANDARD)
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty store: in memory, a SQLite file, a schema on a throwaway PostgreSQL server."""
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "postgres":
-        cluster = request.getfixturevalue("postgres_cluster")
-        schema = request.getfixturevalue("postgres_schema")
-        with PostgresStore(cluster.url(), schema=schema) as postgres_store:
-            yield postgres_store
-        return
-    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
-        yield sqlite_store
+    with empty_store(request.param, request, tmp_path) as empty:
+        yield empty
 
 
 def _dunner(store: Store, *senders: MemorySender, **options: object) -> Dunner:

@@ -28,6 +28,7 @@ from dunning.ports import SendError
 from dunning.runner import Dunner, Outcome, approve, resolve
 from dunning.testing import FaultyLog, make_customer, make_invoice, paris
 from tests.conversation_walk import per_invoice_spacing
+from tests.helpers import empty_store
 from tests.test_runner import CREDITOR, DUE, NEXT_MONDAY, NOTICE, TUESDAY
 
 Store = MemoryStore | SqliteStore | PostgresStore
@@ -36,17 +37,8 @@ Store = MemoryStore | SqliteStore | PostgresStore
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """An empty store: in memory, a SQLite file, a schema on a throwaway PostgreSQL server."""
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "postgres":
-        cluster = request.getfixturevalue("postgres_cluster")
-        schema = request.getfixturevalue("postgres_schema")
-        with PostgresStore(cluster.url(), schema=schema) as postgres_store:
-            yield postgres_store
-        return
-    with SqliteStore(tmp_path / "dunning.db") as sqlite_store:
-        yield sqlite_store
+    with empty_store(request.param, request, tmp_path) as empty:
+        yield empty
 
 
 def customer(n: int = 1) -> object:
