@@ -22,7 +22,7 @@ from dunning.core.action_log import EntryStatus, LogEntry, Receipt
 from dunning.model import DeliveryFailed
 from dunning.runner import Outcome
 from dunning.scenarios import STANDARD
-from dunning.testing import make_creditor, make_invoice, paris
+from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from dunning.testing.contract import entry as contract_entry
 from tests.conversation_walk import per_invoice_spacing
 from tests.helpers import empty_store
@@ -184,3 +184,23 @@ def test_recovery_never_overwrites_a_send_recorded_while_it_looked() -> None:
     assert entry is not None
     assert entry.status is EntryStatus.SENT
     assert entry.receipt == Receipt(provider_id="smtp-1", detail="250 accepted")
+
+
+def test_one_run_keeps_each_customer_s_own_calendar(store: Store) -> None:
+    """A run shares its places between customers, never one customer's calendar with another.
+
+    Invoices due Thursday 2 April 2026. J+1 is Good Friday, 3 April: a working day in Paris,
+    a public holiday in Moselle (subdivision 57), where the step rolls past Easter Monday (off
+    everywhere) to Tuesday 7 April. On Friday at 10:00 the Parisian customer gets STANDARD's
+    informative e-mail; the Moselle customer (reviewed first, so its place is cached first)
+    gets nothing yet.
+    """
+    moselle = make_customer(id="C-A", name="Metz SARL", country="FR", subdivision="57")
+    paris_customer = make_customer(id="C-B", name="Paris SARL")
+    store.add_invoice(make_invoice(id="INV-A", customer=moselle, due_on=date(2026, 4, 2)))
+    store.add_invoice(make_invoice(id="INV-B", customer=paris_customer, due_on=date(2026, 4, 2)))
+    email = MemorySender(Channel.EMAIL)
+    report = _dunner(store, email).run(at=paris(2026, 4, 3, 10, 0))
+    assert [(i.outcome, i.customer_id) for i in report.items] == [(Outcome.SENT, "C-B")]
+    later = _dunner(store, email).run(at=paris(2026, 4, 7, 10, 0))
+    assert [(i.outcome, i.customer_id) for i in later.items] == [(Outcome.SENT, "C-A")]

@@ -33,6 +33,7 @@ from dunning.core.portfolio import (
     review_customer,
 )
 from dunning.core.render import Message, render
+from dunning.core.runcache import RunCache
 from dunning.ports import (
     InvoiceReview,
     SendContext,
@@ -66,6 +67,7 @@ class Run:
         self.at = at
         self.read_only = read_only
         self.items: list[RunItem] = []
+        self.cache = RunCache()  # places, rolled days and ladders, shared by the run's customers
         self.reviews: list[InvoiceReview] = []
         self.unsent_reviews: list[InvoiceReview] = []
         self.waiting: dict[str, list[LogEntry]] = {}
@@ -207,6 +209,7 @@ class Run:
                 at=self.at,
                 with_penalties=self.d.with_penalties,
                 last_message_at=self.log.last_message_at(customer_id, at=self.at),
+                cache=self.cache,
             )
         except Exception as error:  # noqa: BLE001
             self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
@@ -300,7 +303,8 @@ class Run:
                 continue
             invoice = history.invoice
             chosen = as_chooser(self.d.scenario)(invoice.customer)
-            out.append(decide(invoice, (*history.events, *extra), chosen, at=self.at))
+            events = (*history.events, *extra)
+            out.append(decide(invoice, events, chosen, at=self.at, cache=self.cache))
         return out
 
     def _note_reviews(self, customer_id: str, decisions: Sequence[Decision]) -> None:

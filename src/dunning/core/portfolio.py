@@ -387,6 +387,7 @@ def review_customer(
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
     last_message_at: datetime | None = None,
+    cache: RunCache | None = None,
 ) -> CustomerReview:
     """`plan_for_customer`, with each invoice's `Decision` too (what a host indexes on).
 
@@ -397,6 +398,8 @@ def review_customer(
         with_penalties: see `plan_for_customer`.
         rates: see `plan_for_customer`.
         last_message_at: see `plan_for_customer`.
+        cache: the run's `RunCache`, shared by every customer a run reviews (places, rolled
+            days, the ladder's next steps); None: one for this customer.
 
     Returns:
         A `CustomerReview`: the messages, and one decision per invoice.
@@ -425,7 +428,13 @@ def review_customer(
     today = at.astimezone(customer.tz).date()
     histories, unallocated = _impute(histories, account_credits, today, chosen)
     due, listed, decisions = _decide_all(
-        histories, chosen, at, today, with_penalties=with_penalties, rates=rates
+        histories,
+        chosen,
+        at,
+        today,
+        with_penalties=with_penalties,
+        rates=rates,
+        cache=RunCache() if cache is None else cache,
     )
     events = {h.invoice.id: h.events for h in histories}
     conversation = read_conversation(
@@ -599,12 +608,12 @@ def _decide_all(
     *,
     with_penalties: bool,
     rates: PenaltyRates | None,
+    cache: RunCache,
 ) -> tuple[dict[str, list[Action]], dict[str, list[InvoiceLine]], tuple[Decision, ...]]:
     """The actions due and the invoices to list, by currency, and every decision."""
     due: dict[str, list[Action]] = {}
     listed: dict[str, list[InvoiceLine]] = {}
     decisions: list[Decision] = []
-    cache = RunCache()  # the customer's place, worked out once for all its invoices
     for history in histories:
         computed = with_penalties and history.penalties is None
         decision = decide(
