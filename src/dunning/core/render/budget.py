@@ -191,6 +191,23 @@ def check_sized_args(args: Iterable[Any], limit: int, *, ints: bool) -> None:
             raise _too_big(what, limit)
 
 
+def check_sized(value: Any, limit: int) -> Any:
+    """Return *value*, refusing a string, list or tuple longer than *limit* (a concatenation).
+
+    Examples:
+        >>> check_sized("ab" * 3, 10)
+        'ababab'
+        >>> check_sized([0] * 11, 10)
+        Traceback (most recent call last):
+        ...
+        dunning.core.render.budget.RenderBudgetError: a concatenation of 11 items exceeds ...
+    """
+    if isinstance(value, str | list | tuple) and len(value) > limit:
+        what = f"a concatenation of {len(value)} items"
+        raise _too_big(what, limit)
+    return value
+
+
 def check_text(value: Any, limit: int) -> Any:
     """Return *value*, refusing a string longer than *limit*."""
     if isinstance(value, str) and len(value) > limit:

@@ -12,12 +12,14 @@ import jinja2.exceptions
 from jinja2 import nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from dunning.core.render.budget import (
     RenderBudgetError,
     check_format,
     check_int_product,
     check_power,
+    check_sized,
     check_sized_args,
     check_text,
     estimate_filter,
@@ -40,6 +42,8 @@ _MAX_PRODUCT = 10_000  # longest string or list a template may build with * (no 
 _MAX_EXPONENT = 64  # for non-integer bases (an integer power is bounded by its size in bits)
 LOOP_FILTER = "_dunning_loop"
 """The filter the environment wraps around every ``{% for %}`` iterable (see `_Sandbox._parse`)."""
+CONCAT_FILTER = "_dunning_concat"
+"""The filter the environment wraps around every ``~`` concatenation: its length is checked."""
 _WIDTH_FILTERS = frozenset({"batch", "center", "indent", "slice", "truncate", "wordwrap"})
 _FORMAT_METHODS = frozenset({"format", "format_map"})
 _DICT_ATTRIBUTES = frozenset(dir(dict))
@@ -78,7 +82,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     operators and filters check the render's deadline.
     """
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
     context_class = _Context
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
@@ -87,6 +91,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         tree = super()._parse(source, name, filename)
         for loop in list(tree.find_all(nodes.For)):
             loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
+        _CheckedConcat().visit(tree)  # rewrites the tree in place (its root is a Template)
         for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
             node.with_context = True  # type: ignore[attr-defined]  # each of the three has it
         return tree
@@ -149,10 +154,12 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return check_text(super().call(context, obj, *args, **kwargs), limit)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        """Apply an intercepted operator (``*``, ``**``, ``%``) within the render's budget."""
+        """Apply an intercepted operator (``*``, ``**``, ``%``, ``+``) within the budget."""
         meter = meter_of(context)
         if meter is not None:
             meter.tick()
+        if operator == "+":
+            return check_sized(left + right, limit_of(meter))
         if operator == "**":
             check_power(left, right, _MAX_EXPONENT)
             return left**right
@@ -170,6 +177,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                 raise RenderBudgetError(msg)
         check_int_product(left, right)
         return left * right
+
+
+class _CheckedConcat(NodeTransformer):
+    """Wrap every ``~`` concatenation in `CONCAT_FILTER` (its length checked as it is built)."""
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:  # noqa: N802  (Jinja's naming)
+        """The concatenation, its parts visited first, through the checking filter."""
+        inner = nodes.Concat([self.visit(part) for part in node.nodes], lineno=node.lineno)
+        return nodes.Filter(inner, CONCAT_FILTER, [], [], None, None, lineno=node.lineno)
+
+
+@pass_context
+def _concat(context: Context, value: Any) -> Any:
+    return check_sized(value, limit_of(meter_of(context)))
 
 
 @pass_context
@@ -260,6 +281,7 @@ def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
     for name, func in list(env.filters.items()):
         env.filters[name] = _bounded(name, func)
     env.filters[LOOP_FILTER] = _loop
+    env.filters[CONCAT_FILTER] = _concat
     env.filters.update(
         money=_money,
         date_long=_date_long,
