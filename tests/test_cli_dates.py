@@ -13,6 +13,7 @@ import pytest
 
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
+from dunning.testing import paris
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -51,3 +52,40 @@ def test_penalties_refuse_a_day_out_of_range(capsys: pytest.CaptureFixture[str],
     )
     assert code == 2
     assert "'9999-12-31' is outside the years 1970 to 2199" in err
+
+
+def test_reset_latest_run_undoes_a_mistaken_later_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run at 2150 (a typo inside the bounds) refuses the true date; a reset undoes it.
+
+    The reset needs a reason, says what it did, and the run at the true date goes again.
+    """
+    db = str(tmp_path / "dunning.db")
+    assert main(["init", db]) == 0
+    with SqliteStore(db, create=False) as store:
+        store.record_run(paris(2150, 3, 10, 9, 0))  # what `dunning run --at 2150-...` records
+    capsys.readouterr()
+    assert main(["run", "--db", db, "--at", "2026-03-10T09:00+01:00"]) != 0
+    code = main(
+        [
+            "reset-latest-run",
+            "--db",
+            db,
+            "--to",
+            "2026-03-09T09:00+01:00",
+            "--reason",
+            "typed 2150 for 2026",
+            "--by",
+            "claire",
+            "--at",
+            "2026-03-10T08:55+01:00",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("latest run moved back from 2150-03-10T08:00:00+00:00")
+    assert "by claire (typed 2150 for 2026); recorded" in out
+    assert main(["run", "--db", db, "--at", "2026-03-10T09:00+01:00"]) in {0, 1}
+    with SqliteStore(db, create=False) as store:
+        assert store.latest_run() == paris(2026, 3, 10, 9, 0)

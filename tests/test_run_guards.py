@@ -19,6 +19,7 @@ from dunning.adapters.memory import MemorySender, MemoryStore, SimulatedCrash
 from dunning.adapters.postgres import PostgresStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry, Receipt
+from dunning.exceptions import RunInThePastError
 from dunning.model import DeliveryFailed
 from dunning.runner import Outcome
 from dunning.scenarios import STANDARD
@@ -204,3 +205,30 @@ def test_one_run_keeps_each_customer_s_own_calendar(store: Store) -> None:
     assert [(i.outcome, i.customer_id) for i in report.items] == [(Outcome.SENT, "C-B")]
     later = _dunner(store, email).run(at=paris(2026, 4, 7, 10, 0))
     assert [(i.outcome, i.customer_id) for i in later.items] == [(Outcome.SENT, "C-A")]
+
+
+def test_a_mistaken_future_run_can_be_moved_back_with_an_audit_line(store: Store) -> None:
+    """A run given 2206 for 2026 refuses every later run; a person moves it back, and says why.
+
+    Runs at the true date are accepted again; the move is kept with who, when and why. What
+    the wrong run sent stays in the log.
+    """
+    store.add_invoice(make_invoice(due_on=DUE))
+    mistake = paris(2206, 5, 5, 10, 0)
+    _dunner(store).run(at=mistake)
+    with pytest.raises(RunInThePastError):
+        _dunner(store).run(at=TUESDAY)
+    for not_before in (mistake, paris(2207, 1, 1)):  # only backwards, never to the same instant
+        with pytest.raises(ValueError, match="is not before the latest run"):
+            store.reset_latest_run(not_before, by="claire", at=TUESDAY, reason="typo")
+    with pytest.raises(ValueError, match="say who moves the latest run back, and why"):
+        store.reset_latest_run(TUESDAY, by="claire", at=TUESDAY, reason=" ")
+    line = store.reset_latest_run(
+        TUESDAY - timedelta(hours=1), by="claire", at=TUESDAY, reason="typed 2206 for 2026"
+    )
+    assert (line.replaced, line.to) == (mistake, TUESDAY - timedelta(hours=1))
+    assert store.latest_run() == TUESDAY - timedelta(hours=1)
+    assert _dunner(store, MemorySender(Channel.EMAIL)).run(at=TUESDAY).counts() == {"sent": 1}
+    assert [(r.by, r.reason, r.to) for r in store.latest_run_resets()] == [
+        ("claire", "typed 2206 for 2026", TUESDAY - timedelta(hours=1))
+    ]

@@ -244,6 +244,22 @@ def _resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reset_latest_run(args: argparse.Namespace) -> int:
+    at: datetime = args.at or datetime.now(UTC)
+    by = args.by or getpass.getuser()
+    with _open(args) as store:
+        try:
+            line = store.reset_latest_run(args.to, by=by, at=at, reason=args.reason)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(
+        f"latest run moved back from {line.replaced.isoformat()} to {line.to.isoformat()}"
+        f" by {line.by} ({line.reason}); recorded"
+    )
+    return 0
+
+
 # -- history -------------------------------------------------------------------------------
 
 
@@ -318,6 +334,22 @@ def _with_db(parser: argparse.ArgumentParser) -> None:
         help="a PostgreSQL database instead, postgresql://... (default: $DUNNING_DATABASE_URL;"
         " needs dunning[postgres])",
     )
+
+
+def _register_reset(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``dunning reset-latest-run``: undo a run given a wrong, later instant (audited)."""
+    reset = sub.add_parser(
+        "reset-latest-run",
+        help="move the latest run instant back after a run given a wrong, later --at",
+    )
+    reset.add_argument(
+        "--to", type=instant_arg, required=True, help="the instant to move it back to"
+    )
+    reset.add_argument("--reason", required=True, help="why, kept with who and when")
+    _with_db(reset)
+    reset.add_argument("--by", help="who does it (default: the login name)")
+    reset.add_argument("--at", type=instant_arg, help="when (default: now)")
+    reset.set_defaults(handler=_reset_latest_run)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -403,6 +435,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     resolve_.add_argument("--by", help="who says so (default: the login name)")
     resolve_.add_argument("--at", type=instant_arg, help="when (default: now)")
     resolve_.set_defaults(handler=_resolve)
+
+    _register_reset(sub)
 
     history = sub.add_parser("history", help="an invoice's events and messages")
     history.add_argument(

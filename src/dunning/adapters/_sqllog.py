@@ -9,6 +9,7 @@ entry means for the invoices it covers is `dunning.ports.log_events`.
 
 from __future__ import annotations
 
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -26,8 +27,10 @@ from dunning.adapters._sqlrows import (
 from dunning.core.action_log import (
     Covered,
     EntryStatus,
+    LatestRunReset,
     LogEntry,
     Receipt,
+    latest_run_reset,
     reservation,
     resolved_entry,
     revised_entry,
@@ -303,6 +306,72 @@ class SqlActionLog(ABC):
                 ),
                 (at.astimezone(UTC).isoformat(timespec="microseconds"),),
             )
+
+    def reset_latest_run(
+        self, to: datetime, *, by: str, at: datetime, reason: str
+    ) -> LatestRunReset:
+        """Move the latest run instant back to *to* (a mistaken far-future run), with an audit line.
+
+        The line is kept (`latest_run_resets`); runs after *to* are accepted again. What that
+        wrong run sent stays in the log.
+
+        Raises:
+            ValueError: as `dunning.core.action_log.latest_run_reset` (nothing recorded, *to*
+                not earlier, no name or reason).
+        """
+        with self._write() as tx:
+            row = tx.execute(
+                self._sql(
+                    "SELECT value FROM {t}settings WHERE name = 'latest_run'" + self._for_update
+                )
+            ).fetchone()
+            latest = None if row is None else datetime.fromisoformat(row[0])
+            line = latest_run_reset(latest, to, by=by, at=at, reason=reason)
+            tx.execute(
+                self._sql("UPDATE {t}settings SET value = ? WHERE name = 'latest_run'"),
+                (to.astimezone(UTC).isoformat(timespec="microseconds"),),
+            )
+            found = tx.execute(
+                self._sql(
+                    "SELECT value FROM {t}settings WHERE name = 'latest_run_resets'"
+                    + self._for_update
+                )
+            ).fetchone()
+            lines = [] if found is None else json.loads(found[0])
+            lines.append(
+                {
+                    "replaced": line.replaced.isoformat(),
+                    "to": line.to.isoformat(),
+                    "by": line.by,
+                    "at": line.at.isoformat(),
+                    "reason": line.reason,
+                }
+            )
+            tx.execute(
+                self._sql(
+                    "INSERT INTO {t}settings (name, value) VALUES ('latest_run_resets', ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                ),
+                (json.dumps(lines),),
+            )
+        return line
+
+    def latest_run_resets(self) -> list[LatestRunReset]:
+        """Every move back of the latest run instant, oldest first (who, when, why)."""
+        with self._read() as tx:
+            row = tx.execute(
+                self._sql("SELECT value FROM {t}settings WHERE name = 'latest_run_resets'")
+            ).fetchone()
+        return [
+            LatestRunReset(
+                replaced=datetime.fromisoformat(d["replaced"]),
+                to=datetime.fromisoformat(d["to"]),
+                by=d["by"],
+                at=datetime.fromisoformat(d["at"]),
+                reason=d["reason"],
+            )
+            for d in ([] if row is None else json.loads(row[0]))
+        ]
 
     # -- reading and writing entries --------------------------------------------------------
 

@@ -17,9 +17,11 @@ from itertools import count
 from dunning.core.action_log import (
     Covered,
     EntryStatus,
+    LatestRunReset,
     LogEntry,
     Receipt,
     bounced_entry,
+    latest_run_reset,
     log_events,
     reservation,
     resolved_entry,
@@ -57,6 +59,7 @@ class MemoryStore:
         self._events: dict[str, list[Event]] = {}
         self._log: dict[str, LogEntry] = {}
         self._latest_run: datetime | None = None
+        self._resets: list[LatestRunReset] = []
         self.reviews: dict[str, InvoiceReview] = {}
         """The latest `InvoiceReview` the runner reported for each invoice."""
 
@@ -303,6 +306,21 @@ class MemoryStore:
         with self._lock:
             if self._latest_run is None or at > self._latest_run:
                 self._latest_run = at
+
+    def reset_latest_run(
+        self, to: datetime, *, by: str, at: datetime, reason: str
+    ) -> LatestRunReset:
+        """Move the latest run instant back to *to*, with an audit line (as the SQL stores)."""
+        with self._lock:
+            line = latest_run_reset(self._latest_run, to, by=by, at=at, reason=reason)
+            self._latest_run = to
+            self._resets.append(line)
+        return line
+
+    def latest_run_resets(self) -> list[LatestRunReset]:
+        """Every move back of the latest run instant, oldest first."""
+        with self._lock:
+            return list(self._resets)
 
 
 @dataclass

@@ -65,11 +65,13 @@ __all__ = [
     "REVIVABLE_STATUSES",
     "Covered",
     "EntryStatus",
+    "LatestRunReset",
     "LogEntry",
     "LogEvent",
     "Receipt",
     "bounced_entry",
     "holds",
+    "latest_run_reset",
     "log_events",
     "preview_version",
     "reservation",
@@ -502,3 +504,61 @@ def bounced_entry(entry: LogEntry | None, key: str, *, at: datetime, reason: str
         msg = f"message {key!r} is {entry.status.value}, not sent: it cannot have bounced"
         raise ValueError(msg)
     return replace(entry, status=EntryStatus.FAILED, updated_at=at, reason=f"bounced: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class LatestRunReset:
+    """The audit line of the latest run instant moved back by a person.
+
+    Attributes:
+        replaced: the latest run instant before the reset (a mistaken far-future ``--at``).
+        to: the instant it was moved back to.
+        by: who moved it.
+        at: when.
+        reason: why, in their words.
+    """
+
+    replaced: datetime
+    to: datetime
+    by: str
+    at: datetime
+    reason: str
+
+
+def latest_run_reset(
+    latest: datetime | None, to: datetime, *, by: str, at: datetime, reason: str
+) -> LatestRunReset:
+    """The audit line of moving the latest run instant back from *latest* to *to*.
+
+    Time only moves forward for the runner: a run earlier than the latest one is refused. A run
+    given a wrong, far-future instant would refuse every later one; a person moves it back,
+    saying who and why.
+
+    Raises:
+        ValueError: if no run was recorded, *to* is not before *latest*, an instant is naive,
+            or *by* or *reason* is empty.
+
+    Examples:
+        >>> from datetime import timezone
+        >>> mistake = datetime(2206, 3, 2, 10, tzinfo=timezone.utc)
+        >>> line = latest_run_reset(mistake, datetime(2026, 3, 2, 10, tzinfo=timezone.utc),
+        ...     by="claire", at=datetime(2026, 3, 2, 11, tzinfo=timezone.utc),
+        ...     reason="typed 2206 for 2026")
+        >>> line.replaced.year, line.to.year
+        (2206, 2026)
+    """
+    check_aware(to, "to")
+    check_aware(at)
+    if not by.strip() or not reason.strip():
+        msg = "by and reason: say who moves the latest run back, and why"
+        raise ValueError(msg)
+    if latest is None:
+        msg = "no run has been recorded: there is no latest run to move back"
+        raise ValueError(msg)
+    if to >= latest:
+        msg = (
+            f"to: {to.isoformat()} is not before the latest run {latest.isoformat()}: "
+            "it can only be moved back"
+        )
+        raise ValueError(msg)
+    return LatestRunReset(replaced=latest, to=to, by=by.strip(), at=at, reason=reason.strip())
