@@ -6,5 +6,44 @@ at the top level. Everything here is re-exported from its defining module.
 
 from __future__ import annotations
 
-from dunning.core.metrics import *  # noqa: F403  (this namespace is exactly that module's public names)
-from dunning.core.metrics import __all__ as __all__  # noqa: PLC0414  (re-exported for type checkers)
+from dunning.core.metrics import (
+    AGEING_BUCKETS,
+    Ageing,
+    CollectionCost,
+    DsoMethod,
+    Segment,
+    SegmentThresholds,
+    StepEffectiveness,
+    ageing,
+    collection_cost,
+    collection_effectiveness_index,
+    collection_rate,
+    dso,
+    litigation_rate,
+    payment_delays,
+    reminders_per_paid_invoice,
+    silent_customers,
+    step_effectiveness,
+    suggest_segment,
+)
+
+__all__ = [
+    "AGEING_BUCKETS",
+    "Ageing",
+    "CollectionCost",
+    "DsoMethod",
+    "Segment",
+    "SegmentThresholds",
+    "StepEffectiveness",
+    "ageing",
+    "collection_cost",
+    "collection_effectiveness_index",
+    "collection_rate",
+    "dso",
+    "litigation_rate",
+    "payment_delays",
+    "reminders_per_paid_invoice",
+    "silent_customers",
+    "step_effectiveness",
+    "suggest_segment",
+]

@@ -6,5 +6,30 @@ at the top level. Everything here is re-exported from its defining module.
 
 from __future__ import annotations
 
-from dunning.core.simulate import *  # noqa: F403  (this namespace is exactly that module's public names)
-from dunning.core.simulate import __all__ as __all__  # noqa: PLC0414  (re-exported for type checkers)
+from dunning.core.simulate import (
+    Behaviour,
+    Comparison,
+    ComparisonRow,
+    SimulatedMessage,
+    SimulatedPayment,
+    SimulationDay,
+    SimulationResult,
+    SyntheticPortfolio,
+    compare,
+    simulate,
+    synthetic_portfolio,
+)
+
+__all__ = [
+    "Behaviour",
+    "Comparison",
+    "ComparisonRow",
+    "SimulatedMessage",
+    "SimulatedPayment",
+    "SimulationDay",
+    "SimulationResult",
+    "SyntheticPortfolio",
+    "compare",
+    "simulate",
+    "synthetic_portfolio",
+]
