@@ -382,7 +382,8 @@ def test_a_bad_stored_row_is_an_error_for_its_customer_only(tmp_path: Path) -> N
             add(store, f"INV-00{n}", n)
         with sqlite3.connect(store.path) as raw:
             raw.execute(
-                "INSERT INTO events (invoice_id, kind, data) VALUES ('INV-002', 'gift', '{}')"
+                "INSERT INTO events (tenant, invoice_id, kind, data)"
+                " VALUES ('default', 'INV-002', 'gift', '{}')"
             )
         raw.close()
         email = MemorySender(Channel.EMAIL)

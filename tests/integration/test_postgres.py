@@ -9,6 +9,7 @@ schema's versions. Invoices are due Monday 4 May 2026 (Paris) unless said otherw
 
 from __future__ import annotations
 
+import hashlib
 import random
 import subprocess
 import sys
@@ -400,8 +401,8 @@ def test_a_bad_stored_row_is_an_error_for_its_customer_only(
         add(store, f"INV-00{n}", n)
     with psycopg.connect(url) as raw:
         raw.execute(
-            f"INSERT INTO {postgres_schema}.events (invoice_id, kind, data)"  # noqa: S608
-            " VALUES ('INV-002', 'gift', '{}')"
+            f"INSERT INTO {postgres_schema}.events (tenant, invoice_id, kind, data)"  # noqa: S608
+            " VALUES ('default', 'INV-002', 'gift', '{}')"
         )
     report = dunner(store, MemorySender(Channel.EMAIL)).run(at=TUESDAY)
     assert report.counts() == {"sent": 2, "error": 1}
@@ -444,20 +445,68 @@ def test_a_provider_refusal_is_recorded(store: PostgresStore) -> None:
 
 
 def test_the_schema_is_versioned_and_a_newer_one_refused(url: str, postgres_schema: str) -> None:
-    """Version 2 recorded and kept on reopening; a newer version refused; an absent one too."""
+    """Version 3 recorded and kept on reopening; a newer version refused; an absent one too."""
     with PostgresStore(url, schema=postgres_schema) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
     with PostgresStore(url, schema=postgres_schema, create=False) as again:
-        assert again.schema_version() == 2
+        assert again.schema_version() == 3
     with psycopg.connect(url) as raw:
         raw.execute(
             f"INSERT INTO {postgres_schema}.schema_migrations (version, description)"  # noqa: S608
             " VALUES (99, 'from the future')"
         )
-    with pytest.raises(ConfigurationError, match="has version 99, newer than this release's 2"):
+    with pytest.raises(ConfigurationError, match="has version 99, newer than this release's 3"):
         PostgresStore(url, schema=postgres_schema)
     with pytest.raises(ConfigurationError, match="holds no dunning tables"):
         PostgresStore(url, schema=f"{postgres_schema}_absent", create=False)
+
+
+def test_a_version_2_schema_becomes_the_default_tenants(url: str, postgres_schema: str) -> None:
+    """Upgrading to version 3 keeps every row as the default tenant's, with its bucket.
+
+    The bucket SQL computes must be the one Python computes for new rows: the first 4 bytes of
+    SHA-256("default/C-001"), written out here with hashlib.
+    """
+    from dunning.adapters.postgres import _MIGRATIONS  # noqa: PLC0415  (the v1-v2 statements)
+
+    s = f'"{postgres_schema}"'
+    with psycopg.connect(url) as raw:
+        raw.execute(f"CREATE SCHEMA {s}")
+        raw.execute(
+            f"CREATE TABLE {s}.schema_migrations (version integer PRIMARY KEY,"
+            " description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for version, description, statements in _MIGRATIONS[:2]:
+            for statement in statements:
+                raw.execute(statement.format(s=s))
+            raw.execute(
+                f"INSERT INTO {s}.schema_migrations (version, description)"  # noqa: S608
+                " VALUES (%s, %s)",
+                (version, description),
+            )
+        invoice = make_invoice()
+        raw.execute(
+            f"INSERT INTO {s}.customers VALUES (%s, %s)",  # noqa: S608
+            (invoice.customer.id, invoice.customer.model_dump_json()),
+        )
+        raw.execute(
+            f"INSERT INTO {s}.invoices (id, customer_id, data) VALUES (%s, %s, %s)",  # noqa: S608
+            (invoice.id, invoice.customer.id, invoice.model_dump_json(exclude={"customer"})),
+        )
+        raw.execute(
+            f"INSERT INTO {s}.events (invoice_id, kind, data) VALUES (%s, 'payment', %s)",  # noqa: S608
+            (invoice.id, '{"kind": "payment", "on": "2026-05-06", "amount": "1.00"}'),
+        )
+    with PostgresStore(url, schema=postgres_schema) as store:
+        assert store.schema_version() == 3
+        assert [e.kind for e in store.events(invoice.id)] == ["payment"]
+        assert list(store.for_tenant("acme").entries(TUESDAY)) == []
+        [history] = store.entries(TUESDAY)
+        assert history.invoice.id == invoice.id  # type: ignore[union-attr]
+    with psycopg.connect(url) as raw:
+        rows = raw.execute(f"SELECT tenant, id, bucket FROM {s}.invoices").fetchall()  # noqa: S608
+    expected = int(hashlib.sha256(b"default/C-001").hexdigest()[:8], 16)
+    assert rows == [("default", "INV-001", expected)]
 
 
 def test_two_schemas_side_by_side_are_two_stores(url: str, postgres_schema: str) -> None:

@@ -8,6 +8,7 @@ instants.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import sqlite3
 import threading
@@ -205,7 +206,7 @@ def test_the_file_survives_the_process(tmp_path: Path) -> None:
         assert history.events == (paid,)  # type: ignore[union-attr]
         assert second.get("cact_1") == entry()
         assert second.creditor() == creditor
-        assert second.schema_version() == SCHEMA_VERSION == 4
+        assert second.schema_version() == SCHEMA_VERSION == 5
 
 
 def test_a_missing_file_is_not_created_when_told_not_to(tmp_path: Path) -> None:
@@ -230,6 +231,7 @@ def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
         (2, "review index, approval and attempt instants, amounts approved, resolutions"),
         (3, "deadline date each preview states (an approval covers it)"),
         (4, "each cover's position in its message (as PostgreSQL has it)"),
+        (5, "tenants: every row and key scoped to a tenant; each invoice's shard bucket"),
     ]
     assert mode == "wal"
 
@@ -241,7 +243,7 @@ def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future')")
     db.close()
-    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 4"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 5"):
         SqliteStore(path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 99
@@ -619,7 +621,7 @@ def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
         db.execute("INSERT INTO action_covers VALUES ('k1', 'INV-002', 'act_a', 'reminder')")
     db.close()
     with SqliteStore(path) as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == 5
         entry = store.get("k1")
         assert entry is not None
         assert [c.action_id for c in entry.covers] == ["act_k1", "act_a"]
@@ -628,3 +630,23 @@ def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
         [history] = store.entries(LATER)
         taken = [e for e in history.events if isinstance(e, ActionTaken)]  # type: ignore[union-attr]
         assert [(e.action_id, e.at) for e in taken] == [("act_k1", instant)]
+    # Version 5: the rows are the default tenant's, each invoice with its customer's bucket
+    # (the first 4 bytes of SHA-256 of "default/C-001", written out independently here).
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT tenant, id, bucket FROM invoices").fetchall()
+        tenants = {
+            t
+            for (t,) in db.execute(
+                "SELECT tenant FROM action_log UNION"
+                " SELECT tenant FROM action_covers UNION"
+                " SELECT tenant FROM customers"
+            )
+        }
+    db.close()
+    assert rows == [
+        ("default", "INV-001", int(hashlib.sha256(b"default/C-001").hexdigest()[:8], 16))
+    ]
+    assert tenants == {"default"}
+    with SqliteStore(path, tenant="acme") as other:
+        assert other.get("k1") is None
+        assert list(other.entries(LATER)) == []

@@ -7,16 +7,24 @@ keeps only what truly differs: how it connects and opens transactions, its migra
 locks the actions a reservation covers. Both have the same tables, so one reading of a row serves
 both:
 
-``customers(id, data)``, ``invoices(id, customer_id, data, archived, review_after, version)``,
-``events(seq, invoice_id, kind, data)``, ``credits(seq, customer_id, kind, data)``,
-``action_log(key, customer_id, channel, status, owner, reserved_at, updated_at, attempts,
-requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by,
-attempted_at, decided_at, resolved_by)``, ``action_covers(key, position, invoice_id, action_id,
-step_id, amount_due, deadline_on)`` and ``settings(name, value)``.
+``customers(tenant, id, data)``, ``invoices(tenant, id, customer_id, data, archived,
+review_after, version, bucket)``, ``events(seq, tenant, invoice_id, kind, data)``,
+``credits(seq, tenant, customer_id, kind, data)``, ``action_log(tenant, key, customer_id,
+channel, status, owner, reserved_at, updated_at, attempts, requires_approval, message,
+receipt_provider_id, receipt_detail, reason, decided_by, attempted_at, decided_at,
+resolved_by)``, ``action_covers(tenant, key, position, invoice_id, action_id, step_id,
+amount_due, deadline_on)`` and ``settings(tenant, name, value)``.
+
+**Tenants.** Every row carries its tenant, every key is unique per tenant (``(tenant, id)``),
+and every statement names the store's tenant (`SqlStore.tenant`): many creditors share one
+database and one set of tables, and a store scoped to one of them never reads or writes
+another's rows. ``invoices.bucket`` is the customer's stable bucket
+(`dunning.core.shards.customer_bucket`), so a shard's customers are one indexed condition.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -43,6 +51,7 @@ from dunning.core.action_log import (
 from dunning.core.model import Customer, Event, Invoice
 from dunning.core.portfolio import PaymentOnAccount, PortfolioEntry, UnappliedCreditNote
 from dunning.core.render import Creditor
+from dunning.core.shards import DEFAULT_TENANT, Shard, check_tenant, customer_bucket
 from dunning.exceptions import NotFoundError, StoredDataError
 from dunning.ports import InvoiceReview, UnreadableEntry
 
@@ -59,18 +68,24 @@ class SqlStore(SqlActionLog):
     actions a reservation covers (`_lock_actions`) or index reviews in bulk (`_index_reviews`).
     """
 
-    def __init__(self) -> None:
-        """Set up the bookkeeping every store keeps (its connections, the versions read)."""
+    def __init__(self, tenant: str = DEFAULT_TENANT) -> None:
+        """Set up the bookkeeping every store keeps (its tenant, connections, versions read)."""
+        self.tenant: str = check_tenant(tenant)
+        """The creditor this store reads and writes for (`dunning.core.shards`)."""
         self._local = threading.local()
         self._connections: list[Any] = []
         self._connections_lock = threading.Lock()
         self._versions: dict[str, int] = {}  # invoice id -> version read by entries()
+        self._owns_connections = True
 
     def _index_reviews(self, tx: Transaction, rows: Sequence[tuple[object, str, int]]) -> None:
         """Set ``review_after`` for ``(after, invoice id, version read)`` rows (compare-and-set)."""
         tx.executemany(
-            self._sql("UPDATE {t}invoices SET review_after = ? WHERE id = ? AND version = ?"),
-            rows,
+            self._sql(
+                "UPDATE {t}invoices SET review_after = ?"
+                " WHERE id = ? AND version = ? AND tenant = ?"
+            ),
+            [(*row, self.tenant) for row in rows],
         )
 
     def _remember(self, connection: Any) -> None:
@@ -80,8 +95,21 @@ class SqlStore(SqlActionLog):
 
     # -- lifetime ---------------------------------------------------------------------------
 
+    def _scoped(self, tenant: str) -> Self:
+        """This store for *tenant*, sharing its connections (the stores' ``for_tenant``)."""
+        view = copy.copy(self)
+        view.tenant = check_tenant(tenant)
+        view._versions = {}  # noqa: SLF001  (a copy of this very class)
+        view._owns_connections = False  # noqa: SLF001
+        return view
+
     def close(self) -> None:
-        """Close the connections this store opened (never a host's pool or connection)."""
+        """Close the connections this store opened (never a host's pool or connection).
+
+        A store from ``for_tenant`` shares its parent's connections: closing it does nothing.
+        """
+        if not self._owns_connections:
+            return
         with self._connections_lock:
             for connection in self._connections:
                 connection.close()
@@ -120,18 +148,26 @@ class SqlStore(SqlActionLog):
             self._upsert_customer(tx, invoice.customer)
             tx.execute(
                 self._sql(
-                    "INSERT INTO {t}invoices (id, customer_id, data) VALUES (?, ?, ?)"
-                    " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
+                    "INSERT INTO {t}invoices (tenant, id, customer_id, data, bucket)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (tenant, id) DO UPDATE SET customer_id = excluded.customer_id,"
                     " data = excluded.data, archived = false, review_after = NULL,"
-                    " version = invoices.version + 1"
+                    " version = invoices.version + 1, bucket = excluded.bucket"
                 ),
-                (invoice.id, invoice.customer.id, invoice_json(invoice)),
+                self._invoice_row(invoice),
             )
-            tx.execute(self._sql("DELETE FROM {t}events WHERE invoice_id = ?"), (invoice.id,))
-            rows = [(invoice.id, event.kind, event.model_dump_json()) for event in events]
+            tx.execute(
+                self._sql("DELETE FROM {t}events WHERE tenant = ? AND invoice_id = ?"),
+                (self.tenant, invoice.id),
+            )
+            rows = [
+                (self.tenant, invoice.id, event.kind, event.model_dump_json()) for event in events
+            ]
             if rows:
                 tx.executemany(
-                    self._sql("INSERT INTO {t}events (invoice_id, kind, data) VALUES (?, ?, ?)"),
+                    self._sql(
+                        "INSERT INTO {t}events (tenant, invoice_id, kind, data) VALUES (?, ?, ?, ?)"
+                    ),
                     rows,
                 )
 
@@ -159,19 +195,20 @@ class SqlStore(SqlActionLog):
         """
         new = updated = 0
         upsert = self._sql(
-            "INSERT INTO {t}invoices (id, customer_id, data) VALUES (?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id,"
-            " data = excluded.data, review_after = NULL, version = invoices.version + 1"
+            "INSERT INTO {t}invoices (tenant, id, customer_id, data, bucket) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (tenant, id) DO UPDATE SET customer_id = excluded.customer_id,"
+            " data = excluded.data, review_after = NULL, version = invoices.version + 1,"
+            " bucket = excluded.bucket"
         )
-        known = self._sql("SELECT 1 FROM {t}invoices WHERE id = ?")
+        known = self._sql("SELECT 1 FROM {t}invoices WHERE tenant = ? AND id = ?")
         with self._write() as tx:
             for invoice in invoices:
                 self._upsert_customer(tx, invoice.customer)
-                if tx.execute(known, (invoice.id,)).fetchone() is None:
+                if tx.execute(known, (self.tenant, invoice.id)).fetchone() is None:
                     new += 1
                 else:
                     updated += 1
-                tx.execute(upsert, (invoice.id, invoice.customer.id, invoice_json(invoice)))
+                tx.execute(upsert, self._invoice_row(invoice))
         return new, updated
 
     def invoice(self, ref: str) -> Invoice:
@@ -195,13 +232,14 @@ class SqlStore(SqlActionLog):
         """
         select = (
             "SELECT i.id, i.data{text}, c.data{text} FROM {t}invoices i"
-            " JOIN {t}customers c ON c.id = i.customer_id"
+            " JOIN {t}customers c ON c.tenant = i.tenant AND c.id = i.customer_id"
+            " WHERE i.tenant = ?"
         )
         with self._read() as tx:
-            rows = tx.execute(self._sql(select + " WHERE i.id = ?"), (ref,)).fetchall()
+            rows = tx.execute(self._sql(select + " AND i.id = ?"), (self.tenant, ref)).fetchall()
             if not rows:
-                by_number = self._sql(select + " WHERE {number} = ?")
-                rows = tx.execute(by_number, (ref,)).fetchall()
+                by_number = self._sql(select + " AND {number} = ?")
+                rows = tx.execute(by_number, (self.tenant, ref)).fetchall()
         if not rows:
             msg = f"no invoice with id or number {ref!r}"
             raise NotFoundError(msg)
@@ -223,16 +261,19 @@ class SqlStore(SqlActionLog):
         with self._write() as tx:
             changed = tx.execute(
                 self._sql(
-                    "UPDATE {t}invoices SET review_after = NULL, version = version + 1 WHERE id = ?"
+                    "UPDATE {t}invoices SET review_after = NULL, version = version + 1"
+                    " WHERE tenant = ? AND id = ?"
                 ),
-                (invoice_id,),
+                (self.tenant, invoice_id),
             )
             if changed.rowcount == 0:
                 msg = f"no invoice with id {invoice_id!r}"
                 raise NotFoundError(msg)
             tx.execute(
-                self._sql("INSERT INTO {t}events (invoice_id, kind, data) VALUES (?, ?, ?)"),
-                (invoice_id, event.kind, event.model_dump_json()),
+                self._sql(
+                    "INSERT INTO {t}events (tenant, invoice_id, kind, data) VALUES (?, ?, ?, ?)"
+                ),
+                (self.tenant, invoice_id, event.kind, event.model_dump_json()),
             )
 
     def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
@@ -258,21 +299,24 @@ class SqlStore(SqlActionLog):
         """
         with self._write() as tx:
             known = tx.execute(
-                self._sql("SELECT 1 FROM {t}customers WHERE id = ?"), (credit.customer_id,)
+                self._sql("SELECT 1 FROM {t}customers WHERE tenant = ? AND id = ?"),
+                (self.tenant, credit.customer_id),
             )
             if known.fetchone() is None:
                 msg = f"no customer with id {credit.customer_id!r}"
                 raise NotFoundError(msg)
             tx.execute(
-                self._sql("INSERT INTO {t}credits (customer_id, kind, data) VALUES (?, ?, ?)"),
-                (credit.customer_id, credit.kind, credit.model_dump_json()),
+                self._sql(
+                    "INSERT INTO {t}credits (tenant, customer_id, kind, data) VALUES (?, ?, ?, ?)"
+                ),
+                (self.tenant, credit.customer_id, credit.kind, credit.model_dump_json()),
             )
             tx.execute(
                 self._sql(
                     "UPDATE {t}invoices SET review_after = NULL, version = version + 1"
-                    " WHERE customer_id = ?"
+                    " WHERE tenant = ? AND customer_id = ?"
                 ),
-                (credit.customer_id,),
+                (self.tenant, credit.customer_id),
             )
 
     def archive_invoice(self, invoice_id: str) -> None:
@@ -283,7 +327,8 @@ class SqlStore(SqlActionLog):
         """
         with self._write() as tx:
             done = tx.execute(
-                self._sql("UPDATE {t}invoices SET archived = true WHERE id = ?"), (invoice_id,)
+                self._sql("UPDATE {t}invoices SET archived = true WHERE tenant = ? AND id = ?"),
+                (self.tenant, invoice_id),
             )
             if done.rowcount == 0:
                 msg = f"no invoice with id {invoice_id!r}"
@@ -296,13 +341,19 @@ class SqlStore(SqlActionLog):
             NotFoundError: (a `KeyError`) if there is no such invoice.
         """
         with self._read() as tx:
-            known = tx.execute(self._sql("SELECT 1 FROM {t}invoices WHERE id = ?"), (invoice_id,))
+            known = tx.execute(
+                self._sql("SELECT 1 FROM {t}invoices WHERE tenant = ? AND id = ?"),
+                (self.tenant, invoice_id),
+            )
             if known.fetchone() is None:
                 msg = f"no invoice with id {invoice_id!r}"
                 raise NotFoundError(msg)
             rows = tx.execute(
-                self._sql("SELECT data{text} FROM {t}events WHERE invoice_id = ? ORDER BY seq"),
-                (invoice_id,),
+                self._sql(
+                    "SELECT data{text} FROM {t}events WHERE tenant = ? AND invoice_id = ?"
+                    " ORDER BY seq"
+                ),
+                (self.tenant, invoice_id),
             ).fetchall()
             logged = self._log_rows(tx, [invoice_id]).get(invoice_id, [])
         own = [EVENTS.validate_json(data) for (data,) in rows]
@@ -312,7 +363,9 @@ class SqlStore(SqlActionLog):
         """Every message that covered the invoice, oldest reservation first."""
         with self._read() as tx:
             return self._entries(
-                tx, "key IN (SELECT key FROM {t}action_covers WHERE invoice_id = ?)", [invoice_id]
+                tx,
+                "key IN (SELECT key FROM {t}action_covers WHERE tenant = ? AND invoice_id = ?)",
+                [self.tenant, invoice_id],
             )
 
     def set_creditor(self, creditor: Creditor) -> None:
@@ -320,23 +373,26 @@ class SqlStore(SqlActionLog):
         with self._write() as tx:
             tx.execute(
                 self._sql(
-                    "INSERT INTO {t}settings (name, value) VALUES ('creditor', ?)"
-                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                    "INSERT INTO {t}settings (tenant, name, value) VALUES (?, 'creditor', ?)"
+                    " ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value"
                 ),
-                (creditor.model_dump_json(),),
+                (self.tenant, creditor.model_dump_json()),
             )
 
     def creditor(self) -> Creditor | None:
         """The stored creditor, or None."""
         with self._read() as tx:
             row = tx.execute(
-                self._sql("SELECT value FROM {t}settings WHERE name = 'creditor'")
+                self._sql("SELECT value FROM {t}settings WHERE tenant = ? AND name = 'creditor'"),
+                (self.tenant,),
             ).fetchone()
         return None if row is None else Creditor.model_validate_json(row[0])
 
     # -- InvoiceSource ----------------------------------------------------------------------
 
-    def entries(self, at: datetime) -> Iterator[PortfolioEntry | UnreadableEntry]:
+    def entries(
+        self, at: datetime, *, shard: Shard | None = None
+    ) -> Iterator[PortfolioEntry | UnreadableEntry]:
         """The customers with an invoice due for review, with their open invoices and credits.
 
         An invoice is due for review when it is new or changed (an event, a credit, a human's
@@ -345,19 +401,24 @@ class SqlStore(SqlActionLog):
         index, each batch in one short read transaction, so a large book streams in time
         linear in its size without holding a lock while the runner writes to the log. Events
         dated after *at* are left in: the engine ignores them and the runner stops on them.
-        Rows that cannot be read give an `UnreadableEntry` for their customer.
+        Rows that cannot be read give an `UnreadableEntry` for their customer. With *shard*,
+        only the customers of that shard (`dunning.core.shards.Shard`) are read.
         """
         now = self._dialect.instant(at)
+        split = shard is not None and shard.count > 1
         due = self._sql(
             "SELECT DISTINCT customer_id FROM {t}invoices"
-            " WHERE customer_id > ? AND archived = false"
+            " WHERE tenant = ? AND customer_id > ? AND archived = false"
             " AND (review_after IS NULL OR review_after <= ?)"
-            " ORDER BY customer_id LIMIT ?"
+            + (" AND bucket % ? = ?" if split else "")
+            + " ORDER BY customer_id LIMIT ?"
         )
+        which: tuple[int, ...] = (shard.count, shard.index) if split and shard else ()
         after = ""
         while True:
             with self._read() as tx:
-                ids = [row[0] for row in tx.execute(due, (after, now, _BATCH)).fetchall()]
+                params = (self.tenant, after, now, *which, _BATCH)
+                ids = [row[0] for row in tx.execute(due, params).fetchall()]
                 batch = self._batch(tx, ids)
             yield from batch
             if len(ids) < _BATCH:
@@ -394,15 +455,17 @@ class SqlStore(SqlActionLog):
             return []
         some, params = self._dialect.any_of("id", customer_ids)
         rows = tx.execute(
-            self._sql("SELECT id, data{text} FROM {t}customers WHERE " + some), params
+            self._sql("SELECT id, data{text} FROM {t}customers WHERE tenant = ? AND " + some),
+            [self.tenant, *params],
         ).fetchall()
         customers: dict[str, str] = dict(rows)
         some, params = self._dialect.any_of("customer_id", customer_ids)
+        params = [self.tenant, *params]
         invoices: dict[str, list[tuple[str, str, int]]] = {}
         for invoice_id, cid, data, version in tx.execute(
             self._sql(
                 "SELECT id, customer_id, data{text}, version FROM {t}invoices"
-                f" WHERE archived = false AND {some} ORDER BY customer_id, id"
+                f" WHERE tenant = ? AND archived = false AND {some} ORDER BY customer_id, id"
             ),
             params,
         ).fetchall():
@@ -414,16 +477,17 @@ class SqlStore(SqlActionLog):
             for invoice_id, data in tx.execute(
                 self._sql(
                     "SELECT invoice_id, data{text} FROM {t}events"
-                    f" WHERE {some_invoice} ORDER BY seq"
+                    f" WHERE tenant = ? AND {some_invoice} ORDER BY seq"
                 ),
-                invoice_params,
+                [self.tenant, *invoice_params],
             ).fetchall():
                 events.setdefault(invoice_id, []).append(data)
         logged = self._log_rows(tx, invoice_ids)
         unallocated: dict[str, list[str]] = {}
         for cid, data in tx.execute(
             self._sql(
-                f"SELECT customer_id, data{{text}} FROM {{t}}credits WHERE {some} ORDER BY seq"
+                "SELECT customer_id, data{text} FROM {t}credits"
+                f" WHERE tenant = ? AND {some} ORDER BY seq"
             ),
             params,
         ).fetchall():
@@ -456,11 +520,11 @@ class SqlStore(SqlActionLog):
         covers: dict[str, Rows] = {}
         for row in tx.execute(
             self._sql(
-                f"SELECT key, {COVER_COLUMNS} FROM {{t}}action_covers"
-                f" WHERE key IN (SELECT key FROM {{t}}action_covers WHERE {some})"
+                f"SELECT key, {COVER_COLUMNS} FROM {{t}}action_covers WHERE tenant = ?"
+                f" AND key IN (SELECT key FROM {{t}}action_covers WHERE tenant = ? AND {some})"
                 " ORDER BY key, position"
             ),
-            params,
+            [self.tenant, self.tenant, *params],
         ).fetchall():
             covers.setdefault(row[0], []).append(tuple(row[1:]))
         if not covers:
@@ -470,10 +534,10 @@ class SqlStore(SqlActionLog):
         out: Logged = {}
         for row in tx.execute(
             self._sql(
-                f"SELECT {self._log_columns()} FROM {{t}}action_log WHERE {some_key}"
-                " ORDER BY reserved_at, key"
+                f"SELECT {self._log_columns()} FROM {{t}}action_log"
+                f" WHERE tenant = ? AND {some_key} ORDER BY reserved_at, key"
             ),
-            key_params,
+            [self.tenant, *key_params],
         ).fetchall():
             for invoice_id in sorted({c[0] for c in covers[row[0]]} & wanted):
                 out.setdefault(invoice_id, []).append((tuple(row), covers[row[0]]))
@@ -482,8 +546,14 @@ class SqlStore(SqlActionLog):
     def _upsert_customer(self, tx: Transaction, customer: Customer) -> None:
         tx.execute(
             self._sql(
-                "INSERT INTO {t}customers (id, data) VALUES (?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET data = excluded.data"
+                "INSERT INTO {t}customers (tenant, id, data) VALUES (?, ?, ?)"
+                " ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data"
             ),
-            (customer.id, customer.model_dump_json()),
+            (self.tenant, customer.id, customer.model_dump_json()),
         )
+
+    def _invoice_row(self, invoice: Invoice) -> tuple[object, ...]:
+        """``(tenant, id, customer_id, data, bucket)`` of an ``invoices`` row."""
+        customer_id = invoice.customer.id
+        bucket = customer_bucket(self.tenant, customer_id)
+        return (self.tenant, invoice.id, customer_id, invoice_json(invoice), bucket)

@@ -50,6 +50,8 @@ class SqlActionLog(ABC):
     """
 
     _dialect: Dialect
+    tenant: str
+    """The tenant whose entries this log reads and writes (set by the store)."""
     _for_update: str = ""
     """What follows a query whose rows a reservation must hold (`` FOR UPDATE``, or nothing)."""
 
@@ -89,8 +91,9 @@ class SqlActionLog(ABC):
             some, params = self._dialect.any_of("action_id", actions)
             found = self._entries(
                 tx,
-                f"key = ? OR key IN (SELECT key FROM {{t}}action_covers WHERE {some})",
-                [entry.key, *params],
+                f"key = ? OR key IN (SELECT key FROM {{t}}action_covers"
+                f" WHERE tenant = ? AND {some})",
+                [entry.key, self.tenant, *params],
                 lock=True,
             )
             existing = next((e for e in found if e.key == entry.key), None)
@@ -100,12 +103,13 @@ class SqlActionLog(ABC):
             for old in superseded:
                 self._update_entry(tx, old)
             if existing is None:
-                marks = ", ".join("?" * len(LOG_COLUMNS))
+                marks = ", ".join("?" * (1 + len(LOG_COLUMNS)))
                 tx.execute(
                     self._sql(
-                        f"INSERT INTO {{t}}action_log ({', '.join(LOG_COLUMNS)}) VALUES ({marks})"
+                        f"INSERT INTO {{t}}action_log (tenant, {', '.join(LOG_COLUMNS)})"
+                        f" VALUES ({marks})"
                     ),
-                    self._row(stored),
+                    (self.tenant, *self._row(stored)),
                 )
                 self._insert_covers(tx, stored)
             else:
@@ -132,7 +136,7 @@ class SqlActionLog(ABC):
                 self._sql(
                     "UPDATE {t}action_log SET status = ?, owner = ?, attempts = attempts + 1,"
                     " updated_at = ?, attempted_at = ?, message = coalesce(?{json}, message)"
-                    " WHERE key = ? AND status = ? AND attempts = ?"
+                    " WHERE tenant = ? AND key = ? AND status = ? AND attempts = ?"
                 ),
                 (
                     EntryStatus.RESERVED.value,
@@ -140,6 +144,7 @@ class SqlActionLog(ABC):
                     instant,
                     instant,
                     message.model_dump_json() if message is not None else None,
+                    self.tenant,
                     key,
                     expect.value,
                     expect_attempts,
@@ -158,9 +163,17 @@ class SqlActionLog(ABC):
             done = tx.execute(
                 self._sql(
                     "UPDATE {t}action_log SET status = ?, updated_at = ?, reason = ?"
-                    " WHERE key = ? AND status = ? AND attempts = ?"
+                    " WHERE tenant = ? AND key = ? AND status = ? AND attempts = ?"
                 ),
-                (EntryStatus.CANCELLED.value, instant, reason, key, expect.value, expect_attempts),
+                (
+                    EntryStatus.CANCELLED.value,
+                    instant,
+                    reason,
+                    self.tenant,
+                    key,
+                    expect.value,
+                    expect_attempts,
+                ),
             )
             return done.rowcount == 1
 
@@ -206,7 +219,8 @@ class SqlActionLog(ABC):
             done = tx.execute(
                 self._sql(
                     "UPDATE {t}action_log SET status = ?, updated_at = ?,"
-                    " receipt_provider_id = ?, receipt_detail = ?, reason = ? WHERE key = ?"
+                    " receipt_provider_id = ?, receipt_detail = ?, reason = ?"
+                    " WHERE tenant = ? AND key = ?"
                 ),
                 (
                     status.value,
@@ -214,6 +228,7 @@ class SqlActionLog(ABC):
                     receipt.provider_id if receipt else None,
                     receipt.detail if receipt else None,
                     reason,
+                    self.tenant,
                     key,
                 ),
             )
@@ -233,13 +248,14 @@ class SqlActionLog(ABC):
             done = tx.execute(
                 self._sql(
                     "UPDATE {t}action_log SET status = ?, decided_by = ?, decided_at = ?,"
-                    " updated_at = ? WHERE key = ? AND status = ?"
+                    " updated_at = ? WHERE tenant = ? AND key = ? AND status = ?"
                 ),
                 (
                     status.value,
                     by or "unknown",
                     instant,
                     instant,
+                    self.tenant,
                     key,
                     EntryStatus.PENDING_APPROVAL.value,
                 ),
@@ -279,10 +295,11 @@ class SqlActionLog(ABC):
         with self._read() as tx:
             row = tx.execute(
                 self._sql(
-                    "SELECT max(attempted_at) FROM {t}action_log WHERE customer_id = ?"
-                    " AND status IN ('sent', 'uncertain') AND attempted_at <= ?"
+                    "SELECT max(attempted_at) FROM {t}action_log WHERE tenant = ?"
+                    " AND customer_id = ? AND status IN ('sent', 'uncertain')"
+                    " AND attempted_at <= ?"
                 ),
-                (customer_id, instant),
+                (self.tenant, customer_id, instant),
             ).fetchone()
         return None if row is None or row[0] is None else instant_from(row[0])
 
@@ -290,7 +307,8 @@ class SqlActionLog(ABC):
         """The latest run instant recorded."""
         with self._read() as tx:
             row = tx.execute(
-                self._sql("SELECT value FROM {t}settings WHERE name = 'latest_run'")
+                self._sql("SELECT value FROM {t}settings WHERE tenant = ? AND name = 'latest_run'"),
+                (self.tenant,),
             ).fetchone()
         return None if row is None else datetime.fromisoformat(row[0])
 
@@ -300,11 +318,11 @@ class SqlActionLog(ABC):
         with self._write() as tx:
             tx.execute(
                 self._sql(
-                    "INSERT INTO {t}settings (name, value) VALUES ('latest_run', ?)"
-                    " ON CONFLICT (name)"
+                    "INSERT INTO {t}settings (tenant, name, value) VALUES (?, 'latest_run', ?)"
+                    " ON CONFLICT (tenant, name)"
                     " DO UPDATE SET value = {greatest}(settings.value, excluded.value)"
                 ),
-                (at.astimezone(UTC).isoformat(timespec="microseconds"),),
+                (self.tenant, at.astimezone(UTC).isoformat(timespec="microseconds")),
             )
 
     def reset_latest_run(
@@ -322,20 +340,25 @@ class SqlActionLog(ABC):
         with self._write() as tx:
             row = tx.execute(
                 self._sql(
-                    "SELECT value FROM {t}settings WHERE name = 'latest_run'" + self._for_update
-                )
+                    "SELECT value FROM {t}settings WHERE tenant = ? AND name = 'latest_run'"
+                    + self._for_update
+                ),
+                (self.tenant,),
             ).fetchone()
             latest = None if row is None else datetime.fromisoformat(row[0])
             line = latest_run_reset(latest, to, by=by, at=at, reason=reason)
             tx.execute(
-                self._sql("UPDATE {t}settings SET value = ? WHERE name = 'latest_run'"),
-                (to.astimezone(UTC).isoformat(timespec="microseconds"),),
+                self._sql(
+                    "UPDATE {t}settings SET value = ? WHERE tenant = ? AND name = 'latest_run'"
+                ),
+                (to.astimezone(UTC).isoformat(timespec="microseconds"), self.tenant),
             )
             found = tx.execute(
                 self._sql(
-                    "SELECT value FROM {t}settings WHERE name = 'latest_run_resets'"
+                    "SELECT value FROM {t}settings WHERE tenant = ? AND name = 'latest_run_resets'"
                     + self._for_update
-                )
+                ),
+                (self.tenant,),
             ).fetchone()
             lines = [] if found is None else json.loads(found[0])
             lines.append(
@@ -349,10 +372,11 @@ class SqlActionLog(ABC):
             )
             tx.execute(
                 self._sql(
-                    "INSERT INTO {t}settings (name, value) VALUES ('latest_run_resets', ?)"
-                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                    "INSERT INTO {t}settings (tenant, name, value)"
+                    " VALUES (?, 'latest_run_resets', ?)"
+                    " ON CONFLICT (tenant, name) DO UPDATE SET value = excluded.value"
                 ),
-                (json.dumps(lines),),
+                (self.tenant, json.dumps(lines)),
             )
         return line
 
@@ -360,7 +384,10 @@ class SqlActionLog(ABC):
         """Every move back of the latest run instant, oldest first (who, when, why)."""
         with self._read() as tx:
             row = tx.execute(
-                self._sql("SELECT value FROM {t}settings WHERE name = 'latest_run_resets'")
+                self._sql(
+                    "SELECT value FROM {t}settings WHERE tenant = ? AND name = 'latest_run_resets'"
+                ),
+                (self.tenant,),
             ).fetchone()
         return [
             LatestRunReset(
@@ -391,10 +418,10 @@ class SqlActionLog(ABC):
         """
         rows = tx.execute(
             self._sql(
-                f"SELECT {self._log_columns()} FROM {{t}}action_log WHERE {where}"
+                f"SELECT {self._log_columns()} FROM {{t}}action_log WHERE tenant = ? AND ({where})"
                 f" ORDER BY reserved_at, key{self._for_update if lock else ''}"
             ),
-            params,
+            [self.tenant, *params],
         ).fetchall()
         if not rows:
             return []
@@ -402,10 +429,10 @@ class SqlActionLog(ABC):
         covers: dict[str, Rows] = {}
         for row in tx.execute(
             self._sql(
-                f"SELECT key, {COVER_COLUMNS} FROM {{t}}action_covers WHERE {some}"
+                f"SELECT key, {COVER_COLUMNS} FROM {{t}}action_covers WHERE tenant = ? AND {some}"
                 " ORDER BY key, position"
             ),
-            key_params,
+            [self.tenant, *key_params],
         ).fetchall():
             covers.setdefault(row[0], []).append(tuple(row[1:]))
         return [entry_from(tuple(row), covers.get(row[0], [])) for row in rows]
@@ -417,9 +444,10 @@ class SqlActionLog(ABC):
         some, params = self._dialect.any_of("id", invoice_ids)
         tx.execute(
             self._sql(
-                "UPDATE {t}invoices SET review_after = NULL, version = version + 1 WHERE " + some
+                "UPDATE {t}invoices SET review_after = NULL, version = version + 1"
+                " WHERE tenant = ? AND " + some
             ),
-            params,
+            [self.tenant, *params],
         )
 
     def _row(self, entry: LogEntry) -> tuple[object, ...]:
@@ -450,22 +478,25 @@ class SqlActionLog(ABC):
         assignments = ", ".join(f"{c} = ?" for c in LOG_COLUMNS[1:])
         row = self._row(entry)
         tx.execute(
-            self._sql(f"UPDATE {{t}}action_log SET {assignments} WHERE key = ?"),
-            (*row[1:], entry.key),
+            self._sql(f"UPDATE {{t}}action_log SET {assignments} WHERE tenant = ? AND key = ?"),
+            (*row[1:], self.tenant, entry.key),
         )
-        tx.execute(self._sql("DELETE FROM {t}action_covers WHERE key = ?"), (entry.key,))
+        tx.execute(
+            self._sql("DELETE FROM {t}action_covers WHERE tenant = ? AND key = ?"),
+            (self.tenant, entry.key),
+        )
         self._insert_covers(tx, entry)
 
     def _insert_covers(self, tx: Transaction, entry: LogEntry) -> None:
         native = self._dialect.native
         tx.executemany(
             self._sql(
-                "INSERT INTO {t}action_covers"
-                " (key, position, invoice_id, action_id, step_id, amount_due, deadline_on)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO {t}action_covers (tenant, key, position, invoice_id, action_id,"
+                " step_id, amount_due, deadline_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             [
                 (
+                    self.tenant,
                     entry.key,
                     position,
                     c.invoice_id,

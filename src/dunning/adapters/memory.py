@@ -30,6 +30,7 @@ from dunning.core.action_log import (
 from dunning.core.model import Channel, Event, Invoice
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
+from dunning.core.shards import DEFAULT_TENANT, check_tenant
 from dunning.ports import InvoiceReview, SendContext
 
 __all__ = ["MemorySender", "MemoryStore"]
@@ -52,8 +53,11 @@ class MemoryStore:
         ['INV-001']
     """
 
-    def __init__(self) -> None:
-        """An empty store."""
+    def __init__(self, *, tenant: str = DEFAULT_TENANT) -> None:
+        """An empty store for *tenant* (`dunning.core.shards`)."""
+        self.tenant = check_tenant(tenant)
+        """The creditor this store holds the book of."""
+        self._family: dict[str, MemoryStore] = {self.tenant: self}
         self._lock = threading.RLock()
         self._invoices: dict[str, Invoice] = {}
         self._events: dict[str, list[Event]] = {}
@@ -62,6 +66,30 @@ class MemoryStore:
         self._resets: list[LatestRunReset] = []
         self.reviews: dict[str, InvoiceReview] = {}
         """The latest `InvoiceReview` the runner reported for each invoice."""
+
+    def for_tenant(self, tenant: str) -> MemoryStore:
+        """The store of another *tenant* of the same book (the same one each time it is asked).
+
+        Raises:
+            ConfigurationError: if *tenant* is not a plain tenant key.
+
+        Examples:
+            >>> from dunning.testing import make_invoice
+            >>> acme = MemoryStore(tenant="acme")
+            >>> acme.add_invoice(make_invoice(id="F-1"))
+            >>> globex = acme.for_tenant("globex")
+            >>> globex is acme.for_tenant("globex"), acme.for_tenant("acme") is acme
+            (True, True)
+            >>> list(globex.entries(datetime.fromisoformat("2026-05-10T10:00+02:00")))
+            []
+        """
+        check_tenant(tenant)
+        store = self._family.get(tenant)
+        if store is None:
+            fresh = MemoryStore(tenant=tenant)
+            fresh._family = self._family
+            store = self._family.setdefault(tenant, fresh)  # atomic: one store per tenant
+        return store
 
     # -- the host's side: invoices and events ---------------------------------------------
 

@@ -57,9 +57,21 @@ from typing import Final
 
 from dunning.adapters._sql import SqlStore
 from dunning.adapters._sqlrows import SQLITE
+from dunning.core.shards import DEFAULT_TENANT, customer_bucket
 from dunning.exceptions import ConfigurationError
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
+
+_V4_TABLES: Final = (
+    "settings",
+    "customers",
+    "action_log",
+    "invoices",
+    "credits",
+    "events",
+    "action_covers",
+)
+"""The tables of schema 4, parents before children (dropped in the reverse order)."""
 
 _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
     (
@@ -153,6 +165,117 @@ _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             ),
         ),
     ),
+    (
+        5,
+        "tenants: every row and key scoped to a tenant; each invoice's shard bucket",
+        (
+            # SQLite cannot change a primary key in place: each table is renamed, rebuilt with
+            # its tenant and copied (the existing rows are the default tenant's), foreign keys
+            # off for the move (`SqliteStore._migrate`) and checked before the commit.
+            *(f"ALTER TABLE {table} RENAME TO v4_{table}" for table in _V4_TABLES),
+            (
+                "CREATE TABLE customers (tenant TEXT NOT NULL, id TEXT NOT NULL,"
+                " data TEXT NOT NULL, PRIMARY KEY (tenant, id))"
+            ),
+            (
+                "CREATE TABLE invoices ("
+                " tenant TEXT NOT NULL,"
+                " id TEXT NOT NULL,"
+                " customer_id TEXT NOT NULL,"
+                " data TEXT NOT NULL,"
+                " archived INTEGER NOT NULL DEFAULT 0,"
+                " review_after TEXT,"
+                " version INTEGER NOT NULL DEFAULT 0,"
+                " bucket INTEGER NOT NULL,"
+                " PRIMARY KEY (tenant, id),"
+                " FOREIGN KEY (tenant, customer_id) REFERENCES customers(tenant, id))"
+            ),
+            (
+                "CREATE TABLE events ("
+                " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " tenant TEXT NOT NULL,"
+                " invoice_id TEXT NOT NULL,"
+                " kind TEXT NOT NULL,"
+                " data TEXT NOT NULL,"
+                " FOREIGN KEY (tenant, invoice_id) REFERENCES invoices(tenant, id)"
+                " ON DELETE CASCADE)"
+            ),
+            (
+                "CREATE TABLE credits ("
+                " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " tenant TEXT NOT NULL,"
+                " customer_id TEXT NOT NULL,"
+                " kind TEXT NOT NULL,"
+                " data TEXT NOT NULL,"
+                " FOREIGN KEY (tenant, customer_id) REFERENCES customers(tenant, id))"
+            ),
+            (
+                "CREATE TABLE action_log ("
+                " tenant TEXT NOT NULL,"
+                " key TEXT NOT NULL,"
+                " customer_id TEXT NOT NULL,"
+                " channel TEXT NOT NULL,"
+                " status TEXT NOT NULL,"
+                " owner TEXT NOT NULL,"
+                " reserved_at TEXT NOT NULL,"
+                " updated_at TEXT NOT NULL,"
+                " attempts INTEGER NOT NULL DEFAULT 0,"
+                " requires_approval INTEGER NOT NULL DEFAULT 0,"
+                " message TEXT NOT NULL,"
+                " receipt_provider_id TEXT,"
+                " receipt_detail TEXT,"
+                " reason TEXT NOT NULL DEFAULT '',"
+                " decided_by TEXT NOT NULL DEFAULT '',"
+                " attempted_at TEXT,"
+                " decided_at TEXT,"
+                " resolved_by TEXT NOT NULL DEFAULT '',"
+                " PRIMARY KEY (tenant, key))"
+            ),
+            (
+                "CREATE TABLE action_covers ("
+                " tenant TEXT NOT NULL,"
+                " key TEXT NOT NULL,"
+                " position INTEGER NOT NULL DEFAULT 0,"
+                " invoice_id TEXT NOT NULL,"
+                " action_id TEXT NOT NULL,"
+                " step_id TEXT NOT NULL,"
+                " amount_due TEXT,"
+                " deadline_on TEXT,"
+                " PRIMARY KEY (tenant, key, action_id),"
+                " FOREIGN KEY (tenant, key) REFERENCES action_log(tenant, key))"
+            ),
+            (
+                "CREATE TABLE settings (tenant TEXT NOT NULL, name TEXT NOT NULL,"
+                " value TEXT NOT NULL, PRIMARY KEY (tenant, name))"
+            ),
+            "INSERT INTO customers SELECT 'default', id, data FROM v4_customers",
+            (
+                "INSERT INTO invoices SELECT 'default', id, customer_id, data, archived,"
+                " review_after, version, dunning_bucket('default', customer_id) FROM v4_invoices"
+            ),
+            "INSERT INTO events SELECT seq, 'default', invoice_id, kind, data FROM v4_events",
+            "INSERT INTO credits SELECT seq, 'default', customer_id, kind, data FROM v4_credits",
+            (
+                "INSERT INTO action_log SELECT 'default', key, customer_id, channel, status,"
+                " owner, reserved_at, updated_at, attempts, requires_approval, message,"
+                " receipt_provider_id, receipt_detail, reason, decided_by, attempted_at,"
+                " decided_at, resolved_by FROM v4_action_log"
+            ),
+            (
+                "INSERT INTO action_covers SELECT 'default', key, position, invoice_id,"
+                " action_id, step_id, amount_due, deadline_on FROM v4_action_covers"
+            ),
+            "INSERT INTO settings SELECT 'default', name, value FROM v4_settings",
+            *(f"DROP TABLE v4_{table}" for table in reversed(_V4_TABLES)),
+            "CREATE INDEX invoices_by_customer ON invoices(tenant, customer_id, id)",
+            "CREATE INDEX events_by_invoice ON events(tenant, invoice_id, seq)",
+            "CREATE INDEX credits_by_customer ON credits(tenant, customer_id, seq)",
+            ("CREATE INDEX action_log_by_status ON action_log(tenant, status, reserved_at, key)"),
+            "CREATE INDEX action_log_by_customer ON action_log(tenant, customer_id, status)",
+            "CREATE INDEX action_covers_by_invoice ON action_covers(tenant, invoice_id)",
+            "CREATE INDEX action_covers_by_action ON action_covers(tenant, action_id)",
+        ),
+    ),
 )
 
 SCHEMA_VERSION: Final = _MIGRATIONS[-1][0]
@@ -189,9 +312,16 @@ class SqliteStore(SqlStore):
 
     _dialect = SQLITE
 
-    def __init__(self, path: str | Path, *, create: bool = True, timeout: float = 30.0) -> None:
-        """Open (and create or upgrade) the database at *path*."""
-        super().__init__()
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        create: bool = True,
+        timeout: float = 30.0,
+    ) -> None:
+        """Open (and create or upgrade) the database at *path*, scoped to *tenant*."""
+        super().__init__(tenant)
         self.path = Path(path)
         if not create and not self.path.exists():
             msg = f"database {str(self.path)!r} does not exist (create it with 'dunning init')"
@@ -202,6 +332,30 @@ class SqliteStore(SqlStore):
             raise ConfigurationError(msg)
         self._timeout = timeout
         self._migrate()
+
+    def for_tenant(self, tenant: str) -> SqliteStore:
+        """This database, scoped to another *tenant*: no file opened, no migration checked.
+
+        The returned store shares this one's connections (closing it does nothing; close
+        this one). Everything it reads or writes is *tenant*'s (see `dunning.core.shards`).
+
+        Raises:
+            ConfigurationError: if *tenant* is not a plain tenant key.
+
+        Examples:
+            >>> import tempfile
+            >>> from dunning.testing import make_invoice, paris
+            >>> folder = tempfile.TemporaryDirectory()
+            >>> with SqliteStore(Path(folder.name) / "book.db", tenant="acme") as acme:
+            ...     acme.add_invoice(make_invoice(id="F-1"))
+            ...     globex = acme.for_tenant("globex")
+            ...     [e.invoice.id for e in acme.entries(paris(2026, 5, 10))], globex.tenant
+            ...     list(globex.entries(paris(2026, 5, 10)))
+            (['F-1'], 'globex')
+            []
+            >>> folder.cleanup()
+        """
+        return self._scoped(tenant)
 
     # -- connections and transactions -------------------------------------------------------
 
@@ -216,6 +370,7 @@ class SqliteStore(SqlStore):
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
+            db.create_function("dunning_bucket", 2, customer_bucket, deterministic=True)
             self._local.db = db
             self._remember(db)
         return db
@@ -229,28 +384,39 @@ class SqliteStore(SqlStore):
         return _transaction(self._db(), "BEGIN")
 
     def _migrate(self) -> None:
-        with self._write() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, description TEXT NOT NULL)"
-            )
-            row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
-            current = row[0] or 0
-            if current > SCHEMA_VERSION:
-                msg = (
-                    f"database {str(self.path)!r} has schema version {current}, newer than "
-                    f"this release's {SCHEMA_VERSION}: upgrade dunning to open it"
-                )
-                raise ConfigurationError(msg)
-            for version, description, statements in _MIGRATIONS:
-                if version <= current:
-                    continue
-                for statement in statements:
-                    db.execute(statement)
+        db = self._db()
+        # A migration rebuilds tables: foreign keys are off while it runs (SQLite ignores the
+        # pragma inside a transaction, so it is set before) and checked before the commit.
+        db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self._write():
                 db.execute(
-                    "INSERT INTO schema_migrations (version, description) VALUES (?, ?)",
-                    (version, description),
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY, description TEXT NOT NULL)"
                 )
+                row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+                current = row[0] or 0
+                if current > SCHEMA_VERSION:
+                    msg = (
+                        f"database {str(self.path)!r} has schema version {current}, newer "
+                        f"than this release's {SCHEMA_VERSION}: upgrade dunning to open it"
+                    )
+                    raise ConfigurationError(msg)
+                for version, description, statements in _MIGRATIONS:
+                    if version <= current:
+                        continue
+                    for statement in statements:
+                        db.execute(statement)
+                    db.execute(
+                        "INSERT INTO schema_migrations (version, description) VALUES (?, ?)",
+                        (version, description),
+                    )
+                broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    msg = f"database {str(self.path)!r}: rows without their parent: {broken[:5]}"
+                    raise ConfigurationError(msg)
+        finally:
+            db.execute("PRAGMA foreign_keys=ON")
 
 
 @contextmanager

@@ -117,6 +117,17 @@ class StoreContract:
         """Record one host event on an invoice. Override if needed."""
         store.add_event(invoice_id, event)
 
+    def other_tenant(self, store: Any) -> Any:
+        """A store on *store*'s database scoped to another tenant, for the isolation tests.
+
+        The default asks ``store.for_tenant("tenant-b")`` (what the reference stores offer);
+        a store without tenants skips the isolation tests. Override if yours scopes otherwise.
+        """
+        scoped = getattr(store, "for_tenant", None)
+        if scoped is None:
+            pytest.skip("this store has no tenants (no for_tenant): nothing to isolate")
+        return scoped("tenant-b")
+
     # -- reserve: one entry per key, one live entry per action ------------------------------
 
     def test_reserve_inserts_once_and_get_gives_it_back_whole(self, store: Any) -> None:
@@ -477,6 +488,55 @@ class StoreContract:
             ("C-Z", "INV-9"),
         }
         assert next(ev for _, i, ev in listed if i == "INV-1") == (tomorrow,)
+
+    # -- tenants: one database, many creditors, nothing shared ----------------------------
+
+    def test_two_tenants_with_the_same_ids_keep_their_own_books(self, store: Any) -> None:
+        """Same invoice, customer and message ids in two tenants: two books, never mixed."""
+        other = self.other_tenant(store)
+        self.add_invoice(store, make_invoice(id="INV-001", total="1200.00"))
+        self.add_invoice(other, make_invoice(id="INV-001", total="80.00"))
+        self.add_event(store, "INV-001", Payment(on=AT.date(), amount=Decimal("100.00")))
+        ours = [e for e in store.entries(LATER) if isinstance(e, InvoiceHistory)]
+        theirs = [e for e in other.entries(LATER) if isinstance(e, InvoiceHistory)]
+        assert [(e.invoice.total, len(e.events)) for e in ours] == [(Decimal("1200.00"), 1)]
+        assert [(e.invoice.total, e.events) for e in theirs] == [(Decimal("80.00"), ())]
+        assert store.reserve(entry()) is True
+        assert other.reserve(entry(owner="r2")) is True  # the same key, another tenant's
+        assert store.begin_attempt(
+            "msg_1", owner="r1", expect=EntryStatus.RESERVED, expect_attempts=0, at=AT
+        )
+        store.finish("msg_1", EntryStatus.SENT, at=AT)
+        assert other.get("msg_1") == entry(owner="r2")
+        assert [e.key for e in other.entries_with(EntryStatus.SENT)] == []
+        assert other.last_message_at("C-001", at=LATER) is None
+        [history] = [e for e in other.entries(LATER) if isinstance(e, InvoiceHistory)]
+        assert history.events == ()  # our sent reminder is not theirs
+
+    def test_one_tenants_run_and_approvals_never_touch_another(self, store: Any) -> None:
+        """B's notice awaits approval; A's run (B's invoice unknown to it) leaves it waiting.
+
+        The bug this pins: one store for all tenants with a per-tenant source, where tenant A's
+        run cancelled tenant B's pending formal notice as "no longer due".
+        """
+        other = self.other_tenant(store)
+        theirs = make_customer(id="C-B", name="Client de B")
+        self.add_invoice(other, make_invoice(id="INV-B", customer=theirs))
+        notice = entry(
+            "notice_b", invoice_id="INV-B", customer_id="C-B", status=EntryStatus.PENDING_APPROVAL
+        )
+        assert other.reserve(notice) is True
+        self.add_invoice(store, make_invoice(id="INV-A", due_on=date(2026, 4, 1)))
+        email = MemorySender(Channel.EMAIL)
+        dunner = Dunner(store, store, {Channel.EMAIL: email}, STANDARD, make_creditor())
+        report = dunner.run(at=LATER)
+        assert [item.outcome.value for item in report.items] == ["sent"]
+        assert other.get("notice_b") == notice
+        with pytest.raises(KeyError):
+            store.decide_approval("notice_b", approved=True, by="claire", at=LATER)
+        assert other.get("notice_b") == notice
+        store.record_run(LATER)
+        assert other.latest_run() is None
 
     # -- the runner on this store: once per invoice and step -------------------------------
 
