@@ -363,3 +363,43 @@ def test_a_policy_file_may_replace_a_built_in_scenario(tmp_path: Path) -> None:
     )
     policy = load_policy(file)
     assert [step.channel for step in policy.scenarios["standard"].steps] == ["letter"]
+
+
+def test_tenants_share_a_database_file_and_nothing_else(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--tenant acme`: its own invoices, payments, runs and outbox; the demo's book untouched."""
+    file = tmp_path / "invoices.csv"
+    file.write_text(CSV, encoding="utf-8")
+    assert main(["import", str(file), "--db", str(db), "--tenant", "acme"]) == 0
+    capsys.readouterr()
+    with SqliteStore(db, tenant="acme") as acme:
+        assert acme.invoice("2026-0101").total == Decimal("1200.50")
+        with SqliteStore(db) as demo:
+            acme.set_creditor(demo.creditor())  # type: ignore[arg-type]
+            with pytest.raises(KeyError):
+                demo.invoice("2026-0101")
+    argv = ["--db", str(db), "--tenant", "acme"]
+    assert main(["run", *argv, "--at", "2026-04-08T10:00+02:00"]) == 0
+    out = capsys.readouterr().out
+    # Acme's customers only: C-7 by e-mail, C-8 has no address; none of the demo's (C01...).
+    assert "1 failed, 1 sent" in out
+    assert " C-7 " in out
+    assert " C01 " not in out
+    outbox = tmp_path / "demo-outbox"
+    assert [p.suffix for p in (outbox / "acme").iterdir()] == [".eml"]
+    # The demo's (default tenant's) first run, a month earlier, is not "in the past".
+    assert main(["run", "--db", str(db), "--at", "2026-03-03T09:00+01:00"]) == 0
+    demo = capsys.readouterr().out
+    assert " C01 " in demo
+    assert " C-7 " not in demo
+
+
+def test_a_tenant_key_that_is_not_plain_is_refused(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--tenant 'a b'` is a usage error naming the key, before anything is opened."""
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--db", str(db), "--tenant", "a b"])
+    assert stop.value.code == 2
+    assert "'a b' is not a tenant key" in capsys.readouterr().err

@@ -115,7 +115,7 @@ def _import(args: argparse.Namespace) -> int:
         for detail in error.details:
             print(f"  {detail.location}: {detail.message} [{detail.code}]", file=sys.stderr)
         return 1
-    opened = SqliteStore(args.db) if args.create else _open(args)
+    opened = SqliteStore(args.db, tenant=args.tenant) if args.create else _open(args)
     with opened as store:
         new, updated = store.import_invoices(invoices)
     customers = len({invoice.customer.id for invoice in invoices})

@@ -19,7 +19,7 @@ from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dunning._cli_types import instant_arg
+from dunning._cli_types import instant_arg, tenant_arg
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.core.approvals import still_due
@@ -28,6 +28,7 @@ from dunning.core.model import Channel, Customer, event_day
 from dunning.core.portfolio import InvoiceHistory
 from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
+from dunning.core.shards import DEFAULT_TENANT
 from dunning.exceptions import StaleApprovalError
 from dunning.loading import load_policy, load_scenario
 from dunning.ports import Sender
@@ -68,8 +69,8 @@ def _open(args: argparse.Namespace) -> SqliteStore | PostgresStore:
     if url:
         from dunning.adapters.postgres import PostgresStore  # noqa: PLC0415  (an extra)
 
-        return PostgresStore(url, create=False)
-    return SqliteStore(args.db, create=False)
+        return PostgresStore(url, create=False, tenant=args.tenant)
+    return SqliteStore(args.db, create=False, tenant=args.tenant)
 
 
 # -- init ----------------------------------------------------------------------------------
@@ -120,6 +121,8 @@ def _senders(args: argparse.Namespace, creditor: Creditor) -> dict[Channel, Send
     from dunning.adapters.smtp import SmtpSender  # noqa: PLC0415
 
     outbox = Path(args.outbox) if args.outbox else Path(f"{Path(args.db).with_suffix('')}-outbox")
+    if not args.outbox and args.tenant != DEFAULT_TENANT:
+        outbox /= args.tenant  # message keys are unique per tenant only
     # "Atelier Durand SAS <compta@...>": the customer sees who writes, not only an address.
     sender = formataddr((creditor.name, creditor.email))
     senders: dict[Channel, Sender] = {
@@ -143,7 +146,12 @@ def _run(args: argparse.Namespace) -> int:
     with _open(args) as store:
         creditor = store.creditor()
         if creditor is None:
-            print(f"error: {args.db} has no creditor (see 'dunning init')", file=sys.stderr)
+            whose = "" if args.tenant == DEFAULT_TENANT else f" for tenant {args.tenant!r}"
+            print(
+                f"error: {args.db} has no creditor{whose} (see 'dunning init', or"
+                " set_creditor on the store)",
+                file=sys.stderr,
+            )
             return 1
         options = {"owner": args.owner} if args.owner else {}
         dunner = Dunner(
@@ -333,6 +341,13 @@ def _with_db(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="a PostgreSQL database instead, postgresql://... (default: $DUNNING_DATABASE_URL;"
         " needs dunning[postgres])",
+    )
+    parser.add_argument(
+        "--tenant",
+        type=tenant_arg,
+        default=os.environ.get("DUNNING_TENANT") or DEFAULT_TENANT,
+        help="the creditor whose book to work on, when one database holds several"
+        f" (default: $DUNNING_TENANT, else {DEFAULT_TENANT!r})",
     )
 
 

@@ -11,7 +11,10 @@ import argparse
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-__all__ = ["EARLIEST", "LATEST", "day_arg", "instant_arg"]
+from dunning.core.shards import check_tenant
+from dunning.exceptions import ConfigurationError
+
+__all__ = ["EARLIEST", "LATEST", "day_arg", "instant_arg", "tenant_arg"]
 
 EARLIEST = date(1970, 1, 1)
 LATEST = date(2199, 12, 31)
@@ -81,3 +84,21 @@ def instant_arg(text: str) -> datetime:
     example = local.replace(tzinfo=_PARIS).isoformat(timespec="minutes")
     msg = f"{text!r} is not an instant with its UTC offset: write e.g. {example} (Paris time)"
     raise argparse.ArgumentTypeError(msg)
+
+
+def tenant_arg(text: str) -> str:
+    """``--tenant``: a plain tenant key (`dunning.core.shards.check_tenant`).
+
+    Examples:
+        >>> tenant_arg("acme")
+        'acme'
+        >>> tenant_arg("a b")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: 'a b' is not a tenant key ...
+    """
+    try:
+        return check_tenant(text)
+    except ConfigurationError as error:
+        msg = str(error).removeprefix("tenant: ")
+        raise argparse.ArgumentTypeError(msg) from None
