@@ -390,9 +390,9 @@ def test_tenants_share_a_database_file_and_nothing_else(
     assert [p.suffix for p in (outbox / "acme").iterdir()] == [".eml"]
     # The demo's (default tenant's) first run, a month earlier, is not "in the past".
     assert main(["run", "--db", str(db), "--at", "2026-03-03T09:00+01:00"]) == 0
-    demo = capsys.readouterr().out
-    assert " C01 " in demo
-    assert " C-7 " not in demo
+    book = capsys.readouterr().out
+    assert " C01 " in book
+    assert " C-7 " not in book
 
 
 def test_a_tenant_key_that_is_not_plain_is_refused(

@@ -5,7 +5,8 @@ The steps and guarantees are described in `dunning.runner`; this module is the l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,7 @@ from dunning.core.portfolio import (
 )
 from dunning.core.render import Message, render
 from dunning.core.runcache import RunCache
+from dunning.core.shards import DEFAULT_TENANT, Shard
 from dunning.ports import (
     InvoiceReview,
     SendContext,
@@ -58,14 +60,28 @@ _WAITING = (
 )
 
 
+def takes_shard(method: Callable[..., object]) -> bool:
+    """Whether a source's ``entries`` or a log's ``latest_run`` takes a ``shard`` keyword."""
+    try:
+        return "shard" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # a builtin without a signature
+        return False
+
+
 class Run:
     """One run in the making: what it has seen and reported so far."""
 
-    def __init__(self, dunner: Dunner, at: datetime, *, read_only: bool) -> None:
+    def __init__(
+        self, dunner: Dunner, at: datetime, *, read_only: bool, shard: Shard | None = None
+    ) -> None:
         self.d = dunner
         self.log = dunner.log
         self.at = at
         self.read_only = read_only
+        self.shard = shard
+        # Whose customers the shard's hash is of: the store's tenant (the log's, which the
+        # source shares in the reference stores).
+        self.tenant: str = getattr(dunner.log, "tenant", None) or DEFAULT_TENANT
         self.items: list[RunItem] = []
         self.cache = RunCache()  # places, rolled days and ladders, shared by the run's customers
         self.reviews: list[InvoiceReview] = []
@@ -115,10 +131,17 @@ class Run:
     def _stream(self) -> Iterator[tuple[str, list[PortfolioEntry | UnreadableEntry]]]:
         """The source's entries, customer by customer; a failing source ends the stream."""
         try:
-            iterator = iter(self.d.source.entries(self.at))
+            source, shard = self.d.source, self.shard
+            split = shard is not None and takes_shard(source.entries)
+            if split:  # noqa: SIM108  (the source reads only the shard's customers)
+                read = source.entries(self.at, shard=shard)  # type: ignore[call-arg]
+            else:
+                read = source.entries(self.at)
             group: list[PortfolioEntry | UnreadableEntry] = []
             current = ""
-            for entry in iterator:
+            for entry in read:
+                if shard is not None and not split and not self._ours(entry.customer_id):
+                    continue
                 if group and entry.customer_id != current:
                     yield current, group
                     group = []
@@ -140,10 +163,16 @@ class Run:
             self.seen_all = False  # without the list, tidying would be blind
             return
         for entry in entries:
+            if not self._ours(entry.customer_id):
+                continue  # another shard's worker looks after it
             try:
                 self._recover_one(entry)
             except Exception as error:  # noqa: BLE001
                 self.error(entry.customer_id, error, entry.key)
+
+    def _ours(self, customer_id: str) -> bool:
+        """Whether this run reviews the customer (every customer, unless it has a shard)."""
+        return self.shard is None or self.shard.holds(self.tenant, customer_id)
 
     def _recover_one(self, entry: LogEntry) -> None:
         if entry.status is EntryStatus.UNCERTAIN:

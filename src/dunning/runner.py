@@ -47,7 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from dunning._run import Run
+from dunning._run import Run, takes_shard
 from dunning._run_report import Outcome, OutcomeJournal, RunItem, RunReport
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.core.approvals import CoverStatus, still_due
@@ -57,6 +57,7 @@ from dunning.core.model import (
 )
 from dunning.core.policy import ScenarioChoice, as_chooser
 from dunning.core.render import Creditor, RenderBudget, TemplatePack
+from dunning.core.shards import Shard
 from dunning.exceptions import ConfigurationError, RunInThePastError, StaleApprovalError
 from dunning.ports import (
     ActionLog,
@@ -314,7 +315,14 @@ class Dunner:
             )
             raise ConfigurationError(msg)
 
-    def run(self, *, at: datetime, dry_run: bool = False, allow_past: bool = False) -> RunReport:
+    def run(
+        self,
+        *,
+        at: datetime,
+        dry_run: bool = False,
+        allow_past: bool = False,
+        shard: tuple[int, int] | Shard | None = None,
+    ) -> RunReport:
         """Do everything due at *at*; return what was done.
 
         Args:
@@ -322,6 +330,14 @@ class Dunner:
             dry_run: render and report, but write and send nothing.
             allow_past: accept an instant earlier than the latest run the log has seen, as a
                 read-only replay (like *dry_run*): it reports what the engine decides then.
+            shard: ``(index, count)``: review only the customers of that shard
+                (`dunning.core.shards.Shard`, a stable hash of tenant and customer id), so
+                that *count* workers, one per index, review each customer exactly once.
+                Recovery, tidying, the review index and the latest-run check are the
+                shard's own: workers on other shards are never touched. A source or log
+                that takes a ``shard`` keyword (the reference stores) reads and records
+                only the shard's; with another, the runner filters what it reads and the
+                latest run is the whole book's.
 
         Returns:
             The `RunReport`.
@@ -330,11 +346,15 @@ class Dunner:
             ValueError: if *at* is naive.
             RunInThePastError: if *at* is earlier than the latest run by more than the lease
                 and *allow_past* is not set.
+            ConfigurationError: if *shard* is not ``(index, count)`` with
+                ``0 <= index < count``.
         """
         check_aware(at)
-        run = Run(self, at, read_only=dry_run or allow_past)
+        part = _shard(shard)
+        run = Run(self, at, read_only=dry_run or allow_past, shard=part)
+        per_shard = {"shard": part} if part and takes_shard(self.log.latest_run) else {}
         try:
-            latest = self.log.latest_run()
+            latest = self.log.latest_run(**per_shard)
         except Exception as error:  # noqa: BLE001  (the log is down: nothing can be claimed)
             run.error("-", error)
             return run.report()
@@ -347,7 +367,7 @@ class Dunner:
             raise RunInThePastError(msg, at=at, latest=latest)
         if not run.read_only:
             try:
-                self.log.record_run(at)
+                self.log.record_run(at, **per_shard)
             except Exception as error:  # noqa: BLE001
                 run.error("-", error)
                 return run.report()
@@ -364,3 +384,15 @@ class Dunner:
     def reject(self, key: str, *, by: str, at: datetime, seen: str | None = None) -> LogEntry:
         """Reject a message awaiting approval (`reject` on this runner's log), as `approve`."""
         return reject(self.log, key, by=by, at=at, seen=seen)
+
+
+def _shard(shard: tuple[int, int] | Shard | None) -> Shard | None:
+    """The run's shard, checked; None for the whole book (no shard, or a count of 1)."""
+    if shard is None:
+        return None
+    if not isinstance(shard, Shard):
+        if not isinstance(shard, tuple) or len(shard) != 2:  # noqa: PLR2004
+            msg = f"shard: {shard!r} is not (index, count)"
+            raise ConfigurationError(msg)
+        shard = Shard(*shard)
+    return shard if shard.count > 1 else None

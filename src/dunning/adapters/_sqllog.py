@@ -37,6 +37,7 @@ from dunning.core.action_log import (
 )
 from dunning.core.model import check_aware
 from dunning.core.render import Message
+from dunning.core.shards import LATEST_RUN, Shard, latest_run_names
 from dunning.exceptions import NotFoundError
 
 __all__ = ["SqlActionLog"]
@@ -303,27 +304,41 @@ class SqlActionLog(ABC):
             ).fetchone()
         return None if row is None or row[0] is None else instant_from(row[0])
 
-    def latest_run(self) -> datetime | None:
-        """The latest run instant recorded."""
+    def latest_run(self, *, shard: Shard | None = None) -> datetime | None:
+        """The latest run instant recorded (see `latest_run_names` for *shard*)."""
+        which, names = self._run_names(shard)
         with self._read() as tx:
             row = tx.execute(
-                self._sql("SELECT value FROM {t}settings WHERE tenant = ? AND name = 'latest_run'"),
-                (self.tenant,),
+                self._sql(f"SELECT max(value) FROM {{t}}settings WHERE tenant = ? AND {which}"),
+                (self.tenant, *names),
             ).fetchone()
-        return None if row is None else datetime.fromisoformat(row[0])
+        return None if row is None or row[0] is None else datetime.fromisoformat(row[0])
 
-    def record_run(self, at: datetime) -> None:
-        """Remember *at* if it is later than the latest run instant (one statement)."""
+    def record_run(self, at: datetime, *, shard: Shard | None = None) -> None:
+        """Remember *at* if it is later than the latest run instant (one statement).
+
+        With *shard*, as that shard's latest run (`latest_run_names`).
+        """
         check_aware(at)
         with self._write() as tx:
             tx.execute(
                 self._sql(
-                    "INSERT INTO {t}settings (tenant, name, value) VALUES (?, 'latest_run', ?)"
+                    "INSERT INTO {t}settings (tenant, name, value) VALUES (?, ?, ?)"
                     " ON CONFLICT (tenant, name)"
                     " DO UPDATE SET value = {greatest}(settings.value, excluded.value)"
                 ),
-                (self.tenant, at.astimezone(UTC).isoformat(timespec="microseconds")),
+                (
+                    self.tenant,
+                    latest_run_names(shard)[-1],
+                    at.astimezone(UTC).isoformat(timespec="microseconds"),
+                ),
             )
+
+    def _run_names(self, shard: Shard | None) -> tuple[str, tuple[str, ...]]:
+        """The condition on ``settings.name`` for the latest runs *shard* sees, and its values."""
+        if shard is None:
+            return "(name = ? OR name LIKE ?)", (LATEST_RUN, f"{LATEST_RUN}:%")
+        return "name IN (?, ?)", latest_run_names(shard)
 
     def reset_latest_run(
         self, to: datetime, *, by: str, at: datetime, reason: str
@@ -337,21 +352,23 @@ class SqlActionLog(ABC):
             ValueError: as `dunning.core.action_log.latest_run_reset` (nothing recorded, *to*
                 not earlier, no name or reason).
         """
+        which, names = self._run_names(None)
         with self._write() as tx:
-            row = tx.execute(
+            rows = tx.execute(
                 self._sql(
-                    "SELECT value FROM {t}settings WHERE tenant = ? AND name = 'latest_run'"
+                    f"SELECT value FROM {{t}}settings WHERE tenant = ? AND {which}"
                     + self._for_update
                 ),
-                (self.tenant,),
-            ).fetchone()
-            latest = None if row is None else datetime.fromisoformat(row[0])
+                (self.tenant, *names),
+            ).fetchall()
+            latest = max((datetime.fromisoformat(v) for (v,) in rows), default=None)
             line = latest_run_reset(latest, to, by=by, at=at, reason=reason)
-            tx.execute(
+            moved = to.astimezone(UTC).isoformat(timespec="microseconds")
+            tx.execute(  # the whole book's and every shard's, where later than *to*
                 self._sql(
-                    "UPDATE {t}settings SET value = ? WHERE tenant = ? AND name = 'latest_run'"
+                    f"UPDATE {{t}}settings SET value = ? WHERE tenant = ? AND {which} AND value > ?"
                 ),
-                (to.astimezone(UTC).isoformat(timespec="microseconds"), self.tenant),
+                (moved, self.tenant, *names, moved),
             )
             found = tx.execute(
                 self._sql(

@@ -30,7 +30,7 @@ from dunning.core.action_log import (
 from dunning.core.model import Channel, Event, Invoice
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
-from dunning.core.shards import DEFAULT_TENANT, check_tenant
+from dunning.core.shards import DEFAULT_TENANT, Shard, check_tenant, latest_run_names
 from dunning.ports import InvoiceReview, SendContext
 
 __all__ = ["MemorySender", "MemoryStore"]
@@ -62,7 +62,7 @@ class MemoryStore:
         self._invoices: dict[str, Invoice] = {}
         self._events: dict[str, list[Event]] = {}
         self._log: dict[str, LogEntry] = {}
-        self._latest_run: datetime | None = None
+        self._latest_runs: dict[str, datetime] = {}  # the book's and each shard's
         self._resets: list[LatestRunReset] = []
         self.reviews: dict[str, InvoiceReview] = {}
         """The latest `InvoiceReview` the runner reported for each invoice."""
@@ -324,24 +324,31 @@ class MemoryStore:
             ]
         return max(times, default=None)
 
-    def latest_run(self) -> datetime | None:
-        """The latest run instant recorded."""
+    def latest_run(self, *, shard: Shard | None = None) -> datetime | None:
+        """The latest run instant recorded (`dunning.core.shards.latest_run_names`)."""
         with self._lock:
-            return self._latest_run
+            names = list(self._latest_runs) if shard is None else latest_run_names(shard)
+            return max(
+                (self._latest_runs[n] for n in names if n in self._latest_runs), default=None
+            )
 
-    def record_run(self, at: datetime) -> None:
-        """Remember *at* if it is later than the latest run instant."""
+    def record_run(self, at: datetime, *, shard: Shard | None = None) -> None:
+        """Remember *at* if it is later than the latest run instant (of *shard*, if given)."""
+        name = latest_run_names(shard)[-1]
         with self._lock:
-            if self._latest_run is None or at > self._latest_run:
-                self._latest_run = at
+            known = self._latest_runs.get(name)
+            if known is None or at > known:
+                self._latest_runs[name] = at
 
     def reset_latest_run(
         self, to: datetime, *, by: str, at: datetime, reason: str
     ) -> LatestRunReset:
-        """Move the latest run instant back to *to*, with an audit line (as the SQL stores)."""
+        """Move the latest run instants back to *to*, with an audit line (as the SQL stores)."""
         with self._lock:
-            line = latest_run_reset(self._latest_run, to, by=by, at=at, reason=reason)
-            self._latest_run = to
+            latest = max(self._latest_runs.values(), default=None)
+            line = latest_run_reset(latest, to, by=by, at=at, reason=reason)
+            for name, instant in self._latest_runs.items():
+                self._latest_runs[name] = min(instant, to)
             self._resets.append(line)
         return line
 

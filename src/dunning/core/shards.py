@@ -25,9 +25,11 @@ from dunning.exceptions import ConfigurationError
 
 __all__ = [
     "DEFAULT_TENANT",
+    "LATEST_RUN",
     "Shard",
     "check_tenant",
     "customer_bucket",
+    "latest_run_names",
 ]
 
 DEFAULT_TENANT: Final = "default"
@@ -113,3 +115,25 @@ class Shard:
     def holds(self, tenant: str, customer_id: str) -> bool:
         """Whether this shard reviews the customer."""
         return self.count == 1 or customer_bucket(tenant, customer_id) % self.count == self.index
+
+
+LATEST_RUN: Final = "latest_run"
+"""The name a log keeps the whole book's latest run instant under."""
+
+
+def latest_run_names(shard: Shard | None) -> tuple[str, ...]:
+    """The latest-run names a run of *shard* reads: the book's, then the shard's (where it writes).
+
+    A run of the whole book reads every name (the book's and each shard's) and writes the
+    book's; a shard's run reads the book's and its own, and writes its own. So time only moves
+    forward for each worker, and a run of the whole book never goes back behind any of them.
+
+    Examples:
+        >>> latest_run_names(None)
+        ('latest_run',)
+        >>> latest_run_names(Shard(1, 4))
+        ('latest_run', 'latest_run:1/4')
+    """
+    if shard is None or shard.count == 1:
+        return (LATEST_RUN,)
+    return (LATEST_RUN, f"{LATEST_RUN}:{shard.index}/{shard.count}")
