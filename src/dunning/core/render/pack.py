@@ -16,8 +16,8 @@ import jinja2
 import jinja2.exceptions
 from babel import Locale, UnknownLocaleError
 from jinja2 import meta, nodes
-from jinja2.parser import Parser
 from jinja2.exceptions import SecurityError
+from jinja2.parser import Parser
 
 from dunning.core.model import (
     Channel,
