@@ -87,6 +87,7 @@ def bench(session: nox.Session) -> None:
     for script in (
         "benchmarks/bench_decide.py",
         "benchmarks/bench_startup.py",
+        "benchmarks/bench_overrides.py",
         "benchmarks/bench_penalties.py",
         "benchmarks/bench_streaming.py",
         "benchmarks/bench_runner_memory.py",

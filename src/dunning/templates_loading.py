@@ -33,7 +33,8 @@ def load_template_pack(
             it too. Defaults to `RenderBudget()`.
 
     Returns:
-        The pack, every template compiled and checked.
+        The checked pack (merged over the built-in pack, only the files that change it, and
+        the templates including them, are checked again: see `TemplatePack.from_mapping`).
 
     Raises:
         TemplateError: if the directory cannot be read (``unreadable_template``), or for any

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from datetime import date
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -234,11 +235,21 @@ def _bounded(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _PackLoader(jinja2.BaseLoader):
-    """A pack's sources, and the templates the pack compiled from them (each parsed once)."""
+    """A pack's sources, and the templates the pack compiled from them (each parsed once).
 
-    def __init__(self, sources: Mapping[str, str]) -> None:
+    *lend*, when given, is the code a base pack compiled (or compiles now) for a template whose
+    source is the same here: an override pack does not compile again what it did not change.
+    """
+
+    def __init__(
+        self,
+        sources: Mapping[str, str],
+        lend: Callable[[str, str], CodeType | None] | None = None,
+    ) -> None:
         self.sources = sources
         self.compiled: dict[str, jinja2.Template] = {}
+        self.codes: dict[str, CodeType] = {}
+        self.lend = lend
 
     def get_source(
         self,
@@ -251,6 +262,18 @@ class _PackLoader(jinja2.BaseLoader):
         # The file name is the template's name, so tracebacks (and our errors) point at it.
         return source, template, lambda: True
 
+    def code(self, environment: jinja2.Environment, name: str) -> CodeType:
+        """The compiled code of *name*: compiled here once, or lent by the base pack."""
+        code = self.codes.get(name)
+        if code is None:
+            source, filename, _ = self.get_source(environment, name)
+            if self.lend is not None:
+                code = self.lend(name, source)
+            if code is None:
+                code = environment.compile(source, name, filename)
+            self.codes[name] = code
+        return code
+
     def load(
         self,
         environment: jinja2.Environment,
@@ -260,15 +283,20 @@ class _PackLoader(jinja2.BaseLoader):
         compiled = self.compiled.get(name)
         if compiled is not None:
             return compiled
-        template = super().load(environment, name, globals)
+        code = self.code(environment, name)
+        template = environment.template_class.from_code(
+            environment, code, globals if globals is not None else {}, None
+        )
         if not globals:
             self.compiled[name] = template  # a trusted pack compiles each template on demand
         return template
 
 
-def _make_environment(sources: Mapping[str, str]) -> _Sandbox:
+def _make_environment(
+    sources: Mapping[str, str], lend: Callable[[str, str], CodeType | None] | None = None
+) -> _Sandbox:
     env = _Sandbox(
-        loader=_PackLoader(sources),
+        loader=_PackLoader(sources, lend),
         undefined=jinja2.StrictUndefined,
         autoescape=lambda name: name is not None and name.endswith(".html.j2"),
         finalize=_finalize,
