@@ -466,6 +466,61 @@ def test_a_policy_chooses_each_customer_s_scenario_in_a_run() -> None:
     assert steps == {"INV-LATE": "reminder", "INV-USUAL": "informative"}
 
 
+def test_a_policy_reads_the_customer_s_payment_history_in_a_run() -> None:
+    """Paid its March invoice 40 days late: DEFAULT_POLICY's history rule gives FIRM.
+
+    Both customers have no segment. C-SLOW's old invoice, due Thu 26 March, was paid on Tue
+    5 May: 40 days late (5 days of March + 30 of April + 5 of May), an average of 40 >= 30,
+    so FIRM, whose first step on 5 May (day 1) is its ``reminder``.
+    C-PROMPT paid its old invoice on its due date (0 days, <= 5): GENTLE, whose first step
+    is its ``courtesy`` (builtin.py). Before issue 19 the runner gave the policy no history,
+    and both got STANDARD's ``informative``.
+    """
+    store = new_store()
+    slow = make_customer(id="C-SLOW", name="Slow payer")
+    prompt = make_customer(id="C-PROMPT", name="Prompt payer")
+    old_due = date(2026, 3, 26)
+    for customer, paid_on in ((slow, date(2026, 5, 5)), (prompt, old_due)):
+        old = make_invoice(
+            id=f"OLD-{customer.id}", customer=customer, issued_on=date(2026, 2, 24), due_on=old_due
+        )
+        store.add_invoice(old, [Payment(on=paid_on, amount=old.total)])
+        store.add_invoice(make_invoice(id=f"INV-{customer.id}", customer=customer, due_on=DUE))
+    email = MemorySender(Channel.EMAIL)
+    report = dunner(store, email, scenario=DEFAULT_POLICY).run(at=TUESDAY)
+    assert report.counts() == {"sent": 2}
+    covered = sorted(
+        (c.invoice_id, c.step_id) for key in keys(email) for c in store.get(key).covers
+    )
+    assert covered == [("INV-C-PROMPT", "courtesy"), ("INV-C-SLOW", "reminder")]
+
+
+def test_a_chooser_of_customer_and_history_gets_both() -> None:
+    """A function of two arguments gets the customer and the days late of its paid invoices."""
+    store = new_store()
+    customer = make_customer(id="C-1", name="Client")
+    old = make_invoice(
+        id="OLD", customer=customer, issued_on=date(2026, 3, 1), due_on=date(2026, 4, 1)
+    )
+    store.add_invoice(old, [Payment(on=date(2026, 4, 13), amount=old.total)])
+    store.add_invoice(make_invoice(id="NEW", customer=customer, due_on=DUE))
+    seen: list[tuple[str, tuple[int, ...]]] = []
+
+    def choose(customer: Any, recent_days_late: Any) -> Any:
+        seen.append((customer.id, tuple(recent_days_late)))
+        return STANDARD
+
+    dunner(store, MemorySender(Channel.EMAIL), scenario=choose).run(at=TUESDAY)
+    assert seen
+    assert set(seen) == {("C-1", (12,))}  # paid 13 April, due 1 April: 12 days late
+
+
+def test_a_chooser_of_three_arguments_is_refused_at_construction() -> None:
+    """A function the runner cannot call fails when the runner is built, not for each customer."""
+    with pytest.raises(ConfigurationError, match=r"takes \(customer\) or \(customer, recent"):
+        dunner(store_with(), MemorySender(Channel.EMAIL), scenario=lambda a, b, c: STANDARD)
+
+
 def test_a_scenario_that_is_no_scenario_is_refused_at_construction() -> None:
     """A scenario id given as text fails when the runner is built, naming the field."""
     with pytest.raises(ConfigurationError, match="scenario: a Scenario, a Policy or a function"):

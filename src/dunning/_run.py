@@ -31,6 +31,7 @@ from dunning.core.portfolio import (
     CustomerAction,
     InvoiceHistory,
     PortfolioEntry,
+    payment_history,
     review_customer,
 )
 from dunning.core.render import Message, render
@@ -331,7 +332,9 @@ class Run:
                 out.append(decision)
                 continue
             invoice = history.invoice
-            chosen = as_chooser(self.d.scenario)(invoice.customer)
+            chosen = as_chooser(self.d.scenario)(
+                invoice.customer, payment_history(histories.values(), at=self.at)
+            )
             events = (*history.events, *extra)
             out.append(decide(invoice, events, chosen, at=self.at, cache=self.cache))
         return out

@@ -16,7 +16,7 @@ from decimal import Decimal
 from dunning.core.action_log import LogEntry
 from dunning.core.engine import decide
 from dunning.core.policy import ScenarioChoice, as_chooser
-from dunning.core.portfolio import InvoiceHistory
+from dunning.core.portfolio import InvoiceHistory, payment_history
 
 __all__ = ["CoverStatus", "still_due"]
 
@@ -104,6 +104,7 @@ def still_due(
     from dunning.exceptions import NotFoundError  # noqa: PLC0415
 
     choose = as_chooser(scenario)
+    paid_history = payment_history(histories.values(), at=at)
     out: list[CoverStatus] = []
     for covered in entry.covers:
         history = histories.get(covered.invoice_id)
@@ -111,7 +112,7 @@ def still_due(
             msg = f"no history given for invoice {covered.invoice_id!r}"
             raise NotFoundError(msg)
         invoice = history.invoice
-        decision = decide(invoice, history.events, choose(invoice.customer), at=at)
+        decision = decide(invoice, history.events, choose(invoice.customer, paid_history), at=at)
         due = any(action.id == covered.action_id for action in decision.actions)
         out.append(
             CoverStatus(

@@ -78,7 +78,7 @@ from dunning.core.model import (
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
-from dunning.core.policy import ScenarioChoice, as_chooser
+from dunning.core.policy import Chooser, ScenarioChoice, as_chooser
 from dunning.core.runcache import Place, RunCache, place_of
 from dunning.core.scenario import Scenario, ScenarioPlan, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
@@ -964,7 +964,7 @@ def decide_many(
 
 def _decide_many(
     items: Iterable[tuple[Invoice, Sequence[Event]]],
-    scenario: ScenarioChoice,
+    scenario: Scenario | Chooser,
     at: datetime,
     *,
     with_penalties: bool,
@@ -992,8 +992,9 @@ def _decide_many(
             # looked up once per run of them.
             customer = invoice.customer
             place = cache.place(customer)
-            if fixed is None:
-                plan = _plan(scenario(customer))  # type: ignore[operator]
+            if not isinstance(scenario, Scenario):
+                # decide_many sees invoices one by one: no payment history for the choice.
+                plan = _plan(scenario(customer, ()))
         assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
         today = at.astimezone(place.tz).date()
         decision = _decide(invoice, events, plan, at, place, today=today)

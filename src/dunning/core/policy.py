@@ -7,9 +7,10 @@ function of the customer) and `as_chooser` turns one into a function.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -19,7 +20,14 @@ from dunning.core.model import Customer
 from dunning.core.scenario import Identifier, Scenario, raise_scenario_error
 from dunning.exceptions import ConfigurationError
 
-__all__ = ["Policy", "PolicyRule", "ScenarioChoice", "as_chooser", "policy_from_mapping"]
+__all__ = [
+    "Chooser",
+    "Policy",
+    "PolicyRule",
+    "ScenarioChoice",
+    "as_chooser",
+    "policy_from_mapping",
+]
 
 
 class PolicyRule(BaseModel):
@@ -119,48 +127,109 @@ class Policy(BaseModel):
         return self.scenarios[self.default]
 
 
-ScenarioChoice = Scenario | Policy | Callable[[Customer], Scenario]
+Chooser = Callable[[Customer, Sequence[int]], Scenario]
+"""A function of the customer and its payment history (`as_chooser`) giving its scenario."""
+
+ScenarioChoice = (
+    Scenario
+    | Policy
+    | Callable[[Customer], Scenario]
+    | Callable[[Customer, Sequence[int]], Scenario]
+)
 """What picks each customer's scenario: one `Scenario` for all, a `Policy`, or a function.
 
-Every entry point that takes a scenario (`dunning.decide_many`, `dunning.Dunner`, the
-portfolio planners) takes a `ScenarioChoice`; `as_chooser` turns one into a function.
+The function takes the customer, or the customer and its payment history: the days late of
+its paid invoices, oldest payment first (`dunning.core.portfolio.payment_history`). Every entry
+point that takes a scenario (`dunning.decide_many`, `dunning.Dunner`, the portfolio planners)
+takes a `ScenarioChoice`; `as_chooser` turns one into a `Chooser`.
 """
 
 
-def as_chooser(choice: ScenarioChoice) -> Callable[[Customer], Scenario]:
-    """The function of the customer that *choice* stands for.
+def as_chooser(choice: ScenarioChoice) -> Chooser:
+    """The function of (customer, payment history) that *choice* stands for.
 
-    A `Scenario` is chosen for every customer; a `Policy` chooses by its rules
-    (`Policy.scenario_for`, without payment history: its history rules do not match); a
-    function is used as it is.
+    A `Scenario` is chosen for every customer; a `Policy` chooses by its rules, its history
+    rules on the days late given (`Policy.scenario_for`); a function of one argument gets the
+    customer, of two the customer and the history.
 
     Raises:
-        ConfigurationError: if *choice* is none of these (said when the choice is given, not
-            for each customer of a run).
+        ConfigurationError: if *choice* is none of these, or a function that cannot take one
+            or two positional arguments (said when the choice is given, not for each customer
+            of a run).
 
     Examples:
         >>> from dunning.core.builtin import DEFAULT_POLICY, STANDARD
         >>> customer = Customer(id="C1", name="ACME SARL")
-        >>> as_chooser(STANDARD)(customer).id
+        >>> as_chooser(STANDARD)(customer, ()).id
         'standard'
-        >>> as_chooser(DEFAULT_POLICY)(customer) in DEFAULT_POLICY.scenarios.values()
+        >>> as_chooser(DEFAULT_POLICY)(customer, (0, 3)) in DEFAULT_POLICY.scenarios.values()
         True
+        >>> as_chooser(lambda customer, late: STANDARD)(customer, (40, 65)).id
+        'standard'
         >>> as_chooser("standard")
         Traceback (most recent call last):
         ...
         dunning.exceptions.ConfigurationError: scenario: a Scenario, a Policy or a function ...
     """
     if isinstance(choice, Scenario):
-        return lambda _customer: choice
+        scenario = choice
+
+        def one_for_all(_customer: Customer, _history: Sequence[int]) -> Scenario:
+            return scenario
+
+        return one_for_all
     if isinstance(choice, Policy):
-        return choice.scenario_for
+        policy = choice
+
+        def by_rules(customer: Customer, history: Sequence[int]) -> Scenario:
+            return policy.scenario_for(customer, recent_days_late=history)
+
+        return by_rules
     if callable(choice):
-        return choice
+        arity = _positional_arity(choice)
+        if arity == 1:
+            of_customer = cast("Callable[[Customer], Scenario]", choice)
+
+            def by_customer(customer: Customer, _history: Sequence[int]) -> Scenario:
+                return of_customer(customer)
+
+            return by_customer
+        if arity == 2:  # noqa: PLR2004
+            return cast("Chooser", choice)
+        msg = (
+            "scenario: a function choosing the scenario takes (customer) or (customer, "
+            f"recent days late); {getattr(choice, '__name__', choice)!r} takes {arity} "
+            "positional arguments"
+        )
+        raise ConfigurationError(msg)
     msg = (
         "scenario: a Scenario, a Policy or a function of the customer returning a Scenario "
         f"is needed, not {type(choice).__name__}"
     )
     raise ConfigurationError(msg)
+
+
+def _positional_arity(function: Callable[..., object]) -> int:
+    """How many positional arguments *function* is given: 1 or 2 (2 if it takes ``*args``).
+
+    Required positional parameters count; optional ones count only up to two (a function of
+    ``(customer, history=())`` gets both). A callable without a signature gets the customer.
+    """
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    positional = [
+        p
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return max(2, len(required))
+    if len(required) > 2 or not positional:  # noqa: PLR2004
+        return len(required)
+    return min(len(positional), 2)
 
 
 def policy_from_mapping(data: Mapping[str, Any], *, source: str | None = None) -> Policy:

@@ -54,7 +54,7 @@ from dunning.core.conversation import (
     shape,
 )
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
-from dunning.core.ledger import MoneyOnAccount, impute_on_account
+from dunning.core.ledger import Ledger, MoneyOnAccount, impute_on_account
 from dunning.core.model import (
     ActionTaken,
     Channel,
@@ -79,6 +79,7 @@ __all__ = [
     "PaymentOnAccount",
     "PortfolioEntry",
     "UnappliedCreditNote",
+    "payment_history",
     "plan_customer_actions",
     "plan_for_customer",
     "review_customer",
@@ -379,6 +380,40 @@ def plan_for_customer(
     ).actions
 
 
+def payment_history(entries: Iterable[PortfolioEntry], *, at: datetime) -> tuple[int, ...]:
+    """Days late of each invoice paid by the end of *at*'s local day, oldest payment first.
+
+    Days late of a paid invoice = payment day - last due date, 0 when paid on time: the
+    history a `Policy`'s rules read (``recent_days_late``), given to the scenario choice by
+    `review_customer` (so by every run) from the invoices the source returns.
+
+    Raises:
+        ValueError: if *at* is naive.
+
+    Examples:
+        >>> from datetime import date, datetime, timezone
+        >>> from dunning.core.model import Payment
+        >>> c = Customer(id="C", name="C")
+        >>> def inv(n, paid):
+        ...     return InvoiceHistory(invoice=Invoice(id=f"F-{n}", number=str(n), customer=c,
+        ...         issued_on=date(2026, 1, 1), due_on=date(2026, 2, 1), total="10"),
+        ...         events=(Payment(on=paid, amount="10"),))
+        >>> payment_history([inv(1, date(2026, 2, 11)), inv(2, date(2026, 1, 20))],
+        ...                 at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+        (0, 10)
+    """
+    check_aware(at)
+    paid: list[tuple[date, str, int]] = []
+    for entry in entries:
+        if not isinstance(entry, InvoiceHistory):
+            continue
+        invoice = entry.invoice
+        on = Ledger(invoice, entry.events).paid_on()
+        if on is not None and on <= at.astimezone(invoice.customer.tz).date():
+            paid.append((on, invoice.id, max(0, (on - invoice.last_due_on).days)))
+    return tuple(late for _, _, late in sorted(paid))
+
+
 def review_customer(
     entries: Iterable[PortfolioEntry],
     scenario: ScenarioChoice,
@@ -424,7 +459,7 @@ def review_customer(
         customer_id = account_credits[0].customer_id if account_credits else ""
         return CustomerReview(customer_id, (), ())
     customer = histories[0].invoice.customer
-    chosen = as_chooser(scenario)(customer)
+    chosen = as_chooser(scenario)(customer, payment_history(histories, at=at))
     today = at.astimezone(customer.tz).date()
     histories, unallocated = _impute(histories, account_credits, today, chosen)
     due, listed, decisions = _decide_all(

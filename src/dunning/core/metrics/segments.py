@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -16,7 +16,7 @@ from dunning.core.metrics._common import (
     paid_by,
     tranches,
 )
-from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
+from dunning.core.portfolio import InvoiceHistory, PortfolioEntry, payment_history
 
 # ------------------------------------------------------------------------- segmentation
 
@@ -64,7 +64,8 @@ def payment_delays(entries: Iterable[PortfolioEntry], *, at: datetime) -> tuple[
     """Days late of each invoice paid by the end of *at*'s local day, oldest payment first.
 
     Days late of a paid invoice = payment day - last due date, 0 when paid on time. This is
-    what `Policy.scenario_for` takes as ``recent_days_late``.
+    what `Policy.scenario_for` takes as ``recent_days_late``
+    (`dunning.core.portfolio.payment_history`).
 
     Raises:
         ValueError: if *at* is naive.
@@ -82,16 +83,7 @@ def payment_delays(entries: Iterable[PortfolioEntry], *, at: datetime) -> tuple[
         ...                at=datetime(2026, 3, 1, tzinfo=timezone.utc))
         (0, 10)
     """
-    check_aware(at)
-    paid: list[tuple[date, str, int]] = []
-    for entry in entries:
-        if not isinstance(entry, InvoiceHistory):
-            continue
-        invoice = entry.invoice
-        on = paid_by(invoice, entry.events, local_day(invoice, at))
-        if on is not None:
-            paid.append((on, invoice.id, max(0, (on - invoice.last_due_on).days)))
-    return tuple(late for _, _, late in sorted(paid))
+    return payment_history(entries, at=at)
 
 
 def suggest_segment(
