@@ -490,7 +490,9 @@ def test_a_policy_reads_the_customer_s_payment_history_in_a_run() -> None:
     report = dunner(store, email, scenario=DEFAULT_POLICY).run(at=TUESDAY)
     assert report.counts() == {"sent": 2}
     covered = sorted(
-        (c.invoice_id, c.step_id) for key in keys(email) for c in store.get(key).covers
+        (c.invoice_id, c.step_id)
+        for key in keys(email)
+        for c in store.get(key).covers  # type: ignore[union-attr]
     )
     assert covered == [("INV-C-PROMPT", "courtesy"), ("INV-C-SLOW", "reminder")]
 
