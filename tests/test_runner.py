@@ -25,7 +25,7 @@ from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.exceptions import ConfigurationError
 from dunning.ports import SendError
-from dunning.runner import Dunner, Outcome
+from dunning.runner import Dunner, Outcome, RunItem
 from dunning.scenarios import DEFAULT_POLICY, scenario_from_mapping
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 from tests.conversation_walk import per_invoice_spacing
@@ -684,3 +684,73 @@ def test_a_claim_that_fails_sends_nothing() -> None:
     with contextlib.suppress(ClaimError):
         dunner(store, email).run(at=TUESDAY + timedelta(hours=1))
     assert email.sent == []
+
+
+# ------------------------------------------------------------------------- notifications
+
+
+class Notices:
+    """A `Notifier` that writes down what it hears, and can fail on one outcome."""
+
+    def __init__(self, fail_on: str = "") -> None:
+        """Fail on notices of *fail_on* (an outcome value); hear the rest."""
+        self.heard: list[tuple[str, str]] = []
+        self.fail_on = fail_on
+
+    def notify(self, item: RunItem, *, at: Any) -> None:
+        """Note (outcome, customer); raise on *fail_on*."""
+        assert at == self.at
+        if item.outcome.value == self.fail_on:
+            msg = "chat server down"
+            raise ConnectionError(msg)
+        self.heard.append((item.outcome.value, item.customer_id))
+
+    at: Any = TUESDAY
+
+
+def test_a_notifier_hears_sent_failed_and_approval_needed_not_the_rest() -> None:
+    """C-000's J+1 is refused for good (550); C-001's goes; C-003's notice awaits approval.
+
+    A dry run notifies nothing.
+    """
+    store = store_with(1)
+    refused = make_customer(id="C-000", name="Client 0")
+    store.add_invoice(make_invoice(id="INV-000", customer=refused, due_on=DUE))
+    notice_customer = make_customer(id="C-003", name="Client 3", postal_address="1 rue A, Paris")
+    store.add_invoice(make_invoice(id="INV-003", customer=notice_customer, due_on=DUE))
+    email = MemorySender(Channel.EMAIL)
+    letters = MemorySender(Channel.REGISTERED_LETTER)
+    email.fail_next.append(SendError("550 no such user", delivered=False, permanent=True))
+
+    def choose(customer: Any) -> Any:
+        return NOTICE if customer.id == "C-003" else per_invoice_spacing(STANDARD)
+
+    notices = Notices()
+    assert dunner(store, email, letters, scenario=choose, notifier=notices).run(
+        at=TUESDAY, dry_run=True
+    ).counts() == {"would_send": 2, "pending_approval": 1}
+    assert notices.heard == []
+    report = dunner(store, email, letters, scenario=choose, notifier=notices).run(at=TUESDAY)
+    assert report.counts() == {"sent": 1, "failed": 1, "pending_approval": 1}
+    assert notices.heard == [
+        ("failed", "C-000"),
+        ("sent", "C-001"),
+        ("pending_approval", "C-003"),
+    ]
+
+
+def test_a_failing_notifier_is_an_error_item_and_the_run_goes_on() -> None:
+    """The chat server is down when a message is sent: the message stands, the run reports it."""
+    store = store_with(2)
+    email = MemorySender(Channel.EMAIL)
+    report = dunner(store, email, notifier=Notices(fail_on="sent")).run(at=TUESDAY)
+    assert report.counts() == {"sent": 2, "error": 2}
+    assert len(email.sent) == 2
+    [first, _] = report.with_outcome(Outcome.ERROR)
+    assert first.reason == "notifier failed on sent: ConnectionError: chat server down"
+
+
+def test_a_notifier_without_notify_is_refused_at_construction() -> None:
+    """Said when the runner is built."""
+    with pytest.raises(ConfigurationError, match="notifier: object has no notify"):
+        dunner(store_with(), MemorySender(Channel.EMAIL), notifier=object())

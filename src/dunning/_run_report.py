@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Final, Protocol, runtime_checkable
 
 from dunning.core.action_log import Receipt
 from dunning.core.display import html_table
@@ -20,7 +20,7 @@ from dunning.ports import (
     InvoiceReview,
 )
 
-__all__ = ["Outcome", "OutcomeJournal", "RunItem", "RunReport"]
+__all__ = ["NOTIFIED", "Notifier", "Outcome", "OutcomeJournal", "RunItem", "RunReport"]
 
 
 class Outcome(StrEnum):
@@ -144,4 +144,37 @@ class OutcomeJournal(Protocol):
 
     def drop(self, key: str) -> None:
         """Forget *key*'s outcome (the log has it now)."""
+        ...
+
+
+NOTIFIED: Final = frozenset(
+    {
+        Outcome.SENT,
+        Outcome.SENT_UNRECORDED,
+        Outcome.PENDING_APPROVAL,
+        Outcome.UNCERTAIN,
+        Outcome.FAILED,
+    }
+)
+"""The outcomes a `Notifier` hears of: sent, approval needed, uncertain, failed."""
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Implement this to be told what a person may want to know of a run (`Dunner.notifier`).
+
+    After each run that writes (not a dry run or a replay), `notify` is called once per item
+    of the report whose outcome is in `NOTIFIED`, in the report's order: a message ``sent``
+    (or ``sent_unrecorded``), one awaiting approval (``pending_approval``), one that may or
+    may not have gone (``uncertain``) and one the provider refused for good (``failed``).
+    A message still awaiting approval, or still uncertain, is in every run's report until a
+    person acts, so it is notified at every run: key on `RunItem.key` to tell a new one.
+
+    It is best effort, after the log recorded everything: the log stays the record. An
+    exception from `notify` becomes an ``error`` item of the report (the run and the other
+    notices go on); a crash before the notices loses them, never a message.
+    """
+
+    def notify(self, item: RunItem, *, at: datetime) -> None:
+        """Hear of *item*, from the run at *at*."""
         ...

@@ -44,11 +44,11 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from dunning._run import Run, takes_shard
-from dunning._run_report import Outcome, OutcomeJournal, RunItem, RunReport
+from dunning._run_report import NOTIFIED, Notifier, Outcome, OutcomeJournal, RunItem, RunReport
 from dunning.core.action_log import EntryStatus, LogEntry
 from dunning.core.approvals import CoverStatus, still_due
 from dunning.core.model import (
@@ -68,8 +68,10 @@ from dunning.ports import (
 
 __all__ = [
     "APPROVAL_WORKING_DAYS",
+    "NOTIFIED",
     "CoverStatus",
     "Dunner",
+    "Notifier",
     "Outcome",
     "OutcomeJournal",
     "RunItem",
@@ -258,6 +260,8 @@ class Dunner:
         approval_working_days: how many working days of the customer's calendar an approval
             stays good for (`APPROVAL_WORKING_DAYS`, 5, by default); an approved message not
             sent by then lapses and waits for approval again.
+        notifier: told of each message sent, awaiting approval, uncertain or failed, after
+            each run that writes (`Notifier`).
 
     Raises:
         ConfigurationError: if a sender is registered under a channel it does not serve,
@@ -294,6 +298,7 @@ class Dunner:
     render_budget: RenderBudget | None = None
     keep_reviews: bool = True
     approval_working_days: int = APPROVAL_WORKING_DAYS
+    notifier: Notifier | None = None
 
     def __post_init__(self) -> None:
         """Refuse a sender under another channel than its own, or something not a scenario."""
@@ -313,6 +318,9 @@ class Dunner:
                 f"approval_working_days: {self.approval_working_days} would let no approval "
                 "stand; give 1 or more (the default is 5)"
             )
+            raise ConfigurationError(msg)
+        if self.notifier is not None and not isinstance(self.notifier, Notifier):
+            msg = f"notifier: {type(self.notifier).__name__} has no notify(item, *, at) method"
             raise ConfigurationError(msg)
 
     def run(
@@ -371,7 +379,10 @@ class Dunner:
             except Exception as error:  # noqa: BLE001
                 run.error("-", error)
                 return run.report()
-        return run.go()
+        report = run.go()
+        if self.notifier is None or report.dry_run:
+            return report
+        return _notified(report, self.notifier)
 
     def approve(self, key: str, *, by: str, at: datetime, seen: str | None = None) -> LogEntry:
         """Approve a message awaiting approval (`approve` on this runner's log).
@@ -396,3 +407,21 @@ def _shard(shard: tuple[int, int] | Shard | None) -> Shard | None:
             raise ConfigurationError(msg)
         shard = Shard(*shard)
     return shard if shard.count > 1 else None
+
+
+def _notified(report: RunReport, notifier: Notifier) -> RunReport:
+    """Tell *notifier* of the report's notable items; a failing notice becomes an error item."""
+    failures: list[RunItem] = []
+    for item in report.items:
+        if item.outcome not in NOTIFIED:
+            continue
+        try:
+            notifier.notify(item, at=report.at)
+        except Exception as error:  # noqa: BLE001  (a notice is best effort; the log has it)
+            reason = f"notifier failed on {item.outcome.value}: {type(error).__name__}: {error}"
+            failures.append(
+                RunItem(Outcome.ERROR, item.customer_id, item.key, item.channel, reason)
+            )
+    if not failures:
+        return report
+    return replace(report, items=(*report.items, *failures))
