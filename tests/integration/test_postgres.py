@@ -26,10 +26,11 @@ import pytest
 
 from dunning import STANDARD, Channel
 from dunning.adapters.memory import MemorySender, MemoryStore
+from dunning.adapters.outbox import OutboxSender
 from dunning.adapters.postgres import SCHEMA_VERSION, PostgresStore
 from dunning.cli import main
 from dunning.exceptions import ConfigurationError
-from dunning.ports import EntryStatus, Receipt, SendContext, SendError
+from dunning.ports import EntryStatus, Receipt, SendError
 from dunning.render import Message
 from dunning.runner import Dunner, Outcome, approve
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
@@ -191,32 +192,6 @@ def test_four_processes_killed_at_random_send_each_invoice_step_exactly_once(
 # ------------------------------------------------------------------ the host's transaction
 
 
-class OutboxSender:
-    """A sender that writes the message into the host's outbox table, on the host's connection.
-
-    The transactional-outbox pattern: the message goes out when the host's transaction
-    commits (a relay reads the table), so the send belongs to the same unit of work as the log.
-    """
-
-    deduplicates = False
-
-    def __init__(self, connection: psycopg.Connection[Any], channel: Channel) -> None:
-        """Write into ``host.outbox`` through *connection*."""
-        self.connection = connection
-        self.channel = channel
-
-    def send(
-        self, message: Message, *, idempotency_key: str, context: SendContext | None = None
-    ) -> Receipt:
-        """Insert the message; the outbox row's id is the receipt."""
-        row = self.connection.execute(
-            "INSERT INTO host_outbox (key, subject) VALUES (%s, %s) RETURNING id",
-            (idempotency_key, message.subject),
-        ).fetchone()
-        assert row is not None
-        return Receipt(provider_id=f"outbox-{row[0]}")
-
-
 def test_a_run_inside_a_host_transaction_that_rolls_back_leaves_no_trace(
     url: str, store: PostgresStore, postgres_schema: str
 ) -> None:
@@ -226,11 +201,12 @@ def test_a_run_inside_a_host_transaction_that_rolls_back_leaves_no_trace(
     """
     add(store)
     with psycopg.connect(url, options=f"-c search_path={postgres_schema}") as host:
-        host.execute("CREATE TABLE host_outbox (id serial PRIMARY KEY, key text, subject text)")
+        outbox_sender = OutboxSender(host, Channel.EMAIL, table="host_outbox")
+        outbox_sender.create_table()
         host.commit()
         joined = store.joined(host)
         with pytest.raises(ZeroDivisionError), host.transaction():  # noqa: PT012
-            report = dunner(joined, OutboxSender(host, Channel.EMAIL)).run(at=TUESDAY)
+            report = dunner(joined, outbox_sender).run(at=TUESDAY)
             assert report.counts() == {"sent": 1}
             assert host.execute("SELECT count(*) FROM host_outbox").fetchone() == (1,)
             _ = 1 / 0  # the host's own work fails: everything rolls back
@@ -239,14 +215,47 @@ def test_a_run_inside_a_host_transaction_that_rolls_back_leaves_no_trace(
         assert store.entries_with(*EntryStatus) == []
         assert store.latest_run() is None
         with host.transaction():
-            assert dunner(joined, OutboxSender(host, Channel.EMAIL)).run(at=TUESDAY).counts() == {
-                "sent": 1
-            }
+            assert dunner(joined, outbox_sender).run(at=TUESDAY).counts() == {"sent": 1}
         with host.transaction():
-            assert dunner(joined, OutboxSender(host, Channel.EMAIL)).run(at=TUESDAY).counts() == {}
+            assert dunner(joined, outbox_sender).run(at=TUESDAY).counts() == {}
         outbox = host.execute("SELECT key FROM host_outbox").fetchall()
     [sent] = store.entries_with(EntryStatus.SENT)
     assert outbox == [(sent.key,)]
+
+
+def test_the_outbox_keeps_one_row_per_message_key(url: str, postgres_schema: str) -> None:
+    """A second send of one key (a retried attempt) finds its row: same receipt, no new row.
+
+    Two tenants may use one key: each has its own row.
+    """
+    message = Message(
+        action_id="msg_1",
+        channel=Channel.EMAIL,
+        template="reminder",
+        locale="fr",
+        subject="Facture 2026-0001",
+        text="Bonjour.",
+        to="compta@client.example",
+    )
+    with psycopg.connect(url, options=f"-c search_path={postgres_schema}") as host:
+        host.execute(f'CREATE SCHEMA IF NOT EXISTS "{postgres_schema}"')
+        ours = OutboxSender(host, Channel.EMAIL, table=f"{postgres_schema}.outbox")
+        theirs = OutboxSender(host, Channel.EMAIL, table=f"{postgres_schema}.outbox", tenant="b")
+        ours.create_table()
+        first = ours.send(message, idempotency_key="msg_1")
+        again = ours.send(message, idempotency_key="msg_1")
+        other = theirs.send(message, idempotency_key="msg_1")
+        rows = host.execute(
+            f"SELECT tenant, key, recipient, message->>'subject' FROM {postgres_schema}.outbox"  # noqa: S608
+            " ORDER BY id"
+        ).fetchall()
+    assert (first.provider_id, first.detail) == (again.provider_id, None)
+    assert again.detail == "already in the outbox"
+    assert other.provider_id != first.provider_id
+    assert rows == [
+        ("default", "msg_1", "compta@client.example", "Facture 2026-0001"),
+        ("b", "msg_1", "compta@client.example", "Facture 2026-0001"),
+    ]
 
 
 def test_an_approval_in_a_host_transaction_rolls_back_with_it(
