@@ -249,7 +249,7 @@ def test_the_outbox_keeps_one_row_per_message_key(url: str, postgres_schema: str
             f"SELECT tenant, key, recipient, message->>'subject' FROM {postgres_schema}.outbox"  # noqa: S608
             " ORDER BY id"
         ).fetchall()
-    assert (first.provider_id, first.detail) == (again.provider_id, None)
+    assert (first.provider_id, first.detail) == (again.provider_id, "")
     assert again.detail == "already in the outbox"
     assert other.provider_id != first.provider_id
     assert rows == [

@@ -124,5 +124,5 @@ class OutboxSender:
             msg = f"the outbox {self.table} returned no row for {idempotency_key!r}"
             raise RuntimeError(msg)
         row_id, existed = row
-        detail = "already in the outbox" if existed else None
+        detail = "already in the outbox" if existed else ""
         return Receipt(provider_id=f"outbox:{row_id}", detail=detail)
