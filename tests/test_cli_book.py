@@ -130,8 +130,10 @@ def test_a_returned_direct_debit_is_chased_again(
     )
     assert capsys.readouterr().out.splitlines() == [
         "2026-0001 (Boulangerie Martin): payment on 2026-03-03, amount 1840.00, id SEPA-0001",
-        "2026-0001 (Boulangerie Martin): reversal on 2026-03-06, reverses SEPA-0001, "
-        "reason returned_direct_debit, note MS02",
+        (
+            "2026-0001 (Boulangerie Martin): reversal on 2026-03-06, reverses SEPA-0001, "
+            "reason returned_direct_debit, note MS02"
+        ),
     ]
     assert host_events(db, "INV-001") == [
         Payment(on=date(2026, 3, 3), amount=Decimal("1840.00"), id="SEPA-0001"),
@@ -160,12 +162,18 @@ def test_record_refuses_a_fact_the_stored_invoice_contradicts(
     assert main(["record", *unknown, "--on", "2026-03-06", *d]) == 1
     assert main(["record", "payment", "2026-0001", "1e999999999", *d]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        "error: record payment --on: payment dated 2026-01-15 is before the invoice date "
-        "2026-01-31 [event_before_issue]",
-        "error: record reverse --fact-id: no earlier fact of this invoice has the id 'NOPE' "
-        "[unknown_fact]",
-        "error: record payment --amount: an amount must be under 10^15 (at most 15 digits "
-        "before the decimal point), got 1E+999999999",
+        (
+            "error: record payment --on: payment dated 2026-01-15 is before the invoice date "
+            "2026-01-31 [event_before_issue]"
+        ),
+        (
+            "error: record reverse --fact-id: no earlier fact of this invoice has the id 'NOPE' "
+            "[unknown_fact]"
+        ),
+        (
+            "error: record payment --amount: an amount must be under 10^15 (at most 15 digits "
+            "before the decimal point), got 1E+999999999"
+        ),
     ]
     assert host_events(db, "INV-001") == []
 
