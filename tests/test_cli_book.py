@@ -23,6 +23,8 @@ from dunning.core.model import (
     HoldPlaced,
     Payment,
     PromiseToPay,
+    Reversal,
+    ReversalReason,
 )
 from dunning.loading import load_policy
 
@@ -113,6 +115,67 @@ def test_a_recorded_payment_stops_the_chase(db: Path, capsys: pytest.CaptureFixt
     customers = [line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]]
     assert customers  # others are chased that day
     assert "C01" not in customers
+
+
+def test_a_returned_direct_debit_is_chased_again(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Boulangerie Martin's direct debit of 3 March came back on the 6th: chased on the 10th."""
+    d = ["--db", str(db)]
+    paid = ["payment", "2026-0001", "1840.00", "--on", "2026-03-03", "--id", "SEPA-0001"]
+    assert main(["record", *paid, *d]) == 0
+    returned = ["reverse", "2026-0001", "--fact-id", "SEPA-0001", "--on", "2026-03-06"]
+    assert (
+        main(["record", *returned, "--reason", "returned_direct_debit", "--note", "MS02", *d]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-0001 (Boulangerie Martin): payment on 2026-03-03, amount 1840.00, id SEPA-0001",
+        (
+            "2026-0001 (Boulangerie Martin): reversal on 2026-03-06, reverses SEPA-0001, "
+            "reason returned_direct_debit, note MS02"
+        ),
+    ]
+    assert host_events(db, "INV-001") == [
+        Payment(on=date(2026, 3, 3), amount=Decimal("1840.00"), id="SEPA-0001"),
+        Reversal(
+            on=date(2026, 3, 6),
+            reverses="SEPA-0001",
+            reason=ReversalReason.RETURNED_DIRECT_DEBIT,
+            note="MS02",
+        ),
+    ]
+    assert main(["run", *d, "--at", "2026-03-10T10:00+01:00"]) == 0
+    customers = [line.split()[1] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert "C01" in customers
+
+
+def test_record_refuses_a_fact_the_stored_invoice_contradicts(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the invoice date (31 January), reversing nothing, or absurdly large: one line each.
+
+    Nothing is written.
+    """
+    d = ["--db", str(db)]
+    assert main(["record", "payment", "2026-0001", "100.00", "--on", "2026-01-15", *d]) == 1
+    unknown = ["reverse", "2026-0001", "--fact-id", "NOPE", "--reason", "mistake"]
+    assert main(["record", *unknown, "--on", "2026-03-06", *d]) == 1
+    assert main(["record", "payment", "2026-0001", "1e999999999", *d]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        (
+            "error: record payment --on: payment dated 2026-01-15 is before the invoice date "
+            "2026-01-31 [event_before_issue]"
+        ),
+        (
+            "error: record reverse --fact-id: no earlier fact of this invoice has the id 'NOPE' "
+            "[unknown_fact]"
+        ),
+        (
+            "error: record payment --amount: an amount must be under 10^15 (at most 15 digits "
+            "before the decimal point), got 1E+999999999"
+        ),
+    ]
+    assert host_events(db, "INV-001") == []
 
 
 def reach_the_formal_notice(db: Path, capsys: pytest.CaptureFixture[str]) -> None:

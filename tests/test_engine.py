@@ -41,8 +41,11 @@ from dunning import (
     Payment,
     PaymentPlanAgreed,
     PromiseToPay,
+    Reversal,
+    ReversalReason,
     Scenario,
     decide,
+    decide_many,
 )
 from dunning.engine import action_id, timeline
 from dunning.model import ActionApproved, ActionRejected, ActionTaken, CustomerKind, DeliveryFailed
@@ -1171,3 +1174,87 @@ def test_consumer_interest_runs_from_the_first_formal_notice(make_invoice: MakeI
         (date(2026, 5, 28), date(2026, 6, 12), 16, Decimal("1.38"))
     ]
     assert d.penalties.total == Decimal("1.38")
+
+
+# -- reversals (issue 19, part 5) ----------------------------------------------------------------
+
+
+def _sepa_invoice() -> Invoice:
+    """1,000.00 EUR, issued Fri 30 January 2026, due Mon 2 March 2026."""
+    return Invoice(
+        id="F-1",
+        number="2026-0001",
+        customer=Customer(id="C-1", name="ACME SARL"),
+        issued_on=date(2026, 1, 30),
+        due_on=date(2026, 3, 2),
+        total=Decimal("1000.00"),
+    )
+
+
+def test_a_returned_direct_debit_is_chased_again() -> None:
+    """Debited Tue 10 March, returned Fri 20 March: on Wed 1 April it is chased from J+1.
+
+    With the debit standing the invoice is closed; once returned, nothing was ever paid: the
+    first step (informative, J+1) is due, 30 days late, as without the debit.
+    """
+    invoice = _sepa_invoice()
+    debit = Payment(on=date(2026, 3, 10), amount=Decimal("1000.00"), id="SEPA-7")
+    returned = Reversal(
+        on=date(2026, 3, 20), reverses="SEPA-7", reason=ReversalReason.RETURNED_DIRECT_DEBIT
+    )
+    at = _p(2026, 4, 1)
+    assert decide(invoice, [debit], STANDARD, at=at).status is DecisionStatus.CLOSED
+    d = decide(invoice, [debit, returned], STANDARD, at=at, with_penalties=True)
+    assert (d.status, d.days_late, d.outstanding) == (
+        DecisionStatus.ACTION_DUE,
+        30,
+        Decimal("1000.00"),
+    )
+    assert d.action is not None
+    assert d.action.step_id == "informative"
+    assert d.penalties is not None
+    assert d.penalties.total == Decimal("49.99")  # 9.99 interest (test_penalties_compute) + 40
+    assert d == decide(invoice, [], STANDARD, at=at, with_penalties=True)
+
+
+def test_a_reversal_applies_whatever_its_date() -> None:
+    """A dispute opened 5 March by mistake, reversed on 20 March: on 10 March it never paused."""
+    invoice = _sepa_invoice()
+    dispute = DisputeOpened(on=date(2026, 3, 5), id="D-1")
+    mistake = Reversal(on=date(2026, 3, 20), reverses="D-1", reason=ReversalReason.MISTAKE)
+    at = _p(2026, 3, 10)
+    assert decide(invoice, [dispute], STANDARD, at=at).status is DecisionStatus.PAUSED
+    assert decide(invoice, [dispute, mistake], STANDARD, at=at) == decide(
+        invoice, [], STANDARD, at=at
+    )
+
+
+def test_a_payment_before_the_invoice_date_reversed_no_longer_blocks() -> None:
+    """A payment dated 2025 by mistake raises; reversed, the invoice is decided again."""
+    invoice = _sepa_invoice()
+    typo = Payment(on=date(2025, 3, 10), amount=Decimal("1000.00"), id="P-1")
+    at = _p(2026, 3, 3)
+    with pytest.raises(InvoiceHistoryError) as info:
+        decide(invoice, [typo], STANDARD, at=at)
+    assert info.value.code == "event_before_issue"
+    mistake = Reversal(on=date(2026, 3, 3), reverses="P-1", reason=ReversalReason.MISTAKE)
+    d = decide(invoice, [typo, mistake], STANDARD, at=at)
+    assert d.status is DecisionStatus.ACTION_DUE
+
+
+def test_decide_many_reads_each_history_as_corrected() -> None:
+    """Same decisions one by one and in a batch, with and without a reversal."""
+    invoice = _sepa_invoice()
+    debit = Payment(on=date(2026, 3, 10), amount=Decimal("1000.00"), id="SEPA-7")
+    returned = Reversal(on=date(2026, 3, 20), reverses="SEPA-7", reason=ReversalReason.CHARGEBACK)
+    pairs: list[tuple[Invoice, Sequence[Event]]] = [
+        (invoice, [debit]),
+        (invoice, [debit, returned]),
+    ]
+    at = _p(2026, 4, 1)
+    for with_penalties in (False, True):
+        batch = list(decide_many(pairs, STANDARD, at=at, with_penalties=with_penalties))
+        assert [d.status for d in batch] == [DecisionStatus.CLOSED, DecisionStatus.ACTION_DUE]
+        assert batch == [
+            decide(i, e, STANDARD, at=at, with_penalties=with_penalties) for i, e in pairs
+        ]

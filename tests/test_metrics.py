@@ -39,6 +39,8 @@ from dunning.core.model import (
     Invoice,
     Payment,
     PromiseToPay,
+    Reversal,
+    ReversalReason,
 )
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
 from tests.helpers import PARIS, paris_at
@@ -528,3 +530,29 @@ def test_percentages_round_half_up() -> None:
     book = [inv(1, date(2026, 3, 1), "10", notice)]
     book += [inv(n, date(2026, 3, 1), "10") for n in range(2, 17)]
     assert litigation_rate(book, STANDARD, at=AT) == Decimal("6.3")
+
+
+def test_a_reversed_payment_is_no_payment_for_the_metrics() -> None:
+    """F-1 due 1 March, paid 11 March (10 days late) by a debit returned on the 20th.
+
+    Returned, it was never paid: no payment delay, nothing collected in March (collectible
+    10.00 issued 2 January, before the period: the receivable of 28 February), and A, reminded
+    twice, never answered.
+    """
+    debit = Payment(on=date(2026, 3, 11), amount=Decimal(10), id="SEPA-1")
+    returned = Reversal(
+        on=date(2026, 3, 20), reverses="SEPA-1", reason=ReversalReason.RETURNED_DIRECT_DEBIT
+    )
+    reminded = (
+        sent(date(2026, 3, 2), "informative", "a1"),
+        sent(date(2026, 3, 9), "reminder", "a2"),
+    )
+    standing: list[PortfolioEntry] = [inv(1, date(2026, 3, 1), "10", *reminded, debit)]
+    book: list[PortfolioEntry] = [inv(1, date(2026, 3, 1), "10", *reminded, debit, returned)]
+    assert payment_delays(standing, at=AT) == (10,)
+    assert payment_delays(book, at=AT) == ()
+    start, end = date(2026, 3, 1), date(2026, 3, 31)
+    assert collection_rate(standing, start=start, end=end) == Decimal(100)
+    assert collection_rate(book, start=start, end=end) == Decimal(0)
+    assert silent_customers(standing, at=AT) == ()
+    assert silent_customers(book, at=AT) == ("C1",)

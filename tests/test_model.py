@@ -25,6 +25,8 @@ from dunning import (
     Payment,
     PaymentPlanAgreed,
     PromiseToPay,
+    Reversal,
+    ReversalReason,
 )
 from dunning.core.model import HistoryProblem, history_problem
 from dunning.model import (
@@ -34,6 +36,8 @@ from dunning.model import (
     CustomerKind,
     DeliveryFailed,
     check_history,
+    check_new_event,
+    corrected,
     parse_events,
 )
 from dunning.penalties import amount_outstanding, days_late, paid_on
@@ -645,3 +649,194 @@ def test_paid_on_with_tolerance(make_invoice: MakeInvoice) -> None:
     assert paid_on(invoice, events, tolerance=Decimal("0.50")) == date(2026, 5, 2)
     assert paid_on(invoice, events, tolerance=Decimal("0.40")) == date(2026, 5, 2)
     assert paid_on(invoice, events, tolerance=Decimal("0.39")) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Amount bound, fact ids and reversals (issue 19, part 5)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["1e999999999", Decimal("1e999999999")])
+def test_an_absurd_amount_is_refused_with_its_code(amount: object) -> None:
+    """1e999999999 (text or Decimal) is finite, but refused: amount_too_large, nothing else."""
+    with pytest.raises(ValidationError) as info:
+        Payment(on=date(2026, 3, 10), amount=amount)  # type: ignore[arg-type]
+    assert info.value.errors(include_url=False) == [
+        {
+            "type": "amount_too_large",
+            "loc": ("amount",),
+            "msg": "an amount must be under 10^15 (at most 15 digits before the decimal point), "
+            "got 1E+999999999",
+            "input": amount,
+            "ctx": {"bound": "10^15", "value": "1E+999999999"},
+        }
+    ]
+
+
+def test_the_amount_bound_is_ten_to_the_fifteen(customer: Customer) -> None:
+    """999,999,999,999,999.99 passes; 10^15 (an int) and -10^15 are refused."""
+    assert Payment(on=date(2026, 3, 10), amount=Decimal("999999999999999.99")).amount == Decimal(
+        "999999999999999.99"
+    )
+    for amount in (10**15, "-1000000000000000"):
+        with pytest.raises(ValidationError) as info:
+            Invoice.model_validate(_invoice_fields(customer, total=amount))
+        assert _errors(info.value) == [("amount_too_large", ("total",))]
+
+
+def test_facts_have_an_optional_id_and_old_json_loads() -> None:
+    """Stored JSON without an id still loads (id None); with one it is kept."""
+    [old, new] = parse_events(
+        [
+            {"kind": "payment", "on": "2026-03-10", "amount": "100.00"},
+            {"kind": "hold_lifted", "on": "2026-03-11", "id": "H-2"},
+        ]
+    )
+    assert isinstance(old, Payment)
+    assert isinstance(new, HoldLifted)
+    assert (old.id, new.id) == (None, "H-2")
+
+
+def test_parse_events_builds_a_reversal() -> None:
+    """Kind "reversal" with its reason; an unknown reason is refused."""
+    [reversal] = parse_events(
+        [
+            {
+                "kind": "reversal",
+                "on": "2026-03-20",
+                "reverses": "SEPA-7",
+                "reason": "chargeback",
+                "note": "R04",
+            }
+        ]
+    )
+    assert reversal == Reversal(
+        on=date(2026, 3, 20), reverses="SEPA-7", reason=ReversalReason.CHARGEBACK, note="R04"
+    )
+    with pytest.raises(ValidationError) as info:
+        parse_events([{"kind": "reversal", "on": "2026-03-20", "reverses": "X", "reason": "oops"}])
+    assert _errors(info.value) == [("enum", (0, "reversal", "reason"))]
+
+
+def _reverse(fact_id: str, reason: str = "mistake", **fields: Any) -> Reversal:
+    return Reversal(on=date(2026, 4, 1), reverses=fact_id, reason=ReversalReason(reason), **fields)
+
+
+SENT = datetime(2026, 3, 20, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("events", "code", "location"),
+    [
+        (
+            [
+                Payment(on=date(2026, 3, 10), amount=Decimal(1), id="P"),
+                HoldPlaced(on=date(2026, 3, 11), id="P"),
+            ],
+            "duplicate_fact_id",
+            "events[1].id",
+        ),
+        ([_reverse("P")], "unknown_fact", "events[0].reverses"),
+        (
+            [_reverse("P"), Payment(on=date(2026, 3, 10), amount=Decimal(1), id="P")],
+            "unknown_fact",
+            "events[0].reverses",
+        ),
+        (
+            [ActionTaken(at=SENT, action_id="act-1", channel=Channel.EMAIL), _reverse("act-1")],
+            "not_reversible",
+            "events[1].reverses",
+        ),
+        (
+            [
+                Payment(on=date(2026, 3, 10), amount=Decimal(1), id="P"),
+                _reverse("P", id="R"),
+                _reverse("R"),
+            ],
+            "not_reversible",
+            "events[2].reverses",
+        ),
+        (
+            [
+                CreditNote(on=date(2026, 3, 10), amount=Decimal(1), id="AV"),
+                _reverse("AV", "chargeback"),
+            ],
+            "not_reversible",
+            "events[1].reverses",
+        ),
+        (
+            [
+                Payment(on=date(2026, 3, 10), amount=Decimal(1), id="P"),
+                _reverse("P", "returned_direct_debit"),
+                _reverse("P"),
+            ],
+            "already_reversed",
+            "events[2].reverses",
+        ),
+    ],
+)
+def test_check_history_keeps_the_rules_of_ids_and_reversals(
+    make_invoice: MakeInvoice, events: list[Event], code: str, location: str
+) -> None:
+    """Unique ids; a reversal names an earlier fact, once, never an action or a reversal."""
+    with pytest.raises(InvoiceHistoryError) as info:
+        check_history(make_invoice(due_on=date(2026, 4, 27)), events)
+    assert (info.value.code, info.value.location) == (code, location)
+
+
+def test_a_reversed_mistake_is_not_checked(make_invoice: MakeInvoice) -> None:
+    """A payment dated before the invoice (1 March), in dollars, reversed: the history is fine."""
+    wrong = Payment(on=date(2026, 2, 1), amount=Decimal(10), currency="USD", id="P-1")
+    invoice = make_invoice(due_on=date(2026, 4, 27))
+    check_history(invoice, [wrong, _reverse("P-1")])
+    assert corrected(invoice, [wrong, _reverse("P-1")]) == ()
+    with pytest.raises(InvoiceHistoryError, match=r"events\[0\]\.on"):
+        check_history(invoice, [wrong])
+
+
+def test_corrected_leaves_out_the_reversed_fact_and_the_reversal(
+    make_invoice: MakeInvoice,
+) -> None:
+    """Only what was reversed goes (and the reversal); the rest keeps its order; idempotent."""
+    invoice = make_invoice(due_on=date(2026, 4, 27))
+    a = Payment(on=date(2026, 4, 28), amount=Decimal(100), id="A")
+    b = Payment(on=date(2026, 4, 29), amount=Decimal(200), id="B")
+    hold = HoldPlaced(on=date(2026, 4, 30))
+    sent = ActionTaken(at=SENT, action_id="act-1", channel=Channel.EMAIL)
+    history: list[Event] = [a, sent, b, _reverse("A"), hold]
+    assert corrected(invoice, history) == (sent, b, hold)
+    assert corrected(invoice, corrected(invoice, history)) == (sent, b, hold)
+    plain: list[Event] = [a, b]
+    assert corrected(invoice, plain) is plain  # nothing to correct: not copied
+    assert amount_outstanding(invoice, history, on=date(2026, 5, 1)) == Decimal("1000.00")
+
+
+def test_check_new_event_checks_only_the_new_event(make_invoice: MakeInvoice) -> None:
+    """The invoice as stored and its history decide; an old problem is not the new event's."""
+    invoice = make_invoice(due_on=date(2026, 4, 27))  # issued 1 March 2026, in euros
+    old_mistake = Payment(on=date(2026, 2, 1), amount=Decimal(10), id="P-0")
+    paid = Payment(on=date(2026, 4, 28), amount=Decimal(100), id="P-1")
+    history: list[Event] = [old_mistake, paid]
+    check_new_event(invoice, history, _reverse("P-0"))
+    check_new_event(invoice, history, HoldPlaced(on=date(2026, 4, 29)))
+    refused: list[tuple[Event, str, str]] = [
+        (Payment(on=date(2026, 2, 28), amount=Decimal(1)), "event_before_issue", "event.on"),
+        (
+            Payment(on=date(2026, 4, 28), amount=Decimal(1), currency="USD"),
+            "currency_mismatch",
+            "event.currency",
+        ),
+        (HoldPlaced(on=date(2026, 4, 29), id="P-1"), "duplicate_fact_id", "event.id"),
+        (_reverse("P-9"), "unknown_fact", "event.reverses"),
+    ]
+    for event, code, location in refused:
+        with pytest.raises(InvoiceHistoryError) as info:
+            check_new_event(invoice, history, event)
+        assert (info.value.code, info.value.location, info.value.invoice_id) == (
+            code,
+            location,
+            "F-1",
+        )
+    with pytest.raises(InvoiceHistoryError) as info:
+        check_new_event(invoice, [*history, _reverse("P-1")], _reverse("P-1"))
+    assert info.value.code == "already_reversed"

@@ -21,6 +21,8 @@ from dunning.core.model import (
     Installment,
     Invoice,
     Payment,
+    Reversal,
+    ReversalReason,
 )
 from dunning.core.penalties import (
     BelowLegalFloor,
@@ -858,3 +860,37 @@ def test_half_year_starts_inside_and_beyond_the_precomputed_years() -> None:
         date(2201, 1, 1),
     ]
     assert list(_half_year_starts(date(2199, 7, 2), date(2199, 12, 31), every_half=True)) == []
+
+
+# -- a returned direct debit (issue 19, part 5) ------------------------------------------------
+
+
+def test_a_returned_direct_debit_owes_interest_as_if_never_paid() -> None:
+    """1,000.00 EUR due Mon 2 March 2026, debited 10 March, returned 20 March; until 1 April.
+
+    The money never arrived: one line from 3 March to 1 April, 30 days on the whole 1,000.00 at
+    12.15 % (ECB 2.15 % in force on 1 January 2026 + 10 points):
+    1,000.00 x 12.15 % x 30 / 365 = 3,645 / 365 = 9.9863 -> 9.99; + 40.00 indemnity = 49.99.
+    Had the debit stood: 3..10 March, 8 days, 972 / 365 = 2.6630 -> 2.66, + 40.00.
+    """
+    bill = invoice("1000.00", date(2026, 3, 2))
+    debit = Payment(on=date(2026, 3, 10), amount=D("1000.00"), id="SEPA-7")
+    returned = Reversal(
+        on=date(2026, 3, 20), reverses="SEPA-7", reason=ReversalReason.RETURNED_DIRECT_DEBIT
+    )
+    b = compute_penalties(bill, [debit, returned], until=date(2026, 4, 1))
+    assert summary(b) == [("2026-03-03", "2026-04-01", 30, "1000.00", "12.15", "9.99")]
+    assert (b.interest, b.recovery_indemnity, b.total) == (D("9.99"), D("40.00"), D("49.99"))
+    standing = compute_penalties(bill, [debit], until=date(2026, 4, 1))
+    assert summary(standing) == [("2026-03-03", "2026-03-10", 8, "1000.00", "12.15", "2.66")]
+
+
+def test_a_reversal_of_an_unknown_payment_is_an_error_not_a_guess() -> None:
+    """A reversal naming no earlier fact: unknown_fact, at its position in the history."""
+    bill = invoice("1000.00", date(2026, 3, 2))
+    wrong = Reversal(on=date(2026, 3, 20), reverses="SEPA-8", reason=ReversalReason.MISTAKE)
+    with pytest.raises(InvoiceHistoryError) as info:
+        compute_penalties(
+            bill, [Payment(on=date(2026, 3, 10), amount=D("1")), wrong], until=date(2026, 4, 1)
+        )
+    assert (info.value.code, info.value.location) == ("unknown_fact", "events[1].reverses")

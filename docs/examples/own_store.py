@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -35,7 +36,7 @@ from dunning.core.action_log import (
     revised_entry,
 )
 from dunning.core.render import Message
-from dunning.model import parse_events
+from dunning.model import check_new_event, parse_events
 
 # --8<-- [start:host_schema]
 HOST_SCHEMA = """
@@ -63,6 +64,19 @@ ENTRY = TypeAdapter(LogEntry)  # a LogEntry to JSON and back, Decimal and instan
 
 def _utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _invoice(row: tuple[Any, ...]) -> Invoice:
+    """An `Invoice` from a row of ``factures`` joined to its ``clients`` row."""
+    invoice_id, number, issued, due, total, client_id, name, email = row
+    return Invoice(
+        id=invoice_id,
+        number=number,
+        customer=Customer(id=client_id, name=name, email=email),
+        issued_on=issued,
+        due_on=due,
+        total=Decimal(total),
+    )
 
 
 class OwnStore:
@@ -111,8 +125,13 @@ class OwnStore:
                 )
 
     def add_event(self, invoice_id: str, event: Event) -> None:
-        """Record a payment, a dispute... on an invoice."""
+        """Record a payment, a dispute... on an invoice, once checked against it and its history.
+
+        `check_new_event` raises `InvoiceHistoryError` (a payment before the invoice date, in
+        another currency, a reversal of no earlier fact...): nothing is written.
+        """
         with self._write() as db:
+            check_new_event(self._invoice(invoice_id), self._events(invoice_id), event)
             db.execute(
                 "INSERT INTO evenements VALUES (?, ?)", (invoice_id, event.model_dump_json())
             )
@@ -131,16 +150,20 @@ class OwnStore:
             " FROM factures f JOIN clients c ON c.id = f.client_id WHERE f.soldee = 0"
             " ORDER BY c.id, f.id"
         ).fetchall()
-        for invoice_id, number, issued, due, total, client_id, name, email in rows:
-            invoice = Invoice(
-                id=invoice_id,
-                number=number,
-                customer=Customer(id=client_id, name=name, email=email),
-                issued_on=issued,
-                due_on=due,
-                total=Decimal(total),
-            )
-            yield InvoiceHistory(invoice=invoice, events=tuple(self._events(invoice_id)))
+        for row in rows:
+            invoice = _invoice(row)
+            yield InvoiceHistory(invoice=invoice, events=tuple(self._events(invoice.id)))
+
+    def _invoice(self, invoice_id: str) -> Invoice:
+        row = self.db.execute(
+            "SELECT f.id, f.numero, f.emise_le, f.echeance, f.montant_ttc, c.id, c.nom, c.email"
+            " FROM factures f JOIN clients c ON c.id = f.client_id WHERE f.id = ?",
+            (invoice_id,),
+        ).fetchone()
+        if row is None:
+            msg = f"no invoice with id {invoice_id!r}"
+            raise KeyError(msg)
+        return _invoice(row)
 
     def _events(self, invoice_id: str) -> list[Event]:
         host = parse_events(

@@ -61,6 +61,8 @@ _PUBLIC: dict[str, str] = {
     "PaymentPlanAgreed": "dunning.core.model",
     "Policy": "dunning.core.policy",
     "PromiseToPay": "dunning.core.model",
+    "Reversal": "dunning.core.model",
+    "ReversalReason": "dunning.core.model",
     "RunReport": "dunning.runner",
     "Scenario": "dunning.core.scenario",
     "SendContext": "dunning.ports",
@@ -190,6 +192,12 @@ if TYPE_CHECKING:  # what type checkers and editors read; the same names as _PUB
     )
     from dunning.core.model import (
         PromiseToPay as PromiseToPay,
+    )
+    from dunning.core.model import (
+        Reversal as Reversal,
+    )
+    from dunning.core.model import (
+        ReversalReason as ReversalReason,
     )
     from dunning.core.policy import (
         Policy as Policy,

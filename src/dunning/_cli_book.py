@@ -1,7 +1,9 @@
 """The ``dunning record ...`` and ``dunning import`` commands: the host's facts, by hand.
 
 ``record`` adds one event to an invoice (named by its number or its id): a payment, a credit
-note, a dispute and its resolution, a promise to pay, a hold and its lifting. ``import`` adds
+note, a dispute and its resolution, a promise to pay, a hold and its lifting, or the reversal
+of an earlier one (by the id it was recorded with). The store checks it against the invoice
+and its history before writing it. ``import`` adds
 or updates customers and invoices from a CSV file (`dunning.importing`), all or nothing.
 """
 
@@ -28,15 +30,27 @@ from dunning.core.model import (
     Invoice,
     Payment,
     PromiseToPay,
+    Reversal,
+    ReversalReason,
 )
-from dunning.exceptions import InvoiceImportError
+from dunning.exceptions import InvoiceHistoryError, InvoiceImportError
 from dunning.importing import read_invoices_csv
 
 __all__ = ["register"]
 
 _Fact = (
-    Payment | CreditNote | DisputeOpened | DisputeResolved | PromiseToPay | HoldPlaced | HoldLifted
+    Payment
+    | CreditNote
+    | DisputeOpened
+    | DisputeResolved
+    | PromiseToPay
+    | HoldPlaced
+    | HoldLifted
+    | Reversal
 )
+
+_OPTION_OF = {"event.on": " --on", "event.id": " --id", "event.reverses": " --fact-id"}
+"""The option that set the field a store refused (`InvoiceHistoryError.location`)."""
 
 
 def _amount(text: str) -> Decimal:
@@ -55,32 +69,44 @@ def _amount(text: str) -> Decimal:
 
 def _payment(args: argparse.Namespace, invoice: Invoice) -> _Fact:
     return Payment(
-        on=args.on, amount=args.amount, currency=invoice.currency, reference=args.reference
+        on=args.on,
+        amount=args.amount,
+        currency=invoice.currency,
+        reference=args.reference,
+        id=args.id,
     )
 
 
 def _credit(args: argparse.Namespace, invoice: Invoice) -> _Fact:
-    return CreditNote(on=args.on, amount=args.amount, currency=invoice.currency, number=args.number)
+    return CreditNote(
+        on=args.on, amount=args.amount, currency=invoice.currency, number=args.number, id=args.id
+    )
 
 
 def _dispute(args: argparse.Namespace, _: Invoice) -> _Fact:
-    return DisputeOpened(on=args.on, reason=args.reason, amount=args.amount)
+    return DisputeOpened(on=args.on, reason=args.reason, amount=args.amount, id=args.id)
 
 
 def _resolve_dispute(args: argparse.Namespace, _: Invoice) -> _Fact:
-    return DisputeResolved(on=args.on, outcome=args.outcome)
+    return DisputeResolved(on=args.on, outcome=args.outcome, id=args.id)
 
 
 def _promise(args: argparse.Namespace, _: Invoice) -> _Fact:
-    return PromiseToPay(on=args.on, promised_on=args.to, amount=args.amount)
+    return PromiseToPay(on=args.on, promised_on=args.to, amount=args.amount, id=args.id)
 
 
 def _hold(args: argparse.Namespace, _: Invoice) -> _Fact:
-    return HoldPlaced(on=args.on, reason=args.reason, until=args.until)
+    return HoldPlaced(on=args.on, reason=args.reason, until=args.until, id=args.id)
 
 
 def _lift_hold(args: argparse.Namespace, _: Invoice) -> _Fact:
-    return HoldLifted(on=args.on)
+    return HoldLifted(on=args.on, id=args.id)
+
+
+def _reverse(args: argparse.Namespace, _: Invoice) -> _Fact:
+    return Reversal(
+        on=args.on, reverses=args.fact_id, reason=args.reason, note=args.note, id=args.id
+    )
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -100,7 +126,14 @@ def _record(args: argparse.Namespace) -> int:
             field = " --" + str(first["loc"][0]).replace("_", "-") if first["loc"] else ""
             print(f"error: record {args.kind}{field}: {first['msg']}", file=sys.stderr)
             return 1
-        store.add_event(invoice.id, event)
+        try:
+            store.add_event(invoice.id, event)
+        except InvoiceHistoryError as error:
+            where = f"invoice {error.invoice_id!r}: {error.location}: "
+            text = str(error).removeprefix(where)
+            option = _OPTION_OF.get(error.location, "")
+            print(f"error: record {args.kind}{option}: {text} [{error.code}]", file=sys.stderr)
+            return 1
     fields = event.model_dump(exclude={"kind", "on"}, exclude_none=True, exclude_defaults=True)
     detail = "".join(f", {k} {v}" for k, v in fields.items())
     print(f"{invoice.number} ({invoice.customer.name}): {event.kind} on {event.on}{detail}")
@@ -134,12 +167,20 @@ _KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], _Fact], st
     ("promise", "the customer promises to pay by a date: reminders pause until then", _promise, ""),
     ("hold", "stop the reminders (until a date, or until lifted)", _hold, ""),
     ("lift-hold", "lift a hold: reminders resume", _lift_hold, ""),
+    (
+        "reverse",
+        "cancel an earlier fact by its id (a mistake, a returned direct debit, a chargeback)",
+        _reverse,
+        "",
+    ),
 )
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``record`` and ``import`` to the ``dunning`` parser."""
-    record = sub.add_parser("record", help="record a payment, credit, dispute, promise or hold")
+    record = sub.add_parser(
+        "record", help="record a payment, credit, dispute, promise or hold, or reverse one"
+    )
     kinds = record.add_subparsers(dest="kind", required=True, metavar="KIND")
     for name, text, make, positional in _KINDS:
         one = kinds.add_parser(name, help=text, description=text)
@@ -173,6 +214,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             )
         if name == "hold":
             one.add_argument("--until", type=day_arg, help="the hold ends that day")
+        if name == "reverse":
+            one.add_argument(
+                "--fact-id", required=True, metavar="ID", help="the id of the fact cancelled"
+            )
+            one.add_argument(
+                "--reason",
+                required=True,
+                choices=[reason.value for reason in ReversalReason],
+                help="why it is cancelled",
+            )
+            one.add_argument("--note", help="free text, e.g. the bank's return code")
+        one.add_argument(
+            "--id",
+            help="your id for this fact (a later 'record reverse --fact-id' names it)",
+        )
         _with_db(one)
         one.set_defaults(handler=_record, make=make)
 

@@ -16,6 +16,7 @@ from dunning.core.model import (
     Event,
     HoldPlaced,
     Payment,
+    corrected,
     event_day,
 )
 from dunning.core.portfolio import (
@@ -127,7 +128,9 @@ def later_stop(
     ids = {a.id for a in action.covers}
     for covered in action.covers:
         history = histories.get(covered.invoice_id)
-        events: Iterable[Event] = history.events if history is not None else ()
+        events: Iterable[Event] = (
+            corrected(history.invoice, history.events) if history is not None else ()
+        )
         for event in events:
             if isinstance(event, ActionRejected):
                 if event.action_id in ids and event.at > at:

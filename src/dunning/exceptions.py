@@ -83,6 +83,10 @@ class ErrorCode(StrEnum):
     CURRENCY_MISMATCH = "currency_mismatch"
     DUPLICATE_INVOICE = "duplicate_invoice"
     PAYMENTS_EXCEED_AMOUNT = "payments_exceed_amount"
+    DUPLICATE_FACT_ID = "duplicate_fact_id"
+    UNKNOWN_FACT = "unknown_fact"
+    ALREADY_REVERSED = "already_reversed"
+    NOT_REVERSIBLE = "not_reversible"
     # What is wrong with a template (`TemplateError.code`).
     TEMPLATE_SYNTAX = "template_syntax"
     UNKNOWN_VARIABLE = "unknown_variable"

@@ -27,7 +27,11 @@ from dunning.core.model import (
     PaymentPlanAgreed,
     PenaltyWording,
     PromiseToPay,
+    Reversal,
+    ReversalReason,
     check_history,
+    check_new_event,
+    corrected,
     parse_events,
 )
 from dunning.core.portfolio import (
@@ -65,7 +69,11 @@ __all__ = [
     "PenaltyWording",
     "PortfolioEntry",
     "PromiseToPay",
+    "Reversal",
+    "ReversalReason",
     "UnappliedCreditNote",
     "check_history",
+    "check_new_event",
+    "corrected",
     "parse_events",
 ]

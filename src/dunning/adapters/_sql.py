@@ -48,7 +48,7 @@ from dunning.core.action_log import (
     LogEntry,
     bounced_entry,
 )
-from dunning.core.model import Customer, Event, Invoice
+from dunning.core.model import Customer, Event, Invoice, check_new_event
 from dunning.core.portfolio import PaymentOnAccount, PortfolioEntry, UnappliedCreditNote
 from dunning.core.render import Creditor
 from dunning.core.shards import DEFAULT_TENANT, Shard, check_tenant, customer_bucket
@@ -253,10 +253,12 @@ class SqlStore(SqlActionLog):
         return invoice_from(data, customer, where)
 
     def add_event(self, invoice_id: str, event: Event) -> None:
-        """Record *event* on an invoice (a payment, a dispute...).
+        """Record *event* on an invoice (a payment, a dispute...), once checked against it.
 
         Raises:
             NotFoundError: (a `KeyError`) if there is no such invoice.
+            InvoiceHistoryError: if the invoice as stored or its history contradicts *event*
+                (`check_new_event`); nothing is written.
         """
         with self._write() as tx:
             changed = tx.execute(
@@ -269,12 +271,33 @@ class SqlStore(SqlActionLog):
             if changed.rowcount == 0:
                 msg = f"no invoice with id {invoice_id!r}"
                 raise NotFoundError(msg)
+            # Checked in the writing transaction: two reversals of one fact cannot both pass.
+            check_new_event(*self._stored_history(tx, invoice_id), event)
             tx.execute(
                 self._sql(
                     "INSERT INTO {t}events (tenant, invoice_id, kind, data) VALUES (?, ?, ?, ?)"
                 ),
                 (self.tenant, invoice_id, event.kind, event.model_dump_json()),
             )
+
+    def _stored_history(self, tx: Transaction, invoice_id: str) -> tuple[Invoice, list[Event]]:
+        """The invoice *invoice_id* as stored, and its events (the host's, then the log's)."""
+        row = tx.execute(
+            self._sql(
+                "SELECT i.data{text}, c.data{text} FROM {t}invoices i"
+                " JOIN {t}customers c ON c.id = i.customer_id WHERE i.id = ?"
+            ),
+            (invoice_id,),
+        ).fetchone()
+        where = f"invoices[{invoice_id!r}]"
+        invoice = invoice_from(row[0], parse(Customer.model_validate_json, row[1], where), where)
+        rows = tx.execute(
+            self._sql("SELECT data{text} FROM {t}events WHERE invoice_id = ? ORDER BY seq"),
+            (invoice_id,),
+        ).fetchall()
+        logged = self._log_rows(tx, [invoice_id]).get(invoice_id, [])
+        own = [EVENTS.validate_json(data) for (data,) in rows]
+        return invoice, [*own, *derived_events(invoice_id, logged)]
 
     def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
         """Record that the sent message *key* never reached the customer (a bounce...).

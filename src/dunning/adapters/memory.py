@@ -27,7 +27,7 @@ from dunning.core.action_log import (
     resolved_entry,
     revised_entry,
 )
-from dunning.core.model import Channel, Event, Invoice
+from dunning.core.model import Channel, Event, Invoice, check_new_event
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
 from dunning.core.shards import DEFAULT_TENANT, Shard, check_tenant, latest_run_names
@@ -100,12 +100,15 @@ class MemoryStore:
             self._events[invoice.id] = list(events)
 
     def add_event(self, invoice_id: str, event: Event) -> None:
-        """Record *event* on an invoice (a payment, a dispute...).
+        """Record *event* on an invoice (a payment, a dispute...), once checked against it.
 
         Raises:
             KeyError: if there is no such invoice.
+            InvoiceHistoryError: if the invoice or its history contradicts *event*
+                (`check_new_event`); nothing is recorded.
         """
         with self._lock:
+            check_new_event(self._invoices[invoice_id], self.events(invoice_id), event)
             self._events[invoice_id].append(event)
 
     def remove_invoice(self, invoice_id: str) -> None:

@@ -128,8 +128,21 @@ def _same_names(where: str, what: str, given: set[str], actual: set[str]) -> Non
     raise TypeError(msg)
 
 
+AMOUNT_BOUND = Decimal(10) ** 15
+"""Amounts are under 10^15 (at most 15 digits before the decimal point).
+
+A sane bound, not a legal one. It is above any real invoice in any currency, also in those
+with the smallest units (10^15 Vietnamese dong or Iranian rials is still tens of millions of
+euros or more), and it keeps every computation of the library in range: Decimal's default
+context carries 28 significant digits and an exponent up to 999,999, so "1e999999999" is a
+finite Decimal that overflows at the first subtraction, while 15 integer digits plus up to
+4 decimal places (the most minor-unit digits of an ISO 4217 currency) leave 9 digits to
+add up a book of a billion such amounts exactly; the penalties work at 60 digits.
+"""
+
+
 def _to_decimal(value: Any) -> Any:
-    """Accept Decimal, int or a numeric string; reject floats, booleans and non-finite values."""
+    """Accept Decimal, int or a numeric string; refuse floats, booleans, non-finite, huge values."""
     if isinstance(value, bool):
         raise PydanticCustomError("invalid_amount", "an amount must be a number, not a boolean")
     if isinstance(value, float):
@@ -141,7 +154,7 @@ def _to_decimal(value: Any) -> Any:
             {"value": value},
         )
     if isinstance(value, int):
-        return Decimal(value)
+        value = Decimal(value)
     if isinstance(value, str):
         try:
             value = Decimal(value.strip())
@@ -149,10 +162,18 @@ def _to_decimal(value: Any) -> Any:
             raise PydanticCustomError(
                 "invalid_amount", "'{value}' is not a decimal number", {"value": value}
             ) from None
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise PydanticCustomError(
-            "invalid_amount", "an amount must be finite, got {value}", {"value": str(value)}
-        )
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PydanticCustomError(
+                "invalid_amount", "an amount must be finite, got {value}", {"value": str(value)}
+            )
+        if value.copy_abs() >= AMOUNT_BOUND:  # copy_abs: abs() rounds, and overflows
+            raise PydanticCustomError(
+                "amount_too_large",
+                "an amount must be under {bound} (at most 15 digits before the decimal point), "
+                "got {value}",
+                {"bound": "10^15", "value": str(value)},
+            )
     return value
 
 

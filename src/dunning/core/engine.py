@@ -4,7 +4,9 @@ How this works
 --------------
 `decide` is a pure function of (invoice, events, scenario, at). Events dated after ``at`` (or
 after the customer's local date of ``at``) are ignored, so the same history can be replayed at
-any instant. All timing rules live in this module, in this order:
+any instant. The history is read as corrected (`dunning.core.model.corrected`): a fact that a
+`Reversal` cancels never happened, whatever the reversal's date. All timing rules live in this
+module, in this order:
 
 1. **Closed**: the balance (total less payments and credit notes, as `dunning.core.ledger`
    reads them) is at or below the scenario's tolerance.
@@ -75,6 +77,7 @@ from dunning.core.model import (
     PenaltyWording,
     PromiseToPay,
     check_history,
+    corrected,
 )
 from dunning.core.penalties.compute import PenaltyBreakdown, compute_penalties
 from dunning.core.penalties.rates import PenaltyRates
@@ -841,7 +844,8 @@ def decide(
 
     Args:
         invoice: the invoice (with its customer: calendar, time zone, opt-outs).
-        events: its history, in any order. Events after *at* are ignored.
+        events: its history, in any order. Events after *at* are ignored; a fact a
+            `Reversal` cancels never happened, whatever the reversal's date (`corrected`).
         scenario: the ladder and timing rules.
         at: the instant to decide for; must be timezone-aware.
         with_penalties: also compute the late-payment penalties owed at the customer's local
@@ -857,7 +861,8 @@ def decide(
 
     Raises:
         ValueError: if *at* is naive.
-        InvoiceHistoryError: if the events contradict the invoice (code and field named).
+        InvoiceHistoryError: if the events contradict the invoice (code and field named),
+            or a reversal breaks the rules of `check_history`.
 
     Examples:
         >>> from datetime import date, datetime
@@ -885,6 +890,7 @@ def decide(
     customer = invoice.customer
     place = cache.place(customer) if cache is not None else place_of(customer)
     plan, today = _plan(scenario), at.astimezone(place.tz).date()
+    events = corrected(invoice, events)
     decision = _decide(invoice, events, plan, at, place, today=today)
     if not with_penalties:
         return decision
@@ -983,7 +989,7 @@ def _decide_many(
                 place = cache.place(customer)
                 if place.tz is not zone:
                     zone, today = place.tz, at.astimezone(place.tz).date()
-            yield _decide(invoice, events, fixed, at, place, today=today)
+            yield _decide(invoice, corrected(invoice, events), fixed, at, place, today=today)
         return
     plan = fixed
     for invoice, events in items:
@@ -997,6 +1003,7 @@ def _decide_many(
                 plan = _plan(scenario(customer, ()))
         assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
         today = at.astimezone(place.tz).date()
+        events = corrected(invoice, events)  # noqa: PLW2901  (read as corrected from here on)
         decision = _decide(invoice, events, plan, at, place, today=today)
         if with_penalties:
             decision = _with_penalties(

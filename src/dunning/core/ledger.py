@@ -54,7 +54,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from dunning.core._types import MODEL_CONFIG, Currency, PositiveAmount
-from dunning.core.model import CreditNote, Event, Invoice, Payment
+from dunning.core.model import CreditNote, Event, Invoice, Payment, corrected
 from dunning.exceptions import InvoiceHistoryError
 
 __all__ = [
@@ -175,7 +175,7 @@ def standing(invoice: Invoice, events: Iterable[Event], *, on: date) -> tuple[De
         (Decimal('70.00'), datetime.date(2026, 2, 4))
     """
     settled = _ZERO
-    for e in events:
+    for e in corrected(invoice, events):
         if isinstance(e, _MONEY) and e.on <= on:
             settled += e.amount
     return _standing(invoice, settled)
@@ -210,8 +210,9 @@ class Ledger:
     """The money of one invoice, read once from its history, answered for any day.
 
     Only payments and credit notes are read (other events are skipped), by date; money dated
-    the same day keeps the host's order. Nothing is checked here: `check_history` does that
-    (currency, dates before the invoice).
+    the same day keeps the host's order. A reversed payment or credit note never happened
+    (`corrected`). Nothing else is checked here: `check_history` does that (currency, dates
+    before the invoice), and `corrected` for a history with reversals.
 
     Args:
         invoice: the invoice.
@@ -234,11 +235,12 @@ class Ledger:
     __slots__ = ("_days", "_money", "_running", "invoice")
 
     def __init__(self, invoice: Invoice, events: Iterable[Event]) -> None:
-        """Read the payments and credit notes of *events* once, in date order."""
+        """Read the payments and credit notes of *events* once, in date order, as corrected."""
         self.invoice = invoice
         # An empty list or tuple is falsy: nothing to read (most histories). Any other
         # iterable is read here, once.
-        money = [e for e in events if isinstance(e, _MONEY)] if events else []
+        history = corrected(invoice, events) if events else ()
+        money = [e for e in history if isinstance(e, _MONEY)] if history else []
         if len(money) > 1:
             money.sort(key=_BY_DAY)  # stable: same-day money keeps the host's order
         self._money = money

@@ -71,8 +71,12 @@ __all__ = [
     "PaymentPlanAgreed",
     "PenaltyWording",
     "PromiseToPay",
+    "Reversal",
+    "ReversalReason",
     "check_aware",
     "check_history",
+    "check_new_event",
+    "corrected",
     "default_penalty_wording",
     "event_day",
     "history_problem",
@@ -80,6 +84,9 @@ __all__ = [
 ]
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+FactId = Annotated[str, Field(min_length=1)]
+"""The host's id for a dated fact (a payment, a dispute...): what a `Reversal` names."""
 
 
 class CustomerKind(StrEnum):
@@ -311,6 +318,8 @@ class Payment(BaseModel):
     amount: PositiveAmount
     currency: Currency = "EUR"
     reference: str | None = None
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
 
 class CreditNote(BaseModel):
@@ -336,6 +345,8 @@ class CreditNote(BaseModel):
     currency: Currency = "EUR"
     number: str | None = None
     corrects_invoice: bool = False
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
 
 class DisputeOpened(BaseModel):
@@ -347,6 +358,8 @@ class DisputeOpened(BaseModel):
     on: date
     reason: str = ""
     amount: PositiveAmount | None = None
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
 
 class DisputeResolved(BaseModel):
@@ -357,6 +370,8 @@ class DisputeResolved(BaseModel):
     kind: Literal["dispute_resolved"] = "dispute_resolved"
     on: date
     outcome: str = ""
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
 
 class PromiseToPay(BaseModel):
@@ -369,6 +384,8 @@ class PromiseToPay(BaseModel):
     promised_on: date
     amount: PositiveAmount | None = None
     """What was promised; None means the whole balance."""
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
     @model_validator(mode="after")
     def _check_dates(self) -> PromiseToPay:
@@ -389,6 +406,8 @@ class PaymentPlanAgreed(BaseModel):
     kind: Literal["payment_plan_agreed"] = "payment_plan_agreed"
     on: date
     installments: Annotated[tuple[Installment, ...], Field(min_length=1)]
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
     @model_validator(mode="after")
     def _check_installments(self) -> PaymentPlanAgreed:
@@ -412,6 +431,8 @@ class HoldPlaced(BaseModel):
     reason: str = ""
     until: date | None = None
     """Last day of the hold, inclusive; None means until a `HoldLifted`."""
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
 
 
 class HoldLifted(BaseModel):
@@ -421,6 +442,53 @@ class HoldLifted(BaseModel):
 
     kind: Literal["hold_lifted"] = "hold_lifted"
     on: date
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
+
+
+class ReversalReason(StrEnum):
+    """Why a `Reversal` cancels an earlier fact."""
+
+    MISTAKE = "mistake"
+    """The fact was recorded by mistake (wrong invoice, wrong date, typed twice)."""
+    RETURNED_DIRECT_DEBIT = "returned_direct_debit"
+    """A SEPA direct debit came back unpaid (rejet, retour): the money never arrived."""
+    CHARGEBACK = "chargeback"
+    """A card payment was charged back by the payer's bank: the money went back."""
+
+
+class Reversal(BaseModel):
+    """A correction: the earlier fact with the id *reverses* is treated as never having happened.
+
+    Only a dated fact of the same invoice that carries an ``id`` can be reversed (a payment,
+    a credit note, a dispute, a promise, a plan, a hold); not an action or its outcome, and
+    not another reversal (record the fact again instead). A reversal applies whatever its
+    date: a returned direct debit means the money never arrived, so the debt and its interest
+    run on from the due date and chasing resumes. The reversal stays in the history, as the
+    record of the correction (`corrected` gives the history the rules read).
+
+    Attributes:
+        on: the day the correction was made (on or after the invoice date).
+        reverses: the ``id`` of the fact cancelled.
+        reason: a mistake, a returned direct debit or a chargeback.
+        note: free text, e.g. the bank's return code.
+        id: the host's id for the correction itself.
+
+    Examples:
+        >>> from datetime import date
+        >>> Reversal(on=date(2026, 3, 20), reverses="PAY-1", reason="returned_direct_debit")
+        Reversal(kind='reversal', on=datetime.date(2026, 3, 20), reverses='PAY-1', ...)
+    """
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["reversal"] = "reversal"
+    on: date
+    reverses: FactId
+    reason: ReversalReason
+    note: str | None = None
+    id: FactId | None = None
+    """The host's id for the correction itself."""
 
 
 class ActionTaken(BaseModel):
@@ -495,6 +563,7 @@ Event = Annotated[
     | PaymentPlanAgreed
     | HoldPlaced
     | HoldLifted
+    | Reversal
     | ActionTaken
     | DeliveryFailed
     | ActionApproved
@@ -548,9 +617,11 @@ class HistoryProblem(NamedTuple):
     """What is wrong with one event of an invoice's history (see `history_problem`)."""
 
     code: str
-    """The stable code: ``event_before_issue`` or ``currency_mismatch``."""
+    """The stable code: ``event_before_issue`` or ``currency_mismatch``; for ids and
+    reversals (`check_history`) ``duplicate_fact_id``, ``unknown_fact``, ``already_reversed``
+    or ``not_reversible``."""
     field: str
-    """The event's field at fault: ``at``, ``on`` or ``currency``."""
+    """The event's field at fault: ``at``, ``on``, ``currency``, ``id`` or ``reverses``."""
     message: str
     """What is wrong, in words."""
 
@@ -562,6 +633,7 @@ def history_problem(invoice: Invoice, event: Event, day: date) -> HistoryProblem
     time zone, `event_day`); a payment or credit note is in the invoice's currency. This is
     the one copy of the rule: `check_history` applies it to a whole history, and a one-pass
     reader of the events that finds a problem calls `check_history` to report the first one.
+    (The rules on fact ids and reversals concern the history as a whole: `check_history`.)
 
     Args:
         invoice: the invoice the event belongs to.
@@ -591,13 +663,86 @@ def history_problem(invoice: Invoice, event: Event, day: date) -> HistoryProblem
     return None
 
 
+_MONEY_BACK = frozenset({ReversalReason.RETURNED_DIRECT_DEBIT, ReversalReason.CHARGEBACK})
+"""Reasons that say money went back: only a payment can be reversed for them."""
+
+
+class _FactIds:
+    """The rules on fact ids and reversals, applied to a history one event at a time, in order.
+
+    Two facts never share an id; a reversal names a fact met earlier (not an action or its
+    outcome, not another reversal) that no earlier reversal cancelled. *actions* are the
+    action ids of the whole history, so that naming one is told apart from a typo.
+    """
+
+    __slots__ = ("actions", "facts", "reversed")
+
+    def __init__(self, actions: set[str]) -> None:
+        self.actions = actions
+        self.facts: dict[str, Event] = {}
+        self.reversed: set[str] = set()
+
+    def add(self, event: Event) -> HistoryProblem | None:
+        """Note *event*; what breaks the rules if it comes next (then it is not noted)."""
+        if isinstance(event, _INSTANT_EVENTS):
+            return None
+        if isinstance(event, Reversal):
+            problem = self._reversal_problem(event)
+            if problem is not None:
+                return problem
+        ident = event.id
+        if ident is not None:
+            if ident in self.facts:
+                msg = f"{event.kind} has the id {ident!r} of an earlier {self.facts[ident].kind}"
+                return HistoryProblem("duplicate_fact_id", "id", msg)
+            self.facts[ident] = event
+        if isinstance(event, Reversal):
+            self.reversed.add(event.reverses)
+        return None
+
+    def _reversal_problem(self, reversal: Reversal) -> HistoryProblem | None:
+        target_id = reversal.reverses
+        target = self.facts.get(target_id)
+        if target is None:
+            if target_id in self.actions:
+                msg = (
+                    f"{target_id!r} is an action of the log: an action or its outcome is not "
+                    "reversed (record a failed delivery, or resolve the entry, instead)"
+                )
+                return HistoryProblem("not_reversible", "reverses", msg)
+            msg = f"no earlier fact of this invoice has the id {target_id!r}"
+            return HistoryProblem("unknown_fact", "reverses", msg)
+        if isinstance(target, Reversal):
+            msg = f"{target_id!r} is a reversal: record the fact again rather than reverse it"
+            return HistoryProblem("not_reversible", "reverses", msg)
+        if reversal.reason in _MONEY_BACK and not isinstance(target, Payment):
+            msg = f"a {reversal.reason.value} reverses a payment, not a {target.kind}"
+            return HistoryProblem("not_reversible", "reverses", msg)
+        if target_id in self.reversed:
+            msg = f"the {target.kind} {target_id!r} is already reversed"
+            return HistoryProblem("already_reversed", "reverses", msg)
+        return None
+
+
+def _action_ids(events: Iterable[Event]) -> set[str]:
+    return {e.action_id for e in events if isinstance(e, _INSTANT_EVENTS)}
+
+
 def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
-    """Check that *events* can belong to *invoice* (`history_problem`, event by event).
+    """Check that *events* can belong to *invoice*: each event, and the ids and reversals.
+
+    Each event is checked by `history_problem`, except a fact that a `Reversal` cancels (a
+    payment dated before the invoice by mistake is corrected by reversing it). Fact ids are
+    unique, and a reversal names an earlier fact of the history that may be reversed.
 
     Raises:
-        InvoiceHistoryError: for the first event that breaks the rule, naming its position
+        InvoiceHistoryError: for the first event that breaks a rule, naming its position
             and field, with a stable code: ``event_before_issue`` (dated before the invoice
-            date) or ``currency_mismatch`` (a payment or credit note in another currency).
+            date), ``currency_mismatch`` (a payment or credit note in another currency),
+            ``duplicate_fact_id`` (two facts with one id), ``unknown_fact`` (a reversal of
+            no earlier fact), ``not_reversible`` (a reversal of a reversal or of an action;
+            a returned direct debit or chargeback of anything but a payment) or
+            ``already_reversed`` (a fact reversed twice).
 
     Examples:
         >>> from datetime import date
@@ -607,10 +752,22 @@ def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
         Traceback (most recent call last):
         ...
         dunning.exceptions.InvoiceHistoryError: invoice 'F-1': events[0].on: ...
-    """
+        >>> check_history(inv, [Payment(on=date(2026, 1, 2), amount=100, id="P1"),
+        ...     Reversal(on=date(2026, 2, 1), reverses="P1", reason="mistake")])
+        >>> check_history(inv, [Reversal(on=date(2026, 2, 1), reverses="P2", reason="mistake")])
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.InvoiceHistoryError: invoice 'F-1': events[0].reverses: no earlier fact of this invoice has the id 'P2'
+    """  # noqa: E501  (the error message, as it is raised)
+    ids = _FactIds(_action_ids(events))
+    # The id rules first, over the whole history: which facts are reversed is known only then.
+    id_problems = {n: p for n, e in enumerate(events) if (p := ids.add(e)) is not None}
     tz = invoice.customer.tz
     for n, event in enumerate(events):
-        problem = history_problem(invoice, event, event_day(event, tz))
+        problem = id_problems.get(n)
+        ident = getattr(event, "id", None)  # actions and their outcomes have none
+        if problem is None and (ident is None or ident not in ids.reversed):
+            problem = history_problem(invoice, event, event_day(event, tz))
         if problem is not None:
             raise InvoiceHistoryError(
                 problem.message,
@@ -618,6 +775,89 @@ def check_history(invoice: Invoice, events: Sequence[Event]) -> None:
                 location=f"events[{n}].{problem.field}",
                 code=problem.code,
             )
+
+
+def check_new_event(invoice: Invoice, history: Iterable[Event], event: Event) -> None:
+    """Check *event* before it is recorded on *invoice*, whose history so far is *history*.
+
+    What a store does in ``add_event``, against the invoice as stored: the event fits the
+    invoice (`history_problem`: not before the invoice date, in its currency), and its id and,
+    for a `Reversal`, the fact it names keep the rules of `check_history` given the history.
+    Problems already in *history* are not this event's: they are not reported here.
+
+    Raises:
+        InvoiceHistoryError: with the location ``event.<field>`` and the codes of
+            `check_history`.
+
+    Examples:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total=100)
+        >>> paid = Payment(on=date(2026, 2, 10), amount=100, id="P1")
+        >>> check_new_event(inv, [paid], Reversal(on=date(2026, 2, 20), reverses="P1",
+        ...                                       reason="returned_direct_debit"))
+        >>> check_new_event(inv, [paid], Payment(on=date(2026, 1, 2), amount=100))
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.InvoiceHistoryError: invoice 'F-1': event.on: payment dated 2026-01-02 is before the invoice date 2026-01-05
+    """  # noqa: E501  (the error message, as it is raised)
+    problem = history_problem(invoice, event, event_day(event, invoice.customer.tz))
+    if problem is None:
+        known = tuple(history)
+        ids = _FactIds(_action_ids(known))
+        for earlier in known:
+            ids.add(earlier)
+        problem = ids.add(event)
+    if problem is not None:
+        raise InvoiceHistoryError(
+            problem.message,
+            invoice_id=invoice.id,
+            location=f"event.{problem.field}",
+            code=problem.code,
+        )
+
+
+def corrected(invoice: Invoice, events: Iterable[Event]) -> Sequence[Event]:
+    """*invoice*'s history as the rules read it: every fact a `Reversal` cancels left out.
+
+    The one place reversals are applied: the engine, the ledger, the penalties and the
+    metrics read a history through it, so a reversed fact never happened for any of them.
+    The reversals are left out too (they have done their work); the history as recorded
+    keeps them. A history without a reversal is returned as it is (a list or tuple, not
+    copied); one with a reversal is checked whole first (`check_history`), so that a
+    problem is reported at its position in the history as given.
+
+    Args:
+        invoice: the invoice (for the checks).
+        events: its history as recorded.
+
+    Returns:
+        The events the rules read, in the given order. Calling it again on the result gives
+        the result.
+
+    Raises:
+        InvoiceHistoryError: as `check_history`, for a history that holds a reversal.
+
+    Examples:
+        >>> from datetime import date
+        >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total=100)
+        >>> paid = Payment(on=date(2026, 2, 10), amount=100, id="SEPA-7")
+        >>> returned = Reversal(on=date(2026, 2, 20), reverses="SEPA-7",
+        ...                     reason="returned_direct_debit")
+        >>> corrected(inv, [paid, returned])
+        ()
+        >>> corrected(inv, [paid]) == [paid]
+        True
+    """
+    history = events if isinstance(events, list | tuple) else tuple(events)
+    if Reversal not in map(type, history):
+        return history
+    check_history(invoice, history)
+    gone = {e.reverses for e in history if isinstance(e, Reversal)}
+    return tuple(
+        e for e in history if type(e) is not Reversal and getattr(e, "id", None) not in gone
+    )
 
 
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:

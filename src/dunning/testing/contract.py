@@ -50,9 +50,12 @@ from dunning.core.model import (
     Event,
     Invoice,
     Payment,
+    Reversal,
+    ReversalReason,
 )
 from dunning.core.portfolio import InvoiceHistory
 from dunning.core.render import Message
+from dunning.exceptions import InvoiceHistoryError
 from dunning.ports import SendError
 from dunning.runner import Dunner
 from dunning.testing import MemorySender, make_creditor, make_customer, make_invoice, paris
@@ -566,3 +569,57 @@ class StoreContract:
         [(key, _)] = email.sent
         covered = sorted((c.invoice_id, c.step_id) for c in store.get(key).covers)
         assert covered == [("A", "reminder"), ("B", "informative")]
+
+    # -- facts: checked when recorded, and corrected by a reversal -------------------------
+
+    def test_a_fact_the_stored_invoice_contradicts_is_refused_and_nothing_is_written(
+        self, store: Any
+    ) -> None:
+        """Before the invoice date, in another currency, reversing nothing: refused, not stored.
+
+        The invoice is dated 31 January 2026 (due 2 March), in euros.
+        """
+        self.add_invoice(store, make_invoice())
+        refused: list[tuple[Event, str]] = [
+            (Payment(on=date(2026, 1, 30), amount=Decimal("1200.00")), "event_before_issue"),
+            (
+                Payment(on=date(2026, 3, 2), amount=Decimal(10), currency="USD"),
+                "currency_mismatch",
+            ),
+            (
+                Reversal(on=date(2026, 3, 3), reverses="P-9", reason=ReversalReason.MISTAKE),
+                "unknown_fact",
+            ),
+        ]
+        for event, code in refused:
+            with pytest.raises(InvoiceHistoryError) as info:
+                self.add_event(store, "INV-001", event)
+            assert (info.value.code, info.value.invoice_id) == (code, "INV-001")
+            assert info.value.location.startswith("event.")
+        [history] = [e for e in store.entries(AT) if isinstance(e, InvoiceHistory)]
+        assert history.events == ()
+
+    def test_a_returned_direct_debit_has_the_invoice_chased_again(self, store: Any) -> None:
+        """Paid by direct debit on the due date, returned on 10 March: chased on the 11th.
+
+        While the payment stands the invoice is closed and nothing goes out; once the debit is
+        returned the money never arrived, and the next run sends the reminder due since J+1.
+        A second reversal of the same payment is refused.
+        """
+        self.add_invoice(store, make_invoice())
+        debit = Payment(on=date(2026, 3, 2), amount=Decimal("1200.00"), id="SEPA-1")
+        self.add_event(store, "INV-001", debit)
+        email = MemorySender(Channel.EMAIL)
+        dunner = Dunner(store, store, {Channel.EMAIL: email}, STANDARD, make_creditor())
+        dunner.run(at=paris(2026, 3, 10))
+        assert email.sent == []
+        returned = Reversal(
+            on=date(2026, 3, 10), reverses="SEPA-1", reason=ReversalReason.RETURNED_DIRECT_DEBIT
+        )
+        self.add_event(store, "INV-001", returned)
+        assert dunner.run(at=paris(2026, 3, 11)).counts() == {"sent": 1}
+        [(key, _)] = email.sent
+        assert [c.invoice_id for c in store.get(key).covers] == ["INV-001"]
+        with pytest.raises(InvoiceHistoryError) as info:
+            self.add_event(store, "INV-001", returned)
+        assert info.value.code == "already_reversed"

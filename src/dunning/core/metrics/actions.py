@@ -28,6 +28,7 @@ from dunning.core.model import (
     Payment,
     PaymentPlanAgreed,
     PromiseToPay,
+    corrected,
 )
 from dunning.core.policy import Policy
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
@@ -393,7 +394,7 @@ def silent_customers(
         mine.extend(a.at.astimezone(tz).date() for a in delivered_actions(events, at))
         answers.setdefault(invoice.customer.id, []).extend(
             e.on
-            for e in events
+            for e in corrected(invoice, events)
             if isinstance(e, Payment | PromiseToPay | PaymentPlanAgreed | DisputeOpened)
             and e.on <= day
         )

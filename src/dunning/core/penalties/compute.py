@@ -61,6 +61,7 @@ from dunning.core.model import (
     Invoice,
     Payment,
     check_history,
+    corrected,
 )
 from dunning.core.penalties.rates import PenaltyRates, default_rates
 from dunning.core.penalties.regimes import (
@@ -283,7 +284,8 @@ def compute_penalties(
 
     Args:
         invoice: the invoice (its due date or installments, total incl. VAT, customer kind).
-        events: its history; payments and credit notes reduce the principal, others are ignored.
+        events: its history; payments and credit notes reduce the principal, others are
+            ignored, and so is a fact a `Reversal` cancels (`corrected`).
         until: last day to count (included): a date, or an aware datetime read in Paris time.
             The computation stops earlier at the day the invoice was fully paid.
         terms: the regime; by default derived from the customer's kind and the invoice's
@@ -302,7 +304,8 @@ def compute_penalties(
             *formal_notice_on*; ``until_before_due_date`` if *until* is before the first due
             date (location ``until``).
         InvoiceHistoryError: ``payments_exceed_amount`` if payments and credit notes add up
-            to more than the invoice total; ``event_before_issue``, ``currency_mismatch``.
+            to more than the invoice total; ``event_before_issue``, ``currency_mismatch``, and
+            for a history with reversals the codes of `check_history`.
         RateNotAvailableError: if a rate needed is beyond the tables (pass *rates*).
 
     Examples:
@@ -330,7 +333,7 @@ def compute_penalties(
         contractual_ignored = (
             invoice.contractual_rate is not None and terms.regime is PenaltyRegime.PUBLIC_BUYER
         )
-    money = _money_of(invoice, events)
+    money = _money_of(invoice, corrected(invoice, events))
     findings: list[PenaltyFinding] = []
     if invoice.customer.country != "FR":
         findings.append(

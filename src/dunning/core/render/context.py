@@ -26,6 +26,7 @@ from dunning.core.model import (
     CustomerKind,
     Event,
     Invoice,
+    corrected,
 )
 from dunning.core.model import CreditNote as _CreditNote
 from dunning.core.model import Payment as _Payment
@@ -465,6 +466,7 @@ class InvoiceLine(BaseModel):
             >>> [(r.kind, str(r.on), str(r.amount)) for r in line.receipts]
             [('payment', '2026-03-10', '265.44')]
         """
+        events = corrected(invoice, events)
         return cls(
             **_line_values(invoice, events, on),
             penalties=penalties,
@@ -516,6 +518,7 @@ def invoice_line(
     `InvoiceHistory`, say). The line is validated as any other: skipping it (with
     ``model_construct``) saves nothing measurable on this model.
     """
+    events = corrected(invoice, events)
     values = _line_values(invoice, events, on)
     values["penalties"] = penalties
     values["document"] = document
