@@ -285,19 +285,26 @@ class SqlStore(SqlActionLog):
         row = tx.execute(
             self._sql(
                 "SELECT i.data{text}, c.data{text} FROM {t}invoices i"
-                " JOIN {t}customers c ON c.id = i.customer_id WHERE i.id = ?"
+                " JOIN {t}customers c ON c.tenant = i.tenant AND c.id = i.customer_id"
+                " WHERE i.tenant = ? AND i.id = ?"
             ),
-            (invoice_id,),
+            (self.tenant, invoice_id),
         ).fetchone()
         where = f"invoices[{invoice_id!r}]"
         invoice = invoice_from(row[0], parse(Customer.model_validate_json, row[1], where), where)
+        return invoice, self._history_events(tx, invoice_id)
+
+    def _history_events(self, tx: Transaction, invoice_id: str) -> list[Event]:
+        """An invoice's events: the host's in the order recorded, then those of the log."""
         rows = tx.execute(
-            self._sql("SELECT data{text} FROM {t}events WHERE invoice_id = ? ORDER BY seq"),
-            (invoice_id,),
+            self._sql(
+                "SELECT data{text} FROM {t}events WHERE tenant = ? AND invoice_id = ? ORDER BY seq"
+            ),
+            (self.tenant, invoice_id),
         ).fetchall()
         logged = self._log_rows(tx, [invoice_id]).get(invoice_id, [])
         own = [EVENTS.validate_json(data) for (data,) in rows]
-        return invoice, [*own, *derived_events(invoice_id, logged)]
+        return [*own, *derived_events(invoice_id, logged)]
 
     def record_delivery_failure(self, key: str, *, at: datetime, reason: str) -> None:
         """Record that the sent message *key* never reached the customer (a bounce...).
@@ -371,16 +378,7 @@ class SqlStore(SqlActionLog):
             if known.fetchone() is None:
                 msg = f"no invoice with id {invoice_id!r}"
                 raise NotFoundError(msg)
-            rows = tx.execute(
-                self._sql(
-                    "SELECT data{text} FROM {t}events WHERE tenant = ? AND invoice_id = ?"
-                    " ORDER BY seq"
-                ),
-                (self.tenant, invoice_id),
-            ).fetchall()
-            logged = self._log_rows(tx, [invoice_id]).get(invoice_id, [])
-        own = [EVENTS.validate_json(data) for (data,) in rows]
-        return (*own, *derived_events(invoice_id, logged))
+            return tuple(self._history_events(tx, invoice_id))
 
     def log_for_invoice(self, invoice_id: str) -> list[LogEntry]:
         """Every message that covered the invoice, oldest reservation first."""

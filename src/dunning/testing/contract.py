@@ -516,6 +516,22 @@ class StoreContract:
         [history] = [e for e in other.entries(LATER) if isinstance(e, InvoiceHistory)]
         assert history.events == ()  # our sent reminder is not theirs
 
+    def test_a_fact_is_checked_against_its_own_tenants_invoice(self, store: Any) -> None:
+        """INV-001 is A's of 1 March and B's of 1 May: a payment of 1 April fits A's only."""
+        other = self.other_tenant(store)
+        self.add_invoice(store, make_invoice(id="INV-001", issued_on=date(2026, 3, 1)))
+        self.add_invoice(
+            other,
+            make_invoice(id="INV-001", issued_on=date(2026, 5, 1), due_on=date(2026, 5, 31)),
+        )
+        april = Payment(on=date(2026, 4, 1), amount=Decimal("100.00"))
+        self.add_event(store, "INV-001", april)
+        with pytest.raises(InvoiceHistoryError, match="before the invoice date 2026-05-01"):
+            self.add_event(other, "INV-001", april)
+        [ours] = [e for e in store.entries(LATER) if isinstance(e, InvoiceHistory)]
+        [theirs] = [e for e in other.entries(LATER) if isinstance(e, InvoiceHistory)]
+        assert (ours.events, theirs.events) == ((april,), ())
+
     def test_one_tenants_run_and_approvals_never_touch_another(self, store: Any) -> None:
         """B's notice awaits approval; A's run (B's invoice unknown to it) leaves it waiting.
 
