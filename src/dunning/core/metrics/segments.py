@@ -63,25 +63,16 @@ class SegmentThresholds(BaseModel):
 def payment_delays(entries: Iterable[PortfolioEntry], *, at: datetime) -> tuple[int, ...]:
     """Days late of each invoice paid by the end of *at*'s local day, oldest payment first.
 
-    Days late of a paid invoice = payment day - last due date, 0 when paid on time. This is
-    what `Policy.scenario_for` takes as ``recent_days_late``
-    (`dunning.core.portfolio.payment_history`).
+    The history a `Policy` reads: `dunning.core.portfolio.payment_history`, which runs give the
+    scenario choice, under the name the metrics use.
 
     Raises:
         ValueError: if *at* is naive.
 
     Examples:
-        >>> from dunning.core.portfolio import InvoiceHistory
-        >>> from datetime import date, datetime, timezone
-        >>> from dunning.core.model import Customer, Invoice, Payment
-        >>> c = Customer(id="C", name="C")
-        >>> def inv(n, paid):
-        ...     return InvoiceHistory(invoice=Invoice(id=f"F-{n}", number=str(n), customer=c,
-        ...         issued_on=date(2026, 1, 1), due_on=date(2026, 2, 1), total="10"),
-        ...         events=(Payment(on=paid, amount="10"),))
-        >>> payment_delays([inv(1, date(2026, 2, 11)), inv(2, date(2026, 1, 20))],
-        ...                at=datetime(2026, 3, 1, tzinfo=timezone.utc))
-        (0, 10)
+        >>> from datetime import datetime, timezone
+        >>> payment_delays([], at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+        ()
     """
     return payment_history(entries, at=at)
 
