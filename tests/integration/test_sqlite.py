@@ -650,3 +650,31 @@ def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
     with SqliteStore(path, tenant="acme") as other:
         assert other.get("k1") is None
         assert list(other.entries(LATER)) == []
+
+
+def test_a_migration_that_would_orphan_rows_is_refused_and_rolled_back(tmp_path: Path) -> None:
+    """A version 4 file holding an event of no invoice (written with foreign keys off).
+
+    Version 5 rebuilds the tables with the foreign keys checked: the upgrade is refused naming
+    the rows, and the file is left at version 4 with its rows, for a person to mend.
+    """
+    from dunning.adapters.sqlite import _MIGRATIONS  # noqa: PLC0415  (the v1-v4 statements)
+
+    path = tmp_path / "v4.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE schema_migrations"
+            " (version INTEGER PRIMARY KEY, description TEXT NOT NULL)"
+        )
+        for version, description, statements in _MIGRATIONS[:4]:
+            for statement in statements:
+                db.execute(statement)
+            db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, description))
+        db.execute("INSERT INTO events (invoice_id, kind, data) VALUES ('GHOST', 'payment', '{}')")
+    db.close()
+    with pytest.raises(ConfigurationError, match="rows without their parent"):
+        SqliteStore(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT max(version) FROM schema_migrations").fetchone() == (4,)
+        assert db.execute("SELECT invoice_id FROM events").fetchall() == [("GHOST",)]
+    db.close()
