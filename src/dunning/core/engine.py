@@ -26,7 +26,10 @@ any instant. All timing rules live in this module, in this order:
    ``business_days_only`` the earliest date rolls forward to the next business day of the
    customer's calendar. A channel with send windows is due at the first window opening on or
    after that day, and only while a window is open. Without windows the action is due from
-   00:00 local time on the earliest date.
+   00:00 local time on the earliest date. A caller that runs outside the windows (a nightly
+   batch) asks for ``prepare_ahead``: an action whose window opens within that time after
+   the instant is due now, for later: its ``not_before`` is the opening (its ``not_after`` the
+   close), and its deadline and days late are those of the opening's local date.
 5. **Catch-up**: ``one_level_at_a_time`` proposes the first step after the highest step taken;
    ``jump_to_due_level`` the last step already due (lower ones are skipped for good). Never
    more than one action per invoice per decision.
@@ -139,6 +142,10 @@ class Action:
         amount_due: the balance at the decision.
         currency: the invoice currency.
         days_late: days the oldest unpaid part is overdue (negative: days before due).
+        not_before: set when the action was prepared ahead of its send window (``decide``'s
+            ``prepare_ahead``): the window's opening, the instant it may reach the customer
+            from; None when it may go now.
+        not_after: with ``not_before``, the instant that window closes.
     """
 
     id: str
@@ -160,6 +167,8 @@ class Action:
     currency: str
     days_late: int
     penalty_wording: PenaltyWording | None = None
+    not_before: datetime | None = None
+    not_after: datetime | None = None
 
     def __init__(  # one keyword per field, checked at import by check_keyword_init
         self,
@@ -183,6 +192,8 @@ class Action:
         currency: str,
         days_late: int,
         penalty_wording: PenaltyWording | None = None,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
     ) -> None:
         """Set every field from its keyword (checked at import by `check_keyword_init`)."""
         set_field = frozen_setter(self)
@@ -205,6 +216,8 @@ class Action:
         set_field("currency", currency)
         set_field("days_late", days_late)
         set_field("penalty_wording", penalty_wording)
+        set_field("not_before", not_before)
+        set_field("not_after", not_after)
 
 
 @check_keyword_init
@@ -498,6 +511,15 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
     return candidate.opens <= at and (candidate.closes is None or at < candidate.closes)
 
 
+def _ahead(candidate: _Candidate, at: datetime, ahead: timedelta | None) -> bool:
+    """Whether *candidate* waits only for its send window, which opens within *ahead* of *at*."""
+    return (
+        ahead is not None
+        and candidate.closes is not None
+        and at < candidate.opens <= at + ahead
+    )
+
+
 def _plan(scenario: Scenario) -> ScenarioPlan:
     """The scenario's plan (`Scenario.plan`, kept by the scenario).
 
@@ -512,6 +534,7 @@ class _Decider:
     """One decision in the making: the facts derived once, and one method per rule."""
 
     __slots__ = (
+        "ahead",
         "anchor",
         "at",
         "facts",
@@ -539,10 +562,12 @@ class _Decider:
         place: Place,
         *,
         today: date,
+        ahead: timedelta | None = None,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
         self.at = at
+        self.ahead = ahead
         self.place, self.tz = place, place.tz
         self.today = today
         self.facts = facts = _collect(invoice, events, today, at, place.tz)
@@ -741,7 +766,7 @@ class _Decider:
         memo = self.place.ladders
         if memo is None or self.facts.rejected or self.invoice.customer.opted_out:
             return self._ladder(anchor)
-        key = (self.plan, self.at, anchor, self.highest_taken, self.floor)
+        key = (self.plan, self.at, self.ahead, anchor, self.highest_taken, self.floor)
         found: tuple[_Candidate | None, Sequence[_Candidate]] | None = memo.get(key)
         if found is None:
             found = memo[key] = self._ladder(anchor)
@@ -769,9 +794,10 @@ class _Decider:
                 pending.append(found)
         if not pending:
             return None, ()
-        due_now = [c for c in pending if _is_open(c, self.at)]
+        at, ahead = self.at, self.ahead
+        due_now = [c for c in pending if _is_open(c, at) or _ahead(c, at, ahead)]
         chosen = due_now[-1] if due_now else min(pending, key=lambda c: c.opens)
-        return chosen, tuple(c for c in pending if c.opens > self.at)
+        return chosen, tuple(c for c in pending if c.opens > at and c is not chosen)
 
     def approved(self, ident: str) -> bool:
         """An approval of this very action (*ident*, approved), for the balance as it is now."""
@@ -784,8 +810,18 @@ class _Decider:
         )
         return False
 
-    def act(self, chosen: _Candidate, anchor: date, later: Sequence[_Candidate]) -> Decision:
+    def act(
+        self,
+        chosen: _Candidate,
+        anchor: date,
+        later: Sequence[_Candidate],
+        *,
+        ahead: bool = False,
+    ) -> Decision:
+        """The decision with *chosen* due; *ahead*: due at its window's opening, for later."""
         step, today = chosen.step, self.today
+        if ahead:  # the message goes out, and counts its days, on the day its window opens
+            today = chosen.opens.astimezone(self.tz).date()
         deadline = step.deadline_days
         ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
         invoice = self.invoice
@@ -809,6 +845,8 @@ class _Decider:
             currency=invoice.currency,
             days_late=(today - anchor).days,
             penalty_wording=step.penalty_wording,
+            not_before=chosen.opens if ahead else None,
+            not_after=chosen.closes if ahead else None,
         )
         review = chosen.closes  # when nothing is planned later (the common case)
         if later:
@@ -816,9 +854,12 @@ class _Decider:
             if review is not None:
                 changes.append(review)
             review = min(changes)
+        due = f"'{step.id}' due ({chosen.reason})"
+        if ahead:
+            due = f"'{step.id}' due at {chosen.opens.isoformat()}, its send window ({chosen.reason})"
         return self.finish(
             DecisionStatus.ACTION_DUE,
-            f"'{step.id}' due ({chosen.reason})",
+            due,
             actions=(action,),
             next_review_at=review,
             next_step_id=step.id,
@@ -834,6 +875,7 @@ def decide(
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
     cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
 ) -> Decision:
     """Decide what is due on *invoice* at instant *at*, given its history and a scenario.
 
@@ -851,6 +893,11 @@ def decide(
         rates: rate tables for the penalties; by default the packaged ones.
         cache: the run's `RunCache`, when deciding many invoices one call at a time (the
             runner and the portfolio pass theirs); by default a fresh one for this call.
+        prepare_ahead: for a run outside the send windows (a nightly batch): an action that
+            waits only for its channel's send window, opening within this time after *at*,
+            is due now, with the opening as its ``not_before`` and the close as its
+            ``not_after`` (its deadline counted from the opening's day). None (the default):
+            an action is due only while its window is open.
 
     Returns:
         A `Decision` with at most one action (and its ``penalties`` when asked for).
@@ -880,12 +927,28 @@ def decide(
         ...            with_penalties=True)
         >>> d.penalties.interest, d.penalties.recovery_indemnity, d.penalties.total
         (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
+
+        A batch at 02:00 on Wednesday 25 February, the day the phone call of J+21 is planned
+        (due 4 February; five days after the firm email of the 18th): the phone task's window
+        opens at 10:00, so the batch prepares it for then.
+
+        >>> from dunning.core.model import ActionTaken, Channel
+        >>> taken = [ActionTaken(at=datetime(2026, 2, day, 10, tzinfo=paris), action_id=f"a{day}",
+        ...                      channel=Channel.EMAIL, step_id=step)
+        ...          for day, step in ((5, "informative"), (11, "reminder"), (18, "firm"))]
+        >>> late = inv.model_copy(update={"due_on": date(2026, 2, 4)})
+        >>> night = datetime(2026, 2, 25, 2, tzinfo=paris)
+        >>> decide(late, taken, STANDARD, at=night).status.value
+        'waiting'
+        >>> d = decide(late, taken, STANDARD, at=night, prepare_ahead=timedelta(hours=24))
+        >>> d.status.value, d.action.step_id, d.action.not_before.isoformat()
+        ('action_due', 'phone_call', '2026-02-25T10:00:00+01:00')
     """
     check_aware(at)
     customer = invoice.customer
     place = cache.place(customer) if cache is not None else place_of(customer)
     plan, today = _plan(scenario), at.astimezone(place.tz).date()
-    decision = _decide(invoice, events, plan, at, place, today=today)
+    decision = _decide(invoice, events, plan, at, place, today=today, ahead=prepare_ahead)
     if not with_penalties:
         return decision
     return _with_penalties(decision, invoice, events, plan, rates, tz=place.tz, today=today)
@@ -899,6 +962,7 @@ def decide_many(
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
     cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
 ) -> Iterator[Decision]:
     """Decide many invoices at one instant, lazily: one `Decision` per pair, in order.
 
@@ -919,6 +983,7 @@ def decide_many(
         with_penalties: also compute the penalties, as `decide` does.
         rates: rate tables for the penalties; by default the packaged ones.
         cache: a `RunCache` to use (the runner's, say); by default a fresh one for the call.
+        prepare_ahead: as `decide`.
 
     Returns:
         An iterator of decisions, one per pair, in the order of *items*.
@@ -959,6 +1024,7 @@ def decide_many(
         with_penalties=with_penalties,
         rates=rates,
         cache=cache or RunCache(),
+        ahead=prepare_ahead,
     )
 
 
@@ -970,6 +1036,7 @@ def _decide_many(
     with_penalties: bool,
     rates: PenaltyRates | None,
     cache: RunCache,
+    ahead: timedelta | None = None,
 ) -> Iterator[Decision]:
     fixed = _plan(scenario) if isinstance(scenario, Scenario) else None
     customer, place = None, None
@@ -983,7 +1050,7 @@ def _decide_many(
                 place = cache.place(customer)
                 if place.tz is not zone:
                     zone, today = place.tz, at.astimezone(place.tz).date()
-            yield _decide(invoice, events, fixed, at, place, today=today)
+            yield _decide(invoice, events, fixed, at, place, today=today, ahead=ahead)
         return
     plan = fixed
     for invoice, events in items:
@@ -996,7 +1063,7 @@ def _decide_many(
                 plan = _plan(scenario(customer))  # type: ignore[operator]
         assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
         today = at.astimezone(place.tz).date()
-        decision = _decide(invoice, events, plan, at, place, today=today)
+        decision = _decide(invoice, events, plan, at, place, today=today, ahead=ahead)
         if with_penalties:
             decision = _with_penalties(
                 decision, invoice, events, plan, rates, tz=place.tz, today=today
@@ -1060,9 +1127,14 @@ def _decide(
     place: Place,
     *,
     today: date,
+    ahead: timedelta | None = None,
 ) -> Decision:
-    """The decision on one invoice; *today* is the local date of *at* in *place*'s time zone."""
-    d = _Decider(invoice, events, plan, at, place, today=today)
+    """The decision on one invoice; *today* is the local date of *at* in *place*'s time zone.
+
+    With *ahead*, an action that waits only for a send window opening within it is due, for
+    later (`_ahead`).
+    """
+    d = _Decider(invoice, events, plan, at, place, today=today, ahead=ahead)
     anchor = d.anchor
     # 1. Closed.
     if anchor is None or d.outstanding <= plan.tolerance:
@@ -1090,6 +1162,8 @@ def _decide(
         return d.finish(DecisionStatus.EXHAUSTED, reason)
     if chosen.opens <= at and (chosen.closes is None or at < chosen.closes):  # _is_open
         return d.act(chosen, anchor, later)
+    if ahead is not None and _ahead(chosen, at, ahead):
+        return d.act(chosen, anchor, later, ahead=True)
     review = chosen.opens
     status = DecisionStatus.WAITING
     if d.today <= anchor:
