@@ -513,11 +513,7 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
 
 def _ahead(candidate: _Candidate, at: datetime, ahead: timedelta | None) -> bool:
     """Whether *candidate* waits only for its send window, which opens within *ahead* of *at*."""
-    return (
-        ahead is not None
-        and candidate.closes is not None
-        and at < candidate.opens <= at + ahead
-    )
+    return ahead is not None and candidate.closes is not None and at < candidate.opens <= at + ahead
 
 
 def _plan(scenario: Scenario) -> ScenarioPlan:
@@ -856,7 +852,8 @@ class _Decider:
             review = min(changes)
         due = f"'{step.id}' due ({chosen.reason})"
         if ahead:
-            due = f"'{step.id}' due at {chosen.opens.isoformat()}, its send window ({chosen.reason})"
+            opens = chosen.opens.isoformat()
+            due = f"'{step.id}' due at {opens}, when its send window opens ({chosen.reason})"
         return self.finish(
             DecisionStatus.ACTION_DUE,
             due,
