@@ -392,7 +392,16 @@ class Run:
             invoice = history.invoice
             chosen = as_chooser(self.d.scenario)(invoice.customer)
             events = (*history.events, *extra)
-            out.append(decide(invoice, events, chosen, at=self.at, cache=self.cache))
+            out.append(
+                decide(
+                    invoice,
+                    events,
+                    chosen,
+                    at=self.at,
+                    cache=self.cache,
+                    prepare_ahead=self.ahead,
+                )
+            )
         return out
 
     def _note_reviews(self, customer_id: str, decisions: Sequence[Decision]) -> None:

@@ -42,7 +42,8 @@ same id; an approval given for another balance than today's has lapsed. A reject
 replaced by the step's fallback channel, or the step is skipped.
 
 ``next_review_at`` is the earliest instant at which the status or the actions can change
-absent new events (days late and penalties grow every day regardless). None means only a new
+absent new events (days late and penalties grow every day regardless); with ``prepare_ahead``,
+a windowed step's opening less that time (when a run may prepare it). None means only a new
 event can change the decision.
 """
 
@@ -806,6 +807,24 @@ class _Decider:
         )
         return False
 
+    def wait(self, chosen: _Candidate, anchor: date) -> Decision:
+        """The decision while *chosen* is not due yet: review it when it becomes due."""
+        review = chosen.opens
+        if self.ahead is not None and chosen.closes is not None:
+            # The run that can prepare it ahead comes before its window: review it from then.
+            review -= self.ahead
+        status = DecisionStatus.WAITING
+        if self.today <= anchor:
+            # Not due yet; the status itself turns to "waiting" the day after the due date.
+            status = DecisionStatus.NOT_DUE
+            review = min(review, self.place.midnight(anchor + _ONE_DAY))
+        return self.finish(
+            status,
+            f"next: '{chosen.step.id}' on {chosen.opens.date()}",
+            next_review_at=review,
+            next_step_id=chosen.step.id,
+        )
+
     def act(
         self,
         chosen: _Candidate,
@@ -846,7 +865,11 @@ class _Decider:
         )
         review = chosen.closes  # when nothing is planned later (the common case)
         if later:
-            changes = [c.opens for c in later]
+            horizon = self.ahead
+            changes = [
+                c.opens - horizon if horizon is not None and c.closes is not None else c.opens
+                for c in later
+            ]
             if review is not None:
                 changes.append(review)
             review = min(changes)
@@ -1161,15 +1184,4 @@ def _decide(
         return d.act(chosen, anchor, later)
     if ahead is not None and _ahead(chosen, at, ahead):
         return d.act(chosen, anchor, later, ahead=True)
-    review = chosen.opens
-    status = DecisionStatus.WAITING
-    if d.today <= anchor:
-        # Not due yet; the status itself turns to "waiting" the day after the due date.
-        status = DecisionStatus.NOT_DUE
-        review = min(review, d.place.midnight(anchor + _ONE_DAY))
-    return d.finish(
-        status,
-        f"next: '{chosen.step.id}' on {chosen.opens.date()}",
-        next_review_at=review,
-        next_step_id=chosen.step.id,
-    )
+    return d.wait(chosen, anchor)
