@@ -347,3 +347,64 @@ def test_a_negative_horizon_is_refused() -> None:
 def test_outcome_names_the_held_state() -> None:
     """The report's word for a message held for its window."""
     assert Outcome.HELD_FOR_WINDOW.value == "held_for_window"
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def _scenario_file(tmp_path: Path) -> Path:
+    file = tmp_path / "windowed.json"
+    file.write_text(WINDOWED.model_dump_json(), encoding="utf-8")
+    return file
+
+
+def test_lint_warns_when_the_run_time_misses_every_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--run-at 02:00: a warning per windowed step (stable code); 10:30 or --prepare-ahead: none."""
+    from dunning.cli import main  # noqa: PLC0415
+
+    file = _scenario_file(tmp_path)
+    assert main(["lint", str(file), "--run-at", "02:00"]) == 0
+    out = capsys.readouterr().out
+    assert [line.split(":")[0] for line in out.splitlines()[:-1]] == [
+        "run_time_outside_send_window (step sms)",
+        "run_time_outside_send_window (step phone_call)",
+        "run_time_outside_send_window (step formal_notice)",
+    ]
+    assert "sms goes only 09:00-19:00 on business days" in out
+    assert main(["lint", str(file), "--run-at", "02:00", "--strict"]) == 1
+    capsys.readouterr()
+    assert main(["lint", str(file), "--run-at", "10:30"]) == 0
+    assert "no findings" in capsys.readouterr().out
+    assert main(["lint", str(file), "--run-at", "02:00", "--prepare-ahead"]) == 0
+    assert "no findings" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="2"):
+        main(["lint", str(file), "--run-at", "25:00"])
+    assert "'25:00' is not a local time HH:MM" in capsys.readouterr().err
+
+
+def test_the_command_line_batch_holds_then_delivers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --prepare-ahead` at 02:00 holds the SMS; `run --deliver-due` at 09:05 sends it."""
+    from dunning.cli import main  # noqa: PLC0415
+
+    db = tmp_path / "book.db"
+    with SqliteStore(db) as book:
+        book.add_invoice(make_invoice(due_on=DUE))
+        book.set_creditor(make_creditor())
+    file = str(_scenario_file(tmp_path))
+    common = ["--db", str(db), "--scenario", file]
+    assert main(["run", *common, "--at", "2026-03-03T02:00+01:00"]) == 0
+    assert main(["run", *common, "--at", "2026-03-10T02:00+01:00", "--prepare-ahead"]) == 0
+    assert ": 1 held_for_window" in capsys.readouterr().out
+    assert main(["run", *common, "--at", "2026-03-10T09:05+01:00", "--deliver-due"]) == 0
+    out = capsys.readouterr().out
+    assert ": 1 sent" in out
+    assert "sms" in out
+    assert main(["run", *common, "--at", "2026-03-10T09:06+01:00", "--deliver-due"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    both = ["--prepare-ahead", "--deliver-due"]
+    with pytest.raises(SystemExit, match="2"):
+        main(["run", *common, "--at", "2026-03-11T02:00+01:00", *both])
