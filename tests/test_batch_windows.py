@@ -408,3 +408,32 @@ def test_the_command_line_batch_holds_then_delivers(
     both = ["--prepare-ahead", "--deliver-due"]
     with pytest.raises(SystemExit, match="2"):
         main(["run", *common, "--at", "2026-03-11T02:00+01:00", *both])
+
+
+def test_only_a_window_opening_within_the_horizon_is_prepared() -> None:
+    """Mon 9 Mar at 20:00 (closed at 19:00): Tuesday's 09:00 is 13 hours away.
+
+    The SMS is planned J+7 = Mon 9 Mar (the email of 3 Mar plus the gap of 5 ends on the 8th).
+    Within 12 hours nothing opens: waiting, reviewed at 21:00 (09:00 less 12 hours); within 13
+    hours it is due for Tuesday 09:00 to 19:00. Without a horizon: waiting until 09:00.
+    """
+    from dunning.core.engine import decide  # noqa: PLC0415
+    from dunning.core.model import ActionTaken  # noqa: PLC0415
+
+    invoice = make_invoice(due_on=DUE)
+    email = ActionTaken(
+        at=at(date(2026, 3, 3), 10), action_id="a1", channel=Channel.EMAIL, step_id="reminder"
+    )
+    evening = at(date(2026, 3, 9), 20)
+    plain = decide(invoice, [email], WINDOWED, at=evening)
+    assert (plain.status.value, plain.next_review_at) == ("waiting", at(date(2026, 3, 10), 9))
+    short = decide(invoice, [email], WINDOWED, at=evening, prepare_ahead=timedelta(hours=12))
+    assert (short.status.value, short.next_review_at) == ("waiting", at(date(2026, 3, 9), 21))
+    long = decide(invoice, [email], WINDOWED, at=evening, prepare_ahead=timedelta(hours=13))
+    assert long.action is not None
+    assert (long.status.value, long.action.step_id) == ("action_due", "sms")
+    assert (long.action.not_before, long.action.not_after) == (
+        at(date(2026, 3, 10), 9),
+        at(date(2026, 3, 10), 19),
+    )
+    assert long.action.days_late == 8  # counted on Tuesday 10 March
