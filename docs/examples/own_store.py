@@ -31,6 +31,7 @@ from dunning.core.action_log import (
     LogEntry,
     Receipt,
     log_events,
+    reached_at,
     reservation,
     resolved_entry,
     revised_entry,
@@ -205,7 +206,9 @@ class OwnStore:
                 entry.customer_id,
                 entry.status.value,
                 _utc(entry.reserved_at),
-                None if entry.attempted_at is None else _utc(entry.attempted_at),
+                # When it reaches the customer: the attempt, or its send window if later
+                # (a message handed to a scheduling sender at 02:00 goes at 10:00).
+                None if entry.attempted_at is None else _utc(reached_at(entry)),
                 ENTRY.dump_json(entry).decode(),
             ),
         )
@@ -369,7 +372,10 @@ class OwnStore:
         return [ENTRY.validate_json(data) for (data,) in rows]
 
     def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
-        """The latest attempt not after *at* of the customer's sent or uncertain entries."""
+        """The latest message not after *at* of the customer's sent or uncertain entries.
+
+        The ``attempted_at`` column holds when each reached the customer (`reached_at`).
+        """
         with self.lock:
             (latest,) = self.db.execute(
                 "SELECT max(attempted_at) FROM dunning_log WHERE customer_id = ?"

@@ -14,7 +14,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,6 +141,17 @@ def _senders(args: argparse.Namespace, creditor: Creditor) -> dict[Channel, Send
     return senders
 
 
+def _hours(text: str) -> int:
+    try:
+        hours = int(text)
+    except ValueError:
+        hours = -1
+    if not 0 <= hours <= 168:  # noqa: PLR2004  (a week: beyond it, a run sees no window)
+        msg = f"{text!r} is not a number of hours from 0 to 168"
+        raise argparse.ArgumentTypeError(msg)
+    return hours
+
+
 def _run(args: argparse.Namespace) -> int:
     at: datetime = args.at or datetime.now(UTC)
     with _open(args) as store:
@@ -164,7 +175,13 @@ def _run(args: argparse.Namespace) -> int:
             keep_reviews=False,  # the store's review index gets them; memory stays flat
             **options,
         )
-        report = dunner.run(at=at, dry_run=args.dry_run, allow_past=args.allow_past)
+        if args.deliver_due:
+            report = dunner.deliver_due(at=at)
+        else:
+            ahead = None if args.prepare_ahead is None else timedelta(hours=args.prepare_ahead)
+            report = dunner.run(
+                at=at, dry_run=args.dry_run, allow_past=args.allow_past, prepare_ahead=ahead
+            )
     print(report)
     return 1 if report.needs_attention else 0
 
@@ -401,6 +418,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--allow-past",
         action="store_true",
         help="replay an instant before the latest run, read-only (reports, sends nothing)",
+    )
+    batch = run.add_mutually_exclusive_group()
+    batch.add_argument(
+        "--prepare-ahead",
+        type=_hours,
+        nargs="?",
+        const=24,
+        metavar="HOURS",
+        help="a nightly batch: prepare the messages whose send window opens within HOURS "
+        "(default 24), held until a --deliver-due pass inside the window sends them",
+    )
+    batch.add_argument(
+        "--deliver-due",
+        action="store_true",
+        help="only send the messages held for their send window, now open (run it inside "
+        "the windows, e.g. at 10:05); the book is not reviewed",
     )
     _with_scenario(run)
     run.set_defaults(handler=_run)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dunning._run_entries import (
@@ -52,6 +52,9 @@ _FINISH_TRIES = 3
 """Tries to record an outcome before it goes to the journal."""
 _REVIEW_BATCH = 200
 """Reviews told to the source at once."""
+_WAITS_FOR_A_RUN = (
+    "waits for its send window: an earlier attempt failed, so a run inside the window sends it"
+)
 
 _WAITING = (
     EntryStatus.PENDING_APPROVAL,
@@ -73,13 +76,20 @@ class Run:
     """One run in the making: what it has seen and reported so far."""
 
     def __init__(
-        self, dunner: Dunner, at: datetime, *, read_only: bool, shard: Shard | None = None
+        self,
+        dunner: Dunner,
+        at: datetime,
+        *,
+        read_only: bool,
+        shard: Shard | None = None,
+        ahead: timedelta | None = None,
     ) -> None:
         self.d = dunner
         self.log = dunner.log
         self.at = at
         self.read_only = read_only
         self.shard = shard
+        self.ahead = ahead  # prepare messages whose send window opens within it (a batch)
         # Whose customers the shard's hash is of: the store's tenant (the log's, which the
         # source shares in the reference stores).
         self.tenant: str = getattr(dunner.log, "tenant", None) or DEFAULT_TENANT
@@ -116,6 +126,54 @@ class Run:
         if not self.read_only:
             self._tidy_unseen()
         return self.report()
+
+    def deliver(self) -> RunReport:
+        """The delivery pass: send the held messages whose send window is open now.
+
+        Only entries reserved with no attempt and a ``not_before`` that has come, whose
+        window (``not_after``) has not closed, are sent, as stored (rendered for that day when
+        the run held them): the book is not read again. Each is claimed compare-and-set, so a
+        run or another pass sending it at the same moment loses, and nothing goes twice.
+        """
+        self._replay_journal()
+        try:
+            entries = self.log.entries_with(EntryStatus.RESERVED)
+        except Exception as error:  # noqa: BLE001
+            self.error("-", error)
+            return self.report()
+        for entry in entries:
+            opens = entry.not_before
+            if opens is None or entry.attempts or opens > self.at:
+                continue  # not held, being sent, or its window has not opened
+            if not self._ours(entry.customer_id):
+                continue
+            try:
+                self._deliver(entry)
+            except Exception as error:  # noqa: BLE001  (one message's fault stays its own)
+                self.error(entry.customer_id, error, entry.key)
+        return self.report()
+
+    def _deliver(self, entry: LogEntry) -> None:
+        closes = entry.not_after
+        if closes is not None and self.at >= closes:
+            reason = "its send window closed before it went: the next run prepares it again"
+            self.items.append(entry_item(Outcome.SKIPPED, entry, reason))
+            return
+        sender = self.d.senders.get(entry.channel)
+        if sender is None:
+            reason = f"no sender for channel {entry.channel.value}"
+            self.items.append(entry_item(Outcome.SKIPPED, entry, reason))
+            return
+        claim = self.log.begin_attempt(
+            entry.key,
+            owner=self.d.owner,
+            expect=EntryStatus.RESERVED,
+            expect_attempts=0,
+            at=self.at,
+        )
+        if claim is None:
+            return  # a run or another pass claimed it first
+        self.items.append(self._send(claim, None, claim.message, sender))
 
     def report(self) -> RunReport:
         return RunReport(
@@ -240,6 +298,7 @@ class Run:
                 with_penalties=self.d.with_penalties,
                 last_message_at=self.log.last_message_at(customer_id, at=self.at),
                 cache=self.cache,
+                prepare_ahead=self.ahead,
             )
         except Exception as error:  # noqa: BLE001
             self.items.append(RunItem(Outcome.ERROR, customer_id, reason=f"cannot decide: {error}"))
@@ -258,7 +317,7 @@ class Run:
             if item is not None:
                 self.items.append(item)
                 if item.outcome is Outcome.SENT:
-                    sent.extend(taken_events(action, self.at))
+                    sent.extend(taken_events(action, self._reaches(action)))
         self._note_reviews(customer_id, self._after_sends(review.decisions, histories, sent))
         proposed = {d.action.id for d in review.decisions if d.action is not None}
         if not self.read_only:
@@ -336,7 +395,16 @@ class Run:
                 invoice.customer, payment_history(histories.values(), at=self.at)
             )
             events = (*history.events, *extra)
-            out.append(decide(invoice, events, chosen, at=self.at, cache=self.cache))
+            out.append(
+                decide(
+                    invoice,
+                    events,
+                    chosen,
+                    at=self.at,
+                    cache=self.cache,
+                    prepare_ahead=self.ahead,
+                )
+            )
         return out
 
     def _note_reviews(self, customer_id: str, decisions: Sequence[Decision]) -> None:
@@ -404,16 +472,22 @@ class Run:
             return self._new(action, fresh=False, before=existing)
         return self._existing(existing, action)
 
+    def _reaches(self, action: CustomerAction) -> datetime:
+        """When *action*'s message reaches the customer: now, or its send window's opening."""
+        opens = action.not_before
+        return opens if opens is not None and opens > self.at else self.at
+
     def _render(self, action: CustomerAction) -> Message:
+        """The message, dated the day it reaches the customer (its window's, if prepared ahead)."""
         link = self.d.payment_links.link_for(action) if self.d.payment_links else None
         context = action.render_context(
             creditor=self.d.creditor,
-            message_date=self.at.astimezone(action.customer.tz).date(),
+            message_date=self._reaches(action).astimezone(action.customer.tz).date(),
             payment_link=link,
         )
         return render(action, context, pack=self.d.pack, budget=self.d.render_budget)
 
-    def _new(
+    def _new(  # noqa: PLR0911  (one return per way a new message ends)
         self, action: CustomerAction, *, fresh: bool, before: LogEntry | None = None
     ) -> RunItem | None:
         """Reserve a message; send it if it needs no approval.
@@ -442,7 +516,13 @@ class Run:
             outcome = Outcome.PENDING_APPROVAL if needs_approval else Outcome.WOULD_SEND
             return action_item(outcome, action, "dry run")
         sender = self.d.senders.get(action.channel)
-        claimed = fresh and not needs_approval and sender is not None
+        later = self._reaches(action) > self.at  # prepared before its send window opens
+        hold = later and not needs_approval and sender is not None and not _schedules(sender)
+        if hold and before is not None and before.attempts > 0:
+            # Held as reserved, its old attempts would read "maybe sent": a run inside the
+            # window sends it instead.
+            return action_item(Outcome.SKIPPED, action, _WAITS_FOR_A_RUN)
+        claimed = fresh and not needs_approval and sender is not None and not hold
         entry = LogEntry(
             key=action.id,
             customer_id=action.customer_id,
@@ -456,6 +536,8 @@ class Run:
             requires_approval=action.requires_approval,
             attempts=1 if claimed else 0,
             attempted_at=self.at if claimed else None,
+            not_before=action.not_before if later else None,
+            not_after=action.not_after if later else None,
         )
         if not self.log.reserve(entry):
             reason = (
@@ -465,6 +547,8 @@ class Run:
             return action_item(Outcome.SKIPPED, action, reason)
         if needs_approval:
             return action_item(Outcome.PENDING_APPROVAL, action, "awaiting approval")
+        if hold:
+            return action_item(Outcome.HELD_FOR_WINDOW, action, _held_reason(entry))
         stored = entry if claimed else self.log.get(action.id)
         if stored is None:  # pragma: no cover  (reserved in this very run)
             return None
@@ -493,7 +577,32 @@ class Run:
                 return self._lapse(entry, action, message, changed)
         if self.read_only:
             return entry_item(Outcome.WOULD_SEND, entry, "dry run")
+        if self._reaches(action) > self.at:
+            return self._for_window(entry, action, message)
         return self._attempt(entry, action, message)
+
+    def _for_window(
+        self, entry: LogEntry, action: CustomerAction, message: Message
+    ) -> RunItem | None:
+        """An entry ready to go whose send window opens later: held (or scheduled) for it.
+
+        An entry held already for this very window, with this very message, stays as it is.
+        Otherwise it is closed and reserved again under its key with the window
+        (`_replace`: compare-and-set, keeping its approval if nothing the approver saw
+        changed), then scheduled or held by `_new`. One with attempts waits for a run inside
+        the window: reserved again, they would read "maybe sent".
+        """
+        if (
+            entry.status is EntryStatus.RESERVED
+            and entry.not_before == action.not_before
+            and entry.not_after == action.not_after
+            and entry.message == message
+            and not _schedules(self.d.senders.get(entry.channel))
+        ):
+            return entry_item(Outcome.HELD_FOR_WINDOW, entry, _held_reason(entry))
+        if entry.attempts > 0:
+            return entry_item(Outcome.SKIPPED, entry, _WAITS_FOR_A_RUN)
+        return self._replace(entry, action, f"prepared again for its send window ({entry.reason})")
 
     def _approval_changes(
         self, entry: LogEntry, action: CustomerAction, message: Message
@@ -608,15 +717,20 @@ class Run:
         return self._send(claim, action, message, sender)
 
     def _send(
-        self, claimed: LogEntry, action: CustomerAction, message: Message, sender: Sender
+        self, claimed: LogEntry, action: CustomerAction | None, message: Message, sender: Sender
     ) -> RunItem:
-        """Call the sender with an entry durably claimed (reserved, attempts >= 1) by us."""
+        """Call the sender with an entry durably claimed (reserved, attempts >= 1) by us.
+
+        *action* is None for a held message a delivery pass sends as stored (`deliver`).
+        """
+        opens = claimed.not_before
         context = SendContext(
             key=claimed.key,
             customer_id=claimed.customer_id,
             channel=claimed.channel,
-            covers=covers_of(action),
+            covers=covers_of(action) if action is not None else claimed.covers,
             attempt=claimed.attempts,
+            not_before=opens if opens is not None and opens > self.at else None,
         )
         try:
             receipt = sender.send(message, idempotency_key=claimed.key, context=context)
@@ -663,3 +777,17 @@ class Run:
                 kept = f"; the journal failed too ({type(error).__name__}: {error})"
         detail = f"accepted as {receipt.provider_id}; {problem}{kept}"
         return entry_item(Outcome.SENT_UNRECORDED, claimed, detail)
+
+
+def _schedules(sender: Sender | None) -> bool:
+    """Whether *sender* can send at a later instant (`SendContext.not_before`)."""
+    return bool(getattr(sender, "schedules", False))
+
+
+def _held_reason(entry: LogEntry) -> str:
+    opens = entry.not_before.isoformat() if entry.not_before else "?"
+    closes = entry.not_after.isoformat() if entry.not_after else "?"
+    return (
+        f"held for its send window ({opens} to {closes}): dunning run --deliver-due, or a run "
+        "inside the window, sends it"
+    )

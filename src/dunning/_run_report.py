@@ -35,6 +35,10 @@ class Outcome(StrEnum):
     SENT_UNRECORDED = "sent_unrecorded"
     """The provider accepted it but the log could not record it (see the journal)."""
     CANCELLED = "cancelled"
+    HELD_FOR_WINDOW = "held_for_window"
+    """Prepared before its send window opens, reserved with ``not_before``, for a sender that
+    cannot schedule: a delivery pass (`dunning.runner.Dunner.deliver_due`) or a run inside the
+    window sends it."""
     SKIPPED = "skipped"
     WOULD_SEND = "would_send"
     ERROR = "error"

@@ -3,13 +3,16 @@
 Subcommands:
 
 - ``dunning demo``: replay the built-in demo portfolio over 60 days and print the timeline.
-- ``dunning lint FILE [--templates DIR]``: load a scenario (``.toml`` / ``.json``), check
-  that the template pack (built-in, or merged from DIR) has every template its steps need,
+- ``dunning lint FILE [--templates DIR] [--run-at HH:MM [--prepare-ahead]]``: load a
+  scenario (``.toml`` / ``.json``), check that the template pack (built-in, or merged from
+  DIR) has every template its steps need, that a daily run at HH:MM meets every send window,
   report errors and findings.
 - ``dunning schema``: print the JSON Schema of a scenario.
 - ``dunning penalties ...``: itemised French late-payment penalties (see ``--help``).
 - ``dunning init DB``: create a SQLite database holding the demo portfolio.
-- ``dunning run [--db DB] [--at INSTANT] [--dry-run] [--smtp HOST:PORT]``: send what is due.
+- ``dunning run [--db DB] [--at INSTANT] [--dry-run] [--smtp HOST:PORT] [--prepare-ahead
+  [HOURS]] [--deliver-due]``: send what is due (a nightly batch prepares windowed messages
+  ahead; ``--deliver-due`` sends them inside their window).
 - ``dunning approvals`` / ``approve KEY`` / ``reject KEY``: the messages awaiting a human.
 - ``dunning history INVOICE``: an invoice's events and messages.
 - ``dunning record KIND INVOICE ...``: record a payment, credit note, dispute, promise or hold.
@@ -29,7 +32,7 @@ import sqlite3
 import sys
 import warnings
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import NoReturn, cast
 
@@ -71,6 +74,14 @@ def _days(text: str) -> int:
     return days
 
 
+def _clock(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not a local time HH:MM"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -98,7 +109,7 @@ def _lint(args: argparse.Namespace) -> int:
     except TemplateError as error:
         print(f"error: {error} [{error.code}]", file=sys.stderr)
         return 1
-    findings = lint(scenario, templates=pack)
+    findings = lint(scenario, templates=pack, run_at=args.run_at, prepared_ahead=args.prepare_ahead)
     for finding in findings:
         where = f" (step {finding.step_id})" if finding.step_id else ""
         severity = "error" if finding.code in LINT_ERRORS else "warning"
@@ -140,6 +151,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--strict", action="store_true", help="exit 1 on any finding, not only on errors"
+    )
+    check.add_argument(
+        "--run-at",
+        type=_clock,
+        metavar="HH:MM",
+        help="the local time of your daily run: warn about steps whose send window it misses",
+    )
+    check.add_argument(
+        "--prepare-ahead",
+        action="store_true",
+        help="with --run-at: your runs prepare windowed messages ahead (a sender that "
+        "schedules, or 'run --deliver-due' inside the windows)",
     )
     check.set_defaults(handler=_lint)
 

@@ -88,6 +88,10 @@ class SendContext:
         channel: the channel.
         covers: the per-invoice actions the message carries out.
         attempt: 1 for the first attempt, 2 for the next...
+        not_before: given only to a sender that schedules (``schedules = True``), for a
+            message prepared before its send window opens (a nightly batch): send it at this
+            instant, not before (the window's opening; the message is dated that day). None:
+            send it now.
     """
 
     key: str
@@ -95,6 +99,7 @@ class SendContext:
     channel: Channel
     covers: tuple[Covered, ...]
     attempt: int
+    not_before: datetime | None = None
 
 
 class SendError(Exception):
@@ -339,6 +344,15 @@ class Sender(Protocol):
     - `send` raises `SendError` saying whether the provider may have accepted the message;
       any other exception is treated as "maybe sent";
     - it never adds to the message: what it sends is the `Message` it is given.
+
+    Optionally, a sender may say it can send at a later instant (an SMS provider's scheduled
+    send, a print house's posting date) with a class or instance attribute
+    ``schedules = True`` (read with ``getattr(sender, "schedules", False)``). A run outside a
+    channel's send window that prepares messages ahead (``Dunner.run(prepare_ahead=...)``)
+    then calls it at once with `SendContext.not_before`, the window's opening: the provider
+    must hold the message until then. A sender without it is never given a future instant:
+    such messages wait in the log, reserved, for `Dunner.deliver_due` or a run inside the
+    window.
     """
 
     channel: Channel

@@ -330,6 +330,7 @@ class Dunner:
         dry_run: bool = False,
         allow_past: bool = False,
         shard: tuple[int, int] | Shard | None = None,
+        prepare_ahead: timedelta | None = None,
     ) -> RunReport:
         """Do everything due at *at*; return what was done.
 
@@ -346,6 +347,14 @@ class Dunner:
                 that takes a ``shard`` keyword (the reference stores) reads and records
                 only the shard's; with another, the runner filters what it reads and the
                 latest run is the whole book's.
+            prepare_ahead: for a run outside the send windows (a nightly batch, say at
+                02:00): a message waiting only for its channel's window, opening within this
+                time (``timedelta(hours=24)``: before the next daily run), is prepared now
+                for that opening, rendered for its day. A sender that can schedule
+                (``schedules = True``) is called at once with `SendContext.not_before`;
+                for another, the message is reserved with ``not_before`` (outcome
+                ``held_for_window``) until `deliver_due` or a run inside the window sends
+                it. None (the default): a message goes only while its window is open.
 
         Returns:
             The `RunReport`.
@@ -359,7 +368,10 @@ class Dunner:
         """
         check_aware(at)
         part = _shard(shard)
-        run = Run(self, at, read_only=dry_run or allow_past, shard=part)
+        if prepare_ahead is not None and prepare_ahead < timedelta(0):
+            msg = f"prepare_ahead: {prepare_ahead} is negative; give a time to look ahead"
+            raise ConfigurationError(msg)
+        run = Run(self, at, read_only=dry_run or allow_past, shard=part, ahead=prepare_ahead)
         per_shard = {"shard": part} if part and takes_shard(self.log.latest_run) else {}
         try:
             latest = self.log.latest_run(**per_shard)
@@ -383,6 +395,77 @@ class Dunner:
         if self.notifier is None or report.dry_run:
             return report
         return _notified(report, self.notifier)
+
+    def deliver_due(
+        self, *, at: datetime, shard: tuple[int, int] | Shard | None = None
+    ) -> RunReport:
+        """Send the messages a run held for their send window, now that it is open.
+
+        The cheap pass of a nightly batch whose senders cannot schedule: a run at 02:00
+        with ``prepare_ahead`` holds each windowed message (reserved, ``not_before`` = its
+        window's opening); this pass, run inside the window (say at 10:05), sends those whose
+        ``not_before`` has come and whose window (``not_after``) has not closed, as stored,
+        without reading the book again. A fact recorded between the batch and the pass (a
+        payment at 08:00) does not stop them, as it would not stop a provider that was
+        handed them; a regular `run` inside the window re-reviews and cancels what is no
+        longer due. One whose window closed is left to the next run, which prepares it again.
+
+        Each message is claimed compare-and-set, so a run or another pass at the same moment
+        never sends it twice; a crash after the claim leaves it "maybe sent" for recovery,
+        as in a run. Nothing is recorded as a run instant.
+
+        Args:
+            at: the instant of the pass (timezone-aware).
+            shard: ``(index, count)``: only the customers of that shard (see `run`).
+
+        Returns:
+            The `RunReport` of the messages it sent, or could not.
+
+        Raises:
+            ValueError: if *at* is naive.
+            RunInThePastError: if *at* is earlier than the latest run by more than the lease.
+            ConfigurationError: if *shard* is not ``(index, count)``.
+
+        Examples:
+            >>> from datetime import date, time
+            >>> from dunning.adapters.memory import MemorySender, MemoryStore
+            >>> from dunning.core.builtin import FIRM
+            >>> from dunning.core.calendar import SendWindow
+            >>> from dunning.testing import make_creditor, make_invoice, paris
+            >>> office = FIRM.model_copy(update={"send_windows": {
+            ...     Channel.SMS: (SendWindow(start=time(9), end=time(19)),)}})
+            >>> store = MemoryStore()
+            >>> store.add_invoice(make_invoice(due_on=date(2026, 4, 27)))
+            >>> senders = {c: MemorySender(c) for c in (Channel.EMAIL, Channel.SMS)}
+            >>> dunner = Dunner(store, store, senders, office, make_creditor())
+            >>> dunner.run(at=paris(2026, 4, 28, 2, 0)).counts()   # J+1 email, Tuesday
+            {'sent': 1}
+            >>> night = paris(2026, 5, 5, 2, 0)     # the SMS, a week after the email: Tuesday
+            >>> dunner.run(at=night, prepare_ahead=timedelta(hours=24)).counts()
+            {'held_for_window': 1}
+            >>> dunner.deliver_due(at=paris(2026, 5, 5, 8, 0)).counts()   # before 09:00
+            {}
+            >>> dunner.deliver_due(at=paris(2026, 5, 5, 9, 5)).counts()
+            {'sent': 1}
+            >>> dunner.deliver_due(at=paris(2026, 5, 5, 9, 10)).counts()  # never twice
+            {}
+        """
+        check_aware(at)
+        part = _shard(shard)
+        run = Run(self, at, read_only=False, shard=part)
+        per_shard = {"shard": part} if part and takes_shard(self.log.latest_run) else {}
+        try:
+            latest = self.log.latest_run(**per_shard)
+        except Exception as error:  # noqa: BLE001  (the log is down: nothing can be claimed)
+            run.error("-", error)
+            return run.report()
+        if latest is not None and at < latest - self.lease:
+            msg = (
+                f"at: {at.isoformat()} is before the latest run the log has seen "
+                f"({latest.isoformat()}): time only moves forward"
+            )
+            raise RunInThePastError(msg, at=at, latest=latest)
+        return run.deliver()
 
     def approve(self, key: str, *, by: str, at: datetime, seen: str | None = None) -> LogEntry:
         """Approve a message awaiting approval (`approve` on this runner's log).

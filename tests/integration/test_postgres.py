@@ -454,17 +454,17 @@ def test_a_provider_refusal_is_recorded(store: PostgresStore) -> None:
 
 
 def test_the_schema_is_versioned_and_a_newer_one_refused(url: str, postgres_schema: str) -> None:
-    """Version 3 recorded and kept on reopening; a newer version refused; an absent one too."""
+    """Version 4 recorded and kept on reopening; a newer version refused; an absent one too."""
     with PostgresStore(url, schema=postgres_schema) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
     with PostgresStore(url, schema=postgres_schema, create=False) as again:
-        assert again.schema_version() == 3
+        assert again.schema_version() == 4
     with psycopg.connect(url) as raw:
         raw.execute(
             f"INSERT INTO {postgres_schema}.schema_migrations (version, description)"  # noqa: S608
             " VALUES (99, 'from the future')"
         )
-    with pytest.raises(ConfigurationError, match="has version 99, newer than this release's 3"):
+    with pytest.raises(ConfigurationError, match="has version 99, newer than this release's 4"):
         PostgresStore(url, schema=postgres_schema)
     with pytest.raises(ConfigurationError, match="holds no dunning tables"):
         PostgresStore(url, schema=f"{postgres_schema}_absent", create=False)
@@ -507,7 +507,7 @@ def test_a_version_2_schema_becomes_the_default_tenants(url: str, postgres_schem
             (invoice.id, '{"kind": "payment", "on": "2026-05-06", "amount": "1.00"}'),
         )
     with PostgresStore(url, schema=postgres_schema) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4  # upgraded through 3 (tenants), then 4
         assert [e.kind for e in store.events(invoice.id)] == ["payment"]
         assert list(store.for_tenant("acme").entries(TUESDAY)) == []
         [history] = store.entries(TUESDAY)

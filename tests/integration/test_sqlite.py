@@ -206,7 +206,7 @@ def test_the_file_survives_the_process(tmp_path: Path) -> None:
         assert history.events == (paid,)  # type: ignore[union-attr]
         assert second.get("cact_1") == entry()
         assert second.creditor() == creditor
-        assert second.schema_version() == SCHEMA_VERSION == 5
+        assert second.schema_version() == SCHEMA_VERSION == 6
 
 
 def test_a_missing_file_is_not_created_when_told_not_to(tmp_path: Path) -> None:
@@ -232,6 +232,7 @@ def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
         (3, "deadline date each preview states (an approval covers it)"),
         (4, "each cover's position in its message (as PostgreSQL has it)"),
         (5, "tenants: every row and key scoped to a tenant; each invoice's shard bucket"),
+        (6, "send windows: the instants a message prepared ahead may go from, and until"),
     ]
     assert mode == "wal"
 
@@ -243,7 +244,7 @@ def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> Non
     with sqlite3.connect(path) as db:
         db.execute("INSERT INTO schema_migrations VALUES (99, 'from the future')")
     db.close()
-    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 5"):
+    with pytest.raises(ConfigurationError, match="schema version 99, newer than this release's 6"):
         SqliteStore(path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 99
@@ -621,7 +622,7 @@ def test_a_version_1_file_is_upgraded_keeping_its_log(tmp_path: Path) -> None:
         db.execute("INSERT INTO action_covers VALUES ('k1', 'INV-002', 'act_a', 'reminder')")
     db.close()
     with SqliteStore(path) as store:
-        assert store.schema_version() == 5
+        assert store.schema_version() == 6
         entry = store.get("k1")
         assert entry is not None
         assert [c.action_id for c in entry.covers] == ["act_k1", "act_a"]

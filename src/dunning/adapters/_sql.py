@@ -12,7 +12,8 @@ review_after, version, bucket)``, ``events(seq, tenant, invoice_id, kind, data)`
 ``credits(seq, tenant, customer_id, kind, data)``, ``action_log(tenant, key, customer_id,
 channel, status, owner, reserved_at, updated_at, attempts, requires_approval, message,
 receipt_provider_id, receipt_detail, reason, decided_by, attempted_at, decided_at,
-resolved_by)``, ``action_covers(tenant, key, position, invoice_id, action_id, step_id,
+resolved_by, not_before, not_after)``,
+``action_covers(tenant, key, position, invoice_id, action_id, step_id,
 amount_due, deadline_on)`` and ``settings(tenant, name, value)``.
 
 **Tenants.** Every row carries its tenant, every key is unique per tenant (``(tenant, id)``),

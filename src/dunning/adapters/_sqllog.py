@@ -291,14 +291,20 @@ class SqlActionLog(ABC):
             return self._entries(tx, some, params)
 
     def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
-        """The latest attempt not after *at* among the customer's sent or uncertain entries."""
+        """The latest message not after *at* among the customer's sent or uncertain entries.
+
+        A message reaches the customer at its attempt, or at its ``not_before`` if later
+        (`dunning.core.action_log.reached_at`): instants compare alike as stored (ISO 8601
+        text in UTC, or ``timestamptz``).
+        """
         instant = self._dialect.instant(at)
         with self._read() as tx:
             row = tx.execute(
                 self._sql(
-                    "SELECT max(attempted_at) FROM {t}action_log WHERE tenant = ?"
-                    " AND customer_id = ? AND status IN ('sent', 'uncertain')"
-                    " AND attempted_at <= ?"
+                    "SELECT max(reached) FROM (SELECT CASE WHEN not_before > attempted_at"
+                    " THEN not_before ELSE attempted_at END AS reached FROM {t}action_log"
+                    " WHERE tenant = ? AND customer_id = ? AND status IN ('sent', 'uncertain')"
+                    " AND attempted_at IS NOT NULL) AS messages WHERE reached <= ?"
                 ),
                 (self.tenant, customer_id, instant),
             ).fetchone()
@@ -488,6 +494,8 @@ class SqlActionLog(ABC):
             None if entry.attempted_at is None else instant(entry.attempted_at),
             None if entry.decided_at is None else instant(entry.decided_at),
             entry.resolved_by,
+            None if entry.not_before is None else instant(entry.not_before),
+            None if entry.not_after is None else instant(entry.not_after),
         )
 
     def _update_entry(self, tx: Transaction, entry: LogEntry) -> None:

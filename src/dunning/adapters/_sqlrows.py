@@ -74,6 +74,8 @@ LOG_COLUMNS: Final = (
     "attempted_at",
     "decided_at",
     "resolved_by",
+    "not_before",
+    "not_after",
 )
 """The ``action_log`` columns, in the order `_row` writes them and `entry_from` reads them."""
 COVER_COLUMNS: Final = "invoice_id, action_id, step_id, amount_due, deadline_on"
@@ -296,6 +298,8 @@ def entry_from(row: Sequence[Any], covers: Sequence[Sequence[Any]]) -> LogEntry:
         attempted_at,
         decided_at,
         resolved_by,
+        not_before,
+        not_after,
     ) = row
     try:
         return LogEntry(
@@ -325,6 +329,8 @@ def entry_from(row: Sequence[Any], covers: Sequence[Sequence[Any]]) -> LogEntry:
             attempted_at=None if attempted_at is None else instant_from(attempted_at),
             decided_at=None if decided_at is None else instant_from(decided_at),
             resolved_by=resolved_by,
+            not_before=None if not_before is None else instant_from(not_before),
+            not_after=None if not_after is None else instant_from(not_after),
         )
     except (ValueError, TypeError, ArithmeticError) as error:
         first = str(error).splitlines()[0]

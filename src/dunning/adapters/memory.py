@@ -23,6 +23,7 @@ from dunning.core.action_log import (
     bounced_entry,
     latest_run_reset,
     log_events,
+    reached_at,
     reservation,
     resolved_entry,
     revised_entry,
@@ -315,17 +316,20 @@ class MemoryStore:
         return sorted(found, key=lambda e: (e.reserved_at, e.key))
 
     def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
-        """The latest attempt not after *at* among the customer's sent or uncertain entries."""
+        """The latest message not after *at* among the customer's sent or uncertain entries.
+
+        A message reaches the customer at its attempt, or at its ``not_before`` if later
+        (`dunning.core.action_log.reached_at`).
+        """
         with self._lock:
             times = [
-                e.attempted_at
+                reached_at(e)
                 for e in self._log.values()
                 if e.customer_id == customer_id
                 and e.status in (EntryStatus.SENT, EntryStatus.UNCERTAIN)
                 and e.attempted_at is not None
-                and e.attempted_at <= at
             ]
-        return max(times, default=None)
+        return max((t for t in times if t <= at), default=None)
 
     def latest_run(self, *, shard: Shard | None = None) -> datetime | None:
         """The latest run instant recorded (`dunning.core.shards.latest_run_names`)."""
@@ -369,6 +373,9 @@ class MemorySender:
         channel: the channel it serves.
         deduplicates: drop a second message with a key already seen (like a provider with
             idempotency keys).
+        schedules: the provider can send at a later instant (`SendContext.not_before`), like
+            an SMS gateway's scheduled send; a run then hands it messages prepared before
+            their send window opens.
         fail_next: exceptions to raise on the next calls, in order (e.g. a `SendError`).
         crash_after_send: raise `SimulatedCrash` *after* accepting the next message: a process
             dying between send and record.
@@ -386,6 +393,7 @@ class MemorySender:
 
     channel: Channel
     deduplicates: bool = False
+    schedules: bool = False
     fail_next: list[BaseException] = field(default_factory=list)
     crash_after_send: bool = False
     sent: list[tuple[str, Message]] = field(default_factory=list)

@@ -29,7 +29,7 @@ approvals, resolutions, bounces) may; the runner's protocol writes (`reserve`,
 transaction (an outbox table), because a rollback after a provider took a message would erase
 the only record that it went out.
 
-Schema (version 3, recorded in ``schema_migrations``; a schema written by a newer release is
+Schema (version 4, recorded in ``schema_migrations``; a schema written by a newer release is
 refused rather than damaged): ``customers``, ``invoices`` (with ``archived``, ``review_after``,
 ``version``), ``events``, ``credits``, ``action_log``, ``action_covers``, ``settings``, the
 same tables as `dunning.adapters.sqlite`, with ``timestamptz`` instants, ``numeric`` amounts and
@@ -229,6 +229,14 @@ _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             ("CREATE INDEX action_log_by_customer ON {s}.action_log (tenant, customer_id, status)"),
             "CREATE INDEX action_covers_by_invoice ON {s}.action_covers (tenant, invoice_id)",
             "CREATE INDEX action_covers_by_action ON {s}.action_covers (tenant, action_id)",
+        ),
+    ),
+    (
+        4,
+        "send windows: the instants a message prepared ahead may go from, and until",
+        (
+            "ALTER TABLE {s}.action_log ADD COLUMN not_before timestamptz",
+            "ALTER TABLE {s}.action_log ADD COLUMN not_after timestamptz",
         ),
     ),
 )

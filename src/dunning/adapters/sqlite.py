@@ -15,7 +15,7 @@
   index the runner keeps through `reviewed`), in sorted batches, in time linear in the book;
   a row it cannot read becomes an `UnreadableEntry` for its customer.
 
-Schema (version 4), created and upgraded by numbered migrations recorded in
+Schema (version 6), created and upgraded by numbered migrations recorded in
 ``schema_migrations``; a file written by a newer release is refused rather than damaged:
 
 ``customers(id, data)``
@@ -31,7 +31,7 @@ Schema (version 4), created and upgraded by numbered migrations recorded in
     payments on account and credit notes not yet allocated to an invoice.
 ``action_log(key, customer_id, channel, status, owner, reserved_at, updated_at, attempts,
 requires_approval, message, receipt_provider_id, receipt_detail, reason, decided_by,
-attempted_at, decided_at, resolved_by)``
+attempted_at, decided_at, resolved_by, not_before, not_after)``
     one row per message (`dunning.ports.LogEntry`); instants in UTC, ISO 8601.
 ``action_covers(key, position, invoice_id, action_id, step_id, amount_due, deadline_on)``
     the per-invoice actions each message carries out, in order (with the amount and deadline
@@ -274,6 +274,14 @@ _MIGRATIONS: Final[tuple[tuple[int, str, tuple[str, ...]], ...]] = (
             "CREATE INDEX action_log_by_customer ON action_log(tenant, customer_id, status)",
             "CREATE INDEX action_covers_by_invoice ON action_covers(tenant, invoice_id)",
             "CREATE INDEX action_covers_by_action ON action_covers(tenant, action_id)",
+        ),
+    ),
+    (
+        6,
+        "send windows: the instants a message prepared ahead may go from, and until",
+        (
+            "ALTER TABLE action_log ADD COLUMN not_before TEXT",
+            "ALTER TABLE action_log ADD COLUMN not_after TEXT",
         ),
     ),
 )

@@ -27,7 +27,7 @@ rejected           `ActionRejected` (at the decision, by): the step is skipped f
 retry              none (certainly not delivered: the step is due again)
 cancelled          none, plus `ActionApproved` if it had been approved
 superseded         none, plus `ActionApproved` if it had been approved
-sent               `ActionTaken` (at the attempt)
+sent               `ActionTaken` (at the attempt, or at ``not_before`` if later)
 uncertain          `ActionTaken` with ``uncertain=True``: possibly delivered, never re-sent
 failed             `ActionTaken` (at the attempt) and `DeliveryFailed` (at the failure): the
                    step's fallback channel takes over, under a new action id
@@ -74,6 +74,7 @@ __all__ = [
     "latest_run_reset",
     "log_events",
     "preview_version",
+    "reached_at",
     "reservation",
     "resolved_entry",
     "revised_entry",
@@ -185,9 +186,15 @@ class LogEntry:
         decided_by: who approved or rejected it ("" when nobody has, or an approval lapsed).
         requires_approval: whether a human had to approve it before it could be sent.
         attempted_at: when a sender was last called with it (the instant its `ActionTaken`
-            carries).
+            carries, or ``not_before`` if later: `reached_at`).
         decided_at: when it was approved or rejected (not when it was sent).
         resolved_by: who resolved it after an uncertain send.
+        not_before: the instant it may reach the customer from: the opening of its channel's
+            send window, when a run prepared it earlier (a nightly batch). A sender that can
+            schedule is given it and sends then; otherwise the entry waits, reserved with no
+            attempt, for a delivery pass or a run inside the window. None: at once.
+        not_after: the instant that window closes (set with ``not_before``): a delivery pass
+            after it leaves the entry to the next run, which prepares it again.
     """
 
     key: str
@@ -207,6 +214,8 @@ class LogEntry:
     attempted_at: datetime | None = None
     decided_at: datetime | None = None
     resolved_by: str = ""
+    not_before: datetime | None = None
+    not_after: datetime | None = None
 
     @property
     def version(self) -> str:
@@ -301,7 +310,9 @@ class LogEvent(StrEnum):
     """One event an entry gives each per-invoice action it covers (the values of `LOG_EVENTS`)."""
 
     TAKEN = "action_taken"
-    """`ActionTaken` at the attempt (``attempted_at``, else ``updated_at``)."""
+    """`ActionTaken` at the attempt (``attempted_at``, else ``updated_at``), or at the entry's
+    ``not_before`` if later: a message handed over to be sent at its window's opening reaches
+    the customer then (`reached_at`)."""
     POSSIBLY_TAKEN = "action_taken_uncertain"
     """`ActionTaken` with ``uncertain=True``, at the attempt: possibly delivered, never re-sent."""
     DELIVERY_FAILED = "delivery_failed"
@@ -365,11 +376,30 @@ def log_events(entry: LogEntry) -> Iterator[tuple[str, Event]]:
                 yield covered.invoice_id, event
 
 
+def reached_at(entry: LogEntry) -> datetime:
+    """When a message handed to a sender reaches the customer: its attempt, or its window.
+
+    The instant of its `ActionTaken` (and of the customer's last message,
+    `dunning.ports.ActionLog.last_message_at`): the attempt (``attempted_at``, else
+    ``updated_at``), or ``not_before`` when the message was handed over earlier, to be sent at
+    its window's opening by a sender that schedules.
+
+    Examples:
+        >>> from dataclasses import replace
+        >>> opening = datetime(2026, 3, 3, 10, tzinfo=UTC)
+        >>> reached_at(_EXAMPLE).hour, reached_at(replace(_EXAMPLE, not_before=opening)).hour
+        (9, 10)
+    """
+    attempted = entry.attempted_at or entry.updated_at
+    not_before = entry.not_before
+    return not_before if not_before is not None and not_before > attempted else attempted
+
+
 def _event(kind: LogEvent, entry: LogEntry, covered: Covered) -> Event | None:
     """The event *kind* stands for, for one covered action (None: a decision nobody made)."""
     if kind is LogEvent.TAKEN or kind is LogEvent.POSSIBLY_TAKEN:
         return ActionTaken(
-            at=entry.attempted_at or entry.updated_at,
+            at=reached_at(entry),
             action_id=covered.action_id,
             channel=entry.channel,
             step_id=covered.step_id,

@@ -28,7 +28,10 @@ module, in this order:
    ``business_days_only`` the earliest date rolls forward to the next business day of the
    customer's calendar. A channel with send windows is due at the first window opening on or
    after that day, and only while a window is open. Without windows the action is due from
-   00:00 local time on the earliest date.
+   00:00 local time on the earliest date. A caller that runs outside the windows (a nightly
+   batch) asks for ``prepare_ahead``: an action whose window opens within that time after
+   the instant is due now, for later: its ``not_before`` is the opening (its ``not_after`` the
+   close), and its deadline and days late are those of the opening's local date.
 5. **Catch-up**: ``one_level_at_a_time`` proposes the first step after the highest step taken;
    ``jump_to_due_level`` the last step already due (lower ones are skipped for good). Never
    more than one action per invoice per decision.
@@ -41,7 +44,8 @@ same id; an approval given for another balance than today's has lapsed. A reject
 replaced by the step's fallback channel, or the step is skipped.
 
 ``next_review_at`` is the earliest instant at which the status or the actions can change
-absent new events (days late and penalties grow every day regardless). None means only a new
+absent new events (days late and penalties grow every day regardless); with ``prepare_ahead``,
+a windowed step's opening less that time (when a run may prepare it). None means only a new
 event can change the decision.
 """
 
@@ -142,6 +146,10 @@ class Action:
         amount_due: the balance at the decision.
         currency: the invoice currency.
         days_late: days the oldest unpaid part is overdue (negative: days before due).
+        not_before: set when the action was prepared ahead of its send window (``decide``'s
+            ``prepare_ahead``): the window's opening, the instant it may reach the customer
+            from; None when it may go now.
+        not_after: with ``not_before``, the instant that window closes.
     """
 
     id: str
@@ -163,6 +171,8 @@ class Action:
     currency: str
     days_late: int
     penalty_wording: PenaltyWording | None = None
+    not_before: datetime | None = None
+    not_after: datetime | None = None
 
     def __init__(  # one keyword per field, checked at import by check_keyword_init
         self,
@@ -186,6 +196,8 @@ class Action:
         currency: str,
         days_late: int,
         penalty_wording: PenaltyWording | None = None,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
     ) -> None:
         """Set every field from its keyword (checked at import by `check_keyword_init`)."""
         set_field = frozen_setter(self)
@@ -208,6 +220,8 @@ class Action:
         set_field("currency", currency)
         set_field("days_late", days_late)
         set_field("penalty_wording", penalty_wording)
+        set_field("not_before", not_before)
+        set_field("not_after", not_after)
 
 
 @check_keyword_init
@@ -501,6 +515,11 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
     return candidate.opens <= at and (candidate.closes is None or at < candidate.closes)
 
 
+def _ahead(candidate: _Candidate, at: datetime, ahead: timedelta | None) -> bool:
+    """Whether *candidate* waits only for its send window, which opens within *ahead* of *at*."""
+    return ahead is not None and candidate.closes is not None and at < candidate.opens <= at + ahead
+
+
 def _plan(scenario: Scenario) -> ScenarioPlan:
     """The scenario's plan (`Scenario.plan`, kept by the scenario).
 
@@ -515,6 +534,7 @@ class _Decider:
     """One decision in the making: the facts derived once, and one method per rule."""
 
     __slots__ = (
+        "ahead",
         "anchor",
         "at",
         "facts",
@@ -542,10 +562,12 @@ class _Decider:
         place: Place,
         *,
         today: date,
+        ahead: timedelta | None = None,
     ) -> None:
         self.invoice = invoice
         self.plan = plan
         self.at = at
+        self.ahead = ahead
         self.place, self.tz = place, place.tz
         self.today = today
         self.facts = facts = _collect(invoice, events, today, at, place.tz)
@@ -744,7 +766,7 @@ class _Decider:
         memo = self.place.ladders
         if memo is None or self.facts.rejected or self.invoice.customer.opted_out:
             return self._ladder(anchor)
-        key = (self.plan, self.at, anchor, self.highest_taken, self.floor)
+        key = (self.plan, self.at, self.ahead, anchor, self.highest_taken, self.floor)
         found: tuple[_Candidate | None, Sequence[_Candidate]] | None = memo.get(key)
         if found is None:
             found = memo[key] = self._ladder(anchor)
@@ -772,9 +794,10 @@ class _Decider:
                 pending.append(found)
         if not pending:
             return None, ()
-        due_now = [c for c in pending if _is_open(c, self.at)]
+        at, ahead = self.at, self.ahead
+        due_now = [c for c in pending if _is_open(c, at) or _ahead(c, at, ahead)]
         chosen = due_now[-1] if due_now else min(pending, key=lambda c: c.opens)
-        return chosen, tuple(c for c in pending if c.opens > self.at)
+        return chosen, tuple(c for c in pending if c.opens > at and c is not chosen)
 
     def approved(self, ident: str) -> bool:
         """An approval of this very action (*ident*, approved), for the balance as it is now."""
@@ -787,8 +810,36 @@ class _Decider:
         )
         return False
 
-    def act(self, chosen: _Candidate, anchor: date, later: Sequence[_Candidate]) -> Decision:
+    def wait(self, chosen: _Candidate, anchor: date) -> Decision:
+        """The decision while *chosen* is not due yet: review it when it becomes due."""
+        review = chosen.opens
+        if self.ahead is not None and chosen.closes is not None:
+            # The run that can prepare it ahead comes before its window: review it from then.
+            review -= self.ahead
+        status = DecisionStatus.WAITING
+        if self.today <= anchor:
+            # Not due yet; the status itself turns to "waiting" the day after the due date.
+            status = DecisionStatus.NOT_DUE
+            review = min(review, self.place.midnight(anchor + _ONE_DAY))
+        return self.finish(
+            status,
+            f"next: '{chosen.step.id}' on {chosen.opens.date()}",
+            next_review_at=review,
+            next_step_id=chosen.step.id,
+        )
+
+    def act(
+        self,
+        chosen: _Candidate,
+        anchor: date,
+        later: Sequence[_Candidate],
+        *,
+        ahead: bool = False,
+    ) -> Decision:
+        """The decision with *chosen* due; *ahead*: due at its window's opening, for later."""
         step, today = chosen.step, self.today
+        if ahead:  # the message goes out, and counts its days, on the day its window opens
+            today = chosen.opens.astimezone(self.tz).date()
         deadline = step.deadline_days
         ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
         invoice = self.invoice
@@ -812,16 +863,26 @@ class _Decider:
             currency=invoice.currency,
             days_late=(today - anchor).days,
             penalty_wording=step.penalty_wording,
+            not_before=chosen.opens if ahead else None,
+            not_after=chosen.closes if ahead else None,
         )
         review = chosen.closes  # when nothing is planned later (the common case)
         if later:
-            changes = [c.opens for c in later]
+            horizon = self.ahead
+            changes = [
+                c.opens - horizon if horizon is not None and c.closes is not None else c.opens
+                for c in later
+            ]
             if review is not None:
                 changes.append(review)
             review = min(changes)
+        due = f"'{step.id}' due ({chosen.reason})"
+        if ahead:
+            opens = chosen.opens.isoformat()
+            due = f"'{step.id}' due at {opens}, when its send window opens ({chosen.reason})"
         return self.finish(
             DecisionStatus.ACTION_DUE,
-            f"'{step.id}' due ({chosen.reason})",
+            due,
             actions=(action,),
             next_review_at=review,
             next_step_id=step.id,
@@ -837,6 +898,7 @@ def decide(
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
     cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
 ) -> Decision:
     """Decide what is due on *invoice* at instant *at*, given its history and a scenario.
 
@@ -855,6 +917,11 @@ def decide(
         rates: rate tables for the penalties; by default the packaged ones.
         cache: the run's `RunCache`, when deciding many invoices one call at a time (the
             runner and the portfolio pass theirs); by default a fresh one for this call.
+        prepare_ahead: for a run outside the send windows (a nightly batch): an action that
+            waits only for its channel's send window, opening within this time after *at*,
+            is due now, with the opening as its ``not_before`` and the close as its
+            ``not_after`` (its deadline counted from the opening's day). None (the default):
+            an action is due only while its window is open.
 
     Returns:
         A `Decision` with at most one action (and its ``penalties`` when asked for).
@@ -885,13 +952,29 @@ def decide(
         ...            with_penalties=True)
         >>> d.penalties.interest, d.penalties.recovery_indemnity, d.penalties.total
         (Decimal('5.59'), Decimal('40.00'), Decimal('45.59'))
+
+        A batch at 02:00 on Wednesday 25 February, the day the phone call of J+21 is planned
+        (due 4 February; five days after the firm email of the 18th): the phone task's window
+        opens at 10:00, so the batch prepares it for then.
+
+        >>> from dunning.core.model import ActionTaken, Channel
+        >>> taken = [ActionTaken(at=datetime(2026, 2, day, 10, tzinfo=paris), action_id=f"a{day}",
+        ...                      channel=Channel.EMAIL, step_id=step)
+        ...          for day, step in ((5, "informative"), (11, "reminder"), (18, "firm"))]
+        >>> late = inv.model_copy(update={"due_on": date(2026, 2, 4)})
+        >>> night = datetime(2026, 2, 25, 2, tzinfo=paris)
+        >>> decide(late, taken, STANDARD, at=night).status.value
+        'waiting'
+        >>> d = decide(late, taken, STANDARD, at=night, prepare_ahead=timedelta(hours=24))
+        >>> d.status.value, d.action.step_id, d.action.not_before.isoformat()
+        ('action_due', 'phone_call', '2026-02-25T10:00:00+01:00')
     """
     check_aware(at)
     customer = invoice.customer
     place = cache.place(customer) if cache is not None else place_of(customer)
     plan, today = _plan(scenario), at.astimezone(place.tz).date()
     events = corrected(invoice, events)
-    decision = _decide(invoice, events, plan, at, place, today=today)
+    decision = _decide(invoice, events, plan, at, place, today=today, ahead=prepare_ahead)
     if not with_penalties:
         return decision
     return _with_penalties(decision, invoice, events, plan, rates, tz=place.tz, today=today)
@@ -905,6 +988,7 @@ def decide_many(
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
     cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
 ) -> Iterator[Decision]:
     """Decide many invoices at one instant, lazily: one `Decision` per pair, in order.
 
@@ -925,6 +1009,7 @@ def decide_many(
         with_penalties: also compute the penalties, as `decide` does.
         rates: rate tables for the penalties; by default the packaged ones.
         cache: a `RunCache` to use (the runner's, say); by default a fresh one for the call.
+        prepare_ahead: as `decide`.
 
     Returns:
         An iterator of decisions, one per pair, in the order of *items*.
@@ -965,6 +1050,7 @@ def decide_many(
         with_penalties=with_penalties,
         rates=rates,
         cache=cache or RunCache(),
+        ahead=prepare_ahead,
     )
 
 
@@ -976,6 +1062,7 @@ def _decide_many(
     with_penalties: bool,
     rates: PenaltyRates | None,
     cache: RunCache,
+    ahead: timedelta | None = None,
 ) -> Iterator[Decision]:
     fixed = _plan(scenario) if isinstance(scenario, Scenario) else None
     customer, place = None, None
@@ -989,7 +1076,8 @@ def _decide_many(
                 place = cache.place(customer)
                 if place.tz is not zone:
                     zone, today = place.tz, at.astimezone(place.tz).date()
-            yield _decide(invoice, corrected(invoice, events), fixed, at, place, today=today)
+            events = corrected(invoice, events)  # noqa: PLW2901  (read as corrected)
+            yield _decide(invoice, events, fixed, at, place, today=today, ahead=ahead)
         return
     plan = fixed
     for invoice, events in items:
@@ -1004,7 +1092,7 @@ def _decide_many(
         assert plan is not None  # noqa: S101 (fixed, or chosen with the customer)
         today = at.astimezone(place.tz).date()
         events = corrected(invoice, events)  # noqa: PLW2901  (read as corrected from here on)
-        decision = _decide(invoice, events, plan, at, place, today=today)
+        decision = _decide(invoice, events, plan, at, place, today=today, ahead=ahead)
         if with_penalties:
             decision = _with_penalties(
                 decision, invoice, events, plan, rates, tz=place.tz, today=today
@@ -1068,9 +1156,14 @@ def _decide(
     place: Place,
     *,
     today: date,
+    ahead: timedelta | None = None,
 ) -> Decision:
-    """The decision on one invoice; *today* is the local date of *at* in *place*'s time zone."""
-    d = _Decider(invoice, events, plan, at, place, today=today)
+    """The decision on one invoice; *today* is the local date of *at* in *place*'s time zone.
+
+    With *ahead*, an action that waits only for a send window opening within it is due, for
+    later (`_ahead`).
+    """
+    d = _Decider(invoice, events, plan, at, place, today=today, ahead=ahead)
     anchor = d.anchor
     # 1. Closed.
     if anchor is None or d.outstanding <= plan.tolerance:
@@ -1098,15 +1191,6 @@ def _decide(
         return d.finish(DecisionStatus.EXHAUSTED, reason)
     if chosen.opens <= at and (chosen.closes is None or at < chosen.closes):  # _is_open
         return d.act(chosen, anchor, later)
-    review = chosen.opens
-    status = DecisionStatus.WAITING
-    if d.today <= anchor:
-        # Not due yet; the status itself turns to "waiting" the day after the due date.
-        status = DecisionStatus.NOT_DUE
-        review = min(review, d.place.midnight(anchor + _ONE_DAY))
-    return d.finish(
-        status,
-        f"next: '{chosen.step.id}' on {chosen.opens.date()}",
-        next_review_at=review,
-        next_step_id=chosen.step.id,
-    )
+    if ahead is not None and _ahead(chosen, at, ahead):
+        return d.act(chosen, anchor, later, ahead=True)
+    return d.wait(chosen, anchor)

@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
 from typing import Annotated, Literal
@@ -199,6 +199,9 @@ class CustomerAction:
             the message is worded "suite à notre mise en demeure du ...".
         earlier_reminders: the days the demanded invoices were named in earlier messages
             ("malgré nos relances des 3 et 10 avril").
+        not_before: the lead action's ``not_before``: the opening of the send window the
+            message was prepared for ahead of time (``prepare_ahead``); None: it may go now.
+        not_after: the lead action's ``not_after``: when that window closes.
     """
 
     id: str
@@ -224,6 +227,8 @@ class CustomerAction:
     complementary_notice: bool = False
     notice_on: date | None = None
     earlier_reminders: tuple[date, ...] = ()
+    not_before: datetime | None = None
+    not_after: datetime | None = None
 
     @property
     def customer_id(self) -> str:
@@ -323,6 +328,7 @@ def plan_for_customer(
     with_penalties: bool = False,
     rates: PenaltyRates | None = None,
     last_message_at: datetime | None = None,
+    prepare_ahead: timedelta | None = None,
 ) -> tuple[CustomerAction, ...]:
     """The messages due today for one customer: at most one per currency.
 
@@ -337,6 +343,10 @@ def plan_for_customer(
             from elsewhere (the action log): the customer gap counts from the later of this
             and the `ActionTaken` events of *entries*, so invoices left out of the stream (paid
             ones, say) still count.
+        prepare_ahead: as `decide`: an action that waits only for its send window, opening
+            within this time, is due now for then; its message carries the window
+            (``not_before``, ``not_after``). The customer's rules (the gap between two
+            messages) are read on the day of *at*.
 
     Returns:
         The customer's actions, by currency; empty when nothing is due, the customer gap has
@@ -377,6 +387,7 @@ def plan_for_customer(
         with_penalties=with_penalties,
         rates=rates,
         last_message_at=last_message_at,
+        prepare_ahead=prepare_ahead,
     ).actions
 
 
@@ -423,6 +434,7 @@ def review_customer(
     rates: PenaltyRates | None = None,
     last_message_at: datetime | None = None,
     cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
 ) -> CustomerReview:
     """`plan_for_customer`, with each invoice's `Decision` too (what a host indexes on).
 
@@ -435,6 +447,7 @@ def review_customer(
         last_message_at: see `plan_for_customer`.
         cache: the run's `RunCache`, shared by every customer a run reviews (places, rolled
             days, the ladder's next steps); None: one for this customer.
+        prepare_ahead: see `plan_for_customer`.
 
     Returns:
         A `CustomerReview`: the messages, and one decision per invoice.
@@ -470,6 +483,7 @@ def review_customer(
         with_penalties=with_penalties,
         rates=rates,
         cache=RunCache() if cache is None else cache,
+        ahead=prepare_ahead,
     )
     events = {h.invoice.id: h.events for h in histories}
     conversation = read_conversation(
@@ -644,6 +658,7 @@ def _decide_all(
     with_penalties: bool,
     rates: PenaltyRates | None,
     cache: RunCache,
+    ahead: timedelta | None = None,
 ) -> tuple[dict[str, list[Action]], dict[str, list[InvoiceLine]], tuple[Decision, ...]]:
     """The actions due and the invoices to list, by currency, and every decision."""
     due: dict[str, list[Action]] = {}
@@ -659,6 +674,7 @@ def _decide_all(
             with_penalties=computed,
             rates=rates,
             cache=cache,
+            prepare_ahead=ahead,
         )
         decisions.append(decision)
         action = decision.action
@@ -715,6 +731,8 @@ def _customer_action(
         unapplied_credit=credit,
         amount_due=net,
         penalty_wording=lead.penalty_wording,
+        not_before=lead.not_before,
+        not_after=lead.not_after,
     )
 
 

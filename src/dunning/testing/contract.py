@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 try:
     import pytest
@@ -63,6 +64,7 @@ from dunning.testing import MemorySender, make_creditor, make_customer, make_inv
 __all__ = ["StoreContract"]
 
 AT = paris(2026, 5, 5)
+PARIS_TZ = ZoneInfo("Europe/Paris")
 LATER = AT + timedelta(hours=2)
 
 
@@ -415,6 +417,49 @@ class StoreContract:
         assert store.last_message_at("C-001", at=LATER) == AT
         assert store.last_message_at("C-001", at=later) == later
         assert store.last_message_at("C-002", at=later) is None
+
+    def test_a_send_window_round_trips_and_survives_the_claim(self, store: Any) -> None:
+        """not_before and not_after read back as stored, through begin_attempt and finish."""
+        opens = datetime(2026, 5, 5, 10, tzinfo=PARIS_TZ)  # 08:00 UTC
+        closes = datetime(2026, 5, 5, 13, tzinfo=PARIS_TZ)
+        night = datetime(2026, 5, 5, 2, tzinfo=PARIS_TZ)
+        parked = entry(reserved_at=night, updated_at=night, not_before=opens, not_after=closes)
+        assert store.reserve(parked) is True
+        assert store.get("msg_1") == parked
+        got = store.get("msg_1")
+        assert (got.not_before, got.not_after) == (opens, closes)
+        assert store.get("msg_1").not_before.utcoffset() is not None  # aware, whatever the zone
+        assert store.reserve(entry("plain", actions=("b",))) is True
+        assert (store.get("plain").not_before, store.get("plain").not_after) == (None, None)
+        claimed = store.begin_attempt(
+            "msg_1", owner="r2", expect=EntryStatus.RESERVED, expect_attempts=0, at=opens
+        )
+        assert claimed is not None
+        assert (claimed.not_before, claimed.not_after) == (opens, closes)
+        store.finish("msg_1", EntryStatus.SENT, at=opens, receipt=Receipt("sms-1"))
+        assert store.get("msg_1").not_before == opens
+
+    def test_a_scheduled_message_reaches_the_customer_at_its_window(self, store: Any) -> None:
+        """Handed over at 02:00 to go at 10:00: its ActionTaken and the customer gap say 10:00."""
+        self.add_invoice(store, make_invoice(id="INV-001"))
+        night = datetime(2026, 5, 5, 2, tzinfo=PARIS_TZ)
+        opens = datetime(2026, 5, 5, 10, tzinfo=PARIS_TZ)
+        scheduled = entry(
+            status=EntryStatus.SENT,
+            attempts=1,
+            attempted_at=night,
+            reserved_at=night,
+            updated_at=night,
+            not_before=opens,
+            not_after=opens + timedelta(hours=3),
+        )
+        store.reserve(scheduled)
+        assert store.last_message_at("C-001", at=opens) == opens
+        assert store.last_message_at("C-001", at=opens - timedelta(minutes=1)) is None
+        [history] = list(store.entries(opens))
+        assert set(history.events) == {
+            ActionTaken(at=opens, action_id="act_1", channel=Channel.EMAIL, step_id="reminder"),
+        }
 
     def test_the_latest_run_only_moves_forward(self, store: Any) -> None:
         """record_run keeps the maximum."""
