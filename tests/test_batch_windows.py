@@ -44,7 +44,7 @@ from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, reached_at
 from dunning.core.scenario import Scenario
 from dunning.runner import Dunner, Outcome
-from dunning.testing import make_creditor, make_invoice
+from dunning.testing import make_creditor, make_customer, make_invoice
 from tests.helpers import empty_store
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -267,6 +267,37 @@ def test_a_payment_before_the_window_cancels_the_held_message_at_the_next_run(
     sms = runner.senders[Channel.SMS]
     assert isinstance(sms, MemorySender)
     assert sms.sent == []
+
+
+def test_a_payment_after_the_batch_stops_the_held_message_at_the_pass(store: Store) -> None:
+    """Held at 02:00, paid at 08:00: the 09:05 pass re-reviews the customer and cancels it.
+
+    Nothing reaches a customer who has paid (the batch's preview is not sent blindly).
+    """
+    runner = _to_sms_night(store, schedules=False)
+    runner.run(at=at(date(2026, 3, 10), 2), prepare_ahead=DAY)
+    store.add_event("INV-001", Payment(on=date(2026, 3, 10), amount=Decimal("1200.00")))
+    passed = runner.deliver_due(at=at(date(2026, 3, 10), 9, 5))
+    assert passed.counts() == {"cancelled": 1}
+    assert store.entries_with(EntryStatus.RESERVED) == []
+    sms = runner.senders[Channel.SMS]
+    assert isinstance(sms, MemorySender)
+    assert sms.sent == []
+
+
+def test_the_pass_reviews_only_the_customers_of_held_messages(store: Store) -> None:
+    """An invoice imported at 08:00, its J+1 due now: the 09:05 pass leaves it to the next run.
+
+    The pass sends the held SMS only; the new customer's reminder goes with the next batch.
+    """
+    runner = _to_sms_night(store, schedules=False)
+    runner.run(at=at(date(2026, 3, 10), 2), prepare_ahead=DAY)
+    other = make_customer(id="C-002", name="Client 2")
+    store.add_invoice(make_invoice(id="INV-002", customer=other, due_on=date(2026, 3, 9)))
+    passed = runner.deliver_due(at=at(date(2026, 3, 10), 9, 5))
+    assert [(i.outcome.value, i.customer_id) for i in passed.items] == [("sent", "C-001")]
+    nightly = runner.run(at=at(date(2026, 3, 11), 2), prepare_ahead=DAY)
+    assert [(i.outcome.value, i.customer_id) for i in nightly.items] == [("sent", "C-002")]
 
 
 def test_a_window_missed_is_prepared_again_for_the_next_one(store: Store) -> None:

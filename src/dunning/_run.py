@@ -100,6 +100,7 @@ class Run:
         self.waiting: dict[str, list[LogEntry]] = {}
         self.seen: set[str] = set()
         self.seen_all = True  # the source's stream ran to its end
+        self.only: set[str] | None = None  # a delivery pass reviews only these customers
 
     # -- the whole run ---------------------------------------------------------------------
 
@@ -128,52 +129,34 @@ class Run:
         return self.report()
 
     def deliver(self) -> RunReport:
-        """The delivery pass: send the held messages whose send window is open now.
+        """The delivery pass: the customers with a message held for a window open now, again.
 
-        Only entries reserved with no attempt and a ``not_before`` that has come, whose
-        window (``not_after``) has not closed, are sent, as stored (rendered for that day when
-        the run held them): the book is not read again. Each is claimed compare-and-set, so a
-        run or another pass sending it at the same moment loses, and nothing goes twice.
+        Only the customers of entries reserved with no attempt whose ``not_before`` has come
+        are reviewed, as a run reviews them: what is still due goes (the held message, claimed
+        compare-and-set, so a run or another pass at the same moment never sends it twice),
+        and what a fact recorded since the batch forbids (a payment at 08:00, a dispute) is
+        cancelled, never sent. The source's other customers are read past without a decision,
+        and nothing else is tidied.
         """
-        self._replay_journal()
         try:
             entries = self.log.entries_with(EntryStatus.RESERVED)
         except Exception as error:  # noqa: BLE001
             self.error("-", error)
             return self.report()
+        self.only = set()
         for entry in entries:
-            opens = entry.not_before
+            opens, closes = entry.not_before, entry.not_after
             if opens is None or entry.attempts or opens > self.at:
                 continue  # not held, being sent, or its window has not opened
-            if not self._ours(entry.customer_id):
+            if closes is not None and self.at >= closes:
+                reason = "its send window closed before it went: the next run prepares it again"
+                self.items.append(entry_item(Outcome.SKIPPED, entry, reason))
                 continue
-            try:
-                self._deliver(entry)
-            except Exception as error:  # noqa: BLE001  (one message's fault stays its own)
-                self.error(entry.customer_id, error, entry.key)
-        return self.report()
-
-    def _deliver(self, entry: LogEntry) -> None:
-        closes = entry.not_after
-        if closes is not None and self.at >= closes:
-            reason = "its send window closed before it went: the next run prepares it again"
-            self.items.append(entry_item(Outcome.SKIPPED, entry, reason))
-            return
-        sender = self.d.senders.get(entry.channel)
-        if sender is None:
-            reason = f"no sender for channel {entry.channel.value}"
-            self.items.append(entry_item(Outcome.SKIPPED, entry, reason))
-            return
-        claim = self.log.begin_attempt(
-            entry.key,
-            owner=self.d.owner,
-            expect=EntryStatus.RESERVED,
-            expect_attempts=0,
-            at=self.at,
-        )
-        if claim is None:
-            return  # a run or another pass claimed it first
-        self.items.append(self._send(claim, None, claim.message, sender))
+            self.only.add(entry.customer_id)
+        if not self.only:
+            return self.report()
+        self.seen_all = False  # only some customers are reviewed: the others are not tidied
+        return self.go()
 
     def report(self) -> RunReport:
         return RunReport(
@@ -199,7 +182,8 @@ class Run:
             group: list[PortfolioEntry | UnreadableEntry] = []
             current = ""
             for entry in read:
-                if shard is not None and not split and not self._ours(entry.customer_id):
+                filtered = self.only is not None or (shard is not None and not split)
+                if filtered and not self._ours(entry.customer_id):
                     continue
                 if group and entry.customer_id != current:
                     yield current, group
@@ -230,7 +214,9 @@ class Run:
                 self.error(entry.customer_id, error, entry.key)
 
     def _ours(self, customer_id: str) -> bool:
-        """Whether this run reviews the customer (every customer, unless it has a shard)."""
+        """Whether this run reviews the customer: its shard's, and in a delivery pass the held."""
+        if self.only is not None and customer_id not in self.only:
+            return False
         return self.shard is None or self.shard.holds(self.tenant, customer_id)
 
     def _recover_one(self, entry: LogEntry) -> None:

@@ -403,12 +403,12 @@ class Dunner:
 
         The cheap pass of a nightly batch whose senders cannot schedule: a run at 02:00
         with ``prepare_ahead`` holds each windowed message (reserved, ``not_before`` = its
-        window's opening); this pass, run inside the window (say at 10:05), sends those whose
-        ``not_before`` has come and whose window (``not_after``) has not closed, as stored,
-        without reading the book again. A fact recorded between the batch and the pass (a
-        payment at 08:00) does not stop them, as it would not stop a provider that was
-        handed them; a regular `run` inside the window re-reviews and cancels what is no
-        longer due. One whose window closed is left to the next run, which prepares it again.
+        window's opening); this pass, run inside the window (say at 10:05), reviews again
+        only the customers of held messages whose ``not_before`` has come and whose window
+        (``not_after``) has not closed, as a run would: what is still due goes, and what a
+        fact recorded since the batch forbids (a payment at 08:00, a dispute) is cancelled,
+        never sent. The source's other customers are read past without a decision. One whose
+        window closed is skipped, left to the next run, which prepares it again.
 
         Each message is claimed compare-and-set, so a run or another pass at the same moment
         never sends it twice; a crash after the claim leaves it "maybe sent" for recovery,
