@@ -32,13 +32,13 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from dunning.core.model import Customer, Invoice
+from dunning.core.parsing import amount_text, day_text
 from dunning.exceptions import ErrorDetail, InvoiceImportError
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "read_invoices_csv"]
@@ -76,30 +76,9 @@ COLUMNS = (*REQUIRED_COLUMNS, "invoice_id", "currency", *sorted(set(_CUSTOMER_CO
     "customer_id", "customer_name"}))  # fmt: skip
 """Every column read (the others are ignored)."""
 
-_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-
 
 def _column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def _date(text: str) -> str | date:
-    match = _FRENCH_DATE.match(text)
-    if match is None:
-        return text  # ISO, or an error pydantic names
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return text
-
-
-def _amount(text: str) -> str:
-    value = _SPACES.sub("", text)
-    if "," in value and "." not in value:
-        value = value.replace(",", ".")
-    return value
 
 
 def _fields(row: Mapping[str, str], columns: Mapping[str, str]) -> dict[str, Any]:
@@ -192,9 +171,10 @@ def _row(
     fields.setdefault("id", fields.get("number", ""))
     for name in ("issued_on", "due_on"):
         if name in fields:
-            fields[name] = _date(fields[name])
+            # Not a day in either form: the text goes on, for pydantic to name the error.
+            fields[name] = day_text(fields[name]) or fields[name]
     if "total" in fields:
-        fields["total"] = _amount(fields["total"])
+        fields["total"] = amount_text(fields["total"])
     invoice = None
     try:
         invoice = Invoice.model_validate({**fields, "customer": customer or _PLACEHOLDER})
