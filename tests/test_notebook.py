@@ -46,7 +46,7 @@ def test_numpy_integers_and_strings_become_exact_amounts() -> None:
     """np.int64(1200) is 1,200 exactly; a decimal string passes through for the core."""
     assert as_amount(np.int64(1200)) == Decimal(1200)
     assert as_amount(np.int32(7)) == Decimal(7)
-    assert as_amount("1200.50") == "1200.50"
+    assert as_amount("1200.50") == Decimal("1200.50")
     assert as_amount(Decimal("3.10")) == Decimal("3.10")
 
 
@@ -83,6 +83,44 @@ def test_other_amount_types_are_refused() -> None:
         as_amount(np.bool_(True))
     with pytest.raises(ValidationError, match="got list"):
         as_amount([1])
+
+
+@pytest.mark.parametrize(
+    "text", ["1 103,82", "1\u00a0103,82", "1\u202f103,82", "1103.82", "1103,82", " 1103.82 "]
+)
+def test_text_amounts_are_read_as_the_csv_importer_reads_them(text: str) -> None:
+    """Decimal comma, spaces, no-break and narrow no-break spaces: all 1,103.82 exactly."""
+    assert as_amount(text) == Decimal("1103.82")
+
+
+def test_a_dash_is_zero_and_bad_text_fails_here_naming_the_field() -> None:
+    """'-' is 0; '12 EUR' fails now, with invalid_amount and its column and row, not later."""
+    assert as_amount("-") == Decimal(0)
+    for text in ("12 EUR", "1,103.82", "NaN", ""):
+        with pytest.raises(ValidationError) as error:
+            as_amount(text, field=("montant", 4))
+        [detail] = error.value.errors(include_url=False)
+        assert (detail["type"], detail["loc"], detail["input"]) == (
+            "invalid_amount",
+            ("montant", 4),
+            text,
+        )
+        assert f"'{text}' is not an amount" in detail["msg"]
+
+
+def test_dates_as_the_csv_importer_writes_them_and_iso_instants() -> None:
+    """30/12/2025 is 30 December; an ISO instant gives its own civil date; naive midnight too."""
+    assert as_date("30/12/2025") == date(2025, 12, 30)
+    assert as_date("2025-12-30T23:30:00+01:00") == date(2025, 12, 30)
+    assert as_date("2025-12-30T00:00:00") == date(2025, 12, 30)
+    assert as_date(datetime(2025, 12, 30, 23, 30, tzinfo=PARIS)) == date(2025, 12, 30)
+    with pytest.raises(ValidationError) as error:
+        as_date("2025-12-30T09:30", field=("paid_on", 2))
+    [detail] = error.value.errors(include_url=False)
+    assert (detail["type"], detail["loc"]) == ("date_with_time", ("paid_on", 2))
+    assert detail["msg"] == (
+        "2025-12-30T09:30:00 has a time of day but no time zone: give a date, or an aware instant"
+    )
 
 
 def test_pandas_dates_become_dates() -> None:

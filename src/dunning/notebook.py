@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -26,6 +26,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from dunning.core.engine import Decision
 from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, CollectionCost, StepEffectiveness
+from dunning.core.parsing import DateProblem, amount_text, read_day
 from dunning.core.penalties.compute import PenaltyBreakdown, penalties_for_amount
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.portfolio import InvoiceHistory
@@ -102,15 +103,33 @@ def _is_missing(value: object) -> bool:
         return True
 
 
+def _text_amount(text: str, loc: tuple[str | int, ...]) -> Decimal:
+    try:
+        value = Decimal(amount_text(text))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise _error(
+            "invalid_amount",
+            "'{value}' is not an amount: write 1103.82, 1103,82 or 1 103,82",
+            {"value": text},
+            loc,
+            text,
+        )
+    return value
+
+
 def as_amount(
     value: object,
     *,
     float_amounts: FloatAmounts = "refuse",
     field: str | tuple[str | int, ...] = "amount",
-) -> Decimal | str:
-    """Turn a value from a DataFrame into an amount the core accepts.
+) -> Decimal:
+    """Turn a value from a DataFrame into an exact amount.
 
-    Decimal and decimal strings pass through; Python and numpy integers become `Decimal`;
+    Text is read as the CSV importer reads it (`dunning.core.parsing.amount_text`): a decimal
+    point or comma, spaces, no-break spaces or narrow no-break spaces between thousands, and a
+    lone ``-`` for zero. Decimals pass through; Python and numpy integers become `Decimal`;
     floats (Python or numpy) are refused unless *float_amounts* is ``"round_to_cent"``, in
     which case their shortest decimal form is rounded half-up to the cent.
 
@@ -120,21 +139,25 @@ def as_amount(
         field: where the value came from, quoted in the error (a column, or column and row).
 
     Returns:
-        A `Decimal`, or the string as given (the core validates it).
+        A `Decimal` (never text: a bad cell fails here, naming *field*).
 
     Raises:
         pydantic.ValidationError: ``missing_amount`` for None/NaN, ``float_amount`` for a float
             that was not opted in (saying how to convert), ``invalid_amount`` otherwise.
 
     Examples:
-        >>> as_amount(12), as_amount("12.50"), as_amount(12.5, float_amounts="round_to_cent")
-        (Decimal('12'), '12.50', Decimal('12.50'))
-        >>> as_amount(0.1 + 0.2, float_amounts="round_to_cent")
-        Decimal('0.30')
+        >>> as_amount(12), as_amount("1 103,82"), as_amount(12.5, float_amounts="round_to_cent")
+        (Decimal('12'), Decimal('1103.82'), Decimal('12.50'))
+        >>> as_amount(0.1 + 0.2, float_amounts="round_to_cent"), as_amount("-")
+        (Decimal('0.30'), Decimal('0'))
     """
     loc = (field,) if isinstance(field, str) else field
-    if isinstance(value, Decimal | str):
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _error("invalid_amount", "an amount must be finite", {}, loc, value)
         return value
+    if isinstance(value, str):
+        return _text_amount(value, loc)
     if isinstance(value, bool) or type(value).__name__ in {"bool", "bool_"}:  # numpy's too
         raise _error("invalid_amount", "an amount cannot be a boolean", {}, loc, value)
     if isinstance(value, numbers.Integral):
@@ -175,9 +198,11 @@ def as_amount(
 def as_date(value: object, *, field: str | tuple[str | int, ...] = "date") -> date:
     """Turn a value from a DataFrame into a calendar date.
 
-    Accepts a `date`, an ISO string, a `pandas.Timestamp` or `numpy.datetime64` at midnight
-    (what a date column holds; its time zone, if any, is dropped), or an aware `datetime`
-    (its own civil date).
+    Accepts a `date`; ISO text (``2025-12-30``), French text (``30/12/2025``, as the CSV
+    importer) or ISO instant text; a `datetime`, `pandas.Timestamp` or `numpy.datetime64`.
+    The time-zone policy (`dunning.core.parsing`): an aware instant gives its own civil
+    date; a naive one must be at midnight (what a date column holds), since a naive time of
+    day names no instant.
 
     Args:
         value: the cell.
@@ -193,38 +218,18 @@ def as_date(value: object, *, field: str | tuple[str | int, ...] = "date") -> da
 
     Examples:
         >>> from datetime import datetime
-        >>> as_date("2026-03-02"), as_date(datetime(2026, 3, 2))
-        (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
+        >>> as_date("2026-03-02"), as_date("02/03/2026"), as_date(datetime(2026, 3, 2))
+        (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
+        >>> as_date("2026-03-02T23:30+01:00")
+        datetime.date(2026, 3, 2)
     """
     loc = (field,) if isinstance(field, str) else field
-    if _is_missing(value):
-        raise _error("missing_date", "the date is missing", {}, loc, value)
-    if type(value).__name__ == "datetime64":
+    if type(value).__name__ == "datetime64" and not _is_missing(value):
         value = _pandas().Timestamp(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None and value.time() != datetime.min.time():
-            raise _error(
-                "date_with_time",
-                "{value} has a time of day but no time zone: give a date, or an aware instant",
-                {"value": value.isoformat()},
-                loc,
-                value,
-            )
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise _error(
-        "invalid_date",
-        "expected a date (date, ISO text, Timestamp), got '{value}'",
-        {"value": str(value)},
-        loc,
-        value,
-    )
+    found = read_day(value)
+    if isinstance(found, DateProblem):
+        raise _error(found.code, "{problem}", {"problem": found.message}, loc, value)
+    return found.date() if isinstance(found, datetime) else found
 
 
 # --------------------------------------------------------------------------- DataFrames
@@ -535,7 +540,7 @@ def penalties_dataframe(
         last = as_date(row[until], field=(until, n)) if isinstance(until, str) else until
         value = as_amount(row[amount], float_amounts=float_amounts, field=(amount, n))
         due = as_date(row[due_on], field=(due_on, n))
-        contractual = None if rate is None else as_amount(row[rate], field=(rate, n))
+        contractual = None if rate is None else _rate(row[rate], (rate, n))
         try:
             breakdown = penalties_for_amount(
                 value,
@@ -560,6 +565,11 @@ def penalties_dataframe(
         dtype=object,
     )
     return out
+
+
+def _rate(value: object, loc: tuple[str | int, ...]) -> Decimal | str:
+    """A contractual rate: text goes to the core as is (``"12%"``), numbers as amounts."""
+    return value if isinstance(value, str) else as_amount(value, field=loc)
 
 
 def _at_row(error: ValidationError, row: int) -> ValidationError:
