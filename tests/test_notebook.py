@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from dunning import STANDARD, Customer, Invoice, Payment, decide
+from dunning import STANDARD, CreditNote, Customer, Invoice, Payment, decide
 from dunning.core.builtin import FIRM, GENTLE
 from dunning.core.metrics import ageing, step_effectiveness
 from dunning.core.simulate import compare, simulate, synthetic_portfolio
@@ -323,3 +323,145 @@ def test_plots_draw_what_they_say() -> None:
     )
     assert len(plot_collections(list(c.results.values())).axes[0].lines) == 2 + 2  # day 30, 60
     assert len(plot_collections(c.results).axes[0].lines) == 4
+
+
+# --------------------------------------------------------------------------- ERP frames
+
+ERP_COLUMNS = {
+    "Facture": "invoice_number",
+    "Client": "customer_id",
+    "Nom": "customer_name",
+    "Émise le": "issued_on",
+    "Échéance": "due_on",
+    "Montant TTC": "total",
+    "Réf facture": "invoice_id",
+    "Réglé le": "paid_on",
+    "Montant": "amount",
+    "Type": "kind",
+}
+
+
+def test_histories_from_frames_groups_by_customer_and_orders_events() -> None:
+    """Two customers, three invoices; payments by invoice number or id, a credit note, by date."""
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    invoices = pd.DataFrame(
+        {
+            "Facture": ["2025-003", "2025-001", "2025-002"],
+            "Client": ["C-2", "C-1", "C-1"],
+            "Nom": ["Globex", "ACME", "ACME"],
+            "Émise le": ["01/12/2025", "01/11/2025", pd.Timestamp("2025-11-15")],
+            "Échéance": ["31/12/2025", "01/12/2025", "2025-12-15"],
+            "Montant TTC": ["1 103,82", "2\u202f400,00", Decimal(500)],
+            "Ignored": [1, 2, 3],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "Réf facture": ["2025-001", "2025-001", "2025-003"],
+            "Réglé le": ["20/12/2025", "10/12/2025", "2026-01-05"],
+            "Montant": ["400", "1 000,00", "103,82"],
+            "Type": ["payment", "Credit Note", "payment"],
+        }
+    )
+    histories = histories_from_frames(invoices, payments, columns=ERP_COLUMNS)
+    assert [(h.invoice.customer.id, h.invoice.id) for h in histories] == [
+        ("C-1", "2025-001"),  # due 1 Dec
+        ("C-1", "2025-002"),  # due 15 Dec
+        ("C-2", "2025-003"),
+    ]
+    first = histories[0]
+    assert first.invoice.total == Decimal("2400.00")
+    settled = [e for e in first.events if isinstance(e, Payment | CreditNote)]
+    assert len(settled) == len(first.events)
+    assert [(e.kind, e.on, e.amount) for e in settled] == [
+        ("credit_note", date(2025, 12, 10), Decimal("1000.00")),
+        ("payment", date(2025, 12, 20), Decimal(400)),
+    ]
+    assert histories[1].events == ()
+    assert histories[2].invoice.total == Decimal("1103.82")
+    assert histories[2].events == (Payment(on=date(2026, 1, 5), amount=Decimal("103.82")),)
+
+
+def test_histories_from_frames_with_a_customers_frame() -> None:
+    """With customers apart, an invoice row needs only the customer id; an unknown id is named."""
+    from dunning.exceptions import InvoiceImportError  # noqa: PLC0415
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    customers = pd.DataFrame(
+        {"customer_id": ["C-1"], "customer_name": ["ACME"], "email": ["ap@acme.test"]}
+    )
+    invoices = pd.DataFrame(
+        {
+            "invoice_number": ["F-1", "F-2"],
+            "customer_id": ["C-1", "C-9"],
+            "issued_on": ["2025-11-01"] * 2,
+            "due_on": ["2025-12-01"] * 2,
+            "total": [100, 200],
+        }
+    )
+    with pytest.raises(InvoiceImportError) as error:
+        histories_from_frames(invoices, None, customers=customers)
+    assert [(d.location, d.code) for d in error.value.details] == [
+        ("invoices row 1: customer_id", "unknown_customer")
+    ]
+    [h] = histories_from_frames(invoices.iloc[:1], None, customers=customers)
+    assert h.invoice.customer.email == "ap@acme.test"
+
+
+def test_histories_from_frames_reports_every_bad_row_at_once() -> None:
+    """Each problem is named by frame, row (from 0) and the ERP's own column; nothing is built."""
+    from dunning.exceptions import InvoiceImportError  # noqa: PLC0415
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    invoices = pd.DataFrame(
+        {
+            "Facture": ["F-1", "F-2", "F-1", "F-4"],
+            "Client": ["C-1", "C-1", "C-2", "C-1"],
+            "Nom": ["ACME", "ACME SARL", "Globex", "ACME"],
+            "Émise le": ["01/11/2025", "01/11/2025", "01/11/2025", "01/11/2025"],
+            "Échéance": ["01/12/2025", "31/02/2025", "01/12/2025", "01/12/2025"],
+            "Montant TTC": ["100", "100", "100", 12.5],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "Réf facture": ["F-1", "F-9", "F-1", "F-1"],
+            "Réglé le": ["05/12/2025", "05/12/2025", "05/12/2025", "hier"],
+            "Montant": ["10", "10", "1,2,3", "10"],
+            "Type": ["payment", "payment", "payment", "refund"],
+        }
+    )
+    with pytest.raises(InvoiceImportError) as error:
+        histories_from_frames(invoices, payments, columns=ERP_COLUMNS)
+    assert [(d.location, d.code) for d in error.value.details] == [
+        ("invoices row 1: Échéance", "invalid_date"),
+        ("invoices row 1: Client", "customer_mismatch"),
+        ("invoices row 2: Facture", "duplicate_invoice"),
+        ("invoices row 3: Montant TTC", "float_amount"),
+        ("payments row 1: Réf facture", "unknown_invoice"),
+        ("payments row 2: Montant", "invalid_amount"),
+        ("payments row 3: Réglé le", "invalid_date"),
+        ("payments row 3: Type", "invalid_kind"),
+    ]
+    assert str(error.value).startswith("histories_from_frames: 8 problem(s), nothing built: ")
+
+
+def test_histories_from_frames_names_missing_columns() -> None:
+    """A frame without a required column is refused before any row is read, naming it."""
+    from dunning.exceptions import InvoiceImportError  # noqa: PLC0415
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    invoices = pd.DataFrame({"Facture": ["F-1"]})
+    payments = pd.DataFrame({"Réf facture": ["F-1"], "Montant": ["1"]})
+    with pytest.raises(InvoiceImportError) as error:
+        histories_from_frames(invoices, payments, columns=ERP_COLUMNS)
+    missing = [d.location for d in error.value.details if d.code == "missing_column"]
+    assert missing == [
+        "invoices: customer_id",
+        "invoices: customer_name",
+        "invoices: issued_on",
+        "invoices: due_on",
+        "invoices: total",
+        "payments: paid_on",
+    ]

@@ -53,7 +53,7 @@ REQUIRED_COLUMNS = (
 )
 """The columns a file must have."""
 
-_CUSTOMER_COLUMNS = {
+CUSTOMER_COLUMNS = {
     "customer_id": "id",
     "customer_name": "name",
     "email": "email",
@@ -64,7 +64,7 @@ _CUSTOMER_COLUMNS = {
     "segment": "segment",
     "locale": "locale",
 }
-_INVOICE_COLUMNS = {
+INVOICE_COLUMNS = {
     "invoice_id": "id",
     "invoice_number": "number",
     "issued_on": "issued_on",
@@ -72,12 +72,21 @@ _INVOICE_COLUMNS = {
     "total": "total",
     "currency": "currency",
 }
-COLUMNS = (*REQUIRED_COLUMNS, "invoice_id", "currency", *sorted(set(_CUSTOMER_COLUMNS) - {
+COLUMNS = (*REQUIRED_COLUMNS, "invoice_id", "currency", *sorted(set(CUSTOMER_COLUMNS) - {
     "customer_id", "customer_name"}))  # fmt: skip
 """Every column read (the others are ignored)."""
 
+# CUSTOMER_COLUMNS, INVOICE_COLUMNS, column_name and import_details are shared with
+# dunning.notebook.histories_from_frames (DataFrames are read as this file is), not in __all__.
 
-def _column(name: str) -> str:
+
+def column_name(name: str) -> str:
+    """A header as the importer matches it: lower case, spaces and dashes as ``_``.
+
+    Examples:
+        >>> column_name(" Due-On "), column_name("Invoice Number")
+        ('due_on', 'invoice_number')
+    """
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
@@ -123,7 +132,7 @@ def read_invoices_csv(path: str | Path) -> list[Invoice]:
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    names = [_column(n) for n in next(reader, [])]
+    names = [column_name(n) for n in next(reader, [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         msg = (
@@ -162,12 +171,12 @@ def _row(
     where = f"line {line}"
     problems: list[ErrorDetail] = []
     try:
-        customer = Customer.model_validate(_fields(row, _CUSTOMER_COLUMNS))
+        customer = Customer.model_validate(_fields(row, CUSTOMER_COLUMNS))
     except ValidationError as error:
-        reverse = {field: col for col, field in _CUSTOMER_COLUMNS.items()}
-        problems.extend(_details(error, where, reverse))
+        reverse = {field: col for col, field in CUSTOMER_COLUMNS.items()}
+        problems.extend(import_details(error, where, reverse))
         customer = None
-    fields = _fields(row, _INVOICE_COLUMNS)
+    fields = _fields(row, INVOICE_COLUMNS)
     fields.setdefault("id", fields.get("number", ""))
     for name in ("issued_on", "due_on"):
         if name in fields:
@@ -179,8 +188,8 @@ def _row(
     try:
         invoice = Invoice.model_validate({**fields, "customer": customer or _PLACEHOLDER})
     except ValidationError as error:
-        reverse = {field: col for col, field in _INVOICE_COLUMNS.items()}
-        problems.extend(_details(error, where, reverse))
+        reverse = {field: col for col, field in INVOICE_COLUMNS.items()}
+        problems.extend(import_details(error, where, reverse))
     problems.extend(_agreement(customer, invoice, line, customers, seen))
     if problems or invoice is None:
         return problems
@@ -223,7 +232,14 @@ def _agreement(
 _PLACEHOLDER = Customer(id="-", name="-")
 
 
-def _details(error: ValidationError, where: str, columns: Mapping[str, str]) -> list[ErrorDetail]:
+def import_details(
+    error: ValidationError, where: str, columns: Mapping[str, str]
+) -> list[ErrorDetail]:
+    """A model's validation errors as `ErrorDetail` items located ``{where}: {column}``.
+
+    *columns* maps a model field to the column it came from; errors on ``customer`` (the
+    placeholder of a row whose customer was already reported) are skipped.
+    """
     out = []
     for e in error.errors(include_url=False):
         field = str(e["loc"][0]) if e["loc"] else ""
