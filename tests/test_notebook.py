@@ -191,6 +191,46 @@ def test_penalties_dataframe_names_missing_columns_and_bad_rows() -> None:
     assert detail["loc"] == ("until", 1)
 
 
+def test_penalties_dataframe_keeps_interest_that_ran_before_a_partial_payment() -> None:
+    """10,000 due 31 Jan 2025, 6,000 paid 2 March, counted to 30 April: 193.10, not 128.26.
+
+    B2B default rate for 2025 H1 (DOMAIN.md): ECB rate in force on 1 January 2025, 3.15 %,
+    + 10 points = 13.15 %; actual/365; each line rounded half-up to the cent.
+    - 1 Feb to 2 March (the payment day still owes the whole amount), 30 days on 10,000:
+      10,000 x 13.15 % x 30 / 365 = 39,450 / 365 = 108.0822 -> 108.08;
+    - 3 March to 30 April, 59 days on 4,000: 4,000 x 13.15 % x 59 / 365 = 31,034 / 365
+      = 85.0246 -> 85.02; total 193.10, + 40 indemnity = 233.10.
+    Without the payments, the row's 4,000 left would run from 1 Feb: 89 days,
+    46,814 / 365 = 128.2575 -> 128.26: 64.84 of interest lost.
+    """
+    frame = pd.DataFrame(
+        {
+            "invoice_id": ["F-1", "F-2"],
+            "amount": ["10 000,00", "500"],
+            "due_on": ["31/01/2025", "31/01/2025"],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "invoice_id": ["F-1", "F-1", "F-9"],
+            "paid_on": ["02/03/2025", "15/05/2025", "01/02/2025"],  # 15 May: after until
+            "amount": ["6 000,00", "4 000,00", "1"],
+        }
+    )
+    out = penalties_dataframe(frame, until=date(2025, 4, 30), payments=payments)
+    assert out["interest"].tolist() == [Decimal("193.10"), Decimal("16.03")]
+    # F-2: 500 x 13.15 % x 89 / 365 = 5,851.75 / 365 = 16.0322 -> 16.03 (no payment).
+    assert out["penalties_total"].tolist() == [Decimal("233.10"), Decimal("56.03")]
+    remaining = frame.assign(amount=["4000", "500"])
+    assert penalties_dataframe(remaining, until=date(2025, 4, 30))["interest"][0] == Decimal(
+        "128.26"
+    )
+    with pytest.raises(KeyError, match="payments: columns not in the DataFrame: paid_on"):
+        penalties_dataframe(
+            frame, until=date(2025, 4, 30), payments=payments.drop(columns="paid_on")
+        )
+
+
 def test_to_dataframe_of_a_breakdown_timeline_and_decision() -> None:
     """Rows are the breakdown's lines, the timeline's entries, the decision itself."""
     b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))

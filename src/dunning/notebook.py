@@ -501,10 +501,17 @@ def penalties_dataframe(
     rate: str | None = None,
     float_amounts: FloatAmounts = "refuse",
     rates: PenaltyRates | None = None,
+    payments: pd.DataFrame | None = None,
+    key: str = "invoice_id",
 ) -> pd.DataFrame:
     """Late-payment penalties for every row of a DataFrame: DataFrame in, DataFrame out.
 
-    Each row goes through `penalties_for_amount`; the columns ``interest``,
+    Each row goes through `penalties_for_amount`. Without *payments*, *amount* is what is
+    still due, all of it late since the due date. With *payments* (a frame with the columns
+    ``invoice_id``, ``paid_on`` and ``amount``, as `histories_from_frames` reads them), *amount*
+    is the amount first due and the payments and credit notes of the row's *key* dated up to
+    its last day are applied on their dates, so the interest that ran on the whole amount
+    before a partial payment is kept. The columns ``interest``,
     ``recovery_indemnity``, ``penalties_total`` (Decimal) and ``rate_source`` (the first
     period's) are added to a copy of *frame*. Cells are converted with `as_amount` and
     `as_date` (numpy integers, Timestamps and datetime64 are fine; floats need
@@ -519,6 +526,9 @@ def penalties_dataframe(
         rate: a column of contractual rates in percent, if any.
         float_amounts: ``"refuse"`` (default) or ``"round_to_cent"``.
         rates: rate tables; by default the packaged ones.
+        payments: partial payments and credit notes, one per row (``invoice_id``,
+            ``paid_on``, ``amount``), if any.
+        key: the column of *frame* matched with the payments' ``invoice_id``.
 
     Returns:
         A copy of *frame* with the four columns added.
@@ -540,12 +550,14 @@ def penalties_dataframe(
     """
     pd = _pandas()
     names = [amount, due_on, *(c for c in (regime, rate) if c is not None)]
+    names += [key] if payments is not None else []
     if isinstance(until, str):
         names.append(until)
     missing = [c for c in names if c not in frame.columns]
     if missing:
         msg = f"columns not in the DataFrame: {', '.join(missing)} (have: {list(frame.columns)})"
         raise KeyError(msg)
+    paid = {} if payments is None else _paid_by_key(payments, float_amounts)
     results: list[PenaltyBreakdown] = []
     for n, (_, row) in enumerate(frame.iterrows()):
         last = as_date(row[until], field=(until, n)) if isinstance(until, str) else until
@@ -560,6 +572,9 @@ def penalties_dataframe(
                 regime=None if regime is None else str(row[regime]),
                 rate=contractual,
                 rates=rates,
+                payments=[p for p in paid.get(str(row[key]).strip(), ()) if p[0] <= last]
+                if payments is not None
+                else (),
             )
         except ValidationError as error:
             raise _at_row(error, n) from None
@@ -575,6 +590,26 @@ def penalties_dataframe(
         index=frame.index,
         dtype=object,
     )
+    return out
+
+
+def _paid_by_key(
+    payments: pd.DataFrame, float_amounts: FloatAmounts
+) -> dict[str, list[tuple[date, Decimal]]]:
+    """``(paid_on, amount)`` of each row of *payments*, by ``invoice_id``."""
+    missing = [c for c in ("invoice_id", "paid_on", "amount") if c not in payments.columns]
+    if missing:
+        msg = f"payments: columns not in the DataFrame: {', '.join(missing)}"
+        raise KeyError(msg)
+    out: dict[str, list[tuple[date, Decimal]]] = {}
+    rows = zip(payments["invoice_id"], payments["paid_on"], payments["amount"], strict=True)
+    for n, (ref, on, value) in enumerate(rows):
+        out.setdefault(str(ref).strip(), []).append(
+            (
+                as_date(on, field=("payments", "paid_on", n)),
+                as_amount(value, float_amounts=float_amounts, field=("payments", "amount", n)),
+            )
+        )
     return out
 
 
