@@ -363,6 +363,25 @@ def test_plots_draw_what_they_say() -> None:
     )
     assert len(plot_collections(list(c.results.values())).axes[0].lines) == 2 + 2  # day 30, 60
     assert len(plot_collections(c.results).axes[0].lines) == 4
+    one = plot_collections(c.results["firm"]).axes[0]
+    assert len(one.lines) == 1 + 2  # the curve and days 30 and 60
+    frame = to_dataframe(a, amounts="float")
+    heights = [bar.get_height() for bar in plot_ageing(frame).axes[0].patches
+               if isinstance(bar, Rectangle)]  # fmt: skip
+    assert heights == [float(a.amounts[k]) for k in a.amounts]
+    with pytest.raises(KeyError, match="plot_ageing: columns not in the DataFrame: count"):
+        plot_ageing(frame.drop(columns="count"))
+
+
+def test_to_dataframe_stacks_a_list_of_results() -> None:
+    """Two breakdowns of one line each give two rows; a mixed list is still refused."""
+    first = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+    second = penalties_for_amount("2000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+    frame = to_dataframe([first, second])
+    assert frame["interest"].tolist() == [Decimal("41.10"), Decimal("16.44")]
+    assert frame["days"].tolist() == [30, 30]
+    with pytest.raises(TypeError, match="cannot tabulate a list"):
+        to_dataframe([first, START])
 
 
 # --------------------------------------------------------------------------- ERP frames

@@ -56,20 +56,21 @@ def test_to_day_policy() -> None:
         to_day(20260331, "start")
 
 
-def test_to_moment_keeps_instants_and_days_apart() -> None:
-    """An aware instant stays one (ISO 'Z' too); a date, date text or naive midnight is a day."""
-    assert to_moment("2026-03-31T18:00Z", "at") == datetime(2026, 3, 31, 18, tzinfo=UTC)
-    assert to_moment(date(2026, 3, 31), "at") == date(2026, 3, 31)
-    assert to_moment("31/03/2026", "at") == date(2026, 3, 31)
-    assert to_moment(datetime(2026, 3, 31), "at") == date(2026, 3, 31)
-    assert to_moment("2026-03-31T00:00", "at") == date(2026, 3, 31)
-
-
 class _Timestamp(datetime):
     """Stands for pandas.Timestamp: a datetime subclass with to_pydatetime()."""
 
     def to_pydatetime(self) -> datetime:
         return datetime(self.year, self.month, self.day, self.hour, tzinfo=self.tzinfo)
+
+
+def test_to_moment_keeps_instants_and_days_apart() -> None:
+    """An aware instant stays one (ISO 'Z' too); a date or date text is a day; naive is refused."""
+    assert to_moment("2026-03-31T18:00Z", "at") == datetime(2026, 3, 31, 18, tzinfo=UTC)
+    assert to_moment(date(2026, 3, 31), "at") == date(2026, 3, 31)
+    assert to_moment("31/03/2026", "at") == date(2026, 3, 31)
+    for naive in (datetime(2026, 3, 31), "2026-03-31T00:00", _Timestamp(2026, 3, 31, 9)):
+        with pytest.raises(ValueError, match=r"^at: an instant must be timezone-aware, got 2026-"):
+            to_moment(naive, "at")
 
 
 def test_timestamps_are_duck_typed() -> None:

@@ -418,6 +418,9 @@ def _simulation_table(obj: SimulationResult, part: str) -> _Table:
     return _Table(cols, obj.records())
 
 
+_STACKED = (PenaltyBreakdown, Timeline, Decision, RunReport)
+
+
 def _sequence_table(obj: object) -> _Table:
     items = list(obj) if isinstance(obj, Iterable) and not isinstance(obj, str | bytes) else None
     if items is not None and all(isinstance(i, StepEffectiveness) for i in items):
@@ -434,13 +437,19 @@ def _sequence_table(obj: object) -> _Table:
         return _Table(
             ("step_id", "delivered", "paid_after", "paid_share", "average_days_to_pay"), rows
         )
+    if items and all(isinstance(i, _STACKED) for i in items):
+        # One row set per result, stacked: many breakdowns, timelines or decisions in one frame.
+        tables = [_table(i, "days") for i in items]
+        if len({t.columns for t in tables}) == 1:
+            return _Table(tables[0].columns, [row for t in tables for row in t.rows])
     if items is not None and all(isinstance(i, InvoiceHistory) for i in items):
         cols = ("invoice_id", "number", "customer_id", "customer_kind", "issued_on", "due_on")
         return _Table((*cols, "total", "currency"), _invoice_rows(items, None))
     msg = (
         f"to_dataframe: cannot tabulate a {type(obj).__name__}; it takes a PenaltyBreakdown, "
         "Timeline, RunReport, Decision, Ageing, CollectionCost, SimulationResult, Comparison, "
-        "SyntheticPortfolio, or a sequence of StepEffectiveness or InvoiceHistory"
+        "SyntheticPortfolio, or a sequence of StepEffectiveness, InvoiceHistory, or of "
+        "PenaltyBreakdown, Timeline, Decision or RunReport of one kind (rows stacked)"
     )
     raise TypeError(msg)
 
@@ -457,6 +466,7 @@ def to_dataframe(
     `Timeline`; a message for a `RunReport`; a bucket for an `Ageing`; a channel for a
     `CollectionCost`; a step for a sequence of `StepEffectiveness`; an invoice for a
     `SyntheticPortfolio` or a sequence of `InvoiceHistory`; a scenario for a `Comparison`;
+    a list of breakdowns, timelines, decisions or run reports (one kind) stacks their rows;
     for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*).
 
     Args:
@@ -1022,39 +1032,71 @@ def plot_penalty_accrual(breakdown: PenaltyBreakdown, *, title: str | None = Non
     return figure
 
 
-def plot_ageing(ageing: Ageing, *, title: str | None = None) -> Figure:
+def plot_ageing(ageing: Ageing | pd.DataFrame, *, title: str | None = None) -> Figure:
     """Outstanding amounts by ageing bucket, as bars labelled with their invoice counts.
+
+    Args:
+        ageing: an `Ageing`, or its DataFrame (``to_dataframe(ageing)``: columns ``bucket``,
+            ``amount``, ``count``; amounts as Decimals or floats).
+        title: the figure's title; by default the day and the total.
+
+    Returns:
+        A matplotlib `Figure`.
 
     Raises:
         ImportError: if matplotlib is not installed.
+        KeyError: for a DataFrame without those columns.
     """
+    if isinstance(ageing, Ageing):
+        amounts = {b: Decimal(ageing.amounts[b]) for b in AGEING_BUCKETS}
+        counts = dict(ageing.counts)
+        at = ageing.at.date() if isinstance(ageing.at, datetime) else ageing.at
+        heading = f"Ageing at {at}: {ageing.total:,.2f} {ageing.currency}"
+        currency = ageing.currency
+    else:
+        missing = [c for c in ("bucket", "amount", "count") if c not in ageing.columns]
+        if missing:
+            msg = f"plot_ageing: columns not in the DataFrame: {', '.join(missing)}"
+            raise KeyError(msg)
+        rows = dict(zip(ageing["bucket"], zip(ageing["amount"], ageing["count"], strict=True),
+                        strict=True))  # fmt: skip
+        amounts = {b: Decimal(str(rows.get(b, (0, 0))[0])) for b in AGEING_BUCKETS}
+        counts = {b: int(rows.get(b, (0, 0))[1]) for b in AGEING_BUCKETS}
+        heading = f"Ageing: {sum(amounts.values(), Decimal(0)):,.2f}"
+        currency = "amount"
     figure = _figure()(figsize=(7, 4), layout="constrained")
     ax = figure.add_subplot()
-    values = [float(ageing.amounts[b]) for b in AGEING_BUCKETS]
+    values = [float(amounts[b]) for b in AGEING_BUCKETS]
     colours = ["tab:green", "gold", "orange", "tab:red", "darkred"]
     bars = ax.bar(list(AGEING_BUCKETS), values, color=colours)
-    labels = [f"{ageing.amounts[b]:,.0f}\n({ageing.counts[b]} inv.)" for b in AGEING_BUCKETS]
+    labels = [f"{amounts[b]:,.0f}\n({counts[b]} inv.)" for b in AGEING_BUCKETS]
     ax.bar_label(bars, labels=labels, fontsize=8)
-    ax.set_ylabel(f"outstanding ({ageing.currency})")
+    ax.set_ylabel(f"outstanding ({currency})")
     ax.set_xlabel("days late")
     ax.set_ylim(0, max([*values, 1.0]) * 1.2)
-    ax.set_title(title or f"Ageing at {ageing.at.date()}: {ageing.total:,.2f} {ageing.currency}")
+    ax.set_title(title or heading)
     return figure
 
 
 def plot_collections(
-    results: Comparison | Mapping[str, SimulationResult] | Iterable[SimulationResult],
+    results: SimulationResult
+    | Comparison
+    | Mapping[str, SimulationResult]
+    | Iterable[SimulationResult],
     *,
     title: str = "Cash collected",
 ) -> Figure:
     """Cumulative cash collected day by day, one curve per simulated scenario.
 
-    Days 30, 60 and 90 of the runs are marked.
+    Takes one `SimulationResult`, a `Comparison`, a mapping of label to result, or a
+    sequence of results. Days 30, 60 and 90 of the runs are marked.
 
     Raises:
         ImportError: if matplotlib is not installed.
     """
-    if isinstance(results, Comparison):
+    if isinstance(results, SimulationResult):
+        runs = [(results.label, results)]
+    elif isinstance(results, Comparison):
         runs = list(results.results.items())
     elif isinstance(results, Mapping):
         runs = list(results.items())

@@ -23,7 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-__all__ = ["DateProblem", "amount_text", "day_text", "read_day", "to_day", "to_moment"]
+__all__ = ["DateProblem", "When", "amount_text", "day_text", "read_day", "to_day", "to_moment"]
+
+When = date | datetime | str
+"""What a KPI takes for a day or an instant: a `date`, a `datetime` (a pandas ``Timestamp`` is
+one), or ISO / ``dd/mm/yyyy`` text; see `to_day` and `to_moment`."""
 
 _FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _SEPARATORS = re.compile(r"[\s\u00a0\u202f']")
@@ -211,8 +215,9 @@ def to_moment(value: object, name: str) -> date | datetime:
     """The moment a metric reads the book at: an aware instant, or a day.
 
     An aware `datetime` (or ``Timestamp``, or ISO text with an offset) stays an instant. A
-    `date`, date text or a naive midnight is a day: the metrics read it as the end of that
-    day in each customer's own time zone.
+    `date` or date text (ISO or ``dd/mm/yyyy``) is a day: the metrics read it as the end of
+    that day in each customer's own time zone. A naive `datetime` is refused, even at
+    midnight: an instant needs its time zone, and a day is better said as a `date`.
 
     Args:
         value: the argument.
@@ -231,7 +236,16 @@ def to_moment(value: object, name: str) -> date | datetime:
         >>> to_moment("31/03/2026", "at")
         datetime.date(2026, 3, 31)
     """  # noqa: E501  (doctest lines)
-    found = read_day(value)
+    plain = _as_datetime(value)
+    if isinstance(plain, str) and day_text(plain) is None:
+        plain = _text_moment(plain) or plain
+    if isinstance(plain, datetime) and plain.utcoffset() is None:
+        msg = (
+            f"{name}: an instant must be timezone-aware, got {plain.isoformat()} with no time "
+            "zone: give an aware instant, or a date for the end of that day"
+        )
+        raise ValueError(msg)
+    found = read_day(plain)
     if isinstance(found, DateProblem):
         return _raise(found, name)  # type: ignore[no-any-return]
     return found
