@@ -1047,6 +1047,7 @@ def plot_ageing(ageing: Ageing | pd.DataFrame, *, title: str | None = None) -> F
         ImportError: if matplotlib is not installed.
         KeyError: for a DataFrame without those columns.
     """
+    figure_class = _figure()
     if isinstance(ageing, Ageing):
         amounts = {b: Decimal(ageing.amounts[b]) for b in AGEING_BUCKETS}
         counts = dict(ageing.counts)
@@ -1064,7 +1065,7 @@ def plot_ageing(ageing: Ageing | pd.DataFrame, *, title: str | None = None) -> F
         counts = {b: int(rows.get(b, (0, 0))[1]) for b in AGEING_BUCKETS}
         heading = f"Ageing: {sum(amounts.values(), Decimal(0)):,.2f}"
         currency = "amount"
-    figure = _figure()(figsize=(7, 4), layout="constrained")
+    figure = figure_class(figsize=(7, 4), layout="constrained")
     ax = figure.add_subplot()
     values = [float(amounts[b]) for b in AGEING_BUCKETS]
     colours = ["tab:green", "gold", "orange", "tab:red", "darkred"]
