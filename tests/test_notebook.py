@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from dunning import STANDARD, Customer, Invoice, Payment, decide
+from dunning import STANDARD, CreditNote, Customer, Invoice, Payment, decide
 from dunning.core.builtin import FIRM, GENTLE
 from dunning.core.metrics import ageing, step_effectiveness
 from dunning.core.simulate import compare, simulate, synthetic_portfolio
@@ -46,7 +46,7 @@ def test_numpy_integers_and_strings_become_exact_amounts() -> None:
     """np.int64(1200) is 1,200 exactly; a decimal string passes through for the core."""
     assert as_amount(np.int64(1200)) == Decimal(1200)
     assert as_amount(np.int32(7)) == Decimal(7)
-    assert as_amount("1200.50") == "1200.50"
+    assert as_amount("1200.50") == Decimal("1200.50")
     assert as_amount(Decimal("3.10")) == Decimal("3.10")
 
 
@@ -83,6 +83,44 @@ def test_other_amount_types_are_refused() -> None:
         as_amount(np.bool_(True))
     with pytest.raises(ValidationError, match="got list"):
         as_amount([1])
+
+
+@pytest.mark.parametrize(
+    "text", ["1 103,82", "1\u00a0103,82", "1\u202f103,82", "1103.82", "1103,82", " 1103.82 "]
+)
+def test_text_amounts_are_read_as_the_csv_importer_reads_them(text: str) -> None:
+    """Decimal comma, spaces, no-break and narrow no-break spaces: all 1,103.82 exactly."""
+    assert as_amount(text) == Decimal("1103.82")
+
+
+def test_a_dash_is_zero_and_bad_text_fails_here_naming_the_field() -> None:
+    """'-' is 0; '12 EUR' fails now, with invalid_amount and its column and row, not later."""
+    assert as_amount("-") == Decimal(0)
+    for text in ("12 EUR", "1,103.82", "NaN", ""):
+        with pytest.raises(ValidationError) as error:
+            as_amount(text, field=("montant", 4))
+        [detail] = error.value.errors(include_url=False)
+        assert (detail["type"], detail["loc"], detail["input"]) == (
+            "invalid_amount",
+            ("montant", 4),
+            text,
+        )
+        assert f"'{text}' is not an amount" in detail["msg"]
+
+
+def test_dates_as_the_csv_importer_writes_them_and_iso_instants() -> None:
+    """30/12/2025 is 30 December; an ISO instant gives its own civil date; naive midnight too."""
+    assert as_date("30/12/2025") == date(2025, 12, 30)
+    assert as_date("2025-12-30T23:30:00+01:00") == date(2025, 12, 30)
+    assert as_date("2025-12-30T00:00:00") == date(2025, 12, 30)
+    assert as_date(datetime(2025, 12, 30, 23, 30, tzinfo=PARIS)) == date(2025, 12, 30)
+    with pytest.raises(ValidationError) as error:
+        as_date("2025-12-30T09:30", field=("paid_on", 2))
+    [detail] = error.value.errors(include_url=False)
+    assert (detail["type"], detail["loc"]) == ("date_with_time", ("paid_on", 2))
+    assert detail["msg"] == (
+        "2025-12-30T09:30:00 has a time of day but no time zone: give a date, or an aware instant"
+    )
 
 
 def test_pandas_dates_become_dates() -> None:
@@ -151,6 +189,46 @@ def test_penalties_dataframe_names_missing_columns_and_bad_rows() -> None:
     [detail] = error.value.errors()
     assert detail["type"] == "until_before_due_date"
     assert detail["loc"] == ("until", 1)
+
+
+def test_penalties_dataframe_keeps_interest_that_ran_before_a_partial_payment() -> None:
+    """10,000 due 31 Jan 2025, 6,000 paid 2 March, counted to 30 April: 193.10, not 128.26.
+
+    B2B default rate for 2025 H1 (DOMAIN.md): ECB rate in force on 1 January 2025, 3.15 %,
+    + 10 points = 13.15 %; actual/365; each line rounded half-up to the cent.
+    - 1 Feb to 2 March (the payment day still owes the whole amount), 30 days on 10,000:
+      10,000 x 13.15 % x 30 / 365 = 39,450 / 365 = 108.0822 -> 108.08;
+    - 3 March to 30 April, 59 days on 4,000: 4,000 x 13.15 % x 59 / 365 = 31,034 / 365
+      = 85.0246 -> 85.02; total 193.10, + 40 indemnity = 233.10.
+    Without the payments, the row's 4,000 left would run from 1 Feb: 89 days,
+    46,814 / 365 = 128.2575 -> 128.26: 64.84 of interest lost.
+    """
+    frame = pd.DataFrame(
+        {
+            "invoice_id": ["F-1", "F-2"],
+            "amount": ["10 000,00", "500"],
+            "due_on": ["31/01/2025", "31/01/2025"],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "invoice_id": ["F-1", "F-1", "F-9"],
+            "paid_on": ["02/03/2025", "15/05/2025", "01/02/2025"],  # 15 May: after until
+            "amount": ["6 000,00", "4 000,00", "1"],
+        }
+    )
+    out = penalties_dataframe(frame, until=date(2025, 4, 30), payments=payments)
+    assert out["interest"].tolist() == [Decimal("193.10"), Decimal("16.03")]
+    # F-2: 500 x 13.15 % x 89 / 365 = 5,851.75 / 365 = 16.0322 -> 16.03 (no payment).
+    assert out["penalties_total"].tolist() == [Decimal("233.10"), Decimal("56.03")]
+    remaining = frame.assign(amount=["4000", "500"])
+    assert penalties_dataframe(remaining, until=date(2025, 4, 30))["interest"][0] == Decimal(
+        "128.26"
+    )
+    with pytest.raises(KeyError, match="payments: columns not in the DataFrame: paid_on"):
+        penalties_dataframe(
+            frame, until=date(2025, 4, 30), payments=payments.drop(columns="paid_on")
+        )
 
 
 def test_to_dataframe_of_a_breakdown_timeline_and_decision() -> None:
@@ -285,3 +363,164 @@ def test_plots_draw_what_they_say() -> None:
     )
     assert len(plot_collections(list(c.results.values())).axes[0].lines) == 2 + 2  # day 30, 60
     assert len(plot_collections(c.results).axes[0].lines) == 4
+    one = plot_collections(c.results["firm"]).axes[0]
+    assert len(one.lines) == 1 + 2  # the curve and days 30 and 60
+    frame = to_dataframe(a, amounts="float")
+    heights = [bar.get_height() for bar in plot_ageing(frame).axes[0].patches
+               if isinstance(bar, Rectangle)]  # fmt: skip
+    assert heights == [float(a.amounts[k]) for k in a.amounts]
+    with pytest.raises(KeyError, match="plot_ageing: columns not in the DataFrame: count"):
+        plot_ageing(frame.drop(columns="count"))
+
+
+def test_to_dataframe_stacks_a_list_of_results() -> None:
+    """Two breakdowns of one line each give two rows; a mixed list is still refused."""
+    first = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+    second = penalties_for_amount("2000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+    frame = to_dataframe([first, second])
+    assert frame["interest"].tolist() == [Decimal("41.10"), Decimal("16.44")]
+    assert frame["days"].tolist() == [30, 30]
+    with pytest.raises(TypeError, match="cannot tabulate a list"):
+        to_dataframe([first, START])
+
+
+# --------------------------------------------------------------------------- ERP frames
+
+ERP_COLUMNS = {
+    "Facture": "invoice_number",
+    "Client": "customer_id",
+    "Nom": "customer_name",
+    "Émise le": "issued_on",
+    "Échéance": "due_on",
+    "Montant TTC": "total",
+    "Réf facture": "invoice_id",
+    "Réglé le": "paid_on",
+    "Montant": "amount",
+    "Type": "kind",
+}
+
+
+def test_histories_from_frames_groups_by_customer_and_orders_events() -> None:
+    """Two customers, three invoices; payments by invoice number or id, a credit note, by date."""
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    invoices = pd.DataFrame(
+        {
+            "Facture": ["2025-003", "2025-001", "2025-002"],
+            "Client": ["C-2", "C-1", "C-1"],
+            "Nom": ["Globex", "ACME", "ACME"],
+            "Émise le": ["01/12/2025", "01/11/2025", pd.Timestamp("2025-11-15")],
+            "Échéance": ["31/12/2025", "01/12/2025", "2025-12-15"],
+            "Montant TTC": ["1 103,82", "2\u202f400,00", Decimal(500)],
+            "Ignored": [1, 2, 3],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "Réf facture": ["2025-001", "2025-001", "2025-003"],
+            "Réglé le": ["20/12/2025", "10/12/2025", "2026-01-05"],
+            "Montant": ["400", "1 000,00", "103,82"],
+            "Type": ["payment", "Credit Note", "payment"],
+        }
+    )
+    histories = histories_from_frames(invoices, payments, columns=ERP_COLUMNS)
+    assert [(h.invoice.customer.id, h.invoice.id) for h in histories] == [
+        ("C-1", "2025-001"),  # due 1 Dec
+        ("C-1", "2025-002"),  # due 15 Dec
+        ("C-2", "2025-003"),
+    ]
+    first = histories[0]
+    assert first.invoice.total == Decimal("2400.00")
+    settled = [e for e in first.events if isinstance(e, Payment | CreditNote)]
+    assert len(settled) == len(first.events)
+    assert [(e.kind, e.on, e.amount) for e in settled] == [
+        ("credit_note", date(2025, 12, 10), Decimal("1000.00")),
+        ("payment", date(2025, 12, 20), Decimal(400)),
+    ]
+    assert histories[1].events == ()
+    assert histories[2].invoice.total == Decimal("1103.82")
+    assert histories[2].events == (Payment(on=date(2026, 1, 5), amount=Decimal("103.82")),)
+
+
+def test_histories_from_frames_with_a_customers_frame() -> None:
+    """With customers apart, an invoice row needs only the customer id; an unknown id is named."""
+    from dunning.exceptions import InvoiceImportError  # noqa: PLC0415
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    customers = pd.DataFrame(
+        {"customer_id": ["C-1"], "customer_name": ["ACME"], "email": ["ap@acme.test"]}
+    )
+    invoices = pd.DataFrame(
+        {
+            "invoice_number": ["F-1", "F-2"],
+            "customer_id": ["C-1", "C-9"],
+            "issued_on": ["2025-11-01"] * 2,
+            "due_on": ["2025-12-01"] * 2,
+            "total": [100, 200],
+        }
+    )
+    with pytest.raises(InvoiceImportError) as error:
+        histories_from_frames(invoices, None, customers=customers)
+    assert [(d.location, d.code) for d in error.value.details] == [
+        ("invoices row 1: customer_id", "unknown_customer")
+    ]
+    [h] = histories_from_frames(invoices.iloc[:1], None, customers=customers)
+    assert h.invoice.customer.email == "ap@acme.test"
+
+
+def test_histories_from_frames_reports_every_bad_row_at_once() -> None:
+    """Each problem is named by frame, row (from 0) and the ERP's own column; nothing is built."""
+    from dunning.exceptions import InvoiceImportError  # noqa: PLC0415
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    invoices = pd.DataFrame(
+        {
+            "Facture": ["F-1", "F-2", "F-1", "F-4"],
+            "Client": ["C-1", "C-1", "C-2", "C-1"],
+            "Nom": ["ACME", "ACME SARL", "Globex", "ACME"],
+            "Émise le": ["01/11/2025", "01/11/2025", "01/11/2025", "01/11/2025"],
+            "Échéance": ["01/12/2025", "31/02/2025", "01/12/2025", "01/12/2025"],
+            "Montant TTC": ["100", "100", "100", 12.5],
+        }
+    )
+    payments = pd.DataFrame(
+        {
+            "Réf facture": ["F-1", "F-9", "F-1", "F-1"],
+            "Réglé le": ["05/12/2025", "05/12/2025", "05/12/2025", "hier"],
+            "Montant": ["10", "10", "1,2,3", "10"],
+            "Type": ["payment", "payment", "payment", "refund"],
+        }
+    )
+    with pytest.raises(InvoiceImportError) as error:
+        histories_from_frames(invoices, payments, columns=ERP_COLUMNS)
+    assert [(d.location, d.code) for d in error.value.details] == [
+        ("invoices row 1: Échéance", "invalid_date"),
+        ("invoices row 1: Client", "customer_mismatch"),
+        ("invoices row 2: Facture", "duplicate_invoice"),
+        ("invoices row 3: Montant TTC", "float_amount"),
+        ("payments row 1: Réf facture", "unknown_invoice"),
+        ("payments row 2: Montant", "invalid_amount"),
+        ("payments row 3: Réglé le", "invalid_date"),
+        ("payments row 3: Type", "invalid_kind"),
+    ]
+    assert str(error.value).startswith("histories_from_frames: 8 problem(s), nothing built: ")
+
+
+def test_histories_from_frames_names_missing_columns() -> None:
+    """A frame without a required column is refused before any row is read, naming it."""
+    from dunning.exceptions import InvoiceImportError  # noqa: PLC0415
+    from dunning.notebook import histories_from_frames  # noqa: PLC0415
+
+    invoices = pd.DataFrame({"Facture": ["F-1"]})
+    payments = pd.DataFrame({"Réf facture": ["F-1"], "Montant": ["1"]})
+    with pytest.raises(InvoiceImportError) as error:
+        histories_from_frames(invoices, payments, columns=ERP_COLUMNS)
+    missing = [d.location for d in error.value.details if d.code == "missing_column"]
+    assert missing == [
+        "invoices: customer_id",
+        "invoices: customer_name",
+        "invoices: issued_on",
+        "invoices: due_on",
+        "invoices: total",
+        "payments: paid_on",
+    ]

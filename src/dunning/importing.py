@@ -32,13 +32,13 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from dunning.core.model import Customer, Invoice
+from dunning.core.parsing import amount_text, day_text
 from dunning.exceptions import ErrorDetail, InvoiceImportError
 
 __all__ = ["COLUMNS", "REQUIRED_COLUMNS", "read_invoices_csv"]
@@ -53,7 +53,7 @@ REQUIRED_COLUMNS = (
 )
 """The columns a file must have."""
 
-_CUSTOMER_COLUMNS = {
+CUSTOMER_COLUMNS = {
     "customer_id": "id",
     "customer_name": "name",
     "email": "email",
@@ -64,7 +64,7 @@ _CUSTOMER_COLUMNS = {
     "segment": "segment",
     "locale": "locale",
 }
-_INVOICE_COLUMNS = {
+INVOICE_COLUMNS = {
     "invoice_id": "id",
     "invoice_number": "number",
     "issued_on": "issued_on",
@@ -72,34 +72,22 @@ _INVOICE_COLUMNS = {
     "total": "total",
     "currency": "currency",
 }
-COLUMNS = (*REQUIRED_COLUMNS, "invoice_id", "currency", *sorted(set(_CUSTOMER_COLUMNS) - {
+COLUMNS = (*REQUIRED_COLUMNS, "invoice_id", "currency", *sorted(set(CUSTOMER_COLUMNS) - {
     "customer_id", "customer_name"}))  # fmt: skip
 """Every column read (the others are ignored)."""
 
-_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
+# CUSTOMER_COLUMNS, INVOICE_COLUMNS, column_name and import_details are shared with
+# dunning.notebook.histories_from_frames (DataFrames are read as this file is), not in __all__.
 
 
-def _column(name: str) -> str:
+def column_name(name: str) -> str:
+    """A header as the importer matches it: lower case, spaces and dashes as ``_``.
+
+    Examples:
+        >>> column_name(" Due-On "), column_name("Invoice Number")
+        ('due_on', 'invoice_number')
+    """
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def _date(text: str) -> str | date:
-    match = _FRENCH_DATE.match(text)
-    if match is None:
-        return text  # ISO, or an error pydantic names
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return text
-
-
-def _amount(text: str) -> str:
-    value = _SPACES.sub("", text)
-    if "," in value and "." not in value:
-        value = value.replace(",", ".")
-    return value
 
 
 def _fields(row: Mapping[str, str], columns: Mapping[str, str]) -> dict[str, Any]:
@@ -144,7 +132,7 @@ def read_invoices_csv(path: str | Path) -> list[Invoice]:
     header = text.split("\n", 1)[0]
     delimiter = ";" if header.count(";") > header.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    names = [_column(n) for n in next(reader, [])]
+    names = [column_name(n) for n in next(reader, [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         msg = (
@@ -183,24 +171,25 @@ def _row(
     where = f"line {line}"
     problems: list[ErrorDetail] = []
     try:
-        customer = Customer.model_validate(_fields(row, _CUSTOMER_COLUMNS))
+        customer = Customer.model_validate(_fields(row, CUSTOMER_COLUMNS))
     except ValidationError as error:
-        reverse = {field: col for col, field in _CUSTOMER_COLUMNS.items()}
-        problems.extend(_details(error, where, reverse))
+        reverse = {field: col for col, field in CUSTOMER_COLUMNS.items()}
+        problems.extend(import_details(error, where, reverse))
         customer = None
-    fields = _fields(row, _INVOICE_COLUMNS)
+    fields = _fields(row, INVOICE_COLUMNS)
     fields.setdefault("id", fields.get("number", ""))
     for name in ("issued_on", "due_on"):
         if name in fields:
-            fields[name] = _date(fields[name])
+            # Not a day in either form: the text goes on, for pydantic to name the error.
+            fields[name] = day_text(fields[name]) or fields[name]
     if "total" in fields:
-        fields["total"] = _amount(fields["total"])
+        fields["total"] = amount_text(fields["total"])
     invoice = None
     try:
         invoice = Invoice.model_validate({**fields, "customer": customer or _PLACEHOLDER})
     except ValidationError as error:
-        reverse = {field: col for col, field in _INVOICE_COLUMNS.items()}
-        problems.extend(_details(error, where, reverse))
+        reverse = {field: col for col, field in INVOICE_COLUMNS.items()}
+        problems.extend(import_details(error, where, reverse))
     problems.extend(_agreement(customer, invoice, line, customers, seen))
     if problems or invoice is None:
         return problems
@@ -243,7 +232,14 @@ def _agreement(
 _PLACEHOLDER = Customer(id="-", name="-")
 
 
-def _details(error: ValidationError, where: str, columns: Mapping[str, str]) -> list[ErrorDetail]:
+def import_details(
+    error: ValidationError, where: str, columns: Mapping[str, str]
+) -> list[ErrorDetail]:
+    """A model's validation errors as `ErrorDetail` items located ``{where}: {column}``.
+
+    *columns* maps a model field to the column it came from; errors on ``customer`` (the
+    placeholder of a row whose customer was already reported) are skipped.
+    """
     out = []
     for e in error.errors(include_url=False):
         field = str(e["loc"][0]) if e["loc"] else ""

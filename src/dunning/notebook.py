@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
@@ -26,11 +26,21 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 from dunning.core.engine import Decision
 from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, CollectionCost, StepEffectiveness
+from dunning.core.model import CreditNote, Customer, Invoice, Payment
+from dunning.core.parsing import DateProblem, amount_text, read_day
 from dunning.core.penalties.compute import PenaltyBreakdown, penalties_for_amount
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.portfolio import InvoiceHistory
 from dunning.core.simulate import Comparison, SimulationResult, SyntheticPortfolio
 from dunning.core.timeline import Timeline
+from dunning.exceptions import ErrorDetail, InvoiceImportError
+from dunning.importing import (
+    CUSTOMER_COLUMNS,
+    INVOICE_COLUMNS,
+    REQUIRED_COLUMNS,
+    column_name,
+    import_details,
+)
 from dunning.runner import RunReport
 
 if TYPE_CHECKING:
@@ -38,9 +48,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "PAYMENT_COLUMNS",
     "FloatAmounts",
     "as_amount",
     "as_date",
+    "histories_from_frames",
     "penalties_dataframe",
     "plot_ageing",
     "plot_collections",
@@ -102,15 +114,33 @@ def _is_missing(value: object) -> bool:
         return True
 
 
+def _text_amount(text: str, loc: tuple[str | int, ...]) -> Decimal:
+    try:
+        value = Decimal(amount_text(text))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise _error(
+            "invalid_amount",
+            "'{value}' is not an amount: write 1103.82, 1103,82 or 1 103,82",
+            {"value": text},
+            loc,
+            text,
+        )
+    return value
+
+
 def as_amount(
     value: object,
     *,
     float_amounts: FloatAmounts = "refuse",
     field: str | tuple[str | int, ...] = "amount",
-) -> Decimal | str:
-    """Turn a value from a DataFrame into an amount the core accepts.
+) -> Decimal:
+    """Turn a value from a DataFrame into an exact amount.
 
-    Decimal and decimal strings pass through; Python and numpy integers become `Decimal`;
+    Text is read as the CSV importer reads it (`dunning.core.parsing.amount_text`): a decimal
+    point or comma, spaces, no-break spaces or narrow no-break spaces between thousands, and a
+    lone ``-`` for zero. Decimals pass through; Python and numpy integers become `Decimal`;
     floats (Python or numpy) are refused unless *float_amounts* is ``"round_to_cent"``, in
     which case their shortest decimal form is rounded half-up to the cent.
 
@@ -120,21 +150,25 @@ def as_amount(
         field: where the value came from, quoted in the error (a column, or column and row).
 
     Returns:
-        A `Decimal`, or the string as given (the core validates it).
+        A `Decimal` (never text: a bad cell fails here, naming *field*).
 
     Raises:
         pydantic.ValidationError: ``missing_amount`` for None/NaN, ``float_amount`` for a float
             that was not opted in (saying how to convert), ``invalid_amount`` otherwise.
 
     Examples:
-        >>> as_amount(12), as_amount("12.50"), as_amount(12.5, float_amounts="round_to_cent")
-        (Decimal('12'), '12.50', Decimal('12.50'))
-        >>> as_amount(0.1 + 0.2, float_amounts="round_to_cent")
-        Decimal('0.30')
+        >>> as_amount(12), as_amount("1 103,82"), as_amount(12.5, float_amounts="round_to_cent")
+        (Decimal('12'), Decimal('1103.82'), Decimal('12.50'))
+        >>> as_amount(0.1 + 0.2, float_amounts="round_to_cent"), as_amount("-")
+        (Decimal('0.30'), Decimal('0'))
     """
     loc = (field,) if isinstance(field, str) else field
-    if isinstance(value, Decimal | str):
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _error("invalid_amount", "an amount must be finite", {}, loc, value)
         return value
+    if isinstance(value, str):
+        return _text_amount(value, loc)
     if isinstance(value, bool) or type(value).__name__ in {"bool", "bool_"}:  # numpy's too
         raise _error("invalid_amount", "an amount cannot be a boolean", {}, loc, value)
     if isinstance(value, numbers.Integral):
@@ -175,9 +209,11 @@ def as_amount(
 def as_date(value: object, *, field: str | tuple[str | int, ...] = "date") -> date:
     """Turn a value from a DataFrame into a calendar date.
 
-    Accepts a `date`, an ISO string, a `pandas.Timestamp` or `numpy.datetime64` at midnight
-    (what a date column holds; its time zone, if any, is dropped), or an aware `datetime`
-    (its own civil date).
+    Accepts a `date`; ISO text (``2025-12-30``), French text (``30/12/2025``, as the CSV
+    importer) or ISO instant text; a `datetime`, `pandas.Timestamp` or `numpy.datetime64`.
+    The time-zone policy (`dunning.core.parsing`): an aware instant gives its own civil
+    date; a naive one must be at midnight (what a date column holds), since a naive time of
+    day names no instant.
 
     Args:
         value: the cell.
@@ -193,38 +229,18 @@ def as_date(value: object, *, field: str | tuple[str | int, ...] = "date") -> da
 
     Examples:
         >>> from datetime import datetime
-        >>> as_date("2026-03-02"), as_date(datetime(2026, 3, 2))
-        (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
+        >>> as_date("2026-03-02"), as_date("02/03/2026"), as_date(datetime(2026, 3, 2))
+        (datetime.date(2026, 3, 2), datetime.date(2026, 3, 2), datetime.date(2026, 3, 2))
+        >>> as_date("2026-03-02T23:30+01:00")
+        datetime.date(2026, 3, 2)
     """
     loc = (field,) if isinstance(field, str) else field
-    if _is_missing(value):
-        raise _error("missing_date", "the date is missing", {}, loc, value)
-    if type(value).__name__ == "datetime64":
+    if type(value).__name__ == "datetime64" and not _is_missing(value):
         value = _pandas().Timestamp(value)
-    if isinstance(value, datetime):
-        if value.tzinfo is None and value.time() != datetime.min.time():
-            raise _error(
-                "date_with_time",
-                "{value} has a time of day but no time zone: give a date, or an aware instant",
-                {"value": value.isoformat()},
-                loc,
-                value,
-            )
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise _error(
-        "invalid_date",
-        "expected a date (date, ISO text, Timestamp), got '{value}'",
-        {"value": str(value)},
-        loc,
-        value,
-    )
+    found = read_day(value)
+    if isinstance(found, DateProblem):
+        raise _error(found.code, "{problem}", {"problem": found.message}, loc, value)
+    return found.date() if isinstance(found, datetime) else found
 
 
 # --------------------------------------------------------------------------- DataFrames
@@ -402,6 +418,9 @@ def _simulation_table(obj: SimulationResult, part: str) -> _Table:
     return _Table(cols, obj.records())
 
 
+_STACKED = (PenaltyBreakdown, Timeline, Decision, RunReport)
+
+
 def _sequence_table(obj: object) -> _Table:
     items = list(obj) if isinstance(obj, Iterable) and not isinstance(obj, str | bytes) else None
     if items is not None and all(isinstance(i, StepEffectiveness) for i in items):
@@ -418,13 +437,19 @@ def _sequence_table(obj: object) -> _Table:
         return _Table(
             ("step_id", "delivered", "paid_after", "paid_share", "average_days_to_pay"), rows
         )
+    if items and all(isinstance(i, _STACKED) for i in items):
+        # One row set per result, stacked: many breakdowns, timelines or decisions in one frame.
+        tables = [_table(i, "days") for i in items]
+        if len({t.columns for t in tables}) == 1:
+            return _Table(tables[0].columns, [row for t in tables for row in t.rows])
     if items is not None and all(isinstance(i, InvoiceHistory) for i in items):
         cols = ("invoice_id", "number", "customer_id", "customer_kind", "issued_on", "due_on")
         return _Table((*cols, "total", "currency"), _invoice_rows(items, None))
     msg = (
         f"to_dataframe: cannot tabulate a {type(obj).__name__}; it takes a PenaltyBreakdown, "
         "Timeline, RunReport, Decision, Ageing, CollectionCost, SimulationResult, Comparison, "
-        "SyntheticPortfolio, or a sequence of StepEffectiveness or InvoiceHistory"
+        "SyntheticPortfolio, or a sequence of StepEffectiveness, InvoiceHistory, or of "
+        "PenaltyBreakdown, Timeline, Decision or RunReport of one kind (rows stacked)"
     )
     raise TypeError(msg)
 
@@ -441,6 +466,7 @@ def to_dataframe(
     `Timeline`; a message for a `RunReport`; a bucket for an `Ageing`; a channel for a
     `CollectionCost`; a step for a sequence of `StepEffectiveness`; an invoice for a
     `SyntheticPortfolio` or a sequence of `InvoiceHistory`; a scenario for a `Comparison`;
+    a list of breakdowns, timelines, decisions or run reports (one kind) stacks their rows;
     for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*).
 
     Args:
@@ -485,10 +511,17 @@ def penalties_dataframe(
     rate: str | None = None,
     float_amounts: FloatAmounts = "refuse",
     rates: PenaltyRates | None = None,
+    payments: pd.DataFrame | None = None,
+    key: str = "invoice_id",
 ) -> pd.DataFrame:
     """Late-payment penalties for every row of a DataFrame: DataFrame in, DataFrame out.
 
-    Each row goes through `penalties_for_amount`; the columns ``interest``,
+    Each row goes through `penalties_for_amount`. Without *payments*, *amount* is what is
+    still due, all of it late since the due date. With *payments* (a frame with the columns
+    ``invoice_id``, ``paid_on`` and ``amount``, as `histories_from_frames` reads them), *amount*
+    is the amount first due and the payments and credit notes of the row's *key* dated up to
+    its last day are applied on their dates, so the interest that ran on the whole amount
+    before a partial payment is kept. The columns ``interest``,
     ``recovery_indemnity``, ``penalties_total`` (Decimal) and ``rate_source`` (the first
     period's) are added to a copy of *frame*. Cells are converted with `as_amount` and
     `as_date` (numpy integers, Timestamps and datetime64 are fine; floats need
@@ -503,6 +536,9 @@ def penalties_dataframe(
         rate: a column of contractual rates in percent, if any.
         float_amounts: ``"refuse"`` (default) or ``"round_to_cent"``.
         rates: rate tables; by default the packaged ones.
+        payments: partial payments and credit notes, one per row (``invoice_id``,
+            ``paid_on``, ``amount``), if any.
+        key: the column of *frame* matched with the payments' ``invoice_id``.
 
     Returns:
         A copy of *frame* with the four columns added.
@@ -524,18 +560,20 @@ def penalties_dataframe(
     """
     pd = _pandas()
     names = [amount, due_on, *(c for c in (regime, rate) if c is not None)]
+    names += [key] if payments is not None else []
     if isinstance(until, str):
         names.append(until)
     missing = [c for c in names if c not in frame.columns]
     if missing:
         msg = f"columns not in the DataFrame: {', '.join(missing)} (have: {list(frame.columns)})"
         raise KeyError(msg)
+    paid = {} if payments is None else _paid_by_key(payments, float_amounts)
     results: list[PenaltyBreakdown] = []
     for n, (_, row) in enumerate(frame.iterrows()):
         last = as_date(row[until], field=(until, n)) if isinstance(until, str) else until
         value = as_amount(row[amount], float_amounts=float_amounts, field=(amount, n))
         due = as_date(row[due_on], field=(due_on, n))
-        contractual = None if rate is None else as_amount(row[rate], field=(rate, n))
+        contractual = None if rate is None else _rate(row[rate], (rate, n))
         try:
             breakdown = penalties_for_amount(
                 value,
@@ -544,6 +582,9 @@ def penalties_dataframe(
                 regime=None if regime is None else str(row[regime]),
                 rate=contractual,
                 rates=rates,
+                payments=[p for p in paid.get(str(row[key]).strip(), ()) if p[0] <= last]
+                if payments is not None
+                else (),
             )
         except ValidationError as error:
             raise _at_row(error, n) from None
@@ -562,6 +603,31 @@ def penalties_dataframe(
     return out
 
 
+def _paid_by_key(
+    payments: pd.DataFrame, float_amounts: FloatAmounts
+) -> dict[str, list[tuple[date, Decimal]]]:
+    """``(paid_on, amount)`` of each row of *payments*, by ``invoice_id``."""
+    missing = [c for c in ("invoice_id", "paid_on", "amount") if c not in payments.columns]
+    if missing:
+        msg = f"payments: columns not in the DataFrame: {', '.join(missing)}"
+        raise KeyError(msg)
+    out: dict[str, list[tuple[date, Decimal]]] = {}
+    rows = zip(payments["invoice_id"], payments["paid_on"], payments["amount"], strict=True)
+    for n, (ref, on, value) in enumerate(rows):
+        out.setdefault(str(ref).strip(), []).append(
+            (
+                as_date(on, field=("payments", "paid_on", n)),
+                as_amount(value, float_amounts=float_amounts, field=("payments", "amount", n)),
+            )
+        )
+    return out
+
+
+def _rate(value: object, loc: tuple[str | int, ...]) -> Decimal | str:
+    """A contractual rate: text goes to the core as is (``"12%"``), numbers as amounts."""
+    return value if isinstance(value, str) else as_amount(value, field=loc)
+
+
 def _at_row(error: ValidationError, row: int) -> ValidationError:
     details = [
         InitErrorDetails(
@@ -572,6 +638,328 @@ def _at_row(error: ValidationError, row: int) -> ValidationError:
         for e in error.errors(include_url=False)
     ]
     return ValidationError.from_exception_data(error.title, details)
+
+
+# --------------------------------------------------------------------------- ERP frames
+
+PAYMENT_COLUMNS = ("invoice_id", "paid_on", "amount", "kind", "currency", "reference")
+"""The columns of a payments frame `histories_from_frames` reads (the first three required)."""
+
+_REQUIRED_PAYMENT_COLUMNS = ("invoice_id", "paid_on", "amount")
+_DATES = frozenset({"issued_on", "due_on"})
+
+
+def _renamed(frame: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, Any]:
+    """Our column name -> the frame's, after *columns* (ERP -> ours) and the importer's rule."""
+    return {columns.get(str(c), column_name(str(c))): c for c in frame.columns}
+
+
+def _cells(
+    frame: pd.DataFrame, names: Mapping[str, Any], wanted: Iterable[str]
+) -> Iterable[tuple[int, dict[str, object]]]:
+    """``(row number, {our name: cell})`` per row, without the missing cells."""
+    chosen = [(ours, names[ours]) for ours in wanted if ours in names]
+    for n, values in enumerate(zip(*(frame[c] for _, c in chosen), strict=True)):
+        row = {
+            ours: value
+            for (ours, _), value in zip(chosen, values, strict=True)
+            if not _is_missing(value) and not (isinstance(value, str) and not value.strip())
+        }
+        yield n, row
+
+
+def _converted(
+    row: Mapping[str, object],
+    where: str,
+    names: Mapping[str, Any],
+    float_amounts: FloatAmounts,
+    problems: list[ErrorDetail],
+) -> dict[str, Any]:
+    """Dates and amounts through `as_date` and `as_amount`, other cells as stripped text."""
+    out: dict[str, Any] = {}
+    for ours, value in row.items():
+        try:
+            if ours in _DATES or ours == "paid_on":
+                out[ours] = as_date(value, field=ours)
+            elif ours in {"total", "amount"}:
+                out[ours] = as_amount(value, float_amounts=float_amounts, field=ours)
+            else:
+                out[ours] = str(value).strip()
+        except ValidationError as error:
+            [e] = error.errors(include_url=False)
+            problems.append(ErrorDetail(f"{where}: {names[ours]}", e["msg"], str(e["type"])))
+    return out
+
+
+def histories_from_frames(
+    invoices: pd.DataFrame,
+    payments: pd.DataFrame | None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    customers: pd.DataFrame | Iterable[Customer] | None = None,
+    float_amounts: FloatAmounts = "refuse",
+) -> list[InvoiceHistory]:
+    """Invoice histories from an ERP's invoices and payments DataFrames, ready for the KPIs.
+
+    *invoices* has one row per invoice, with the CSV importer's columns
+    (`dunning.importing.COLUMNS`: ``invoice_number``, ``customer_id``, ``customer_name``,
+    ``issued_on``, ``due_on``, ``total``; optionally ``invoice_id``, ``currency`` and the
+    customer's contact columns). *payments* has one row per payment or credit note:
+    ``invoice_id`` (the invoice's id, or its number), ``paid_on``, ``amount``, and optionally
+    ``kind`` (``payment``, the default, or ``credit_note``), ``currency``, ``reference``.
+    Column names are matched as the importer matches them (``Due On`` is ``due_on``), after
+    *columns* renames the ERP's own (``{"Montant TTC": "total"}``; one mapping for both
+    frames, so a name both frames use maps to one of ours); other columns are ignored.
+    Cells go through `as_date` and `as_amount` (``1 103,82``, ``30/12/2025``, Timestamps...).
+
+    Args:
+        invoices: the invoices frame.
+        payments: the payments frame, or None if nothing was paid.
+        columns: the ERP's column names -> ours, for both frames.
+        customers: the customers, as a frame (``customer_id``, ``customer_name``, contact
+            columns) or `Customer` objects; then *invoices* needs only ``customer_id``. By
+            default each invoice row carries its customer.
+        float_amounts: ``"refuse"`` (default) or ``"round_to_cent"``, as for `as_amount`.
+
+    Returns:
+        One `InvoiceHistory` per invoice with its payments and credit notes (by date), sorted
+        by customer id, then due date and invoice id (grouped by customer, as the runner and
+        `plan_customer_actions` read a portfolio).
+
+    Raises:
+        ImportError: if pandas is not installed.
+        InvoiceImportError: listing every problem in ``details``, each located by frame, row
+            (counted from 0, as ``df.iloc``) and the frame's own column name
+            (``payments row 4: Montant``): a missing column, a bad cell, a customer whose
+            rows disagree, a duplicate invoice, a payment for an unknown invoice.
+
+    Examples:
+        >>> import pandas as pd
+        >>> erp = pd.DataFrame({"N° facture": ["F-1"], "Client": ["C-7"], "Raison sociale":
+        ...     ["ACME"], "Date": ["01/12/2025"], "Échéance": ["31/12/2025"], "TTC": ["1 200,00"]})
+        >>> paid = pd.DataFrame({"Facture": ["F-1"], "Réglé le": ["15/01/2026"],
+        ...                      "Montant": ["200,5"]})
+        >>> [h] = histories_from_frames(erp, paid, columns={"N° facture": "invoice_number",
+        ...     "Client": "customer_id", "Raison sociale": "customer_name", "Date": "issued_on",
+        ...     "Échéance": "due_on", "TTC": "total", "Facture": "invoice_id",
+        ...     "Réglé le": "paid_on", "Montant": "amount"})
+        >>> h.invoice.total, h.events[0].on, h.events[0].amount
+        (Decimal('1200.00'), datetime.date(2026, 1, 15), Decimal('200.5'))
+        >>> histories_from_frames(erp, None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dunning.exceptions.InvoiceImportError: histories_from_frames: 6 problem(s), ...
+    """
+    _pandas()
+    reader = _FrameReader(dict(columns or {}), float_amounts)
+    known = None if customers is None else reader.customers(customers)
+    names = reader.names("invoices", invoices, REQUIRED_COLUMNS if known is None else _KEYS)
+    pay_names = {}
+    if payments is not None:
+        pay_names = reader.names("payments", payments, _REQUIRED_PAYMENT_COLUMNS)
+    reader.refuse()
+    built: dict[str, Invoice] = {}
+    first_row: dict[str, int] = {}
+    for n, row in _cells(invoices, names, (*CUSTOMER_COLUMNS, *INVOICE_COLUMNS)):
+        invoice = reader.invoice(n, row, names, known)
+        if invoice is None:
+            continue
+        first = first_row.setdefault(invoice.id, n)
+        if first != n:
+            reader.problem(
+                f"invoices row {n}",
+                names.get("invoice_id", names["invoice_number"]),
+                f"invoice {invoice.id!r} is already on invoices row {first}",
+                "duplicate_invoice",
+            )
+        else:
+            built[invoice.id] = invoice
+    events: dict[str, list[Payment | CreditNote]] = {}
+    if payments is not None:
+        events = reader.payments(payments, pay_names, built)
+    reader.refuse()
+    for settled in events.values():
+        settled.sort(key=_on)
+    histories = [
+        InvoiceHistory(invoice=inv, events=tuple(events.get(key, ()))) for key, inv in built.items()
+    ]
+    histories.sort(key=lambda h: (h.invoice.customer.id, h.invoice.last_due_on, h.invoice.id))
+    return histories
+
+
+_KEYS = ("invoice_number", "customer_id", "issued_on", "due_on", "total")
+
+
+def _on(event: Payment | CreditNote) -> date:
+    return event.on
+
+
+class _FrameReader:
+    """One reading of an ERP's frames: the column mapping, and every problem found."""
+
+    def __init__(self, columns: dict[str, str], float_amounts: FloatAmounts) -> None:
+        self.columns = columns
+        self.float_amounts: FloatAmounts = float_amounts
+        self.problems: list[ErrorDetail] = []
+        self.seen: dict[str, tuple[Customer, int]] = {}
+        self.bad_rows: set[str] = set()
+
+    def problem(self, where: str, column: object, message: str, code: str) -> None:
+        self.problems.append(ErrorDetail(f"{where}: {column}", message, code))
+
+    def refuse(self) -> None:
+        if self.problems:
+            _refuse(self.problems)
+
+    def names(self, where: str, frame: pd.DataFrame, required: Iterable[str]) -> dict[str, Any]:
+        names = _renamed(frame, self.columns)
+        for c in required:
+            if c not in names:
+                self.problem(where, c, f"no column {c!r} (map yours with columns=...)",
+                             "missing_column")  # fmt: skip
+        return names
+
+    def converted(
+        self, row: Mapping[str, object], where: str, names: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        before = len(self.problems)
+        out = _converted(row, where, names, self.float_amounts, self.problems)
+        if len(self.problems) > before:
+            self.bad_rows.add(where)
+        return out
+
+    def model_problems(
+        self, error: ValidationError, where: str, columns: Mapping[str, str]
+    ) -> None:
+        """A model's errors for a row, less those that only echo a bad cell already reported."""
+        for detail in import_details(error, where, columns):
+            echo = detail.code == "missing" or detail.location.endswith(": ")
+            if not (echo and where in self.bad_rows):
+                self.problems.append(detail)
+
+    def customers(self, customers: pd.DataFrame | Iterable[Customer]) -> dict[str, Customer]:
+        if not hasattr(customers, "columns"):
+            return {c.id: c for c in customers}
+        frame: pd.DataFrame = customers
+        names = self.names("customers", frame, ("customer_id", "customer_name"))
+        found: dict[str, Customer] = {}
+        if self.problems:
+            return found
+        reverse = {field: names.get(col, col) for col, field in CUSTOMER_COLUMNS.items()}
+        for n, row in _cells(frame, names, CUSTOMER_COLUMNS):
+            where = f"customers row {n}"
+            fields = self.converted(row, where, names)
+            try:
+                customer = Customer.model_validate(
+                    {CUSTOMER_COLUMNS[k]: v for k, v in fields.items()}
+                )
+            except ValidationError as error:
+                self.model_problems(error, where, reverse)
+                continue
+            found[customer.id] = customer
+        return found
+
+    def customer(
+        self,
+        where: str,
+        n: int,
+        fields: Mapping[str, Any],
+        names: Mapping[str, Any],
+        known: Mapping[str, Customer] | None,
+    ) -> Customer | None:
+        if known is not None:
+            customer = known.get(str(fields.get("customer_id", "")))
+            if customer is None and "customer_id" in fields:
+                self.problem(where, names["customer_id"],
+                             f"customer {fields['customer_id']!r} is not in customers",
+                             "unknown_customer")  # fmt: skip
+            return customer
+        reverse = {f: names.get(c, c) for c, f in CUSTOMER_COLUMNS.items()}
+        try:
+            customer = Customer.model_validate(
+                {CUSTOMER_COLUMNS[k]: v for k, v in fields.items() if k in CUSTOMER_COLUMNS}
+            )
+        except ValidationError as error:
+            self.model_problems(error, where, reverse)
+            return None
+        earlier = self.seen.setdefault(customer.id, (customer, n))
+        if earlier[0] != customer:
+            self.problem(
+                where,
+                names["customer_id"],
+                f"customer {customer.id!r} differs from invoices row {earlier[1]} "
+                "(name, email...): give each customer the same details on every row",
+                "customer_mismatch",
+            )
+        return customer
+
+    def invoice(
+        self,
+        n: int,
+        row: Mapping[str, object],
+        names: Mapping[str, Any],
+        known: Mapping[str, Customer] | None,
+    ) -> Invoice | None:
+        where = f"invoices row {n}"
+        fields = self.converted(row, where, names)
+        customer = self.customer(where, n, fields, names, known)
+        data = {INVOICE_COLUMNS[k]: v for k, v in fields.items() if k in INVOICE_COLUMNS}
+        data.setdefault("id", data.get("number", ""))
+        try:
+            invoice = Invoice.model_validate({**data, "customer": customer or _SOMEONE})
+        except ValidationError as error:
+            reverse = {f: names.get(c, c) for c, f in INVOICE_COLUMNS.items()}
+            self.model_problems(error, where, reverse)
+            return None
+        return None if customer is None else invoice
+
+    def payments(
+        self, payments: pd.DataFrame, names: Mapping[str, Any], invoices: Mapping[str, Invoice]
+    ) -> dict[str, list[Payment | CreditNote]]:
+        """Each payment or credit note, by the id of the invoice it settles."""
+        by_number: dict[str, str] = {}
+        for invoice_id, invoice in invoices.items():
+            by_number.setdefault(invoice.number, invoice_id)
+        out: dict[str, list[Payment | CreditNote]] = {}
+        reverse = {"on": names["paid_on"], "amount": names["amount"]}
+        reverse |= {k: names[k] for k in ("kind", "currency", "reference") if k in names}
+        reverse["number"] = reverse.get("reference", "reference")
+        for n, row in _cells(payments, names, PAYMENT_COLUMNS):
+            where = f"payments row {n}"
+            fields = self.converted(row, where, names)
+            ref = str(fields.pop("invoice_id", ""))
+            key: str | None = ref if ref in invoices else by_number.get(ref)
+            kind = column_name(str(fields.pop("kind", "payment")))
+            if key is None:
+                self.problem(where, names["invoice_id"],
+                             f"no invoice {ref!r} (by id or number) in invoices",
+                             "unknown_invoice")  # fmt: skip
+                continue
+            if kind not in {"payment", "credit_note"}:
+                self.problem(where, names["kind"], f"'{kind}' is not payment or credit_note",
+                             "invalid_kind")  # fmt: skip
+                continue
+            data: dict[str, Any] = {("on" if k == "paid_on" else k): v for k, v in fields.items()}
+            data.setdefault("currency", invoices[key].currency)
+            try:
+                if kind == "credit_note":
+                    data["number"] = data.pop("reference", None)
+                    event: Payment | CreditNote = CreditNote.model_validate(data)
+                else:
+                    event = Payment.model_validate(data)
+            except ValidationError as error:
+                self.model_problems(error, where, reverse)
+                continue
+            out.setdefault(key, []).append(event)
+        return out
+
+
+def _refuse(problems: list[ErrorDetail]) -> None:
+    msg = f"{len(problems)} problem(s), nothing built: " + "; ".join(str(p) for p in problems)
+    raise InvoiceImportError(msg, details=tuple(problems), source="histories_from_frames")
+
+
+_SOMEONE = Customer(id="-", name="-")
 
 
 # -------------------------------------------------------------------------------- plots
@@ -644,39 +1032,72 @@ def plot_penalty_accrual(breakdown: PenaltyBreakdown, *, title: str | None = Non
     return figure
 
 
-def plot_ageing(ageing: Ageing, *, title: str | None = None) -> Figure:
+def plot_ageing(ageing: Ageing | pd.DataFrame, *, title: str | None = None) -> Figure:
     """Outstanding amounts by ageing bucket, as bars labelled with their invoice counts.
+
+    Args:
+        ageing: an `Ageing`, or its DataFrame (``to_dataframe(ageing)``: columns ``bucket``,
+            ``amount``, ``count``; amounts as Decimals or floats).
+        title: the figure's title; by default the day and the total.
+
+    Returns:
+        A matplotlib `Figure`.
 
     Raises:
         ImportError: if matplotlib is not installed.
+        KeyError: for a DataFrame without those columns.
     """
-    figure = _figure()(figsize=(7, 4), layout="constrained")
+    figure_class = _figure()
+    if isinstance(ageing, Ageing):
+        amounts = {b: Decimal(ageing.amounts[b]) for b in AGEING_BUCKETS}
+        counts = dict(ageing.counts)
+        at = ageing.at.date() if isinstance(ageing.at, datetime) else ageing.at
+        heading = f"Ageing at {at}: {ageing.total:,.2f} {ageing.currency}"
+        currency = ageing.currency
+    else:
+        missing = [c for c in ("bucket", "amount", "count") if c not in ageing.columns]
+        if missing:
+            msg = f"plot_ageing: columns not in the DataFrame: {', '.join(missing)}"
+            raise KeyError(msg)
+        rows = dict(zip(ageing["bucket"], zip(ageing["amount"], ageing["count"], strict=True),
+                        strict=True))  # fmt: skip
+        amounts = {b: Decimal(str(rows.get(b, (0, 0))[0])) for b in AGEING_BUCKETS}
+        counts = {b: int(rows.get(b, (0, 0))[1]) for b in AGEING_BUCKETS}
+        heading = f"Ageing: {sum(amounts.values(), Decimal(0)):,.2f}"
+        currency = "amount"
+    figure = figure_class(figsize=(7, 4), layout="constrained")
     ax = figure.add_subplot()
-    values = [float(ageing.amounts[b]) for b in AGEING_BUCKETS]
+    values = [float(amounts[b]) for b in AGEING_BUCKETS]
     colours = ["tab:green", "gold", "orange", "tab:red", "darkred"]
     bars = ax.bar(list(AGEING_BUCKETS), values, color=colours)
-    labels = [f"{ageing.amounts[b]:,.0f}\n({ageing.counts[b]} inv.)" for b in AGEING_BUCKETS]
+    labels = [f"{amounts[b]:,.0f}\n({counts[b]} inv.)" for b in AGEING_BUCKETS]
     ax.bar_label(bars, labels=labels, fontsize=8)
-    ax.set_ylabel(f"outstanding ({ageing.currency})")
+    ax.set_ylabel(f"outstanding ({currency})")
     ax.set_xlabel("days late")
     ax.set_ylim(0, max([*values, 1.0]) * 1.2)
-    ax.set_title(title or f"Ageing at {ageing.at.date()}: {ageing.total:,.2f} {ageing.currency}")
+    ax.set_title(title or heading)
     return figure
 
 
 def plot_collections(
-    results: Comparison | Mapping[str, SimulationResult] | Iterable[SimulationResult],
+    results: SimulationResult
+    | Comparison
+    | Mapping[str, SimulationResult]
+    | Iterable[SimulationResult],
     *,
     title: str = "Cash collected",
 ) -> Figure:
     """Cumulative cash collected day by day, one curve per simulated scenario.
 
-    Days 30, 60 and 90 of the runs are marked.
+    Takes one `SimulationResult`, a `Comparison`, a mapping of label to result, or a
+    sequence of results. Days 30, 60 and 90 of the runs are marked.
 
     Raises:
         ImportError: if matplotlib is not installed.
     """
-    if isinstance(results, Comparison):
+    if isinstance(results, SimulationResult):
+        runs = [(results.label, results)]
+    elif isinstance(results, Comparison):
         runs = list(results.results.items())
     elif isinstance(results, Mapping):
         runs = list(results.items())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from dunning.core.ledger import Ledger
@@ -13,6 +13,7 @@ from dunning.core.model import (
     Event,
     Invoice,
 )
+from dunning.core.parsing import to_day
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.scenario import StepKind
 
@@ -44,17 +45,49 @@ def book_invoices(
     ]
 
 
-def local_day(invoice: Invoice, at: datetime) -> date:
-    return at.astimezone(invoice.customer.tz).date()
+Moment = datetime | date
+"""When a metric reads the book: an aware instant, or a day (the end of it, in each customer's
+time zone). Arguments are turned into one by `dunning.core.parsing.to_moment`."""
 
 
-def delivered_actions(events: Sequence[Event], at: datetime) -> list[ActionTaken]:
-    failed = {e.action_id for e in events if isinstance(e, DeliveryFailed) and e.at <= at}
+def local_day(invoice: Invoice, at: Moment) -> date:
+    if isinstance(at, datetime):
+        return at.astimezone(invoice.customer.tz).date()
+    return at
+
+
+def happened_by(instant: datetime, at: Moment, tz: tzinfo) -> bool:
+    """Whether *instant* is at or before *at* (for a day: on or before it, in *tz*)."""
+    if isinstance(at, datetime):
+        return instant <= at
+    return instant.astimezone(tz).date() <= at
+
+
+def in_period(day: date, start: date | None, end: date | None) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def period(start: object, end: object) -> tuple[date | None, date | None]:
+    """The optional ``start`` and ``end`` of a KPI, as days (checked in order)."""
+    first = None if start is None else to_day(start, "start")
+    last = None if end is None else to_day(end, "end")
+    if first is not None and last is not None and last < first:
+        msg = f"end: {last} is before start {first}"
+        raise ValueError(msg)
+    return first, last
+
+
+def delivered_actions(events: Sequence[Event], at: Moment, tz: tzinfo) -> list[ActionTaken]:
+    failed = {
+        e.action_id for e in events if isinstance(e, DeliveryFailed) and happened_by(e.at, at, tz)
+    }
     return sorted(
         (
             e
             for e in events
-            if isinstance(e, ActionTaken) and e.at <= at and e.action_id not in failed
+            if isinstance(e, ActionTaken)
+            and happened_by(e.at, at, tz)
+            and e.action_id not in failed
         ),
         key=lambda e: e.at,
     )

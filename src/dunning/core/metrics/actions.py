@@ -7,19 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter
 
-from dunning.core._types import Amount, check_aware
+from dunning.core._types import Amount
 from dunning.core.metrics._common import (
     CENT,
     LITIGATION,
     ZERO,
     book_invoices,
     delivered_actions,
+    happened_by,
+    in_period,
     local_day,
     one_decimal,
     paid_by,
     percent,
+    period,
 )
 from dunning.core.model import (
     ActionTaken,
@@ -30,6 +33,7 @@ from dunning.core.model import (
     PromiseToPay,
     corrected,
 )
+from dunning.core.parsing import When, to_moment
 from dunning.core.policy import Policy
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.scenario import Scenario, StepKind
@@ -61,7 +65,7 @@ class StepEffectiveness:
 
 
 def step_effectiveness(
-    entries: Iterable[PortfolioEntry], *, at: datetime, currency: str = "EUR"
+    entries: Iterable[PortfolioEntry], *, at: When, currency: str = "EUR"
 ) -> tuple[StepEffectiveness, ...]:
     """Per scenario step: how often it was delivered, and how soon invoices were paid after it.
 
@@ -71,14 +75,14 @@ def step_effectiveness(
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         currency: only invoices in this currency count.
 
     Returns:
         One `StepEffectiveness` per step id seen, by step id.
 
     Raises:
-        ValueError: if *at* is naive.
+        ValueError: if *at* is naive or unreadable or unreadable.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -93,13 +97,15 @@ def step_effectiveness(
         >>> step_effectiveness(book, at=datetime(2026, 4, 1, tzinfo=timezone.utc))
         (StepEffectiveness(step_id='reminder', delivered=1, paid_after=1, average_days_to_pay=Decimal('4.0')),)
     """  # noqa: E501  (a doctest line)
-    check_aware(at)
+    at = to_moment(at, "at")
     delivered: dict[str, int] = {}
     waits: dict[str, list[int]] = {}
     for invoice, events in book_invoices(entries, currency):
         tz = invoice.customer.tz
         day = local_day(invoice, at)
-        actions = [a for a in delivered_actions(events, at) if a.step_id is not None]
+        actions = [
+            a for a in delivered_actions(events, at, invoice.customer.tz) if a.step_id is not None
+        ]
         for a in actions:
             delivered[a.step_id or ""] = delivered.get(a.step_id or "", 0) + 1
         paid = paid_by(invoice, events, day)
@@ -127,24 +133,33 @@ def step_effectiveness(
 
 
 def reminders_per_paid_invoice(
-    entries: Iterable[PortfolioEntry], *, at: datetime, currency: str = "EUR"
+    entries: Iterable[PortfolioEntry],
+    *,
+    at: When,
+    currency: str = "EUR",
+    start: When | None = None,
+    end: When | None = None,
 ) -> Decimal | None:
     """Delivered actions per invoice paid, over the invoices paid by the end of *at*'s day.
 
     Every delivered `ActionTaken` on a paid invoice counts (scenario steps and manual
     reminders), including one recorded after the payment; a grouped message counts once on
     each invoice it covers. Paid invoices that needed no reminder count in the denominator.
+    With *start* and/or *end*, only invoices paid in that period (days included) count, so
+    a long history does not dilute a quarter.
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         currency: only invoices in this currency count.
+        start: first payment day counted (a day, as `dunning.core.parsing.to_day` reads it).
+        end: last payment day counted.
 
     Returns:
         The ratio to two decimals, or None if no invoice is paid.
 
     Raises:
-        ValueError: if *at* is naive.
+        ValueError: if *at* is naive or unreadable or unreadable.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -162,13 +177,17 @@ def reminders_per_paid_invoice(
         ...         inv(2, Payment(on=date(2026, 2, 1), amount="10")), inv(3, sent(2))]
         >>> reminders_per_paid_invoice(book, at=datetime(2026, 3, 1, tzinfo=timezone.utc))
         Decimal('1.00')
+        >>> reminders_per_paid_invoice(book, at="2026-03-01", start="2026-02-02")
+        Decimal('2.00')
     """
-    check_aware(at)
+    at = to_moment(at, "at")
+    first, last = period(start, end)
     paid = actions = 0
     for invoice, events in book_invoices(entries, currency):
-        if paid_by(invoice, events, local_day(invoice, at)) is not None:
+        paid_on = paid_by(invoice, events, local_day(invoice, at))
+        if paid_on is not None and in_period(paid_on, first, last):
             paid += 1
-            actions += len(delivered_actions(events, at))
+            actions += len(delivered_actions(events, at, invoice.customer.tz))
     if paid == 0:
         return None
     return (Decimal(actions) / paid).quantize(CENT, ROUND_HALF_UP)
@@ -193,8 +212,10 @@ def litigation_rate(
     entries: Iterable[PortfolioEntry],
     scenarios: Scenario | Policy | Iterable[Scenario],
     *,
-    at: datetime,
+    at: When,
     currency: str = "EUR",
+    start: When | None = None,
+    end: When | None = None,
 ) -> Decimal | None:
     """The share of overdue invoices that reached a formal notice or a handover, in percent.
 
@@ -202,18 +223,22 @@ def litigation_rate(
     unpaid after it at the end of *at*'s day, or paid after it. The numerator counts those with
     a delivered action whose step is a ``formal_notice`` or ``handover`` in *scenarios* (the
     step ids are looked up there; a step id that is such a step in any of them counts).
+    With *start* and/or *end*, only invoices whose first due date falls in that period (days
+    included) count: the cohort that fell due in a quarter, not the whole history.
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
         scenarios: the scenario, the policy, or the scenarios the actions came from.
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         currency: only invoices in this currency count.
+        start: first due date counted (a day, as `dunning.core.parsing.to_day` reads it).
+        end: last due date counted.
 
     Returns:
         The rate to one decimal, or None if no invoice was overdue.
 
     Raises:
-        ValueError: if *at* is naive.
+        ValueError: if *at* is naive or unreadable or unreadable.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -231,27 +256,33 @@ def litigation_rate(
         >>> book = [inv(1, notice), inv(2), inv(3), inv(4)]
         >>> litigation_rate(book, STANDARD, at=datetime(2026, 3, 9, tzinfo=timezone.utc))
         Decimal('25.0')
+        >>> litigation_rate(book, STANDARD, at="09/03/2026", start="2026-03-01") is None
+        True
     """
-    check_aware(at)
+    at = to_moment(at, "at")
+    first, last = period(start, end)
     kinds = _step_kinds(scenarios)
     overdue = reached = 0
     for invoice, events in book_invoices(entries, currency):
         day = local_day(invoice, at)
         due = invoice.first_due_on
-        if due >= day:
+        if due >= day or not in_period(due, first, last):
             continue
         paid = paid_by(invoice, events, day)
         if paid is not None and paid <= due:
             continue
         overdue += 1
         if any(
-            kinds.get(a.step_id or "", set()) & LITIGATION for a in delivered_actions(events, at)
+            kinds.get(a.step_id or "", set()) & LITIGATION
+            for a in delivered_actions(events, at, invoice.customer.tz)
         ):
             reached += 1
     return percent(Decimal(reached), Decimal(overdue))
 
 
-_UNIT_COSTS: TypeAdapter[dict[Channel, Amount]] = TypeAdapter(dict[Channel, Amount])
+_UNIT_COSTS: TypeAdapter[dict[Channel, Amount]] = TypeAdapter(
+    dict[Channel, Amount], config=ConfigDict(title="unit_costs")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +308,7 @@ def collection_cost(
     entries: Iterable[PortfolioEntry],
     unit_costs: Mapping[Channel | str, Decimal | int | str],
     *,
-    at: datetime,
+    at: When,
     currency: str = "EUR",
 ) -> CollectionCost:
     """The cost of collection: messages sent by channel x what one message costs you.
@@ -291,14 +322,14 @@ def collection_cost(
         unit_costs: cost of one message per channel, e.g. ``{"email": "0", "sms": "0.08",
             "registered_letter": "6.50"}`` (Decimal, int or str; never a float). Every channel
             used must be priced.
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         currency: only invoices in this currency count.
 
     Returns:
         A `CollectionCost`.
 
     Raises:
-        ValueError: if *at* is naive, or a channel used has no unit cost.
+        ValueError: if *at* is naive or unreadable, or a channel used has no unit cost.
         pydantic.ValidationError: for an unknown channel or a bad cost (``float_amount``...).
 
     Examples:
@@ -316,12 +347,13 @@ def collection_cost(
         >>> cost.messages, cost.total, cost.per_invoice
         ({'registered_letter': 1}, Decimal('6.50'), Decimal('3.25'))
     """
-    check_aware(at)
+    at = to_moment(at, "at")
     prices = _UNIT_COSTS.validate_python(dict(unit_costs))
     sent: set[tuple[str, datetime, Channel]] = set()
     chased = 0
     for invoice, events in book_invoices(entries, currency):
-        mine = [e for e in events if isinstance(e, ActionTaken) and e.at <= at]
+        tz = invoice.customer.tz
+        mine = [e for e in events if isinstance(e, ActionTaken) and happened_by(e.at, at, tz)]
         if mine:
             chased += 1
         sent.update((invoice.customer.id, e.at, e.channel) for e in mine)
@@ -344,7 +376,7 @@ def collection_cost(
 
 
 def silent_customers(
-    entries: Iterable[PortfolioEntry], *, at: datetime, min_actions: int = 2
+    entries: Iterable[PortfolioEntry], *, at: When, min_actions: int = 2
 ) -> tuple[str, ...]:
     """Customers who never responded: at least *min_actions* delivered, and not a word back.
 
@@ -354,14 +386,14 @@ def silent_customers(
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         min_actions: how many delivered actions make a silence meaningful (at least 1).
 
     Returns:
         The silent customers' ids, sorted.
 
     Raises:
-        ValueError: if *at* is naive or *min_actions* is below 1.
+        ValueError: if *at* is naive or unreadable or *min_actions* is below 1.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -379,7 +411,7 @@ def silent_customers(
         >>> silent_customers(book, at=datetime(2026, 3, 1, tzinfo=timezone.utc))
         ('A',)
     """
-    check_aware(at)
+    at = to_moment(at, "at")
     if min_actions < 1:
         msg = f"min_actions: must be at least 1, got {min_actions}"
         raise ValueError(msg)
@@ -391,7 +423,9 @@ def silent_customers(
         invoice, events = entry.invoice, entry.events
         tz, day = invoice.customer.tz, local_day(invoice, at)
         mine = actions.setdefault(invoice.customer.id, [])
-        mine.extend(a.at.astimezone(tz).date() for a in delivered_actions(events, at))
+        mine.extend(
+            a.at.astimezone(tz).date() for a in delivered_actions(events, at, invoice.customer.tz)
+        )
         answers.setdefault(invoice.customer.id, []).extend(
             e.on
             for e in corrected(invoice, events)

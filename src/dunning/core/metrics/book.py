@@ -11,12 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dunning.core._types import check_aware
 from dunning.core.display import html_table
 from dunning.core.ledger import Ledger, amount_outstanding
 from dunning.core.metrics._common import (
     AGEING_BUCKETS,
     ZERO,
+    Moment,
     book_invoices,
     local_day,
     one_decimal,
@@ -27,6 +27,7 @@ from dunning.core.model import (
     Event,
     Invoice,
 )
+from dunning.core.parsing import When, to_day, to_moment
 from dunning.core.portfolio import PortfolioEntry
 
 # --------------------------------------------------------------------------------- ageing
@@ -49,14 +50,15 @@ class Ageing:
     """Outstanding receivables by how late they are (the ageing balance).
 
     Attributes:
-        at: the instant measured (each invoice read at the end of its local day).
+        at: the instant measured (each invoice read at the end of its local day), or the day
+            measured (its end, in each customer's time zone).
         currency: the currency of every amount.
         amounts: outstanding amount per bucket of `AGEING_BUCKETS`, in that order.
         counts: invoices with an amount in each bucket (an invoice in installments whose parts
             are of different ages counts in each of their buckets).
     """
 
-    at: datetime
+    at: datetime | date
     currency: str
     amounts: Mapping[str, Decimal]
     counts: Mapping[str, int]
@@ -85,7 +87,7 @@ class Ageing:
         return html_table(["bucket", "amount", "invoices"], rows, caption=caption)
 
 
-def ageing(entries: Iterable[PortfolioEntry], *, at: datetime, currency: str = "EUR") -> Ageing:
+def ageing(entries: Iterable[PortfolioEntry], *, at: When, currency: str = "EUR") -> Ageing:
     """The ageing balance: outstanding amounts by days late at the end of *at*'s local day.
 
     Each part of an invoice still owed goes to the bucket of its own days late (end of day
@@ -94,14 +96,14 @@ def ageing(entries: Iterable[PortfolioEntry], *, at: datetime, currency: str = "
 
     Args:
         entries: the portfolio (`InvoiceHistory` items; other entries are ignored).
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         currency: only invoices in this currency count.
 
     Returns:
         An `Ageing` whose buckets add up to the outstanding total.
 
     Raises:
-        ValueError: if *at* is naive.
+        ValueError: if *at* is naive or unreadable or unreadable.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -116,7 +118,7 @@ def ageing(entries: Iterable[PortfolioEntry], *, at: datetime, currency: str = "
         >>> a.amounts["1-30"], a.amounts["31-60"], a.total
         (Decimal('100'), Decimal('250'), Decimal('350'))
     """
-    check_aware(at)
+    at = to_moment(at, "at")
     amounts = dict.fromkeys(AGEING_BUCKETS, ZERO)
     counts = dict.fromkeys(AGEING_BUCKETS, 0)
     for invoice, events in book_invoices(entries, currency):
@@ -152,7 +154,7 @@ class _DsoArgs(BaseModel):
     method: DsoMethod
 
 
-def _receivables(invoices: Sequence[tuple[Invoice, tuple[Event, ...]]], at: datetime) -> Decimal:
+def _receivables(invoices: Sequence[tuple[Invoice, tuple[Event, ...]]], at: Moment) -> Decimal:
     total = ZERO
     for invoice, events in invoices:
         day = local_day(invoice, at)
@@ -164,7 +166,7 @@ def _receivables(invoices: Sequence[tuple[Invoice, tuple[Event, ...]]], at: date
 def dso(
     entries: Iterable[PortfolioEntry],
     *,
-    at: datetime,
+    at: When,
     period_days: int = 90,
     method: DsoMethod | str = DsoMethod.STANDARD,
     currency: str = "EUR",
@@ -182,7 +184,7 @@ def dso(
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
-        at: the instant (timezone-aware).
+        at: the instant (timezone-aware), or a day (its end, in each customer's zone).
         period_days: the length of the standard method's period.
         method: ``standard`` (default) or ``count_back``.
         currency: only invoices in this currency count.
@@ -192,7 +194,7 @@ def dso(
         issued in the period; count-back: no receivables and no sales at all).
 
     Raises:
-        ValueError: if *at* is naive.
+        ValueError: if *at* is naive or unreadable or unreadable.
         pydantic.ValidationError: ``greater_than_equal`` for a *period_days* below 1, ``enum``
             for an unknown *method*.
 
@@ -208,7 +210,7 @@ def dso(
         >>> dso(book, at=datetime(2026, 3, 10, 12, tzinfo=timezone.utc), method="count_back")
         Decimal('10.0')
     """
-    check_aware(at)
+    at = to_moment(at, "at")
     args = _DsoArgs.model_validate({"period_days": period_days, "method": method})
     invoices = book_invoices(entries, currency)
     receivables = _receivables(invoices, at)
@@ -225,7 +227,7 @@ def dso(
 
 
 def _count_back(
-    invoices: Sequence[tuple[Invoice, tuple[Event, ...]]], at: datetime, receivables: Decimal
+    invoices: Sequence[tuple[Invoice, tuple[Event, ...]]], at: Moment, receivables: Decimal
 ) -> Decimal | None:
     by_month: dict[tuple[int, int], Decimal] = {}
     oldest: tuple[int, int] | None = None
@@ -237,7 +239,7 @@ def _count_back(
     if oldest is None:
         return None
     # The month convention is calendar months in the time zone of the instant given.
-    today = at.date()
+    today = at.date() if isinstance(at, datetime) else at
     month_end = today
     days = ZERO
     remaining = receivables
@@ -269,14 +271,16 @@ def _received_between(
     )
 
 
-def _check_period(start: date, end: date) -> None:
-    if end < start:
-        msg = f"end: {end} is before start {start}"
+def _period(start: When, end: When) -> tuple[date, date]:
+    first, last = to_day(start, "start"), to_day(end, "end")
+    if last < first:
+        msg = f"end: {last} is before start {first}"
         raise ValueError(msg)
+    return first, last
 
 
 def collection_rate(
-    entries: Iterable[PortfolioEntry], *, start: date, end: date, currency: str = "EUR"
+    entries: Iterable[PortfolioEntry], *, start: When, end: When, currency: str = "EUR"
 ) -> Decimal | None:
     """The share of what was collectible in a period that was collected, in percent.
 
@@ -287,15 +291,17 @@ def collection_rate(
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
-        start: first day of the period.
-        end: last day of the period.
+        start: first day of the period (a `date`, an aware `datetime` or ``Timestamp`` for
+            its own civil date, ISO or ``dd/mm/yyyy`` text: `dunning.core.parsing.to_day`).
+        end: last day of the period (likewise).
         currency: only invoices in this currency count.
 
     Returns:
         collected ÷ collectible x 100, to one decimal; None if nothing was collectible.
 
     Raises:
-        ValueError: if *end* is before *start*.
+        ValueError: if *end* is before *start*, or either is unreadable (naming it).
+        TypeError: if either is not a date, datetime or text.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -308,7 +314,7 @@ def collection_rate(
         >>> collection_rate(book, start=date(2026, 3, 1), end=date(2026, 3, 31))
         Decimal('25.0')
     """
-    _check_period(start, end)
+    start, end = _period(start, end)
     before = start - timedelta(days=1)
     collected = collectible = ZERO
     for invoice, events in book_invoices(entries, currency):
@@ -325,7 +331,7 @@ def collection_rate(
 
 
 def collection_effectiveness_index(
-    entries: Iterable[PortfolioEntry], *, start: date, end: date, currency: str = "EUR"
+    entries: Iterable[PortfolioEntry], *, start: When, end: When, currency: str = "EUR"
 ) -> Decimal | None:
     """The collection effectiveness index (CEI) over a period, in percent.
 
@@ -336,15 +342,17 @@ def collection_effectiveness_index(
 
     Args:
         entries: the portfolio (`InvoiceHistory` items).
-        start: first day of the period.
-        end: last day of the period.
+        start: first day of the period (a `date`, an aware `datetime` or ``Timestamp`` for
+            its own civil date, ISO or ``dd/mm/yyyy`` text: `dunning.core.parsing.to_day`).
+        end: last day of the period (likewise).
         currency: only invoices in this currency count.
 
     Returns:
         The CEI to one decimal, or None when nothing fell due (B + S - C is zero).
 
     Raises:
-        ValueError: if *end* is before *start*.
+        ValueError: if *end* is before *start*, or either is unreadable (naming it).
+        TypeError: if either is not a date, datetime or text.
 
     Examples:
         >>> from dunning.core.portfolio import InvoiceHistory
@@ -357,7 +365,7 @@ def collection_effectiveness_index(
         >>> collection_effectiveness_index(book, start=date(2026, 3, 1), end=date(2026, 3, 31))
         Decimal('75.0')
     """
-    _check_period(start, end)
+    start, end = _period(start, end)
     before = start - timedelta(days=1)
     opening = sales = closing = current = ZERO
     for invoice, events in book_invoices(entries, currency):
