@@ -231,9 +231,7 @@ class EInvoiceError(ConfigurationError):
 
     code = "invalid_einvoice"
 
-    def __init__(
-        self, message: str, *, source: str, code: str, xpath: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, source: str, code: str, xpath: str | None = None) -> None:
         """Build the error; the text starts with the source and the XPath when known."""
         self.source = source
         self.xpath = xpath

@@ -75,9 +75,7 @@ def read_invoice(
         data = xml_from_pdf(data, source=name)
     root = parse_xml(data, source=name)
     fields = read_fields(root, source=name, from_pdf=from_pdf)
-    return to_einvoice(
-        fields, invoice_id=invoice_id, kind=CustomerKind(customer_kind), source=name
-    )
+    return to_einvoice(fields, invoice_id=invoice_id, kind=CustomerKind(customer_kind), source=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,9 +159,8 @@ def read_lifecycle(
             str(error), source=name, code="unknown_document", xpath=code_path
         ) from None
     except EInvoiceError as error:
-        raise EInvoiceError(
-            "this status needs an amount", source=name, code=error.code, xpath=amount_path
-        ) from None
+        msg = "this status needs an amount"
+        raise EInvoiceError(msg, source=name, code=error.code, xpath=amount_path) from None
     return LifecycleMessage(
         invoice_number=number,
         code=int(code_text),

@@ -111,7 +111,7 @@ LIFECYCLE_STATUSES = MappingProxyType(
 """The statuses dunning knows, by code, with what each does (AFNOR XP Z12-012, FNFE-MPE)."""
 
 
-def lifecycle_event(
+def lifecycle_event(  # noqa: C901, PLR0911  (one branch per effect of the table)
     code: int | str,
     *,
     invoice_id: str,

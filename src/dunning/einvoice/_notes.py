@@ -23,7 +23,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from dunning.core.model import CustomerKind
-from dunning.penalties import B2B_DEFAULT_MARGIN, PUBLIC_BUYER_MARGIN, LatePaymentTerms
+from dunning.penalties import (
+    B2B_DEFAULT_MARGIN,
+    PUBLIC_BUYER_MARGIN,
+    LatePaymentTerms,
+    PenaltyRegime,
+)
 
 __all__ = ["MANDATORY_NOTES", "NoteReading", "read_penalty_note", "states_indemnity"]
 
@@ -41,7 +46,8 @@ _POINTS = re.compile(
     r"(?:major[ée]+e?s?|augment[ée]+e?s?|\+|plus)\s*(?:de\s+)?" + _NUMBER + r"\s*(?:points?|pts?|%)"
 )
 _MULTIPLE = re.compile(
-    r"(\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq)\s*(?:fois|x|×)\s+(?:le\s+|au\s+)?"
+    r"(\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq)\s*"
+    r"(?:fois|x|\N{MULTIPLICATION SIGN})\s+(?:le\s+|au\s+)?"
     r"taux\s+(?:(?:de\s+l'|d')\s*int[ée]r[êe]ts?\s+)?l[ée]gal"
 )
 _FIXED = re.compile(_NUMBER + r"\s*%")
@@ -65,7 +71,7 @@ def _decimal(text: str) -> Decimal:
     return Decimal(_WORDS.get(text, text).replace(",", "."))
 
 
-def read_penalty_note(text: str, kind: CustomerKind) -> NoteReading:
+def read_penalty_note(text: str, kind: CustomerKind) -> NoteReading:  # noqa: PLR0911
     """The late-payment terms a PMD note states, for a customer of *kind*.
 
     Args:
@@ -89,7 +95,7 @@ def read_penalty_note(text: str, kind: CustomerKind) -> NoteReading:
     if multiple:
         factor = _decimal(multiple.group(1))
         return NoteReading(
-            LatePaymentTerms(regime="b2b_contractual", legal_rate_multiple=factor), None
+            LatePaymentTerms(regime=PenaltyRegime.B2B_CONTRACTUAL, legal_rate_multiple=factor), None
         )
     if _ECB.search(note):
         points = _POINTS.search(note)
@@ -97,9 +103,9 @@ def read_penalty_note(text: str, kind: CustomerKind) -> NoteReading:
             return NoteReading(None, "names the ECB rate without the points added to it")
         margin = _decimal(points.group(1))
         if kind is CustomerKind.PUBLIC and margin == PUBLIC_BUYER_MARGIN:
-            return NoteReading(LatePaymentTerms(regime="public_buyer"), None)
+            return NoteReading(LatePaymentTerms(regime=PenaltyRegime.PUBLIC_BUYER), None)
         if kind is CustomerKind.BUSINESS and margin == B2B_DEFAULT_MARGIN:
-            return NoteReading(LatePaymentTerms(regime="b2b_default"), None)
+            return NoteReading(LatePaymentTerms(regime=PenaltyRegime.B2B_DEFAULT), None)
         return NoteReading(
             None,
             f"states the ECB rate + {margin} points, which the library does not model for a "
@@ -110,10 +116,12 @@ def read_penalty_note(text: str, kind: CustomerKind) -> NoteReading:
         rate = _decimal(fixed.group(1))
         if kind is CustomerKind.BUSINESS:
             return NoteReading(
-                LatePaymentTerms(regime="b2b_contractual", contractual_rate=rate), None
+                LatePaymentTerms(regime=PenaltyRegime.B2B_CONTRACTUAL, contractual_rate=rate), None
             )
         if kind is CustomerKind.CONSUMER:
-            return NoteReading(LatePaymentTerms(regime="consumer", contractual_rate=rate), None)
+            return NoteReading(
+                LatePaymentTerms(regime=PenaltyRegime.CONSUMER, contractual_rate=rate), None
+            )
         return NoteReading(None, f"states a fixed rate of {rate} % for a public buyer")
     return NoteReading(None, "states no rate or formula")
 

@@ -7,6 +7,8 @@ as the FNFE-MPE specifications use them; each field names its business term (BT-
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from dunning.einvoice._model import Buyer, InvoiceFields
@@ -52,7 +54,7 @@ def read_fields(root: _Element, *, source: str, from_pdf: bool) -> InvoiceFields
     raise EInvoiceError(msg, source=source, code="unknown_document", xpath="/*")
 
 
-def _cii(doc: Doc, *, from_pdf: bool) -> InvoiceFields:  # noqa: PLR0914  (one field a line)
+def _cii(doc: Doc, *, from_pdf: bool) -> InvoiceFields:
     top = "/rsm:CrossIndustryInvoice"
     head = f"{top}/rsm:ExchangedDocument"
     deal = f"{top}/rsm:SupplyChainTradeTransaction"
@@ -76,7 +78,7 @@ def _cii(doc: Doc, *, from_pdf: bool) -> InvoiceFields:  # noqa: PLR0914  (one f
     issued_on = doc.day(doc.required(date_path), where=date_path)
     grand_total = doc.amount(doc.required(xpaths["grand_total"]), where=xpaths["grand_total"])
     terms_path = xpaths["due_dates"]
-    due_dates = []
+    due_dates: list[tuple[date, Decimal | None]] = []
     descriptions = []
     for n, node in enumerate(doc.nodes(terms_path), start=1):
         here = f"{terms_path}[{n}]"
@@ -158,7 +160,7 @@ def _ubl(doc: Doc, prefix: str, name: str, *, from_pdf: bool) -> InvoiceFields:
     }
     issued_on = doc.day(doc.required(xpaths["issued_on"]), where=xpaths["issued_on"])
     grand_total = doc.amount(doc.required(xpaths["grand_total"]), where=xpaths["grand_total"])
-    due_dates = []
+    due_dates: list[tuple[date, Decimal | None]] = []
     for node in doc.nodes(xpaths["due_dates"]):
         due = doc.day((node.text or "").strip() or None, where=xpaths["due_dates"])
         if due is not None and all(due != d for d, _ in due_dates):
@@ -170,7 +172,11 @@ def _ubl(doc: Doc, prefix: str, name: str, *, from_pdf: bool) -> InvoiceFields:
         [
             *(
                 doc.text(place + part)
-                for part in ("cbc:StreetName", "cbc:AdditionalStreetName", "cac:AddressLine/cbc:Line")
+                for part in (
+                    "cbc:StreetName",
+                    "cbc:AdditionalStreetName",
+                    "cac:AddressLine/cbc:Line",
+                )
             ),
             _join([doc.text(place + "cbc:PostalZone"), doc.text(place + "cbc:CityName")], " "),
             doc.text(place + "cac:Country/cbc:IdentificationCode"),
@@ -214,8 +220,11 @@ def _ubl(doc: Doc, prefix: str, name: str, *, from_pdf: bool) -> InvoiceFields:
 
 
 def _ubl_note(text: str) -> tuple[str | None, str]:
-    """A UBL note's subject code and text: UBL has no subject code, so the French CIUS writes
-    it first between hashes (``#PMD#Pénalités...``)."""
+    """A UBL note's subject code and text (None when it states no code).
+
+    UBL has no subject code: the French CIUS writes it first, between hashes
+    (``#PMD#Pénalités...``).
+    """
     if text.startswith("#") and text.count("#") >= 2:  # noqa: PLR2004
         _, code, rest = text.split("#", 2)
         return (code.strip() or None, rest.strip())
@@ -225,4 +234,3 @@ def _ubl_note(text: str) -> tuple[str | None, str]:
 def _join(parts: Iterable[str | None], separator: str = ", ") -> str | None:
     found = [p for p in parts if p]
     return separator.join(found) or None
-

@@ -68,7 +68,8 @@ def parse_xml(data: bytes, *, source: str) -> _Element:
         msg = f"not well-formed XML: {error}"
         raise EInvoiceError(msg, source=source, code="not_xml") from None
     if root is None:
-        raise EInvoiceError("an empty document", source=source, code="not_xml")
+        msg = "an empty document"
+        raise EInvoiceError(msg, source=source, code="not_xml")
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:
         msg = "a document type declaration (DTD) is refused: entities are never expanded"
@@ -121,7 +122,7 @@ class Doc:
     def nodes(self, xpath: str, *, at: _Element | None = None) -> list[_Element]:
         """The elements *xpath* selects (absolute, or relative to *at*)."""
         found = (self.root if at is None else at).xpath(xpath, namespaces=self.ns)
-        return [n for n in found if not isinstance(n, str | bytes)]  # type: ignore[union-attr]
+        return [n for n in found if not isinstance(n, str | bytes)]
 
     def text(self, xpath: str, *, at: _Element | None = None) -> str | None:
         """The stripped text of the first element *xpath* selects, or None (absent or empty)."""
