@@ -19,7 +19,7 @@ def tests(session: nox.Session) -> None:
     and tries a quarter of each property's examples; ``DUNNING_HYPOTHESIS_PROFILE=thorough
     nox -s tests`` tries them all.
     """
-    session.install("-e", ".[tests,notebook,postgres,dask]")
+    session.install("-e", ".[tests,notebook,postgres,dask,einvoice]")
     session.run(
         "pytest",
         "--cov=dunning",
@@ -60,7 +60,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and the benchmarks with mypy --strict."""
-    session.install("-e", ".[tests,typecheck,notebook,postgres,dask]", "nox")
+    session.install("-e", ".[tests,typecheck,notebook,postgres,dask,einvoice]", "nox")
     session.run("mypy")
 
 

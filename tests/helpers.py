@@ -45,6 +45,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "notebook": ("pandas", "numpy", "matplotlib"),
     "postgres": ("psycopg", "psycopg_pool"),
     "dask": ("dask.bag", "dask.dataframe", "distributed", "pandas"),
+    "einvoice": ("lxml", "pypdf"),
 }
 """Each optional extra of pyproject.toml and the modules the tests need from it."""
 

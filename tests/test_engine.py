@@ -48,7 +48,14 @@ from dunning import (
     decide_many,
 )
 from dunning.engine import action_id, timeline
-from dunning.model import ActionApproved, ActionRejected, ActionTaken, CustomerKind, DeliveryFailed
+from dunning.model import (
+    ActionApproved,
+    ActionRejected,
+    ActionTaken,
+    CustomerKind,
+    DeliveryFailed,
+    DunningStopped,
+)
 from dunning.scenarios import CatchUp, StepKind, scenario_from_mapping
 from tests.helpers import PARIS
 
@@ -480,6 +487,18 @@ def test_hold_without_end_date_until_lifted(invoice: Invoice) -> None:
     events.append(HoldLifted(on=date(2026, 5, 6)))
     d = _decide(invoice, events, _p(2026, 5, 6))
     assert _summary(d) == (DecisionStatus.ACTION_DUE, "reminder", None)
+
+
+def test_a_stop_closes_for_good(invoice: Invoice) -> None:
+    """DunningStopped on Mon 4 May closes from that day; a hold lifted after it changes nothing."""
+    stop = DunningStopped(on=date(2026, 5, 4), reason="assigned to a factor")
+    events: list[Event] = [INFORMATIVE, stop]
+    assert _decide(invoice, events, _p(2026, 5, 1)).status is DecisionStatus.WAITING
+    d = _decide(invoice, events, _p(2026, 6, 30))
+    assert _summary(d) == (DecisionStatus.CLOSED, None, None)
+    assert d.reason == "stopped on 2026-05-04: assigned to a factor"
+    events.append(HoldLifted(on=date(2026, 5, 6)))
+    assert _decide(invoice, events, _p(2026, 6, 30)).status is DecisionStatus.CLOSED
 
 
 # A promise made Wed 29 April to pay by Tue 5 May; grace 2 days: paused through Thu 7 May.

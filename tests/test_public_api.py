@@ -61,6 +61,20 @@ PUBLIC_API = [
 
 # The public namespaces and what each exports: changing one is a deliberate edit here too.
 NAMESPACE_API = {
+    "dunning.einvoice": [
+        "LIFECYCLE_STATUSES",
+        "MANDATORY_NOTES",
+        "PAYMENT_IN_TRANSIT_DAYS",
+        "EInvoice",
+        "EInvoiceFinding",
+        "LifecycleEffect",
+        "LifecycleMessage",
+        "LifecycleStatus",
+        "lifecycle_event",
+        "read_invoice",
+        "read_lifecycle",
+        "read_penalty_note",
+    ],
     "dunning.model": [
         "ActionApproved",
         "ActionRejected",
@@ -74,6 +88,7 @@ NAMESPACE_API = {
         "DeliveryFailed",
         "DisputeOpened",
         "DisputeResolved",
+        "DunningStopped",
         "Event",
         "HoldLifted",
         "HoldPlaced",

@@ -78,6 +78,7 @@ _PUBLIC: dict[str, str] = {
 # The public namespaces, loaded on first use too (``dunning.penalties.compute_penalties``).
 _NAMESPACES = frozenset(
     {
+        "einvoice",
         "engine",
         "exceptions",
         "metrics",
@@ -97,6 +98,9 @@ __all__ = [*_PUBLIC, "__version__"]  # noqa: PLE0604  (the keys of _PUBLIC are n
 if TYPE_CHECKING:  # what type checkers and editors read; the same names as _PUBLIC
     __version__: str
 
+    from dunning import (
+        einvoice as einvoice,
+    )
     from dunning import (
         engine as engine,
     )

@@ -32,6 +32,7 @@ from enum import StrEnum
 __all__ = [
     "ConfigurationError",
     "DunningError",
+    "EInvoiceError",
     "ErrorCode",
     "ErrorDetail",
     "InvoiceHistoryError",
@@ -69,6 +70,7 @@ class ErrorCode(StrEnum):
     INVALID_CONFIGURATION = "invalid_configuration"
     INVALID_SCENARIO = "invalid_scenario"
     INVALID_IMPORT = "invalid_import"
+    INVALID_EINVOICE = "invalid_einvoice"
     INVALID_INVOICE_HISTORY = "invalid_invoice_history"
     MISSING_DATA = "missing_data"
     RATE_NOT_AVAILABLE = "rate_not_available"
@@ -87,6 +89,12 @@ class ErrorCode(StrEnum):
     UNKNOWN_FACT = "unknown_fact"
     ALREADY_REVERSED = "already_reversed"
     NOT_REVERSIBLE = "not_reversible"
+    # What is wrong with an electronic invoice or status message (`EInvoiceError.code`).
+    NOT_XML = "not_xml"
+    UNKNOWN_DOCUMENT = "unknown_document"
+    NO_INVOICE_IN_PDF = "no_invoice_in_pdf"
+    MISSING_ELEMENT = "missing_element"
+    BAD_VALUE = "bad_value"
     # What is wrong with a template (`TemplateError.code`).
     TEMPLATE_SYNTAX = "template_syntax"
     UNKNOWN_VARIABLE = "unknown_variable"
@@ -194,6 +202,42 @@ class InvoiceImportError(ConfigurationError):
         self.details = details
         self.source = source
         super().__init__(f"{source}: {message}")
+
+
+class EInvoiceError(ConfigurationError):
+    """An electronic invoice (Factur-X, CII, UBL) or a CDAR status message cannot be read.
+
+    Nothing was read from it: the text names the file and the element at fault, as an XPath,
+    so the sender can be told what to fix.
+
+    Attributes:
+        source: the file, or ``<bytes>``.
+        xpath: the element at fault (``/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID``),
+            or None when the document as a whole is at fault (not XML, not a PDF).
+        code: stable snake_case code: ``not_xml`` (not well-formed, or with a DTD),
+            ``unknown_document`` (not an invoice or status message this library reads),
+            ``no_invoice_in_pdf`` (a PDF with no readable XML attachment),
+            ``missing_element`` or ``bad_value`` (an element absent, or not a date, an
+            amount or a code).
+
+    Examples:
+        >>> err = EInvoiceError("no such element", source="f.xml", code="missing_element",
+        ...                     xpath="/rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID")
+        >>> print(err)
+        f.xml: /rsm:CrossIndustryInvoice/rsm:ExchangedDocument/ram:ID: no such element
+        >>> err.code, isinstance(err, ConfigurationError)
+        ('missing_element', True)
+    """
+
+    code = "invalid_einvoice"
+
+    def __init__(self, message: str, *, source: str, code: str, xpath: str | None = None) -> None:
+        """Build the error; the text starts with the source and the XPath when known."""
+        self.source = source
+        self.xpath = xpath
+        self.code = _listed(code)
+        where = f"{source}: {xpath}" if xpath else source
+        super().__init__(f"{where}: {message}")
 
 
 class InvoiceHistoryError(DunningError, ValueError):

@@ -9,7 +9,8 @@ any instant. The history is read as corrected (`dunning.core.model.corrected`): 
 module, in this order:
 
 1. **Closed**: the balance (total less payments and credit notes, as `dunning.core.ledger`
-   reads them) is at or below the scenario's tolerance.
+   reads them) is at or below the scenario's tolerance, or dunning was stopped for good
+   (`DunningStopped`: refused, cancelled, assigned to a factor).
 2. **Paused**, first match wins: an open dispute; an active hold (until its end date, inclusive);
    a payment plan whose installments are paid on time (each may be up to ``grace_days`` late);
    a promise to pay whose date plus ``grace_days`` has not passed. The latest of plan and
@@ -72,6 +73,7 @@ from dunning.core.model import (
     DeliveryFailed,
     DisputeOpened,
     DisputeResolved,
+    DunningStopped,
     Event,
     HoldLifted,
     HoldPlaced,
@@ -110,7 +112,7 @@ class DecisionStatus(StrEnum):
     PAUSED = "paused"
     """Dispute, hold, promise to pay or payment plan in good standing."""
     CLOSED = "closed"
-    """Paid (balance at or below the tolerance)."""
+    """Paid (balance at or below the tolerance), or stopped for good (`DunningStopped`)."""
     EXHAUSTED = "exhausted"
     """Still unpaid, every step taken: a human decides what comes next."""
 
@@ -368,6 +370,7 @@ class _Facts:
         "hold",
         "money",
         "rejected",
+        "stopped",
         "taken",
     )
 
@@ -381,6 +384,7 @@ class _Facts:
         self.dispute_open: DisputeOpened | None = None
         self.hold: HoldPlaced | None = None
         self.agreement: PromiseToPay | PaymentPlanAgreed | None = None
+        self.stopped: DunningStopped | None = None
 
 
 _NO_FACTS = _Facts()
@@ -447,6 +451,8 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
                 facts.hold = None
             elif isinstance(event, PromiseToPay | PaymentPlanAgreed):
                 facts.agreement = event
+            elif isinstance(event, DunningStopped) and facts.stopped is None:
+                facts.stopped = event  # the first stop: nothing lifts it
     if len(facts.taken) > 1:
         facts.taken.sort(key=lambda taken: taken.action.at)
     return facts
@@ -1168,6 +1174,9 @@ def _decide(
     # 1. Closed.
     if anchor is None or d.outstanding <= plan.tolerance:
         return d.finish(DecisionStatus.CLOSED, "paid in full")
+    stopped = d.facts.stopped
+    if stopped is not None:
+        return d.finish(DecisionStatus.CLOSED, f"stopped on {stopped.on}: {stopped.reason}")
     # 2. Paused (dispute, hold, promise or plan in good standing).
     facts = d.facts
     broken_on = None

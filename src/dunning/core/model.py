@@ -61,6 +61,7 @@ __all__ = [
     "DeliveryFailed",
     "DisputeOpened",
     "DisputeResolved",
+    "DunningStopped",
     "Event",
     "HistoryProblem",
     "HoldLifted",
@@ -446,6 +447,36 @@ class HoldLifted(BaseModel):
     """The host's id for this fact, which a `Reversal` names to cancel it."""
 
 
+class DunningStopped(BaseModel):
+    """The invoice is no longer the creditor's to chase: dunning stops for good.
+
+    What the host records when the invoice is not owed as issued (the buyer refused it, it
+    was cancelled: a credit note or a new invoice follows) or when someone else collects it
+    (a factor it was assigned to). Unlike a hold, nothing lifts it: `decide` closes the
+    invoice from its date on. A `Reversal` cancels one recorded by mistake. It leaves the
+    money as it is (the ledger, the penalties and the metrics do not read it): record a
+    credit note for what is no longer owed.
+
+    Attributes:
+        on: the day dunning stopped.
+        reason: why, in words (e.g. ``refused by the buyer (status 210)``).
+        id: the host's id for this fact, which a `Reversal` names to cancel it.
+
+    Examples:
+        >>> from datetime import date
+        >>> DunningStopped(on=date(2026, 3, 2), reason="assigned to a factor")
+        DunningStopped(kind='dunning_stopped', on=datetime.date(2026, 3, 2), reason='assigned to a factor', id=None)
+    """  # noqa: E501  (a repr, as it is printed)
+
+    model_config = MODEL_CONFIG
+
+    kind: Literal["dunning_stopped"] = "dunning_stopped"
+    on: date
+    reason: str = ""
+    id: FactId | None = None
+    """The host's id for this fact, which a `Reversal` names to cancel it."""
+
+
 class ReversalReason(StrEnum):
     """Why a `Reversal` cancels an earlier fact."""
 
@@ -563,6 +594,7 @@ Event = Annotated[
     | PaymentPlanAgreed
     | HoldPlaced
     | HoldLifted
+    | DunningStopped
     | Reversal
     | ActionTaken
     | DeliveryFailed
