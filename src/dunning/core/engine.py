@@ -1154,7 +1154,7 @@ def _with_penalties(
     return replace(decision, penalties=breakdown)
 
 
-def _decide(
+def _decide(  # noqa: PLR0911  (one return per status, in the order of the rules)
     invoice: Invoice,
     events: Sequence[Event],
     plan: ScenarioPlan,
@@ -1171,7 +1171,7 @@ def _decide(
     """
     d = _Decider(invoice, events, plan, at, place, today=today, ahead=ahead)
     anchor = d.anchor
-    # 1. Closed.
+    # 1. Closed: paid in full, or no longer chased (refused, cancelled, factored).
     if anchor is None or d.outstanding <= plan.tolerance:
         return d.finish(DecisionStatus.CLOSED, "paid in full")
     stopped = d.facts.stopped
