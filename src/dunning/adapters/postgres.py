@@ -432,6 +432,11 @@ class PostgresStore(SqlStore):
             if db is not None:
                 db.close()
             db = self._pg.connect(self._conninfo, autocommit=True)
+            # psycopg prepares a statement at its fifth run. PostgreSQL would then keep one
+            # generic plan for it, chosen when the log was small (empty on a first night):
+            # looking a key up by the wrong index, a scan of the tenant's whole log that grows
+            # with every message. A plan per run (for the parameters given) stays right.
+            db.execute("SET plan_cache_mode = force_custom_plan")
             if self._lock_timeout is not None:
                 db.execute(
                     "SELECT set_config('lock_timeout', %s, false)",
