@@ -94,6 +94,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_runner.py",
         "benchmarks/bench_sqlite_entries.py",
         "benchmarks/bench_postgres.py",
+        "benchmarks/bench_workers.py",
     ):
         session.run("python", script, *session.posargs)
 

@@ -58,6 +58,7 @@ COVERED: dict[str, tuple[str, int]] = {
 FRAGMENTS = {
     "docs/concepts.md": 1,
     "docs/ledger.md": 2,
+    "docs/many-creditors.md": 4,
     "docs/messages.md": 3,
     "docs/metrics.md": 1,
     "docs/penalties.md": 2,

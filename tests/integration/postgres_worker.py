@@ -1,10 +1,11 @@
 """One runner process of the multi-process PostgreSQL test, killed at random by the test.
 
-``python -m tests.integration.postgres_worker URL SCHEMA AT OWNER SENT_LOG``: opens the store,
-prints ``ready``, waits for a line on stdin, runs the `Dunner` once at *AT* and prints
-``done``. Its senders (every channel) append ``key`` to *SENT_LOG* with ``O_APPEND``, one line
-per message handed over: the provider's record, which survives the process being killed
-between the hand-over and the log's ``finish``.
+``python -m tests.integration.postgres_worker URL SCHEMA AT OWNER SENT_LOG [INDEX/COUNT]``:
+opens the store, prints ``ready``, waits for a line on stdin, runs the `Dunner` once at *AT*
+(on shard ``(INDEX, COUNT)`` if given), prints ``reviewed`` and the ids of the customers it
+reviewed, then ``done``. Its senders (every channel) append ``key`` to *SENT_LOG* with
+``O_APPEND``, one line per message handed over: the provider's record, which survives the
+process being killed between the hand-over and the log's ``finish``.
 """
 
 from __future__ import annotations
@@ -80,15 +81,18 @@ def tidy(log: ActionLog, accepted: set[str], at: datetime) -> None:
         resolve(log, entry.key, delivered=entry.key in accepted, by="claire", at=at)
 
 
-def main(url: str, schema: str, at: str, owner: str, sent_log: str) -> None:
-    """Open, say ready, wait for the go, run once."""
+def main(url: str, schema: str, at: str, owner: str, sent_log: str, shard: str = "") -> None:  # noqa: PLR0917  (the command line's arguments)
+    """Open, say ready, wait for the go, run once (on *shard*, ``index/count``, if given)."""
+    part = tuple(int(n) for n in shard.split("/")) if shard else None
     with PostgresStore(url, schema=schema, create=False) as store:
         dunner = Dunner(store, store, senders(sent_log), STANDARD, CREDITOR, owner=owner)
         print("ready", flush=True)  # noqa: T201  (the parent waits for it)
         sys.stdin.readline()
-        dunner.run(at=datetime.fromisoformat(at))
+        report = dunner.run(at=datetime.fromisoformat(at), shard=part)  # type: ignore[arg-type]
+    reviewed = sorted({review.customer_id for review in report.reviews})
+    print("reviewed", *reviewed, flush=True)  # noqa: T201
     print("done", flush=True)  # noqa: T201
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:7])

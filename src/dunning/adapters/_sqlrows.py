@@ -142,6 +142,8 @@ class Dialect:
             'SELECT data FROM customers WHERE id = ?'
             >>> postgres("books").sql("SELECT data{text} FROM {t}customers WHERE id = ?")
             'SELECT data::text FROM "books".customers WHERE id = %s'
+            >>> postgres("books").sql("SELECT id FROM {t}invoices WHERE bucket % ? = ?")
+            'SELECT id FROM "books".invoices WHERE bucket %% %s = %s'
         """
         return _translated(statement, self)
 
@@ -177,6 +179,8 @@ def _translated(statement: str, dialect: Dialect) -> str:
         greatest=dialect.greatest,
         number=dialect.number,
     )
+    if dialect.mark == "%s":  # a literal % (modulo) is written %% where %s marks parameters
+        words = words.replace("%", "%%")
     return words.replace("?", dialect.mark)
 
 

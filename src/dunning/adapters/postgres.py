@@ -42,7 +42,8 @@ import contextlib
 import copy
 import re
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -247,6 +248,49 @@ SCHEMA_VERSION: Final = _MIGRATIONS[-1][0]
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
+_IDLE_CHECK: Final = 0.1
+"""Seconds a connection of the store's own may sit unused before a call checks it first."""
+
+
+class _Pipelined:
+    """A cursor in pipeline mode: statements are queued and go out when a result is needed.
+
+    A fetch, a ``rowcount`` or the commit at the end of the transaction sends what is queued
+    and waits for it (`psycopg.Pipeline.sync`), so the writes of a reservation and its
+    ``COMMIT`` are one round trip, not one each. Each statement is still the same, in the
+    same order and the same transaction; an error in one aborts the transaction as before.
+    """
+
+    def __init__(self, cursor: psycopg.Cursor[Any], pipeline: psycopg.Pipeline) -> None:
+        """Queue on *cursor*, whose connection is in *pipeline* mode."""
+        self._cursor = cursor
+        self._pipeline = pipeline
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> _Pipelined:
+        """Queue one statement; its result is read from this object."""
+        self._cursor.execute(sql, params)
+        return self
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
+        """Queue one statement per row."""
+        self._cursor.executemany(sql, rows)
+
+    @property
+    def rowcount(self) -> int:
+        """The rows the last statement touched (what is queued is sent first, if not yet)."""
+        if self._cursor.rowcount < 0:  # not known until the server answered
+            self._pipeline.sync()
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        """The next row of the last statement (sends what is queued)."""
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        """The rows of the last statement (sends what is queued)."""
+        return self._cursor.fetchall()
+
+
 def _psycopg() -> Any:
     try:
         import psycopg  # noqa: PLC0415  (an optional extra)
@@ -376,11 +420,31 @@ class PostgresStore(SqlStore):
         return view
 
     def _own(self) -> psycopg.Connection[Any]:
+        """This thread's connection, opened (or reopened, if the server closed it) as needed.
+
+        One idle for more than `_IDLE_CHECK` seconds is checked first with one round trip:
+        the server may have closed it meanwhile (a restart, a failover, an idle timeout), and
+        nothing was done on it yet, so a new one is safe. One in constant use (a run) is not,
+        so that a call's statements go out together; a connection cut in the middle of a call
+        fails that call (the runner retries recording an outcome on a new one).
+        """
         db: psycopg.Connection[Any] | None = getattr(self._local, "db", None)
+        now = time.monotonic()
+        if db is not None and not db.closed and now - self._local.used > _IDLE_CHECK:
+            try:
+                db.execute("SELECT 1")
+            except self._pg.OperationalError:
+                if not db.broken:
+                    raise
         if db is None or db.closed or db.broken:
             if db is not None:
                 db.close()
             db = self._pg.connect(self._conninfo, autocommit=True)
+            # psycopg prepares a statement at its fifth run. PostgreSQL would then keep one
+            # generic plan for it, chosen when the log was small (empty on a first night):
+            # looking a key up by the wrong index, a scan of the tenant's whole log that grows
+            # with every message. A plan per run (for the parameters given) stays right.
+            db.execute("SET plan_cache_mode = force_custom_plan")
             if self._lock_timeout is not None:
                 db.execute(
                     "SELECT set_config('lock_timeout', %s, false)",
@@ -388,11 +452,16 @@ class PostgresStore(SqlStore):
                 )
             self._local.db = db
             self._remember(db)
+        self._local.used = now
         return db
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[psycopg.Cursor[Any]]:
-        """One transaction (a savepoint inside a host's): commit on success, else roll back."""
+    def _transaction(self) -> Iterator[Transaction]:
+        """One transaction (a savepoint inside a host's): commit on success, else roll back.
+
+        On the store's own connection, in pipeline mode (`_Pipelined`): ``BEGIN``, the
+        statements whose results are not read and the ``COMMIT`` travel together.
+        """
         if self._host is not None:
             with self._host.transaction(), self._host.cursor() as cur:
                 yield cur
@@ -406,27 +475,30 @@ class PostgresStore(SqlStore):
                     )
                 yield cur
             return
-        for attempt in (1, 2):
-            db = self._own()
-            began = contextlib.ExitStack()
-            try:
-                began.enter_context(db.transaction())
-            except self._pg.OperationalError:
-                began.close()
-                # The server closed the connection while it was idle (a restart, a failover):
-                # nothing was done in this transaction yet, so it is safe to open a new one.
-                if attempt == 2 or not db.broken:  # noqa: PLR2004
-                    raise
-                continue
-            with began, db.cursor() as cur:
-                yield cur
+        db = self._own()
+        with db.pipeline() as pipeline, db.transaction(), db.cursor() as cur:
+            yield _Pipelined(cur, pipeline)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Transaction]:
+        """Statements that only read: on the store's own connection, each on its own.
+
+        Under PostgreSQL's default isolation (read committed) every statement sees what was
+        committed when it began, inside a transaction or not: a ``BEGIN`` and a ``COMMIT``
+        around reads would add two round trips and no consistency.
+        """
+        if self._host is not None or self._pool is not None:
+            with self._transaction() as tx:
+                yield tx
             return
+        with self._own().cursor() as cur:
+            yield cur
 
-    def _write(self) -> contextlib.AbstractContextManager[psycopg.Cursor[Any]]:
+    def _write(self) -> contextlib.AbstractContextManager[Transaction]:
         return self._transaction()
 
-    def _read(self) -> contextlib.AbstractContextManager[psycopg.Cursor[Any]]:
-        return self._transaction()
+    def _read(self) -> contextlib.AbstractContextManager[Transaction]:
+        return self._reading()
 
     def _migrate(self, *, create: bool) -> None:
         s = self._s
@@ -436,13 +508,13 @@ class PostgresStore(SqlStore):
                 "SELECT pg_advisory_xact_lock(hashtext('dunning migrations'), hashtext(%s))",
                 (self.schema,),
             )
-            cur.execute(
+            found = cur.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = %s AND EXISTS (SELECT 1 FROM"
                 " pg_class c WHERE c.relnamespace = pg_namespace.oid"
                 " AND c.relname = 'schema_migrations')",
                 (self.schema,),
             )
-            exists = cur.fetchone() is not None
+            exists = found.fetchone() is not None
             if not exists and not create:
                 msg = (
                     f"schema {self.schema!r} holds no dunning tables "
@@ -451,8 +523,9 @@ class PostgresStore(SqlStore):
                 raise ConfigurationError(msg)
             current = 0
             if exists:
-                cur.execute(f"SELECT max(version) FROM {s}.schema_migrations")  # noqa: S608
-                row = cur.fetchone()
+                row = cur.execute(
+                    f"SELECT max(version) FROM {s}.schema_migrations"  # noqa: S608
+                ).fetchone()
                 current = (row[0] if row else None) or 0
             if current > SCHEMA_VERSION:
                 msg = (
