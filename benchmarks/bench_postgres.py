@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from dunning import STANDARD, Channel
@@ -102,7 +103,8 @@ def sqlite(n: int, folder: Path) -> None:
         measure("SQLite", store, n)
 
 
-def postgres(n: int) -> None:
+def cluster_module() -> ModuleType:
+    """tests/postgres_cluster.py, loaded by path (the benchmarks are not a package)."""
     here = Path(__file__).parent.parent / "tests" / "postgres_cluster.py"
     spec = importlib.util.spec_from_file_location("postgres_cluster", here)
     if spec is None or spec.loader is None:
@@ -111,6 +113,11 @@ def postgres(n: int) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def postgres(n: int) -> None:
+    module = cluster_module()
     try:
         import psycopg  # noqa: PLC0415
 

@@ -21,7 +21,6 @@ Run with ``python benchmarks/bench_workers.py [CUSTOMERS]``.
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import sys
@@ -31,10 +30,9 @@ from collections import Counter
 from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from bench_postgres import AT, CREDITOR, NullSender, invoices
+from bench_postgres import AT, CREDITOR, NullSender, cluster_module, invoices
 
 from dunning import STANDARD, Channel
 from dunning.adapters.sqlite import SqliteStore
@@ -52,19 +50,6 @@ def load() -> str:
     """The machine's load average over 1, 5 and 15 minutes (2 cores here)."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
-def cluster_module() -> ModuleType:
-    """tests/postgres_cluster.py, loaded by path (the benchmarks are not a package)."""
-    here = Path(__file__).parent.parent / "tests" / "postgres_cluster.py"
-    spec = importlib.util.spec_from_file_location("postgres_cluster", here)
-    if spec is None or spec.loader is None:
-        msg = f"cannot load {here}"
-        raise RuntimeError(msg)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 # -- workers --------------------------------------------------------------------------------
