@@ -14,10 +14,12 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from dunning._cli_einvoice import EINVOICE_SUFFIXES, import_einvoices, status_fact
 from dunning._cli_shell import _open, _with_db
 from dunning._cli_types import day_arg
 from dunning.adapters.sqlite import SqliteStore
@@ -25,6 +27,7 @@ from dunning.core.model import (
     CreditNote,
     DisputeOpened,
     DisputeResolved,
+    DunningStopped,
     HoldLifted,
     HoldPlaced,
     Invoice,
@@ -47,6 +50,7 @@ _Fact = (
     | HoldPlaced
     | HoldLifted
     | Reversal
+    | DunningStopped
 )
 
 _OPTION_OF = {"event.on": " --on", "event.id": " --id", "event.reverses": " --fact-id"}
@@ -110,7 +114,7 @@ def _reverse(args: argparse.Namespace, _: Invoice) -> _Fact:
 
 
 def _record(args: argparse.Namespace) -> int:
-    make: Callable[[argparse.Namespace, Invoice], _Fact] = args.make
+    make: Callable[[argparse.Namespace, Invoice], _Fact | None] = args.make
     with _open(args) as store:
         try:
             invoice = store.invoice(args.invoice)
@@ -126,6 +130,12 @@ def _record(args: argparse.Namespace) -> int:
             field = " --" + str(first["loc"][0]).replace("_", "-") if first["loc"] else ""
             print(f"error: record {args.kind}{field}: {first['msg']}", file=sys.stderr)
             return 1
+        except argparse.ArgumentTypeError as error:
+            print(f"error: record {args.kind}: {error}", file=sys.stderr)
+            return 1
+        if event is None:
+            print(f"{invoice.number}: status {args.code} states no fact: nothing recorded")
+            return 0
         try:
             store.add_event(invoice.id, event)
         except InvoiceHistoryError as error:
@@ -141,6 +151,19 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    suffixes = {Path(name).suffix.lower() in EINVOICE_SUFFIXES for name in args.files}
+    if suffixes == {True}:
+        return import_einvoices(
+            args,
+            lambda: SqliteStore(args.db, tenant=args.tenant) if args.create else _open(args),
+        )
+    if len(args.files) > 1:
+        print(
+            "error: import takes one CSV file, or electronic invoices (.xml, .pdf) only",
+            file=sys.stderr,
+        )
+        return 2
+    args.file = args.files[0]
     try:
         invoices = read_invoices_csv(args.file)
     except InvoiceImportError as error:
@@ -159,7 +182,7 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-_KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], _Fact], str], ...] = (
+_KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], _Fact | None], str], ...] = (
     ("payment", "a payment received", _payment, "amount"),
     ("credit", "a credit note issued against the invoice", _credit, "amount"),
     ("dispute", "the customer disputes the invoice: reminders pause", _dispute, ""),
@@ -171,6 +194,15 @@ _KINDS: tuple[tuple[str, str, Callable[[argparse.Namespace, Invoice], _Fact], st
         "reverse",
         "cancel an earlier fact by its id (a mistake, a returned direct debit, a chargeback)",
         _reverse,
+        "",
+    ),
+    (
+        "status",
+        (
+            "an e-invoicing status: a lifecycle code (212 Encaissée, 207 En litige...) or a"
+            " Chorus Pro status (SUSPENDUE, MISE_EN_PAIEMENT...), as docs/einvoicing.md maps it"
+        ),
+        status_fact,
         "",
     ),
 )
@@ -214,6 +246,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             )
         if name == "hold":
             one.add_argument("--until", type=day_arg, help="the hold ends that day")
+        if name == "status":
+            one.add_argument("code", metavar="CODE", help="e.g. 212, 207 or SUSPENDUE")
+            one.add_argument(
+                "--amount", type=_amount, help="212: the amount collected; 206: not approved"
+            )
+            one.add_argument("--reason", help="the status's reason, if it gives one")
         if name == "reverse":
             one.add_argument(
                 "--fact-id", required=True, metavar="ID", help="the id of the fact cancelled"
@@ -234,12 +272,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     load = sub.add_parser(
         "import",
-        help="add or update customers and invoices from a CSV file (all or nothing)",
-        description="Columns: invoice_number, customer_id, customer_name, issued_on, due_on, "
-        "total (required); invoice_id, currency, email, phone, contact_name, postal_address, "
-        "kind, segment, locale (optional). See the 'Command line' page of the documentation.",
+        help="add or update customers and invoices from a CSV file or electronic invoices"
+        " (all or nothing)",
+        description="A CSV file: columns invoice_number, customer_id, customer_name, issued_on, "
+        "due_on, total (required); invoice_id, currency, email, phone, contact_name, "
+        "postal_address, kind, segment, locale (optional). Or electronic invoices: Factur-X "
+        "PDFs, CII or UBL XML files (the 'einvoice' extra). See the 'Command line' page.",
     )
-    load.add_argument("file", metavar="FILE", help="the CSV file (comma or semicolon separated)")
+    load.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="one CSV file (comma or semicolon separated), or .xml / .pdf invoices",
+    )
+    load.add_argument(
+        "--customer-kind",
+        choices=["business", "consumer", "public"],
+        default="business",
+        help="electronic invoices: the buyers' kind, which the documents do not state",
+    )
     _with_db(load)
     load.add_argument(
         "--create", action="store_true", help="create the database if it does not exist"

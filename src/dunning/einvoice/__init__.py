@@ -9,6 +9,9 @@ The extra ``dunning[einvoice]`` (lxml, pypdf) is needed to read files:
 - `lifecycle_event` maps a lifecycle status (AFNOR XP Z12-012: 207 "En litige", 212
   "Encaissée"...) to a dunning fact, as the table `LIFECYCLE_STATUSES` says; `read_lifecycle`
   reads a CDAR status message into the same.
+- `collected_status` writes the 212 "Encaissée" message a supplier sends when it is paid.
+- `chorus_status_event` does for a public buyer's Chorus Pro status what `lifecycle_event`
+  does for the reform's; `public_payment_due` and `public_penalties_due` give the legal dates.
 
 See docs/einvoicing.md for the table and worked examples.
 
@@ -21,6 +24,16 @@ Examples:
 
 from __future__ import annotations
 
+from dunning.einvoice._chorus import (
+    CHORUS_STATUSES,
+    PENALTIES_PAYMENT_DAYS,
+    PUBLIC_PAYMENT_DAYS,
+    ChorusStatus,
+    chorus_status_event,
+    public_payment_due,
+    public_penalties_due,
+)
+from dunning.einvoice._collected import PPF_ADDRESS, collected_status
 from dunning.einvoice._io import LifecycleMessage, read_invoice, read_lifecycle
 from dunning.einvoice._lifecycle import (
     LIFECYCLE_STATUSES,
@@ -33,15 +46,24 @@ from dunning.einvoice._model import EInvoice, EInvoiceFinding
 from dunning.einvoice._notes import MANDATORY_NOTES, read_penalty_note
 
 __all__ = [
+    "CHORUS_STATUSES",
     "LIFECYCLE_STATUSES",
     "MANDATORY_NOTES",
     "PAYMENT_IN_TRANSIT_DAYS",
+    "PENALTIES_PAYMENT_DAYS",
+    "PPF_ADDRESS",
+    "PUBLIC_PAYMENT_DAYS",
+    "ChorusStatus",
     "EInvoice",
     "EInvoiceFinding",
     "LifecycleEffect",
     "LifecycleMessage",
     "LifecycleStatus",
+    "chorus_status_event",
+    "collected_status",
     "lifecycle_event",
+    "public_payment_due",
+    "public_penalties_due",
     "read_invoice",
     "read_lifecycle",
     "read_penalty_note",

@@ -139,12 +139,11 @@ def read_lifecycle(
     code_text = doc.required(code_path)
     date_path = f"{top}/rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString"
     on = doc.day(doc.required(date_path), where=date_path)
-    amount_path = f"{status}/ram:SpecifiedDocumentCharacteristic/ram:ValueAmount"
-    amount = doc.amount(doc.text(amount_path), where=amount_path)
-    reason = doc.text(f"{status}/ram:Reason") or doc.text(f"{status}/ram:ReasonCode")
-    assert on is not None  # noqa: S101  (required above)
     if not code_text.isdigit():
         raise doc.bad(code_path, f"{code_text!r} is not a status code")
+    amount_path, amount = _stated_amount(doc, status, int(code_text))
+    reason = doc.text(f"{status}/ram:Reason") or doc.text(f"{status}/ram:ReasonCode")
+    assert on is not None  # noqa: S101  (required above)
     try:
         event = lifecycle_event(
             code_text,
@@ -169,3 +168,23 @@ def read_lifecycle(
         reason=reason,
         event=event,
     )
+
+
+_AMOUNT_KINDS = {212: ("MEN",), 206: ("MNATTC", "MNA")}
+"""Which characteristic (MDT-207) carries a status's amount: 212 the amounts collected (one per
+VAT rate, added up), 206 the amount not approved (with VAT if stated, else without)."""
+
+
+def _stated_amount(doc: Doc, status: str, code: int) -> tuple[str, Decimal | None]:
+    """The XPath read and the amount the status states (None if it states none)."""
+    characteristic = f"{status}/ram:SpecifiedDocumentCharacteristic"
+    for kind in _AMOUNT_KINDS.get(code, ()):
+        path = f"{characteristic}[normalize-space(ram:TypeCode)='{kind}']/ram:ValueAmount"
+        values = [
+            doc.amount((node.text or "").strip() or None, where=path) for node in doc.nodes(path)
+        ]
+        found = [v for v in values if v is not None]
+        if found:
+            return path, sum(found, Decimal(0))
+    path = f"{characteristic}/ram:ValueAmount"
+    return path, doc.amount(doc.text(path), where=path)

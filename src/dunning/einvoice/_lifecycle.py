@@ -111,7 +111,7 @@ LIFECYCLE_STATUSES = MappingProxyType(
 """The statuses dunning knows, by code, with what each does (AFNOR XP Z12-012, FNFE-MPE)."""
 
 
-def lifecycle_event(  # noqa: C901, PLR0911  (one branch per effect of the table)
+def lifecycle_event(
     code: int | str,
     *,
     invoice_id: str,
@@ -153,14 +153,35 @@ def lifecycle_event(  # noqa: C901, PLR0911  (one branch per effect of the table
         msg = f"unknown lifecycle status {code!r} for invoice {invoice_id!r}: known are {known}"
         raise NotFoundError(msg)
     said = f"{status.code} {status.name}" + (f": {reason}" if reason else "")
-    effect = status.effect
+    return effect_event(
+        status.effect,
+        said=said,
+        source=f"status {status.code}",
+        invoice_id=invoice_id,
+        on=on,
+        amount=amount,
+        transit_days=transit_days,
+    )
+
+
+def effect_event(  # noqa: PLR0911  (one branch per effect)
+    effect: LifecycleEffect,
+    *,
+    said: str,
+    source: str,
+    invoice_id: str,
+    on: date,
+    amount: Decimal | None,
+    transit_days: int,
+) -> Event | None:
+    """The fact *effect* states; *said* names the status in reasons, *source* in errors."""
     if effect is _E.NONE:
         return None
     if effect is _E.PAYMENT:
         if amount is None:
-            msg = f"status {status.code} needs the amount collected (invoice {invoice_id!r})"
-            raise EInvoiceError(msg, source=f"status {status.code}", code="missing_element")
-        return Payment(on=on, amount=amount, reference=f"status {status.code}")
+            msg = f"{source} needs the amount collected (invoice {invoice_id!r})"
+            raise EInvoiceError(msg, source=source, code="missing_element")
+        return Payment(on=on, amount=amount, reference=source)
     if effect is _E.DISPUTE:
         return DisputeOpened(on=on, reason=said)
     if effect is _E.PARTIAL_DISPUTE:

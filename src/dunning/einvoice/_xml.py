@@ -20,7 +20,7 @@ from dunning.exceptions import EInvoiceError
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-__all__ = ["Doc", "parse_xml", "xml_from_pdf"]
+__all__ = ["Doc", "etree_module", "parse_xml", "xml_from_pdf"]
 
 _HINT = "pip install 'dunning[einvoice]'"
 
@@ -28,7 +28,7 @@ _PDF_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "order-x.x
 """Names of the invoice attached to a Factur-X / ZUGFeRD PDF, the standard one first."""
 
 
-def _etree() -> Any:
+def etree_module() -> Any:
     try:
         from lxml import etree  # noqa: PLC0415  (an optional extra)
     except ImportError as error:  # pragma: no cover  (the tests run with the extra)
@@ -52,7 +52,7 @@ def parse_xml(data: bytes, *, source: str) -> _Element:
     Raises:
         EInvoiceError: ``not_xml`` if *data* is not well-formed or declares a DTD.
     """
-    etree = _etree()
+    etree = etree_module()
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
