@@ -289,6 +289,19 @@ def test_a_bad_date_and_a_bad_amount_are_named() -> None:
     assert caught.value.xpath.endswith("ram:GrandTotalAmount")
 
 
+def test_a_value_the_library_refuses_is_named_by_its_xpath() -> None:
+    """A currency that is not ISO 4217 (the fuzz property found it): ``bad_value`` at its XPath."""
+    text = (DATA / "cii_invoice.xml").read_text(encoding="utf-8")
+    with pytest.raises(EInvoiceError) as caught:
+        read_invoice(
+            text.replace(">EUR</ram:InvoiceCurrencyCode>", ">UR</ram:InvoiceCurrencyCode>").encode()
+        )
+    assert caught.value.code == "bad_value"
+    assert caught.value.xpath is not None
+    assert caught.value.xpath.endswith("ram:InvoiceCurrencyCode")
+    assert "'UR'" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("data", "code"),
     [

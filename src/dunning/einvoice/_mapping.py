@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from dunning.einvoice._model import EInvoice, EInvoiceFinding, InvoiceFields
 from dunning.einvoice._notes import MANDATORY_NOTES, read_penalty_note, states_indemnity
 from dunning.exceptions import EInvoiceError
@@ -47,6 +49,20 @@ _MAXIMUM_RULES = (
 )
 
 
+_XPATH_OF_FIELD = {
+    "currency": "currency",
+    "total": "grand_total",
+    "amount": "grand_total",
+    "number": "number",
+    "id": "number",
+    "name": "buyer_name",
+    "issued_on": "issued_on",
+    "due_on": "due_dates",
+    "installments": "due_dates",
+}
+"""Which XPath holds the value a model field refused (for a `ValidationError`'s location)."""
+
+
 def to_einvoice(
     fields: InvoiceFields, *, invoice_id: str | None, kind: CustomerKind, source: str
 ) -> EInvoice:
@@ -55,8 +71,24 @@ def to_einvoice(
     Raises:
         EInvoiceError: ``bad_value`` when the amounts contradict each other (installments
             that add up to neither the total nor the amount due, an amount paid above the
-            total, a total that is not positive).
+            total, a total that is not positive), or when a value is not one the library
+            takes (a currency that is not ISO 4217, an amount of 10^15 or more...), naming
+            the element that holds it.
     """
+    try:
+        return _to_einvoice(fields, invoice_id=invoice_id, kind=kind, source=source)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        field = str(first["loc"][-1]) if first["loc"] else ""
+        key = _XPATH_OF_FIELD.get(field)
+        xpath = fields.xpaths.get(key) if key else None
+        msg = f"{first['msg']} ({field or 'value'} {first.get('input')!r})"
+        raise EInvoiceError(msg, source=source, code="bad_value", xpath=xpath) from None
+
+
+def _to_einvoice(
+    fields: InvoiceFields, *, invoice_id: str | None, kind: CustomerKind, source: str
+) -> EInvoice:
     findings: list[EInvoiceFinding] = []
     xpaths = fields.xpaths
     terms = _terms(fields, kind, findings)
