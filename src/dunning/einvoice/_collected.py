@@ -39,6 +39,13 @@ _ID_CHARS = re.compile(r"[^A-Za-z0-9+\-_/]")
 """BR-FR-01: an identifier uses letters, digits and ``+ - _ /`` only."""
 _CENT = Decimal("0.01")
 
+VatSplit = (
+    Mapping[Decimal | str, Decimal | str]
+    | Mapping[Decimal, Decimal | str]
+    | Mapping[str, Decimal | str]
+)
+"""Amounts collected per VAT rate: rate in percent -> amount."""
+
 
 def _rate(value: Decimal | str | int, *, field: str) -> Decimal:
     if isinstance(value, float):
@@ -96,7 +103,7 @@ def _split(
 def collected_status(
     invoice: Invoice,
     payment: Payment,
-    vat_rate: Decimal | str | int | Mapping[Decimal | str, Decimal | str],
+    vat_rate: Decimal | str | int | VatSplit,
     *,
     seller: Creditor,
     buyer_siren: str,
