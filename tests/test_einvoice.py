@@ -179,6 +179,25 @@ def test_ubl_credit_note_corrects_an_invoice() -> None:
     assert late.status == DecisionStatus.ACTION_DUE  # 1200 still owed
 
 
+def test_a_corrected_invoice_with_a_negative_total_is_a_credit_note() -> None:
+    """A 384 with a negative total gives money back (a credit note); positive, an invoice.
+
+    ZUGFeRD's "Rechnungskorrektur" samples are written this way.
+    """
+    text = (DATA / "cii_invoice.xml").read_text(encoding="utf-8")
+    corrected = text.replace("<ram:TypeCode>380</ram:TypeCode>", "<ram:TypeCode>384</ram:TypeCode>")
+    negative = corrected.replace(">1440.00<", ">-1440.00<")
+    einv = read_invoice(negative.encode())
+    assert einv.invoice is None
+    assert einv.credit_note == CreditNote(
+        on=date(2026, 10, 1), amount=Decimal("1440.00"), number="FA-2026-0042"
+    )
+    assert "credit_note" in einv.finding_codes
+    positive = read_invoice(corrected.encode())
+    assert positive.invoice is not None
+    assert positive.invoice.total == Decimal("1440.00")
+
+
 def test_factored_invoice_stops_dunning() -> None:
     """A 393 invoice is collected by the factor: a finding, and the ladder is closed."""
     einv = read_invoice(DATA / "cii_factored_393.xml")

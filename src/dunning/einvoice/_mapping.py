@@ -36,6 +36,9 @@ __all__ = ["CREDIT_NOTE_TYPES", "FACTORED_TYPES", "to_einvoice"]
 CREDIT_NOTE_TYPES = frozenset({"381", "261", "262", "396", "502", "503"})
 """UNTDID 1001 codes of credit notes the French CIUS accepts (FNFE-MPE, BR-FR-04)."""
 
+CORRECTED_INVOICE = "384"
+"""UNTDID 1001 "corrected invoice": a credit note when its total is negative."""
+
 FACTORED_TYPES = frozenset({"393", "396", "501", "502"})
 """UNTDID 1001 codes of factored documents (affacturage): the factor collects."""
 
@@ -102,10 +105,13 @@ def _to_einvoice(
         "buyer_reference": fields.buyer_reference,
         "order_reference": fields.order_reference,
     }
-    if fields.grand_total <= 0:
+    # A corrected invoice (384) with a negative total gives money back: a credit note in all
+    # but name (the German samples of ZUGFeRD "Rechnungskorrektur" are written this way).
+    negative_correction = fields.type_code == CORRECTED_INVOICE and fields.grand_total < 0
+    if fields.grand_total <= 0 and not negative_correction:
         msg = f"the total {fields.grand_total} is not a positive amount"
         raise EInvoiceError(msg, source=source, code="bad_value", xpath=xpaths["grand_total"])
-    if fields.type_code in CREDIT_NOTE_TYPES:
+    if fields.type_code in CREDIT_NOTE_TYPES or negative_correction:
         what = f"invoice {fields.preceding_invoice}" if fields.preceding_invoice else "an invoice"
         findings.append(
             EInvoiceFinding(
@@ -117,7 +123,7 @@ def _to_einvoice(
         )
         credit = CreditNote(
             on=fields.issued_on,
-            amount=fields.grand_total,
+            amount=abs(fields.grand_total),
             currency=fields.currency,
             number=fields.number,
             corrects_invoice=fields.preceding_invoice is not None,
