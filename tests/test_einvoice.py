@@ -319,6 +319,15 @@ def test_a_value_the_library_refuses_is_named_by_its_xpath() -> None:
     assert caught.value.xpath is not None
     assert caught.value.xpath.endswith("ram:InvoiceCurrencyCode")
     assert "'UR'" in str(caught.value)
+    # A rule over several fields (XRechnung-O of ConnectingEurope's examples is due before
+    # its issue date): its message, at the due date's XPath, without the model's fields.
+    early = text.replace(">20261031<", ">20260901<")
+    with pytest.raises(EInvoiceError) as caught:
+        read_invoice(early.encode())
+    assert caught.value.code == "bad_value"
+    assert str(caught.value).endswith("due_on 2026-09-01 is before the issue date 2026-10-01")
+    assert caught.value.xpath is not None
+    assert "DueDateDateTime" in caught.value.xpath or "PaymentTerms" in caught.value.xpath
 
 
 @pytest.mark.parametrize(

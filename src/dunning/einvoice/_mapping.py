@@ -83,9 +83,13 @@ def to_einvoice(
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         field = str(first["loc"][-1]) if first["loc"] else ""
+        if not field:  # a rule over several fields: its message names them
+            field = next((f for f in _XPATH_OF_FIELD if first["msg"].startswith(f)), "")
+            msg = first["msg"]
+        else:
+            msg = f"{first['msg']} ({field} {first.get('input')!r})"
         key = _XPATH_OF_FIELD.get(field)
         xpath = fields.xpaths.get(key) if key else None
-        msg = f"{first['msg']} ({field or 'value'} {first.get('input')!r})"
         raise EInvoiceError(msg, source=source, code="bad_value", xpath=xpath) from None
 
 
