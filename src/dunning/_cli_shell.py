@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dunning._cli_types import instant_arg, tenant_arg
+from dunning._console import cover_statuses, event_details, event_instant
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
-from dunning.core.approvals import still_due
 from dunning.core.builtin import DEFAULT_POLICY
 from dunning.core.model import Channel, Customer, event_day
-from dunning.core.portfolio import InvoiceHistory
 from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
 from dunning.core.shards import DEFAULT_TENANT
@@ -194,13 +193,7 @@ def _still_due(
 ) -> str:
     """Whether the engine, asked now, still wants each step the entry covers (`still_due`)."""
     at: datetime = args.at or datetime.now(UTC)
-    histories = {
-        c.invoice_id: InvoiceHistory(
-            invoice=store.invoice(c.invoice_id), events=store.events(c.invoice_id)
-        )
-        for c in entry.covers
-    }
-    return "; ".join(str(s) for s in still_due(entry, histories, _chooser(args), at=at))
+    return "; ".join(str(s) for s in cover_statuses(store, entry, _chooser(args), at=at))
 
 
 def _approvals(args: argparse.Namespace) -> int:
@@ -300,9 +293,8 @@ def _history(args: argparse.Namespace) -> int:
     print(f"invoice {invoice.number} (id {invoice.id}), {invoice.customer.name}")
     print("events:")
     for event in events:
-        when = getattr(event, "on", None) or getattr(event, "at", "")
-        fields = event.model_dump(exclude={"kind", "on", "at"}, exclude_defaults=True)
-        detail = ", ".join(f"{k}={v}" for k, v in fields.items())
+        when = event_instant(event)
+        detail = ", ".join(f"{k}={v}" for k, v in event_details(event).items())
         print(f"  {when!s:<25} {event.kind:<20} {detail}".rstrip())
     if not events:
         print("  (none)")
@@ -313,8 +305,8 @@ def _history(args: argparse.Namespace) -> int:
         if entry.receipt:
             extra.append(f"receipt {entry.receipt.provider_id}")
         if entry.decided_by:
-            when = f" on {entry.decided_at.isoformat()}" if entry.decided_at else ""
-            extra.append(f"decided by {entry.decided_by}{when}")
+            on = f" on {entry.decided_at.isoformat()}" if entry.decided_at else ""
+            extra.append(f"decided by {entry.decided_by}{on}")
         if entry.reason:
             extra.append(entry.reason)
         print("      " + "; ".join(extra))
