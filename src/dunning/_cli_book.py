@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dunning._cli_shell import _open, _with_db
+from dunning._cli_shell import open_store, with_db
 from dunning._cli_types import day_arg
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.model import (
@@ -111,7 +111,7 @@ def _reverse(args: argparse.Namespace, _: Invoice) -> _Fact:
 
 def _record(args: argparse.Namespace) -> int:
     make: Callable[[argparse.Namespace, Invoice], _Fact] = args.make
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             invoice = store.invoice(args.invoice)
         except KeyError as error:
@@ -148,7 +148,7 @@ def _import(args: argparse.Namespace) -> int:
         for detail in error.details:
             print(f"  {detail.location}: {detail.message} [{detail.code}]", file=sys.stderr)
         return 1
-    opened = SqliteStore(args.db, tenant=args.tenant) if args.create else _open(args)
+    opened = SqliteStore(args.db, tenant=args.tenant) if args.create else open_store(args)
     with opened as store:
         new, updated = store.import_invoices(invoices)
     customers = len({invoice.customer.id for invoice in invoices})
@@ -229,7 +229,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "--id",
             help="your id for this fact (a later 'record reverse --fact-id' names it)",
         )
-        _with_db(one)
+        with_db(one)
         one.set_defaults(handler=_record, make=make)
 
     load = sub.add_parser(
@@ -240,7 +240,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "kind, segment, locale (optional). See the 'Command line' page of the documentation.",
     )
     load.add_argument("file", metavar="FILE", help="the CSV file (comma or semicolon separated)")
-    _with_db(load)
+    with_db(load)
     load.add_argument(
         "--create", action="store_true", help="create the database if it does not exist"
     )

@@ -1,4 +1,4 @@
-"""The web console: approvals, uncertain sends, invoice histories, the latest run (``dunning[web]``).
+"""The web console: approvals, uncertain sends, histories, the latest run (``dunning[web]``).
 
 `create_app` returns an ASGI application that a host mounts in its own web application (or
 that ``dunning serve`` runs on 127.0.0.1 for a small user). It has no user database: the host's

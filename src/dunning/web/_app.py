@@ -90,9 +90,9 @@ class _Console:
 
     def url(self, request: Request, name: str, **params: str) -> str:
         quoted = {k: quote(v, safe="") for k, v in params.items()}
-        root = request.scope.get("root_path", "").rstrip("/")
+        root: str = request.scope.get("root_path", "")
         assert self.router is not None  # noqa: S101  (set by create_app)
-        return root + str(self.router.url_path_for(name, **quoted))
+        return root.rstrip("/") + str(self.router.url_path_for(name, **quoted))
 
     def user(self, request: Request) -> str:
         user = self.authorize(request)
@@ -253,8 +253,10 @@ class _Console:
             (day(event_instant(e)), "event", (e, event_details(e)))
             for e in self.store.events(invoice.id)
         ]
-        for entry in self.store.log_for_invoice(invoice.id):
-            items.append((day(entry.attempted_at or entry.reserved_at), "message", entry))
+        items.extend(
+            (day(entry.attempted_at or entry.reserved_at), "message", entry)
+            for entry in self.store.log_for_invoice(invoice.id)
+        )
         items.sort(key=lambda item: item[0])
         return self.page(request, user, "invoice.html", invoice=invoice, items=items)
 

@@ -83,7 +83,8 @@ def csrf_token(secret: bytes, browser: str, user: str) -> str:
 
 def cookie_path(request: Request) -> str:
     """The path the console's cookies are scoped to: where the host mounted it."""
-    return request.scope.get("root_path", "").rstrip("/") + "/"
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/") + "/"
 
 
 class TokenLogin:
@@ -125,7 +126,10 @@ class TokenLogin:
         return None
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
-        """*app*, where a GET with the token gets a session cookie and a redirect without it."""
+        """*app*, where a GET with the token gets a session cookie and a redirect without it.
+
+        The redirect carries the console's security headers too (`SecurityHeaders`).
+        """
 
         async def login(scope: Scope, receive: Receive, send: Send) -> None:
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
@@ -147,4 +151,4 @@ class TokenLogin:
                     return
             await app(scope, receive, send)
 
-        return login
+        return SecurityHeaders(login)
