@@ -504,3 +504,19 @@ def test_the_console_works_on_postgresql(postgres_cluster: Cluster, postgres_sch
         history = browser.get("/invoices/INV-001").text
         assert "decided by claire on 2026-05-04 14:30 UTC" in history
         assert "<caption>1 uncertain</caption>" in browser.get("/runs/latest").text
+
+
+def test_the_docs_starlette_example_mounts_the_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/web-console.md's Starlette block runs; its console answers under /dunning."""
+    text = (Path(__file__).parent.parent / "docs" / "web-console.md").read_text(encoding="utf-8")
+    starlette_block = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(starlette_block, namespace)  # noqa: S102  (the docs' own code)
+    browser = TestClient(namespace["app"], follow_redirects=False)
+    assert browser.get("/dunning/").status_code == 401
+    page = browser.get("/dunning/", headers={"x-user": "claire"})
+    assert page.status_code == 200
+    assert "Signed in as <strong>claire</strong>" in page.text
