@@ -15,11 +15,14 @@ def tests(session: nox.Session) -> None:
 
     The PostgreSQL tests start a throwaway server if its binaries are installed (they skip
     otherwise, or fail when ``$DUNNING_REQUIRE_POSTGRES`` is set, as .ci/run does: nox passes
-    the environment on). The default run leaves out the ``oracle`` tests (``nox -s oracle``)
-    and tries a quarter of each property's examples; ``DUNNING_HYPOTHESIS_PROFILE=thorough
-    nox -s tests`` tries them all.
+    the environment on). The browser test drives /usr/bin/chromium (Debian's package) with
+    Playwright; it skips without it, or fails when ``$DUNNING_REQUIRE_BROWSER`` is set. The
+    default run leaves out the ``oracle`` tests (``nox -s oracle``) and tries a quarter of each
+    property's examples; ``DUNNING_HYPOTHESIS_PROFILE=thorough nox -s tests`` tries them all.
     """
-    session.install("-e", ".[tests,notebook,postgres,dask,einvoice]")
+    # playwright drives Debian's chromium (/usr/bin/chromium) in the browser test; we never
+    # run `playwright install` (no browser download).
+    session.install("-e", ".[tests,notebook,postgres,dask,einvoice,web]", "playwright>=1.45")
     session.run(
         "pytest",
         "--cov=dunning",
@@ -60,14 +63,16 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package, the tests and the benchmarks with mypy --strict."""
-    session.install("-e", ".[tests,typecheck,notebook,postgres,dask,einvoice]", "nox")
+    session.install(
+        "-e", ".[tests,typecheck,notebook,postgres,dask,einvoice,web]", "playwright>=1.45", "nox"
+    )
     session.run("mypy")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation, failing on any warning."""
-    session.install("-e", ".[docs]")
+    session.install("-e", ".[docs,web]")  # the reference documents dunning.web
     session.run("mkdocs", "build", "--strict", "--site-dir", session.create_tmp() + "/site")
 
 

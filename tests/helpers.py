@@ -46,6 +46,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "postgres": ("psycopg", "psycopg_pool"),
     "dask": ("dask.bag", "dask.dataframe", "distributed", "pandas"),
     "einvoice": ("lxml", "pypdf"),
+    "web": ("starlette", "uvicorn", "httpx2"),
 }
 """Each optional extra of pyproject.toml and the modules the tests need from it."""
 

@@ -66,6 +66,7 @@ FRAGMENTS = {
     "docs/performance.md": 1,
     "docs/postgres.md": 2,
     "docs/running.md": 4,
+    "docs/web-console.md": 3,
 }
 
 # Command lines a reader runs once, not examples: skipped wherever they appear.

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dunning._cli_einvoice import EINVOICE_SUFFIXES, import_einvoices, status_fact
-from dunning._cli_shell import _open, _with_db
+from dunning._cli_shell import open_store, with_db
 from dunning._cli_types import day_arg
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.model import (
@@ -115,7 +115,7 @@ def _reverse(args: argparse.Namespace, _: Invoice) -> _Fact:
 
 def _record(args: argparse.Namespace) -> int:
     make: Callable[[argparse.Namespace, Invoice], _Fact | None] = args.make
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             invoice = store.invoice(args.invoice)
         except KeyError as error:
@@ -155,7 +155,7 @@ def _import(args: argparse.Namespace) -> int:
     if suffixes == {True}:
         return import_einvoices(
             args,
-            lambda: SqliteStore(args.db, tenant=args.tenant) if args.create else _open(args),
+            lambda: SqliteStore(args.db, tenant=args.tenant) if args.create else open_store(args),
         )
     if len(args.files) > 1:
         print(
@@ -171,7 +171,7 @@ def _import(args: argparse.Namespace) -> int:
         for detail in error.details:
             print(f"  {detail.location}: {detail.message} [{detail.code}]", file=sys.stderr)
         return 1
-    opened = SqliteStore(args.db, tenant=args.tenant) if args.create else _open(args)
+    opened = SqliteStore(args.db, tenant=args.tenant) if args.create else open_store(args)
     with opened as store:
         new, updated = store.import_invoices(invoices)
     customers = len({invoice.customer.id for invoice in invoices})
@@ -267,7 +267,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "--id",
             help="your id for this fact (a later 'record reverse --fact-id' names it)",
         )
-        _with_db(one)
+        with_db(one)
         one.set_defaults(handler=_record, make=make)
 
     load = sub.add_parser(
@@ -291,7 +291,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="business",
         help="electronic invoices: the buyers' kind, which the documents do not state",
     )
-    _with_db(load)
+    with_db(load)
     load.add_argument(
         "--create", action="store_true", help="create the database if it does not exist"
     )

@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dunning._cli_types import instant_arg, tenant_arg
+from dunning._console import cover_statuses, event_details, event_instant
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry
-from dunning.core.approvals import still_due
 from dunning.core.builtin import DEFAULT_POLICY
 from dunning.core.model import Channel, Customer, event_day
-from dunning.core.portfolio import InvoiceHistory
 from dunning.core.render import Creditor, builtin_pack
 from dunning.core.scenario import Scenario
 from dunning.core.shards import DEFAULT_TENANT
@@ -37,7 +36,7 @@ from dunning.runner import Dunner, approve, reject, resolve
 if TYPE_CHECKING:
     from dunning.adapters.postgres import PostgresStore
 
-__all__ = ["DEMO_CREDITOR", "register"]
+__all__ = ["DEMO_CREDITOR", "chooser", "open_store", "register", "with_db", "with_scenario"]
 
 DEMO_CREDITOR = Creditor(
     name="Atelier Durand SAS",
@@ -63,7 +62,7 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def _open(args: argparse.Namespace) -> SqliteStore | PostgresStore:
+def open_store(args: argparse.Namespace) -> SqliteStore | PostgresStore:
     """The store the command works on: ``--database-url`` (PostgreSQL) if given, else ``--db``."""
     url = getattr(args, "database_url", None)
     if url:
@@ -103,7 +102,7 @@ def _init(args: argparse.Namespace) -> int:
 # -- run -----------------------------------------------------------------------------------
 
 
-def _chooser(args: argparse.Namespace) -> Callable[[Customer], Scenario]:
+def chooser(args: argparse.Namespace) -> Callable[[Customer], Scenario]:
     """The scenario per customer: ``--scenario FILE`` for all, ``--policy FILE``, or the default."""
     if getattr(args, "scenario", None):
         scenario = load_scenario(args.scenario, templates=builtin_pack())
@@ -154,7 +153,7 @@ def _hours(text: str) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     at: datetime = args.at or datetime.now(UTC)
-    with _open(args) as store:
+    with open_store(args) as store:
         creditor = store.creditor()
         if creditor is None:
             whose = "" if args.tenant == DEFAULT_TENANT else f" for tenant {args.tenant!r}"
@@ -169,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
             store,
             store,
             _senders(args, creditor),
-            _chooser(args),
+            chooser(args),
             creditor,
             with_penalties=not args.no_penalties,
             keep_reviews=False,  # the store's review index gets them; memory stays flat
@@ -194,17 +193,11 @@ def _still_due(
 ) -> str:
     """Whether the engine, asked now, still wants each step the entry covers (`still_due`)."""
     at: datetime = args.at or datetime.now(UTC)
-    histories = {
-        c.invoice_id: InvoiceHistory(
-            invoice=store.invoice(c.invoice_id), events=store.events(c.invoice_id)
-        )
-        for c in entry.covers
-    }
-    return "; ".join(str(s) for s in still_due(entry, histories, _chooser(args), at=at))
+    return "; ".join(str(s) for s in cover_statuses(store, entry, chooser(args), at=at))
 
 
 def _approvals(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with open_store(args) as store:
         pending = store.entries_with(EntryStatus.PENDING_APPROVAL)
         due = {entry.key: _still_due(store, entry, args) for entry in pending}
     if not pending:
@@ -227,7 +220,7 @@ def _decide(args: argparse.Namespace, *, approved: bool) -> int:
     at: datetime = args.at or datetime.now(UTC)
     by = args.by or getpass.getuser()
     decide = approve if approved else reject
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             entry = decide(store, args.key, by=by, at=at, seen=args.seen)
         except KeyError as error:
@@ -253,7 +246,7 @@ def _reject(args: argparse.Namespace) -> int:
 def _resolve(args: argparse.Namespace) -> int:
     at: datetime = args.at or datetime.now(UTC)
     by = args.by or getpass.getuser()
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             entry = resolve(store, args.key, delivered=args.delivered, by=by, at=at)
         except KeyError as error:
@@ -272,7 +265,7 @@ def _resolve(args: argparse.Namespace) -> int:
 def _reset_latest_run(args: argparse.Namespace) -> int:
     at: datetime = args.at or datetime.now(UTC)
     by = args.by or getpass.getuser()
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             line = store.reset_latest_run(args.to, by=by, at=at, reason=args.reason)
         except ValueError as error:
@@ -289,7 +282,7 @@ def _reset_latest_run(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with open_store(args) as store:
         try:
             invoice = store.invoice(args.invoice)
         except KeyError as error:
@@ -300,9 +293,8 @@ def _history(args: argparse.Namespace) -> int:
     print(f"invoice {invoice.number} (id {invoice.id}), {invoice.customer.name}")
     print("events:")
     for event in events:
-        when = getattr(event, "on", None) or getattr(event, "at", "")
-        fields = event.model_dump(exclude={"kind", "on", "at"}, exclude_defaults=True)
-        detail = ", ".join(f"{k}={v}" for k, v in fields.items())
+        when = event_instant(event)
+        detail = ", ".join(f"{k}={v}" for k, v in event_details(event).items())
         print(f"  {when!s:<25} {event.kind:<20} {detail}".rstrip())
     if not events:
         print("  (none)")
@@ -313,8 +305,8 @@ def _history(args: argparse.Namespace) -> int:
         if entry.receipt:
             extra.append(f"receipt {entry.receipt.provider_id}")
         if entry.decided_by:
-            when = f" on {entry.decided_at.isoformat()}" if entry.decided_at else ""
-            extra.append(f"decided by {entry.decided_by}{when}")
+            on = f" on {entry.decided_at.isoformat()}" if entry.decided_at else ""
+            extra.append(f"decided by {entry.decided_by}{on}")
         if entry.reason:
             extra.append(entry.reason)
         print("      " + "; ".join(extra))
@@ -333,7 +325,7 @@ def _entry_line(entry: LogEntry) -> str:
 # -- the parsers ---------------------------------------------------------------------------
 
 
-def _with_scenario(parser: argparse.ArgumentParser) -> None:
+def with_scenario(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--scenario", metavar="FILE", help="one scenario (.toml/.json) for every customer"
@@ -346,7 +338,7 @@ def _with_scenario(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _with_db(parser: argparse.ArgumentParser) -> None:
+def with_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         default=_db_default(),
@@ -378,7 +370,7 @@ def _register_reset(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--to", type=instant_arg, required=True, help="the instant to move it back to"
     )
     reset.add_argument("--reason", required=True, help="why, kept with who and when")
-    _with_db(reset)
+    with_db(reset)
     reset.add_argument("--by", help="who does it (default: the login name)")
     reset.add_argument("--at", type=instant_arg, help="when (default: now)")
     reset.set_defaults(handler=_reset_latest_run)
@@ -392,7 +384,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init.set_defaults(handler=_init)
 
     run = sub.add_parser("run", help="send what is due: plan, render, reserve, send, record")
-    _with_db(run)
+    with_db(run)
     run.add_argument(
         "--at", type=instant_arg, help="the instant of the run, with its offset (default: now)"
     )
@@ -435,18 +427,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="only send the messages held for their send window, now open (run it inside "
         "the windows, e.g. at 10:05); the book is not reviewed",
     )
-    _with_scenario(run)
+    with_scenario(run)
     run.set_defaults(handler=_run)
 
     approvals = sub.add_parser(
         "approvals", help="list the messages awaiting approval, and whether each is still due"
     )
-    _with_db(approvals)
+    with_db(approvals)
     approvals.add_argument("--full", action="store_true", help="print each message's text")
     approvals.add_argument(
         "--at", type=instant_arg, help="whether still due at this instant (default: now)"
     )
-    _with_scenario(approvals)
+    with_scenario(approvals)
     approvals.set_defaults(handler=_approvals)
 
     for name, handler, text in (
@@ -455,7 +447,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ):
         decide = sub.add_parser(name, help=text)
         decide.add_argument("key", metavar="KEY", help="the message key (see 'approvals')")
-        _with_db(decide)
+        with_db(decide)
         decide.add_argument(
             "--seen",
             metavar="VERSION",
@@ -479,7 +471,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_false",
         help="it did not: send it again if still due",
     )
-    _with_db(resolve_)
+    with_db(resolve_)
     resolve_.add_argument("--by", help="who says so (default: the login name)")
     resolve_.add_argument("--at", type=instant_arg, help="when (default: now)")
     resolve_.set_defaults(handler=_resolve)
@@ -490,5 +482,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history.add_argument(
         "invoice", metavar="INVOICE", help="the invoice number or id, e.g. 2026-0005 or INV-005"
     )
-    _with_db(history)
+    with_db(history)
     history.set_defaults(handler=_history)

@@ -17,6 +17,7 @@ Subcommands:
 - ``dunning history INVOICE``: an invoice's events and messages.
 - ``dunning record KIND INVOICE ...``: record a payment, credit note, dispute, promise or hold.
 - ``dunning import FILE.csv``: add or update customers and invoices from a CSV file.
+- ``dunning serve [--port P]``: the web console on 127.0.0.1 (``dunning[web]``).
 
 Every error is one line on stderr naming the problem and the fix, without a traceback.
 Exit codes: 0 success; 1 an error (an invalid input file, a missing or unreadable database,
@@ -39,6 +40,7 @@ from typing import NoReturn, cast
 from dunning import __version__
 from dunning._cli_book import register as register_book
 from dunning._cli_penalties import register as register_penalties
+from dunning._cli_serve import register as register_serve
 from dunning._cli_shell import register as register_shell
 from dunning.core.checks import lint
 from dunning.core.render import builtin_pack
@@ -172,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     register_penalties(sub)
     register_shell(sub)
     register_book(sub)
+    register_serve(sub)
     return parser
 
 

@@ -32,6 +32,7 @@ from dunning.core.model import Channel, Event, Invoice, check_new_event
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
 from dunning.core.shards import DEFAULT_TENANT, Shard, check_tenant, latest_run_names
+from dunning.exceptions import NotFoundError
 from dunning.ports import InvoiceReview, SendContext
 
 __all__ = ["MemorySender", "MemoryStore"]
@@ -134,6 +135,42 @@ class MemoryStore:
         """The invoice's events, the host's and those derived from the log."""
         with self._lock:
             return (*self._events[invoice_id], *self._derived().get(invoice_id, ()))
+
+    def invoice(self, ref: str) -> Invoice:
+        """The invoice whose id, else whose number, is *ref* (as `SqliteStore.invoice`).
+
+        Raises:
+            NotFoundError: (a `KeyError`) if no invoice has this id or number, or several
+                have this number.
+
+        Examples:
+            >>> from dunning.testing import make_invoice
+            >>> store = MemoryStore()
+            >>> store.add_invoice(make_invoice(id="F-1", number="2026-0001"))
+            >>> store.invoice("2026-0001").id, store.invoice("F-1").number
+            ('F-1', '2026-0001')
+        """
+        with self._lock:
+            found = self._invoices.get(ref)
+            by_number = [i for i in self._invoices.values() if i.number == ref]
+        if found is not None:
+            return found
+        if len(by_number) == 1:
+            return by_number[0]
+        if by_number:
+            ids = ", ".join(sorted(i.id for i in by_number))
+            msg = f"several invoices have the number {ref!r} (ids {ids}): give the id"
+            raise NotFoundError(msg)
+        msg = f"no invoice with id or number {ref!r}"
+        raise NotFoundError(msg)
+
+    def log_for_invoice(self, invoice_id: str) -> list[LogEntry]:
+        """Every message that covered the invoice, oldest reservation first."""
+        with self._lock:
+            found = [
+                e for e in self._log.values() if any(c.invoice_id == invoice_id for c in e.covers)
+            ]
+        return sorted(found, key=lambda e: (e.reserved_at, e.key))
 
     # -- InvoiceSource ----------------------------------------------------------------------
 
