@@ -3,8 +3,10 @@
 The README walkthrough's database on the approval day (24 March 2026): ``dunning serve``
 runs as a subprocess, the browser opens the URL it prints, sees the formal notice with its
 amounts, meets a stale page (a payment recorded and a run after the page loaded) and its
-refusal, approves the new preview; ``dunning run`` then sends the letter, once. The
-screenshots go to docs/images/web-*.png (docs/web-console.md shows them).
+refusal, approves the new preview; ``dunning run`` then sends the letter, once. Each step is
+photographed and the picture checked (a PNG, not tiny); with ``$DUNNING_WRITE_SCREENSHOTS`` set
+they replace docs/images/web-*.png (docs/web-console.md shows them), else they go to a temporary
+folder, so a test run leaves the repository as it was.
 
 Skips, saying why, without playwright or /usr/bin/chromium; fails instead when
 ``$DUNNING_REQUIRE_BROWSER`` is set (as .ci/run does).
@@ -17,6 +19,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +34,8 @@ from tests.helpers import require_extra
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_VARIABLE = "DUNNING_REQUIRE_BROWSER"
 ROOT = Path(__file__).parent.parent.parent
-IMAGES = ROOT / "docs" / "images"
+DOCS_IMAGES = ROOT / "docs" / "images"
+WRITE_VARIABLE = "DUNNING_WRITE_SCREENSHOTS"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOTICE = "Mise en demeure de payer : facture 2026-0005"
 ARGS = [
@@ -129,9 +133,17 @@ def page(tmp_path: Path) -> Iterator[Page]:
 
 
 def shoot(page: Page, name: str) -> None:
-    """Save the page as docs/images/web-NAME.png."""
-    IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMAGES / f"web-{name}.png"), full_page=True)
+    """Photograph the page as web-NAME.png: into docs/images with `WRITE_VARIABLE` set."""
+    folder = DOCS_IMAGES if os.environ.get(WRITE_VARIABLE) else SHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"web-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 10_000, f"{path.name}: {len(data)} bytes, an empty page?"
+
+
+SHOTS = Path(tempfile.gettempdir()) / "dunning-web-screenshots"
 
 
 def letters(outbox: Path) -> list[Path]:
