@@ -310,8 +310,11 @@ def test_html_of_core_results_is_escaped_and_needs_no_pandas() -> None:
     """Timeline, breakdown, decision and run report render as HTML tables."""
     b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
     html = b._repr_html_()
-    assert "<td>2025-06-16</td><td>2025-06-30</td><td>15</td><td>12000</td>" in html
-    assert "<td>total</td><td></td><td></td><td></td><td></td><td></td><td>164.77</td>" in html
+    # Money in the French locale: narrow no-break space between thousands, no-break before €.
+    assert "<td>2025-06-16</td><td>2025-06-30</td><td>15</td><td>12\u202f000,00\xa0€</td>" in html
+    assert "<td>total</td><td></td><td></td><td></td><td></td><td></td><td>164,77\xa0€</td>" in (
+        html
+    )
     report = RunReport(
         at=datetime(2026, 3, 2, tzinfo=PARIS),
         items=(RunItem(Outcome.ERROR, "C<1>", reason="template & data"),),
