@@ -387,6 +387,24 @@ def test_to_dataframe_stacks_a_list_of_results() -> None:
         to_dataframe([first, START])
 
 
+def test_to_dataframe_stacks_simulations_and_ageings_naming_each() -> None:
+    """Two runs of 19 days: 38 rows after a label column; two ageings: 10 rows after ``at``."""
+    book = synthetic_portfolio(6, seed=4, as_of=START)
+    c = compare(book, [GENTLE, FIRM], start=START, end=date(2026, 3, 20), seed=4)
+    frame = to_dataframe(list(c.results.values()))
+    assert list(frame.columns)[:3] == ["label", "on", "outstanding"]
+    assert frame["label"].tolist() == ["gentle"] * 19 + ["firm"] * 19
+    assert frame.equals(to_dataframe(c.results))
+    messages = to_dataframe(c.results, part="messages")
+    assert len(messages) == sum(len(r.messages) for r in c.results.values())
+    assert list(messages.columns)[:2] == ["label", "on"]
+    days = [date(2026, 3, 2), date(2026, 3, 20)]
+    frame = to_dataframe([ageing(book.entries, at=d) for d in days])
+    assert list(frame.columns) == ["at", "bucket", "amount", "count"]
+    assert frame["at"].tolist() == [days[0]] * 5 + [days[1]] * 5
+    assert frame["bucket"].tolist()[:2] == ["not_due", "1-30"]
+
+
 # --------------------------------------------------------------------------- ERP frames
 
 ERP_COLUMNS = {

@@ -197,7 +197,7 @@ def _table(  # noqa: C901, PLR0911  (one branch per kind of result)
                 }
             ],
         )
-    return _sequence_table(obj)
+    return _sequence_table(obj, part)
 
 
 def _simulation_table(obj: SimulationResult, part: str) -> _Table:
@@ -252,8 +252,24 @@ def _simulation_table(obj: SimulationResult, part: str) -> _Table:
 _STACKED = (PenaltyBreakdown, Timeline, Decision, RunReport)
 
 
-def _sequence_table(obj: object) -> _Table:
+def _labelled(key: str, parts: Sequence[tuple[object, _Table]]) -> _Table:
+    """Tables of several results stacked, each row first naming its result in column *key*."""
+    columns = parts[0][1].columns if parts else ()
+    rows = [{key: name, **row} for name, table in parts for row in table.rows]
+    return _Table((key, *columns), rows)
+
+
+def _sequence_table(obj: object, part: str) -> _Table:
+    if isinstance(obj, Mapping) and obj and all(
+        isinstance(v, SimulationResult) for v in obj.values()
+    ):
+        return _labelled("label", [(k, _simulation_table(v, part)) for k, v in obj.items()])
     items = list(obj) if isinstance(obj, Iterable) and not isinstance(obj, str | bytes) else None
+    if items and all(isinstance(i, SimulationResult) for i in items):
+        # Several runs, one frame: each row says which run it is from.
+        return _labelled("label", [(i.label, _simulation_table(i, part)) for i in items])
+    if items and all(isinstance(i, Ageing) for i in items):
+        return _labelled("at", [(i.at, _table(i, part)) for i in items])
     if items is not None and all(isinstance(i, StepEffectiveness) for i in items):
         rows = [
             {
@@ -280,7 +296,8 @@ def _sequence_table(obj: object) -> _Table:
         f"to_dataframe: cannot tabulate a {type(obj).__name__}; it takes a PenaltyBreakdown, "
         "Timeline, RunReport, Decision, Ageing, CollectionCost, SimulationResult, Comparison, "
         "SyntheticPortfolio, or a sequence of StepEffectiveness, InvoiceHistory, or of "
-        "PenaltyBreakdown, Timeline, Decision or RunReport of one kind (rows stacked)"
+        "PenaltyBreakdown, Timeline, Decision, RunReport, Ageing or SimulationResult of one "
+        "kind (rows stacked), or a mapping of label to SimulationResult"
     )
     raise TypeError(msg)
 
@@ -298,11 +315,14 @@ def to_dataframe(
     `CollectionCost`; a step for a sequence of `StepEffectiveness`; an invoice for a
     `SyntheticPortfolio` or a sequence of `InvoiceHistory`; a scenario for a `Comparison`;
     a list of breakdowns, timelines, decisions or run reports (one kind) stacks their rows;
-    for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*).
+    for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*). Several
+    simulation results (a list, or a mapping of label to result such as
+    ``comparison.results``) stack their rows after a ``label`` column; several `Ageing`
+    results after an ``at`` column.
 
     Args:
         obj: the result.
-        part: for a `SimulationResult`, which table (default ``days``).
+        part: for simulation results, which table (default ``days``).
         amounts: keep money as exact `Decimal` objects (default) or turn every Decimal
             column into floats, for plotting and quick arithmetic (not for accounting).
 
