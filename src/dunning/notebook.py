@@ -260,8 +260,10 @@ def _labelled(key: str, parts: Sequence[tuple[object, _Table]]) -> _Table:
 
 
 def _sequence_table(obj: object, part: str) -> _Table:
-    if isinstance(obj, Mapping) and obj and all(
-        isinstance(v, SimulationResult) for v in obj.values()
+    if (
+        isinstance(obj, Mapping)
+        and obj
+        and all(isinstance(v, SimulationResult) for v in obj.values())
     ):
         return _labelled("label", [(k, _simulation_table(v, part)) for k, v in obj.items()])
     items = list(obj) if isinstance(obj, Iterable) and not isinstance(obj, str | bytes) else None
