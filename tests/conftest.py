@@ -65,6 +65,7 @@ ORACLES = frozenset(
 EXTRA_MODULES = {
     ROOT / "src" / "dunning" / "dask.py": "dask",
     ROOT / "src" / "dunning" / "notebook.py": "notebook",
+    ROOT / "src" / "dunning" / "_plots.py": "notebook",
 }
 """The library's modules of an optional extra, whose doctests need it."""
 

@@ -5,8 +5,10 @@ Without the extra, these are skipped (tests/test_extras.py checks the library wi
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -24,7 +26,10 @@ require_extra("notebook")
 
 import numpy as np  # noqa: E402  (after the extra is known to be there)
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import imread  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
 
 from dunning.notebook import (  # noqa: E402  (after the extra is known to be there)
     as_amount,
@@ -374,6 +379,84 @@ def test_plots_draw_what_they_say() -> None:
     assert heights == [float(a.amounts[k]) for k in a.amounts]
     with pytest.raises(KeyError, match="plot_ageing: columns not in the DataFrame: count"):
         plot_ageing(frame.drop(columns="count"))
+
+
+def _png(figure: Figure) -> np.ndarray[Any, Any]:
+    """The figure rendered by Agg to PNG at 100 dpi, read back as an RGBA array."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    buffer.seek(0)
+    return np.asarray(imread(buffer, format="png"))
+
+
+def _ticks(axis: Any) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_plots_render_as_images_with_money_and_dates_as_the_locale_writes_them() -> None:
+    """Each plot is a PNG of its stated size, not blank; ticks say "12 000 €" or "€12,000"."""
+    b = penalties_for_amount(
+        "12000", date(2024, 5, 15), date(2025, 3, 15), payments=[(date(2024, 9, 1), "4000")]
+    )
+    book = synthetic_portfolio(40, seed=2, as_of=START)
+    a = ageing(book.entries, at=datetime(2026, 3, 2, 12, tzinfo=PARIS))
+    run = simulate(book, FIRM, start=START, end=date(2026, 4, 30), seed=2)
+    figures = {
+        "accrual": (plot_penalty_accrual(b), (450, 1000)),
+        "ageing": (plot_ageing(a), (450, 800)),
+        "collections": (plot_collections(run), (450, 900)),
+    }
+    for name, (figure, size) in figures.items():
+        image = _png(figure)
+        assert image.shape[:2] == size, name
+        colours = np.unique(image.reshape(-1, image.shape[-1]), axis=0)
+        assert len(colours) > 50, name  # text, bars or curves, not one flat colour
+        ax = figure.axes[0]
+        assert ax.get_xlabel(), name
+        assert ax.get_ylabel(), name
+        money = _ticks(ax.yaxis)
+        assert money, name
+        assert all(t.endswith("\xa0€") for t in money), (name, money)
+        assert "e" not in "".join(money), name  # no "1e6" offset or exponent
+        assert ax.yaxis.get_offset_text().get_text() == "", name
+    accrual_ticks = _ticks(figures["accrual"][0].axes[0].yaxis)
+    assert "1\u202f000\xa0€" in accrual_ticks  # 1,105.64 accrued: a tick at 1 000 €
+    assert "01/07/2024" in _ticks(figures["accrual"][0].axes[0].xaxis)
+    ageing_axes = figures["ageing"][0].axes[0]
+    assert _ticks(ageing_axes.xaxis) == [
+        "Not yet due",
+        "1-30 days",
+        "31-60 days",
+        "61-90 days",
+        "Over 90 days",
+    ]
+    english = plot_collections(run, locale="en_GB")
+    _png(english)
+    ticks = _ticks(english.axes[0].yaxis)
+    assert ticks[0] == "€0"
+    assert any("," in t for t in ticks), ticks  # tens of thousands of euros collected
+    legend = english.axes[0].get_legend()
+    assert legend is not None
+    (entry,) = [t.get_text() for t in legend.get_texts()]
+    assert entry.startswith("firm: €")
+    assert entry[-4] == ","  # whole euros, grouped: "firm: €23,456"
+
+
+def test_the_accrual_plot_lists_its_periods_beside_the_curve() -> None:
+    """Four periods numbered 1-4 beside the axes; marks 2, 3, 4 above the axes, none inside."""
+    b = penalties_for_amount(
+        "12000", date(2024, 5, 15), date(2025, 3, 15), payments=[(date(2024, 9, 1), "4000")]
+    )
+    figure = plot_penalty_accrual(b)
+    ax, side = figure.axes
+    (box,) = side.texts
+    text = box.get_text()
+    assert "1. 16/05/2024: 14,50 % on 12\u202f000,00\xa0€" in text
+    assert "3. 02/09/2024: 14,25 % on 8\u202f000,00\xa0€" in text
+    assert "Total owed: 1\u202f145,64\xa0€" in text  # 1,105.64 interest + 40.00
+    marks = [t for t in ax.texts if isinstance(t, Annotation) and t.get_text() in {"2", "3", "4"}]
+    assert [m.get_text() for m in marks] == ["2", "3", "4"]
+    assert all(m.xy[1] == 1.0 for m in marks)  # at the top edge, written upwards
 
 
 def test_to_dataframe_stacks_a_list_of_results() -> None:
