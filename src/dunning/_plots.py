@@ -103,7 +103,8 @@ def plot_penalty_accrual(
 ) -> Figure:
     """Interest accrued day by day, with each change of rate or principal marked and listed.
 
-    The curve is the interest accrued to the end of each day. A dashed line marks each day the
+    The curve is the interest accrued by the end of each day (drawn at the midnight that ends
+    it). A dashed line marks each day the
     rate or the principal changes; the numbered periods (from when, which rate, on what
     principal) and the totals are listed beside the plot, so no text lies on the curve.
 
@@ -133,10 +134,12 @@ def plot_penalty_accrual(
     totals: list[float] = []
     accrued = Decimal(0)
     for line in breakdown.lines:
-        days.append(line.first_day - timedelta(days=1))
+        # At midnight: nothing of the line before its first day, all of it after its last day,
+        # so a kink in the curve falls on the mark of the line that starts there.
+        days.append(line.first_day)
         totals.append(float(accrued))
         accrued += line.interest
-        days.append(line.last_day)
+        days.append(line.last_day + timedelta(days=1))
         totals.append(float(accrued))
     (curve,) = ax.plot(_x(days), totals, color="tab:blue", linewidth=2)
     money = breakdown.currency
