@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from matplotlib.text import Annotation  # noqa: E402
 from dunning.notebook import (  # noqa: E402  (after the extra is known to be there)
     as_amount,
     as_date,
+    histories_from_frames,
     penalties_dataframe,
     plot_ageing,
     plot_collections,
@@ -628,3 +630,33 @@ def test_histories_from_frames_names_missing_columns() -> None:
         "invoices: total",
         "payments: paid_on",
     ]
+
+
+def test_the_erp_notebook_export_reads_as_forty_invoices_with_one_credit_note() -> None:
+    """docs/notebooks/erp: 40 invoices, 28 payment rows; FA-2025-1195 has a 554.45 credit note."""
+    folder = Path(__file__).parent.parent / "docs" / "notebooks" / "erp"
+    invoices = pd.read_csv(folder / "invoices.csv", sep=";", dtype=str)
+    payments = pd.read_csv(folder / "payments.csv", sep=";", dtype=str)
+    assert len(payments) == 28
+    payments["kind"] = payments["Type"].map({"Règlement": "payment", "Avoir": "credit_note"})
+    columns = {
+        "N° facture": "invoice_number",
+        "Code client": "customer_id",
+        "Raison sociale": "customer_name",
+        "Date facture": "issued_on",
+        "Échéance": "due_on",
+        "Montant TTC": "total",
+        "Facture": "invoice_id",
+        "Date règlement": "paid_on",
+        "Montant": "amount",
+        "Pièce": "reference",
+    }
+    book = histories_from_frames(invoices, payments, columns=columns)
+    assert len(book) == 40
+    (returned,) = [h for h in book if h.invoice.number == "FA-2025-1195"]
+    assert returned.invoice.total == Decimal("3696.34")
+    credit, payment = returned.events
+    assert isinstance(credit, CreditNote)
+    assert isinstance(payment, Payment)
+    assert credit.amount == Decimal("554.45")
+    assert payment.amount == Decimal("3141.89")  # 3,696.34 - 554.45

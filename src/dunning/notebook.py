@@ -3,7 +3,9 @@
 This module imports without pandas or matplotlib; each function imports what it needs when
 called and says which extra to install if it is missing (``pip install 'dunning[notebook]'``).
 The core never imports this module: `Timeline`, `PenaltyBreakdown`, `Decision`, `Ageing`,
-`SimulationResult` and `RunReport` show as HTML tables in a notebook on their own.
+`CollectionCost`, `StepEffectivenessTable`, `SimulationResult`, `Comparison` and `RunReport`
+show as HTML tables in a notebook on their own, money written with Babel. The plots live in
+`dunning._plots` and are re-exported here.
 
 Values coming from pandas are converted here, at the boundary, before they reach the core:
 numpy integers become exact amounts, `pandas.Timestamp` and `numpy.datetime64` become dates,
