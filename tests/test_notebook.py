@@ -462,9 +462,12 @@ def test_the_accrual_plot_lists_its_periods_beside_the_curve() -> None:
     assert all(m.xy[1] == 1.0 for m in marks)  # at the top edge, written upwards
     # The curve is drawn at midnights: from the start of 16 May 2024 (0 accrued) to the end of
     # 15 March 2025, and each mark (a period's first day) is a point of the curve, its kink.
-    days = [num2date(x).date() for x in np.asarray(ax.lines[0].get_xdata())]
+    days = [num2date(x).date() for x in np.asarray(ax.lines[0].get_xdata())]  # type: ignore[no-untyped-call]
     assert (days[0], days[-1]) == (date(2024, 5, 16), date(2025, 3, 16))
-    marked = [num2date(np.asarray(line.get_xdata())[0]).date() for line in ax.lines[1:]]
+    marked = [
+        num2date(np.asarray(line.get_xdata())[0]).date()  # type: ignore[no-untyped-call]
+        for line in ax.lines[1:]
+    ]
     assert marked == [date(2024, 7, 1), date(2024, 9, 2), date(2025, 1, 1)]
     assert set(marked) <= set(days)
 
