@@ -78,11 +78,12 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def notebook(session: nox.Session) -> None:
-    """Execute the example notebook from scratch; ``-- --write`` saves its outputs in place."""
+    """Execute the example notebooks from scratch; ``-- --write`` saves their outputs in place."""
     session.install("-e", ".[notebook]", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29")
-    source = "docs/notebooks/analytics.ipynb"
-    target = source if "--write" in session.posargs else session.create_tmp() + "/analytics.ipynb"
-    session.run("python", "docs/notebooks/execute.py", source, target)
+    for name in ("analytics.ipynb", "erp_export.ipynb"):
+        source = f"docs/notebooks/{name}"
+        target = source if "--write" in session.posargs else f"{session.create_tmp()}/{name}"
+        session.run("python", "docs/notebooks/execute.py", source, target)
 
 
 @nox.session

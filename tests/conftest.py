@@ -66,6 +66,7 @@ EXTRA_MODULES = {
     ROOT / "src" / "dunning" / "dask.py": "dask",
     ROOT / "src" / "dunning" / "notebook.py": "notebook",
     **dict.fromkeys((ROOT / "src" / "dunning" / "web").glob("*.py"), "web"),
+    ROOT / "src" / "dunning" / "_plots.py": "notebook",
 }
 """The library's modules of an optional extra, whose doctests need it."""
 

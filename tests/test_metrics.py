@@ -158,7 +158,7 @@ def test_ageing_html_and_records() -> None:
     a = ageing([inv(1, date(2026, 4, 1), "10")], at=AT)
     html = a._repr_html_()
     assert html.startswith("<table><caption>Ageing at 2026-04-30T10:00:00+02:00 (EUR)")
-    assert "<td>1-30</td><td>10</td><td>1</td>" in html
+    assert "<td>1-30 days</td><td>10,00\xa0€</td><td>1</td>" in html
     assert a.records()[1] == {"bucket": "1-30", "amount": Decimal(10), "count": 1}
 
 

@@ -5,8 +5,11 @@ Without the extra, these are skipped (tests/test_extras.py checks the library wi
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -24,11 +27,16 @@ require_extra("notebook")
 
 import numpy as np  # noqa: E402  (after the extra is known to be there)
 import pandas as pd  # noqa: E402
+from matplotlib.dates import num2date  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import imread  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
+from matplotlib.text import Annotation  # noqa: E402
 
 from dunning.notebook import (  # noqa: E402  (after the extra is known to be there)
     as_amount,
     as_date,
+    histories_from_frames,
     penalties_dataframe,
     plot_ageing,
     plot_collections,
@@ -310,8 +318,11 @@ def test_html_of_core_results_is_escaped_and_needs_no_pandas() -> None:
     """Timeline, breakdown, decision and run report render as HTML tables."""
     b = penalties_for_amount("12000", date(2025, 6, 15), date(2025, 7, 15))
     html = b._repr_html_()
-    assert "<td>2025-06-16</td><td>2025-06-30</td><td>15</td><td>12000</td>" in html
-    assert "<td>total</td><td></td><td></td><td></td><td></td><td></td><td>164.77</td>" in html
+    # Money in the French locale: narrow no-break space between thousands, no-break before €.
+    assert "<td>2025-06-16</td><td>2025-06-30</td><td>15</td><td>12\u202f000,00\xa0€</td>" in html
+    assert "<td>total</td><td></td><td></td><td></td><td></td><td></td><td>164,77\xa0€</td>" in (
+        html
+    )
     report = RunReport(
         at=datetime(2026, 3, 2, tzinfo=PARIS),
         items=(RunItem(Outcome.ERROR, "C<1>", reason="template & data"),),
@@ -373,6 +384,94 @@ def test_plots_draw_what_they_say() -> None:
         plot_ageing(frame.drop(columns="count"))
 
 
+def _png(figure: Figure) -> np.ndarray[Any, Any]:
+    """The figure rendered by Agg to PNG at 100 dpi, read back as an RGBA array."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    buffer.seek(0)
+    return np.asarray(imread(buffer, format="png"))
+
+
+def _ticks(axis: Any) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_plots_render_as_images_with_money_and_dates_as_the_locale_writes_them() -> None:
+    """Each plot is a PNG of its stated size, not blank; ticks say "12 000 €" or "€12,000"."""
+    b = penalties_for_amount(
+        "12000", date(2024, 5, 15), date(2025, 3, 15), payments=[(date(2024, 9, 1), "4000")]
+    )
+    book = synthetic_portfolio(40, seed=2, as_of=START)
+    a = ageing(book.entries, at=datetime(2026, 3, 2, 12, tzinfo=PARIS))
+    run = simulate(book, FIRM, start=START, end=date(2026, 4, 30), seed=2)
+    figures = {
+        "accrual": (plot_penalty_accrual(b), (450, 1000)),
+        "ageing": (plot_ageing(a), (450, 800)),
+        "collections": (plot_collections(run), (450, 900)),
+    }
+    for name, (figure, size) in figures.items():
+        image = _png(figure)
+        assert image.shape[:2] == size, name
+        colours = np.unique(image.reshape(-1, image.shape[-1]), axis=0)
+        assert len(colours) > 50, name  # text, bars or curves, not one flat colour
+        ax = figure.axes[0]
+        assert ax.get_xlabel(), name
+        assert ax.get_ylabel(), name
+        money = _ticks(ax.yaxis)
+        assert money, name
+        assert all(t.endswith("\xa0€") for t in money), (name, money)
+        assert "e" not in "".join(money), name  # no "1e6" offset or exponent
+        assert ax.yaxis.get_offset_text().get_text() == "", name
+    accrual_ticks = _ticks(figures["accrual"][0].axes[0].yaxis)
+    assert "1\u202f000\xa0€" in accrual_ticks  # 1,105.64 accrued: a tick at 1 000 €
+    assert "01/07/2024" in _ticks(figures["accrual"][0].axes[0].xaxis)
+    ageing_axes = figures["ageing"][0].axes[0]
+    assert _ticks(ageing_axes.xaxis) == [
+        "Not yet due",
+        "1-30 days",
+        "31-60 days",
+        "61-90 days",
+        "Over 90 days",
+    ]
+    english = plot_collections(run, locale="en_GB")
+    _png(english)
+    ticks = _ticks(english.axes[0].yaxis)
+    assert ticks[0] == "€0"
+    assert any("," in t for t in ticks), ticks  # tens of thousands of euros collected
+    legend = english.axes[0].get_legend()
+    assert legend is not None
+    (entry,) = [t.get_text() for t in legend.get_texts()]
+    assert entry.startswith("firm: €")
+    assert entry[-4] == ","  # whole euros, grouped: "firm: €23,456"
+
+
+def test_the_accrual_plot_lists_its_periods_beside_the_curve() -> None:
+    """Four periods numbered 1-4 beside the axes; marks 2, 3, 4 above the axes, none inside."""
+    b = penalties_for_amount(
+        "12000", date(2024, 5, 15), date(2025, 3, 15), payments=[(date(2024, 9, 1), "4000")]
+    )
+    figure = plot_penalty_accrual(b)
+    ax, side = figure.axes
+    (box,) = side.texts
+    text = box.get_text()
+    assert "1. 16/05/2024: 14,50 % on 12\u202f000,00\xa0€" in text
+    assert "3. 02/09/2024: 14,25 % on 8\u202f000,00\xa0€" in text
+    assert "Total owed: 1\u202f145,64\xa0€" in text  # 1,105.64 interest + 40.00
+    marks = [t for t in ax.texts if isinstance(t, Annotation) and t.get_text() in {"2", "3", "4"}]
+    assert [m.get_text() for m in marks] == ["2", "3", "4"]
+    assert all(m.xy[1] == 1.0 for m in marks)  # at the top edge, written upwards
+    # The curve is drawn at midnights: from the start of 16 May 2024 (0 accrued) to the end of
+    # 15 March 2025, and each mark (a period's first day) is a point of the curve, its kink.
+    days = [num2date(x).date() for x in np.asarray(ax.lines[0].get_xdata())]  # type: ignore[no-untyped-call]
+    assert (days[0], days[-1]) == (date(2024, 5, 16), date(2025, 3, 16))
+    marked = [
+        num2date(np.asarray(line.get_xdata())[0]).date()  # type: ignore[no-untyped-call]
+        for line in ax.lines[1:]
+    ]
+    assert marked == [date(2024, 7, 1), date(2024, 9, 2), date(2025, 1, 1)]
+    assert set(marked) <= set(days)
+
+
 def test_to_dataframe_stacks_a_list_of_results() -> None:
     """Two breakdowns of one line each give two rows; a mixed list is still refused."""
     first = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
@@ -382,6 +481,24 @@ def test_to_dataframe_stacks_a_list_of_results() -> None:
     assert frame["days"].tolist() == [30, 30]
     with pytest.raises(TypeError, match="cannot tabulate a list"):
         to_dataframe([first, START])
+
+
+def test_to_dataframe_stacks_simulations_and_ageings_naming_each() -> None:
+    """Two runs of 19 days: 38 rows after a label column; two ageings: 10 rows after ``at``."""
+    book = synthetic_portfolio(6, seed=4, as_of=START)
+    c = compare(book, [GENTLE, FIRM], start=START, end=date(2026, 3, 20), seed=4)
+    frame = to_dataframe(list(c.results.values()))
+    assert list(frame.columns)[:3] == ["label", "on", "outstanding"]
+    assert frame["label"].tolist() == ["gentle"] * 19 + ["firm"] * 19
+    assert frame.equals(to_dataframe(c.results))
+    messages = to_dataframe(c.results, part="messages")
+    assert len(messages) == sum(len(r.messages) for r in c.results.values())
+    assert list(messages.columns)[:2] == ["label", "on"]
+    days = [date(2026, 3, 2), date(2026, 3, 20)]
+    frame = to_dataframe([ageing(book.entries, at=d) for d in days])
+    assert list(frame.columns) == ["at", "bucket", "amount", "count"]
+    assert frame["at"].tolist() == [days[0]] * 5 + [days[1]] * 5
+    assert frame["bucket"].tolist()[:2] == ["not_due", "1-30"]
 
 
 # --------------------------------------------------------------------------- ERP frames
@@ -524,3 +641,33 @@ def test_histories_from_frames_names_missing_columns() -> None:
         "invoices: total",
         "payments: paid_on",
     ]
+
+
+def test_the_erp_notebook_export_reads_as_forty_invoices_with_one_credit_note() -> None:
+    """docs/notebooks/erp: 40 invoices, 28 payment rows; FA-2025-1195 has a 554.45 credit note."""
+    folder = Path(__file__).parent.parent / "docs" / "notebooks" / "erp"
+    invoices = pd.read_csv(folder / "invoices.csv", sep=";", dtype=str)
+    payments = pd.read_csv(folder / "payments.csv", sep=";", dtype=str)
+    assert len(payments) == 28
+    payments["kind"] = payments["Type"].map({"Règlement": "payment", "Avoir": "credit_note"})
+    columns = {
+        "N° facture": "invoice_number",
+        "Code client": "customer_id",
+        "Raison sociale": "customer_name",
+        "Date facture": "issued_on",
+        "Échéance": "due_on",
+        "Montant TTC": "total",
+        "Facture": "invoice_id",
+        "Date règlement": "paid_on",
+        "Montant": "amount",
+        "Pièce": "reference",
+    }
+    book = histories_from_frames(invoices, payments, columns=columns)
+    assert len(book) == 40
+    (returned,) = [h for h in book if h.invoice.number == "FA-2025-1195"]
+    assert returned.invoice.total == Decimal("3696.34")
+    credit, payment = returned.events
+    assert isinstance(credit, CreditNote)
+    assert isinstance(payment, Payment)
+    assert credit.amount == Decimal("554.45")
+    assert payment.amount == Decimal("3141.89")  # 3,696.34 - 554.45

@@ -1,6 +1,8 @@
 """Execute a notebook from a fresh kernel and save it with its outputs (used by `nox -s notebook`).
 
 Usage: ``python docs/notebooks/execute.py SOURCE TARGET``. Any cell that raises fails the run.
+The kernel runs in the notebook's own folder, as Jupyter runs it, so that a notebook reads
+its data files (``erp/invoices.csv``) by the same relative path in CI and on a desk.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def main(source: str, target: str) -> None:
         timeout=600,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": "."}},
+        resources={"metadata": {"path": str(Path(source).parent)}},
     ).execute()
     nbformat.write(notebook, target)
     elapsed = time.perf_counter() - started

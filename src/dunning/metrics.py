@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dunning.core.metrics import (
     AGEING_BUCKETS,
+    AGEING_LABELS,
     Ageing,
     CollectionCost,
     DsoMethod,
     Segment,
     SegmentThresholds,
     StepEffectiveness,
+    StepEffectivenessTable,
     ageing,
     collection_cost,
     collection_effectiveness_index,
@@ -29,12 +31,14 @@ from dunning.core.metrics import (
 
 __all__ = [
     "AGEING_BUCKETS",
+    "AGEING_LABELS",
     "Ageing",
     "CollectionCost",
     "DsoMethod",
     "Segment",
     "SegmentThresholds",
     "StepEffectiveness",
+    "StepEffectivenessTable",
     "ageing",
     "collection_cost",
     "collection_effectiveness_index",

@@ -3,7 +3,9 @@
 This module imports without pandas or matplotlib; each function imports what it needs when
 called and says which extra to install if it is missing (``pip install 'dunning[notebook]'``).
 The core never imports this module: `Timeline`, `PenaltyBreakdown`, `Decision`, `Ageing`,
-`SimulationResult` and `RunReport` show as HTML tables in a notebook on their own.
+`CollectionCost`, `StepEffectivenessTable`, `SimulationResult`, `Comparison` and `RunReport`
+show as HTML tables in a notebook on their own, money written with Babel. The plots live in
+`dunning._plots` and are re-exported here.
 
 Values coming from pandas are converted here, at the boundary, before they reach the core:
 numpy integers become exact amounts, `pandas.Timestamp` and `numpy.datetime64` become dates,
@@ -15,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from dunning._frames import (
-    NOTEBOOK_EXTRA,
     PAYMENT_COLUMNS,
     FloatAmounts,
     as_amount,
@@ -30,9 +31,10 @@ from dunning._frames import (
     histories_from_frames,
     pandas_module,
 )
+from dunning._plots import plot_ageing, plot_collections, plot_penalty_accrual
 from dunning.core.engine import Decision
 from dunning.core.ledger import amount_outstanding
-from dunning.core.metrics import AGEING_BUCKETS, Ageing, CollectionCost, StepEffectiveness
+from dunning.core.metrics import Ageing, CollectionCost, StepEffectiveness
 from dunning.core.penalties.compute import PenaltyBreakdown, penalties_for_amount
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.portfolio import InvoiceHistory
@@ -42,7 +44,6 @@ from dunning.runner import RunReport
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.figure import Figure
 
 __all__ = [
     "PAYMENT_COLUMNS",
@@ -56,22 +57,6 @@ __all__ = [
     "plot_penalty_accrual",
     "to_dataframe",
 ]
-
-
-def _x(days: Sequence[date]) -> Any:
-    """Dates as matplotlib's numbers (its typing does not take dates directly)."""
-    from matplotlib.dates import date2num  # noqa: PLC0415  (optional dependency)
-
-    return date2num(list(days))  # type: ignore[no-untyped-call]
-
-
-def _figure() -> type[Figure]:
-    try:
-        from matplotlib.figure import Figure  # noqa: PLC0415  (optional dependency)
-    except ImportError as error:
-        msg = f"plots need matplotlib, which is not installed: {NOTEBOOK_EXTRA}"
-        raise ImportError(msg) from error
-    return Figure
 
 
 # --------------------------------------------------------------------------- DataFrames
@@ -197,7 +182,7 @@ def _table(  # noqa: C901, PLR0911  (one branch per kind of result)
                 }
             ],
         )
-    return _sequence_table(obj)
+    return _sequence_table(obj, part)
 
 
 def _simulation_table(obj: SimulationResult, part: str) -> _Table:
@@ -252,8 +237,26 @@ def _simulation_table(obj: SimulationResult, part: str) -> _Table:
 _STACKED = (PenaltyBreakdown, Timeline, Decision, RunReport)
 
 
-def _sequence_table(obj: object) -> _Table:
+def _labelled(key: str, parts: Sequence[tuple[object, _Table]]) -> _Table:
+    """Tables of several results stacked, each row first naming its result in column *key*."""
+    columns = parts[0][1].columns if parts else ()
+    rows = [{key: name, **row} for name, table in parts for row in table.rows]
+    return _Table((key, *columns), rows)
+
+
+def _sequence_table(obj: object, part: str) -> _Table:
+    if (
+        isinstance(obj, Mapping)
+        and obj
+        and all(isinstance(v, SimulationResult) for v in obj.values())
+    ):
+        return _labelled("label", [(k, _simulation_table(v, part)) for k, v in obj.items()])
     items = list(obj) if isinstance(obj, Iterable) and not isinstance(obj, str | bytes) else None
+    if items and all(isinstance(i, SimulationResult) for i in items):
+        # Several runs, one frame: each row says which run it is from.
+        return _labelled("label", [(i.label, _simulation_table(i, part)) for i in items])
+    if items and all(isinstance(i, Ageing) for i in items):
+        return _labelled("at", [(i.at, _table(i, part)) for i in items])
     if items is not None and all(isinstance(i, StepEffectiveness) for i in items):
         rows = [
             {
@@ -280,7 +283,8 @@ def _sequence_table(obj: object) -> _Table:
         f"to_dataframe: cannot tabulate a {type(obj).__name__}; it takes a PenaltyBreakdown, "
         "Timeline, RunReport, Decision, Ageing, CollectionCost, SimulationResult, Comparison, "
         "SyntheticPortfolio, or a sequence of StepEffectiveness, InvoiceHistory, or of "
-        "PenaltyBreakdown, Timeline, Decision or RunReport of one kind (rows stacked)"
+        "PenaltyBreakdown, Timeline, Decision, RunReport, Ageing or SimulationResult of one "
+        "kind (rows stacked), or a mapping of label to SimulationResult"
     )
     raise TypeError(msg)
 
@@ -298,11 +302,14 @@ def to_dataframe(
     `CollectionCost`; a step for a sequence of `StepEffectiveness`; an invoice for a
     `SyntheticPortfolio` or a sequence of `InvoiceHistory`; a scenario for a `Comparison`;
     a list of breakdowns, timelines, decisions or run reports (one kind) stacks their rows;
-    for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*).
+    for a `SimulationResult`, a day, a message, a payment or a late invoice (*part*). Several
+    simulation results (a list, or a mapping of label to result such as
+    ``comparison.results``) stack their rows after a ``label`` column; several `Ageing`
+    results after an ``at`` column.
 
     Args:
         obj: the result.
-        part: for a `SimulationResult`, which table (default ``days``).
+        part: for simulation results, which table (default ``days``).
         amounts: keep money as exact `Decimal` objects (default) or turn every Decimal
             column into floats, for plotting and quick arithmetic (not for accounting).
 
@@ -469,171 +476,3 @@ def _at_row(error: ValidationError, row: int) -> ValidationError:
         for e in error.errors(include_url=False)
     ]
     return ValidationError.from_exception_data(error.title, details)
-
-
-# -------------------------------------------------------------------------------- plots
-
-
-def plot_penalty_accrual(breakdown: PenaltyBreakdown, *, title: str | None = None) -> Figure:
-    """Interest accrued day by day, with each change of rate or principal marked.
-
-    Args:
-        breakdown: a `PenaltyBreakdown` (from `compute_penalties` or `penalties_for_amount`).
-        title: the figure's title; by default names the invoice and the regime.
-
-    Returns:
-        A matplotlib `Figure` (display it in a notebook, or ``savefig`` it).
-
-    Raises:
-        ImportError: if matplotlib is not installed.
-    """
-    figure = _figure()(figsize=(8, 4), layout="constrained")
-    ax = figure.add_subplot()
-    days: list[date] = []
-    totals: list[float] = []
-    accrued = Decimal(0)
-    for line in breakdown.lines:
-        days.append(line.first_day - timedelta(days=1))
-        totals.append(float(accrued))
-        accrued += line.interest
-        days.append(line.last_day)
-        totals.append(float(accrued))
-    ax.plot(_x(days), totals, color="tab:blue", linewidth=2, label="interest accrued")
-    previous = None
-    for line in breakdown.lines:
-        if previous is not None and (
-            line.annual_rate != previous.annual_rate or line.principal != previous.principal
-        ):
-            ax.axvline(_x([line.first_day])[0], color="tab:red", linestyle="--", linewidth=1)
-            ax.annotate(
-                f"{line.annual_rate} % on {line.principal}",
-                xy=(_x([line.first_day])[0], 1),
-                xycoords=("data", "axes fraction"),
-                xytext=(4, -4),
-                textcoords="offset points",
-                rotation=90,
-                fontsize=8,
-                color="tab:red",
-                va="top",
-            )
-        previous = line
-    if breakdown.lines:
-        first = breakdown.lines[0]
-        ax.annotate(
-            f"{first.annual_rate} % on {first.principal}",
-            xy=(_x([first.first_day])[0], 1),
-            xycoords=("data", "axes fraction"),
-            xytext=(4, -4),
-            textcoords="offset points",
-            rotation=90,
-            fontsize=8,
-            color="tab:blue",
-            va="top",
-        )
-    ax.set_title(
-        title or f"Late-payment interest, {breakdown.invoice_id} ({breakdown.regime.value})"
-    )
-    ax.set_ylabel(f"interest ({breakdown.currency})")
-    ax.set_xlabel(f"total {breakdown.interest} + indemnity {breakdown.recovery_indemnity}")
-    ax.grid(visible=True, alpha=0.3)
-    ax.xaxis_date()
-    figure.autofmt_xdate()
-    return figure
-
-
-def plot_ageing(ageing: Ageing | pd.DataFrame, *, title: str | None = None) -> Figure:
-    """Outstanding amounts by ageing bucket, as bars labelled with their invoice counts.
-
-    Args:
-        ageing: an `Ageing`, or its DataFrame (``to_dataframe(ageing)``: columns ``bucket``,
-            ``amount``, ``count``; amounts as Decimals or floats).
-        title: the figure's title; by default the day and the total.
-
-    Returns:
-        A matplotlib `Figure`.
-
-    Raises:
-        ImportError: if matplotlib is not installed.
-        KeyError: for a DataFrame without those columns.
-    """
-    figure_class = _figure()
-    if isinstance(ageing, Ageing):
-        amounts = {b: Decimal(ageing.amounts[b]) for b in AGEING_BUCKETS}
-        counts = dict(ageing.counts)
-        at = ageing.at.date() if isinstance(ageing.at, datetime) else ageing.at
-        heading = f"Ageing at {at}: {ageing.total:,.2f} {ageing.currency}"
-        currency = ageing.currency
-    else:
-        missing = [c for c in ("bucket", "amount", "count") if c not in ageing.columns]
-        if missing:
-            msg = f"plot_ageing: columns not in the DataFrame: {', '.join(missing)}"
-            raise KeyError(msg)
-        rows = dict(zip(ageing["bucket"], zip(ageing["amount"], ageing["count"], strict=True),
-                        strict=True))  # fmt: skip
-        amounts = {b: Decimal(str(rows.get(b, (0, 0))[0])) for b in AGEING_BUCKETS}
-        counts = {b: int(rows.get(b, (0, 0))[1]) for b in AGEING_BUCKETS}
-        heading = f"Ageing: {sum(amounts.values(), Decimal(0)):,.2f}"
-        currency = "amount"
-    figure = figure_class(figsize=(7, 4), layout="constrained")
-    ax = figure.add_subplot()
-    values = [float(amounts[b]) for b in AGEING_BUCKETS]
-    colours = ["tab:green", "gold", "orange", "tab:red", "darkred"]
-    bars = ax.bar(list(AGEING_BUCKETS), values, color=colours)
-    labels = [f"{amounts[b]:,.0f}\n({counts[b]} inv.)" for b in AGEING_BUCKETS]
-    ax.bar_label(bars, labels=labels, fontsize=8)
-    ax.set_ylabel(f"outstanding ({currency})")
-    ax.set_xlabel("days late")
-    ax.set_ylim(0, max([*values, 1.0]) * 1.2)
-    ax.set_title(title or heading)
-    return figure
-
-
-def plot_collections(
-    results: SimulationResult
-    | Comparison
-    | Mapping[str, SimulationResult]
-    | Iterable[SimulationResult],
-    *,
-    title: str = "Cash collected",
-) -> Figure:
-    """Cumulative cash collected day by day, one curve per simulated scenario.
-
-    Takes one `SimulationResult`, a `Comparison`, a mapping of label to result, or a
-    sequence of results. Days 30, 60 and 90 of the runs are marked.
-
-    Raises:
-        ImportError: if matplotlib is not installed.
-    """
-    if isinstance(results, SimulationResult):
-        runs = [(results.label, results)]
-    elif isinstance(results, Comparison):
-        runs = list(results.results.items())
-    elif isinstance(results, Mapping):
-        runs = list(results.items())
-    else:
-        runs = [(r.label, r) for r in results]
-    figure = _figure()(figsize=(8, 4), layout="constrained")
-    ax = figure.add_subplot()
-    for label, result in runs:
-        ax.plot(
-            _x([d.on for d in result.days]),
-            [float(d.collected) for d in result.days],
-            label=f"{label} ({result.collected:,.0f})",
-            linewidth=2,
-        )
-    if runs:
-        start = runs[0][1].start
-        end = runs[0][1].end
-        for mark in (30, 60, 90):
-            day = start + timedelta(days=mark - 1)
-            if day <= end:
-                ax.axvline(_x([day])[0], color="grey", linestyle=":", linewidth=1)
-                ax.annotate(f"day {mark}", xy=(_x([day])[0], 0), xytext=(-3, 3), ha="right",
-                            textcoords="offset points", fontsize=8, color="grey")  # fmt: skip
-    ax.set_title(title)
-    ax.set_ylabel("collected (cumulative)")
-    ax.legend(loc="upper left")
-    ax.grid(visible=True, alpha=0.3)
-    ax.xaxis_date()
-    figure.autofmt_xdate()
-    return figure

@@ -308,7 +308,7 @@ class Decision:
     def _repr_html_(self) -> str:
         """The decision as an HTML table, for notebooks."""
         # Imported here: a notebook nicety, kept out of the engine's dependencies.
-        from dunning.core.display import html_table  # noqa: PLC0415
+        from dunning.core.display import Money, html_table  # noqa: PLC0415
 
         a = self.action
         rows = [
@@ -316,7 +316,7 @@ class Decision:
             ("reason", self.reason),
             ("level", f"{self.level} {self.level_name}".strip()),
             ("action", f"{a.step_id} by {a.channel.value}" if a else ""),
-            ("outstanding", f"{self.outstanding} {self.currency}"),
+            ("outstanding", Money(self.outstanding, self.currency)),
             ("days late", self.days_late),
             ("next review", self.next_review_at),
             *(("note", note) for note in self.notes),

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from dunning.core.metrics._common import (
     AGEING_BUCKETS,
+    AGEING_LABELS,
 )
 from dunning.core.metrics.actions import (
     CollectionCost,
     StepEffectiveness,
+    StepEffectivenessTable,
     collection_cost,
     litigation_rate,
     reminders_per_paid_invoice,
@@ -50,12 +52,14 @@ from dunning.core.metrics.segments import (
 
 __all__ = [
     "AGEING_BUCKETS",
+    "AGEING_LABELS",
     "Ageing",
     "CollectionCost",
     "DsoMethod",
     "Segment",
     "SegmentThresholds",
     "StepEffectiveness",
+    "StepEffectivenessTable",
     "ageing",
     "collection_cost",
     "collection_effectiveness_index",

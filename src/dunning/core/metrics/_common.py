@@ -20,6 +20,15 @@ from dunning.core.scenario import StepKind
 AGEING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "90+")
 """The ageing buckets, by days late at the end of the day: 0 or less, 1-30, 31-60, 61-90, 91+."""
 
+AGEING_LABELS = {
+    "not_due": "Not yet due",
+    "1-30": "1-30 days",
+    "31-60": "31-60 days",
+    "61-90": "61-90 days",
+    "90+": "Over 90 days",
+}
+"""What a reader sees for each of `AGEING_BUCKETS` (tables, plots): days late, in words."""
+
 TENTH = Decimal("0.1")
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)

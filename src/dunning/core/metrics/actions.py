@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import ConfigDict, TypeAdapter
 
 from dunning.core._types import Amount
+from dunning.core.display import Money, format_amount, html_table
 from dunning.core.metrics._common import (
     CENT,
     LITIGATION,
@@ -64,9 +65,30 @@ class StepEffectiveness:
         return percent(Decimal(self.paid_after), Decimal(self.delivered))
 
 
+class StepEffectivenessTable(tuple[StepEffectiveness, ...]):
+    """The `StepEffectiveness` of every step, by step id: a tuple that shows as a table.
+
+    It is an ordinary tuple (indexing, ``len``, equality with a tuple); in a notebook it
+    displays as an HTML table.
+    """
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        """One row per step: delivered, paid after it, the share paid and the days to pay."""
+        rows = [
+            (s.step_id, s.delivered, s.paid_after,
+             "" if s.paid_share is None else f"{format_amount(s.paid_share)} %",
+             s.average_days_to_pay)
+            for s in self
+        ]  # fmt: skip
+        headers = ["step", "delivered", "paid after it", "paid share", "average days to pay"]
+        return html_table(headers, rows, caption="Step effectiveness")
+
+
 def step_effectiveness(
     entries: Iterable[PortfolioEntry], *, at: When, currency: str = "EUR"
-) -> tuple[StepEffectiveness, ...]:
+) -> StepEffectivenessTable:
     """Per scenario step: how often it was delivered, and how soon invoices were paid after it.
 
     An invoice paid (in full) by the end of *at*'s local day counts for the last scenario step
@@ -79,7 +101,8 @@ def step_effectiveness(
         currency: only invoices in this currency count.
 
     Returns:
-        One `StepEffectiveness` per step id seen, by step id.
+        One `StepEffectiveness` per step id seen, by step id, in a `StepEffectivenessTable`
+        (a tuple that displays as a table in a notebook).
 
     Raises:
         ValueError: if *at* is naive or unreadable or unreadable.
@@ -117,7 +140,7 @@ def step_effectiveness(
             waits.setdefault(last.step_id or "", []).append(
                 (paid - last.at.astimezone(tz).date()).days
             )
-    return tuple(
+    return StepEffectivenessTable(
         StepEffectiveness(
             step_id=step,
             delivered=count,
@@ -302,6 +325,16 @@ class CollectionCost:
     total: Decimal
     invoices_chased: int
     per_invoice: Decimal | None
+
+    def _repr_html_(self) -> str:
+        """Messages per channel, then the total and the cost per invoice chased, for notebooks."""
+        cur = self.currency
+        rows: list[tuple[object, ...]] = [(f"{ch} messages", n) for ch, n in self.messages.items()]
+        rows.append(("total cost", Money(self.total, cur)))
+        rows.append(("invoices chased", self.invoices_chased))
+        each = None if self.per_invoice is None else Money(self.per_invoice, cur)
+        rows.append(("cost per invoice chased", each))
+        return html_table(["", ""], rows, caption=f"Cost of collection ({cur})")
 
 
 def collection_cost(

@@ -11,10 +11,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dunning.core.display import html_table
+from dunning.core.display import DEFAULT_LOCALE, Money, html_table
 from dunning.core.ledger import Ledger, amount_outstanding
 from dunning.core.metrics._common import (
     AGEING_BUCKETS,
+    AGEING_LABELS,
     ZERO,
     Moment,
     book_invoices,
@@ -28,7 +29,76 @@ from dunning.core.model import (
     Invoice,
 )
 from dunning.core.parsing import When, to_day, to_moment
-from dunning.core.portfolio import PortfolioEntry
+from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
+
+# ------------------------------------------------------------------------ book summary
+
+
+def book_summary_html(
+    entries: Sequence[InvoiceHistory],
+    *,
+    on: date,
+    caption: str,
+    kinds: Mapping[str, object] | None = None,
+    first_rows: int = 10,
+    locale: str = DEFAULT_LOCALE,
+) -> str:
+    """A summary of a book of invoices: counts and totals, then its first rows, not every one.
+
+    Args:
+        entries: the invoices and their events.
+        on: the day outstanding amounts are read at (end of day).
+        caption: the first table's caption.
+        kinds: an extra column of the rows, by customer id (a synthetic book's payer types).
+        first_rows: how many invoices are listed.
+        locale: how numbers and money are written.
+
+    Returns:
+        Two HTML tables: the figures (per currency), then the first *first_rows* invoices.
+
+    Examples:
+        >>> from dunning.core.model import Customer, Invoice
+        >>> from dunning.core.portfolio import InvoiceHistory
+        >>> c = Customer(id="C<1>", name="ACME")
+        >>> book = [InvoiceHistory(invoice=Invoice(id=f"F-{n}", number=str(n), customer=c,
+        ...     issued_on=date(2026, 1, 1), due_on=date(2026, 2, 1), total="1500")) for n in (1, 2)]
+        >>> html = book_summary_html(book, on=date(2026, 3, 1), caption="Book", locale="en_GB")
+        >>> "<td>outstanding</td><td>€3,000.00</td>" in html, "<td>C&lt;1&gt;</td>" in html
+        (True, True)
+    """
+    customers = {e.invoice.customer.id for e in entries}
+    invoiced: dict[str, Decimal] = {}
+    owed: dict[str, Decimal] = {}
+    open_count = 0
+    rows: list[tuple[object, ...]] = []
+    for n, e in enumerate(entries):
+        inv = e.invoice
+        outstanding = amount_outstanding(inv, e.events, on=on)
+        invoiced[inv.currency] = invoiced.get(inv.currency, Decimal(0)) + inv.total
+        owed[inv.currency] = owed.get(inv.currency, Decimal(0)) + outstanding
+        open_count += outstanding > 0
+        if n < first_rows:
+            extra = () if kinds is None else (kinds.get(inv.customer.id, ""),)
+            rows.append((inv.number, inv.customer.id, inv.customer.name, inv.last_due_on,
+                         Money(inv.total, inv.currency), Money(outstanding, inv.currency),
+                         *extra))  # fmt: skip
+    figures: list[tuple[object, ...]] = [
+        ("customers", len(customers)),
+        ("invoices", len(entries)),
+        ("invoices still owed", open_count),
+    ]
+    for currency in sorted(invoiced):
+        suffix = "" if len(invoiced) == 1 else f" ({currency})"
+        figures.append((f"invoiced{suffix}", Money(invoiced[currency], currency)))
+        figures.append((f"outstanding{suffix}", Money(owed[currency], currency)))
+    headers = ["invoice", "customer", "name", "due on", "total", "outstanding"]
+    headers += [] if kinds is None else ["payer type"]
+    shown = f"first {len(rows)} of {len(entries)} invoices" if rows else "no invoices"
+    return html_table(["", ""], figures, caption=caption, locale=locale) + html_table(
+        headers, rows, caption=f"{shown}, outstanding at the end of {on.isoformat()}",
+        locale=locale,
+    )  # fmt: skip
+
 
 # --------------------------------------------------------------------------------- ageing
 
@@ -81,10 +151,15 @@ class Ageing:
         ]
 
     def _repr_html_(self) -> str:
-        rows = [(r["bucket"], r["amount"], r["count"]) for r in self.records()]
-        rows.append(("total", self.total, ""))
-        caption = f"Ageing at {self.at.isoformat()} ({self.currency})"
-        return html_table(["bucket", "amount", "invoices"], rows, caption=caption)
+        """The buckets, their amounts and invoice counts, and the total, for notebooks."""
+        cur = self.currency
+        rows: list[tuple[object, ...]] = [
+            (AGEING_LABELS[r["bucket"]], Money(r["amount"], cur), r["count"])
+            for r in self.records()
+        ]
+        rows.append(("total", Money(self.total, cur), ""))
+        caption = f"Ageing at {self.at.isoformat()} ({cur})"
+        return html_table(["days late", "amount", "invoices"], rows, caption=caption)
 
 
 def ageing(entries: Iterable[PortfolioEntry], *, at: When, currency: str = "EUR") -> Ageing:

@@ -208,16 +208,17 @@ class PenaltyBreakdown(BaseModel):
     def _repr_html_(self) -> str:
         """The lines and totals as an HTML table, for notebooks."""
         # Imported here: a notebook nicety, kept out of the penalty module's dependencies.
-        from dunning.core.display import html_table  # noqa: PLC0415
+        from dunning.core.display import Money, html_table  # noqa: PLC0415
 
+        cur = self.currency
         rows: list[tuple[object, ...]] = [
-            (x.first_day, x.last_day, x.days, x.principal, f"{x.annual_rate} %", x.rate_source,
-             x.interest)
+            (x.first_day, x.last_day, x.days, Money(x.principal, cur), f"{x.annual_rate} %",
+             x.rate_source, Money(x.interest, cur))
             for x in self.lines
         ]  # fmt: skip
-        rows.append(("interest", "", "", "", "", "", self.interest))
-        rows.append(("recovery indemnity", "", "", "", "", "", self.recovery_indemnity))
-        rows.append(("total", "", "", "", "", "", self.total))
+        rows.append(("interest", "", "", "", "", "", Money(self.interest, cur)))
+        rows.append(("recovery indemnity", "", "", "", "", "", Money(self.recovery_indemnity, cur)))
+        rows.append(("total", "", "", "", "", "", Money(self.total, cur)))
         headers = ("from", "to", "days", "principal", "rate", "source", "interest")
         caption = f"Penalties on {self.invoice_id} to {self.until} ({self.regime.value})"
         return html_table(headers, rows, caption=caption)
