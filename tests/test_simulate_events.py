@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,7 +68,7 @@ def test_synthetic_books_give_what_the_day_by_day_loop_gave(
 ) -> None:
     """Synthetic books, scenarios, a policy, approval delays and lively customers: same result."""
     book = synthetic_portfolio(size, seed=seed, as_of=START)
-    args = {
+    args: dict[str, Any] = {
         "start": START,
         "end": END,
         "seed": seed,
@@ -144,7 +145,7 @@ def test_a_conversation_over_several_invoices_gives_what_the_loop_gave(
     entries = conversation_book()
     quiet = Behaviour(response=dict.fromkeys(Segment, 0.05), promise=0.1, dispute=0.05)
     for behaviour in (quiet, LIVELY):
-        args = {"start": START, "end": END, "seed": seed, "behaviour": behaviour}
+        args: dict[str, Any] = {"start": START, "end": END, "seed": seed, "behaviour": behaviour}
         new = simulate(entries, candidate, **args)
         assert_same(new, simulate_day_by_day(entries, candidate, **args))
 
