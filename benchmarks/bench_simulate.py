@@ -38,9 +38,7 @@ def measure(size: int) -> float:
             pass
         floor = min(floor, time.perf_counter() - start)
     start = time.perf_counter()
-    result = simulate(
-        book, STANDARD, start=START, end=START + timedelta(days=DAYS - 1), seed=42
-    )
+    result = simulate(book, STANDARD, start=START, end=START + timedelta(days=DAYS - 1), seed=42)
     elapsed = time.perf_counter() - start
     ratio = elapsed / floor
     print(

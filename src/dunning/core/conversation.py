@@ -445,42 +445,52 @@ def _cap(scenario: Scenario, customer: Customer) -> int:
     return rules.messages_per_30_days
 
 
-def quiet_until(conversation: Conversation, scenario: Scenario, customer: Customer) -> date | None:
-    """The first day rule 2's spacing, cap and stated deadline let a message to the customer out.
+def quiet_until(
+    conversation: Conversation, scenario: Scenario, customer: Customer, *, today: date
+) -> date:
+    """The first day from *today* on which rule 2 lets a message to the customer out.
 
-    Whatever else holds: before that day `shape` lets nothing go to the customer (staff tasks
-    are not concerned). A lower bound for a caller that wants to know when to look again
-    (the simulation), read from the conversation as it stands; a new message moves it.
+    Rule 2 as `shape` applies it: a business day (with ``business_days_only``), the spacing
+    since the last message, the cap over 30 rolling days, and no stated deadline still
+    running. Before that day `shape` lets nothing go to the customer, whatever else holds
+    (staff tasks are not concerned): a lower bound for a caller that wants to know when to
+    look again (the simulation), read from the conversation as it stands (a new message moves
+    it).
 
     Args:
         conversation: the conversation so far (`read_conversation`).
         scenario: the customer's scenario.
-        customer: the debtor (its kind sets the cap).
+        customer: the debtor (its kind sets the cap, its calendar the business days).
+        today: the first day considered.
 
     Returns:
-        The day, or None when none of the three rules holds anything back.
+        *today* or a later day.
 
     Examples:
         >>> from dunning.core.builtin import STANDARD
         >>> c = Conversation(last_day=date(2026, 3, 2), deadline_on=date(2026, 3, 10),
         ...                  recent_days=(date(2026, 3, 2),))
-        >>> quiet_until(c, STANDARD, Customer(id="C", name="C"))
+        >>> acme = Customer(id="C", name="C")
+        >>> quiet_until(c, STANDARD, acme, today=date(2026, 3, 3))  # the day after the deadline
         datetime.date(2026, 3, 11)
-        >>> quiet_until(Conversation(), STANDARD, Customer(id="C", name="C")) is None
-        True
+        >>> quiet_until(Conversation(), STANDARD, acme, today=date(2026, 3, 7))  # a Saturday
+        datetime.date(2026, 3, 9)
     """
     c = conversation
-    bounds: list[date] = []
+    first = today
     if c.last_day is not None:
-        bounds.append(c.last_day + timedelta(days=_gap_days(scenario)))
+        first = max(first, c.last_day + timedelta(days=_gap_days(scenario)))
     cap = _cap(scenario, customer)
     if len(c.recent_days) >= cap:
         # The count falls under the cap when enough of the oldest days are 30 days old.
         oldest = sorted(c.recent_days)[len(c.recent_days) - cap]
-        bounds.append(oldest + timedelta(days=_ROLLING_DAYS))
+        first = max(first, oldest + timedelta(days=_ROLLING_DAYS))
     if c.deadline_on is not None:
-        bounds.append(c.deadline_on + timedelta(days=1))
-    return max(bounds) if bounds else None
+        first = max(first, c.deadline_on + timedelta(days=1))
+    if scenario.business_days_only:
+        # Each bound above holds on every later day too: roll to a business day last.
+        first = calendar_for(customer.country, customer.subdivision).roll_forward(first)
+    return first
 
 
 def _notice_refused(

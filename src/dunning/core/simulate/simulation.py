@@ -28,7 +28,7 @@ probability `Behaviour.on_time` of their customer's payer type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dunning.core.conversation import STAFF_CHANNELS, quiet_until, read_conversation
 from dunning.core.display import html_table
-from dunning.core.engine import decide
+from dunning.core.engine import Decision, decide
 from dunning.core.ledger import Ledger
 from dunning.core.metrics import (
     Segment,
@@ -53,6 +53,7 @@ from dunning.core.model import (
     ActionApproved,
     ActionTaken,
     Channel,
+    CreditNote,
     Customer,
     DisputeOpened,
     DisputeResolved,
@@ -92,6 +93,7 @@ _ONE_DAY = timedelta(days=1)
 _NOON_UTC = time(12, tzinfo=UTC)
 _EUR = "EUR"
 _JUMP = CatchUp.JUMP_TO_DUE_LEVEL
+_MONEY = (Payment, CreditNote)
 
 
 # ----------------------------------------------------------------------------- results
@@ -294,6 +296,7 @@ class _Book:
     changed: set[str] = field(default_factory=set)
     _histories: dict[str, InvoiceHistory] = field(default_factory=dict)
     _ledgers: dict[str, Ledger] = field(default_factory=dict)
+    _settled: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, entries: Iterable[PortfolioEntry]) -> _Book:
@@ -313,6 +316,7 @@ class _Book:
         self.events[invoice_id].append(event)
         self._histories.pop(invoice_id, None)
         self._ledgers.pop(invoice_id, None)
+        self._settled.discard(invoice_id)
         self.changed.add(invoice_id)
 
     def history(self, invoice_id: str) -> InvoiceHistory:
@@ -334,6 +338,28 @@ class _Book:
     def entries(self, customer_id: str) -> list[PortfolioEntry]:
         mine: list[PortfolioEntry] = [self.history(i) for i in self.by_customer[customer_id]]
         mine.extend(self.credits.get(customer_id, ()))
+        return mine
+
+    def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry]:
+        """The customer's entries a plan on *day* reads: `entries` less the settled ones.
+
+        An invoice settled by *day* whose history holds only payments and credit notes
+        takes no part in a plan (its decision is closed, and it tells the conversation
+        nothing); it stays so until an event is added to it. A customer with money on
+        account keeps every invoice (the imputation reads them all).
+        """
+        if customer_id in self.credits:
+            return self.entries(customer_id)
+        mine: list[PortfolioEntry] = []
+        for invoice_id in self.by_customer[customer_id]:
+            if invoice_id not in self._settled:
+                events = self.events[invoice_id]
+                if self.outstanding(invoice_id, day) > 0 or not all(
+                    isinstance(e, _MONEY) for e in events
+                ):
+                    mine.append(self.history(invoice_id))
+                    continue
+                self._settled.add(invoice_id)
         return mine
 
     def outstanding(self, invoice_id: str, day: date) -> Decimal:
@@ -593,21 +619,32 @@ class _Run:
             ids = self.book.by_customer[customer_id]
             if all(self.book.outstanding(i, day) <= 0 for i in ids):
                 continue  # nothing owed: only a new event (which wakes it) can change that
-            review, busy = self.plan(customer_id, day)
+            review, busy, sent = self.plan(customer_id, day)
             if busy and self.args.approval_delay_days == 0:
                 # Approved the day it was proposed: the approver was quick, send it today.
                 self.approve(day)
-                review, busy = self.plan(customer_id, day)
-            self.wake_after(customer_id, day, review, busy=busy)
+                review, busy, sent = self.plan(customer_id, day)
+            if busy or (sent and customer_id in self.book.credits):
+                self.wake_on(day + _ONE_DAY, customer_id)
+            else:
+                self.wake_after(customer_id, day, self.decisions_now(review, sent))
         self.planning = False
 
-    def plan(self, customer_id: str, day: date) -> tuple[CustomerReview, bool]:
-        """Send what is due to one customer; the review, and whether something awaits approval."""
+    def plan(self, customer_id: str, day: date) -> tuple[CustomerReview, bool, set[str]]:
+        """Send what is due to one customer.
+
+        Returns:
+            The review, whether something awaits approval, and the invoices messages covered.
+        """
         at = self.at(customer_id)
         review = review_customer(
-            self.book.entries(customer_id), self.scenarios[customer_id], at=at, cache=self.cache
+            self.book.to_plan(customer_id, day),
+            self.scenarios[customer_id],
+            at=at,
+            cache=self.cache,
         )
         waiting = False
+        sent: set[str] = set()
         for action in review.actions:
             if action.requires_approval and not action.approved:
                 for cover in action.covers:
@@ -616,25 +653,42 @@ class _Run:
                         waiting = True
                 continue
             self.send(action, day, at)
-        return review, waiting
+            sent.update(c.invoice_id for c in action.covers)
+        return review, waiting, sent
 
-    def wake_after(
-        self, customer_id: str, day: date, review: CustomerReview, *, busy: bool
-    ) -> None:
+    def decisions_now(self, review: CustomerReview, sent: set[str]) -> list[Decision]:
+        """The review's decisions, those of the invoices just covered decided again after it."""
+        if not sent:
+            return list(review.decisions)
+        scenario = self.scenarios[review.customer_id]
+        at = self.at(review.customer_id)
+        book = self.book
+        return [
+            decide(
+                book.invoices[d.invoice_id],
+                book.events[d.invoice_id],
+                scenario,
+                at=at,
+                cache=self.cache,
+            )
+            if d.invoice_id in sent
+            else d
+            for d in review.decisions
+        ]
+
+    def wake_after(self, customer_id: str, day: date, decisions: Sequence[Decision]) -> None:
         """When to plan the customer next, absent new events (which wake it themselves).
 
-        Tomorrow if a message went out or waits for approval. Else the first day an invoice's
-        decision can change (its `next_review_at`), or, for an action due that the
-        conversation holds back, the first day the conversation's spacing, cap and stated
-        deadline let a message out (`quiet_until`; tomorrow when none of them holds it).
+        From *decisions*, the customer's as they stand after the day's messages: the first
+        day one can change (its `next_review_at`), if none has an action due. If one has, and
+        the conversation holds it back, the first day the conversation lets a message out
+        (`quiet_until`): tomorrow if nothing in it holds messages back, or if the action is
+        a staff task.
         """
         tomorrow = day + _ONE_DAY
-        if busy or review.actions:
-            self.wake_on(tomorrow, customer_id)
-            return
         customer = self.book.customers[customer_id]
         scenario = self.scenarios[customer_id]
-        held = [d for d in review.decisions if d.actions]
+        held = [d for d in decisions if d.actions]
         first: date | None = None
         if held:
             if any(a.channel in STAFF_CHANNELS for d in held for a in d.actions):
@@ -642,13 +696,13 @@ class _Run:
                 return
             events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
             talk = read_conversation(events, scenario, customer, at=self.at(customer_id))
-            first = quiet_until(talk, scenario, customer)
-            if first is None or first <= tomorrow:
+            first = quiet_until(talk, scenario, customer, today=tomorrow)
+            if first == tomorrow:
                 self.wake_on(tomorrow, customer_id)
                 return
         # One level at a time, a due step stays the step due until an event (a written one,
         # held back above); jumping to the level due, a later step may replace it any day.
-        moving = [d for d in review.decisions if not d.actions or scenario.catch_up is _JUMP]
+        moving = [d for d in decisions if not d.actions or scenario.catch_up is _JUMP]
         reviews = [d.next_review_at for d in moving if d.next_review_at is not None]
         if reviews:
             changes = min(reviews).astimezone(customer.tz).date()
