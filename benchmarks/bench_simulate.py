@@ -5,6 +5,8 @@ their paid history): the time of `simulate(book, STANDARD, ...)` from 2 March 20
 days, next to its floor, one `decide_many` pass over the same book (every invoice of it, paid
 history included: what the simulation decides on) at the first day's run instant, best of
 three; and the ratio. Target (issue 23): 10,000 invoices x 90 days in at most 40x the floor.
+Then `dunning.simulate.compare` of four candidates (gentle, standard, firm, the default
+policy) over 90 days at 2,000 invoices, with 1 worker and with 2, and the speed-up.
 Usage: python benchmarks/bench_simulate.py [SIZE ...]   (default 200 2000 10000)
 """
 
@@ -16,8 +18,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dunning import STANDARD
+from dunning.core.builtin import DEFAULT_POLICY, FIRM, GENTLE
 from dunning.core.engine import decide_many
-from dunning.core.simulate import simulate, synthetic_portfolio
+from dunning.simulate import compare, simulate, synthetic_portfolio
 
 START = date(2026, 3, 2)
 DAYS = 90
@@ -49,6 +52,22 @@ def measure(size: int) -> float:
     return ratio
 
 
+def measure_compare(size: int = 2_000) -> None:
+    """Print the time of a four-candidate comparison with 1 worker and with 2."""
+    book = synthetic_portfolio(size, seed=42, as_of=START)
+    candidates = [GENTLE, STANDARD, FIRM, DEFAULT_POLICY]
+    end = START + timedelta(days=DAYS - 1)
+    seconds = {}
+    for workers in (1, 2):
+        start = time.perf_counter()
+        compare(book, candidates, start=START, end=end, seed=42, workers=workers, progress=False)
+        seconds[workers] = time.perf_counter() - start
+    print(
+        f"  compare, 4 candidates x {DAYS} days at {size:,} invoices: 1 worker "
+        f"{seconds[1]:.2f} s, 2 workers {seconds[2]:.2f} s ({seconds[1] / seconds[2]:.2f}x)"
+    )
+
+
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:] if a.isdigit()] or [200, 2_000, 10_000]
     print(
@@ -60,6 +79,7 @@ def main() -> None:
         ratio = measure(size)
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"  target: the largest size within {TARGET}x the floor: {verdict} ({ratio:.1f}x)")
+    measure_compare()
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import Any
 
 import pytest
 
 from dunning.core.builtin import DEFAULT_POLICY, FIRM, GENTLE, STANDARD
+from dunning.core.policy import Policy
+from dunning.core.scenario import Scenario
 from dunning.simulate import compare, synthetic_portfolio
 
 START = date(2026, 3, 2)
@@ -18,8 +21,19 @@ COSTS = {"email": "0", "sms": "0.08", "registered_letter": "6.50", "phone_task":
 
 def test_two_workers_give_what_one_gives() -> None:
     """Over two processes, every result and row equals the one-process comparison."""
-    candidates = {"gentle": GENTLE, "standard": STANDARD, "firm": FIRM, "policy": DEFAULT_POLICY}
-    args = {"start": START, "end": END, "seed": 5, "unit_costs": COSTS, "progress": False}
+    candidates: dict[str, Scenario | Policy] = {
+        "gentle": GENTLE,
+        "standard": STANDARD,
+        "firm": FIRM,
+        "policy": DEFAULT_POLICY,
+    }
+    args: dict[str, Any] = {
+        "start": START,
+        "end": END,
+        "seed": 5,
+        "unit_costs": COSTS,
+        "progress": False,
+    }
     alone = compare(BOOK, candidates, workers=1, **args)
     pooled = compare(BOOK, candidates, workers=2, **args)
     assert [row.label for row in pooled.rows] == ["gentle", "standard", "firm", "policy"]
