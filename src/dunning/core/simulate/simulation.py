@@ -2,26 +2,40 @@
 
 How this works
 --------------
-`simulate` replays the runner's real decision path day by day, from ``start`` to ``end``
-included, at ``run_at`` in each customer's local time:
+`simulate` replays the runner's real decision path from ``start`` to ``end`` included, at
+``run_at`` in each customer's local time. Each day:
 
 1. **Scheduled events** of the day are applied: payments the behaviour model decided earlier
    (for the balance of that day, or half of it for a partial payment), promises to pay,
    disputes opened and resolved.
 2. **Approvals** that have waited ``approval_delay_days`` since the action was first proposed
    are granted (`ActionApproved`), as a person clearing the approval queue would.
-3. **Planning**: `plan_for_customer` runs for each customer with something still owed, exactly
-   as the runner calls it: one message per customer and currency, the customer's minimum gap,
-   stated deadlines, business days, send windows, catch-up. A message that needs approval waits;
-   the others are "sent": one `ActionTaken` per covered action, at the run's instant, on the
-   message's channel (what the runner records).
+3. **Planning**: `review_customer` runs for each customer *due for planning that day*, in id
+   order, exactly as the runner calls it: one message per customer and currency, the
+   customer's minimum gap, stated deadlines, business days, send windows, catch-up. A message
+   that needs approval waits; the others are "sent": one `ActionTaken` per covered action, at
+   the run's instant, on the message's channel (what the runner records).
 4. **Reaction**: each message sent draws the customer's response from the `Behaviour` model
    (a dispute, a promise, a payment after a delay, partial or full, or nothing), scheduled on
    a later day.
-5. **Snapshot**: the day's outstanding, overdue, cash collected and messages so far, and DSO.
+5. **Snapshot**: the day's outstanding, overdue, cash collected and messages so far, and DSO,
+   as `ageing` and `dso` read the book (only invoices that may still owe are read again).
+
+**Event-driven planning.** Planning a customer on a day when nothing can be due is a no-op,
+so a customer is planned only on the days when something can change for it: the first day;
+a day an event is added to one of its invoices (a payment, a promise, a dispute or its end,
+an approval) or an event of the host's history is dated; the day after a message or an
+action proposed for approval; the first day one of its invoices' decisions can change
+(`Decision.next_review_at`, where a step falls due or a stated deadline ends); and, when the
+conversation holds back an action that is due, the first day its spacing, cap and stated
+deadline let a message out (`quiet_until`), or the next day when they do not hold it. The
+results are the same as planning every customer every day (a test runs the old day-by-day
+loop against this one), only faster.
 
 All randomness comes from one `random.Random` seeded with ``seed`` and drawn in a fixed order
-(customers by id, invoices in the order given), so the same arguments give the same result.
+(the on-time payments first, customers by id, invoices in the order given; then one series
+of draws per message sent, in the order sent), so the same arguments give the same result;
+no draw is made on a day when nothing is sent, so the days skipped change no draw.
 Invoices that were not yet due at ``start`` may be paid on time, before any reminder, with the
 probability `Behaviour.on_time` of their customer's payer type.
 """
@@ -747,7 +761,9 @@ def simulate(
 ) -> SimulationResult:
     """Run the real decision path over a book, day by day, against a behaviour model.
 
-    See the module's "how this works" for what happens each day. The entries need not be
+    See the module's "how this works" for what happens each day, and on which days each
+    customer is planned (only those when something can change for it: the result is the
+    same as planning every customer every day). The entries need not be
     grouped by customer: the simulation groups them itself.
 
     Args:
