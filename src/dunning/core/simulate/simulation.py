@@ -376,6 +376,14 @@ class _Book:
                 self._settled.add(invoice_id)
         return mine
 
+    def owes(self, customer_id: str, day: date) -> bool:
+        """Whether the customer still owes something on one of its invoices at *day*."""
+        return any(
+            self.outstanding(i, day) > 0
+            for i in self.by_customer[customer_id]
+            if i not in self._settled
+        )
+
     def outstanding(self, invoice_id: str, day: date) -> Decimal:
         """`amount_outstanding` at the end of *day*, from the invoice's cached ledger."""
         return self.ledger(invoice_id).balance(on=day)
@@ -408,6 +416,7 @@ class _Gauge:
     live: set[str] = field(default_factory=set)
     unissued: set[str] = field(default_factory=set)
     sales: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    kept: dict[str, tuple[tuple[tuple[date, Decimal], ...], Decimal]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, book: _Book) -> _Gauge:
@@ -423,6 +432,8 @@ class _Gauge:
         local = {zone: at.astimezone(ZoneInfo(zone)).date() for zone in self.zones}
         self.issue(local)
         self.live |= {i for i in book.changed if invoices[i].currency == _EUR}
+        for invoice_id in book.changed:
+            self.kept.pop(invoice_id, None)
         book.changed.clear()
         total = not_due = receivables = _ZERO
         settled: list[str] = []
@@ -431,18 +442,34 @@ class _Gauge:
             today = local[invoice.customer.time_zone]
             if invoice.issued_on > today:
                 continue
-            ledger = book.ledger(invoice_id)
-            parts = ledger.tranches(on=today)
+            parts, balance = self.owed(invoice_id, today)
             for due, remaining in parts:
                 total += remaining
                 if due >= today:  # 0 days late or less: the ageing's "not_due"
                     not_due += remaining
             if parts:
-                receivables += ledger.balance(on=today)
-            elif ledger.settled(on=today) == ledger.settled(on=date.max):
+                receivables += balance
+            elif invoice_id in self.kept:
                 settled.append(invoice_id)
         self.live.difference_update(settled)
         return total, total - not_due, count_back(receivables, self.sales, today=day)
+
+    def owed(
+        self, invoice_id: str, today: date
+    ) -> tuple[tuple[tuple[date, Decimal], ...], Decimal]:
+        """The parts owed and the balance at the end of *today*, as the ledger reads them.
+
+        Kept from one day to the next once no money is dated after the day read (the
+        simulation dates what it adds on the day it adds it), until an event is added.
+        """
+        found = self.kept.get(invoice_id)
+        if found is not None:
+            return found
+        ledger = self.book.ledger(invoice_id)
+        owed = ledger.tranches(on=today), ledger.balance(on=today)
+        if ledger.settled(on=today) == ledger.settled(on=date.max):
+            self.kept[invoice_id] = owed
+        return owed
 
     def issue(self, local: Mapping[str, date]) -> None:
         """Add the invoices issued by their local day to the sales by month."""
@@ -630,8 +657,7 @@ class _Run:
             if customer_id <= self.done:
                 continue  # woken twice
             self.done = customer_id
-            ids = self.book.by_customer[customer_id]
-            if all(self.book.outstanding(i, day) <= 0 for i in ids):
+            if not self.book.owes(customer_id, day):
                 continue  # nothing owed: only a new event (which wakes it) can change that
             review, busy, sent = self.plan(customer_id, day)
             if busy and self.args.approval_delay_days == 0:
@@ -873,6 +899,7 @@ def _penalties(run: _Run, end: date, rates: PenaltyRates | None) -> dict[str, Pe
                 at=at,
                 with_penalties=True,
                 rates=rates,
+                cache=run.cache,
             )
             if decision.penalties is not None and decision.penalties.total > 0:
                 out[invoice_id] = decision.penalties
