@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from dunning import STANDARD
 from dunning.core.builtin import DEFAULT_POLICY, FIRM, GENTLE
 from dunning.core.engine import decide_many
+from dunning.core.policy import Policy
+from dunning.core.scenario import Scenario
 from dunning.simulate import compare, simulate, synthetic_portfolio
 
 START = date(2026, 3, 2)
@@ -55,7 +57,7 @@ def measure(size: int) -> float:
 def measure_compare(size: int = 2_000) -> None:
     """Print the time of a four-candidate comparison with 1 worker and with 2."""
     book = synthetic_portfolio(size, seed=42, as_of=START)
-    candidates = [GENTLE, STANDARD, FIRM, DEFAULT_POLICY]
+    candidates: list[Scenario | Policy] = [GENTLE, STANDARD, FIRM, DEFAULT_POLICY]
     end = START + timedelta(days=DAYS - 1)
     seconds = {}
     for workers in (1, 2):
