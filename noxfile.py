@@ -101,6 +101,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_sqlite_entries.py",
         "benchmarks/bench_postgres.py",
         "benchmarks/bench_workers.py",
+        "benchmarks/bench_simulate.py",
     ):
         session.run("python", script, *session.posargs)
 

@@ -1,11 +1,27 @@
-"""Simulation: synthetic portfolios, a behaviour model, day-by-day simulation and comparisons.
+"""Simulation: synthetic portfolios, a behaviour model, event-driven simulation and comparisons.
 
 The public names of this part of `dunning`; `import dunning` gives the most used of them
-at the top level. Everything here is re-exported from its defining module.
+at the top level. Everything here is re-exported from its defining module in the core, except
+`compare`, which is the core's `dunning.core.simulate.compare` with what only the shell may
+do: run the candidates in several processes (``workers``) and show a progress bar (tqdm, from
+the ``notebook`` extra).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from dunning.core.model import Channel
+from dunning.core.penalties.rates import PenaltyRates
+from dunning.core.policy import Policy
+from dunning.core.portfolio import PortfolioEntry
+from dunning.core.scenario import Scenario
 from dunning.core.simulate import (
     Behaviour,
     Comparison,
@@ -15,10 +31,11 @@ from dunning.core.simulate import (
     SimulationDay,
     SimulationResult,
     SyntheticPortfolio,
-    compare,
     simulate,
     synthetic_portfolio,
 )
+from dunning.core.simulate import compare as compare_here
+from dunning.core.simulate.comparison import candidates_by_label, comparison_of
 
 __all__ = [
     "Behaviour",
@@ -33,3 +50,151 @@ __all__ = [
     "simulate",
     "synthetic_portfolio",
 ]
+
+PROGRESS_EXTRA = "pip install 'dunning[notebook]'"
+
+
+class _Bar(Protocol):
+    def update(self, n: int = 1) -> object: ...
+    def close(self) -> object: ...
+
+
+def compare(
+    portfolio: SyntheticPortfolio | Iterable[PortfolioEntry],
+    candidates: Mapping[str, Scenario | Policy] | Sequence[Scenario | Policy],
+    *,
+    start: date,
+    end: date,
+    seed: int,
+    behaviour: Behaviour | None = None,
+    unit_costs: Mapping[Channel | str, Decimal | int | str] | None = None,
+    approval_delay_days: int = 2,
+    rates: PenaltyRates | None = None,
+    workers: int = 1,
+    progress: bool | None = None,
+) -> Comparison:
+    """Simulate several scenarios or policies on the same book, with the same seed.
+
+    Each candidate is one `simulate` call; with ``workers`` above 1 they run in that many
+    processes (started with ``spawn``, so it works the same on Linux, macOS and Windows;
+    a script calling it needs the usual ``if __name__ == "__main__":`` guard). A simulation
+    depends only on its arguments, so the results are the same whatever the number of
+    workers.
+
+    Args:
+        portfolio: as for `simulate`.
+        candidates: the scenarios or policies, by label, or a sequence (labelled by scenario
+            id, ``policy`` for a policy; labels must be distinct).
+        start: the first day simulated.
+        end: the last day simulated.
+        seed: the seed, the same for every candidate.
+        behaviour: the reaction model; `Behaviour()` by default.
+        unit_costs: cost of one message per channel (as for `collection_cost`); without it
+            the cost is None.
+        approval_delay_days: as for `simulate`.
+        rates: as for `simulate`.
+        workers: processes to run the candidates in (1: in this process, one after the other).
+        progress: a progress bar on stderr (tqdm), one step per candidate: True shows it,
+            False does not, None (default) shows it in a notebook or an interactive terminal
+            and not in a script whose stderr is not a terminal (nor when tqdm is missing).
+
+    Returns:
+        A `Comparison`, its rows in the order of *candidates*.
+
+    Raises:
+        ValueError: if two candidates have the same label, if *workers* is below 1, or as
+            `simulate`.
+        ImportError: if *progress* is True and tqdm is not installed (the ``notebook``
+            extra).
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning.core.builtin import FIRM, GENTLE
+        >>> book = synthetic_portfolio(10, seed=3, as_of=date(2026, 3, 2))
+        >>> c = compare(book, [GENTLE, FIRM], start=date(2026, 3, 2), end=date(2026, 4, 30),
+        ...             seed=3, progress=False)
+        >>> [row.label for row in c.rows]
+        ['gentle', 'firm']
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        msg = f"workers: expected a whole number of processes, 1 or more, got {workers!r}"
+        raise ValueError(msg)
+    labelled = candidates_by_label(candidates)
+    entries: SyntheticPortfolio | list[PortfolioEntry] = (
+        portfolio if isinstance(portfolio, SyntheticPortfolio) else list(portfolio)
+    )
+    options: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "seed": seed,
+        "behaviour": behaviour,
+        "approval_delay_days": approval_delay_days,
+        "rates": rates,
+    }
+    bar = _progress_bar(len(labelled), progress=progress)
+    try:
+        if workers == 1 or len(labelled) < 2:  # noqa: PLR2004  (one candidate: no pool)
+            tick = None if bar is None else (lambda _label: bar.update())
+            return compare_here(
+                entries, dict(labelled), unit_costs=unit_costs, progress=tick, **options
+            )
+        results = _in_processes(entries, labelled, options, workers, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return comparison_of(results, unit_costs=unit_costs)
+
+
+def _in_processes(
+    entries: SyntheticPortfolio | list[PortfolioEntry],
+    labelled: list[tuple[str, Scenario | Policy]],
+    options: dict[str, Any],
+    workers: int,
+    bar: _Bar | None,
+) -> dict[str, SimulationResult]:
+    """Each candidate simulated in a pool of *workers* processes; the results in given order."""
+    done: dict[str, SimulationResult] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(labelled)), mp_context=context) as pool:
+        futures = {
+            pool.submit(_simulate_one, entries, candidate, options): label
+            for label, candidate in labelled
+        }
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if bar is not None:
+                bar.update()
+    return {label: done[label] for label, _ in labelled}
+
+
+def _simulate_one(
+    entries: SyntheticPortfolio | list[PortfolioEntry],
+    candidate: Scenario | Policy,
+    options: dict[str, Any],
+) -> SimulationResult:
+    """One candidate's simulation (top level, so a spawned process can unpickle it)."""
+    return simulate(entries, candidate, **options)
+
+
+def _progress_bar(total: int, *, progress: bool | None) -> _Bar | None:
+    """A tqdm bar over *total* candidates, or None (see `compare`'s *progress*)."""
+    if progress is False:
+        return None
+    if progress is None and not _interactive():
+        return None
+    try:
+        from tqdm.auto import tqdm  # noqa: PLC0415  (an optional dependency)
+    except ImportError as error:
+        if progress is None:
+            return None
+        msg = f"progress=True needs tqdm: install the extra with {PROGRESS_EXTRA} ({error})"
+        raise ImportError(msg) from error
+    bar: _Bar = tqdm(total=total, desc="compare", unit="scenario", file=sys.stderr)
+    return bar
+
+
+def _interactive() -> bool:
+    """Whether a person is watching: a Jupyter kernel, or stderr is a terminal."""
+    if "ipykernel" in sys.modules:
+        return True
+    return sys.stderr is not None and sys.stderr.isatty()

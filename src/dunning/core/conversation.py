@@ -67,7 +67,7 @@ from dunning.core.model import (
 )
 from dunning.core.scenario import ConversationRules, Scenario, Step, StepKind
 
-__all__ = ["Conversation", "Shaped", "read_conversation", "shape"]
+__all__ = ["Conversation", "Shaped", "quiet_until", "read_conversation", "shape"]
 
 STAFF_CHANNELS = frozenset({Channel.PHONE_TASK, Channel.INTERNAL_ALERT, Channel.HANDOVER})
 """Channels whose messages go to the creditor's staff, never to the customer."""
@@ -325,14 +325,10 @@ def shape(  # noqa: C901, PLR0911, PLR0912, PLR0915  (the rules of section 9, in
     if scenario.business_days_only and not calendar.is_business_day(today):
         # A step held by the conversation and due since a weekday does not go on a Sunday.
         return Shaped(held=(f"{today} is not a business day",))
-    gap = max(rules.customer_gap_days, scenario.minimum_gap_days, 1)
+    gap = _gap_days(scenario)
     if c.last_day is not None and today < c.last_day + timedelta(days=gap):
         return Shaped(held=(f"last message on {c.last_day}: {gap} days between messages",))
-    cap = (
-        rules.consumer_messages_per_30_days
-        if customer.kind is CustomerKind.CONSUMER
-        else rules.messages_per_30_days
-    )
+    cap = _cap(scenario, customer)
     if len(c.recent_days) >= cap:
         return Shaped(held=(f"{cap} messages in 30 days already",))
     if c.deadline_on is not None and today <= c.deadline_on:
@@ -434,6 +430,67 @@ def shape(  # noqa: C901, PLR0911, PLR0912, PLR0915  (the rules of section 9, in
         demanded=frozenset(a.invoice_id for a in covers if a.days_late > 0),
         held=tuple(held),
     )
+
+
+def _gap_days(scenario: Scenario) -> int:
+    """Days from one message to the customer to the next (rule 2's spacing)."""
+    return max(scenario.conversation.customer_gap_days, scenario.minimum_gap_days, 1)
+
+
+def _cap(scenario: Scenario, customer: Customer) -> int:
+    """Messages to *customer* allowed in any 30 rolling days (rule 2's cap)."""
+    rules = scenario.conversation
+    if customer.kind is CustomerKind.CONSUMER:
+        return rules.consumer_messages_per_30_days
+    return rules.messages_per_30_days
+
+
+def quiet_until(
+    conversation: Conversation, scenario: Scenario, customer: Customer, *, today: date
+) -> date:
+    """The first day from *today* on which rule 2 lets a message to the customer out.
+
+    Rule 2 as `shape` applies it: a business day (with ``business_days_only``), the spacing
+    since the last message, the cap over 30 rolling days, and no stated deadline still
+    running. Before that day `shape` lets nothing go to the customer, whatever else holds
+    (staff tasks are not concerned): a lower bound for a caller that wants to know when to
+    look again (the simulation), read from the conversation as it stands (a new message moves
+    it).
+
+    Args:
+        conversation: the conversation so far (`read_conversation`).
+        scenario: the customer's scenario.
+        customer: the debtor (its kind sets the cap, its calendar the business days).
+        today: the first day considered.
+
+    Returns:
+        *today* or a later day.
+
+    Examples:
+        >>> from dunning.core.builtin import STANDARD
+        >>> c = Conversation(last_day=date(2026, 3, 2), deadline_on=date(2026, 3, 10),
+        ...                  recent_days=(date(2026, 3, 2),))
+        >>> acme = Customer(id="C", name="C")
+        >>> quiet_until(c, STANDARD, acme, today=date(2026, 3, 3))  # the day after the deadline
+        datetime.date(2026, 3, 11)
+        >>> quiet_until(Conversation(), STANDARD, acme, today=date(2026, 3, 7))  # a Saturday
+        datetime.date(2026, 3, 9)
+    """
+    c = conversation
+    first = today
+    if c.last_day is not None:
+        first = max(first, c.last_day + timedelta(days=_gap_days(scenario)))
+    cap = _cap(scenario, customer)
+    if len(c.recent_days) >= cap:
+        # The count falls under the cap when enough of the oldest days are 30 days old.
+        oldest = sorted(c.recent_days)[len(c.recent_days) - cap]
+        first = max(first, oldest + timedelta(days=_ROLLING_DAYS))
+    if c.deadline_on is not None:
+        first = max(first, c.deadline_on + timedelta(days=1))
+    if scenario.business_days_only:
+        # Each bound above holds on every later day too: roll to a business day last.
+        first = calendar_for(customer.country, customer.subdivision).roll_forward(first)
+    return first
 
 
 def _notice_refused(

@@ -472,7 +472,10 @@ def review_customer(
         customer_id = account_credits[0].customer_id if account_credits else ""
         return CustomerReview(customer_id, (), ())
     customer = histories[0].invoice.customer
-    chosen = as_chooser(scenario)(customer, payment_history(histories, at=at))
+    if isinstance(scenario, Scenario):
+        chosen = scenario  # the same for every customer: no payment history to read
+    else:
+        chosen = as_chooser(scenario)(customer, payment_history(histories, at=at))
     today = at.astimezone(customer.tz).date()
     histories, unallocated = _impute(histories, account_credits, today, chosen)
     due, listed, decisions = _decide_all(

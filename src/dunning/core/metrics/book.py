@@ -305,23 +305,49 @@ def _count_back(
     invoices: Sequence[tuple[Invoice, tuple[Event, ...]]], at: Moment, receivables: Decimal
 ) -> Decimal | None:
     by_month: dict[tuple[int, int], Decimal] = {}
-    oldest: tuple[int, int] | None = None
     for invoice, _ in invoices:
         if invoice.issued_on <= local_day(invoice, at):
             key = (invoice.issued_on.year, invoice.issued_on.month)
             by_month[key] = by_month.get(key, ZERO) + invoice.total
-            oldest = key if oldest is None else min(oldest, key)
-    if oldest is None:
-        return None
     # The month convention is calendar months in the time zone of the instant given.
     today = at.date() if isinstance(at, datetime) else at
+    return count_back(receivables, by_month, today=today)
+
+
+def count_back(
+    receivables: Decimal, sales_by_month: Mapping[tuple[int, int], Decimal], *, today: date
+) -> Decimal | None:
+    """The count-back DSO of *receivables* against each month's sales, newest month first.
+
+    The arithmetic of `dso`'s count-back method once the book is read, shared with the
+    simulation (which keeps its sales by month as the days go by instead of re-reading the
+    book every day).
+
+    Args:
+        receivables: what is outstanding at the end of *today*.
+        sales_by_month: the total of the invoices issued by then, by (year, month) of issue.
+        today: the day measured: its month counts its days from the 1st to *today* included.
+
+    Returns:
+        The DSO in days, to one decimal; None without any sales.
+
+    Examples:
+        >>> count_back(Decimal(450), {(2026, 2): Decimal(900), (2026, 3): Decimal(300)},
+        ...            today=date(2026, 3, 10))
+        Decimal('14.7')
+        >>> count_back(Decimal(0), {}, today=date(2026, 3, 10)) is None
+        True
+    """
+    if not sales_by_month:
+        return None
+    oldest = min(sales_by_month)
     month_end = today
     days = ZERO
     remaining = receivables
     while remaining > 0:
         month_start = month_end.replace(day=1)
         length = Decimal((month_end - month_start).days + 1)
-        sales = by_month.get((month_start.year, month_start.month), ZERO)
+        sales = sales_by_month.get((month_start.year, month_start.month), ZERO)
         if remaining >= sales:
             days += length
             remaining -= sales

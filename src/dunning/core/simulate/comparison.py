@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -18,7 +18,13 @@ from dunning.core.scenario import Scenario
 from dunning.core.simulate.simulation import SimulationResult, simulate
 from dunning.core.simulate.synthetic import Behaviour, SyntheticPortfolio
 
-__all__ = ["Comparison", "ComparisonRow", "compare"]
+__all__ = [
+    "Comparison",
+    "ComparisonRow",
+    "candidates_by_label",
+    "compare",
+    "comparison_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,49 +100,28 @@ class Comparison:
         )
 
 
-def compare(
-    portfolio: SyntheticPortfolio | Iterable[PortfolioEntry],
+def candidates_by_label(
     candidates: Mapping[str, Scenario | Policy] | Sequence[Scenario | Policy],
-    *,
-    start: date,
-    end: date,
-    seed: int,
-    behaviour: Behaviour | None = None,
-    unit_costs: Mapping[Channel | str, Decimal | int | str] | None = None,
-    approval_delay_days: int = 2,
-    rates: PenaltyRates | None = None,
-) -> Comparison:
-    """Simulate several scenarios or policies on the same book, with the same seed.
+) -> list[tuple[str, Scenario | Policy]]:
+    """The candidates of `compare` with their labels, in the order given.
 
     Args:
-        portfolio: as for `simulate`.
-        candidates: the scenarios or policies, by label, or a sequence (labelled by scenario
-            id, ``policy`` for a policy; labels must be distinct).
-        start: the first day simulated.
-        end: the last day simulated.
-        seed: the seed, the same for every candidate.
-        behaviour: the reaction model; `Behaviour()` by default.
-        unit_costs: cost of one message per channel (as for `collection_cost`); without it
-            the cost is None.
-        approval_delay_days: as for `simulate`.
-        rates: as for `simulate`.
+        candidates: by label, or a sequence (labelled by scenario id, ``policy`` for a policy).
 
     Returns:
-        A `Comparison`.
+        ``(label, candidate)`` pairs.
 
     Raises:
-        ValueError: if two candidates have the same label, or as `simulate`.
+        ValueError: if two candidates have the same label.
 
     Examples:
-        >>> from datetime import date
         >>> from dunning.core.builtin import FIRM, GENTLE
-        >>> from dunning.core.simulate import synthetic_portfolio
-        >>> book = synthetic_portfolio(10, seed=3, as_of=date(2026, 3, 2))
-        >>> c = compare(book, [GENTLE, FIRM], start=date(2026, 3, 2), end=date(2026, 4, 30),
-        ...             seed=3, unit_costs={"email": "0", "sms": "0.08", "letter": "1.50",
-        ...             "registered_letter": "6.50", "phone_task": "4"})
-        >>> [row.label for row in c.rows]
+        >>> [label for label, _ in candidates_by_label([GENTLE, FIRM])]
         ['gentle', 'firm']
+        >>> candidates_by_label([FIRM, FIRM])
+        Traceback (most recent call last):
+        ...
+        ValueError: candidates: labels must be distinct, got ['firm', 'firm']
     """
     if isinstance(candidates, Mapping):
         labelled = list(candidates.items())
@@ -146,28 +131,42 @@ def compare(
     if len(set(labels)) != len(labels):
         msg = f"candidates: labels must be distinct, got {labels}"
         raise ValueError(msg)
-    entries: SyntheticPortfolio | list[PortfolioEntry] = (
-        portfolio if isinstance(portfolio, SyntheticPortfolio) else list(portfolio)
-    )
-    results: dict[str, SimulationResult] = {}
+    return labelled
+
+
+def comparison_of(
+    results: Mapping[str, SimulationResult],
+    *,
+    unit_costs: Mapping[Channel | str, Decimal | int | str] | None = None,
+) -> Comparison:
+    """The `Comparison` of simulations already run, by label, in the order given.
+
+    What `compare` does once every candidate is simulated (the shell's `compare` runs them
+    in other processes, then calls this).
+
+    Args:
+        results: the simulations, by label.
+        unit_costs: as for `compare`.
+
+    Returns:
+        A `Comparison` with one row per result.
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning.core.builtin import STANDARD
+        >>> from dunning.core.simulate import simulate, synthetic_portfolio
+        >>> book = synthetic_portfolio(5, seed=3, as_of=date(2026, 3, 2))
+        >>> r = simulate(book, STANDARD, start=date(2026, 3, 2), end=date(2026, 3, 31), seed=3)
+        >>> [row.label for row in comparison_of({"a": r, "b": r}).rows]
+        ['a', 'b']
+    """
     rows: list[ComparisonRow] = []
-    for label, candidate in labelled:
-        result = simulate(
-            entries,
-            candidate,
-            start=start,
-            end=end,
-            seed=seed,
-            behaviour=behaviour,
-            approval_delay_days=approval_delay_days,
-            rates=rates,
-        )
-        results[label] = result
+    for label, result in results.items():
         last = result.days[-1]
         cost = None
         if unit_costs is not None:
             # Every action was recorded on or before `end`, in any time zone.
-            at = datetime.combine(end + timedelta(days=2), time(0), tzinfo=UTC)
+            at = datetime.combine(result.end + timedelta(days=2), time(0), tzinfo=UTC)
             cost = collection_cost(result.entries, unit_costs, at=at).total
         rows.append(
             ComparisonRow(
@@ -184,4 +183,76 @@ def compare(
                 penalties_owed=result.penalties_owed,
             )
         )
-    return Comparison(results=results, rows=tuple(rows))
+    return Comparison(results=dict(results), rows=tuple(rows))
+
+
+def compare(
+    portfolio: SyntheticPortfolio | Iterable[PortfolioEntry],
+    candidates: Mapping[str, Scenario | Policy] | Sequence[Scenario | Policy],
+    *,
+    start: date,
+    end: date,
+    seed: int,
+    behaviour: Behaviour | None = None,
+    unit_costs: Mapping[Channel | str, Decimal | int | str] | None = None,
+    approval_delay_days: int = 2,
+    rates: PenaltyRates | None = None,
+    progress: Callable[[str], object] | None = None,
+) -> Comparison:
+    """Simulate several scenarios or policies on the same book, with the same seed, one by one.
+
+    The shell's `dunning.simulate.compare` adds processes (``workers``) and a progress bar;
+    this one runs in the caller's process.
+
+    Args:
+        portfolio: as for `simulate`.
+        candidates: the scenarios or policies, by label, or a sequence (labelled by scenario
+            id, ``policy`` for a policy; labels must be distinct).
+        start: the first day simulated.
+        end: the last day simulated.
+        seed: the seed, the same for every candidate.
+        behaviour: the reaction model; `Behaviour()` by default.
+        unit_costs: cost of one message per channel (as for `collection_cost`); without it
+            the cost is None.
+        approval_delay_days: as for `simulate`.
+        rates: as for `simulate`.
+        progress: called with each candidate's label once it is simulated (a progress bar).
+
+    Returns:
+        A `Comparison`.
+
+    Raises:
+        ValueError: if two candidates have the same label, or as `simulate`.
+
+    Examples:
+        >>> from datetime import date
+        >>> from dunning.core.builtin import FIRM, GENTLE
+        >>> from dunning.core.simulate import synthetic_portfolio
+        >>> book = synthetic_portfolio(10, seed=3, as_of=date(2026, 3, 2))
+        >>> c = compare(book, [GENTLE, FIRM], start=date(2026, 3, 2), end=date(2026, 4, 30),
+        ...             seed=3, unit_costs={"email": "0", "sms": "0.08", "letter": "1.50",
+        ...             "registered_letter": "6.50", "phone_task": "4"}, progress=print)
+        gentle
+        firm
+        >>> [row.label for row in c.rows]
+        ['gentle', 'firm']
+    """
+    labelled = candidates_by_label(candidates)
+    entries: SyntheticPortfolio | list[PortfolioEntry] = (
+        portfolio if isinstance(portfolio, SyntheticPortfolio) else list(portfolio)
+    )
+    results: dict[str, SimulationResult] = {}
+    for label, candidate in labelled:
+        results[label] = simulate(
+            entries,
+            candidate,
+            start=start,
+            end=end,
+            seed=seed,
+            behaviour=behaviour,
+            approval_delay_days=approval_delay_days,
+            rates=rates,
+        )
+        if progress is not None:
+            progress(label)
+    return comparison_of(results, unit_costs=unit_costs)

@@ -2,56 +2,72 @@
 
 How this works
 --------------
-`simulate` replays the runner's real decision path day by day, from ``start`` to ``end``
-included, at ``run_at`` in each customer's local time:
+`simulate` replays the runner's real decision path from ``start`` to ``end`` included, at
+``run_at`` in each customer's local time. Each day:
 
 1. **Scheduled events** of the day are applied: payments the behaviour model decided earlier
    (for the balance of that day, or half of it for a partial payment), promises to pay,
    disputes opened and resolved.
 2. **Approvals** that have waited ``approval_delay_days`` since the action was first proposed
    are granted (`ActionApproved`), as a person clearing the approval queue would.
-3. **Planning**: `plan_for_customer` runs for each customer with something still owed, exactly
-   as the runner calls it: one message per customer and currency, the customer's minimum gap,
-   stated deadlines, business days, send windows, catch-up. A message that needs approval waits;
-   the others are "sent": one `ActionTaken` per covered action, at the run's instant, on the
-   message's channel (what the runner records).
+3. **Planning**: `review_customer` runs for each customer *due for planning that day*, in id
+   order, exactly as the runner calls it: one message per customer and currency, the
+   customer's minimum gap, stated deadlines, business days, send windows, catch-up. A message
+   that needs approval waits; the others are "sent": one `ActionTaken` per covered action, at
+   the run's instant, on the message's channel (what the runner records).
 4. **Reaction**: each message sent draws the customer's response from the `Behaviour` model
    (a dispute, a promise, a payment after a delay, partial or full, or nothing), scheduled on
    a later day.
-5. **Snapshot**: the day's outstanding, overdue, cash collected and messages so far, and DSO.
+5. **Snapshot**: the day's outstanding, overdue, cash collected and messages so far, and DSO,
+   as `ageing` and `dso` read the book (only invoices that may still owe are read again).
+
+**Event-driven planning.** Planning a customer on a day when nothing can be due is a no-op,
+so a customer is planned only on the days when something can change for it: the first day;
+a day an event is added to one of its invoices (a payment, a promise, a dispute or its end,
+an approval) or an event of the host's history is dated; the day after a message or an
+action proposed for approval; the first day one of its invoices' decisions can change
+(`Decision.next_review_at`, where a step falls due or a stated deadline ends); and, when the
+conversation holds back an action that is due, the first day its spacing, cap and stated
+deadline let a message out (`quiet_until`), or the next day when they do not hold it. The
+results are the same as planning every customer every day (a test runs the old day-by-day
+loop against this one), only faster.
 
 All randomness comes from one `random.Random` seeded with ``seed`` and drawn in a fixed order
-(customers by id, invoices in the order given), so the same arguments give the same result.
+(the on-time payments first, customers by id, invoices in the order given; then one series
+of draws per message sent, in the order sent), so the same arguments give the same result;
+no draw is made on a day when nothing is sent, so the days skipped change no draw.
 Invoices that were not yet due at ``start`` may be paid on time, before any reminder, with the
 probability `Behaviour.on_time` of their customer's payer type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from heapq import heappop, heappush
 from random import Random
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dunning.core.conversation import STAFF_CHANNELS, quiet_until, read_conversation
 from dunning.core.display import html_table
-from dunning.core.engine import decide
-from dunning.core.ledger import amount_outstanding
+from dunning.core.engine import Decision, decide
+from dunning.core.ledger import Ledger
 from dunning.core.metrics import (
-    DsoMethod,
     Segment,
-    ageing,
-    dso,
     payment_delays,
     suggest_segment,
 )
+from dunning.core.metrics.book import count_back
 from dunning.core.model import (
     ActionApproved,
     ActionTaken,
     Channel,
+    CreditNote,
     Customer,
     DisputeOpened,
     DisputeResolved,
@@ -59,19 +75,22 @@ from dunning.core.model import (
     Invoice,
     Payment,
     PromiseToPay,
+    event_day,
 )
 from dunning.core.penalties.compute import PenaltyBreakdown
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.policy import Policy
 from dunning.core.portfolio import (
     CustomerAction,
+    CustomerReview,
     InvoiceHistory,
     PaymentOnAccount,
     PortfolioEntry,
     UnappliedCreditNote,
-    plan_for_customer,
+    review_customer,
 )
-from dunning.core.scenario import Scenario, StepKind
+from dunning.core.runcache import RunCache
+from dunning.core.scenario import CatchUp, Scenario, StepKind
 from dunning.core.simulate.synthetic import Behaviour, SyntheticPortfolio
 
 __all__ = [
@@ -86,6 +105,9 @@ _CENT = Decimal("0.01")
 _ZERO = Decimal(0)
 _ONE_DAY = timedelta(days=1)
 _NOON_UTC = time(12, tzinfo=UTC)
+_EUR = "EUR"
+_JUMP = CatchUp.JUMP_TO_DUE_LEVEL
+_MONEY = (Payment, CreditNote)
 
 
 # ----------------------------------------------------------------------------- results
@@ -274,13 +296,21 @@ def _half(amount: Decimal) -> Decimal:
 
 @dataclass(slots=True)
 class _Book:
-    """The mutable state of one simulation (the histories grow as a host's would)."""
+    """The mutable state of one simulation (the histories grow as a host's would).
+
+    Every event the simulation adds goes through `add`, which drops the invoice's cached
+    history and ledger (rebuilt when next asked for) and notes it as changed for the gauge.
+    """
 
     invoices: dict[str, Invoice]
     events: dict[str, list[Event]]
     by_customer: dict[str, list[str]]
     credits: dict[str, list[PaymentOnAccount | UnappliedCreditNote]]
     customers: dict[str, Customer]
+    changed: set[str] = field(default_factory=set)
+    _histories: dict[str, InvoiceHistory] = field(default_factory=dict)
+    _ledgers: dict[str, Ledger] = field(default_factory=dict)
+    _settled: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, entries: Iterable[PortfolioEntry]) -> _Book:
@@ -296,26 +326,175 @@ class _Book:
                 book.credits.setdefault(entry.customer_id, []).append(entry)
         return book
 
+    def add(self, invoice_id: str, event: Event) -> None:
+        self.events[invoice_id].append(event)
+        self._histories.pop(invoice_id, None)
+        self._ledgers.pop(invoice_id, None)
+        self._settled.discard(invoice_id)
+        self.changed.add(invoice_id)
+
     def history(self, invoice_id: str) -> InvoiceHistory:
-        return InvoiceHistory(
-            invoice=self.invoices[invoice_id], events=tuple(self.events[invoice_id])
-        )
+        found = self._histories.get(invoice_id)
+        if found is None:
+            found = self._histories[invoice_id] = InvoiceHistory(
+                invoice=self.invoices[invoice_id], events=tuple(self.events[invoice_id])
+            )
+        return found
+
+    def ledger(self, invoice_id: str) -> Ledger:
+        found = self._ledgers.get(invoice_id)
+        if found is None:
+            found = self._ledgers[invoice_id] = Ledger(
+                self.invoices[invoice_id], self.events[invoice_id]
+            )
+        return found
 
     def entries(self, customer_id: str) -> list[PortfolioEntry]:
         mine: list[PortfolioEntry] = [self.history(i) for i in self.by_customer[customer_id]]
         mine.extend(self.credits.get(customer_id, ()))
         return mine
 
+    def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry]:
+        """The customer's entries a plan on *day* reads: `entries` less the settled ones.
+
+        An invoice settled by *day* whose history holds only payments and credit notes
+        takes no part in a plan (its decision is closed, and it tells the conversation
+        nothing); it stays so until an event is added to it. A customer with money on
+        account keeps every invoice (the imputation reads them all).
+        """
+        if customer_id in self.credits:
+            return self.entries(customer_id)
+        mine: list[PortfolioEntry] = []
+        for invoice_id in self.by_customer[customer_id]:
+            if invoice_id not in self._settled:
+                events = self.events[invoice_id]
+                if self.outstanding(invoice_id, day) > 0 or not all(
+                    isinstance(e, _MONEY) for e in events
+                ):
+                    mine.append(self.history(invoice_id))
+                    continue
+                self._settled.add(invoice_id)
+        return mine
+
+    def owes(self, customer_id: str, day: date) -> bool:
+        """Whether the customer still owes something on one of its invoices at *day*."""
+        return any(
+            self.outstanding(i, day) > 0
+            for i in self.by_customer[customer_id]
+            if i not in self._settled
+        )
+
     def outstanding(self, invoice_id: str, day: date) -> Decimal:
-        return amount_outstanding(self.invoices[invoice_id], self.events[invoice_id], on=day)
+        """`amount_outstanding` at the end of *day*, from the invoice's cached ledger."""
+        return self.ledger(invoice_id).balance(on=day)
 
     def all_entries(self) -> tuple[InvoiceHistory, ...]:
         return tuple(self.history(i) for ids in self.by_customer.values() for i in ids)
 
+    def dates_ahead(self, customer_id: str, start: date) -> set[date]:
+        """The days after *start* of the events and credits the host gave (dated ahead)."""
+        tz = self.customers[customer_id].tz
+        days = {c.on for c in self.credits.get(customer_id, ())}
+        for invoice_id in self.by_customer[customer_id]:
+            days.update(event_day(event, tz) for event in self.events[invoice_id])
+        return {day for day in days if day > start}
+
+
+@dataclass(slots=True)
+class _Gauge:
+    """The book's outstanding, overdue and count-back DSO each day, as `ageing` and `dso` read it.
+
+    Read at noon UTC, each invoice at its customer's local day, in euros only, as the metrics
+    read the book. Only the invoices that may still owe something are read each day: one that
+    owes nothing and has no money dated later is *settled* and left out until an event is
+    added to it (`_Book.changed`). The sales by month of `count_back` grow as invoices are
+    issued.
+    """
+
+    book: _Book
+    zones: frozenset[str]
+    live: set[str] = field(default_factory=set)
+    unissued: set[str] = field(default_factory=set)
+    sales: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    kept: dict[str, tuple[tuple[tuple[date, Decimal], ...], Decimal]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, book: _Book) -> _Gauge:
+        euros = {i for i, inv in book.invoices.items() if inv.currency == _EUR}
+        zones = frozenset(c.time_zone for c in book.customers.values())
+        return cls(book, zones, live=set(euros), unissued=set(euros))
+
+    def read(self, day: date) -> tuple[Decimal, Decimal, Decimal | None]:
+        """Outstanding, overdue and count-back DSO at the end of *day* (noon UTC)."""
+        book, invoices = self.book, self.book.invoices
+        at = datetime.combine(day, _NOON_UTC)
+        # The local day of noon UTC, by time zone.
+        local = {zone: at.astimezone(ZoneInfo(zone)).date() for zone in self.zones}
+        self.issue(local)
+        self.live |= {i for i in book.changed if invoices[i].currency == _EUR}
+        for invoice_id in book.changed:
+            self.kept.pop(invoice_id, None)
+        book.changed.clear()
+        total = not_due = receivables = _ZERO
+        settled: list[str] = []
+        for invoice_id in self.live:
+            invoice = invoices[invoice_id]
+            today = local[invoice.customer.time_zone]
+            if invoice.issued_on > today:
+                continue
+            parts, balance = self.owed(invoice_id, today)
+            for due, remaining in parts:
+                total += remaining
+                if due >= today:  # 0 days late or less: the ageing's "not_due"
+                    not_due += remaining
+            if parts:
+                receivables += balance
+            elif invoice_id in self.kept:
+                settled.append(invoice_id)
+        self.live.difference_update(settled)
+        return total, total - not_due, count_back(receivables, self.sales, today=day)
+
+    def owed(
+        self, invoice_id: str, today: date
+    ) -> tuple[tuple[tuple[date, Decimal], ...], Decimal]:
+        """The parts owed and the balance at the end of *today*, as the ledger reads them.
+
+        Kept from one day to the next once no money is dated after the day read (the
+        simulation dates what it adds on the day it adds it), until an event is added.
+        """
+        found = self.kept.get(invoice_id)
+        if found is not None:
+            return found
+        ledger = self.book.ledger(invoice_id)
+        owed = ledger.tranches(on=today), ledger.balance(on=today)
+        if ledger.settled(on=today) == ledger.settled(on=date.max):
+            self.kept[invoice_id] = owed
+        return owed
+
+    def issue(self, local: Mapping[str, date]) -> None:
+        """Add the invoices issued by their local day to the sales by month."""
+        invoices = self.book.invoices
+        issued = {
+            i
+            for i in self.unissued
+            if invoices[i].issued_on <= local[invoices[i].customer.time_zone]
+        }
+        for invoice_id in issued:
+            invoice = invoices[invoice_id]
+            key = (invoice.issued_on.year, invoice.issued_on.month)
+            self.sales[key] = self.sales.get(key, _ZERO) + invoice.total
+        self.unissued -= issued
+
 
 @dataclass(slots=True)
 class _Run:
-    """One simulation in progress."""
+    """One simulation in progress.
+
+    ``wake`` holds, by day, the customers to plan that day: every customer on the first day,
+    then each only on the days when something can change for it (see `simulate`). While a
+    day's customers are planned (``planning``), ``queue`` holds the rest of them, in id order,
+    and ``done`` the last one planned.
+    """
 
     book: _Book
     scenarios: dict[str, Scenario]
@@ -328,6 +507,39 @@ class _Run:
     pending: dict[str, tuple[str, date]] = field(default_factory=dict)
     messages: list[SimulatedMessage] = field(default_factory=list)
     payments: list[SimulatedPayment] = field(default_factory=list)
+    collected: Decimal = _ZERO
+    formal_notices: int = 0
+    wake: dict[date, set[str]] = field(default_factory=dict)
+    today: date = date.min
+    planning: bool = False
+    queue: list[str] = field(default_factory=list)
+    done: str = ""
+    ats: dict[str, datetime] = field(default_factory=dict)
+    cache: RunCache = field(default_factory=RunCache)
+
+    def wake_on(self, day: date, customer_id: str) -> None:
+        """Plan *customer_id* on *day*; today, if its turn has not come yet, else tomorrow."""
+        if day == self.today and self.planning:
+            if customer_id > self.done:
+                heappush(self.queue, customer_id)
+                return
+            day += _ONE_DAY
+        self.wake.setdefault(day, set()).add(customer_id)
+
+    def add(self, invoice_id: str, event: Event, day: date) -> None:
+        """Add *event* to the invoice's history, and plan its customer on *day*."""
+        self.book.add(invoice_id, event)
+        self.wake_on(day, self.book.invoices[invoice_id].customer.id)
+
+    def at(self, customer_id: str) -> datetime:
+        """Today's run instant in the customer's time zone."""
+        customer = self.book.customers[customer_id]
+        found = self.ats.get(customer.time_zone)
+        if found is None:
+            found = self.ats[customer.time_zone] = datetime.combine(
+                self.today, self.args.run_at, tzinfo=customer.tz
+            )
+        return found
 
     def schedule(self, day: date, what: str, invoice_id: str) -> None:
         if what in {"pay", "pay_partial"}:
@@ -351,7 +563,6 @@ class _Run:
 
     def apply_scheduled(self, day: date) -> None:
         for what, invoice_id in self.scheduled.pop(day, []):
-            events = self.book.events[invoice_id]
             customer_id = self.book.invoices[invoice_id].customer.id
             if what in {"pay", "pay_partial"}:
                 self.awaiting_payment.discard(invoice_id)
@@ -360,42 +571,47 @@ class _Run:
                     continue
                 partial = what == "pay_partial" and _half(owed) > 0
                 amount = _half(owed) if partial else owed
-                events.append(Payment(on=day, amount=amount))
+                self.add(invoice_id, Payment(on=day, amount=amount), day)
                 self.payments.append(
                     SimulatedPayment(day, customer_id, invoice_id, amount, partial=partial)
                 )
+                self.collected += amount
             elif what == "dispute":
-                events.append(DisputeOpened(on=day, reason="simulated dispute"))
+                self.add(invoice_id, DisputeOpened(on=day, reason="simulated dispute"), day)
                 resolved = day + timedelta(days=self.behaviour.dispute_days)
                 self.schedule(resolved, "resolve", invoice_id)
             elif what == "resolve":
-                events.append(DisputeResolved(on=day, outcome="simulated: still owed"))
+                self.add(invoice_id, DisputeResolved(on=day, outcome="simulated: still owed"), day)
             else:  # promise
                 promised = day + timedelta(days=self.behaviour.promise_days)
                 owed = self.book.outstanding(invoice_id, day)
                 if owed > 0:
-                    events.append(PromiseToPay(on=day, promised_on=promised, amount=owed))
+                    self.add(
+                        invoice_id, PromiseToPay(on=day, promised_on=promised, amount=owed), day
+                    )
 
-    def approve(self, day: date, at_of: dict[str, datetime]) -> None:
+    def approve(self, day: date) -> None:
         for action_id in sorted(self.pending):
             invoice_id, first = self.pending[action_id]
             if (day - first).days >= self.args.approval_delay_days:
                 customer_id = self.book.invoices[invoice_id].customer.id
-                self.book.events[invoice_id].append(
-                    ActionApproved(at=at_of[customer_id], action_id=action_id, by="simulation")
+                approved = ActionApproved(
+                    at=self.at(customer_id), action_id=action_id, by="simulation"
                 )
+                self.add(invoice_id, approved, day)
                 del self.pending[action_id]
 
     def send(self, action: CustomerAction, day: date, at: datetime) -> None:
         for cover in action.covers:
-            self.book.events[cover.invoice_id].append(
+            self.book.add(
+                cover.invoice_id,
                 ActionTaken(
                     at=at,
                     action_id=cover.id,
                     channel=action.channel,
                     step_id=cover.step_id,
                     deadline_days=cover.deadline_days,
-                )
+                ),
             )
         self.messages.append(
             SimulatedMessage(
@@ -408,6 +624,8 @@ class _Run:
                 amount_due=action.amount_due,
             )
         )
+        if action.kind is StepKind.FORMAL_NOTICE:
+            self.formal_notices += 1
         self.react(action, day)
 
     def react(self, action: CustomerAction, day: date) -> None:
@@ -429,28 +647,45 @@ class _Run:
                 self.schedule(when, what, cover.invoice_id)
 
     def day(self, day: date) -> None:
+        self.today, self.ats = day, {}
         self.apply_scheduled(day)
-        at_of = {
-            cid: datetime.combine(day, self.args.run_at, tzinfo=c.tz)
-            for cid, c in self.book.customers.items()
-        }
-        self.approve(day, at_of)
-        for customer_id in sorted(self.book.by_customer):
-            ids = self.book.by_customer[customer_id]
-            if all(self.book.outstanding(i, day) <= 0 for i in ids):
-                continue
-            if self.plan(customer_id, day, at_of) and self.args.approval_delay_days == 0:
+        self.approve(day)
+        self.queue = sorted(self.wake.pop(day, ()))
+        self.planning, self.done = True, ""
+        while self.queue:
+            customer_id = heappop(self.queue)
+            if customer_id <= self.done:
+                continue  # woken twice
+            self.done = customer_id
+            if not self.book.owes(customer_id, day):
+                continue  # nothing owed: only a new event (which wakes it) can change that
+            review, busy, sent = self.plan(customer_id, day)
+            if busy and self.args.approval_delay_days == 0:
                 # Approved the day it was proposed: the approver was quick, send it today.
-                self.approve(day, at_of)
-                self.plan(customer_id, day, at_of)
+                self.approve(day)
+                review, busy, sent = self.plan(customer_id, day)
+            if busy or (sent and customer_id in self.book.credits):
+                self.wake_on(day + _ONE_DAY, customer_id)
+            else:
+                self.wake_after(customer_id, day, self.decisions_now(review, sent))
+        self.planning = False
 
-    def plan(self, customer_id: str, day: date, at_of: dict[str, datetime]) -> bool:
-        """Send what is due to one customer; True if something now awaits approval."""
-        at = at_of[customer_id]
+    def plan(self, customer_id: str, day: date) -> tuple[CustomerReview, bool, set[str]]:
+        """Send what is due to one customer.
+
+        Returns:
+            The review, whether something awaits approval, and the invoices messages covered.
+        """
+        at = self.at(customer_id)
+        review = review_customer(
+            self.book.to_plan(customer_id, day),
+            self.scenarios[customer_id],
+            at=at,
+            cache=self.cache,
+        )
         waiting = False
-        for action in plan_for_customer(
-            self.book.entries(customer_id), self.scenarios[customer_id], at=at
-        ):
+        sent: set[str] = set()
+        for action in review.actions:
             if action.requires_approval and not action.approved:
                 for cover in action.covers:
                     if cover.requires_approval and not cover.approved:
@@ -458,7 +693,62 @@ class _Run:
                         waiting = True
                 continue
             self.send(action, day, at)
-        return waiting
+            sent.update(c.invoice_id for c in action.covers)
+        return review, waiting, sent
+
+    def decisions_now(self, review: CustomerReview, sent: set[str]) -> list[Decision]:
+        """The review's decisions, those of the invoices just covered decided again after it."""
+        if not sent:
+            return list(review.decisions)
+        scenario = self.scenarios[review.customer_id]
+        at = self.at(review.customer_id)
+        book = self.book
+        return [
+            decide(
+                book.invoices[d.invoice_id],
+                book.events[d.invoice_id],
+                scenario,
+                at=at,
+                cache=self.cache,
+            )
+            if d.invoice_id in sent
+            else d
+            for d in review.decisions
+        ]
+
+    def wake_after(self, customer_id: str, day: date, decisions: Sequence[Decision]) -> None:
+        """When to plan the customer next, absent new events (which wake it themselves).
+
+        From *decisions*, the customer's as they stand after the day's messages: the first
+        day one can change (its `next_review_at`), if none has an action due. If one has, and
+        the conversation holds it back, the first day the conversation lets a message out
+        (`quiet_until`): tomorrow if nothing in it holds messages back, or if the action is
+        a staff task.
+        """
+        tomorrow = day + _ONE_DAY
+        customer = self.book.customers[customer_id]
+        scenario = self.scenarios[customer_id]
+        held = [d for d in decisions if d.actions]
+        first: date | None = None
+        if held:
+            if any(a.channel in STAFF_CHANNELS for d in held for a in d.actions):
+                self.wake_on(tomorrow, customer_id)
+                return
+            events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
+            talk = read_conversation(events, scenario, customer, at=self.at(customer_id))
+            first = quiet_until(talk, scenario, customer, today=tomorrow)
+            if first == tomorrow:
+                self.wake_on(tomorrow, customer_id)
+                return
+        # One level at a time, a due step stays the step due until an event (a written one,
+        # held back above); jumping to the level due, a later step may replace it any day.
+        moving = [d for d in decisions if not d.actions or scenario.catch_up is _JUMP]
+        reviews = [d.next_review_at for d in moving if d.next_review_at is not None]
+        if reviews:
+            changes = min(reviews).astimezone(customer.tz).date()
+            first = changes if first is None else min(first, changes)
+        if first is not None:
+            self.wake_on(max(first, tomorrow), customer_id)
 
 
 def _scenarios(book: _Book, choice: Scenario | Policy, start: date) -> dict[str, Scenario]:
@@ -497,7 +787,9 @@ def simulate(
 ) -> SimulationResult:
     """Run the real decision path over a book, day by day, against a behaviour model.
 
-    See the module's "how this works" for what happens each day. The entries need not be
+    See the module's "how this works" for what happens each day, and on which days each
+    customer is planned (only those when something can change for it: the result is the
+    same as planning every customer every day). The entries need not be
     grouped by customer: the simulation groups them itself.
 
     Args:
@@ -553,11 +845,16 @@ def simulate(
         args=args,
     )
     run.on_time_payments()
+    for customer_id in book.by_customer:
+        run.wake_on(args.start, customer_id)
+        for later in book.dates_ahead(customer_id, args.start):
+            run.wake_on(later, customer_id)
+    gauge = _Gauge.of(book)
     days: list[SimulationDay] = []
     day = args.start
     while day <= args.end:
         run.day(day)
-        days.append(_snapshot(run, day))
+        days.append(_snapshot(run, gauge, day))
         day += _ONE_DAY
     label = scenario_or_policy.id if isinstance(scenario_or_policy, Scenario) else "policy"
     return SimulationResult(
@@ -573,20 +870,16 @@ def simulate(
     )
 
 
-def _snapshot(run: _Run, day: date) -> SimulationDay:
-    at = datetime.combine(day, _NOON_UTC)
-    entries = run.book.all_entries()
-    balance = ageing(entries, at=at)
+def _snapshot(run: _Run, gauge: _Gauge, day: date) -> SimulationDay:
+    outstanding, overdue, days_outstanding = gauge.read(day)
     return SimulationDay(
         on=day,
-        outstanding=balance.total,
-        overdue=balance.overdue,
-        collected=sum((p.amount for p in run.payments), _ZERO),
+        outstanding=outstanding,
+        overdue=overdue,
+        collected=run.collected,
         messages=len(run.messages),
-        formal_notices=sum(1 for m in run.messages if m.kind is StepKind.FORMAL_NOTICE),
-        # Count-back: a simulated book issues no new invoices, so the standard method would
-        # soon have no sales in its window; the count-back method still reads it.
-        dso=dso(entries, at=at, method=DsoMethod.COUNT_BACK),
+        formal_notices=run.formal_notices,
+        dso=days_outstanding,
     )
 
 
@@ -606,6 +899,7 @@ def _penalties(run: _Run, end: date, rates: PenaltyRates | None) -> dict[str, Pe
                 at=at,
                 with_penalties=True,
                 rates=rates,
+                cache=run.cache,
             )
             if decision.penalties is not None and decision.penalties.total > 0:
                 out[invoice_id] = decision.penalties
