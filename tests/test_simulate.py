@@ -230,6 +230,36 @@ def test_on_time_payers_pay_before_any_reminder() -> None:
     assert date(2026, 3, 5) <= payment.on <= date(2026, 3, 10)
 
 
+def test_a_book_in_another_currency_is_paid_in_its_currency() -> None:
+    """A USD invoice paid on time: the payment is in USD (it was recorded in EUR, and refused)."""
+    usd = [
+        InvoiceHistory(invoice=e.invoice.model_copy(update={"currency": "USD"}))
+        for e in book(date(2026, 3, 10))
+        if isinstance(e, InvoiceHistory)
+    ]
+    result = simulate(
+        usd,
+        STANDARD,
+        start=START,
+        end=date(2026, 3, 31),
+        seed=5,
+        behaviour=behaviour(on_time=ALWAYS),
+    )
+    [payment] = result.payments
+    assert payment.amount == Decimal("1000.00")
+
+
+def test_a_synthetic_book_shows_a_summary_not_every_customer() -> None:
+    drawn = synthetic_portfolio(20, seed=1, as_of=date(2026, 3, 1))
+    size = f"{len(drawn.entries)} invoices, {len(drawn.payer_types)} customers"
+    assert repr(drawn) == f"SyntheticPortfolio(as_of=2026-03-01, {size})"
+    html = drawn._repr_html_()
+    assert "Synthetic book drawn at 2026-03-01" in html
+    # The figures' table, then the first 10 invoices (a header row and ten rows), not all.
+    assert len(drawn.entries) > 10
+    assert html.count("<tr") < len(drawn.entries)
+
+
 def test_simulate_validates_its_arguments() -> None:
     """An end before the start and a negative approval delay are refused."""
     with pytest.raises(ValueError, match="end: 2026-03-01 is before start 2026-03-02"):

@@ -571,7 +571,8 @@ class _Run:
                     continue
                 partial = what == "pay_partial" and _half(owed) > 0
                 amount = _half(owed) if partial else owed
-                self.add(invoice_id, Payment(on=day, amount=amount), day)
+                currency = self.book.invoices[invoice_id].currency
+                self.add(invoice_id, Payment(on=day, amount=amount, currency=currency), day)
                 self.payments.append(
                     SimulatedPayment(day, customer_id, invoice_id, amount, partial=partial)
                 )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dunning.core._types import MODEL_CONFIG
 from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import Segment
+from dunning.core.metrics.book import book_summary_html
 from dunning.core.model import (
     Customer,
     CustomerKind,
@@ -131,6 +132,22 @@ class SyntheticPortfolio:
     as_of: date
     entries: tuple[InvoiceHistory, ...]
     payer_types: Mapping[str, Segment]
+
+    def __repr__(self) -> str:
+        """A line, not every customer: ``SyntheticPortfolio(as_of=..., 12 invoices, ...)``."""
+        return (
+            f"SyntheticPortfolio(as_of={self.as_of.isoformat()}, {len(self.entries)} invoices,"
+            f" {len(self.payer_types)} customers)"
+        )
+
+    def _repr_html_(self) -> str:
+        """Counts, totals and the first invoices with their payer type, for notebooks."""
+        return book_summary_html(
+            self.entries,
+            on=self.as_of,
+            caption=f"Synthetic book drawn at {self.as_of.isoformat()}",
+            kinds=self.payer_types,
+        )
 
     @property
     def customers(self) -> tuple[Customer, ...]:
