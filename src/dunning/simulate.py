@@ -9,6 +9,7 @@ the ``notebook`` extra).
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -183,7 +184,11 @@ def _progress_bar(total: int, *, progress: bool | None) -> _Bar | None:
     if progress is None and not _interactive():
         return None
     try:
-        from tqdm.auto import tqdm  # noqa: PLC0415  (an optional dependency)
+        # The notebook widget needs ipywidgets (without it tqdm.auto warns): else the text bar.
+        if importlib.util.find_spec("ipywidgets") is not None:
+            from tqdm.auto import tqdm  # noqa: PLC0415  (an optional dependency)
+        else:
+            from tqdm.std import tqdm  # noqa: PLC0415
     except ImportError as error:
         if progress is None:
             return None
