@@ -68,6 +68,7 @@ def test_asking_for_a_bar_without_tqdm_names_the_extra(monkeypatch: pytest.Monke
     """progress=True without tqdm: an ImportError saying which extra to install."""
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setitem(sys.modules, "tqdm.std", None)
     with pytest.raises(ImportError, match=r"pip install 'dunning\[notebook\]'"):
         compare(BOOK, [GENTLE], start=START, end=END, seed=1, progress=True)
     # Left to the default, a missing tqdm only means no bar.
