@@ -236,8 +236,10 @@ NAMESPACE_API = {
     ],
     "dunning.simulate": [
         "Behaviour",
+        "BehaviourFit",
         "Comparison",
         "ComparisonRow",
+        "FittedValue",
         "SimulatedMessage",
         "SimulatedPayment",
         "SimulationDay",

@@ -397,7 +397,9 @@ def test_the_package_keeps_its_public_names_and_each_has_one_home() -> None:
 
     homes = {name: getattr(package, name).__module__ for name in package.__all__}
     assert homes == {
-        "Behaviour": "dunning.core.simulate.synthetic",
+        "Behaviour": "dunning.core.simulate.behaviour",
+        "BehaviourFit": "dunning.core.simulate.behaviour",
+        "FittedValue": "dunning.core.simulate.behaviour",
         "SyntheticPortfolio": "dunning.core.simulate.synthetic",
         "synthetic_portfolio": "dunning.core.simulate.synthetic",
         "SimulatedMessage": "dunning.core.simulate.simulation",

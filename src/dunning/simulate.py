@@ -25,8 +25,10 @@ from dunning.core.portfolio import PortfolioEntry
 from dunning.core.scenario import Scenario
 from dunning.core.simulate import (
     Behaviour,
+    BehaviourFit,
     Comparison,
     ComparisonRow,
+    FittedValue,
     SimulatedMessage,
     SimulatedPayment,
     SimulationDay,
@@ -40,8 +42,10 @@ from dunning.core.simulate.comparison import candidates_by_label, comparison_of
 
 __all__ = [
     "Behaviour",
+    "BehaviourFit",
     "Comparison",
     "ComparisonRow",
+    "FittedValue",
     "SimulatedMessage",
     "SimulatedPayment",
     "SimulationDay",

@@ -3,8 +3,10 @@
 Three modules, one per concern; this package re-exports their public names (import them from
 here, or from `dunning`):
 
-- `dunning.core.simulate.synthetic`: the made-up world: `synthetic_portfolio` (a book drawn
-  from a seed) and `Behaviour` (how customers react, by payer type);
+- `dunning.core.simulate.behaviour`: `Behaviour` (how customers react, by payer type) and
+  its calibration on a host's own history, `Behaviour.fit` (`BehaviourFit`, `FittedValue`);
+- `dunning.core.simulate.synthetic`: the made-up world: `synthetic_portfolio`, a book drawn
+  from a seed (it re-exports `Behaviour`, its home until 2026);
 - `dunning.core.simulate.simulation`: `simulate`, the runner's decision path replayed day by
   day against the behaviour model (its "how this works" says what happens each day), and its
   results (`SimulationResult`, `SimulationDay`, `SimulatedMessage`, `SimulatedPayment`);
@@ -14,6 +16,7 @@ here, or from `dunning`):
 
 from __future__ import annotations
 
+from dunning.core.simulate.behaviour import Behaviour, BehaviourFit, FittedValue
 from dunning.core.simulate.comparison import Comparison, ComparisonRow, compare
 from dunning.core.simulate.simulation import (
     SimulatedMessage,
@@ -22,12 +25,14 @@ from dunning.core.simulate.simulation import (
     SimulationResult,
     simulate,
 )
-from dunning.core.simulate.synthetic import Behaviour, SyntheticPortfolio, synthetic_portfolio
+from dunning.core.simulate.synthetic import SyntheticPortfolio, synthetic_portfolio
 
 __all__ = [
     "Behaviour",
+    "BehaviourFit",
     "Comparison",
     "ComparisonRow",
+    "FittedValue",
     "SimulatedMessage",
     "SimulatedPayment",
     "SimulationDay",

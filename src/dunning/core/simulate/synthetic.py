@@ -1,8 +1,8 @@
-"""The made-up world of a simulation: a synthetic book, and how its customers behave.
+"""The made-up world of a simulation: a synthetic book.
 
 `synthetic_portfolio` draws a book of customers, paid history and open invoices from a seed;
-`Behaviour` is the reaction model `dunning.core.simulate.simulation.simulate` draws from (the
-assumptions of a forecast, by payer type). Both are pure: the same seed gives the same book.
+it is pure: the same seed gives the same book. `Behaviour`, the reaction model the simulation
+draws from, lives in `dunning.core.simulate.behaviour` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dunning.core._types import MODEL_CONFIG
 from dunning.core.ledger import amount_outstanding
 from dunning.core.metrics import Segment
 from dunning.core.metrics.book import book_summary_html
@@ -28,91 +27,13 @@ from dunning.core.model import (
     Payment,
 )
 from dunning.core.portfolio import InvoiceHistory
-from dunning.core.scenario import StepKind
+from dunning.core.simulate.behaviour import Behaviour
 
+# `Behaviour` lived here until it got its own module: still importable from here.
 __all__ = ["Behaviour", "SyntheticPortfolio", "synthetic_portfolio"]
 
 _CENT = Decimal("0.01")
 _ONE_DAY = timedelta(days=1)
-
-Probability = Annotated[float, Field(ge=0, le=1)]
-"""A probability, from 0 to 1."""
-DayRange = tuple[Annotated[int, Field(ge=0, le=365)], Annotated[int, Field(ge=0, le=365)]]
-"""An inclusive range of days, each from 0 to 365."""
-
-
-class Behaviour(BaseModel):
-    """How customers react, by payer type: the assumptions of a simulation.
-
-    The defaults are illustrative, not measured: calibrate them on your own book (e.g. from
-    `step_effectiveness` and `payment_delays` of past invoices) before trusting a forecast.
-
-    Attributes:
-        on_time: probability that an invoice not yet due at the start is paid by its due date
-            without any reminder, by payer type.
-        response: base probability of paying after a message, by payer type...
-        step_weight: ...multiplied by the weight of the message's step kind (capped at 1): a
-            formal notice moves more customers than a friendly email.
-        delay_days: a payment comes this many days after the message, drawn uniformly in the
-            inclusive range, by payer type.
-        partial_payment: probability that a payment is half the balance, not all of it.
-        promise: probability that a message is answered by a promise to pay instead.
-        promise_days: the promised date, this many days after the promise.
-        promise_kept: probability the promise is kept (paid on the promised date), by payer type.
-        dispute: probability that a message is answered by a dispute on its lead invoice.
-        dispute_days: days until a dispute is resolved (dunning then resumes).
-
-    Examples:
-        >>> Behaviour().response[Segment.GOOD]
-        0.6
-        >>> Behaviour(dispute=1.5)
-        Traceback (most recent call last):
-        ...
-        pydantic_core._pydantic_core.ValidationError: 1 validation error for Behaviour
-        dispute
-          Input should be less than or equal to 1 ...
-    """
-
-    model_config = MODEL_CONFIG
-
-    on_time: Mapping[Segment, Probability] = Field(
-        default_factory=lambda: {Segment.GOOD: 0.8, Segment.DEFAULT: 0.5, Segment.LATE: 0.15}
-    )
-    response: Mapping[Segment, Probability] = Field(
-        default_factory=lambda: {Segment.GOOD: 0.6, Segment.DEFAULT: 0.4, Segment.LATE: 0.2}
-    )
-    step_weight: Mapping[StepKind, Annotated[float, Field(ge=0, le=100)]] = Field(
-        default_factory=lambda: {
-            StepKind.COURTESY: 0.5,
-            StepKind.FRIENDLY: 0.8,
-            StepKind.REMINDER: 1.0,
-            StepKind.FIRM: 1.3,
-            StepKind.PHONE_CALL: 1.5,
-            StepKind.INTERNAL_ALERT: 0.0,
-            StepKind.FORMAL_NOTICE: 2.0,
-            StepKind.HANDOVER: 1.5,
-        }
-    )
-    delay_days: Mapping[Segment, DayRange] = Field(
-        default_factory=lambda: {
-            Segment.GOOD: (1, 5),
-            Segment.DEFAULT: (2, 10),
-            Segment.LATE: (5, 20),
-        }
-    )
-    partial_payment: Probability = 0.15
-    promise: Probability = 0.1
-    promise_days: Annotated[int, Field(ge=1, le=365)] = 10
-    promise_kept: Mapping[Segment, Probability] = Field(
-        default_factory=lambda: {Segment.GOOD: 0.9, Segment.DEFAULT: 0.7, Segment.LATE: 0.4}
-    )
-    dispute: Probability = 0.02
-    dispute_days: Annotated[int, Field(ge=1, le=365)] = 20
-
-    def pay_probability(self, payer: Segment, kind: StepKind) -> float:
-        """The probability of paying after a message of *kind*: response x weight, at most 1."""
-        return min(1.0, self.response.get(payer, 0.0) * self.step_weight.get(kind, 1.0))
-
 
 # ------------------------------------------------------------------- synthetic portfolio
 
