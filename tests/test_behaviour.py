@@ -25,7 +25,13 @@ from dunning.core.model import (
 )
 from dunning.core.portfolio import InvoiceHistory
 from dunning.core.scenario import StepKind
-from dunning.core.simulate import Behaviour, BehaviourFit, simulate, synthetic_portfolio
+from dunning.core.simulate import (
+    Behaviour,
+    BehaviourFit,
+    compare,
+    simulate,
+    synthetic_portfolio,
+)
 from dunning.core.simulate.behaviour import FIT_MIN_CASES
 
 AS_OF = date(2026, 3, 31)
@@ -264,3 +270,52 @@ def test_fitting_a_simulated_history_recovers_its_on_time_shares(seed: int) -> N
     # The fitted model runs a simulation in turn.
     again = simulate(book, STANDARD, start=start, end=end, seed=seed, behaviour=fit.behaviour)
     assert again.payments
+
+
+# ------------------------------------------------------------------ the comparison's DSO
+
+
+def test_the_comparison_says_what_its_dso_is_and_adds_the_days_to_collect() -> None:
+    """Two invoices paid in full in the run (host payments dated in it), one never paid.
+
+    Nobody reacts (every probability 0). A is issued 1 Jan and paid 11 Mar (69 days), B issued
+    1 Feb and paid 3 Mar (30 days): (69 + 30) / 2 = 49.5. C, never paid, does not count.
+    """
+    customer = Customer(id="C1", name="C1")
+
+    def issued(n: int, on: date, *events: Event) -> InvoiceHistory:
+        return InvoiceHistory(
+            invoice=Invoice(
+                id=f"X-{n}",
+                number=str(n),
+                customer=customer,
+                issued_on=on,
+                due_on=on + timedelta(days=30),
+                total=Decimal(100),
+            ),
+            events=events,
+        )
+
+    book = [
+        issued(1, date(2026, 1, 1), paid(date(2026, 3, 11))),
+        issued(2, date(2026, 2, 1), paid(date(2026, 3, 3))),
+        issued(3, date(2026, 2, 1)),
+    ]
+    still = Behaviour(
+        on_time=dict.fromkeys(Segment, 0.0),
+        response=dict.fromkeys(Segment, 0.0),
+        promise=0.0,
+        dispute=0.0,
+    )
+    comparison = compare(
+        book, [STANDARD], start=date(2026, 3, 2), end=date(2026, 3, 31), seed=1, behaviour=still
+    )
+    row = comparison.rows[0]
+    assert row.average_days_to_collect == Decimal("49.5")
+    assert row.closing_dso_no_new_invoices is not None
+    with pytest.warns(DeprecationWarning, match="closing_dso_no_new_invoices"):
+        assert row.dso == row.closing_dso_no_new_invoices
+    record = comparison.records()[0]
+    assert record["average_days_to_collect"] == Decimal("49.5")
+    assert "closing_dso_no_new_invoices" in record
+    assert "dso" not in record
