@@ -249,7 +249,8 @@ class FittedValue:
     def __str__(self) -> str:
         """``name = value (fitted, n cases)`` or ``(default kept: n cases < min)``."""
         how = "fitted" if self.fitted else "default kept"
-        return f"{self.name} = {_show(self.value)} ({how}, {self.cases} cases)"
+        cases = "1 case" if self.cases == 1 else f"{self.cases} cases"
+        return f"{self.name} = {_show(self.value)} ({how}, {cases})"
 
 
 @dataclass(frozen=True, slots=True)
