@@ -168,8 +168,8 @@ def test_disputes_and_promises() -> None:
     """Disputes and promises: their shares of the messages, days, and promises kept.
 
     Five messages (Jan 10): two answered by a dispute (Jan 12, resolved Jan 22: 10 days), two
-    by a promise (Jan 11, for Jan 18: 7 days; one kept, paid Jan 18; one broken), one by
-    nothing. dispute = promise = 2/5; promise_kept[late] = 1/2; the medians 10 and 7 days.
+    by a promise (Jan 11, for Jan 18: 7 days; one kept, paid Jan 18; one broken, paid Jan 25),
+    one by nothing. dispute = promise = 2/5; promise_kept[late] = 1/2; the medians 10 and 7 days.
     """
     day = date(2026, 1, 10)
     dispute = (DisputeOpened(on=date(2026, 1, 12)), DisputeResolved(on=date(2026, 1, 22)))
@@ -178,7 +178,7 @@ def test_disputes_and_promises() -> None:
         invoice(LATE, sent(day, "reminder"), *dispute),
         invoice(LATE, sent(day, "reminder"), *dispute),
         invoice(LATE, sent(day, "reminder"), promise, paid(date(2026, 1, 18))),
-        invoice(LATE, sent(day, "reminder"), promise),
+        invoice(LATE, sent(day, "reminder"), promise, paid(date(2026, 1, 25))),
         invoice(LATE, sent(day, "reminder")),
     ]
     b = Behaviour.fit(book, as_of=AS_OF, min_cases=2).behaviour
@@ -279,7 +279,8 @@ def test_the_comparison_says_what_its_dso_is_and_adds_the_days_to_collect() -> N
     """Two invoices paid in full in the run (host payments dated in it), one never paid.
 
     Nobody reacts (every probability 0). A is issued 1 Jan and paid 11 Mar (69 days), B issued
-    1 Feb and paid 3 Mar (30 days): (69 + 30) / 2 = 49.5. C, never paid, does not count.
+    1 Feb and paid 3 Mar (30 days): (69 + 30) / 2 = 49.5. C, never paid, and D, paid before
+    the run, do not count.
     """
     customer = Customer(id="C1", name="C1")
 
@@ -300,6 +301,7 @@ def test_the_comparison_says_what_its_dso_is_and_adds_the_days_to_collect() -> N
         issued(1, date(2026, 1, 1), paid(date(2026, 3, 11))),
         issued(2, date(2026, 2, 1), paid(date(2026, 3, 3))),
         issued(3, date(2026, 2, 1)),
+        issued(4, date(2026, 1, 1), paid(date(2026, 2, 20))),
     ]
     still = Behaviour(
         on_time=dict.fromkeys(Segment, 0.0),
