@@ -388,6 +388,20 @@ class _Book:
         """`amount_outstanding` at the end of *day*, from the invoice's cached ledger."""
         return self.ledger(invoice_id).balance(on=day)
 
+    def late_before(self, invoice_id: str, end: date) -> bool:
+        """Whether a part of the invoice due before *end* was still owed at the end of its due day.
+
+        Only such an invoice can carry penalties at *end*: interest and the indemnity run
+        from the day after a due date on a part still owed then.
+        """
+        ledger = self.ledger(invoice_id)
+        owed = _ZERO
+        for due, amount in self.invoices[invoice_id].schedule:
+            owed += amount
+            if due < end and ledger.settled(on=due) < owed:
+                return True
+        return False
+
     def all_entries(self) -> tuple[InvoiceHistory, ...]:
         return tuple(self.history(i) for ids in self.by_customer.values() for i in ids)
 
@@ -891,8 +905,8 @@ def _penalties(run: _Run, end: date, rates: PenaltyRates | None) -> dict[str, Pe
         at = datetime.combine(end, run.args.run_at, tzinfo=customer.tz)
         for invoice_id in run.book.by_customer[customer_id]:
             invoice = run.book.invoices[invoice_id]
-            if invoice.first_due_on >= end:
-                continue
+            if invoice.first_due_on >= end or not run.book.late_before(invoice_id, end):
+                continue  # paid on time (or not due yet): no penalties
             decision = decide(
                 invoice,
                 run.book.events[invoice_id],
