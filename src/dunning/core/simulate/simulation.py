@@ -26,11 +26,14 @@ so a customer is planned only on the days when something can change for it: the 
 a day an event is added to one of its invoices (a payment, a promise, a dispute or its end,
 an approval) or an event of the host's history is dated; the day after a message or an
 action proposed for approval; the first day one of its invoices' decisions can change
-(`Decision.next_review_at`, where a step falls due or a stated deadline ends); and, when the
-conversation holds back an action that is due, the first day its spacing, cap and stated
-deadline let a message out (`quiet_until`), or the next day when they do not hold it. The
-results are the same as planning every customer every day (a test runs the old day-by-day
-loop against this one), only faster.
+(`Decision.next_review_at`, where a step falls due or a stated deadline ends), but not before
+the conversation's spacing, cap and stated deadlines let a message out (`quiet_until`) when
+that change can only bring a message to the customer; and, when the conversation holds back
+an action that is due, the first day its spacing, cap and stated deadline let a message out,
+or, when another of its rules held it (a minimum amount, a notice given, a courtesy step in
+dunning, the spacing of notices), the first day what those rules read moves (`held_until`).
+The results are the same as planning every customer every day (a test runs the old
+day-by-day loop against this one), only faster.
 
 All randomness comes from one `random.Random` seeded with ``seed`` and drawn in a fixed order
 (the on-time payments first, customers by id, invoices in the order given; then one series
@@ -42,7 +45,7 @@ probability `Behaviour.on_time` of their customer's payer type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,9 +56,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dunning.core.conversation import STAFF_CHANNELS, quiet_until, read_conversation
+from dunning.core.conversation import (
+    STAFF_CHANNELS,
+    Conversation,
+    held_until,
+    quiet_until,
+    read_conversation,
+)
 from dunning.core.display import html_table
-from dunning.core.engine import Decision, decide
+from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.ledger import Ledger
 from dunning.core.metrics import (
     Segment,
@@ -388,6 +397,15 @@ class _Book:
         """`amount_outstanding` at the end of *day*, from the invoice's cached ledger."""
         return self.ledger(invoice_id).balance(on=day)
 
+    def due_dates(self, customer_id: str) -> list[date]:
+        """The due dates of the customer's invoices that may still owe something."""
+        return [
+            due
+            for invoice_id in self.by_customer[customer_id]
+            if invoice_id not in self._settled
+            for due, _ in self.invoices[invoice_id].schedule
+        ]
+
     def late_before(self, invoice_id: str, end: date) -> bool:
         """Whether a part of the invoice due before *end* was still owed at the end of its due day.
 
@@ -682,7 +700,7 @@ class _Run:
             if busy or (sent and customer_id in self.book.credits):
                 self.wake_on(day + _ONE_DAY, customer_id)
             else:
-                self.wake_after(customer_id, day, self.decisions_now(review, sent))
+                self.wake_after(customer_id, day, review, sent)
         self.planning = False
 
     def plan(self, customer_id: str, day: date) -> tuple[CustomerReview, bool, set[str]]:
@@ -731,39 +749,82 @@ class _Run:
             for d in review.decisions
         ]
 
-    def wake_after(self, customer_id: str, day: date, decisions: Sequence[Decision]) -> None:
+    def wake_after(
+        self, customer_id: str, day: date, review: CustomerReview, sent: set[str]
+    ) -> None:
         """When to plan the customer next, absent new events (which wake it themselves).
 
-        From *decisions*, the customer's as they stand after the day's messages: the first
-        day one can change (its `next_review_at`), if none has an action due. If one has, and
-        the conversation holds it back, the first day the conversation lets a message out
-        (`quiet_until`): tomorrow if nothing in it holds messages back, or if the action is
-        a staff task.
+        From the customer's decisions as they stand after the day's messages: the first day
+        one can change (its `next_review_at`), but not before the conversation's spacing,
+        cap and stated deadlines let a message out (`quiet_until`) if what it can bring is
+        a message to the customer. If one decision has an action due, and the conversation
+        holds it back: tomorrow for a staff task; if the spacing, cap or a stated deadline
+        held it today (or a message just went out), the first day they let one out; if
+        another of its rules held it, the first day what those rules read moves
+        (`held_until`).
         """
+        decisions = self.decisions_now(review, sent)
         tomorrow = day + _ONE_DAY
         customer = self.book.customers[customer_id]
         scenario = self.scenarios[customer_id]
         held = [d for d in decisions if d.actions]
         first: date | None = None
+        talk: Conversation | None = None if sent else review.conversation
         if held:
             if any(a.channel in STAFF_CHANNELS for d in held for a in d.actions):
                 self.wake_on(tomorrow, customer_id)
                 return
-            events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
-            talk = read_conversation(events, scenario, customer, at=self.at(customer_id))
-            first = quiet_until(talk, scenario, customer, today=tomorrow)
+            talk = talk or self.conversation(customer_id)
+            if quiet_until(talk, scenario, customer, today=day) == day:
+                # Rule 2 let messages out today: another rule held them back.
+                first = held_until(
+                    talk, scenario, customer, today=day, due_dates=self.book.due_dates(customer_id)
+                )
+            else:
+                first = quiet_until(talk, scenario, customer, today=tomorrow)
             if first == tomorrow:
                 self.wake_on(tomorrow, customer_id)
                 return
         # One level at a time, a due step stays the step due until an event (a written one,
         # held back above); jumping to the level due, a later step may replace it any day.
         moving = [d for d in decisions if not d.actions or scenario.catch_up is _JUMP]
-        reviews = [d.next_review_at for d in moving if d.next_review_at is not None]
-        if reviews:
-            changes = min(reviews).astimezone(customer.tz).date()
+        quiet: date | None = None  # the first day rule 2 lets a message to the customer out
+        for decision in moving:
+            if decision.next_review_at is None:
+                continue
+            changes = decision.next_review_at.astimezone(customer.tz).date()
+            if (first is None or changes < first) and _written_next(decision, scenario):
+                if quiet is None:
+                    talk = talk or self.conversation(customer_id)
+                    quiet = quiet_until(talk, scenario, customer, today=tomorrow)
+                changes = max(changes, quiet)  # nothing goes to the customer before
             first = changes if first is None else min(first, changes)
         if first is not None:
             self.wake_on(max(first, tomorrow), customer_id)
+
+    def conversation(self, customer_id: str) -> Conversation:
+        """The customer's conversation at today's run instant, from every one of its invoices."""
+        events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
+        customer = self.book.customers[customer_id]
+        return read_conversation(
+            events, self.scenarios[customer_id], customer, at=self.at(customer_id)
+        )
+
+
+def _written_next(decision: Decision, scenario: Scenario) -> bool:
+    """The next step the decision can bring is a message to the customer, never a staff task.
+
+    A paused decision may resume with the broken-promise step, and jumping to the level due
+    may bring any later step: neither is known to be written.
+    """
+    if decision.status is DecisionStatus.PAUSED or scenario.catch_up is _JUMP:
+        return False
+    step = scenario.step(decision.next_step_id) if decision.next_step_id else None
+    return (
+        step is not None
+        and step.channel not in STAFF_CHANNELS
+        and step.fallback_channel not in STAFF_CHANNELS
+    )
 
 
 def _scenarios(book: _Book, choice: Scenario | Policy, start: date) -> dict[str, Scenario]:
