@@ -526,6 +526,11 @@ class _Run:
     then each only on the days when something can change for it (see `simulate`). While a
     day's customers are planned (``planning``), ``queue`` holds the rest of them, in id order,
     and ``done`` the last one planned.
+
+    The day a plan finds that nothing can change before (`wake_after`) is kept apart: in
+    ``looks``, one day per customer, the one its latest plan gave (a later plan, after an
+    event, reads everything again and replaces it), and in ``timed`` by day, where the days
+    a later plan replaced are passed over.
     """
 
     book: _Book
@@ -542,6 +547,8 @@ class _Run:
     collected: Decimal = _ZERO
     formal_notices: int = 0
     wake: dict[date, set[str]] = field(default_factory=dict)
+    looks: dict[str, date] = field(default_factory=dict)
+    timed: dict[date, set[str]] = field(default_factory=dict)
     today: date = date.min
     planning: bool = False
     queue: list[str] = field(default_factory=list)
@@ -557,6 +564,17 @@ class _Run:
                 return
             day += _ONE_DAY
         self.wake.setdefault(day, set()).add(customer_id)
+
+    def look_again(self, day: date | None, customer_id: str) -> None:
+        """Plan *customer_id* on *day*, a later day, instead of the day its last plan gave.
+
+        None: absent new events, nothing can change for it.
+        """
+        if day is None:
+            self.looks.pop(customer_id, None)
+            return
+        self.looks[customer_id] = day
+        self.timed.setdefault(day, set()).add(customer_id)
 
     def add(self, invoice_id: str, event: Event, day: date) -> None:
         """Add *event* to the invoice's history, and plan its customer on *day*."""
@@ -683,7 +701,12 @@ class _Run:
         self.today, self.ats = day, {}
         self.apply_scheduled(day)
         self.approve(day)
-        self.queue = sorted(self.wake.pop(day, ()))
+        looks = self.looks
+        self.queue = sorted(
+            self.wake.pop(day, set()).union(
+                c for c in self.timed.pop(day, ()) if looks.get(c) == day
+            )
+        )
         self.planning, self.done = True, ""
         while self.queue:
             customer_id = heappop(self.queue)
@@ -772,7 +795,7 @@ class _Run:
         talk: Conversation | None = None if sent else review.conversation
         if held:
             if any(a.channel in STAFF_CHANNELS for d in held for a in d.actions):
-                self.wake_on(tomorrow, customer_id)
+                self.look_again(tomorrow, customer_id)
                 return
             talk = talk or self.conversation(customer_id)
             if quiet_until(talk, scenario, customer, today=day) == day:
@@ -783,7 +806,7 @@ class _Run:
             else:
                 first = quiet_until(talk, scenario, customer, today=tomorrow)
             if first == tomorrow:
-                self.wake_on(tomorrow, customer_id)
+                self.look_again(tomorrow, customer_id)
                 return
         # One level at a time, a due step stays the step due until an event (a written one,
         # held back above); jumping to the level due, a later step may replace it any day.
@@ -799,8 +822,7 @@ class _Run:
                     quiet = quiet_until(talk, scenario, customer, today=tomorrow)
                 changes = max(changes, quiet)  # nothing goes to the customer before
             first = changes if first is None else min(first, changes)
-        if first is not None:
-            self.wake_on(max(first, tomorrow), customer_id)
+        self.look_again(None if first is None else max(first, tomorrow), customer_id)
 
     def conversation(self, customer_id: str) -> Conversation:
         """The customer's conversation at today's run instant, from every one of its invoices."""
