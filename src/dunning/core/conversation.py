@@ -124,7 +124,7 @@ class Conversation:
         return self.level > 0 or self.notice_on is not None
 
 
-def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each kind once)
+def read_conversation(  # noqa: C901, PLR0912, PLR0915  (one pass over the events, each kind once)
     events_by_invoice: Mapping[str, Sequence[Event]],
     scenario: Scenario,
     customer: Customer,
@@ -169,15 +169,19 @@ def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each k
         for e in events
         if isinstance(e, DeliveryFailed) and e.at <= at
     }
+    steps = _steps_by_id(scenario)
     # One message = the ActionTaken events recorded at one instant, on any of the invoices.
     grouped: dict[datetime, list[tuple[str, ActionTaken]]] = {}
     handed_over_at: list[datetime] = []
+    on_notice: set[str] = set()
     for invoice_id, events in events_by_invoice.items():
         for e in events:
             if not isinstance(e, ActionTaken) or e.at > at or e.action_id in failed:
                 continue
+            step = steps.get(e.step_id) if e.step_id else None
+            if step is not None and step.kind is StepKind.FORMAL_NOTICE:
+                on_notice.add(invoice_id)
             if e.channel in STAFF_CHANNELS:
-                step = scenario.step(e.step_id) if e.step_id else None
                 if step is not None and step.kind is StepKind.HANDOVER:
                     handed_over_at.append(e.at)
                 continue
@@ -187,7 +191,7 @@ def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each k
         day = instant.astimezone(tz).date()
         level, notice, deadline, uncertain = 0, False, None, True
         for _invoice_id, e in grouped[instant]:
-            step = scenario.step(e.step_id) if e.step_id else None
+            step = steps.get(e.step_id) if e.step_id else None
             days = e.deadline_days if e.deadline_days is not None else None
             if step is not None:
                 level = max(level, step.level)
@@ -233,20 +237,20 @@ def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each k
         notice_on=notices[0].day if notices else None,
         notice_deadline_on=(notices[-1].deadline_on or notices[-1].day) if notices else None,
         notice_days=tuple(s.day for s in sent if s.notice),
-        on_notice=frozenset(
-            invoice_id
-            for invoice_id, events in events_by_invoice.items()
-            for e in events
-            if isinstance(e, ActionTaken)
-            and e.at <= at
-            and e.action_id not in failed
-            and e.step_id is not None
-            and (step := scenario.step(e.step_id)) is not None
-            and step.kind is StepKind.FORMAL_NOTICE
-        ),
+        on_notice=frozenset(on_notice),
         named={k: tuple(v) for k, v in named.items()},
         handed_over=opened_at is not None and any(h >= opened_at for h in handed_over_at),
     )
+
+
+def _steps_by_id(scenario: Scenario) -> dict[str, Step]:
+    """Every step by id, as `Scenario.step` finds it (ladder steps before the broken promise)."""
+    by_id: dict[str, Step] = {}
+    if scenario.broken_promise_step is not None:
+        by_id[scenario.broken_promise_step.id] = scenario.broken_promise_step
+    for step in reversed(scenario.steps):
+        by_id[step.id] = step
+    return by_id
 
 
 def _quiet_between(before: Sequence[_Sent], day: date, quiet: int, after_notice: int) -> bool:
