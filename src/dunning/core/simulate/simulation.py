@@ -64,7 +64,7 @@ from dunning.core.conversation import (
     read_conversation,
 )
 from dunning.core.display import html_table
-from dunning.core.engine import Decision, DecisionStatus, decide
+from dunning.core.engine import Decision, DecisionStatus, decide, penalties_at
 from dunning.core.ledger import Ledger
 from dunning.core.metrics import (
     Segment,
@@ -990,15 +990,14 @@ def _penalties(run: _Run, end: date, rates: PenaltyRates | None) -> dict[str, Pe
             invoice = run.book.invoices[invoice_id]
             if invoice.first_due_on >= end or not run.book.late_before(invoice_id, end):
                 continue  # paid on time (or not due yet): no penalties
-            decision = decide(
+            owed = penalties_at(
                 invoice,
                 run.book.events[invoice_id],
                 run.scenarios[customer_id],
                 at=at,
-                with_penalties=True,
                 rates=rates,
                 cache=run.cache,
             )
-            if decision.penalties is not None and decision.penalties.total > 0:
-                out[invoice_id] = decision.penalties
+            if owed is not None and owed.total > 0:
+                out[invoice_id] = owed
     return out
