@@ -549,6 +549,7 @@ class _Run:
     wake: dict[date, set[str]] = field(default_factory=dict)
     looks: dict[str, date] = field(default_factory=dict)
     timed: dict[date, set[str]] = field(default_factory=dict)
+    holding: dict[str, frozenset[str]] = field(default_factory=dict)
     today: date = date.min
     planning: bool = False
     queue: list[str] = field(default_factory=list)
@@ -577,9 +578,44 @@ class _Run:
         self.timed.setdefault(day, set()).add(customer_id)
 
     def add(self, invoice_id: str, event: Event, day: date) -> None:
-        """Add *event* to the invoice's history, and plan its customer on *day*."""
+        """Add *event* to the invoice's history, and plan its customer on *day*.
+
+        Unless the plan would find nothing to do (`unmoved`), between two days' plans.
+        """
         self.book.add(invoice_id, event)
-        self.wake_on(day, self.book.invoices[invoice_id].customer.id)
+        customer_id = self.book.invoices[invoice_id].customer.id
+        if self.planning or not self.unmoved(customer_id, invoice_id):
+            self.wake_on(day, customer_id)
+
+    def unmoved(self, customer_id: str, invoice_id: str) -> bool:
+        """Whether an event just added to the invoice leaves its customer nothing to do today.
+
+        So when, at the customer's last plan, no other invoice of it had an action due (then
+        none has one before the day that plan gave to look again, but one held back by the
+        conversation's spacing, which no event moves), and the invoice has none now: its
+        event cannot make a message of the others' actions. The first day the invoice's
+        decision can change becomes a day to look again, if it comes earlier. A customer
+        with money on account is always planned (the imputation reads every invoice).
+        """
+        holding = self.holding.get(customer_id)
+        if holding is None or holding - {invoice_id} or customer_id in self.book.credits:
+            return False
+        decision = decide(
+            self.book.invoices[invoice_id],
+            self.book.events[invoice_id],
+            self.scenarios[customer_id],
+            at=self.at(customer_id),
+            cache=self.cache,
+        )
+        if decision.actions:
+            return False
+        if decision.next_review_at is not None:
+            tz = self.book.customers[customer_id].tz
+            changes = max(decision.next_review_at.astimezone(tz).date(), self.today + _ONE_DAY)
+            looks = self.looks.get(customer_id)
+            if looks is None or changes < looks:
+                self.look_again(changes, customer_id)
+        return True
 
     def at(self, customer_id: str) -> datetime:
         """Today's run instant in the customer's time zone."""
@@ -713,6 +749,7 @@ class _Run:
             if customer_id <= self.done:
                 continue  # woken twice
             self.done = customer_id
+            self.holding.pop(customer_id, None)  # known again if `wake_after` reads it
             if not self.book.owes(customer_id, day):
                 continue  # nothing owed: only a new event (which wakes it) can change that
             review, busy, sent = self.plan(customer_id, day)
@@ -791,6 +828,7 @@ class _Run:
         customer = self.book.customers[customer_id]
         scenario = self.scenarios[customer_id]
         held = [d for d in decisions if d.actions]
+        self.holding[customer_id] = frozenset(d.invoice_id for d in held)
         first: date | None = None
         talk: Conversation | None = None if sent else review.conversation
         if held:
