@@ -329,6 +329,10 @@ class _Book:
                 invoice = entry.invoice
                 book.invoices[invoice.id] = invoice
                 book.events[invoice.id] = list(entry.events)
+                plain = entry.penalties is None and entry.document is None
+                if type(entry) is InvoiceHistory and plain:
+                    # What `history` would build again: kept until an event is added.
+                    book._histories[invoice.id] = entry
                 book.by_customer.setdefault(invoice.customer.id, []).append(invoice.id)
                 book.customers.setdefault(invoice.customer.id, invoice.customer)
             else:
@@ -363,35 +367,35 @@ class _Book:
         mine.extend(self.credits.get(customer_id, ()))
         return mine
 
-    def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry]:
+    def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry] | None:
         """The customer's entries a plan on *day* reads: `entries` less the settled ones.
 
         An invoice settled by *day* whose history holds only payments and credit notes
         takes no part in a plan (its decision is closed, and it tells the conversation
         nothing); it stays so until an event is added to it. A customer with money on
         account keeps every invoice (the imputation reads them all).
+
+        Returns:
+            The entries, or None if the customer owes nothing on any invoice at *day* (a plan
+            would find nothing to do; only a new event can change that).
         """
-        if customer_id in self.credits:
-            return self.entries(customer_id)
+        on_account = customer_id in self.credits
+        owes = False
         mine: list[PortfolioEntry] = []
         for invoice_id in self.by_customer[customer_id]:
-            if invoice_id not in self._settled:
-                events = self.events[invoice_id]
-                if self.outstanding(invoice_id, day) > 0 or not all(
-                    isinstance(e, _MONEY) for e in events
-                ):
-                    mine.append(self.history(invoice_id))
-                    continue
+            if invoice_id in self._settled:
+                continue
+            owed = self.outstanding(invoice_id, day) > 0
+            owes = owes or owed
+            if on_account:
+                continue
+            if owed or not all(isinstance(e, _MONEY) for e in self.events[invoice_id]):
+                mine.append(self.history(invoice_id))
+            else:
                 self._settled.add(invoice_id)
-        return mine
-
-    def owes(self, customer_id: str, day: date) -> bool:
-        """Whether the customer still owes something on one of its invoices at *day*."""
-        return any(
-            self.outstanding(i, day) > 0
-            for i in self.by_customer[customer_id]
-            if i not in self._settled
-        )
+        if not owes:
+            return None
+        return self.entries(customer_id) if on_account else mine
 
     def outstanding(self, invoice_id: str, day: date) -> Decimal:
         """`amount_outstanding` at the end of *day*, from the invoice's cached ledger."""
@@ -750,28 +754,32 @@ class _Run:
                 continue  # woken twice
             self.done = customer_id
             self.holding.pop(customer_id, None)  # known again if `wake_after` reads it
-            if not self.book.owes(customer_id, day):
+            entries = self.book.to_plan(customer_id, day)
+            if entries is None:
                 continue  # nothing owed: only a new event (which wakes it) can change that
-            review, busy, sent = self.plan(customer_id, day)
+            review, busy, sent = self.plan(customer_id, day, entries)
             if busy and self.args.approval_delay_days == 0:
                 # Approved the day it was proposed: the approver was quick, send it today.
                 self.approve(day)
-                review, busy, sent = self.plan(customer_id, day)
+                entries = self.book.to_plan(customer_id, day) or entries
+                review, busy, sent = self.plan(customer_id, day, entries)
             if busy or (sent and customer_id in self.book.credits):
                 self.wake_on(day + _ONE_DAY, customer_id)
             else:
                 self.wake_after(customer_id, day, review, sent)
         self.planning = False
 
-    def plan(self, customer_id: str, day: date) -> tuple[CustomerReview, bool, set[str]]:
-        """Send what is due to one customer.
+    def plan(
+        self, customer_id: str, day: date, entries: list[PortfolioEntry]
+    ) -> tuple[CustomerReview, bool, set[str]]:
+        """Send what is due to one customer, from its entries (`_Book.to_plan`).
 
         Returns:
             The review, whether something awaits approval, and the invoices messages covered.
         """
         at = self.at(customer_id)
         review = review_customer(
-            self.book.to_plan(customer_id, day),
+            entries,
             self.scenarios[customer_id],
             at=at,
             cache=self.cache,
