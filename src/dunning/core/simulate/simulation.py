@@ -308,7 +308,9 @@ class _Book:
     """The mutable state of one simulation (the histories grow as a host's would).
 
     Every event the simulation adds goes through `add`, which drops the invoice's cached
-    history and ledger (rebuilt when next asked for) and notes it as changed for the gauge.
+    history (rebuilt when next asked for) and, for money, its ledger, noting it as changed
+    for the gauge: the other events it adds leave the money as it was (a ledger reads only
+    payments and credit notes, and the reversals the host gave, which name their facts).
     """
 
     invoices: dict[str, Invoice]
@@ -342,9 +344,10 @@ class _Book:
     def add(self, invoice_id: str, event: Event) -> None:
         self.events[invoice_id].append(event)
         self._histories.pop(invoice_id, None)
-        self._ledgers.pop(invoice_id, None)
         self._settled.discard(invoice_id)
-        self.changed.add(invoice_id)
+        if isinstance(event, _MONEY):
+            self._ledgers.pop(invoice_id, None)
+            self.changed.add(invoice_id)
 
     def history(self, invoice_id: str) -> InvoiceHistory:
         found = self._histories.get(invoice_id)
@@ -442,7 +445,7 @@ class _Gauge:
 
     Read at noon UTC, each invoice at its customer's local day, in euros only, as the metrics
     read the book. Only the invoices that may still owe something are read each day: one that
-    owes nothing and has no money dated later is *settled* and left out until an event is
+    owes nothing and has no money dated later is *settled* and left out until money is
     added to it (`_Book.changed`). The sales by month of `count_back` grow as invoices are
     issued.
     """
@@ -496,7 +499,7 @@ class _Gauge:
         """The parts owed and the balance at the end of *today*, as the ledger reads them.
 
         Kept from one day to the next once no money is dated after the day read (the
-        simulation dates what it adds on the day it adds it), until an event is added.
+        simulation dates what it adds on the day it adds it), until money is added.
         """
         found = self.kept.get(invoice_id)
         if found is not None:
