@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 from dunning.core.builtin import FIRM, GENTLE, STANDARD
-from dunning.core.conversation import Conversation, read_conversation
+from dunning.core.conversation import Conversation, held_until, read_conversation
 from dunning.core.model import ActionTaken, Channel, Customer, Invoice
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, plan_for_customer
 from dunning.core.scenario import CatchUp, Scenario, scenario_from_mapping
@@ -212,3 +212,39 @@ def test_wrong_conversation_rules_fail_at_load_naming_the_field() -> None:
         ("conversation.customer_gap_days", "greater_than_equal"),
         ("conversation.notice_minimum", "float_amount"),
     ]
+
+
+def test_held_until_is_the_first_day_another_rule_can_let_a_message_out() -> None:
+    """held_until: spacing of notices, a complementary notice, due dates, then rule 2 on top."""
+    leroy = Customer(id="C", name="Leroy SARL")
+    # A notice on Mon 5 Jan, conversation closed since: the next notice 60 days later, Fri 6
+    # March (before the 90 quiet days, 5 April).
+    spaced = Conversation(last_day=date(2026, 1, 5), notice_days=(date(2026, 1, 5),))
+    assert held_until(spaced, STANDARD, leroy, today=date(2026, 2, 2)) == date(2026, 3, 6)
+    # The notice of Tue 7 April, deadline Wed 15 April: a complementary one from 15 + 15 = Thu
+    # 30 April (spacing: 6 June; quiet: 6 July).
+    notice = Conversation(
+        level=5,
+        last_day=date(2026, 4, 7),
+        recent_days=(date(2026, 4, 7),),
+        deadline_on=date(2026, 4, 15),
+        notice_on=date(2026, 4, 7),
+        notice_deadline_on=date(2026, 4, 15),
+        notice_days=(date(2026, 4, 7),),
+    )
+    assert held_until(notice, STANDARD, leroy, today=date(2026, 4, 20)) == date(2026, 4, 30)
+    # Due 4 March: 15 days late (pulled forward) on Thu 19 March; but 3 messages in 30 days
+    # (20 Feb, 5 and 12 March) until 20 Feb leaves the window on Sun 22 March: Mon 23 March.
+    capped = Conversation(
+        level=2,
+        last_day=date(2026, 3, 12),
+        recent_days=(date(2026, 2, 20), date(2026, 3, 5), date(2026, 3, 12)),
+    )
+    due = [date(2026, 3, 4), date(2026, 3, 25)]
+    assert held_until(capped, STANDARD, leroy, today=date(2026, 3, 16), due_dates=due) == date(
+        2026, 3, 23
+    )
+    uncapped = Conversation(level=2, last_day=date(2026, 3, 12), recent_days=(date(2026, 3, 12),))
+    assert held_until(uncapped, STANDARD, leroy, today=date(2026, 3, 16), due_dates=due) == date(
+        2026, 3, 19
+    )

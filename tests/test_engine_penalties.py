@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from dunning import STANDARD, Channel, Customer, DecisionStatus, Event, Invoice, Payment, decide
+from dunning.core.engine import penalties_at
 from dunning.core.penalties import PenaltyRates, RateTable
 from dunning.engine import action_id
 from dunning.model import ActionTaken, CustomerKind, DeliveryFailed
@@ -172,3 +173,39 @@ def test_overpaid_invoice_gets_a_note_not_an_error(make_invoice: MakeInvoice, pa
     assert d.status is DecisionStatus.CLOSED
     assert d.penalties is None
     assert any("penalties not stated" in note for note in d.notes)
+
+
+def test_penalties_at_states_what_the_decision_states(
+    make_invoice: MakeInvoice, paris: Paris
+) -> None:
+    """penalties_at: the decision's breakdown without the decision, None where it has none.
+
+    Business, Mon 18 May: 48.39 (as above). Consumer served on Wed 27 May, Fri 12 June: 1.38.
+    On the due date, past the rate tables and overpaid: None.
+    """
+    consumer = Customer(id="C-2", name="Mme Durand", kind=CustomerKind.CONSUMER)
+    notice = ActionTaken(
+        at=paris(2026, 5, 27),
+        action_id=action_id("F-1", "formal_notice"),
+        channel=Channel.REGISTERED_LETTER,
+        step_id="formal_notice",
+    )
+    business = penalties_at(make_invoice(due_on=DUE), [], STANDARD, at=paris(2026, 5, 18))
+    assert business is not None
+    assert business.total == Decimal("48.39")
+    served = penalties_at(
+        make_invoice(due_on=DUE, customer=consumer), [notice], STANDARD, at=paris(2026, 6, 12)
+    )
+    assert served is not None
+    assert (served.recovery_indemnity, served.total) == (Decimal("0.00"), Decimal("1.38"))
+    assert penalties_at(make_invoice(due_on=DUE), [], STANDARD, at=paris(2026, 4, 27)) is None
+    ecb = RateTable.from_rows("ECB", [("2025-06-11", "2.15")], known_until=date(2026, 6, 30))
+    legal = RateTable.from_rows("legal", [("2026 H1", "2.62")], half_yearly=True)
+    rates = PenaltyRates(ecb=ecb, legal_private=legal, legal_other=legal)
+    late = make_invoice(due_on=date(2026, 6, 29))
+    assert penalties_at(late, [], STANDARD, at=paris(2026, 7, 10), rates=rates) is None
+    twice = [
+        Payment(on=date(2026, 5, 4), amount=Decimal("1200.00")),
+        Payment(on=date(2026, 5, 5), amount=Decimal("1200.00")),
+    ]
+    assert penalties_at(make_invoice(due_on=DUE), twice, STANDARD, at=paris(2026, 5, 18)) is None

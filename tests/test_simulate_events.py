@@ -20,13 +20,31 @@ from dunning.core.metrics import Segment
 from dunning.core.model import Customer, CustomerKind, Event, Invoice, Payment, PromiseToPay
 from dunning.core.policy import Policy
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
-from dunning.core.scenario import CatchUp, Scenario
+from dunning.core.scenario import CatchUp, ConversationRules, Scenario
 from dunning.core.simulate import Behaviour, SimulationResult, simulate, synthetic_portfolio
 from tests.simulate_reference import simulate_day_by_day
 
 START = date(2026, 3, 2)  # a Monday
 END = START + timedelta(days=89)
 JUMP = STANDARD.model_copy(update={"id": "jump", "catch_up": CatchUp.JUMP_TO_DUE_LEVEL})
+# Conversation rules tight enough that each of them holds messages back and lets them go again
+# within 90 days: quiet periods, notice spacing, complementary notices, minimum amounts.
+TIGHT = STANDARD.model_copy(
+    update={
+        "id": "tight",
+        "conversation": ConversationRules(
+            customer_gap_days=3,
+            messages_per_30_days=4,
+            pull_forward_days=4,
+            notice_spacing_days=20,
+            notice_minimum=Decimal(600),
+            minimum_overdue=Decimal(200),
+            complementary_gap_days=3,
+            quiet_days=12,
+            quiet_days_after_notice=25,
+        ),
+    }
+)
 # Customers who answer a lot: payments, partial payments, promises and disputes all happen.
 LIVELY = Behaviour(
     response=dict.fromkeys(Segment, 0.3),
@@ -57,6 +75,8 @@ def assert_same(new: SimulationResult, old: SimulationResult) -> None:
         (40, 4, DEFAULT_POLICY, 2, LIVELY),
         (40, 5, JUMP, 2, LIVELY),
         (80, 6, STANDARD, 0, LIVELY),
+        (60, 7, TIGHT, 2, None),
+        (60, 8, TIGHT, 0, LIVELY),
     ],
 )
 def test_synthetic_books_give_what_the_day_by_day_loop_gave(
@@ -137,7 +157,7 @@ def conversation_book() -> list[PortfolioEntry]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-@pytest.mark.parametrize("candidate", [STANDARD, GENTLE, JUMP], ids=lambda s: s.id)
+@pytest.mark.parametrize("candidate", [STANDARD, GENTLE, JUMP, TIGHT], ids=lambda s: s.id)
 def test_a_conversation_over_several_invoices_gives_what_the_loop_gave(
     seed: int, candidate: Scenario
 ) -> None:

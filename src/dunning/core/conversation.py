@@ -67,7 +67,7 @@ from dunning.core.model import (
 )
 from dunning.core.scenario import ConversationRules, Scenario, Step, StepKind
 
-__all__ = ["Conversation", "Shaped", "quiet_until", "read_conversation", "shape"]
+__all__ = ["Conversation", "Shaped", "held_until", "quiet_until", "read_conversation", "shape"]
 
 STAFF_CHANNELS = frozenset({Channel.PHONE_TASK, Channel.INTERNAL_ALERT, Channel.HANDOVER})
 """Channels whose messages go to the creditor's staff, never to the customer."""
@@ -124,7 +124,7 @@ class Conversation:
         return self.level > 0 or self.notice_on is not None
 
 
-def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each kind once)
+def read_conversation(  # noqa: C901, PLR0912, PLR0915  (one pass over the events, each kind once)
     events_by_invoice: Mapping[str, Sequence[Event]],
     scenario: Scenario,
     customer: Customer,
@@ -169,15 +169,19 @@ def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each k
         for e in events
         if isinstance(e, DeliveryFailed) and e.at <= at
     }
+    steps = _steps_by_id(scenario)
     # One message = the ActionTaken events recorded at one instant, on any of the invoices.
     grouped: dict[datetime, list[tuple[str, ActionTaken]]] = {}
     handed_over_at: list[datetime] = []
+    on_notice: set[str] = set()
     for invoice_id, events in events_by_invoice.items():
         for e in events:
             if not isinstance(e, ActionTaken) or e.at > at or e.action_id in failed:
                 continue
+            step = steps.get(e.step_id) if e.step_id else None
+            if step is not None and step.kind is StepKind.FORMAL_NOTICE:
+                on_notice.add(invoice_id)
             if e.channel in STAFF_CHANNELS:
-                step = scenario.step(e.step_id) if e.step_id else None
                 if step is not None and step.kind is StepKind.HANDOVER:
                     handed_over_at.append(e.at)
                 continue
@@ -187,7 +191,7 @@ def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each k
         day = instant.astimezone(tz).date()
         level, notice, deadline, uncertain = 0, False, None, True
         for _invoice_id, e in grouped[instant]:
-            step = scenario.step(e.step_id) if e.step_id else None
+            step = steps.get(e.step_id) if e.step_id else None
             days = e.deadline_days if e.deadline_days is not None else None
             if step is not None:
                 level = max(level, step.level)
@@ -233,20 +237,20 @@ def read_conversation(  # noqa: C901, PLR0912  (one pass over the events, each k
         notice_on=notices[0].day if notices else None,
         notice_deadline_on=(notices[-1].deadline_on or notices[-1].day) if notices else None,
         notice_days=tuple(s.day for s in sent if s.notice),
-        on_notice=frozenset(
-            invoice_id
-            for invoice_id, events in events_by_invoice.items()
-            for e in events
-            if isinstance(e, ActionTaken)
-            and e.at <= at
-            and e.action_id not in failed
-            and e.step_id is not None
-            and (step := scenario.step(e.step_id)) is not None
-            and step.kind is StepKind.FORMAL_NOTICE
-        ),
+        on_notice=frozenset(on_notice),
         named={k: tuple(v) for k, v in named.items()},
         handed_over=opened_at is not None and any(h >= opened_at for h in handed_over_at),
     )
+
+
+def _steps_by_id(scenario: Scenario) -> dict[str, Step]:
+    """Every step by id, as `Scenario.step` finds it (ladder steps before the broken promise)."""
+    by_id: dict[str, Step] = {}
+    if scenario.broken_promise_step is not None:
+        by_id[scenario.broken_promise_step.id] = scenario.broken_promise_step
+    for step in reversed(scenario.steps):
+        by_id[step.id] = step
+    return by_id
 
 
 def _quiet_between(before: Sequence[_Sent], day: date, quiet: int, after_notice: int) -> bool:
@@ -491,6 +495,73 @@ def quiet_until(
         # Each bound above holds on every later day too: roll to a business day last.
         first = calendar_for(customer.country, customer.subdivision).roll_forward(first)
     return first
+
+
+def held_until(
+    conversation: Conversation,
+    scenario: Scenario,
+    customer: Customer,
+    *,
+    today: date,
+    due_dates: Iterable[date] = (),
+) -> date | None:
+    """The first day after *today* on which `shape` may let out what it held back *today*.
+
+    For a caller that saw the customer's due actions held back on *today* although rule 2
+    let messages out that day (`quiet_until` from *today* is *today*): another rule held
+    them. Absent new events and new due actions, what those rules read moves only on the
+    days counted here: the conversation closing after its quiet period (the level, the
+    courtesy of rule 6, the notice of rule 5, the handover of rule 1), a notice's spacing
+    ending and a complementary notice's first day (rules 4 and 5), and an invoice falling
+    overdue or reaching ``pull_forward_days`` late (rules 4 and 8), read from *due_dates*.
+    From the day after, rule 2 applies again: the answer is never before `quiet_until`
+    from tomorrow. A lower bound for a caller that wants to know when to look again (the
+    simulation); the conversation must be read from the events alone (no
+    ``last_message_at``), as it stands after the day's messages.
+
+    Args:
+        conversation: the conversation at *today* (`read_conversation`).
+        scenario: the customer's scenario.
+        customer: the debtor.
+        today: the day the actions were held back.
+        due_dates: the due dates of the parts still owed on the customer's invoices.
+
+    Returns:
+        A day after *today*, or None if none of those rules can let anything out before a
+        new event.
+
+    Examples:
+        >>> from dunning.core.builtin import STANDARD
+        >>> acme = Customer(id="C", name="C")
+        >>> c = Conversation(level=2, last_day=date(2026, 3, 2), recent_days=(date(2026, 3, 2),))
+        >>> quiet = STANDARD.conversation.quiet_days
+        >>> held_until(c, STANDARD, acme, today=date(2026, 3, 10)) == date(2026, 3, 2) + (
+        ...     timedelta(days=quiet))  # the conversation closes: a courtesy step may go
+        True
+        >>> held_until(Conversation(), STANDARD, acme, today=date(2026, 3, 10),
+        ...            due_dates=[date(2026, 3, 11)])  # falls overdue the day after
+        datetime.date(2026, 3, 12)
+        >>> held_until(Conversation(), STANDARD, acme, today=date(2026, 3, 10)) is None
+        True
+    """
+    c = conversation
+    rules = scenario.conversation
+    moves: list[date] = []
+    if c.last_day is not None:
+        moves.extend(
+            c.last_day + timedelta(days=days)
+            for days in (rules.quiet_days, rules.quiet_days_after_notice)
+        )
+    if c.notice_on is not None:
+        start = c.notice_deadline_on or c.notice_on
+        moves.append(start + timedelta(days=rules.complementary_gap_days))
+    moves.extend(d + timedelta(days=rules.notice_spacing_days) for d in c.notice_days)
+    for due in due_dates:
+        moves.extend((due + timedelta(days=1), due + timedelta(days=rules.pull_forward_days)))
+    later = [d for d in moves if d > today]
+    if not later:
+        return None
+    return max(min(later), quiet_until(c, scenario, customer, today=today + timedelta(days=1)))
 
 
 def _notice_refused(

@@ -92,7 +92,15 @@ from dunning.core.runcache import Place, RunCache, place_of
 from dunning.core.scenario import Scenario, ScenarioPlan, Step, StepKind
 from dunning.exceptions import InvoiceHistoryError, RateNotAvailableError
 
-__all__ = ["Action", "Decision", "DecisionStatus", "action_id", "decide", "decide_many"]
+__all__ = [
+    "Action",
+    "Decision",
+    "DecisionStatus",
+    "action_id",
+    "decide",
+    "decide_many",
+    "penalties_at",
+]
 
 _ONE_DAY = timedelta(days=1)
 _TWO_DAYS = timedelta(days=2)
@@ -1106,6 +1114,64 @@ def _decide_many(
         yield decision
 
 
+def penalties_at(
+    invoice: Invoice,
+    events: Sequence[Event],
+    scenario: Scenario,
+    *,
+    at: datetime,
+    rates: PenaltyRates | None = None,
+    cache: RunCache | None = None,
+) -> PenaltyBreakdown | None:
+    """The penalties `decide` states with ``with_penalties=True``, without deciding the rest.
+
+    For a caller that wants only what is owed (a simulation's final book, a report): the
+    same breakdown as the decision's ``penalties``, at the cost of the penalties alone.
+
+    Args:
+        invoice: the invoice.
+        events: its history, as `decide` reads it.
+        scenario: the scenario (its formal-notice steps start a consumer's interest).
+        at: the instant (timezone-aware): penalties owed at the customer's local date.
+        rates: rate tables; by default the packaged ones.
+        cache: the run's `RunCache`, as `decide` takes it.
+
+    Returns:
+        The breakdown, or None where the decision's ``penalties`` is None: on or before
+        the first due date, or when they cannot be stated (a rate beyond the tables, an
+        overpaid invoice; the decision's notes say why).
+
+    Raises:
+        ValueError: if *at* is naive.
+        InvoiceHistoryError: as `decide`.
+
+    Examples:
+        >>> from datetime import date, datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> from dunning import STANDARD, Customer, Invoice
+        >>> inv = Invoice(id="F-1", number="2026-0001", customer=Customer(id="C", name="ACME"),
+        ...               issued_on=date(2026, 1, 2), due_on=date(2026, 2, 1), total="1200.00")
+        >>> paris = ZoneInfo("Europe/Paris")
+        >>> penalties_at(inv, [], STANDARD, at=datetime(2026, 2, 15, tzinfo=paris)).total
+        Decimal('45.59')
+        >>> penalties_at(inv, [], STANDARD, at=datetime(2026, 2, 1, tzinfo=paris)) is None
+        True
+    """
+    check_aware(at)
+    customer = invoice.customer
+    place = cache.place(customer) if cache is not None else place_of(customer)
+    owed = _penalties_owed(
+        invoice,
+        corrected(invoice, events),
+        _plan(scenario),
+        rates,
+        at=at,
+        tz=place.tz,
+        today=at.astimezone(place.tz).date(),
+    )
+    return owed if isinstance(owed, PenaltyBreakdown) else None
+
+
 def _with_penalties(
     decision: Decision,
     invoice: Invoice,
@@ -1116,14 +1182,32 @@ def _with_penalties(
     tz: ZoneInfo,
     today: date,
 ) -> Decision:
-    """*decision* with the penalties owed on *today* (the local date of its instant in *tz*).
+    """*decision* with the penalties owed on *today* (the local date of its instant in *tz*)."""
+    owed = _penalties_owed(invoice, events, plan, rates, at=decision.at, tz=tz, today=today)
+    if owed is None:
+        return decision
+    if isinstance(owed, str):
+        return replace(decision, notes=(*decision.notes, owed))
+    return replace(decision, penalties=owed)
+
+
+def _penalties_owed(
+    invoice: Invoice,
+    events: Sequence[Event],
+    plan: ScenarioPlan,
+    rates: PenaltyRates | None,
+    *,
+    at: datetime,
+    tz: ZoneInfo,
+    today: date,
+) -> PenaltyBreakdown | str | None:
+    """The penalties owed on *today*; None before they can run; a note when not stated.
 
     A consumer owes interest from the first formal notice delivered (a scenario step of kind
-    formal notice, taken by the decision's instant, neither failed nor uncertain).
+    formal notice, taken by *at*, neither failed nor uncertain).
     """
     if today <= invoice.first_due_on:
-        return decision
-    at = decision.at
+        return None
     failed: set[str] = set()
     sent: list[ActionTaken] = []
     for e in events:  # one pass: the formal notices taken, and the deliveries that failed
@@ -1136,7 +1220,7 @@ def _with_penalties(
             failed.add(e.action_id)
     notices = [e.at.astimezone(tz).date() for e in sent if e.action_id not in failed]
     try:
-        breakdown = compute_penalties(
+        return compute_penalties(
             invoice,
             events,
             until=today,
@@ -1145,13 +1229,12 @@ def _with_penalties(
         )
     except RateNotAvailableError as error:
         # Never a guessed rate, and never a stalled batch: the decision stands without them.
-        return replace(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
+        return f"penalties not stated: {error}"
     except InvoiceHistoryError as error:
         if error.code != "payments_exceed_amount":
             raise
         # Overpaid (a payment recorded twice, say): nothing is owed, the host must look.
-        return replace(decision, notes=(*decision.notes, f"penalties not stated: {error}"))
-    return replace(decision, penalties=breakdown)
+        return f"penalties not stated: {error}"
 
 
 def _decide(  # noqa: PLR0911  (one return per status, in the order of the rules)

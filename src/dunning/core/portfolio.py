@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
@@ -312,12 +312,16 @@ class CustomerReview:
             the customer gap does not change it).
         held: why actions due on the customer's invoices wait today (the conversation's
             rules: spacing, a deadline running, a notice given...), one line each.
+        conversation: the conversation the review read (`read_conversation`), before its
+            messages go out; None when the customer had no invoice to review. Left out of
+            comparisons and the repr: it is what the review read, not what it decided.
     """
 
     customer_id: str
     actions: tuple[CustomerAction, ...]
     decisions: tuple[Decision, ...]
     held: tuple[str, ...] = ()
+    conversation: Conversation | None = field(default=None, compare=False, repr=False)
 
 
 def plan_for_customer(
@@ -534,7 +538,9 @@ def review_customer(
         listed_ids = {line.id for line in lines}
         received = _messages_received([h for h in histories if h.invoice.id in listed_ids], at)
         planned.extend(replace(m, previous_messages=received) for m in messages)
-    return CustomerReview(customer.id, tuple(planned), decisions, tuple(held))
+    return CustomerReview(
+        customer.id, tuple(planned), decisions, tuple(held), conversation=conversation
+    )
 
 
 def _to_customer(  # noqa: PLR0917

@@ -26,11 +26,14 @@ so a customer is planned only on the days when something can change for it: the 
 a day an event is added to one of its invoices (a payment, a promise, a dispute or its end,
 an approval) or an event of the host's history is dated; the day after a message or an
 action proposed for approval; the first day one of its invoices' decisions can change
-(`Decision.next_review_at`, where a step falls due or a stated deadline ends); and, when the
-conversation holds back an action that is due, the first day its spacing, cap and stated
-deadline let a message out (`quiet_until`), or the next day when they do not hold it. The
-results are the same as planning every customer every day (a test runs the old day-by-day
-loop against this one), only faster.
+(`Decision.next_review_at`, where a step falls due or a stated deadline ends), but not before
+the conversation's spacing, cap and stated deadlines let a message out (`quiet_until`) when
+that change can only bring a message to the customer; and, when the conversation holds back
+an action that is due, the first day its spacing, cap and stated deadline let a message out,
+or, when another of its rules held it (a minimum amount, a notice given, a courtesy step in
+dunning, the spacing of notices), the first day what those rules read moves (`held_until`).
+The results are the same as planning every customer every day (a test runs the old
+day-by-day loop against this one), only faster.
 
 All randomness comes from one `random.Random` seeded with ``seed`` and drawn in a fixed order
 (the on-time payments first, customers by id, invoices in the order given; then one series
@@ -42,7 +45,7 @@ probability `Behaviour.on_time` of their customer's payer type.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,9 +56,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dunning.core.conversation import STAFF_CHANNELS, quiet_until, read_conversation
+from dunning.core.conversation import (
+    STAFF_CHANNELS,
+    Conversation,
+    held_until,
+    quiet_until,
+    read_conversation,
+)
 from dunning.core.display import html_table
-from dunning.core.engine import Decision, decide
+from dunning.core.engine import Decision, DecisionStatus, decide, penalties_at
 from dunning.core.ledger import Ledger
 from dunning.core.metrics import (
     Segment,
@@ -299,7 +308,9 @@ class _Book:
     """The mutable state of one simulation (the histories grow as a host's would).
 
     Every event the simulation adds goes through `add`, which drops the invoice's cached
-    history and ledger (rebuilt when next asked for) and notes it as changed for the gauge.
+    history (rebuilt when next asked for) and, for money, its ledger, noting it as changed
+    for the gauge: the other events it adds leave the money as it was (a ledger reads only
+    payments and credit notes, and the reversals the host gave, which name their facts).
     """
 
     invoices: dict[str, Invoice]
@@ -320,6 +331,10 @@ class _Book:
                 invoice = entry.invoice
                 book.invoices[invoice.id] = invoice
                 book.events[invoice.id] = list(entry.events)
+                plain = entry.penalties is None and entry.document is None
+                if type(entry) is InvoiceHistory and plain:
+                    # What `history` would build again: kept until an event is added.
+                    book._histories[invoice.id] = entry
                 book.by_customer.setdefault(invoice.customer.id, []).append(invoice.id)
                 book.customers.setdefault(invoice.customer.id, invoice.customer)
             else:
@@ -329,9 +344,10 @@ class _Book:
     def add(self, invoice_id: str, event: Event) -> None:
         self.events[invoice_id].append(event)
         self._histories.pop(invoice_id, None)
-        self._ledgers.pop(invoice_id, None)
         self._settled.discard(invoice_id)
-        self.changed.add(invoice_id)
+        if isinstance(event, _MONEY):
+            self._ledgers.pop(invoice_id, None)
+            self.changed.add(invoice_id)
 
     def history(self, invoice_id: str) -> InvoiceHistory:
         found = self._histories.get(invoice_id)
@@ -354,39 +370,62 @@ class _Book:
         mine.extend(self.credits.get(customer_id, ()))
         return mine
 
-    def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry]:
+    def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry] | None:
         """The customer's entries a plan on *day* reads: `entries` less the settled ones.
 
         An invoice settled by *day* whose history holds only payments and credit notes
         takes no part in a plan (its decision is closed, and it tells the conversation
         nothing); it stays so until an event is added to it. A customer with money on
         account keeps every invoice (the imputation reads them all).
+
+        Returns:
+            The entries, or None if the customer owes nothing on any invoice at *day* (a plan
+            would find nothing to do; only a new event can change that).
         """
-        if customer_id in self.credits:
-            return self.entries(customer_id)
+        on_account = customer_id in self.credits
+        owes = False
         mine: list[PortfolioEntry] = []
         for invoice_id in self.by_customer[customer_id]:
-            if invoice_id not in self._settled:
-                events = self.events[invoice_id]
-                if self.outstanding(invoice_id, day) > 0 or not all(
-                    isinstance(e, _MONEY) for e in events
-                ):
-                    mine.append(self.history(invoice_id))
-                    continue
+            if invoice_id in self._settled:
+                continue
+            owed = self.outstanding(invoice_id, day) > 0
+            owes = owes or owed
+            if on_account:
+                continue
+            if owed or not all(isinstance(e, _MONEY) for e in self.events[invoice_id]):
+                mine.append(self.history(invoice_id))
+            else:
                 self._settled.add(invoice_id)
-        return mine
-
-    def owes(self, customer_id: str, day: date) -> bool:
-        """Whether the customer still owes something on one of its invoices at *day*."""
-        return any(
-            self.outstanding(i, day) > 0
-            for i in self.by_customer[customer_id]
-            if i not in self._settled
-        )
+        if not owes:
+            return None
+        return self.entries(customer_id) if on_account else mine
 
     def outstanding(self, invoice_id: str, day: date) -> Decimal:
         """`amount_outstanding` at the end of *day*, from the invoice's cached ledger."""
         return self.ledger(invoice_id).balance(on=day)
+
+    def due_dates(self, customer_id: str) -> list[date]:
+        """The due dates of the customer's invoices that may still owe something."""
+        return [
+            due
+            for invoice_id in self.by_customer[customer_id]
+            if invoice_id not in self._settled
+            for due, _ in self.invoices[invoice_id].schedule
+        ]
+
+    def late_before(self, invoice_id: str, end: date) -> bool:
+        """Whether a part of the invoice due before *end* was still owed at the end of its due day.
+
+        Only such an invoice can carry penalties at *end*: interest and the indemnity run
+        from the day after a due date on a part still owed then.
+        """
+        ledger = self.ledger(invoice_id)
+        owed = _ZERO
+        for due, amount in self.invoices[invoice_id].schedule:
+            owed += amount
+            if due < end and ledger.settled(on=due) < owed:
+                return True
+        return False
 
     def all_entries(self) -> tuple[InvoiceHistory, ...]:
         return tuple(self.history(i) for ids in self.by_customer.values() for i in ids)
@@ -406,7 +445,7 @@ class _Gauge:
 
     Read at noon UTC, each invoice at its customer's local day, in euros only, as the metrics
     read the book. Only the invoices that may still owe something are read each day: one that
-    owes nothing and has no money dated later is *settled* and left out until an event is
+    owes nothing and has no money dated later is *settled* and left out until money is
     added to it (`_Book.changed`). The sales by month of `count_back` grow as invoices are
     issued.
     """
@@ -460,7 +499,7 @@ class _Gauge:
         """The parts owed and the balance at the end of *today*, as the ledger reads them.
 
         Kept from one day to the next once no money is dated after the day read (the
-        simulation dates what it adds on the day it adds it), until an event is added.
+        simulation dates what it adds on the day it adds it), until money is added.
         """
         found = self.kept.get(invoice_id)
         if found is not None:
@@ -494,6 +533,11 @@ class _Run:
     then each only on the days when something can change for it (see `simulate`). While a
     day's customers are planned (``planning``), ``queue`` holds the rest of them, in id order,
     and ``done`` the last one planned.
+
+    The day a plan finds that nothing can change before (`wake_after`) is kept apart: in
+    ``looks``, one day per customer, the one its latest plan gave (a later plan, after an
+    event, reads everything again and replaces it), and in ``timed`` by day, where the days
+    a later plan replaced are passed over.
     """
 
     book: _Book
@@ -510,6 +554,9 @@ class _Run:
     collected: Decimal = _ZERO
     formal_notices: int = 0
     wake: dict[date, set[str]] = field(default_factory=dict)
+    looks: dict[str, date] = field(default_factory=dict)
+    timed: dict[date, set[str]] = field(default_factory=dict)
+    holding: dict[str, frozenset[str]] = field(default_factory=dict)
     today: date = date.min
     planning: bool = False
     queue: list[str] = field(default_factory=list)
@@ -526,10 +573,56 @@ class _Run:
             day += _ONE_DAY
         self.wake.setdefault(day, set()).add(customer_id)
 
+    def look_again(self, day: date | None, customer_id: str) -> None:
+        """Plan *customer_id* on *day*, a later day, instead of the day its last plan gave.
+
+        None: absent new events, nothing can change for it.
+        """
+        if day is None:
+            self.looks.pop(customer_id, None)
+            return
+        self.looks[customer_id] = day
+        self.timed.setdefault(day, set()).add(customer_id)
+
     def add(self, invoice_id: str, event: Event, day: date) -> None:
-        """Add *event* to the invoice's history, and plan its customer on *day*."""
+        """Add *event* to the invoice's history, and plan its customer on *day*.
+
+        Unless the plan would find nothing to do (`unmoved`), between two days' plans.
+        """
         self.book.add(invoice_id, event)
-        self.wake_on(day, self.book.invoices[invoice_id].customer.id)
+        customer_id = self.book.invoices[invoice_id].customer.id
+        if self.planning or not self.unmoved(customer_id, invoice_id):
+            self.wake_on(day, customer_id)
+
+    def unmoved(self, customer_id: str, invoice_id: str) -> bool:
+        """Whether an event just added to the invoice leaves its customer nothing to do today.
+
+        So when, at the customer's last plan, no other invoice of it had an action due (then
+        none has one before the day that plan gave to look again, but one held back by the
+        conversation's spacing, which no event moves), and the invoice has none now: its
+        event cannot make a message of the others' actions. The first day the invoice's
+        decision can change becomes a day to look again, if it comes earlier. A customer
+        with money on account is always planned (the imputation reads every invoice).
+        """
+        holding = self.holding.get(customer_id)
+        if holding is None or holding - {invoice_id} or customer_id in self.book.credits:
+            return False
+        decision = decide(
+            self.book.invoices[invoice_id],
+            self.book.events[invoice_id],
+            self.scenarios[customer_id],
+            at=self.at(customer_id),
+            cache=self.cache,
+        )
+        if decision.actions:
+            return False
+        if decision.next_review_at is not None:
+            tz = self.book.customers[customer_id].tz
+            changes = max(decision.next_review_at.astimezone(tz).date(), self.today + _ONE_DAY)
+            looks = self.looks.get(customer_id)
+            if looks is None or changes < looks:
+                self.look_again(changes, customer_id)
+        return True
 
     def at(self, customer_id: str) -> datetime:
         """Today's run instant in the customer's time zone."""
@@ -651,35 +744,45 @@ class _Run:
         self.today, self.ats = day, {}
         self.apply_scheduled(day)
         self.approve(day)
-        self.queue = sorted(self.wake.pop(day, ()))
+        looks = self.looks
+        self.queue = sorted(
+            self.wake.pop(day, set()).union(
+                c for c in self.timed.pop(day, ()) if looks.get(c) == day
+            )
+        )
         self.planning, self.done = True, ""
         while self.queue:
             customer_id = heappop(self.queue)
             if customer_id <= self.done:
                 continue  # woken twice
             self.done = customer_id
-            if not self.book.owes(customer_id, day):
+            self.holding.pop(customer_id, None)  # known again if `wake_after` reads it
+            entries = self.book.to_plan(customer_id, day)
+            if entries is None:
                 continue  # nothing owed: only a new event (which wakes it) can change that
-            review, busy, sent = self.plan(customer_id, day)
+            review, busy, sent = self.plan(customer_id, day, entries)
             if busy and self.args.approval_delay_days == 0:
                 # Approved the day it was proposed: the approver was quick, send it today.
                 self.approve(day)
-                review, busy, sent = self.plan(customer_id, day)
+                entries = self.book.to_plan(customer_id, day) or entries
+                review, busy, sent = self.plan(customer_id, day, entries)
             if busy or (sent and customer_id in self.book.credits):
                 self.wake_on(day + _ONE_DAY, customer_id)
             else:
-                self.wake_after(customer_id, day, self.decisions_now(review, sent))
+                self.wake_after(customer_id, day, review, sent)
         self.planning = False
 
-    def plan(self, customer_id: str, day: date) -> tuple[CustomerReview, bool, set[str]]:
-        """Send what is due to one customer.
+    def plan(
+        self, customer_id: str, day: date, entries: list[PortfolioEntry]
+    ) -> tuple[CustomerReview, bool, set[str]]:
+        """Send what is due to one customer, from its entries (`_Book.to_plan`).
 
         Returns:
             The review, whether something awaits approval, and the invoices messages covered.
         """
         at = self.at(customer_id)
         review = review_customer(
-            self.book.to_plan(customer_id, day),
+            entries,
             self.scenarios[customer_id],
             at=at,
             cache=self.cache,
@@ -717,39 +820,82 @@ class _Run:
             for d in review.decisions
         ]
 
-    def wake_after(self, customer_id: str, day: date, decisions: Sequence[Decision]) -> None:
+    def wake_after(
+        self, customer_id: str, day: date, review: CustomerReview, sent: set[str]
+    ) -> None:
         """When to plan the customer next, absent new events (which wake it themselves).
 
-        From *decisions*, the customer's as they stand after the day's messages: the first
-        day one can change (its `next_review_at`), if none has an action due. If one has, and
-        the conversation holds it back, the first day the conversation lets a message out
-        (`quiet_until`): tomorrow if nothing in it holds messages back, or if the action is
-        a staff task.
+        From the customer's decisions as they stand after the day's messages: the first day
+        one can change (its `next_review_at`), but not before the conversation's spacing,
+        cap and stated deadlines let a message out (`quiet_until`) if what it can bring is
+        a message to the customer. If one decision has an action due, and the conversation
+        holds it back: tomorrow for a staff task; if the spacing, cap or a stated deadline
+        held it today (or a message just went out), the first day they let one out; if
+        another of its rules held it, the first day what those rules read moves
+        (`held_until`).
         """
+        decisions = self.decisions_now(review, sent)
         tomorrow = day + _ONE_DAY
         customer = self.book.customers[customer_id]
         scenario = self.scenarios[customer_id]
         held = [d for d in decisions if d.actions]
+        self.holding[customer_id] = frozenset(d.invoice_id for d in held)
         first: date | None = None
+        talk: Conversation | None = None if sent else review.conversation
         if held:
             if any(a.channel in STAFF_CHANNELS for d in held for a in d.actions):
-                self.wake_on(tomorrow, customer_id)
+                self.look_again(tomorrow, customer_id)
                 return
-            events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
-            talk = read_conversation(events, scenario, customer, at=self.at(customer_id))
-            first = quiet_until(talk, scenario, customer, today=tomorrow)
+            talk = talk or self.conversation(customer_id)
+            if quiet_until(talk, scenario, customer, today=day) == day:
+                # Rule 2 let messages out today: another rule held them back.
+                first = held_until(
+                    talk, scenario, customer, today=day, due_dates=self.book.due_dates(customer_id)
+                )
+            else:
+                first = quiet_until(talk, scenario, customer, today=tomorrow)
             if first == tomorrow:
-                self.wake_on(tomorrow, customer_id)
+                self.look_again(tomorrow, customer_id)
                 return
         # One level at a time, a due step stays the step due until an event (a written one,
         # held back above); jumping to the level due, a later step may replace it any day.
         moving = [d for d in decisions if not d.actions or scenario.catch_up is _JUMP]
-        reviews = [d.next_review_at for d in moving if d.next_review_at is not None]
-        if reviews:
-            changes = min(reviews).astimezone(customer.tz).date()
+        quiet: date | None = None  # the first day rule 2 lets a message to the customer out
+        for decision in moving:
+            if decision.next_review_at is None:
+                continue
+            changes = decision.next_review_at.astimezone(customer.tz).date()
+            if (first is None or changes < first) and _written_next(decision, scenario):
+                if quiet is None:
+                    talk = talk or self.conversation(customer_id)
+                    quiet = quiet_until(talk, scenario, customer, today=tomorrow)
+                changes = max(changes, quiet)  # nothing goes to the customer before
             first = changes if first is None else min(first, changes)
-        if first is not None:
-            self.wake_on(max(first, tomorrow), customer_id)
+        self.look_again(None if first is None else max(first, tomorrow), customer_id)
+
+    def conversation(self, customer_id: str) -> Conversation:
+        """The customer's conversation at today's run instant, from every one of its invoices."""
+        events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
+        customer = self.book.customers[customer_id]
+        return read_conversation(
+            events, self.scenarios[customer_id], customer, at=self.at(customer_id)
+        )
+
+
+def _written_next(decision: Decision, scenario: Scenario) -> bool:
+    """The next step the decision can bring is a message to the customer, never a staff task.
+
+    A paused decision may resume with the broken-promise step, and jumping to the level due
+    may bring any later step: neither is known to be written.
+    """
+    if decision.status is DecisionStatus.PAUSED or scenario.catch_up is _JUMP:
+        return False
+    step = scenario.step(decision.next_step_id) if decision.next_step_id else None
+    return (
+        step is not None
+        and step.channel not in STAFF_CHANNELS
+        and step.fallback_channel not in STAFF_CHANNELS
+    )
 
 
 def _scenarios(book: _Book, choice: Scenario | Policy, start: date) -> dict[str, Scenario]:
@@ -891,17 +1037,16 @@ def _penalties(run: _Run, end: date, rates: PenaltyRates | None) -> dict[str, Pe
         at = datetime.combine(end, run.args.run_at, tzinfo=customer.tz)
         for invoice_id in run.book.by_customer[customer_id]:
             invoice = run.book.invoices[invoice_id]
-            if invoice.first_due_on >= end:
-                continue
-            decision = decide(
+            if invoice.first_due_on >= end or not run.book.late_before(invoice_id, end):
+                continue  # paid on time (or not due yet): no penalties
+            owed = penalties_at(
                 invoice,
                 run.book.events[invoice_id],
                 run.scenarios[customer_id],
                 at=at,
-                with_penalties=True,
                 rates=rates,
                 cache=run.cache,
             )
-            if decision.penalties is not None and decision.penalties.total > 0:
-                out[invoice_id] = decision.penalties
+            if owed is not None and owed.total > 0:
+                out[invoice_id] = owed
     return out
