@@ -9,16 +9,17 @@ deciding, and shipping the results back are all in the figure.
 
 Printed:
 - the floor: `decide_many` over the same invoices as models built beforehand, in this
-  process (best of three);
-- the first row layout (one JSON text per invoice) on one worker, for comparison;
+  process;
+- the first row layout (one JSON text per invoice) on one worker, for comparison (one run);
 - one worker, then two (a ``distributed.LocalCluster`` of worker processes,
-  ``threads_per_worker=1``), each the best of three runs after the workers have imported
-  the library;
+  ``threads_per_worker=1``, both started beforehand and warmed up: the library imported);
 - the ratios against the targets of issue 23: one worker at most 2x the floor, two workers
   at least 1.6x one worker (on this 2-core machine; the client and the scheduler share it).
 
-The result of one run is checked against the floor's decisions, row by row. The machine's
-load average is printed with each figure: other work on the machine slows the workers.
+The floor, one worker and two workers run in turn, three times, and each figure is its best
+run: a burst of load from elsewhere hits all three alike. The result of one run is checked
+against the floor's decisions, row by row. The machine's load average is printed before and
+after: other work on the machine slows the workers.
 Run with ``python benchmarks/bench_dask.py [N] [--customers K]``.
 """
 
@@ -75,14 +76,15 @@ def first_layout(invoice: Invoice, events: list[Event]) -> dict[str, Any]:
     }
 
 
-def best(run: Callable[[], object], rounds: int = ROUNDS) -> float:
-    """The fastest of *rounds* timed runs."""
-    fastest = float("inf")
+def best(*runs: Callable[[], object], rounds: int = ROUNDS) -> list[float]:
+    """The fastest of *rounds* timed runs of each, interleaved (so load hits them alike)."""
+    times = [float("inf")] * len(runs)
     for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        fastest = min(fastest, time.perf_counter() - start)
-    return fastest
+        for k, run in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            times[k] = min(times[k], time.perf_counter() - start)
+    return times
 
 
 def warm() -> None:
@@ -93,23 +95,24 @@ def warm() -> None:
     import dunning.dask  # noqa: F401, PLC0415
 
 
-def on_cluster(workers: int, folder: str, rounds: int = ROUNDS) -> tuple[float, pd.DataFrame]:
-    """The best time of `decisions` over the Parquet rows in *folder*, and its result."""
-    out: list[pd.DataFrame] = []
+def cluster(workers: int) -> tuple[Any, Any]:
+    """A local cluster of *workers* processes (one thread each) and its client, warmed up."""
+    local = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None
+    )
+    client = Client(local, set_as_default=False)  # type: ignore[no-untyped-call]
+    client.run(warm)
+    return local, client
+
+
+def decisions_on(client: Any, folder: str, out: list[pd.DataFrame]) -> Callable[[], None]:
+    """A run of `decisions` over the Parquet rows in *folder* on *client*'s cluster."""
 
     def run() -> None:
         rows = dd.read_parquet(folder)
-        out[:] = [dunning_dask.decisions(rows, STANDARD, at=AT).compute()]
+        out[:] = [client.compute(dunning_dask.decisions(rows, STANDARD, at=AT)).result()]
 
-    with (
-        LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call]
-    ):
-        client.run(warm)
-        seconds = best(run, rounds)
-    return seconds, out[0]
+    return run
 
 
 def main() -> None:
@@ -127,16 +130,27 @@ def main() -> None:
     old = pd.DataFrame([first_layout(i, e) for i, e in pairs])
     dd.from_pandas(old, npartitions=FILES).to_parquet(f"{folder}/first")  # type: ignore[no-untyped-call]
     del rows, old
+    before = load()
 
     list(decide_many(pairs[:1], STANDARD, at=AT))  # warm the calendars, as a worker's are
-    floor = best(lambda: list(decide_many(pairs, STANDARD, at=AT)))
-    floor_load = load()
-    first, _ = on_cluster(1, f"{folder}/first", rounds=1)
-    first_load = load()
-    one, result = on_cluster(1, f"{folder}/rows")
-    one_load = load()
-    two, _ = on_cluster(2, f"{folder}/rows")
-    two_load = load()
+
+    def floor() -> None:
+        list(decide_many(pairs, STANDARD, at=AT))
+
+    result: list[pd.DataFrame] = []
+    one_cluster, one_client = cluster(1)
+    two_cluster, two_client = cluster(2)
+    try:
+        (first,) = best(decisions_on(one_client, f"{folder}/first", []), rounds=1)
+        floor_s, one, two = best(
+            floor,
+            decisions_on(one_client, f"{folder}/rows", result),
+            decisions_on(two_client, f"{folder}/rows", []),
+        )
+    finally:
+        for closing in (one_client, one_cluster, two_client, two_cluster):
+            closing.close()
+    after = load()
 
     expected = pd.DataFrame(
         [
@@ -147,18 +161,19 @@ def main() -> None:
         ],
         dtype=object,
     )
-    got = result.sort_values("invoice_id", ignore_index=True)
+    got = result[0].sort_values("invoice_id", ignore_index=True)
     want = expected.sort_values("invoice_id", ignore_index=True)
     same = got.astype(object).where(got.notna(), None).equals(want.where(want.notna(), None))
 
     print(f"bench_dask: {n:,} invoices of {customers:,} customers, {FILES} Parquet files")
-    print(f"  floor, decide_many on models built beforehand: {floor:6.2f} s  ({floor_load})")
+    print(f"  (each figure the best of {ROUNDS} interleaved runs; {before} before, {after} after)")
+    print(f"  floor, decide_many on models built beforehand: {floor_s:6.2f} s")
     print(f"  first layout (JSON per invoice), 1 worker:     {first:6.2f} s  "
-          f"{first / floor:.2f}x the floor  ({first_load})")  # fmt: skip
+          f"{first / floor_s:.2f}x the floor (one run)")  # fmt: skip
     print(f"  1 worker:                                      {one:6.2f} s  "
-          f"{one / floor:.2f}x the floor (target <= 2)  ({one_load})")  # fmt: skip
+          f"{one / floor_s:.2f}x the floor (target <= 2)")  # fmt: skip
     print(f"  2 workers:                                     {two:6.2f} s  "
-          f"{one / two:.2f}x one worker (target >= 1.6)  ({two_load})")  # fmt: skip
+          f"{one / two:.2f}x one worker (target >= 1.6)")  # fmt: skip
     print(f"  result equal to decide_many's, row by row: {same}")
 
 

@@ -359,7 +359,7 @@ def test_each_customer_is_validated_once_per_partition(monkeypatch: pytest.Monke
 
 
 def test_partitions_longer_than_a_chunk(client: Client) -> None:
-    """2,500 invoices in one partition (three chunks of validation): decide_many's, in order."""
+    """2,500 invoices in one partition (25 chunks of validation): decide_many's, in order."""
     pairs = portfolio(2500, seed=11)
     rows = pd.DataFrame([dunning_dask.invoice_row(i, e) for i, e in pairs])
     got = dunning_dask.decisions(dd.from_pandas(rows, npartitions=1), STANDARD, at=AT)  # type: ignore[no-untyped-call]
@@ -380,3 +380,22 @@ def test_a_bad_row_is_named(client: Client) -> None:
         dunning_dask.decisions(db.from_sequence(negative, npartitions=1), STANDARD, at=AT).compute()  # type: ignore[no-untyped-call]
     assert raised.value.errors()[0]["loc"] == (2, "total")
     assert raised.value.__notes__ == ["in the row of invoice F-0002"]
+
+
+def test_results_are_typed_columns(client: Client) -> None:
+    """Text in Arrow-backed string columns (pd.NA when missing), whole numbers in int64."""
+    got = dunning_dask.decisions(frame(), STANDARD, at=AT, with_penalties=True).compute()
+    text = pd.StringDtype("pyarrow")
+    assert got.dtypes.to_dict() == {
+        name: "int64" if name in {"level", "days_late"} else text
+        for name in dunning_dask.DECISION_COLUMNS
+    }
+    paid = got[got["invoice_id"] == "F-0002"].iloc[0]  # 3617 paid on its due date
+    assert (paid["status"], paid["level"], paid["outstanding"]) == ("closed", 0, "0")
+    assert paid["action_id"] is pd.NA
+    until = date(2026, 6, 15)
+    fines = dunning_dask.penalties(frame(), until=until).compute()
+    assert fines.dtypes["periods"] == "int64"
+    assert fines.dtypes["total"] == text
+    messages = dunning_dask.customer_actions(frame(), STANDARD, at=AT).compute()
+    assert set(messages.dtypes) == {text}

@@ -10,9 +10,9 @@ partition reads its rows into models the cheap way, and still validates everythi
 
 - each distinct customer text is validated once per partition (a book has far fewer
   customers than invoices, and the customer was most of the cost of reading a row);
-- the partition's invoices are validated in one call (a pydantic ``TypeAdapter`` over the
-  list, with each invoice's customer already built), and each event list straight from its
-  JSON text;
+- the partition's invoices are validated a hundred at a time, in one call each (a pydantic
+  ``TypeAdapter`` over the list, with each invoice's customer already built), and each event
+  list straight from its JSON text; each hundred is decided before the next is read;
 - the scenario (or the `Policy` choosing one per customer) is loaded from its JSON text once
   per worker process, not once per partition.
 
@@ -217,10 +217,12 @@ def _events(text: str | None) -> list[Event]:
     return _EVENTS.validate_json(text) if text and text != "[]" else []
 
 
-CHUNK = 1000
-"""Rows validated in one call: enough to amortise the call, few enough that each chunk's
-models are decided and dropped while young (a partition's models are never all alive at once,
-which keeps the garbage collector's full passes rare and short)."""
+CHUNK = 100
+"""Rows validated in one call, then decided: enough to amortise the call, few enough that a
+chunk's models are decided while they are still in the processor's caches and dropped while
+young (a partition's models are never all alive at once, which keeps the garbage collector's
+full passes rare). Measured on 25,000-row partitions: 100 rows a chunk cost 31 us an invoice
+(reading, deciding, the result's columns), 1,000 rows 38 us, the whole partition 41 us."""
 
 
 def _invoices(
@@ -294,7 +296,7 @@ def _histories(columns: Columns) -> Iterator[tuple[Invoice, list[Event]]]:
     for start in range(0, size, CHUNK):
         stop = min(start + CHUNK, size)
         invoices = _invoices(columns, start, stop, customers)
-        events = map(_events, columns["events"][start:stop])
+        events = [_events(text) for text in columns["events"][start:stop]]
         yield from zip(invoices, events, strict=True)
 
 
