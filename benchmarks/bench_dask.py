@@ -26,6 +26,7 @@ Run with ``python benchmarks/bench_dask.py [N] [--customers K]``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -179,4 +180,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore", UserWarning)  # dask's advice on large graphs
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # no log of clusters closing
     main()
