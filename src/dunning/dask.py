@@ -339,21 +339,24 @@ def _choice(text: str) -> Scenario | Callable[[Customer], Scenario]:
 def _decision_values(decision: Decision, customer_id: str) -> Values:
     """One row of `decisions`, in the order of `DECISION_COLUMNS` (the one place it is made)."""
     action = decision.action
+    review = decision.next_review_at
+    fines = decision.penalties
     return (
         decision.invoice_id,
         customer_id,
         decision.status.value,
         decision.level,
-        _text(decision.outstanding),
+        str(decision.outstanding),
         decision.currency,
         decision.days_late,
-        _text(decision.next_review_at),
+        None if review is None else review.isoformat(),
         decision.next_step_id,
-        action.id if action else None,
-        action.step_id if action else None,
-        action.channel.value if action else None,
-        action.template if action else None,
-        _text(decision.penalties.total) if decision.penalties else None,
+        *(
+            (None, None, None, None)
+            if action is None
+            else (action.id, action.step_id, action.channel.value, action.template)
+        ),
+        None if fines is None else str(fines.total),
         decision.reason,
     )
 
