@@ -26,7 +26,7 @@ partition: `customer_actions` shuffles the collection on ``customer_id`` itself.
 
 The first layout of this module, one JSON text per invoice with its customer inside
 (``customer_id``, ``invoice_id``, ``invoice``, ``events``), is still read, row by row as before
-(about twice slower): a collection with an ``invoice`` column is taken for one.
+(about twice as slow): a collection with an ``invoice`` column is taken for one.
 
 Examples:
     >>> import dask.bag as db
@@ -124,7 +124,8 @@ DECISION_COLUMNS = (
     "penalties_total",
     "reason",
 )
-"""The columns of `decisions` (amounts as decimal text, instants as ISO text, None if none)."""
+"""The columns of `decisions`: amounts as decimal text, instants as ISO text, ``level`` and
+``days_late`` whole numbers; a missing value is ``pd.NA`` in a DataFrame, None in a Bag."""
 
 PENALTY_COLUMNS = (
     "invoice_id",
@@ -548,7 +549,8 @@ def decisions(
 
     Returns:
         The same kind of collection, one row per invoice with `DECISION_COLUMNS` (call
-        ``.compute()``, or write it to Parquet).
+        ``.compute()``, or write it to Parquet). A DataFrame's text columns are Arrow-backed
+        strings (``string[pyarrow]``), its whole numbers ``int64``; a Bag gives dicts.
 
     Raises:
         ValueError: if *at* is naive; on the workers, if a row's ``customer_id`` is not its
