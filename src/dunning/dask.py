@@ -218,7 +218,7 @@ def _events(text: str | None) -> list[Event]:
     return _EVENTS.validate_json(text) if text and text != "[]" else []
 
 
-CHUNK = 100
+_CHUNK = 100
 """Rows validated in one call, then decided: enough to amortise the call, few enough that a
 chunk's models are decided while they are still in the processor's caches and dropped while
 young (a partition's models are never all alive at once, which keeps the garbage collector's
@@ -294,8 +294,8 @@ def _histories(columns: Columns) -> Iterator[tuple[Invoice, list[Event]]]:
         return
     customers: dict[str, Customer] = {}
     size = len(columns["invoice_id"])
-    for start in range(0, size, CHUNK):
-        stop = min(start + CHUNK, size)
+    for start in range(0, size, _CHUNK):
+        stop = min(start + _CHUNK, size)
         invoices = _invoices(columns, start, stop, customers)
         events = [_events(text) for text in columns["events"][start:stop]]
         yield from zip(invoices, events, strict=True)
