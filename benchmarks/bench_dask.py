@@ -125,33 +125,33 @@ def main() -> None:
         del args[at : at + 2]
     n = int(args[0]) if args else 200_000
     pairs = book(n, customers)
-    folder = tempfile.mkdtemp(prefix="bench_dask_")
-    rows = pd.DataFrame([dunning_dask.invoice_row(i, e) for i, e in pairs])
-    dd.from_pandas(rows, npartitions=FILES).to_parquet(f"{folder}/rows")  # type: ignore[no-untyped-call]
-    old = pd.DataFrame([first_layout(i, e) for i, e in pairs])
-    dd.from_pandas(old, npartitions=FILES).to_parquet(f"{folder}/first")  # type: ignore[no-untyped-call]
-    del rows, old
-    before = load()
+    with tempfile.TemporaryDirectory(prefix="bench_dask_") as folder:
+        rows = pd.DataFrame([dunning_dask.invoice_row(i, e) for i, e in pairs])
+        dd.from_pandas(rows, npartitions=FILES).to_parquet(f"{folder}/rows")  # type: ignore[no-untyped-call]
+        old = pd.DataFrame([first_layout(i, e) for i, e in pairs])
+        dd.from_pandas(old, npartitions=FILES).to_parquet(f"{folder}/first")  # type: ignore[no-untyped-call]
+        del rows, old
+        before = load()
 
-    list(decide_many(pairs[:1], STANDARD, at=AT))  # warm the calendars, as a worker's are
+        list(decide_many(pairs[:1], STANDARD, at=AT))  # warm the calendars, as a worker's are
 
-    def floor() -> None:
-        list(decide_many(pairs, STANDARD, at=AT))
+        def floor() -> None:
+            list(decide_many(pairs, STANDARD, at=AT))
 
-    result: list[pd.DataFrame] = []
-    one_cluster, one_client = cluster(1)
-    two_cluster, two_client = cluster(2)
-    try:
-        (first,) = best(decisions_on(one_client, f"{folder}/first", []), rounds=1)
-        floor_s, one, two = best(
-            floor,
-            decisions_on(one_client, f"{folder}/rows", result),
-            decisions_on(two_client, f"{folder}/rows", []),
-        )
-    finally:
-        for closing in (one_client, one_cluster, two_client, two_cluster):
-            closing.close()
-    after = load()
+        result: list[pd.DataFrame] = []
+        one_cluster, one_client = cluster(1)
+        two_cluster, two_client = cluster(2)
+        try:
+            (first,) = best(decisions_on(one_client, f"{folder}/first", []), rounds=1)
+            floor_s, one, two = best(
+                floor,
+                decisions_on(one_client, f"{folder}/rows", result),
+                decisions_on(two_client, f"{folder}/rows", []),
+            )
+        finally:
+            for closing in (one_client, one_cluster, two_client, two_cluster):
+                closing.close()
+        after = load()
 
     expected = pd.DataFrame(
         [
