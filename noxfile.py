@@ -89,7 +89,7 @@ def notebook(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run the benchmarks: each figure with its floor and ratio (not part of the default run)."""
-    session.install("-e", ".[postgres]")
+    session.install("-e", ".[postgres,dask]")
     for script in (
         "benchmarks/bench_decide.py",
         "benchmarks/bench_startup.py",
@@ -102,6 +102,7 @@ def bench(session: nox.Session) -> None:
         "benchmarks/bench_postgres.py",
         "benchmarks/bench_workers.py",
         "benchmarks/bench_simulate.py",
+        "benchmarks/bench_dask.py",
     ):
         session.run("python", script, *session.posargs)
 

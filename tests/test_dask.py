@@ -12,6 +12,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from dunning.core.metrics import ageing
 from dunning.core.penalties import compute_penalties
 from dunning.core.portfolio import InvoiceHistory, plan_customer_actions
 from dunning.engine import action_id
-from dunning.model import ActionTaken, CustomerKind
+from dunning.model import ActionTaken, CustomerKind, Installment
 from dunning.scenarios import DEFAULT_POLICY
 from tests.helpers import PARIS, require_extra
 
@@ -212,3 +213,189 @@ def test_bad_inputs() -> None:
         dunning_dask.decisions(bag(), 7, at=AT)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="json_invalid"):
         dunning_dask.customer_actions(bag(), "standard", at=AT)  # an id is not the JSON text
+
+
+# ------------------------------------------------------------- row layouts and reading
+
+
+def first_layout_row(invoice: Invoice, events: list[Event]) -> dict[str, Any]:
+    """A row of the first layout: the invoice as one JSON text, its customer inside."""
+    return {
+        "customer_id": invoice.customer.id,
+        "invoice_id": invoice.id,
+        "invoice": invoice.model_dump_json(),
+        "events": json.dumps([event.model_dump(mode="json") for event in events]),
+    }
+
+
+def expected_decisions(
+    pairs: list[tuple[Invoice, list[Event]]], *, with_penalties: bool = False
+) -> list[dict[str, object]]:
+    """decide_many's decisions under the standard ladder, as rows of `decisions`."""
+    made = decide_many(pairs, STANDARD, at=AT, with_penalties=with_penalties)
+    return records(
+        [
+            dunning_dask.decision_record(decision, invoice.customer.id)
+            for decision, (invoice, _) in zip(made, pairs, strict=True)
+        ]
+    )
+
+
+def test_rows_of_the_first_layout_are_still_read(client: Client) -> None:
+    """One JSON text per invoice (the first layout): every function gives the same results."""
+    old = [first_layout_row(invoice, events) for invoice, events in PAIRS]
+    old_frame = dd.from_pandas(pd.DataFrame(old, dtype=object), npartitions=3)  # type: ignore[no-untyped-call]
+    old_bag = db.from_sequence(old, npartitions=2)  # type: ignore[no-untyped-call]
+    expected = expected_decisions(PAIRS, with_penalties=True)
+    for rows in (old_frame, old_bag):
+        got = dunning_dask.decisions(rows, STANDARD, at=AT, with_penalties=True).compute()
+        assert records(got) == expected
+    until = date(2026, 6, 15)
+    assert records(dunning_dask.penalties(old_bag, until=until).compute()) == records(
+        dunning_dask.penalties(bag(), until=until).compute()
+    )
+    assert dunning_dask.ageing_of(old_frame, at=AT) == dunning_dask.ageing_of(frame(), at=AT)
+    assert records(dunning_dask.customer_actions(old_frame, STANDARD, at=AT).compute()) == records(
+        dunning_dask.customer_actions(frame(), STANDARD, at=AT).compute()
+    )
+
+
+def unusual_invoices() -> list[tuple[Invoice, list[Event]]]:
+    """Installments, a contractual rate, dollars, a customer with opt-outs and a segment."""
+    shy = Customer(
+        id="C-shy",
+        name="Shy Ltd",
+        segment="late",
+        opted_out=frozenset({Channel.SMS, Channel.LETTER}),
+        locale="en_GB",
+        time_zone="Europe/London",
+        country="GB",
+    )
+    plain = Customer(id="C-plain", name="Plain SARL")
+    parts = Invoice(
+        id="F-parts",
+        number="P-1",
+        customer=plain,
+        issued_on=date(2026, 1, 10),
+        installments=(
+            Installment(due_on=date(2026, 2, 10), amount=Decimal("600.00")),
+            Installment(due_on=date(2026, 4, 10), amount=Decimal("400.50")),
+        ),
+        total=Decimal("1000.50"),
+    )
+    rated = Invoice(
+        id="F-rated",
+        number="R-1",
+        customer=plain,
+        issued_on=date(2026, 1, 5),
+        due_on=date(2026, 3, 5),
+        total=Decimal("2500.00"),
+        contractual_rate=Decimal("12.5"),
+    )
+    dollars = Invoice(
+        id="F-usd",
+        number="U-1",
+        customer=shy,
+        issued_on=date(2026, 3, 1),
+        due_on=date(2026, 4, 1),
+        total=Decimal("730.25"),
+        currency="USD",
+    )
+    return [
+        (parts, [Payment(on=date(2026, 2, 12), amount=Decimal("600.00"))]),
+        (rated, []),
+        (dollars, []),
+    ]
+
+
+# dask's read_parquet passes inplace=True to pandas, which pandas 3.1 deprecates.
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame")
+def test_every_field_of_an_invoice_crosses_the_row(client: Client, tmp_path: Path) -> None:
+    """Installments, rates, currencies and customers survive a Parquet round trip of the rows."""
+    pairs = unusual_invoices()
+    rows = pd.DataFrame([dunning_dask.invoice_row(i, e) for i, e in pairs])
+    assert rows["due_on"].tolist()[1:] == ["2026-03-05", "2026-04-01"]
+    assert pd.isna(rows["due_on"][0])
+    assert rows["installments"][0] == (
+        '[{"due_on": "2026-02-10", "amount": "600.00"}, {"due_on": "2026-04-10", '
+        '"amount": "400.50"}]'
+    )
+    assert rows["contractual_rate"].tolist()[1] == "12.5"
+    dd.from_pandas(rows, npartitions=2).to_parquet(tmp_path / "rows")  # type: ignore[no-untyped-call]
+    read = dd.read_parquet(tmp_path / "rows")
+    got = dunning_dask.decisions(read, STANDARD, at=AT, with_penalties=True).compute()
+    assert records(got) == expected_decisions(pairs, with_penalties=True)
+    until = date(2026, 6, 15)
+    want = records(
+        [dunning_dask.penalty_record(compute_penalties(i, e, until=until), i.customer.id)
+         for i, e in pairs]
+    )  # fmt: skip
+    assert records(dunning_dask.penalties(read, until=until).compute()) == want
+
+
+def test_optional_columns_may_be_left_out(client: Client) -> None:
+    """Without due_on's companions (installments, currency, rate), an invoice reads the same."""
+    optional = ("installments", "currency", "contractual_rate")
+    rows = [{k: v for k, v in row.items() if k not in optional} for row in ROWS]
+    got = dunning_dask.decisions(db.from_sequence(rows, npartitions=2), STANDARD, at=AT)  # type: ignore[no-untyped-call]
+    assert records(got.compute()) == expected_decisions(PAIRS)
+
+
+def test_each_customer_is_validated_once_per_partition(monkeypatch: pytest.MonkeyPatch) -> None:
+    """120 invoices of 24 customers in one partition: 24 customer validations, not 120."""
+    seen: list[str] = []
+    validate = Customer.model_validate_json
+
+    def counting(text: str) -> Customer:
+        seen.append(text)
+        return validate(text)
+
+    monkeypatch.setattr(Customer, "model_validate_json", counting)
+    one = db.from_sequence(ROWS, npartitions=1)  # type: ignore[no-untyped-call]
+    got = dunning_dask.decisions(one, STANDARD, at=AT).compute(scheduler="sync")
+    assert len(got) == 120
+    # The sample draws 24 of its 25 customers (C22 has no invoice).
+    assert len(seen) == len(set(seen)) == 24
+
+
+def test_partitions_longer_than_a_chunk(client: Client) -> None:
+    """2,500 invoices in one partition (25 chunks of validation): decide_many's, in order."""
+    pairs = portfolio(2500, seed=11)
+    rows = pd.DataFrame([dunning_dask.invoice_row(i, e) for i, e in pairs])
+    got = dunning_dask.decisions(dd.from_pandas(rows, npartitions=1), STANDARD, at=AT)  # type: ignore[no-untyped-call]
+    computed = got.compute()
+    assert computed["invoice_id"].tolist() == [invoice.id for invoice, _ in pairs]
+    assert records(computed) == expected_decisions(pairs)
+
+
+def test_a_bad_row_is_named(client: Client) -> None:
+    """A row whose customer_id is not its customer's, or with a bad total: its invoice named."""
+    wrong_customer = [dict(ROWS[0], customer_id="C99"), *ROWS[1:4]]
+    with pytest.raises(
+        ValueError, match=r"^invoice F-0000: customer_id is 'C99' but its customer's id is 'C04'$"
+    ):
+        dunning_dask.decisions(db.from_sequence(wrong_customer), STANDARD, at=AT).compute()  # type: ignore[no-untyped-call]
+    negative = [*ROWS[:2], dict(ROWS[2], total="-5.00")]
+    with pytest.raises(ValidationError) as raised:
+        dunning_dask.decisions(db.from_sequence(negative, npartitions=1), STANDARD, at=AT).compute()  # type: ignore[no-untyped-call]
+    assert raised.value.errors()[0]["loc"] == (2, "total")
+    assert raised.value.__notes__ == ["in the row of invoice F-0002"]
+
+
+def test_results_are_typed_columns(client: Client) -> None:
+    """Text in Arrow-backed string columns (pd.NA when missing), whole numbers in int64."""
+    got = dunning_dask.decisions(frame(), STANDARD, at=AT, with_penalties=True).compute()
+    text = pd.StringDtype("pyarrow")
+    assert got.dtypes.to_dict() == {
+        name: "int64" if name in {"level", "days_late"} else text
+        for name in dunning_dask.DECISION_COLUMNS
+    }
+    paid = got[got["invoice_id"] == "F-0002"].iloc[0]  # 3617 paid on its due date
+    assert (paid["status"], paid["level"], paid["outstanding"]) == ("closed", 0, "0")
+    assert paid["action_id"] is pd.NA
+    until = date(2026, 6, 15)
+    fines = dunning_dask.penalties(frame(), until=until).compute()
+    assert fines.dtypes["periods"] == "int64"
+    assert fines.dtypes["total"] == text
+    messages = dunning_dask.customer_actions(frame(), STANDARD, at=AT).compute()
+    assert set(messages.dtypes) == {text}

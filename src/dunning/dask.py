@@ -2,18 +2,31 @@
 
 Install with ``pip install 'dunning[dask]'`` (``dask[dataframe]`` and ``distributed``).
 
-How this works: the collection holds **plain rows**, one per invoice, never pickled models:
-``customer_id``, ``invoice_id``, ``invoice`` (the invoice as JSON text, its customer
-included) and ``events`` (its events as a JSON list, as `dunning.model.parse_events` reads them);
-`invoice_row` makes one. Each partition validates its own rows into models, loads the
-scenario (or the `Policy` choosing one per customer) from its JSON text (once per worker
-process), and runs the same functions as a single
-process (`decide_many`, `compute_penalties`, `ageing`, `plan_customer_actions`); it returns
-plain rows again (strings for amounts and instants). Each partition is a pure function of its
-rows, the scenario text and the instant, so the result is exactly the single-process result,
-whatever the number of workers or partitions. Rules that span a customer's invoices (one
-message per customer per day) need all of a customer's rows in one partition:
-`customer_actions` shuffles the collection on ``customer_id`` itself.
+How this works: the collection holds **plain rows**, one per invoice, never pickled models.
+A row (`invoice_row` makes one) has the invoice's fields as typed columns
+(`INVOICE_COLUMNS`: ids, dates as ISO text, amounts as decimal text), its customer as JSON
+text and its events as a JSON list (as `dunning.model.parse_events` reads them). Each
+partition reads its rows into models the cheap way, and still validates everything:
+
+- each distinct customer text is validated once per partition (a book has far fewer
+  customers than invoices, and the customer was most of the cost of reading a row);
+- the partition's invoices are validated a hundred at a time, in one call each (a pydantic
+  ``TypeAdapter`` over the list, with each invoice's customer already built), and each event
+  list straight from its JSON text; each hundred is decided before the next is read;
+- the scenario (or the `Policy` choosing one per customer) is loaded from its JSON text once
+  per worker process, not once per partition.
+
+It then runs the same functions as a single process (`decide_many`, `compute_penalties`,
+`ageing`, `plan_customer_actions`) and returns plain rows again, built column by column into
+the partition's DataFrame (strings for amounts and instants). Each partition is a pure
+function of its rows, the scenario text and the instant, so the result is exactly the
+single-process result, whatever the number of workers or partitions. Rules that span a
+customer's invoices (one message per customer per day) need all of a customer's rows in one
+partition: `customer_actions` shuffles the collection on ``customer_id`` itself.
+
+The first layout of this module, one JSON text per invoice with its customer inside
+(``customer_id``, ``invoice_id``, ``invoice``, ``events``), is still read, row by row as before
+(about twice as slow): a collection with an ``invoice`` column is taken for one.
 
 Examples:
     >>> import dask.bag as db
@@ -31,11 +44,13 @@ Examples:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from dunning.core.engine import Decision, decide_many
 from dunning.core.metrics import AGEING_BUCKETS, Ageing, ageing
@@ -51,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTION_COLUMNS",
     "DECISION_COLUMNS",
+    "INVOICE_COLUMNS",
     "PENALTY_COLUMNS",
     "action_record",
     "ageing_of",
@@ -63,6 +79,33 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
+
+Columns = dict[str, list[Any]]
+"""A partition as its columns: name -> the column's values, None where a value is missing."""
+
+Values = tuple[Any, ...]
+"""One result row, its values in the order of its columns."""
+
+INVOICE_COLUMNS = (
+    "customer_id",
+    "invoice_id",
+    "number",
+    "customer",
+    "issued_on",
+    "due_on",
+    "installments",
+    "total",
+    "currency",
+    "contractual_rate",
+    "events",
+)
+"""The columns of a row (`invoice_row`): the invoice's fields, its customer, its events.
+
+``issued_on`` and ``due_on`` are ISO dates, ``total`` and ``contractual_rate`` decimal text,
+``customer`` the customer's JSON text (the same text for all of a customer's invoices),
+``installments`` a JSON list of ``{"due_on", "amount"}`` or None, ``events`` a JSON list.
+``due_on``, ``installments``, ``currency`` (EUR) and ``contractual_rate`` may be missing.
+"""
 
 DECISION_COLUMNS = (
     "invoice_id",
@@ -81,7 +124,8 @@ DECISION_COLUMNS = (
     "penalties_total",
     "reason",
 )
-"""The columns of `decisions` (amounts as decimal text, instants as ISO text, None if none)."""
+"""The columns of `decisions`: amounts as decimal text, instants as ISO text, ``level`` and
+``days_late`` whole numbers; a missing value is ``pd.NA`` in a DataFrame, None in a Bag."""
 
 PENALTY_COLUMNS = (
     "invoice_id",
@@ -122,15 +166,22 @@ def _dask() -> tuple[Any, Any]:
 # ------------------------------------------------------------------------------- rows
 
 
+def _text(value: Decimal | datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def invoice_row(invoice: Invoice, events: Sequence[Event] = ()) -> Row:
     """The plain row of one invoice and its events, as the functions of this module read it.
 
     Args:
-        invoice: the invoice (its customer is stored with it).
+        invoice: the invoice (its customer is stored with it, as JSON text).
         events: its history.
 
     Returns:
-        ``{"customer_id", "invoice_id", "invoice", "events"}``: ids, and JSON texts.
+        A dict with the keys of `INVOICE_COLUMNS`: ids, the invoice's fields as text, the
+        customer and the events as JSON texts.
 
     Examples:
         >>> from datetime import date
@@ -138,21 +189,116 @@ def invoice_row(invoice: Invoice, events: Sequence[Event] = ()) -> Row:
         >>> inv = Invoice(id="F-1", number="1", customer=Customer(id="C1", name="A"),
         ...               issued_on=date(2026, 1, 2), due_on=date(2026, 2, 1), total="100.00")
         >>> row = invoice_row(inv)
-        >>> row["customer_id"], row["events"], Invoice.model_validate_json(row["invoice"]) == inv
-        ('C1', '[]', True)
+        >>> row["customer_id"], row["due_on"], row["total"], row["installments"], row["events"]
+        ('C1', '2026-02-01', '100.00', None, '[]')
+        >>> Customer.model_validate_json(row["customer"]) == inv.customer
+        True
     """
+    installments = [part.model_dump(mode="json") for part in invoice.installments]
     return {
         "customer_id": invoice.customer.id,
         "invoice_id": invoice.id,
-        "invoice": invoice.model_dump_json(),
+        "number": invoice.number,
+        "customer": invoice.customer.model_dump_json(),
+        "issued_on": invoice.issued_on.isoformat(),
+        "due_on": _text(invoice.due_on),
+        "installments": json.dumps(installments) if installments else None,
+        "total": str(invoice.total),
+        "currency": invoice.currency,
+        "contractual_rate": _text(invoice.contractual_rate),
         "events": json.dumps([event.model_dump(mode="json") for event in events]),
     }
 
 
-def _models(rows: Iterable[Row]) -> Iterable[tuple[Invoice, list[Event]]]:
-    for row in rows:
-        invoice = Invoice.model_validate_json(row["invoice"])
-        yield invoice, parse_events(json.loads(row["events"] or "[]"))
+_INVOICES: TypeAdapter[list[Invoice]] = TypeAdapter(list[Invoice])
+_EVENTS: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+def _events(text: str | None) -> list[Event]:
+    return _EVENTS.validate_json(text) if text and text != "[]" else []
+
+
+_CHUNK = 100
+"""Rows validated in one call, then decided: enough to amortise the call, few enough that a
+chunk's models are decided while they are still in the processor's caches and dropped while
+young (a partition's models are never all alive at once, which keeps the garbage collector's
+full passes rare). Measured on 25,000-row partitions: 100 rows a chunk cost 31 us an invoice
+(reading, deciding, the result's columns), 1,000 rows 38 us, the whole partition 41 us."""
+
+
+def _invoices(
+    columns: Columns, start: int, stop: int, customers: dict[str, Customer]
+) -> list[Invoice]:
+    """The invoices of rows *start* to *stop* of a partition in `INVOICE_COLUMNS`, validated.
+
+    Each distinct customer text is validated once (*customers* keeps them for the partition);
+    the invoices are then validated in one call, each with its customer already built
+    (pydantic takes a model instance as it is).
+    """
+
+    def column(name: str) -> list[Any]:
+        values = columns.get(name)  # an optional column may be left out
+        return [None] * (stop - start) if values is None else values[start:stop]
+
+    fields: list[dict[str, Any]] = []
+    for customer_id, invoice_id, number, text, issued, due, parts, total, currency, rate in zip(
+        column("customer_id"),
+        column("invoice_id"),
+        column("number"),
+        column("customer"),
+        column("issued_on"),
+        column("due_on"),
+        column("installments"),
+        column("total"),
+        column("currency"),
+        column("contractual_rate"),
+        strict=True,
+    ):
+        customer = customers.get(text)
+        if customer is None:
+            customer = customers[text] = Customer.model_validate_json(text)
+        if customer.id != customer_id:
+            msg = (
+                f"invoice {invoice_id}: customer_id is {customer_id!r} but its customer's id "
+                f"is {customer.id!r}"
+            )
+            raise ValueError(msg)
+        invoice: dict[str, Any] = {
+            "id": invoice_id,
+            "number": number,
+            "customer": customer,
+            "issued_on": issued,
+            "due_on": due,
+            "total": total,
+            "contractual_rate": rate,
+        }
+        if parts:
+            invoice["installments"] = json.loads(parts)
+        if currency is not None:
+            invoice["currency"] = currency
+        fields.append(invoice)
+    try:
+        return _INVOICES.validate_python(fields)
+    except ValidationError as error:
+        where = error.errors()[0]["loc"][0]  # the position of the first bad invoice
+        if isinstance(where, int):
+            error.add_note(f"in the row of invoice {fields[where]['id']}")
+        raise
+
+
+def _histories(columns: Columns) -> Iterator[tuple[Invoice, list[Event]]]:
+    """The invoices and events of a partition, in its order, from either row layout."""
+    if "invoice" in columns:  # the first layout: one JSON text per invoice, read row by row
+        for text, events in zip(columns["invoice"], columns["events"], strict=True):
+            yield Invoice.model_validate_json(text), parse_events(json.loads(events or "[]"))
+        return
+    customers: dict[str, Customer] = {}
+    size = len(columns["invoice_id"])
+    for start in range(0, size, _CHUNK):
+        stop = min(start + _CHUNK, size)
+        invoices = _invoices(columns, start, stop, customers)
+        events = [_events(text) for text in columns["events"][start:stop]]
+        yield from zip(invoices, events, strict=True)
 
 
 @lru_cache(maxsize=16)
@@ -188,10 +334,58 @@ def _choice(text: str) -> Scenario | Callable[[Customer], Scenario]:
     return chosen.scenario_for if isinstance(chosen, Policy) else chosen
 
 
-def _text(value: Decimal | datetime | date | None) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if isinstance(value, date) else str(value)
+# ------------------------------------------------------------------------------ records
+
+
+def _decision_values(decision: Decision, customer_id: str) -> Values:
+    """One row of `decisions`, in the order of `DECISION_COLUMNS` (the one place it is made)."""
+    action = decision.action
+    review = decision.next_review_at
+    fines = decision.penalties
+    return (
+        decision.invoice_id,
+        customer_id,
+        decision.status.value,
+        decision.level,
+        str(decision.outstanding),
+        decision.currency,
+        decision.days_late,
+        None if review is None else review.isoformat(),
+        decision.next_step_id,
+        *(
+            (None, None, None, None)
+            if action is None
+            else (action.id, action.step_id, action.channel.value, action.template)
+        ),
+        None if fines is None else str(fines.total),
+        decision.reason,
+    )
+
+
+def _penalty_values(breakdown: PenaltyBreakdown, customer_id: str) -> Values:
+    """One row of `penalties`, in the order of `PENALTY_COLUMNS`."""
+    return (
+        breakdown.invoice_id,
+        customer_id,
+        breakdown.until.isoformat(),
+        len(breakdown.lines),
+        str(breakdown.interest),
+        str(breakdown.recovery_indemnity),
+        str(breakdown.total),
+    )
+
+
+def _action_values(action: CustomerAction) -> Values:
+    """One row of `customer_actions`, in the order of `ACTION_COLUMNS`."""
+    return (
+        action.customer_id,
+        action.currency,
+        action.channel.value,
+        action.template,
+        json.dumps([covered.id for covered in action.covers]),
+        json.dumps([line.id for line in action.invoices]),
+        str(action.amount_due),
+    )
 
 
 def decision_record(decision: Decision, customer_id: str) -> Row:
@@ -204,24 +398,7 @@ def decision_record(decision: Decision, customer_id: str) -> Row:
     Returns:
         A dict with the keys of `DECISION_COLUMNS`.
     """
-    action = decision.action
-    return {
-        "invoice_id": decision.invoice_id,
-        "customer_id": customer_id,
-        "status": decision.status.value,
-        "level": decision.level,
-        "outstanding": _text(decision.outstanding),
-        "currency": decision.currency,
-        "days_late": decision.days_late,
-        "next_review_at": _text(decision.next_review_at),
-        "next_step_id": decision.next_step_id,
-        "action_id": action.id if action else None,
-        "step_id": action.step_id if action else None,
-        "channel": action.channel.value if action else None,
-        "template": action.template if action else None,
-        "penalties_total": _text(decision.penalties.total) if decision.penalties else None,
-        "reason": decision.reason,
-    }
+    return dict(zip(DECISION_COLUMNS, _decision_values(decision, customer_id), strict=True))
 
 
 def penalty_record(breakdown: PenaltyBreakdown, customer_id: str) -> Row:
@@ -234,15 +411,7 @@ def penalty_record(breakdown: PenaltyBreakdown, customer_id: str) -> Row:
     Returns:
         A dict with the keys of `PENALTY_COLUMNS`.
     """
-    return {
-        "invoice_id": breakdown.invoice_id,
-        "customer_id": customer_id,
-        "until": breakdown.until.isoformat(),
-        "periods": len(breakdown.lines),
-        "interest": str(breakdown.interest),
-        "recovery_indemnity": str(breakdown.recovery_indemnity),
-        "total": str(breakdown.total),
-    }
+    return dict(zip(PENALTY_COLUMNS, _penalty_values(breakdown, customer_id), strict=True))
 
 
 def action_record(action: CustomerAction) -> Row:
@@ -254,70 +423,112 @@ def action_record(action: CustomerAction) -> Row:
     Returns:
         A dict with the keys of `ACTION_COLUMNS`.
     """
-    return {
-        "customer_id": action.customer_id,
-        "currency": action.currency,
-        "channel": action.channel.value,
-        "template": action.template,
-        "action_ids": json.dumps([covered.id for covered in action.covers]),
-        "invoice_ids": json.dumps([line.id for line in action.invoices]),
-        "amount_due": str(action.amount_due),
-    }
+    return dict(zip(ACTION_COLUMNS, _action_values(action), strict=True))
 
 
 # ------------------------------------------------------------------- partition functions
 
+Partition = Callable[[Columns], list[Values]]
+"""What runs on each partition: its columns in, result rows (values in column order) out."""
+
 
 def _decide_partition(
-    rows: Iterable[Row], scenario: str, at: datetime, *, with_penalties: bool
-) -> list[Row]:
-    rows = list(rows)
+    columns: Columns, scenario: str, at: datetime, *, with_penalties: bool
+) -> list[Values]:
     chosen = _scenario(scenario)
-    made = decide_many(_models(rows), chosen, at=at, with_penalties=with_penalties)
+    made = decide_many(_histories(columns), chosen, at=at, with_penalties=with_penalties)
     return [
-        decision_record(decision, row["customer_id"])
-        for decision, row in zip(made, rows, strict=True)
+        _decision_values(decision, customer_id)
+        for decision, customer_id in zip(made, columns["customer_id"], strict=True)
     ]
 
 
-def _penalties_partition(rows: Iterable[Row], until: date) -> list[Row]:
+def _penalties_partition(columns: Columns, until: date) -> list[Values]:
     out = []
-    for invoice, events in _models(rows):
+    for invoice, events in _histories(columns):
         if invoice.first_due_on < until:
             breakdown = compute_penalties(invoice, events, until=until)
-            out.append(penalty_record(breakdown, invoice.customer.id))
+            out.append(_penalty_values(breakdown, invoice.customer.id))
     return out
 
 
-def _ageing_partition(rows: Iterable[Row], at: datetime, currency: str) -> list[Row]:
-    entries = [InvoiceHistory(invoice=i, events=tuple(e)) for i, e in _models(rows)]
+def _ageing_partition(columns: Columns, at: datetime, currency: str) -> list[Values]:
+    entries = [InvoiceHistory(invoice=i, events=tuple(e)) for i, e in _histories(columns)]
     result = ageing(entries, at=at, currency=currency)
-    return [{"bucket": b, "amount": str(result.amounts[b]), "count": result.counts[b]}
-            for b in AGEING_BUCKETS]  # fmt: skip
+    return [(b, str(result.amounts[b]), result.counts[b]) for b in AGEING_BUCKETS]
 
 
-def _actions_partition(rows: Iterable[Row], scenario: str, at: datetime) -> list[Row]:
-    ordered = sorted(rows, key=lambda row: (row["customer_id"], row["invoice_id"]))
-    entries = (InvoiceHistory(invoice=i, events=tuple(e)) for i, e in _models(ordered))
-    return [action_record(a) for a in plan_customer_actions(entries, _choice(scenario), at=at)]
+def _actions_partition(columns: Columns, scenario: str, at: datetime) -> list[Values]:
+    keys = list(zip(columns["customer_id"], columns["invoice_id"], strict=True))
+    pairs = sorted(zip(keys, _histories(columns), strict=True), key=lambda pair: pair[0])
+    entries = (InvoiceHistory(invoice=i, events=tuple(e)) for _, (i, e) in pairs)
+    return [_action_values(a) for a in plan_customer_actions(entries, _choice(scenario), at=at)]
 
 
-def _apply(collection: Any, function: Callable[..., list[Row]], columns: Sequence[str]) -> Any:
-    """Run *function* (rows in, rows out) on each partition of a DataFrame or a Bag."""
+def _columns_of_rows(rows: Iterable[Row]) -> Columns:
+    """The columns of a Bag's partition of dicts (None where a row lacks a key)."""
+    rows = list(rows)
+    names = INVOICE_COLUMNS if not rows or "invoice" not in rows[0] else tuple(rows[0])
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def _columns_of_frame(frame: pd.DataFrame) -> Columns:
+    """The columns of a DataFrame's partition as Python values, None where one is missing."""
+    return {
+        str(name): frame[name].to_numpy(dtype=object, na_value=None).tolist()
+        for name in frame.columns
+    }
+
+
+def _on_rows(function: Partition, columns: Sequence[str]) -> Callable[[Iterable[Row]], list[Row]]:
+    """*function* for a Bag: dicts in, dicts out."""
+
+    def run(rows: Iterable[Row]) -> list[Row]:
+        return [
+            dict(zip(columns, values, strict=True)) for values in function(_columns_of_rows(rows))
+        ]
+
+    return run
+
+
+_INTEGER_COLUMNS = frozenset({"level", "days_late", "periods", "count"})
+"""Result columns of whole numbers (int64); every other result column is text."""
+
+
+def _frame(values: list[Values], columns: Sequence[str]) -> pd.DataFrame:
+    """A partition's result rows as a DataFrame of typed columns, built column by column.
+
+    Text goes into Arrow-backed string columns (missing values are ``pd.NA``), whole numbers
+    into int64: both travel between processes as buffers, where Python objects would be
+    pickled one by one (the result of a partition is shipped once or twice on its way to
+    the client, and that cost does not shrink with more workers).
+    """
+    import pandas as pd  # noqa: PLC0415 - installed with dask[dataframe]
+    import pyarrow as pa  # noqa: PLC0415 - idem
+
+    transposed = list(zip(*values, strict=True)) if values else [() for _ in columns]
+    data: dict[str, Any] = {}
+    for name, column in zip(columns, transposed, strict=True):
+        if name in _INTEGER_COLUMNS:
+            data[name] = pd.array(column, dtype="int64")
+        else:
+            data[name] = pd.arrays.ArrowStringArray(pa.array(column, type=pa.large_string()))
+    return pd.DataFrame(data)
+
+
+def _apply(collection: Any, function: Partition, columns: Sequence[str]) -> Any:
+    """Run *function* on each partition of a DataFrame or a Bag."""
     db, dd = _dask()
     if isinstance(collection, db.Bag):
-        return collection.map_partitions(function)
+        return collection.map_partitions(_on_rows(function, columns))
     if not isinstance(collection, dd.DataFrame):
         msg = f"expected a Dask DataFrame or Bag, got {type(collection).__name__}"
         raise TypeError(msg)
-    import pandas as pd  # noqa: PLC0415 - installed with dask[dataframe]
 
     def on_frame(frame: pd.DataFrame) -> pd.DataFrame:
-        records = function(frame.to_dict("records"))
-        return pd.DataFrame(records, columns=list(columns), dtype=object)
+        return _frame(function(_columns_of_frame(frame)), columns)
 
-    meta = pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    return collection.map_partitions(on_frame, meta=meta)
+    return collection.map_partitions(on_frame, meta=_frame([], columns))
 
 
 # --------------------------------------------------------------------------- the API
@@ -329,8 +540,8 @@ def decisions(
     """Decide every invoice of a Dask DataFrame or Bag of `invoice_row` rows, lazily.
 
     Args:
-        rows: a ``dask.dataframe.DataFrame`` with the columns of `invoice_row`, or a
-            ``dask.bag.Bag`` of such dicts.
+        rows: a ``dask.dataframe.DataFrame`` with the columns of `INVOICE_COLUMNS` (or of the
+            first layout, see the module's documentation), or a ``dask.bag.Bag`` of such dicts.
         scenario: a `Scenario`, or a `Policy` choosing one per customer (either is sent to
             the workers as its JSON text), or that JSON text.
         at: the instant to decide for (timezone-aware).
@@ -338,20 +549,23 @@ def decisions(
 
     Returns:
         The same kind of collection, one row per invoice with `DECISION_COLUMNS` (call
-        ``.compute()``, or write it to Parquet).
+        ``.compute()``, or write it to Parquet). A DataFrame's text columns are Arrow-backed
+        strings (``string[pyarrow]``), its whole numbers ``int64``; a Bag gives dicts.
 
     Raises:
-        ValueError: if *at* is naive.
+        ValueError: if *at* is naive; on the workers, if a row's ``customer_id`` is not its
+            customer's id.
         TypeError: if *rows* is neither a Dask DataFrame nor a Bag, or *scenario* is none of
             the three.
         pydantic.ValidationError: if *scenario* is a text that is not a valid scenario or
-            policy (at the call, not on the workers).
+            policy (at the call, not on the workers); on the workers, for a row that is not a
+            valid invoice (with a note naming it).
         ImportError: if Dask is not installed (naming the ``dunning[dask]`` extra).
     """
     check_aware(at)
     text = _scenario_text(scenario)
 
-    def run(part: Iterable[Row]) -> list[Row]:
+    def run(part: Columns) -> list[Values]:
         return _decide_partition(part, text, at, with_penalties=with_penalties)
 
     return _apply(rows, run, DECISION_COLUMNS)
@@ -361,7 +575,7 @@ def penalties(rows: Any, *, until: date) -> Any:
     """The penalties of every invoice due before *until* (packaged rate tables, default terms).
 
     Args:
-        rows: a Dask DataFrame or Bag of `invoice_row` rows.
+        rows: a Dask DataFrame or Bag of `invoice_row` rows (or rows of the first layout).
         until: the last day counted (included).
 
     Returns:
@@ -373,7 +587,7 @@ def penalties(rows: Any, *, until: date) -> Any:
         ImportError: if Dask is not installed.
     """
 
-    def run(part: Iterable[Row]) -> list[Row]:
+    def run(part: Columns) -> list[Values]:
         return _penalties_partition(part, until)
 
     return _apply(rows, run, PENALTY_COLUMNS)
@@ -386,7 +600,7 @@ def ageing_of(rows: Any, *, at: datetime, currency: str = "EUR") -> Ageing:
     adding the partitions' amounts and counts gives exactly the single-process figure.
 
     Args:
-        rows: a Dask DataFrame or Bag of `invoice_row` rows.
+        rows: a Dask DataFrame or Bag of `invoice_row` rows (or rows of the first layout).
         at: the instant (timezone-aware).
         currency: only invoices in this currency count.
 
@@ -400,7 +614,7 @@ def ageing_of(rows: Any, *, at: datetime, currency: str = "EUR") -> Ageing:
     """
     check_aware(at)
 
-    def run(part: Iterable[Row]) -> list[Row]:
+    def run(part: Columns) -> list[Values]:
         return _ageing_partition(part, at, currency)
 
     parts = _apply(rows, run, ("bucket", "amount", "count")).compute()
@@ -422,7 +636,7 @@ def customer_actions(rows: Any, scenario: Scenario | Policy | str, *, at: dateti
     `plan_customer_actions`.
 
     Args:
-        rows: a Dask DataFrame or Bag of `invoice_row` rows.
+        rows: a Dask DataFrame or Bag of `invoice_row` rows (or rows of the first layout).
         scenario: a `Scenario`, a `Policy` choosing one per customer, or the JSON text of
             either.
         at: the instant (timezone-aware).
@@ -442,16 +656,17 @@ def customer_actions(rows: Any, scenario: Scenario | Policy | str, *, at: dateti
     db, dd = _dask()
     text = _scenario_text(scenario)
 
-    def run(part: Iterable[Row]) -> list[Row]:
+    def run(part: Columns) -> list[Values]:
         return _actions_partition(part, text, at)
 
     if isinstance(rows, dd.DataFrame):
         return _apply(rows.shuffle(on="customer_id"), run, ACTION_COLUMNS)
     if isinstance(rows, db.Bag):
         grouped = rows.groupby(lambda row: row["customer_id"])
+        on_rows = _on_rows(run, ACTION_COLUMNS)
 
         def flatten(groups: Iterable[tuple[str, list[Row]]]) -> list[Row]:
-            return run(row for _, group in groups for row in group)
+            return on_rows(row for _, group in groups for row in group)
 
         return grouped.map_partitions(flatten)
     return _apply(rows, run, ACTION_COLUMNS)  # raises the TypeError
