@@ -216,7 +216,14 @@ def reminders_per_paid_invoice(
     return (Decimal(actions) / paid).quantize(CENT, ROUND_HALF_UP)
 
 
-def _step_kinds(scenarios: Scenario | Policy | Iterable[Scenario]) -> dict[str, set[StepKind]]:
+def step_kinds(scenarios: Scenario | Policy | Iterable[Scenario]) -> dict[str, set[StepKind]]:
+    """Step id -> the kinds the scenarios give it (its broken-promise step included).
+
+    Examples:
+        >>> from dunning.core.builtin import STANDARD
+        >>> sorted(k.value for k in step_kinds(STANDARD)["formal_notice"])
+        ['formal_notice']
+    """
     if isinstance(scenarios, Scenario):
         chosen: Iterable[Scenario] = (scenarios,)
     elif isinstance(scenarios, Policy):
@@ -284,7 +291,7 @@ def litigation_rate(
     """
     at = to_moment(at, "at")
     first, last = period(start, end)
-    kinds = _step_kinds(scenarios)
+    kinds = step_kinds(scenarios)
     overdue = reached = 0
     for invoice, events in book_invoices(entries, currency):
         day = local_day(invoice, at)

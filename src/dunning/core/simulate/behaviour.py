@@ -34,6 +34,7 @@ from dunning.core.display import html_table
 from dunning.core.ledger import Ledger
 from dunning.core.metrics import Segment, suggest_segment
 from dunning.core.metrics._common import delivered_actions, local_day
+from dunning.core.metrics.actions import step_kinds
 from dunning.core.model import (
     DisputeOpened,
     DisputeResolved,
@@ -334,11 +335,7 @@ def _kinds_of(scenarios: Scenario | Policy | Iterable[Scenario] | None) -> dict[
         chosen = scenarios.scenarios.values()
     else:
         chosen = scenarios
-    kinds: dict[str, set[StepKind]] = {}
-    for scenario in chosen:
-        extra = scenario.broken_promise_step
-        for step in (*scenario.steps, *(() if extra is None else (extra,))):
-            kinds.setdefault(step.id, set()).add(step.kind)
+    kinds = step_kinds(chosen)
     found = {step: next(iter(ks)) for step, ks in kinds.items() if len(ks) == 1}
     for kind in StepKind:
         found.setdefault(kind.value, kind)
