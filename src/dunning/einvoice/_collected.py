@@ -47,14 +47,19 @@ VatSplit = (
 """Amounts collected per VAT rate: rate in percent -> amount."""
 
 
-def _rate(value: Decimal | str | int, *, field: str) -> Decimal:
+def _decimal(value: Decimal | str | int, *, field: str, what: str) -> Decimal:
+    """*value* as a Decimal (NaN if it is none); a float is refused, naming *field*."""
     if isinstance(value, float):
-        msg = f"{field}: a VAT rate must be a Decimal or a string, not a float ({value!r})"
+        msg = f"{field}: {what} must be a Decimal or a string, not a float ({value!r})"
         raise TypeError(msg)
     try:
-        rate = Decimal(str(value).strip())
+        return Decimal(str(value).strip())
     except InvalidOperation:
-        rate = Decimal("NaN")
+        return Decimal("NaN")
+
+
+def _rate(value: Decimal | str | int, *, field: str) -> Decimal:
+    rate = _decimal(value, field=field, what="a VAT rate")
     exact = rate.is_finite() and rate == rate.quantize(_CENT)
     text = f"{rate:.2f}" if exact else str(value)
     if not exact or rate < 0 or rate > 100 or not _RATE.match(text):  # noqa: PLR2004
@@ -64,13 +69,7 @@ def _rate(value: Decimal | str | int, *, field: str) -> Decimal:
 
 
 def _amount(value: Decimal | str | int, *, field: str) -> Decimal:
-    if isinstance(value, float):
-        msg = f"{field}: an amount must be a Decimal or a string, not a float ({value!r})"
-        raise TypeError(msg)
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        amount = Decimal("NaN")
+    amount = _decimal(value, field=field, what="an amount")
     if not amount.is_finite() or amount <= 0:
         msg = f"{field}: {value!r} is not a positive amount"
         raise ValueError(msg)
