@@ -139,8 +139,7 @@ def test_the_approval_page_shows_the_letter_sandboxed_and_the_forms(store: Any) 
     assert page.status_code == 200
     version = store.get(NOTICE).version
     assert (
-        '<iframe title="The email\'s HTML body" sandbox srcdoc="&lt;p&gt;Mise en demeure'
-        ' &lt;img src=https://tracker.example/x.png&gt;&lt;/p&gt;"></iframe>'
+        f'<iframe title="The email\'s HTML body" sandbox src="/approvals/{NOTICE}/email"></iframe>'
     ) in page.text
     assert page.text.count(f'name="seen" value="{version}"') == 2
     assert "<td>1\u202f200.00 EUR</td>" in page.text  # in the preview, and owed now
@@ -149,6 +148,28 @@ def test_the_approval_page_shows_the_letter_sandboxed_and_the_forms(store: Any) 
     assert '<label for="reject-reason">Reason (required to reject)</label>' in page.text
     assert '<button type="submit" class="approve">' in page.text
     assert "<script>" not in page.text
+
+
+def test_the_email_frame_shows_its_own_styles_and_nothing_else(store: Any) -> None:
+    """The frame's HTML: inline styles apply; no script, remote image, form or foreign framing."""
+    browser = client(store)
+    email = browser.get(f"/approvals/{NOTICE}/email")
+    assert email.status_code == 200
+    assert email.text == store.get(NOTICE).message.html  # as rendered for the customer
+    policy = email.headers["content-security-policy"]
+    assert policy.split("; ") == [
+        "default-src 'none'",  # no script, font, connection... (nothing is listed for them)
+        "style-src 'unsafe-inline'",  # the email's own styles: it looks as sent
+        "img-src data:",  # the tracker.example pixel in this email does not load
+        "form-action 'none'",
+        "frame-ancestors 'self'",  # our approval page only
+        "base-uri 'none'",
+        "sandbox",
+    ]
+    assert email.headers["x-frame-options"] == "SAMEORIGIN"
+    assert email.headers["x-content-type-options"] == "nosniff"
+    assert browser.get("/approvals/msg_nothing/email").status_code == 404
+    assert browser.get("/").headers["x-frame-options"] == "DENY"  # the pages stay unframable
 
 
 def test_approving_records_the_user_and_the_instant(store: Any) -> None:
@@ -389,8 +410,8 @@ def test_every_response_carries_the_security_headers(store: Any) -> None:
     browser = client(store)
     for response in (browser.get("/"), browser.get("/console.css"), browser.get("/nowhere")):
         assert response.headers["content-security-policy"] == (
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         )
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
