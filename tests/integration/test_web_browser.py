@@ -265,11 +265,11 @@ EMAIL_HTML = (
 @pytest.fixture
 def email_book(tmp_path: Path) -> Path:
     """A book whose one formal notice is an email, styled inline, awaiting approval."""
+    from dunning import Channel  # noqa: PLC0415
     from dunning.adapters.sqlite import SqliteStore  # noqa: PLC0415
     from dunning.core.action_log import Covered, EntryStatus, LogEntry  # noqa: PLC0415
     from dunning.core.engine import action_id  # noqa: PLC0415
     from dunning.core.render import Message  # noqa: PLC0415
-    from dunning.ports import Channel  # noqa: PLC0415
     from dunning.testing import make_invoice, paris  # noqa: PLC0415
 
     at = paris(2026, 3, 24, 10)
