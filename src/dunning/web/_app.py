@@ -125,6 +125,7 @@ class _Console:
             tenant=self.tenant,
             csrf=csrf_token(self.secret, browser, user or ""),
             url=partial(self.url, request),
+            customer_of=self.customer,
             **ctx,
         )
         response = HTMLResponse(html, status_code=status)
@@ -158,6 +159,16 @@ class _Console:
         return fields
 
     # -- pages -------------------------------------------------------------------------------
+
+    def customer(self, entry: LogEntry) -> str:
+        """The customer's name and id, as an approver knows them (the id alone if unknown)."""
+        for cover in entry.covers:
+            try:
+                name = self.store.invoice(cover.invoice_id).customer.name
+            except KeyError:
+                continue
+            return f"{name} ({entry.customer_id})"
+        return entry.customer_id
 
     def approvals(self, request: Request, user: str) -> Response:
         at = self.now()
