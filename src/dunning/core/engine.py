@@ -58,12 +58,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from dunning.core._types import check_aware, check_keyword_init, frozen_setter
 from dunning.core.calendar import next_window
-from dunning.core.ledger import Ledger, standing
+from dunning.core.ledger import Ledger, standing_after
 from dunning.core.model import (
     _INSTANT_EVENTS,
     ActionApproved,
@@ -82,6 +81,7 @@ from dunning.core.model import (
     PaymentPlanAgreed,
     PenaltyWording,
     PromiseToPay,
+    Reversal,
     check_history,
     corrected,
 )
@@ -360,11 +360,9 @@ def _digest(key: str) -> str:
     return "act_" + hashlib.sha256(key.encode()).digest()[:12].hex()
 
 
-class _Taken(NamedTuple):
-    """An action taken, with its day in the customer's time zone."""
-
-    action: ActionTaken
-    day: date
+_Taken = tuple[ActionTaken, date]
+"""An action taken, with its day in the customer's time zone: a plain pair, always unpacked
+(a NamedTuple's ``__new__`` is Python code, and one is made per action in a history)."""
 
 
 class _Facts:
@@ -378,6 +376,7 @@ class _Facts:
         "hold",
         "money",
         "rejected",
+        "settled",
         "stopped",
         "taken",
     )
@@ -385,6 +384,7 @@ class _Facts:
     def __init__(self) -> None:
         # Literals, not dataclass default factories: one `_Facts` per decision.
         self.money: list[Payment | CreditNote] = []  # dated on or before the day decided
+        self.settled = _ZERO  # what they settle, summed as they are read
         self.taken: list[_Taken] = []
         self.failed: dict[str, date] = {}
         self.approved: dict[str, Decimal | None] = {}  # id -> amount approved
@@ -403,17 +403,21 @@ builds a new one."""
 def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
     invoice: Invoice, events: Sequence[Event], today: date, at: datetime, tz: ZoneInfo
 ) -> _Facts:
-    """The facts of the history known at *at*, checking it against the invoice on the way.
+    """The facts of the history known at *at*, read as corrected, checked on the way.
 
     One pass: each instant is converted to the customer's local day once, for the check and
     for the rules. A problem found is reported by `check_history` (the first one, by position).
+    A history with a `Reversal` is read again as `corrected` gives it (which checks it whole).
     """
     if not events:
         return _NO_FACTS
+    if not isinstance(events, list | tuple):
+        events = tuple(events)  # read more than once (a check, a reversal)
     facts = _Facts()
     issued, currency = invoice.issued_on, invoice.currency
     dated: list[tuple[date, int, Event]] = []
     money = facts.money
+    settled = _ZERO
     # An instant whose local day is before *recent* is before *at*: two instants' UTC offsets
     # differ by less than 48 hours (each is under 24 in absolute value, a rule of `datetime`),
     # so the exact comparison of aware instants (slow across time zones) is only needed for
@@ -427,7 +431,7 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             if day >= recent and event.at > at:
                 continue
             if isinstance(event, ActionTaken):
-                facts.taken.append(_Taken(event, day))  # positional: a plain tuple.__new__
+                facts.taken.append((event, day))
             elif isinstance(event, DeliveryFailed):
                 facts.failed[event.action_id] = day
             elif isinstance(event, ActionApproved):
@@ -435,6 +439,10 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
             else:
                 facts.rejected.add(event.action_id)
             continue
+        if type(event) is Reversal:
+            # A fact cancelled: read the history as corrected (checked whole first), from the
+            # start. Rare, so the common history is walked once, not once more by `corrected`.
+            return _collect(invoice, corrected(invoice, events), today, at, tz)
         on = event.on
         if on < issued:
             check_history(invoice, events)
@@ -443,27 +451,34 @@ def _collect(  # noqa: C901, PLR0912  (one pass, one branch per kind of event)
                 check_history(invoice, events)
             if on <= today:
                 money.append(event)
+                settled += event.amount
         elif on <= today:
             dated.append((on, n, event))
     if dated:
-        # Same-day events keep the host's order: "opened then resolved" on one day is resolved.
-        dated.sort(key=lambda item: (item[0], item[1]))
-        for _, _, event in dated:
-            if isinstance(event, DisputeOpened):
-                facts.dispute_open = event
-            elif isinstance(event, DisputeResolved):
-                facts.dispute_open = None
-            elif isinstance(event, HoldPlaced):
-                facts.hold = event
-            elif isinstance(event, HoldLifted):
-                facts.hold = None
-            elif isinstance(event, PromiseToPay | PaymentPlanAgreed):
-                facts.agreement = event
-            elif isinstance(event, DunningStopped) and facts.stopped is None:
-                facts.stopped = event  # the first stop: nothing lifts it
+        _read_dated(facts, dated)
+    facts.settled = settled
     if len(facts.taken) > 1:
-        facts.taken.sort(key=lambda taken: taken.action.at)
+        facts.taken.sort(key=lambda taken: taken[0].at)
     return facts
+
+
+def _read_dated(facts: _Facts, dated: list[tuple[date, int, Event]]) -> None:
+    """Set the pauses and the stop of *facts* from the dated events, in date order."""
+    # Same-day events keep the host's order: "opened then resolved" on one day is resolved.
+    dated.sort(key=lambda item: (item[0], item[1]))
+    for _, _, event in dated:
+        if isinstance(event, DisputeOpened):
+            facts.dispute_open = event
+        elif isinstance(event, DisputeResolved):
+            facts.dispute_open = None
+        elif isinstance(event, HoldPlaced):
+            facts.hold = event
+        elif isinstance(event, HoldLifted):
+            facts.hold = None
+        elif isinstance(event, PromiseToPay | PaymentPlanAgreed):
+            facts.agreement = event
+        elif isinstance(event, DunningStopped) and facts.stopped is None:
+            facts.stopped = event  # the first stop: nothing lifts it
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,8 +600,9 @@ class _Decider:
         self.place, self.tz = place, place.tz
         self.today = today
         self.facts = facts = _collect(invoice, events, today, at, place.tz)
-        # The money is the ledger's: what is owed, and since which due date.
-        self.outstanding, anchor = standing(invoice, facts.money, on=today)
+        # The money is the ledger's: what is owed, and since which due date (`_collect` summed
+        # the money of the history as corrected, dated on or before *today*).
+        self.outstanding, anchor = standing_after(invoice, facts.settled)
         self.anchor = anchor
         late = (today - anchor).days if anchor is not None else 0
         self.late = max(0, late)
@@ -987,10 +1003,10 @@ def decide(
     customer = invoice.customer
     place = cache.place(customer) if cache is not None else place_of(customer)
     plan, today = _plan(scenario), at.astimezone(place.tz).date()
-    events = corrected(invoice, events)
     decision = _decide(invoice, events, plan, at, place, today=today, ahead=prepare_ahead)
     if not with_penalties:
         return decision
+    events = corrected(invoice, events)
     return _with_penalties(decision, invoice, events, plan, rates, tz=place.tz, today=today)
 
 
@@ -1090,7 +1106,6 @@ def _decide_many(
                 place = cache.place(customer)
                 if place.tz is not zone:
                     zone, today = place.tz, at.astimezone(place.tz).date()
-            events = corrected(invoice, events)  # noqa: PLW2901  (read as corrected)
             yield _decide(invoice, events, fixed, at, place, today=today, ahead=ahead)
         return
     plan = fixed
