@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -532,6 +532,22 @@ class _Candidate:
     reason: str
 
 
+@dataclass(slots=True)  # not frozen, as _Candidate: never changed once made
+class _Outcome:
+    """What a chosen candidate makes of a decision, beyond the invoice's own figures."""
+
+    status: DecisionStatus  # action due, waiting or not due
+    reason: str
+    review: datetime | None  # the decision's next_review_at
+    ahead: bool = field(kw_only=True)  # due at its window's opening, for later
+    days_late: int = field(kw_only=True)  # the action's (counted from the day it goes out)
+    deadline_on: date | None = field(kw_only=True)  # the action's stated deadline
+
+
+_Ladder = tuple[_Candidate | None, Sequence[_Candidate], _Outcome | None]
+"""The next ladder step, the later ones whose becoming due would change it, and its outcome."""
+
+
 def _channel_for(step: Step, opted_out: frozenset[Channel]) -> Channel | None:
     if step.channel not in opted_out:
         return step.channel
@@ -785,22 +801,28 @@ class _Decider:
         planned = broken_on + timedelta(days=step.offset_days)
         return self.candidate(step, planned, occurrence, "promise or plan broken")
 
-    def ladder(self, anchor: date) -> tuple[_Candidate | None, Sequence[_Candidate]]:
-        """The next ladder step, and the later ones whose becoming due would change it.
+    def ladder(self, anchor: date) -> _Ladder:
+        """The next ladder step, the later ones whose becoming due would change it, its outcome.
 
         Without opt-outs and rejections (whose notes and ids are the invoice's own), the answer
         depends only on the plan, the instant, the place, *anchor*, the highest step taken and
         the floor: many invoices of a run share it, so it is kept in the place's memo for the
-        run (`Place.ladders`; a candidate is never changed once made).
+        run (`Place.ladders`; candidates and outcomes are never changed once made).
         """
         memo = self.place.ladders
         if memo is None or self.facts.rejected or self.invoice.customer.opted_out:
-            return self._ladder(anchor)
+            return self._with_outcome(anchor)
         key = (self.plan, self.at, self.ahead, anchor, self.highest_taken, self.floor)
-        found: tuple[_Candidate | None, Sequence[_Candidate]] | None = memo.get(key)
+        found: _Ladder | None = memo.get(key)
         if found is None:
-            found = memo[key] = self._ladder(anchor)
+            found = memo[key] = self._with_outcome(anchor)
         return found
+
+    def _with_outcome(self, anchor: date) -> _Ladder:
+        chosen, later = self._ladder(anchor)
+        if chosen is None:
+            return None, later, None
+        return chosen, later, self.outcome(chosen, anchor, later)
 
     def _ladder(self, anchor: date) -> tuple[_Candidate | None, Sequence[_Candidate]]:
         steps, offsets = self.plan.steps, self.plan.offsets
@@ -840,39 +862,66 @@ class _Decider:
         )
         return False
 
-    def wait(self, chosen: _Candidate, anchor: date) -> Decision:
-        """The decision while *chosen* is not due yet: review it when it becomes due."""
+    def outcome(self, chosen: _Candidate, anchor: date, later: Sequence[_Candidate]) -> _Outcome:
+        """What *chosen* makes of the decision: due now, due ahead of its window, or waited for.
+
+        It depends on the candidates, the instant, the place and *anchor* only, never on the
+        invoice's own figures, so the ladder's memo keeps it with them (`ladder`).
+        """
+        at, ahead = self.at, self.ahead
+        if chosen.opens <= at and (chosen.closes is None or at < chosen.closes):  # _is_open
+            return self._due(chosen, anchor, later, ahead=False)
+        if ahead is not None and _ahead(chosen, at, ahead):
+            return self._due(chosen, anchor, later, ahead=True)
+        # Not due yet: review it when it becomes due.
         review = chosen.opens
-        if self.ahead is not None and chosen.closes is not None:
+        if ahead is not None and chosen.closes is not None:
             # The run that can prepare it ahead comes before its window: review it from then.
-            review -= self.ahead
+            review -= ahead
         status = DecisionStatus.WAITING
         if self.today <= anchor:
             # Not due yet; the status itself turns to "waiting" the day after the due date.
             status = DecisionStatus.NOT_DUE
             review = min(review, self.place.midnight(anchor + _ONE_DAY))
-        return self.finish(
-            status,
-            f"next: '{chosen.step.id}' on {chosen.opens.date()}",
-            next_review_at=review,
-            next_step_id=chosen.step.id,
-        )
+        reason = f"next: '{chosen.step.id}' on {chosen.opens.date()}"
+        return _Outcome(status, reason, review, ahead=False, days_late=0, deadline_on=None)
 
-    def act(
-        self,
-        chosen: _Candidate,
-        anchor: date,
-        later: Sequence[_Candidate],
-        *,
-        ahead: bool = False,
-    ) -> Decision:
-        """The decision with *chosen* due; *ahead*: due at its window's opening, for later."""
+    def _due(
+        self, chosen: _Candidate, anchor: date, later: Sequence[_Candidate], *, ahead: bool
+    ) -> _Outcome:
+        """*chosen* due; *ahead*: due at its window's opening, for later."""
         step, today = chosen.step, self.today
         if ahead:  # the message goes out, and counts its days, on the day its window opens
             today = chosen.opens.astimezone(self.tz).date()
         deadline = step.deadline_days
-        ident = chosen.retry_id or action_id(self.invoice.id, step.id, chosen.occurrence)
-        invoice = self.invoice
+        review = chosen.closes  # when nothing is planned later (the common case)
+        if later:
+            horizon = self.ahead
+            changes = [
+                c.opens - horizon if horizon is not None and c.closes is not None else c.opens
+                for c in later
+            ]
+            if review is not None:
+                changes.append(review)
+            review = min(changes)
+        reason = f"'{step.id}' due ({chosen.reason})"
+        if ahead:
+            opens = chosen.opens.isoformat()
+            reason = f"'{step.id}' due at {opens}, when its send window opens ({chosen.reason})"
+        return _Outcome(
+            DecisionStatus.ACTION_DUE,
+            reason,
+            review,
+            ahead=ahead,
+            days_late=(today - anchor).days,
+            deadline_on=self.stated_deadline(today, deadline) if deadline else None,
+        )
+
+    def act(self, chosen: _Candidate, outcome: _Outcome) -> Decision:
+        """The decision with *chosen* due, as *outcome* (`outcome`) says."""
+        step, invoice = chosen.step, self.invoice
+        ident = chosen.retry_id or action_id(invoice.id, step.id, chosen.occurrence)
+        ahead = outcome.ahead
         action = Action(
             id=ident,
             invoice_id=invoice.id,
@@ -884,37 +933,23 @@ class _Decider:
             channel=chosen.channel,
             template=step.template,
             due_at=chosen.opens,
-            deadline_on=self.stated_deadline(today, deadline) if deadline else None,
-            deadline_days=deadline,
+            deadline_on=outcome.deadline_on,
+            deadline_days=step.deadline_days,
             requires_approval=step.requires_approval,
             approved=ident in self.facts.approved and self.approved(ident),
             is_retry=chosen.retry_id is not None,
             amount_due=self.outstanding,
             currency=invoice.currency,
-            days_late=(today - anchor).days,
+            days_late=outcome.days_late,
             penalty_wording=step.penalty_wording,
             not_before=chosen.opens if ahead else None,
             not_after=chosen.closes if ahead else None,
         )
-        review = chosen.closes  # when nothing is planned later (the common case)
-        if later:
-            horizon = self.ahead
-            changes = [
-                c.opens - horizon if horizon is not None and c.closes is not None else c.opens
-                for c in later
-            ]
-            if review is not None:
-                changes.append(review)
-            review = min(changes)
-        due = f"'{step.id}' due ({chosen.reason})"
-        if ahead:
-            opens = chosen.opens.isoformat()
-            due = f"'{step.id}' due at {opens}, when its send window opens ({chosen.reason})"
         return self.finish(
             DecisionStatus.ACTION_DUE,
-            due,
+            outcome.reason,
             actions=(action,),
-            next_review_at=review,
+            next_review_at=outcome.review,
             next_step_id=step.id,
         )
 
@@ -1252,7 +1287,7 @@ def _penalties_owed(
         return f"penalties not stated: {error}"
 
 
-def _decide(  # noqa: PLR0911  (one return per status, in the order of the rules)
+def _decide(
     invoice: Invoice,
     events: Sequence[Event],
     plan: ScenarioPlan,
@@ -1265,7 +1300,7 @@ def _decide(  # noqa: PLR0911  (one return per status, in the order of the rules
     """The decision on one invoice; *today* is the local date of *at* in *place*'s time zone.
 
     With *ahead*, an action that waits only for a send window opening within it is due, for
-    later (`_ahead`).
+    later (`_Decider.outcome`).
     """
     d = _Decider(invoice, events, plan, at, place, today=today, ahead=ahead)
     anchor = d.anchor
@@ -1283,21 +1318,25 @@ def _decide(  # noqa: PLR0911  (one return per status, in the order of the rules
         if paused is not None:
             return paused
     # 3. Retry, 4. broken-promise step, 5. the ladder: the first that has something wins.
-    later: Sequence[_Candidate] = ()
     chosen = d.retry() if facts.failed else None
     if chosen is None and broken_on is not None:
         chosen = d.after_break(broken_on)
-    if chosen is None:
-        chosen, later = d.ladder(anchor)
-    if chosen is None:
+    if chosen is not None:
+        outcome: _Outcome | None = d.outcome(chosen, anchor, ())
+    else:
+        chosen, _, outcome = d.ladder(anchor)
+    if chosen is None or outcome is None:
         reason = (
             "no step left that can be taken: " + "; ".join(d.skipped)
             if d.skipped
             else "every step has been taken"
         )
         return d.finish(DecisionStatus.EXHAUSTED, reason)
-    if chosen.opens <= at and (chosen.closes is None or at < chosen.closes):  # _is_open
-        return d.act(chosen, anchor, later)
-    if ahead is not None and _ahead(chosen, at, ahead):
-        return d.act(chosen, anchor, later, ahead=True)
-    return d.wait(chosen, anchor)
+    if outcome.status is DecisionStatus.ACTION_DUE:
+        return d.act(chosen, outcome)
+    return d.finish(
+        outcome.status,
+        outcome.reason,
+        next_review_at=outcome.review,
+        next_step_id=chosen.step.id,
+    )
