@@ -17,7 +17,6 @@ import jinja2.exceptions
 from babel import Locale, UnknownLocaleError
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.parser import Parser
 
 from dunning.core.model import (
     Channel,
@@ -29,6 +28,7 @@ from dunning.core.render.budget import (
     RenderBudgetError,
     _Meter,
 )
+from dunning.core.render.references import References, dependents, referenced, references_of
 from dunning.core.render.samples import _samples
 from dunning.core.render.sandbox import _make_environment, _PackLoader, _Sandbox
 from dunning.core.render.sms import DEFAULT_MAX_SMS_SEGMENTS, sms_segments, to_gsm7
@@ -100,9 +100,6 @@ def _budget_error(
     return TemplateError(msg, template=where or name, line=line, code="render_budget_exceeded")
 
 
-_REFERENCE_WORDS = ("include", "import", "extends")
-
-
 def _merge(
     sources: Mapping[str, str],
     base: TemplatePack | None,
@@ -129,14 +126,6 @@ def _content_key(sources: Mapping[str, str], max_sms_segments: int, budget: Rend
     return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 
-def _referenced(ast: nodes.Template) -> frozenset[str] | None:
-    """The template names *ast* uses, or None when one is an expression (any could be)."""
-    found = list(meta.find_referenced_templates(ast))
-    if None in found:
-        return None
-    return frozenset(name for name in found if name is not None)
-
-
 def _normalise(text: str) -> str:
     # Trailing spaces and runs of blank lines are template noise, never content.
     # Only ASCII whitespace is trimmed: Babel's no-break spaces are content.
@@ -158,7 +147,7 @@ class _Lent:
 
     changed: set[str]
     code: Callable[[str, str], CodeType | None]
-    references: Mapping[str, frozenset[str] | None]
+    references: Mapping[str, References]
     affected: Callable[[], set[str]]
 
 
@@ -204,9 +193,7 @@ class TemplatePack:
     reuse: InitVar[TemplatePack | None] = None
     _env: _Sandbox = field(init=False, repr=False)
     _resolved: dict[str, str] = field(init=False, repr=False, default_factory=dict)
-    _references: dict[str, frozenset[str] | None] = field(
-        init=False, repr=False, default_factory=dict
-    )
+    _references: dict[str, References] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self, check_samples: bool, reuse: TemplatePack | None) -> None:
         """Compile and check every template (see the module docstring).
@@ -439,7 +426,7 @@ class TemplatePack:
         except RecursionError:
             msg = "the template is nested too deeply to compile"
             raise TemplateError(msg, template=name, code="render_budget_exceeded") from None
-        self._references[name] = _referenced(ast)
+        self._references[name] = referenced(ast)
         names = [(n.lineno, n.name) for n in ast.find_all(nodes.Name)]
         names += [(n.lineno, n.name) for n in ast.find_all(nodes.Macro)]
         reserved = sorted(n for n in names if n[1].startswith("_"))
@@ -474,7 +461,7 @@ class TemplatePack:
             changed=changed,
             code=self._lend,
             references=self._references,
-            affected=partial(self._dependents, changed, sources),
+            affected=partial(dependents, changed, sources, self._referenced_by),
         )
 
     def _lend(self, name: str, source: str) -> CodeType | None:
@@ -484,55 +471,15 @@ class TemplatePack:
             return None
         return loader.code(self._env, name)
 
-    def _referenced_by(self, name: str) -> frozenset[str] | None:
+    def _referenced_by(self, name: str) -> References:
         """The templates *name* includes, imports or extends (None: any, by an expression).
 
-        Parsed once per pack, and lent to the packs built over this one.
+        Read once per pack (from the built-in index, else parsed: `references_of`), and lent
+        to the packs built over this one.
         """
-        if name in self._references:
-            return self._references[name]
-        source = self.sources[name]
-        found: frozenset[str] | None = frozenset()
-        if any(word in source for word in _REFERENCE_WORDS):  # a tag names its keyword
-            try:
-                # Jinja's own parser: the sandbox's rewriting of loops and ``~`` changes no
-                # include, and costs a quarter of the parse.
-                found = _referenced(Parser(self._env, source, name, name).parse())
-            except (jinja2.exceptions.TemplateSyntaxError, RecursionError):
-                found = None  # a trusted pack's broken template: checked with any change
-        self._references[name] = found
-        return found
-
-    def _dependents(self, changed: set[str], sources: Mapping[str, str]) -> set[str]:
-        """*changed*, and every template of *sources* using one through includes or imports.
-
-        Any chain of includes, imports and extends counts: their sample renders may end
-        otherwise.
-
-        The templates of *sources* not in *changed* are this pack's: their references are
-        read from this pack (parsed once, see `_referenced_by`).
-        """
-        affected = set(changed)
-        if not changed:
-            return affected
-        users: dict[str, list[str]] = {}
-        todo = sorted(changed)
-        for name in sources:
-            if name in changed:
-                continue
-            refs = self._referenced_by(name)
-            if refs is None:
-                affected.add(name)
-                todo.append(name)
-                continue
-            for used in refs:
-                users.setdefault(used, []).append(name)
-        while todo:
-            for user in users.get(todo.pop(), ()):
-                if user not in affected:
-                    affected.add(user)
-                    todo.append(user)
-        return affected
+        if name not in self._references:
+            self._references[name] = references_of(self._env, name, self.sources[name])
+        return self._references[name]
 
     def _check_families(self) -> None:
         parts: dict[tuple[str, str], set[str]] = {}
