@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from importlib import resources
 from pathlib import Path
 
-from dunning.core.render.pack import _walk
+from dunning.core.render.pack import builtin_sources
 from dunning.core.render.references import reference_index
 
 TARGET = (
@@ -40,7 +39,7 @@ BUILTIN_REFERENCES: Mapping[str, tuple[str, frozenset[str] | None]] = MappingPro
 
 def text() -> str:
     """The module's text, before ruff formats it."""
-    sources = dict(_walk(resources.files("dunning.core.templates"), ""))
+    sources = builtin_sources()
     lines = [HEADER]
     for name, (digest, refs) in reference_index(sources).items():
         used = (

@@ -1,33 +1,33 @@
-"""Template packs: loading and load-time checks, the built-in pack, a scenario's templates."""
+"""Template packs: loading and load-time checks, override packs, the built-in pack.
+
+The templates a scenario needs are checked in `dunning.core.render.scenario_templates`; what a
+failed render becomes in `failures`; what includes what in `references`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import KW_ONLY, InitVar, dataclass, field
 from functools import cache, cached_property, partial
 from importlib import resources
-from types import CodeType, MappingProxyType, TracebackType
-from typing import Any, Protocol
+from types import CodeType, MappingProxyType
+from typing import Any
 
 import jinja2
 import jinja2.exceptions
 from babel import Locale, UnknownLocaleError
 from jinja2 import meta, nodes
-from jinja2.exceptions import SecurityError
 
-from dunning.core.model import (
-    Channel,
-)
 from dunning.core.render.budget import (
     DEFAULT_RENDER_BUDGET,
     METER_VARIABLE,
     RenderBudget,
-    RenderBudgetError,
     _Meter,
 )
+from dunning.core.render.failures import _RUNAWAYS, _budget_error, _render_error
 from dunning.core.render.references import References, dependents, referenced, references_of
 from dunning.core.render.samples import _samples
 from dunning.core.render.sandbox import _make_environment, _PackLoader, _Sandbox
@@ -45,59 +45,6 @@ _MAX_RESOLVED = 256  # customer locales remembered per pack (fr_BE -> fr)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ASCII_SPACES = re.compile(r"[ \t\r\n]+")
 _ASCII_WHITESPACE = " \t\r\n"
-
-
-def _line_of(error: BaseException, names: Mapping[str, str]) -> tuple[str | None, int | None]:
-    """The innermost pack template and line in *error*'s traceback (Jinja rewrites it so)."""
-    found: tuple[str | None, int | None] = (None, None)
-    tb: TracebackType | None = error.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename in names:
-            found = (filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
-
-
-def _render_error(
-    error: Exception, name: str, sources: Mapping[str, str], during: str
-) -> TemplateError:
-    if isinstance(error, TemplateError):
-        if error.template is None:
-            return TemplateError(str(error), template=name, code=error.code)
-        return error
-    where, line = _line_of(error, sources)
-    if isinstance(error, SecurityError):
-        code, what = "unsafe_template", "unsafe code refused by the sandbox"
-    elif isinstance(error, jinja2.exceptions.UndefinedError):
-        code, what = "undefined_variable", "undefined value"
-    else:
-        code, what = "render_failed", "cannot render"
-    msg = f"{what} {during}: {error}"
-    return TemplateError(msg, template=where or name, line=line, code=code)
-
-
-_RUNAWAYS = (RenderBudgetError, RecursionError, MemoryError, OverflowError)
-
-
-def _budget_error(
-    error: BaseException, name: str, env: _Sandbox, sources: Mapping[str, str], during: str
-) -> TemplateError:
-    where, line = _line_of(error, sources)
-    if where is not None and line is not None:
-        # The traceback was not rewritten (it may be a thousand frames deep): map the line of
-        # the generated code back to the template's.
-        line = env.get_template(where).get_corresponding_lineno(line)
-    if isinstance(error, RecursionError):
-        reason = "recursion too deep (does a template include itself, or a macro call itself?)"
-    elif isinstance(error, MemoryError):
-        reason = "out of memory"
-    elif isinstance(error, OverflowError):
-        reason = f"a number too large ({error})"
-    else:
-        reason = str(error)
-    msg = f"render budget exceeded {during}: {reason}"
-    return TemplateError(msg, template=where or name, line=line, code="render_budget_exceeded")
 
 
 def _merge(
@@ -569,48 +516,23 @@ class TemplatePack:
         return self._render(name, variables, "for this message", budget)
 
 
-class StepTemplates(Protocol):
-    """What the template checks read from a scenario step (a `dunning.core.scenario.Step`)."""
-
-    @property
-    def id(self) -> str:
-        """The step id."""
-
-    @property
-    def template(self) -> str:
-        """The template family."""
-
-    @property
-    def channel(self) -> Channel:
-        """The channel."""
-
-    @property
-    def fallback_channel(self) -> Channel | None:
-        """The fallback channel, if any."""
-
-
-class ScenarioTemplates(Protocol):
-    """What the template checks read from a scenario (a `dunning.core.scenario.Scenario`).
-
-    A protocol rather than the class, so rendering does not depend on scenarios:
-    `dunning.scenarios.lint` (in `dunning.core.checks`) is the layer that brings both together.
-    """
-
-    @property
-    def steps(self) -> Sequence[StepTemplates]:
-        """The ladder's steps."""
-
-    @property
-    def broken_promise_step(self) -> StepTemplates | None:
-        """The step taken on a broken promise, if any."""
-
-
 def _walk(folder: Any, prefix: str) -> Iterator[tuple[str, str]]:
     for entry in folder.iterdir():
         if entry.is_dir():
             yield from _walk(entry, f"{prefix}{entry.name}/")
         elif entry.name.endswith(".j2"):
             yield f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def builtin_sources() -> dict[str, str]:
+    """The sources of the templates shipped with the package, read from its data.
+
+    Examples:
+        >>> sources = builtin_sources()
+        >>> len(sources), sources["fr/_closing.txt.j2"].startswith("Nous vous prions")
+        (90, True)
+    """
+    return dict(_walk(resources.files("dunning.core.templates"), ""))
 
 
 @cache
@@ -625,69 +547,7 @@ def builtin_pack() -> TemplatePack:
         ['courtesy', 'firm', 'formal_notice', 'friendly', 'handover', 'internal_alert',
          'phone_call', 'reminder']
     """
-    root = resources.files("dunning.core.templates")
-    sources = dict(_walk(root, ""))
+    sources = builtin_sources()
     # The sample renders of these templates run in the test suite (tests/test_templates.py),
     # not on every process start; a pack built over this one checks them all again.
     return TemplatePack(sources, check_samples=False)
-
-
-def check_scenario_templates(scenario: ScenarioTemplates, pack: TemplatePack | None = None) -> None:
-    """Check that *pack* has, in every locale, the templates a scenario's steps need.
-
-    Each step's template family needs a subject and a text body, and an SMS part when the
-    step's channel or fallback channel is SMS.
-
-    Args:
-        scenario: a `dunning.core.scenario.Scenario`.
-        pack: the pack to check; the built-in pack by default.
-
-    Raises:
-        TemplateError: ``missing_template``, naming the step and the template.
-
-    Examples:
-        >>> from dunning.core.builtin import BUILTIN_SCENARIOS
-        >>> for s in BUILTIN_SCENARIOS.values():
-        ...     check_scenario_templates(s)
-        >>> from dunning.core.scenario import scenario_from_mapping
-        >>> s = scenario_from_mapping({"id": "x", "steps": [{"id": "a", "kind": "formal_notice",
-        ...     "level": 1, "offset_days": 30, "channel": "sms"}]})
-        >>> check_scenario_templates(s)
-        Traceback (most recent call last):
-        ...
-        dunning.exceptions.TemplateError: en/formal_notice.sms.j2: step 'a' is sent by SMS ...
-    """
-    for step_id, template, message in missing_templates(scenario, pack):
-        msg = f"step {step_id!r} {message}"
-        raise TemplateError(msg, template=template, code="missing_template")
-
-
-def missing_templates(
-    scenario: ScenarioTemplates, pack: TemplatePack | None = None
-) -> list[tuple[str, str, str]]:
-    """The templates *pack* lacks for *scenario*, as ``(step id, template, what)`` triples.
-
-    The non-raising form of `check_scenario_templates`, used by `dunning.scenarios.lint`.
-
-    Examples:
-        >>> from dunning.core.builtin import STANDARD
-        >>> missing_templates(STANDARD)
-        []
-    """
-    pack = pack if pack is not None else builtin_pack()
-    steps: list[StepTemplates] = [*scenario.steps]
-    if scenario.broken_promise_step is not None:
-        steps.append(scenario.broken_promise_step)
-    found: list[tuple[str, str, str]] = []
-    for locale in sorted(pack.locales):
-        for step in steps:
-            for part in _PARTS_REQUIRED:
-                if not pack.has(locale, step.template, part):
-                    name = f"{locale}/{step.template}.{part}.j2"
-                    found.append((step.id, name, "needs this template, which the pack lacks"))
-            if Channel.SMS in (step.channel, step.fallback_channel) and not pack.has(
-                locale, step.template, "sms"
-            ):
-                name = f"{locale}/{step.template}.sms.j2"
-                found.append((step.id, name, "is sent by SMS but the pack has no SMS template"))
-    return found
