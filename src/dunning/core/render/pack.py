@@ -113,8 +113,8 @@ class TemplatePack:
         reuse: keyword-only, at construction: a pack with the same limits whose checks and
             compiled code this one reuses (`from_mapping` passes its *base*): only the
             templates whose source differs from it, and every template including, importing
-            or extending one of those (read with ``jinja2.meta.find_referenced_templates``,
-            transitively; a name given by an expression counts as any), are compiled and
+            or extending one of those (transitively, see `dunning.core.render.references`; a
+            name given by an expression counts as any), are compiled and
             rendered on the samples. The others stay exactly as checked, or as trusted
             (``check_samples=False``), as they were in *reuse*.
 
