@@ -116,7 +116,9 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def golden(session: nox.Session) -> None:
-    """Regenerate the golden outputs under tests/golden/ (review the diff before committing)."""
+    """Regenerate the golden outputs (tests/golden/, the built-in include index): review diffs."""
     session.install("-e", ".")
     with open("tests/golden/demo.txt", "w", encoding="utf-8") as out:  # noqa: PTH123
         session.run("dunning", "demo", stdout=out)
+    session.install("ruff==0.17.6")
+    session.run("python", "tests/write_builtin_references.py")  # which template includes which

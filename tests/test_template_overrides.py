@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from dunning.core.render import RenderBudget, TemplatePack, builtin_pack
+from dunning.core.render import RenderBudget, TemplatePack, builtin_pack, references
+from dunning.core.render.builtin_references import BUILTIN_REFERENCES
+from dunning.core.render.references import reference_index
 from dunning.exceptions import TemplateError
 
 SMALL = {
@@ -232,3 +234,55 @@ def test_a_host_caches_packs_by_content_key(rendered: list[str]) -> None:
     again = tenant_pack({"fr/reminder.subject.j2": "Rappel {{ invoice.number }}"})
     assert again is first
     assert rendered == ["fr/reminder.subject.j2"]
+
+
+def test_the_shipped_index_of_built_in_includes_is_fresh() -> None:
+    """The index of which built-in template uses which is what parsing every one gives.
+
+    When it fails, run ``python tests/write_builtin_references.py`` and review the diff.
+    """
+    assert dict(BUILTIN_REFERENCES) == reference_index(builtin_pack().sources)
+    # Spot checks written by hand from the templates.
+    assert BUILTIN_REFERENCES["fr/_signatory.txt.j2"][1] == frozenset({"fr/_signature.txt.j2"})
+    assert BUILTIN_REFERENCES["fr/courtesy.txt.j2"][1] == frozenset(
+        {"fr/_greeting.txt.j2", "fr/_invoices.txt.j2", "fr/_payment.txt.j2", "fr/_signature.txt.j2"}
+    )
+    assert BUILTIN_REFERENCES["fr/reminder.subject.j2"][1] == frozenset()
+
+
+def test_an_override_of_the_built_in_pack_parses_no_template_for_its_includes(
+    rendered: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a fresh copy of the built-in pack, what includes what comes from the shipped index."""
+
+    def no_parse(*args: object) -> None:
+        msg = f"parsed for its includes: {args[1]}"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(references, "parse_references", no_parse)
+    fresh = TemplatePack(builtin_pack().sources, check_samples=False)
+    fresh.with_overrides({"fr/_signature.txt.j2": fresh.sources["fr/_signature.txt.j2"] + "\n"})
+    assert rendered == [
+        "fr/_signatory.txt.j2",
+        "fr/_signature.txt.j2",
+        "fr/courtesy.txt.j2",
+        "fr/firm.txt.j2",
+        "fr/formal_notice.txt.j2",
+        "fr/friendly.txt.j2",
+        "fr/handover.txt.j2",
+        "fr/reminder.txt.j2",
+    ]
+
+
+def test_a_built_in_name_with_another_source_is_read_from_its_source(rendered: list[str]) -> None:
+    """The index serves only the source it was read from: a changed template is parsed.
+
+    fr/courtesy.txt.j2 is replaced in the base by one including fr/_level.txt.j2, which the
+    built-in one does not: an override of that partial checks it again.
+    """
+    base = TemplatePack(
+        {**builtin_pack().sources, "fr/courtesy.txt.j2": '{% include "fr/_level.txt.j2" %}'},
+        check_samples=False,
+    )
+    base.with_overrides({"fr/_level.txt.j2": base.sources["fr/_level.txt.j2"] + " "})
+    assert "fr/courtesy.txt.j2" in rendered

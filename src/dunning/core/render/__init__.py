@@ -39,7 +39,9 @@ See `dunning.core.render.budget`.
 Where things are: `context` (the models a host fills in, and `Message`), `variables` (what a
 template sees), `filters` (Babel formatting), `sandbox` (the Jinja2 environment), `budget`
 (the limits of one render), `samples` (the load-time sample contexts), `pack` (loading and
-checking packs, the built-in pack, the templates a scenario needs), `sms` (GSM-7),
+checking packs, override packs, the built-in pack), `references` (which template includes
+which), `failures` (the errors of a failed render), `scenario_templates` (the templates a
+scenario needs), `sms` (GSM-7),
 `typography` (French spacing of punctuation, applied to every French message) and
 `rendering` (`render` itself). This module re-exports the public names; import them from here
 (or from `dunning`).
@@ -58,13 +60,9 @@ from dunning.core.render.context import (
     Receipt,
     RenderContext,
 )
-from dunning.core.render.pack import (
-    TemplatePack,
-    builtin_pack,
-    check_scenario_templates,
-    missing_templates,
-)
+from dunning.core.render.pack import TemplatePack, builtin_pack
 from dunning.core.render.rendering import render
+from dunning.core.render.scenario_templates import check_scenario_templates, missing_templates
 from dunning.core.render.sms import (
     DEFAULT_MAX_SMS_SEGMENTS,
     GSM7_BASIC,

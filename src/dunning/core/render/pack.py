@@ -1,34 +1,34 @@
-"""Template packs: loading and load-time checks, the built-in pack, a scenario's templates."""
+"""Template packs: loading and load-time checks, override packs, the built-in pack.
+
+The templates a scenario needs are checked in `dunning.core.render.scenario_templates`; what a
+failed render becomes in `failures`; what includes what in `references`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import KW_ONLY, InitVar, dataclass, field
 from functools import cache, cached_property, partial
 from importlib import resources
-from types import CodeType, MappingProxyType, TracebackType
-from typing import Any, Protocol
+from types import CodeType, MappingProxyType
+from typing import Any
 
 import jinja2
 import jinja2.exceptions
 from babel import Locale, UnknownLocaleError
 from jinja2 import meta, nodes
-from jinja2.exceptions import SecurityError
-from jinja2.parser import Parser
 
-from dunning.core.model import (
-    Channel,
-)
 from dunning.core.render.budget import (
     DEFAULT_RENDER_BUDGET,
     METER_VARIABLE,
     RenderBudget,
-    RenderBudgetError,
     _Meter,
 )
+from dunning.core.render.failures import _RUNAWAYS, _budget_error, _render_error
+from dunning.core.render.references import References, dependents, referenced, references_of
 from dunning.core.render.samples import _samples
 from dunning.core.render.sandbox import _make_environment, _PackLoader, _Sandbox
 from dunning.core.render.sms import DEFAULT_MAX_SMS_SEGMENTS, sms_segments, to_gsm7
@@ -45,62 +45,6 @@ _MAX_RESOLVED = 256  # customer locales remembered per pack (fr_BE -> fr)
 _BLANK_LINES = re.compile(r"\n{3,}")
 _ASCII_SPACES = re.compile(r"[ \t\r\n]+")
 _ASCII_WHITESPACE = " \t\r\n"
-
-
-def _line_of(error: BaseException, names: Mapping[str, str]) -> tuple[str | None, int | None]:
-    """The innermost pack template and line in *error*'s traceback (Jinja rewrites it so)."""
-    found: tuple[str | None, int | None] = (None, None)
-    tb: TracebackType | None = error.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename in names:
-            found = (filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
-
-
-def _render_error(
-    error: Exception, name: str, sources: Mapping[str, str], during: str
-) -> TemplateError:
-    if isinstance(error, TemplateError):
-        if error.template is None:
-            return TemplateError(str(error), template=name, code=error.code)
-        return error
-    where, line = _line_of(error, sources)
-    if isinstance(error, SecurityError):
-        code, what = "unsafe_template", "unsafe code refused by the sandbox"
-    elif isinstance(error, jinja2.exceptions.UndefinedError):
-        code, what = "undefined_variable", "undefined value"
-    else:
-        code, what = "render_failed", "cannot render"
-    msg = f"{what} {during}: {error}"
-    return TemplateError(msg, template=where or name, line=line, code=code)
-
-
-_RUNAWAYS = (RenderBudgetError, RecursionError, MemoryError, OverflowError)
-
-
-def _budget_error(
-    error: BaseException, name: str, env: _Sandbox, sources: Mapping[str, str], during: str
-) -> TemplateError:
-    where, line = _line_of(error, sources)
-    if where is not None and line is not None:
-        # The traceback was not rewritten (it may be a thousand frames deep): map the line of
-        # the generated code back to the template's.
-        line = env.get_template(where).get_corresponding_lineno(line)
-    if isinstance(error, RecursionError):
-        reason = "recursion too deep (does a template include itself, or a macro call itself?)"
-    elif isinstance(error, MemoryError):
-        reason = "out of memory"
-    elif isinstance(error, OverflowError):
-        reason = f"a number too large ({error})"
-    else:
-        reason = str(error)
-    msg = f"render budget exceeded {during}: {reason}"
-    return TemplateError(msg, template=where or name, line=line, code="render_budget_exceeded")
-
-
-_REFERENCE_WORDS = ("include", "import", "extends")
 
 
 def _merge(
@@ -129,14 +73,6 @@ def _content_key(sources: Mapping[str, str], max_sms_segments: int, budget: Rend
     return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 
-def _referenced(ast: nodes.Template) -> frozenset[str] | None:
-    """The template names *ast* uses, or None when one is an expression (any could be)."""
-    found = list(meta.find_referenced_templates(ast))
-    if None in found:
-        return None
-    return frozenset(name for name in found if name is not None)
-
-
 def _normalise(text: str) -> str:
     # Trailing spaces and runs of blank lines are template noise, never content.
     # Only ASCII whitespace is trimmed: Babel's no-break spaces are content.
@@ -158,7 +94,7 @@ class _Lent:
 
     changed: set[str]
     code: Callable[[str, str], CodeType | None]
-    references: Mapping[str, frozenset[str] | None]
+    references: Mapping[str, References]
     affected: Callable[[], set[str]]
 
 
@@ -177,8 +113,8 @@ class TemplatePack:
         reuse: keyword-only, at construction: a pack with the same limits whose checks and
             compiled code this one reuses (`from_mapping` passes its *base*): only the
             templates whose source differs from it, and every template including, importing
-            or extending one of those (read with ``jinja2.meta.find_referenced_templates``,
-            transitively; a name given by an expression counts as any), are compiled and
+            or extending one of those (transitively, see `dunning.core.render.references`; a
+            name given by an expression counts as any), are compiled and
             rendered on the samples. The others stay exactly as checked, or as trusted
             (``check_samples=False``), as they were in *reuse*.
 
@@ -204,9 +140,7 @@ class TemplatePack:
     reuse: InitVar[TemplatePack | None] = None
     _env: _Sandbox = field(init=False, repr=False)
     _resolved: dict[str, str] = field(init=False, repr=False, default_factory=dict)
-    _references: dict[str, frozenset[str] | None] = field(
-        init=False, repr=False, default_factory=dict
-    )
+    _references: dict[str, References] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self, check_samples: bool, reuse: TemplatePack | None) -> None:
         """Compile and check every template (see the module docstring).
@@ -439,7 +373,7 @@ class TemplatePack:
         except RecursionError:
             msg = "the template is nested too deeply to compile"
             raise TemplateError(msg, template=name, code="render_budget_exceeded") from None
-        self._references[name] = _referenced(ast)
+        self._references[name] = referenced(ast)
         names = [(n.lineno, n.name) for n in ast.find_all(nodes.Name)]
         names += [(n.lineno, n.name) for n in ast.find_all(nodes.Macro)]
         reserved = sorted(n for n in names if n[1].startswith("_"))
@@ -474,7 +408,7 @@ class TemplatePack:
             changed=changed,
             code=self._lend,
             references=self._references,
-            affected=partial(self._dependents, changed, sources),
+            affected=partial(dependents, changed, sources, self._referenced_by),
         )
 
     def _lend(self, name: str, source: str) -> CodeType | None:
@@ -484,55 +418,15 @@ class TemplatePack:
             return None
         return loader.code(self._env, name)
 
-    def _referenced_by(self, name: str) -> frozenset[str] | None:
+    def _referenced_by(self, name: str) -> References:
         """The templates *name* includes, imports or extends (None: any, by an expression).
 
-        Parsed once per pack, and lent to the packs built over this one.
+        Read once per pack (from the built-in index, else parsed: `references_of`), and lent
+        to the packs built over this one.
         """
-        if name in self._references:
-            return self._references[name]
-        source = self.sources[name]
-        found: frozenset[str] | None = frozenset()
-        if any(word in source for word in _REFERENCE_WORDS):  # a tag names its keyword
-            try:
-                # Jinja's own parser: the sandbox's rewriting of loops and ``~`` changes no
-                # include, and costs a quarter of the parse.
-                found = _referenced(Parser(self._env, source, name, name).parse())
-            except (jinja2.exceptions.TemplateSyntaxError, RecursionError):
-                found = None  # a trusted pack's broken template: checked with any change
-        self._references[name] = found
-        return found
-
-    def _dependents(self, changed: set[str], sources: Mapping[str, str]) -> set[str]:
-        """*changed*, and every template of *sources* using one through includes or imports.
-
-        Any chain of includes, imports and extends counts: their sample renders may end
-        otherwise.
-
-        The templates of *sources* not in *changed* are this pack's: their references are
-        read from this pack (parsed once, see `_referenced_by`).
-        """
-        affected = set(changed)
-        if not changed:
-            return affected
-        users: dict[str, list[str]] = {}
-        todo = sorted(changed)
-        for name in sources:
-            if name in changed:
-                continue
-            refs = self._referenced_by(name)
-            if refs is None:
-                affected.add(name)
-                todo.append(name)
-                continue
-            for used in refs:
-                users.setdefault(used, []).append(name)
-        while todo:
-            for user in users.get(todo.pop(), ()):
-                if user not in affected:
-                    affected.add(user)
-                    todo.append(user)
-        return affected
+        if name not in self._references:
+            self._references[name] = references_of(self._env, name, self.sources[name])
+        return self._references[name]
 
     def _check_families(self) -> None:
         parts: dict[tuple[str, str], set[str]] = {}
@@ -622,48 +516,23 @@ class TemplatePack:
         return self._render(name, variables, "for this message", budget)
 
 
-class StepTemplates(Protocol):
-    """What the template checks read from a scenario step (a `dunning.core.scenario.Step`)."""
-
-    @property
-    def id(self) -> str:
-        """The step id."""
-
-    @property
-    def template(self) -> str:
-        """The template family."""
-
-    @property
-    def channel(self) -> Channel:
-        """The channel."""
-
-    @property
-    def fallback_channel(self) -> Channel | None:
-        """The fallback channel, if any."""
-
-
-class ScenarioTemplates(Protocol):
-    """What the template checks read from a scenario (a `dunning.core.scenario.Scenario`).
-
-    A protocol rather than the class, so rendering does not depend on scenarios:
-    `dunning.scenarios.lint` (in `dunning.core.checks`) is the layer that brings both together.
-    """
-
-    @property
-    def steps(self) -> Sequence[StepTemplates]:
-        """The ladder's steps."""
-
-    @property
-    def broken_promise_step(self) -> StepTemplates | None:
-        """The step taken on a broken promise, if any."""
-
-
 def _walk(folder: Any, prefix: str) -> Iterator[tuple[str, str]]:
     for entry in folder.iterdir():
         if entry.is_dir():
             yield from _walk(entry, f"{prefix}{entry.name}/")
         elif entry.name.endswith(".j2"):
             yield f"{prefix}{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def builtin_sources() -> dict[str, str]:
+    """The sources of the templates shipped with the package, read from its data.
+
+    Examples:
+        >>> sources = builtin_sources()
+        >>> len(sources), sources["fr/_closing.txt.j2"].startswith("Nous vous prions")
+        (90, True)
+    """
+    return dict(_walk(resources.files("dunning.core.templates"), ""))
 
 
 @cache
@@ -678,69 +547,7 @@ def builtin_pack() -> TemplatePack:
         ['courtesy', 'firm', 'formal_notice', 'friendly', 'handover', 'internal_alert',
          'phone_call', 'reminder']
     """
-    root = resources.files("dunning.core.templates")
-    sources = dict(_walk(root, ""))
+    sources = builtin_sources()
     # The sample renders of these templates run in the test suite (tests/test_templates.py),
     # not on every process start; a pack built over this one checks them all again.
     return TemplatePack(sources, check_samples=False)
-
-
-def check_scenario_templates(scenario: ScenarioTemplates, pack: TemplatePack | None = None) -> None:
-    """Check that *pack* has, in every locale, the templates a scenario's steps need.
-
-    Each step's template family needs a subject and a text body, and an SMS part when the
-    step's channel or fallback channel is SMS.
-
-    Args:
-        scenario: a `dunning.core.scenario.Scenario`.
-        pack: the pack to check; the built-in pack by default.
-
-    Raises:
-        TemplateError: ``missing_template``, naming the step and the template.
-
-    Examples:
-        >>> from dunning.core.builtin import BUILTIN_SCENARIOS
-        >>> for s in BUILTIN_SCENARIOS.values():
-        ...     check_scenario_templates(s)
-        >>> from dunning.core.scenario import scenario_from_mapping
-        >>> s = scenario_from_mapping({"id": "x", "steps": [{"id": "a", "kind": "formal_notice",
-        ...     "level": 1, "offset_days": 30, "channel": "sms"}]})
-        >>> check_scenario_templates(s)
-        Traceback (most recent call last):
-        ...
-        dunning.exceptions.TemplateError: en/formal_notice.sms.j2: step 'a' is sent by SMS ...
-    """
-    for step_id, template, message in missing_templates(scenario, pack):
-        msg = f"step {step_id!r} {message}"
-        raise TemplateError(msg, template=template, code="missing_template")
-
-
-def missing_templates(
-    scenario: ScenarioTemplates, pack: TemplatePack | None = None
-) -> list[tuple[str, str, str]]:
-    """The templates *pack* lacks for *scenario*, as ``(step id, template, what)`` triples.
-
-    The non-raising form of `check_scenario_templates`, used by `dunning.scenarios.lint`.
-
-    Examples:
-        >>> from dunning.core.builtin import STANDARD
-        >>> missing_templates(STANDARD)
-        []
-    """
-    pack = pack if pack is not None else builtin_pack()
-    steps: list[StepTemplates] = [*scenario.steps]
-    if scenario.broken_promise_step is not None:
-        steps.append(scenario.broken_promise_step)
-    found: list[tuple[str, str, str]] = []
-    for locale in sorted(pack.locales):
-        for step in steps:
-            for part in _PARTS_REQUIRED:
-                if not pack.has(locale, step.template, part):
-                    name = f"{locale}/{step.template}.{part}.j2"
-                    found.append((step.id, name, "needs this template, which the pack lacks"))
-            if Channel.SMS in (step.channel, step.fallback_channel) and not pack.has(
-                locale, step.template, "sms"
-            ):
-                name = f"{locale}/{step.template}.sms.j2"
-                found.append((step.id, name, "is sent by SMS but the pack has no SMS template"))
-    return found

@@ -92,7 +92,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         tree = super()._parse(source, name, filename)
         for loop in list(tree.find_all(nodes.For)):
             loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
-        _CheckedConcat().visit(tree)  # rewrites the tree in place (its root is a Template)
+        if "~" in source:  # Jinja parses a Concat from the ``~`` token only: none without it
+            _CheckedConcat().visit(tree)  # rewrites the tree in place (its root is a Template)
         for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport)):
             node.with_context = True  # type: ignore[attr-defined]  # each of the three has it
         return tree
