@@ -557,6 +557,8 @@ class _Run:
     looks: dict[str, date] = field(default_factory=dict)
     timed: dict[date, set[str]] = field(default_factory=dict)
     holding: dict[str, frozenset[str]] = field(default_factory=dict)
+    marks: dict[str, dict[str, date]] = field(default_factory=dict)
+    quiets: dict[str, date] = field(default_factory=dict)
     today: date = date.min
     planning: bool = False
     queue: list[str] = field(default_factory=list)
@@ -600,28 +602,48 @@ class _Run:
         So when, at the customer's last plan, no other invoice of it had an action due (then
         none has one before the day that plan gave to look again, but one held back by the
         conversation's spacing, which no event moves), and the invoice has none now: its
-        event cannot make a message of the others' actions. The first day the invoice's
-        decision can change becomes a day to look again, if it comes earlier. A customer
+        event cannot make a message of the others' actions. The day to look again becomes
+        the first day one of its invoices' decisions can change: the invoice's own, decided
+        again, and the others' as the last plan left them (``marks``; the events added here
+        are never messages, so the conversation's spacing it read still holds). A customer
         with money on account is always planned (the imputation reads every invoice).
         """
         holding = self.holding.get(customer_id)
         if holding is None or holding - {invoice_id} or customer_id in self.book.credits:
             return False
+        scenario = self.scenarios[customer_id]
         decision = decide(
             self.book.invoices[invoice_id],
             self.book.events[invoice_id],
-            self.scenarios[customer_id],
+            scenario,
             at=self.at(customer_id),
             cache=self.cache,
         )
         if decision.actions:
             return False
+        self.holding[customer_id] = frozenset()
+        changes: date | None = None
         if decision.next_review_at is not None:
             tz = self.book.customers[customer_id].tz
-            changes = max(decision.next_review_at.astimezone(tz).date(), self.today + _ONE_DAY)
+            changes = decision.next_review_at.astimezone(tz).date()
+            quiet = self.quiets.get(customer_id)
+            if quiet is not None and _written_next(decision, scenario):
+                changes = max(changes, quiet)
+            # Decided at today's run instant: no change before tomorrow's plan.
+            changes = max(changes, self.today + _ONE_DAY)
+        marks = self.marks.get(customer_id)
+        if marks is None:  # the last plan did not read every invoice's next change
             looks = self.looks.get(customer_id)
-            if looks is None or changes < looks:
+            if changes is not None and (looks is None or changes < looks):
                 self.look_again(changes, customer_id)
+            return True
+        if changes is None:
+            marks.pop(invoice_id, None)
+        else:
+            marks[invoice_id] = changes
+        # Another invoice's change due today or before keeps today's plan (its day was today).
+        first = min(marks.values(), default=None)
+        self.look_again(None if first is None else max(first, self.today), customer_id)
         return True
 
     def at(self, customer_id: str) -> datetime:
@@ -757,6 +779,7 @@ class _Run:
                 continue  # woken twice
             self.done = customer_id
             self.holding.pop(customer_id, None)  # known again if `wake_after` reads it
+            self.marks.pop(customer_id, None)
             entries = self.book.to_plan(customer_id, day)
             if entries is None:
                 continue  # nothing owed: only a new event (which wakes it) can change that
@@ -840,6 +863,8 @@ class _Run:
         scenario = self.scenarios[customer_id]
         held = [d for d in decisions if d.actions]
         self.holding[customer_id] = frozenset(d.invoice_id for d in held)
+        self.marks.pop(customer_id, None)
+        self.quiets.pop(customer_id, None)
         first: date | None = None
         talk: Conversation | None = None if sent else review.conversation
         if held:
@@ -861,6 +886,7 @@ class _Run:
         # held back above); jumping to the level due, a later step may replace it any day.
         moving = [d for d in decisions if not d.actions or scenario.catch_up is _JUMP]
         quiet: date | None = None  # the first day rule 2 lets a message to the customer out
+        marks: dict[str, date] = {}  # when each decision can change, for `unmoved`
         for decision in moving:
             if decision.next_review_at is None:
                 continue
@@ -870,7 +896,12 @@ class _Run:
                     talk = talk or self.conversation(customer_id)
                     quiet = quiet_until(talk, scenario, customer, today=tomorrow)
                 changes = max(changes, quiet)  # nothing goes to the customer before
+            marks[decision.invoice_id] = changes
             first = changes if first is None else min(first, changes)
+        if len(moving) == len(decisions):  # every decision's next change is known
+            self.marks[customer_id] = marks
+            if quiet is not None:
+                self.quiets[customer_id] = quiet
         self.look_again(None if first is None else max(first, tomorrow), customer_id)
 
     def conversation(self, customer_id: str) -> Conversation:
