@@ -440,18 +440,104 @@ class _Book:
 
 
 @dataclass(slots=True)
+class _Sum:
+    """A running sum of Decimals that reads as the sum of its current terms, exponent included.
+
+    Adding the terms one by one from ``Decimal(0)`` gives the smallest exponent among them
+    (and 0); a running sum would keep the exponent of a term taken out since, so the
+    exponents of the terms in it are counted and the sum read at the smallest of them.
+    """
+
+    total: Decimal = _ZERO
+    exponents: dict[int, int] = field(default_factory=dict)
+
+    def add(self, amount: Decimal) -> None:
+        self.total += amount
+        exponent = int(amount.as_tuple().exponent)
+        self.exponents[exponent] = self.exponents.get(exponent, 0) + 1
+
+    def remove(self, amount: Decimal) -> None:
+        self.total -= amount
+        exponent = int(amount.as_tuple().exponent)
+        left = self.exponents[exponent] - 1
+        if left:
+            self.exponents[exponent] = left
+        else:
+            del self.exponents[exponent]
+
+    def read(self) -> Decimal:
+        if not self.exponents:
+            return _ZERO
+        exponent = min(0, *self.exponents)
+        if self.total.as_tuple().exponent == exponent:
+            return self.total
+        return self.total.quantize(Decimal(1).scaleb(exponent))
+
+
+@dataclass(slots=True)
+class _Zone:
+    """What the invoices kept by the gauge in one time zone add to the day's figures.
+
+    An invoice whose money is all dated by the day read owes the same parts every later day
+    until money is added: its parts and balance are added here once, and only the parts
+    still not due move, as the zone's local day goes by.
+    """
+
+    today: date = date.min
+    total: _Sum = field(default_factory=_Sum)
+    not_due: _Sum = field(default_factory=_Sum)
+    receivables: _Sum = field(default_factory=_Sum)
+    ahead: dict[date, dict[str, list[Decimal]]] = field(default_factory=dict)
+    dues: list[date] = field(default_factory=list)  # a heap of the keys of ``ahead``
+
+    def advance(self, today: date) -> None:
+        """Move to *today*: the parts due before it are no longer "not due"."""
+        self.today = today
+        while self.dues and self.dues[0] < today:
+            for amounts in self.ahead.pop(heappop(self.dues)).values():
+                for amount in amounts:
+                    self.not_due.remove(amount)
+
+    def add(
+        self, invoice_id: str, parts: tuple[tuple[date, Decimal], ...], balance: Decimal
+    ) -> None:
+        for due, remaining in parts:
+            self.total.add(remaining)
+            if due >= self.today:
+                self.not_due.add(remaining)
+                if due not in self.ahead:
+                    self.ahead[due] = {}
+                    heappush(self.dues, due)
+                self.ahead[due].setdefault(invoice_id, []).append(remaining)
+        if parts:
+            self.receivables.add(balance)
+
+    def remove(
+        self, invoice_id: str, parts: tuple[tuple[date, Decimal], ...], balance: Decimal
+    ) -> None:
+        for _, remaining in parts:
+            self.total.remove(remaining)
+        for due in {due for due, _ in parts if due >= self.today}:
+            for amount in self.ahead[due].pop(invoice_id):
+                self.not_due.remove(amount)
+        if parts:
+            self.receivables.remove(balance)
+
+
+@dataclass(slots=True)
 class _Gauge:
     """The book's outstanding, overdue and count-back DSO each day, as `ageing` and `dso` read it.
 
     Read at noon UTC, each invoice at its customer's local day, in euros only, as the metrics
-    read the book. Only the invoices that may still owe something are read each day: one that
-    owes nothing and has no money dated later is *settled* and left out until money is
-    added to it (`_Book.changed`). The sales by month of `count_back` grow as invoices are
-    issued.
+    read the book. Only the invoices that may still owe something are read each day: one
+    whose money is all dated by the day read owes the same parts until money is added to it
+    (`_Book.changed`), so it is *kept*: read once into its zone's running sums (`_Zone`),
+    and read again only when money is added. The sales by month of `count_back` grow as
+    invoices are issued.
     """
 
     book: _Book
-    zones: frozenset[str]
+    zones: dict[str, _Zone]
     live: set[str] = field(default_factory=set)
     unissued: set[str] = field(default_factory=set)
     sales: dict[tuple[int, int], Decimal] = field(default_factory=dict)
@@ -460,7 +546,7 @@ class _Gauge:
     @classmethod
     def of(cls, book: _Book) -> _Gauge:
         euros = {i for i, inv in book.invoices.items() if inv.currency == _EUR}
-        zones = frozenset(c.time_zone for c in book.customers.values())
+        zones = {c.time_zone: _Zone() for c in book.customers.values()}
         return cls(book, zones, live=set(euros), unissued=set(euros))
 
     def read(self, day: date) -> tuple[Decimal, Decimal, Decimal | None]:
@@ -470,45 +556,49 @@ class _Gauge:
         # The local day of noon UTC, by time zone.
         local = {zone: at.astimezone(ZoneInfo(zone)).date() for zone in self.zones}
         self.issue(local)
-        self.live |= {i for i in book.changed if invoices[i].currency == _EUR}
-        for invoice_id in book.changed:
-            self.kept.pop(invoice_id, None)
-        book.changed.clear()
+        for zone, today in local.items():
+            self.zones[zone].advance(today)
+        self.take_changes()
         total = not_due = receivables = _ZERO
-        settled: list[str] = []
+        kept: list[str] = []
         for invoice_id in self.live:
             invoice = invoices[invoice_id]
             today = local[invoice.customer.time_zone]
             if invoice.issued_on > today:
                 continue
-            parts, balance = self.owed(invoice_id, today)
+            ledger = book.ledger(invoice_id)
+            parts, balance = ledger.tranches(on=today), ledger.balance(on=today)
+            if ledger.settled(on=today) == ledger.settled(on=date.max):
+                # No money dated later: the same parts every day until money is added.
+                self.kept[invoice_id] = parts, balance
+                self.zones[invoice.customer.time_zone].add(invoice_id, parts, balance)
+                kept.append(invoice_id)
+                continue
             for due, remaining in parts:
                 total += remaining
                 if due >= today:  # 0 days late or less: the ageing's "not_due"
                     not_due += remaining
             if parts:
                 receivables += balance
-            elif invoice_id in self.kept:
-                settled.append(invoice_id)
-        self.live.difference_update(settled)
+        self.live.difference_update(kept)
+        for sums in self.zones.values():
+            total += sums.total.read()
+            not_due += sums.not_due.read()
+            receivables += sums.receivables.total
         return total, total - not_due, count_back(receivables, self.sales, today=day)
 
-    def owed(
-        self, invoice_id: str, today: date
-    ) -> tuple[tuple[tuple[date, Decimal], ...], Decimal]:
-        """The parts owed and the balance at the end of *today*, as the ledger reads them.
-
-        Kept from one day to the next once no money is dated after the day read (the
-        simulation dates what it adds on the day it adds it), until money is added.
-        """
-        found = self.kept.get(invoice_id)
-        if found is not None:
-            return found
-        ledger = self.book.ledger(invoice_id)
-        owed = ledger.tranches(on=today), ledger.balance(on=today)
-        if ledger.settled(on=today) == ledger.settled(on=date.max):
-            self.kept[invoice_id] = owed
-        return owed
+    def take_changes(self) -> None:
+        """Read again the invoices money was added to: out of their zone's sums, back to live."""
+        invoices = self.book.invoices
+        for invoice_id in self.book.changed:
+            invoice = invoices[invoice_id]
+            if invoice.currency != _EUR:
+                continue
+            self.live.add(invoice_id)
+            found = self.kept.pop(invoice_id, None)
+            if found is not None:
+                self.zones[invoice.customer.time_zone].remove(invoice_id, *found)
+        self.book.changed.clear()
 
     def issue(self, local: Mapping[str, date]) -> None:
         """Add the invoices issued by their local day to the sales by month."""
@@ -899,10 +989,14 @@ class _Run:
             marks[decision.invoice_id] = changes
             first = changes if first is None else min(first, changes)
         if len(moving) == len(decisions):  # every decision's next change is known
-            self.marks[customer_id] = marks
-            if quiet is not None:
-                self.quiets[customer_id] = quiet
+            self.mark(customer_id, marks, quiet)
         self.look_again(None if first is None else max(first, tomorrow), customer_id)
+
+    def mark(self, customer_id: str, marks: dict[str, date], quiet: date | None) -> None:
+        """Keep when each decision of the customer can next change, for `unmoved`."""
+        self.marks[customer_id] = marks
+        if quiet is not None:
+            self.quiets[customer_id] = quiet
 
     def conversation(self, customer_id: str) -> Conversation:
         """The customer's conversation at today's run instant, from every one of its invoices."""
