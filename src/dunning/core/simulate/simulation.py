@@ -702,6 +702,10 @@ class _Run:
         if holding is None or holding - {invoice_id} or customer_id in self.book.credits:
             return False
         scenario = self.scenarios[customer_id]
+        if self.book.outstanding(invoice_id, self.today) <= scenario.tolerance:
+            # Paid: its decision is closed (`decide`'s first rule), with no next change.
+            self.moved(customer_id, invoice_id, None)
+            return True
         decision = decide(
             self.book.invoices[invoice_id],
             self.book.events[invoice_id],
@@ -711,7 +715,6 @@ class _Run:
         )
         if decision.actions:
             return False
-        self.holding[customer_id] = frozenset()
         changes: date | None = None
         if decision.next_review_at is not None:
             tz = self.book.customers[customer_id].tz
@@ -721,12 +724,21 @@ class _Run:
                 changes = max(changes, quiet)
             # Decided at today's run instant: no change before tomorrow's plan.
             changes = max(changes, self.today + _ONE_DAY)
+        self.moved(customer_id, invoice_id, changes)
+        return True
+
+    def moved(self, customer_id: str, invoice_id: str, changes: date | None) -> None:
+        """The customer's day to look again, now that the invoice's next change is *changes*.
+
+        None: no change without a new event. The invoice holds no action back any more.
+        """
+        self.holding[customer_id] = frozenset()
         marks = self.marks.get(customer_id)
         if marks is None:  # the last plan did not read every invoice's next change
             looks = self.looks.get(customer_id)
             if changes is not None and (looks is None or changes < looks):
                 self.look_again(changes, customer_id)
-            return True
+            return
         if changes is None:
             marks.pop(invoice_id, None)
         else:
@@ -734,7 +746,6 @@ class _Run:
         # Another invoice's change due today or before keeps today's plan (its day was today).
         first = min(marks.values(), default=None)
         self.look_again(None if first is None else max(first, self.today), customer_id)
-        return True
 
     def at(self, customer_id: str) -> datetime:
         """Today's run instant in the customer's time zone."""
