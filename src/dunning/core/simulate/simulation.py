@@ -357,12 +357,18 @@ class _Book:
             )
         return found
 
-    def ledger(self, invoice_id: str) -> Ledger:
+    def ledger(self, invoice_id: str, *, keep: bool = True) -> Ledger:
+        """The invoice's ledger, kept until money is added to it (unless *keep* is False).
+
+        A ledger read once (each invoice's by the first day's figures, the late ones by the
+        final penalties) is not kept: a run holds only the ledgers of the invoices it plans,
+        not one per invoice of the book (fewer objects for the garbage collector to walk).
+        """
         found = self._ledgers.get(invoice_id)
         if found is None:
-            found = self._ledgers[invoice_id] = Ledger(
-                self.invoices[invoice_id], self.events[invoice_id]
-            )
+            found = Ledger(self.invoices[invoice_id], self.events[invoice_id])
+            if keep:
+                self._ledgers[invoice_id] = found
         return found
 
     def entries(self, customer_id: str) -> list[PortfolioEntry]:
@@ -396,6 +402,7 @@ class _Book:
                 mine.append(self.history(invoice_id))
             else:
                 self._settled.add(invoice_id)
+                self._ledgers.pop(invoice_id, None)  # read again only if money is added
         if not owes:
             return None
         return self.entries(customer_id) if on_account else mine
@@ -419,7 +426,7 @@ class _Book:
         Only such an invoice can carry penalties at *end*: interest and the indemnity run
         from the day after a due date on a part still owed then.
         """
-        ledger = self.ledger(invoice_id)
+        ledger = self.ledger(invoice_id, keep=False)
         owed = _ZERO
         for due, amount in self.invoices[invoice_id].schedule:
             owed += amount
@@ -451,14 +458,14 @@ class _Sum:
     total: Decimal = _ZERO
     exponents: dict[int, int] = field(default_factory=dict)
 
-    def add(self, amount: Decimal) -> None:
+    def add(self, amount: Decimal, exponent: int) -> None:
+        """Add *amount*, whose exponent is *exponent*."""
         self.total += amount
-        exponent = int(amount.as_tuple().exponent)
         self.exponents[exponent] = self.exponents.get(exponent, 0) + 1
 
-    def remove(self, amount: Decimal) -> None:
+    def remove(self, amount: Decimal, exponent: int) -> None:
+        """Take out *amount*, added before with its *exponent*."""
         self.total -= amount
-        exponent = int(amount.as_tuple().exponent)
         left = self.exponents[exponent] - 1
         if left:
             self.exponents[exponent] = left
@@ -474,20 +481,24 @@ class _Sum:
         return self.total.quantize(Decimal(1).scaleb(exponent))
 
 
+_Parts = tuple[tuple[date, Decimal], ...]
+
+
 @dataclass(slots=True)
 class _Zone:
     """What the invoices kept by the gauge in one time zone add to the day's figures.
 
     An invoice whose money is all dated by the day read owes the same parts every later day
     until money is added: its parts and balance are added here once, and only the parts
-    still not due move, as the zone's local day goes by.
+    still not due move, as the zone's local day goes by. (The receivables only feed
+    `count_back`, which reads their value: a plain sum.)
     """
 
     today: date = date.min
     total: _Sum = field(default_factory=_Sum)
     not_due: _Sum = field(default_factory=_Sum)
-    receivables: _Sum = field(default_factory=_Sum)
-    ahead: dict[date, dict[str, list[Decimal]]] = field(default_factory=dict)
+    receivables: Decimal = _ZERO
+    ahead: dict[date, dict[str, list[tuple[Decimal, int]]]] = field(default_factory=dict)
     dues: list[date] = field(default_factory=list)  # a heap of the keys of ``ahead``
 
     def advance(self, today: date) -> None:
@@ -495,33 +506,30 @@ class _Zone:
         self.today = today
         while self.dues and self.dues[0] < today:
             for amounts in self.ahead.pop(heappop(self.dues)).values():
-                for amount in amounts:
-                    self.not_due.remove(amount)
+                for amount, exponent in amounts:
+                    self.not_due.remove(amount, exponent)
 
-    def add(
-        self, invoice_id: str, parts: tuple[tuple[date, Decimal], ...], balance: Decimal
-    ) -> None:
+    def add(self, invoice_id: str, parts: _Parts, balance: Decimal) -> None:
+        """Add the parts an invoice owes and its balance."""
         for due, remaining in parts:
-            self.total.add(remaining)
+            exponent = int(remaining.as_tuple().exponent)
+            self.total.add(remaining, exponent)
             if due >= self.today:
-                self.not_due.add(remaining)
+                self.not_due.add(remaining, exponent)
                 if due not in self.ahead:
                     self.ahead[due] = {}
                     heappush(self.dues, due)
-                self.ahead[due].setdefault(invoice_id, []).append(remaining)
-        if parts:
-            self.receivables.add(balance)
+                self.ahead[due].setdefault(invoice_id, []).append((remaining, exponent))
+        self.receivables += balance
 
-    def remove(
-        self, invoice_id: str, parts: tuple[tuple[date, Decimal], ...], balance: Decimal
-    ) -> None:
+    def remove(self, invoice_id: str, parts: _Parts, balance: Decimal) -> None:
+        """Take out what `add` added for the invoice."""
         for _, remaining in parts:
-            self.total.remove(remaining)
+            self.total.remove(remaining, int(remaining.as_tuple().exponent))
         for due in {due for due, _ in parts if due >= self.today}:
-            for amount in self.ahead[due].pop(invoice_id):
-                self.not_due.remove(amount)
-        if parts:
-            self.receivables.remove(balance)
+            for amount, exponent in self.ahead[due].pop(invoice_id):
+                self.not_due.remove(amount, exponent)
+        self.receivables -= balance
 
 
 @dataclass(slots=True)
@@ -541,7 +549,7 @@ class _Gauge:
     live: set[str] = field(default_factory=set)
     unissued: set[str] = field(default_factory=set)
     sales: dict[tuple[int, int], Decimal] = field(default_factory=dict)
-    kept: dict[str, tuple[tuple[tuple[date, Decimal], ...], Decimal]] = field(default_factory=dict)
+    kept: dict[str, tuple[_Parts, Decimal]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, book: _Book) -> _Gauge:
@@ -566,12 +574,13 @@ class _Gauge:
             today = local[invoice.customer.time_zone]
             if invoice.issued_on > today:
                 continue
-            ledger = book.ledger(invoice_id)
+            ledger = book.ledger(invoice_id, keep=False)
             parts, balance = ledger.tranches(on=today), ledger.balance(on=today)
             if ledger.settled(on=today) == ledger.settled(on=date.max):
                 # No money dated later: the same parts every day until money is added.
-                self.kept[invoice_id] = parts, balance
-                self.zones[invoice.customer.time_zone].add(invoice_id, parts, balance)
+                if parts:
+                    self.kept[invoice_id] = parts, balance
+                    self.zones[invoice.customer.time_zone].add(invoice_id, parts, balance)
                 kept.append(invoice_id)
                 continue
             for due, remaining in parts:
@@ -584,7 +593,7 @@ class _Gauge:
         for sums in self.zones.values():
             total += sums.total.read()
             not_due += sums.not_due.read()
-            receivables += sums.receivables.total
+            receivables += sums.receivables
         return total, total - not_due, count_back(receivables, self.sales, today=day)
 
     def take_changes(self) -> None:
