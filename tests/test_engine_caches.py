@@ -19,7 +19,7 @@ from dunning import (
     Invoice,
     decide,
 )
-from dunning.core import engine
+from dunning.core import decider
 from dunning.core.engine import decide_many
 from dunning.core.runcache import RunCache
 from dunning.core.scenario import Scenario
@@ -49,7 +49,7 @@ def test_a_scenario_keeps_its_plan() -> None:
     assert plan is scenario.plan
     assert plan.scenario is scenario
     decide(_invoice(1), [], scenario, at=AT)
-    assert engine._plan(scenario) is plan
+    assert decider._plan(scenario) is plan
 
 
 def test_equal_scenarios_stay_equal_with_their_plans() -> None:
@@ -68,8 +68,8 @@ def test_a_copy_with_other_fields_gets_its_own_plan() -> None:
     assert scenario.plan.gap.days == 5
     wider = scenario.model_copy(update={"minimum_gap_days": 9})
     assert wider.plan is scenario.plan  # what pydantic copies
-    assert engine._plan(wider).gap.days == 9
-    assert engine._plan(wider).scenario is wider
+    assert decider._plan(wider).gap.days == 9
+    assert decider._plan(wider).scenario is wider
 
 
 def test_a_run_cache_holds_one_place_per_zone_and_calendar() -> None:

@@ -177,7 +177,7 @@ def test_a_hand_written_init_that_matches_imports_and_builds(tmp_path: Path) -> 
 
 
 # The events of a history are compared with *at* exactly only from two local days before it
-# (`engine._collect`). Instants written in far time zones, worked out by hand for
+# (`history_facts._collect`). Instants written in far time zones, worked out by hand for
 # at = Tuesday 28 April 2026 09:00 Paris (UTC+2) = 07:00 UTC:
 # - 2026-04-28T20:00+14:00 = 06:00 UTC: one hour before at, though written "20:00";
 # - 2026-04-27T23:30-10:00 = 09:30 UTC (11:30 Paris): after at, though written the day before;

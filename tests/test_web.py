@@ -130,6 +130,7 @@ def test_the_approvals_list_shows_the_notice_amounts_and_whether_still_due(store
     assert "&lt;script&gt;alert(1)&lt;/script&gt;: still due" in page.text
     assert "1 uncertain send</a>" in page.text
     assert '<a href="/approvals/msg_notice">' in page.text
+    assert "<td>Boulangerie Martin SARL (C-001)</td>" in page.text  # as the approver knows it
     assert "<script>" not in page.text
 
 
@@ -139,16 +140,38 @@ def test_the_approval_page_shows_the_letter_sandboxed_and_the_forms(store: Any) 
     assert page.status_code == 200
     version = store.get(NOTICE).version
     assert (
-        '<iframe title="The email\'s HTML body" sandbox srcdoc="&lt;p&gt;Mise en demeure'
-        ' &lt;img src=https://tracker.example/x.png&gt;&lt;/p&gt;"></iframe>'
+        f'<iframe title="The email\'s HTML body" sandbox src="/approvals/{NOTICE}/email"></iframe>'
     ) in page.text
     assert page.text.count(f'name="seen" value="{version}"') == 2
     assert "<td>1\u202f200.00 EUR</td>" in page.text  # in the preview, and owed now
     assert "2026-05-04 08:30 UTC" in page.text  # the preview's date: 10:30 in Paris
     assert '<td class="ok">still due</td>' in page.text
+    assert "<dt>Customer</dt><dd>Boulangerie Martin SARL (C-001)</dd>" in page.text
     assert '<label for="reject-reason">Reason (required to reject)</label>' in page.text
     assert '<button type="submit" class="approve">' in page.text
     assert "<script>" not in page.text
+
+
+def test_the_email_frame_shows_its_own_styles_and_nothing_else(store: Any) -> None:
+    """The frame's HTML: inline styles apply; no script, remote image, form or foreign framing."""
+    browser = client(store)
+    email = browser.get(f"/approvals/{NOTICE}/email")
+    assert email.status_code == 200
+    assert email.text == store.get(NOTICE).message.html  # as rendered for the customer
+    policy = email.headers["content-security-policy"]
+    assert policy.split("; ") == [
+        "default-src 'none'",  # no script, font, connection... (nothing is listed for them)
+        "style-src 'unsafe-inline'",  # the email's own styles: it looks as sent
+        "img-src data:",  # the tracker.example pixel in this email does not load
+        "form-action 'none'",
+        "frame-ancestors 'self'",  # our approval page only
+        "base-uri 'none'",
+        "sandbox",
+    ]
+    assert email.headers["x-frame-options"] == "SAMEORIGIN"
+    assert email.headers["x-content-type-options"] == "nosniff"
+    assert browser.get("/approvals/msg_nothing/email").status_code == 404
+    assert browser.get("/").headers["x-frame-options"] == "DENY"  # the pages stay unframable
 
 
 def test_approving_records_the_user_and_the_instant(store: Any) -> None:
@@ -315,11 +338,26 @@ def test_without_a_user_every_page_is_refused(store: Any, method: str, path: str
     assert store.get(NOTICE).status is EntryStatus.PENDING_APPROVAL
 
 
+def test_a_customer_whose_invoice_is_gone_is_shown_by_id(store: Any) -> None:
+    """No invoice of the message in the book any more: the customer's id, not an error."""
+    gone = _entry("msg_gone", "INV-404", EntryStatus.RESERVED, Channel.SMS)
+    assert store.reserve(gone)
+    assert store.begin_attempt(
+        "msg_gone", owner="r1", expect=EntryStatus.RESERVED, expect_attempts=0, at=RUN
+    )
+    store.finish("msg_gone", EntryStatus.UNCERTAIN, at=RUN, reason="lost")
+    page = client(store).get("/uncertain")
+    assert page.status_code == 200
+    assert "<td>C-002</td>" in page.text  # _entry gives INV-404 to customer C-002
+    assert "<td>Menuiserie Petit (C-002)</td>" in page.text  # the other one, found
+
+
 def test_resolving_an_uncertain_send(store: Any) -> None:
     """``/uncertain`` lists it with its reason; "not delivered" makes it retry, by claire."""
     browser = client(store)
     page = browser.get("/uncertain")
     assert "the provider timed out" in page.text
+    assert "<td>Menuiserie Petit (C-002)</td>" in page.text
     assert '<button type="submit" name="answer" value="delivered">' in page.text
     done = browser.post(
         f"/uncertain/{UNSURE}/resolve", data={"csrf": token(page.text), "answer": "not_delivered"}
@@ -389,8 +427,8 @@ def test_every_response_carries_the_security_headers(store: Any) -> None:
     browser = client(store)
     for response in (browser.get("/"), browser.get("/console.css"), browser.get("/nowhere")):
         assert response.headers["content-security-policy"] == (
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         )
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"

@@ -50,6 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", args.port))  # never another interface: one person's console
         port = listener.getsockname()[1]
+        listener.listen(128)  # the URL works the moment it is printed (queued until served)
         print(f"http://127.0.0.1:{port}/?token={login.token}", flush=True)
         print("open this URL in your browser (its token works once); Ctrl+C stops", flush=True)
         server = uvicorn.Server(

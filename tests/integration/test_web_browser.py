@@ -14,6 +14,7 @@ Skips, saying why, without playwright or /usr/bin/chromium; fails instead when
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -22,6 +23,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +98,13 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def console(book: Path) -> Iterator[str]:
     """``dunning serve`` on the book, its clock at 16:00 on 24 March; yields the printed URL."""
+    with serving(book) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(book: Path) -> Iterator[str]:
+    """``dunning serve`` on *book* at 16:00 on 24 March 2026, as claire: the URL it prints."""
     env = {**os.environ, "PYTHONPATH": str(Path(dunning.__file__).parent.parent)}
     command = [sys.executable, "-m", "dunning", "serve", "--db", str(book), "--port", "0"]
     command += ["--at", "2026-03-24T16:00+01:00", "--by", "claire"]
@@ -243,3 +253,75 @@ def test_without_the_token_the_console_is_closed(console: str, page: Page) -> No
     response = page.goto(console)  # the same token, a second time
     assert response is not None
     assert response.status == 401
+
+
+EMAIL_HTML = (
+    '<p id="notice" style="color: rgb(170, 0, 0); font-weight: 700">Mise en demeure</p>'
+    '<img id="pixel" alt="" src="https://tracker.example/open.png">'
+    "<script>document.body.dataset.ran = 'yes'</script>"
+)
+
+
+@pytest.fixture
+def email_book(tmp_path: Path) -> Path:
+    """A book whose one formal notice is an email, styled inline, awaiting approval."""
+    from dunning import Channel  # noqa: PLC0415
+    from dunning.adapters.sqlite import SqliteStore  # noqa: PLC0415
+    from dunning.core.action_log import Covered, EntryStatus, LogEntry  # noqa: PLC0415
+    from dunning.core.engine import action_id  # noqa: PLC0415
+    from dunning.core.render import Message  # noqa: PLC0415
+    from dunning.testing import make_invoice, paris  # noqa: PLC0415
+
+    at = paris(2026, 3, 24, 10)
+    invoice = make_invoice(id="INV-1", number="2026-0001", due_on=date(2026, 2, 2))
+    cover = Covered("INV-1", action_id("INV-1", "formal_notice"), "formal_notice", Decimal(1200))
+    message = Message(
+        action_id="msg_email",
+        channel=Channel.EMAIL,
+        template="formal_notice",
+        locale="fr_FR",
+        subject=NOTICE,
+        text="Mise en demeure",
+        html=EMAIL_HTML,
+        to="compta@client.example",
+    )
+    entry = LogEntry(
+        key="msg_email",
+        customer_id=invoice.customer.id,
+        channel=Channel.EMAIL,
+        covers=(cover,),
+        message=message,
+        status=EntryStatus.PENDING_APPROVAL,
+        owner="r1",
+        reserved_at=at,
+        updated_at=at,
+        requires_approval=True,
+    )
+    path = tmp_path / "email.db"
+    with SqliteStore(path) as store:
+        store.add_invoice(invoice)
+        assert store.reserve(entry)
+    return path
+
+
+def test_an_email_is_previewed_with_its_own_styles_and_nothing_else(
+    email_book: Path, page: Page
+) -> None:
+    """The approver sees the email's inline styles; its script and remote image stay dead."""
+    failed: list[tuple[str, str | None]] = []
+    answered: list[str] = []
+    page.on("requestfailed", lambda r: failed.append((r.url, r.failure)))
+    page.on("response", lambda r: answered.append(r.url))
+    with serving(email_book) as url:
+        page.goto(url)  # the token opens a session
+        page.goto(url.split("?", maxsplit=1)[0] + "approvals/msg_email")
+        frame = page.frame_locator("iframe")
+        notice = frame.locator("#notice")
+        expect(notice).to_have_text("Mise en demeure")
+        style = notice.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).fontWeight]")
+        assert style == ["rgb(170, 0, 0)", "700"]  # as the customer's mail client shows it
+        assert frame.locator("body").evaluate("b => b.dataset.ran ?? 'no'") == "no"
+        assert frame.locator("#pixel").evaluate("i => i.naturalWidth") == 0
+    # The tracking pixel was stopped by the frame's policy in the browser, never fetched.
+    assert failed == [("https://tracker.example/open.png", "csp")]
+    assert not [u for u in answered if "tracker" in u]

@@ -19,6 +19,7 @@ from dunning.adapters._sqlrows import (
     COVER_COLUMNS,
     LOG_COLUMNS,
     Dialect,
+    Result,
     Rows,
     Transaction,
     entry_from,
@@ -86,39 +87,72 @@ class SqlActionLog(ABC):
         them read (``FOR UPDATE`` where rows can be locked), then the write and the superseded
         entries closed, all in one commit.
         """
-        actions = sorted({c.action_id for c in entry.covers})
         with self._write() as tx:
-            self._lock_actions(tx, actions)
-            some, params = self._dialect.any_of("action_id", actions)
-            # One set of keys, not ``key = ? OR key IN (...)``: PostgreSQL plans an OR with
-            # a subquery as a scan of the whole log (a reservation slower as the log grows);
-            # this is two index lookups.
-            found = self._entries(
-                tx,
-                f"key IN (SELECT ? UNION SELECT key FROM {{t}}action_covers"
-                f" WHERE tenant = ? AND {some})",
-                [entry.key, self.tenant, *params],
-                lock=True,
+            return self._reserve(tx, entry)
+
+    def finish_and_reserve(
+        self,
+        key: str,
+        status: EntryStatus,
+        *,
+        at: datetime,
+        receipt: Receipt | None = None,
+        reason: str = "",
+        entry: LogEntry,
+    ) -> bool:
+        """`finish` one message and `reserve` the next in one transaction: one commit, not two.
+
+        The runner records a sent message's outcome this way with the next message it
+        reserves (see `dunning.runner.Dunner`): the outcome is durable before the next send,
+        as with two calls, and the log writes once. Either both happen or neither does.
+
+        Returns:
+            Whether *entry* was reserved (the outcome is recorded either way).
+
+        Raises:
+            NotFoundError: (a `KeyError`) if there is no entry under *key* (nothing written).
+        """
+        with self._write() as tx:
+            done = self._finish(tx, key, status, at=at, receipt=receipt, reason=reason)
+            if done.rowcount == 0:  # read before the reservation goes out
+                msg = f"no message with id {key!r} in the action log"
+                raise NotFoundError(msg)
+            return self._reserve(tx, entry)
+
+    def _reserve(self, tx: Transaction, entry: LogEntry) -> bool:
+        """`reserve` in the transaction *tx*."""
+        actions = sorted({c.action_id for c in entry.covers})
+        self._lock_actions(tx, actions)
+        some, params = self._dialect.any_of("action_id", actions)
+        # One set of keys, not ``key = ? OR key IN (...)``: PostgreSQL plans an OR with
+        # a subquery as a scan of the whole log (a reservation slower as the log grows);
+        # this is two index lookups.
+        found = self._entries(
+            tx,
+            f"key IN (SELECT ? UNION SELECT key FROM {{t}}action_covers"
+            f" WHERE tenant = ? AND {some})",
+            [entry.key, self.tenant, *params],
+            lock=True,
+        )
+        existing = next((e for e in found if e.key == entry.key), None)
+        stored, superseded = reservation(entry, existing, found)
+        if stored is None:
+            return False
+        for old in superseded:
+            self._update_entry(tx, old)
+        if existing is None:
+            marks = ", ".join("?" * (1 + len(LOG_COLUMNS)))
+            tx.execute(
+                self._sql(
+                    f"INSERT INTO {{t}}action_log (tenant, {', '.join(LOG_COLUMNS)})"
+                    f" VALUES ({marks})"
+                ),
+                (self.tenant, *self._row(stored)),
             )
-            existing = next((e for e in found if e.key == entry.key), None)
-            stored, superseded = reservation(entry, existing, found)
-            if stored is None:
-                return False
-            for old in superseded:
-                self._update_entry(tx, old)
-            if existing is None:
-                marks = ", ".join("?" * (1 + len(LOG_COLUMNS)))
-                tx.execute(
-                    self._sql(
-                        f"INSERT INTO {{t}}action_log (tenant, {', '.join(LOG_COLUMNS)})"
-                        f" VALUES ({marks})"
-                    ),
-                    (self.tenant, *self._row(stored)),
-                )
-                self._insert_covers(tx, stored)
-            else:
-                self._update_entry(tx, stored)
-            return True
+            self._insert_covers(tx, stored)
+        else:
+            self._update_entry(tx, stored)
+        return True
 
     def begin_attempt(
         self,
@@ -218,29 +252,41 @@ class SqlActionLog(ABC):
         Raises:
             NotFoundError: (a `KeyError`) if there is no entry under *key*.
         """
-        instant = self._dialect.instant(at)
         with self._write() as tx:
-            done = tx.execute(
-                self._sql(
-                    "UPDATE {t}action_log SET status = ?, updated_at = ?,"
-                    " receipt_provider_id = ?, receipt_detail = ?, reason = ?"
-                    " WHERE tenant = ? AND key = ?"
-                ),
-                (
-                    status.value,
-                    instant,
-                    receipt.provider_id if receipt else None,
-                    receipt.detail if receipt else None,
-                    reason,
-                    self.tenant,
-                    key,
-                ),
-            )
+            done = self._finish(tx, key, status, at=at, receipt=receipt, reason=reason)
         # Read once committed: an UPDATE of no row changed nothing, and the commit goes out
         # with the statement (one round trip where the store pipelines).
         if done.rowcount == 0:
             msg = f"no message with id {key!r} in the action log"
             raise NotFoundError(msg)
+
+    def _finish(
+        self,
+        tx: Transaction,
+        key: str,
+        status: EntryStatus,
+        *,
+        at: datetime,
+        receipt: Receipt | None,
+        reason: str,
+    ) -> Result:
+        """`finish` in the transaction *tx*; the caller reads ``rowcount`` (0: no such key)."""
+        return tx.execute(
+            self._sql(
+                "UPDATE {t}action_log SET status = ?, updated_at = ?,"
+                " receipt_provider_id = ?, receipt_detail = ?, reason = ?"
+                " WHERE tenant = ? AND key = ?"
+            ),
+            (
+                status.value,
+                self._dialect.instant(at),
+                receipt.provider_id if receipt else None,
+                receipt.detail if receipt else None,
+                reason,
+                self.tenant,
+                key,
+            ),
+        )
 
     def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
         """Approve or reject a pending entry (one UPDATE, then its invoices are re-reviewed).

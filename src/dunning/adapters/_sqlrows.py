@@ -40,6 +40,7 @@ __all__ = [
     "SQLITE",
     "Dialect",
     "Logged",
+    "Result",
     "Rows",
     "Transaction",
     "customer_entries",
@@ -84,7 +85,7 @@ Rows = list[tuple[Any, ...]]
 Logged = dict[str, list[tuple[tuple[Any, ...], Rows]]]
 
 
-class _Result(Protocol):
+class Result(Protocol):
     """What executing a statement gives back (a DB-API cursor)."""
 
     @property
@@ -98,7 +99,7 @@ class _Result(Protocol):
 class Transaction(Protocol):
     """One open transaction: a ``sqlite3.Connection`` or a ``psycopg.Cursor``."""
 
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> _Result: ...
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Result: ...
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
 

@@ -313,6 +313,25 @@ class MemoryStore:
                 entry, status=status, updated_at=at, receipt=receipt, reason=reason
             )
 
+    def finish_and_reserve(
+        self,
+        key: str,
+        status: EntryStatus,
+        *,
+        at: datetime,
+        receipt: Receipt | None = None,
+        reason: str = "",
+        entry: LogEntry,
+    ) -> bool:
+        """`finish` one message, then `reserve` the next, under one lock (see `SqlStore`'s).
+
+        Raises:
+            KeyError: if there is no entry under *key* (nothing is reserved).
+        """
+        with self._lock:
+            self.finish(key, status, at=at, receipt=receipt, reason=reason)
+            return self.reserve(entry)
+
     def decide_approval(self, key: str, *, approved: bool, by: str, at: datetime) -> LogEntry:
         """Approve or reject a pending entry, stamped *at*.
 

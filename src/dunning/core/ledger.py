@@ -71,6 +71,7 @@ __all__ = [
     "paid_on",
     "part_owed",
     "standing",
+    "standing_after",
 ]
 
 _ZERO = Decimal(0)
@@ -145,8 +146,24 @@ def _parts_owed(schedule: Schedule, settled: Decimal) -> tuple[tuple[date, Decim
     return tuple(parts)
 
 
-def _standing(invoice: Invoice, settled: Decimal) -> tuple[Decimal, date | None]:
-    """The balance and the anchor of *invoice* once *settled* was received."""
+def standing_after(invoice: Invoice, settled: Decimal) -> tuple[Decimal, date | None]:
+    """The balance and the anchor of *invoice* once *settled* was received.
+
+    For a caller that has already summed the money of a day (the engine, while it reads the
+    history once): what `standing` answers from that sum.
+
+    Returns:
+        ``(balance, anchor)``, as `standing`.
+
+    Examples:
+        >>> from dunning.core.model import Customer
+        >>> inv = Invoice(id="F", number="1", customer=Customer(id="C", name="C"),
+        ...               issued_on=date(2026, 1, 5), due_on=date(2026, 2, 4), total="100.00")
+        >>> standing_after(inv, Decimal(30))
+        (Decimal('70.00'), datetime.date(2026, 2, 4))
+        >>> standing_after(inv, Decimal("100.00"))
+        (Decimal('0.00'), None)
+    """
     total = invoice.total
     due_on = invoice.due_on
     if due_on is not None:  # a single due date (most invoices): `oldest_unpaid` in one test
@@ -178,7 +195,7 @@ def standing(invoice: Invoice, events: Iterable[Event], *, on: date) -> tuple[De
     for e in corrected(invoice, events):
         if isinstance(e, _MONEY) and e.on <= on:
             settled += e.amount
-    return _standing(invoice, settled)
+    return standing_after(invoice, settled)
 
 
 # ----------------------------------------------------------------------------- the ledger
@@ -281,7 +298,7 @@ class Ledger:
             ...     on=date(2026, 2, 1))
             (Decimal('0'), None)
         """
-        return _standing(self.invoice, self._running[bisect_right(self._days, on)])
+        return standing_after(self.invoice, self._running[bisect_right(self._days, on)])
 
     def received_between(self, first: date, last: date) -> Decimal:
         """What the money dated from *first* to *last* (both included) settles.

@@ -892,6 +892,9 @@ def corrected(invoice: Invoice, events: Iterable[Event]) -> Sequence[Event]:
     )
 
 
+_MIDNIGHT = time(0)
+
+
 def start_of_day(day: date, tz: ZoneInfo) -> datetime:
     """Midnight at the start of *day* in *tz*, as an aware datetime."""
-    return datetime.combine(day, time(0), tzinfo=tz)
+    return datetime.combine(day, _MIDNIGHT, tzinfo=tz)

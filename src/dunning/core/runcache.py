@@ -12,7 +12,7 @@ a business day in one look-up), and the run's memo of the local midnights it bui
 asks for the same few dates for every invoice. It also holds the run's memo of ladders
 (`Place.ladders`): the next steps of a scenario's ladder depend only on the plan, the instant,
 the place, the anchor date, the highest step taken and the first day allowed, which many
-invoices of a book share; the engine fills and reads it (`dunning.core.engine`).
+invoices of a book share; the engine fills and reads it (`dunning.core.decider`).
 
 Examples:
     >>> from datetime import date

@@ -361,6 +361,30 @@ class StoreContract:
         with pytest.raises(KeyError):
             store.finish("nope", EntryStatus.SENT, at=LATER)
 
+    def test_an_outcome_and_the_next_reservation_are_written_together(self, store: Any) -> None:
+        """``finish_and_reserve`` (optional): both written, or neither if the key is unknown."""
+        combined = getattr(store, "finish_and_reserve", None)
+        if combined is None:
+            pytest.skip("this store has no finish_and_reserve: the runner calls the two alone")
+        store.reserve(entry(attempts=1, attempted_at=AT))
+        second = entry("msg_2", actions=("act_2",), attempts=1, attempted_at=LATER)
+        assert combined("msg_1", EntryStatus.SENT, at=LATER, receipt=Receipt("p1"), entry=second)
+        sent = store.get("msg_1")
+        assert (sent.status, sent.receipt, sent.updated_at) == (
+            EntryStatus.SENT,
+            Receipt("p1"),
+            LATER,
+        )
+        assert store.get("msg_2") == second
+        third = entry("msg_3", actions=("act_3",))
+        with pytest.raises(KeyError):
+            combined("nope", EntryStatus.SENT, at=LATER, entry=third)
+        assert store.get("msg_3") is None  # the reservation went with the refused outcome
+        # A reservation refused (its action went out with msg_1) still records the outcome.
+        taken = entry("msg_4", actions=("act_1",))
+        assert combined("msg_2", EntryStatus.SENT, at=LATER, entry=taken) is False
+        assert (store.get("msg_2").status, store.get("msg_4")) == (EntryStatus.SENT, None)
+
     def test_an_approval_is_stamped_when_given(self, store: Any) -> None:
         """decided_at is the approval's instant, and stays so once the message is sent."""
         store.reserve(entry(status=EntryStatus.PENDING_APPROVAL))

@@ -34,7 +34,13 @@ from dunning.core.model import check_aware
 from dunning.core.policy import ScenarioChoice
 from dunning.exceptions import StaleApprovalError
 from dunning.runner import resolve
-from dunning.web._safety import CSRF_COOKIE, SecurityHeaders, cookie_path, csrf_token
+from dunning.web._safety import (
+    CSRF_COOKIE,
+    EMAIL_POLICY,
+    SecurityHeaders,
+    cookie_path,
+    csrf_token,
+)
 
 __all__ = ["Authorize", "create_app"]
 
@@ -119,6 +125,7 @@ class _Console:
             tenant=self.tenant,
             csrf=csrf_token(self.secret, browser, user or ""),
             url=partial(self.url, request),
+            customer_of=self.customer,
             **ctx,
         )
         response = HTMLResponse(html, status_code=status)
@@ -153,6 +160,16 @@ class _Console:
 
     # -- pages -------------------------------------------------------------------------------
 
+    def customer(self, entry: LogEntry) -> str:
+        """The customer's name and id, as an approver knows them (the id alone if unknown)."""
+        for cover in entry.covers:
+            try:
+                name = self.store.invoice(cover.invoice_id).customer.name
+            except KeyError:
+                continue
+            return f"{name} ({entry.customer_id})"
+        return entry.customer_id
+
     def approvals(self, request: Request, user: str) -> Response:
         at = self.now()
         pending = self.store.entries_with(EntryStatus.PENDING_APPROVAL)
@@ -182,6 +199,17 @@ class _Console:
             pending=entry.status is EntryStatus.PENDING_APPROVAL,
             at=at,
             **{"stale": None, "problem": "", **notice},
+        )
+
+    def email(self, request: Request, user: str) -> Response:  # noqa: ARG002
+        """An email's HTML as the customer will see it, for the approval page's frame."""
+        key = request.path_params["key"]
+        entry = self.store.get(key)
+        if entry is None or not entry.message.html:
+            raise _Refused(404, "No such email", f"No email has the key {key!r}.")
+        return HTMLResponse(
+            entry.message.html,
+            headers={"content-security-policy": EMAIL_POLICY, "x-frame-options": "SAMEORIGIN"},
         )
 
     def decide(self, request: Request, user: str, fields: Mapping[str, str]) -> Response:
@@ -364,6 +392,7 @@ def create_app(
     routes = [
         Route("/", get(console.approvals), name="approvals"),
         Route("/approvals/{key}", get(console.approval), name="approval"),
+        Route("/approvals/{key}/email", get(console.email), name="email"),
         Route(
             "/approvals/{key}/{verdict:str}",
             get(console.decide, post=True),

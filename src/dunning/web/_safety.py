@@ -2,7 +2,8 @@
 
 - Every response carries a restrictive Content-Security-Policy (nothing but our own style
   sheet loads, forms post only to us, no one may frame us), ``nosniff``, ``no-referrer`` (the
-  login token is in a URL) and ``no-store``.
+  login token is in a URL) and ``no-store``. An email's HTML, shown in a frame to an approver,
+  has its own (`EMAIL_POLICY`): its inline styles apply, nothing else runs or loads.
 - CSRF: a random per-browser cookie (HttpOnly, SameSite=Strict) and, in every form, an HMAC
   of it and of the user under the app's secret. A POST is refused (403) unless the form's
   token is that HMAC (`hmac.compare_digest`): another site can neither read the cookie nor
@@ -25,17 +26,34 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CSRF_COOKIE", "SESSION_COOKIE", "SecurityHeaders", "TokenLogin", "csrf_token"]
+__all__ = [
+    "CSRF_COOKIE",
+    "EMAIL_POLICY",
+    "SESSION_COOKIE",
+    "SecurityHeaders",
+    "TokenLogin",
+    "csrf_token",
+]
 
 CSRF_COOKIE = "dunning_csrf"
 SESSION_COOKIE = "dunning_session"
 
 POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-"""The Content-Security-Policy of every page. A letter is shown in a sandboxed ``srcdoc``
-frame, which inherits it: no script, no remote image, no form in a letter can act."""
+"""The Content-Security-Policy of every page: our style sheet, and frames from us only (an
+email's HTML, `EMAIL_POLICY`)."""
+
+EMAIL_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
+    "frame-ancestors 'self'; base-uri 'none'; sandbox"
+)
+"""The Content-Security-Policy of an email's HTML shown to an approver, in a frame of ours.
+
+Its own inline styles apply, so it looks as the customer will see it; nothing else does: no
+script (and ``sandbox`` even if the frame's attribute were dropped), no remote image (a
+tracking pixel does not fire when someone previews), no form, no framing by another site."""
 
 HEADERS = (
     ("content-security-policy", POLICY),
@@ -63,7 +81,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS:
-                    headers[name] = value
+                    headers.setdefault(name, value)  # a response may set its own (an email)
             await send(message)
 
         await self.app(scope, receive, with_headers)
