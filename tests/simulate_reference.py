@@ -50,7 +50,7 @@ from dunning.core.portfolio import (
     plan_for_customer,
 )
 from dunning.core.scenario import Scenario, StepKind
-from dunning.core.simulate.simulation import (
+from dunning.core.simulate.results import (
     SimulatedMessage,
     SimulatedPayment,
     SimulationDay,

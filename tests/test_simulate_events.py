@@ -178,3 +178,47 @@ def test_the_conversation_book_is_what_it_says() -> None:
     # Noon UTC on 2 March is 02:00 on 3 March in Kiritimati (UTC+14).
     noon = datetime(2026, 3, 2, 12, tzinfo=ZoneInfo("UTC"))
     assert noon.astimezone(ZoneInfo("Pacific/Kiritimati")).date() == date(2026, 3, 3)
+
+
+def test_the_daily_figures_keep_the_exponent_of_what_is_still_owed() -> None:
+    """Once the invoice of 100.00 is paid, the 450 still owed reads Decimal('450') (a sum's)."""
+    acme = Customer(id="C1", name="ACME SARL")
+    entries: list[PortfolioEntry] = [
+        InvoiceHistory(invoice=invoice(acme, 1, START + timedelta(days=10), "100.00")),
+        InvoiceHistory(
+            invoice=Invoice(
+                id="F-2",
+                number="2026-0002",
+                customer=acme,
+                issued_on=START - timedelta(days=5),
+                due_on=END + timedelta(days=30),
+                total=Decimal(450),
+            )
+        ),
+    ]
+    # Everyone pays on time: F-1 by its due date, F-2 only after the run.
+    punctual = Behaviour(on_time=dict.fromkeys(Segment, 1.0))
+    result = simulate(entries, STANDARD, start=START, end=END, seed=1, behaviour=punctual)
+    assert [(p.invoice_id, p.amount) for p in result.payments] == [("F-1", Decimal("100.00"))]
+    first, last = result.days[0], result.days[-1]
+    assert repr(first.outstanding) == "Decimal('550.00')"
+    assert repr(last.outstanding) == "Decimal('450')"
+    assert repr(last.overdue) == "Decimal('0')"
+
+
+def test_an_invoice_due_on_the_first_day_falls_overdue_the_day_after() -> None:
+    """Due on 2 March: not overdue at the end of 2 March (0 days late), overdue on 3 March."""
+    acme = Customer(id="C1", name="ACME SARL")
+    entries: list[PortfolioEntry] = [InvoiceHistory(invoice=invoice(acme, 1, START, "80.00"))]
+    silent = Behaviour(
+        on_time=dict.fromkeys(Segment, 0.0),
+        response=dict.fromkeys(Segment, 0.0),
+        promise=0.0,
+        dispute=0.0,
+    )
+    result = simulate(entries, STANDARD, start=START, end=END, seed=1, behaviour=silent)
+    assert result.payments == ()
+    assert [(d.outstanding, d.overdue) for d in result.days[:2]] == [
+        (Decimal("80.00"), Decimal(0)),
+        (Decimal("80.00"), Decimal("80.00")),
+    ]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
@@ -523,21 +523,29 @@ def review_customer(
             approvals=approvals,
         )
         held.extend(f"{currency}: {reason}" for reason in shaped.held)
-        messages = []
+        if not shaped.covers and not staff:
+            continue
+        listed_ids = {line.id for line in lines}
+        received = _messages_received([h for h in histories if h.invoice.id in listed_ids], at)
         if shaped.covers:
-            messages.append(
-                _to_customer(customer, currency, shaped, conversation, lines, credit, net, today)
+            planned.append(
+                _to_customer(
+                    customer, currency, shaped, conversation, lines, credit, net, today, received
+                )
             )
         if staff:
             covers = tuple(sorted(staff, key=lambda a: (-a.level, -a.days_late, a.invoice_id)))
-            messages.append(
+            planned.append(
                 _customer_action(
-                    customer, currency=currency, covers=covers, lines=lines, credit=credit, net=net
+                    customer,
+                    currency=currency,
+                    covers=covers,
+                    lines=lines,
+                    credit=credit,
+                    net=net,
+                    previous_messages=received,
                 )
             )
-        listed_ids = {line.id for line in lines}
-        received = _messages_received([h for h in histories if h.invoice.id in listed_ids], at)
-        planned.extend(replace(m, previous_messages=received) for m in messages)
     return CustomerReview(
         customer.id, tuple(planned), decisions, tuple(held), conversation=conversation
     )
@@ -552,21 +560,9 @@ def _to_customer(  # noqa: PLR0917
     credit: Decimal,
     net: Decimal,
     today: date,
+    received: int,
 ) -> CustomerAction:
     """The message to the customer the conversation rules let out, in the conversation's tone."""
-    action = _customer_action(
-        customer, currency=currency, covers=shaped.covers, lines=lines, credit=credit, net=net
-    )
-    tone: Step | None = shaped.tone
-    if tone is not None and (tone.kind is not action.kind or tone.level != action.level):
-        action = replace(
-            action,
-            kind=tone.kind,
-            level=tone.level,
-            level_name=tone.name,
-            template=tone.template,
-            penalty_wording=tone.penalty_wording,
-        )
     reminded = sorted(
         {
             day
@@ -575,8 +571,15 @@ def _to_customer(  # noqa: PLR0917
             if day < today
         }
     )
-    return replace(
-        action,
+    return _customer_action(
+        customer,
+        currency=currency,
+        covers=shaped.covers,
+        lines=lines,
+        credit=credit,
+        net=net,
+        previous_messages=received,
+        tone=shaped.tone,
         demanded=shaped.demanded,
         complementary_notice=shaped.complementary,
         notice_on=conversation.notice_on,
@@ -627,16 +630,16 @@ _TO_CUSTOMER = frozenset({Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.RE
 
 def _messages_received(histories: Sequence[InvoiceHistory], at: datetime) -> int:
     """Messages delivered to the customer about these invoices (one grouped message counts once)."""
-    failed = {e.action_id for h in histories for e in h.events if isinstance(e, DeliveryFailed)}
-    sent = {
-        (e.at, e.channel)
-        for h in histories
-        for e in h.events
-        if isinstance(e, ActionTaken)
-        and e.at <= at
-        and e.channel in _TO_CUSTOMER
-        and e.action_id not in failed
-    }
+    failed: set[str] = set()
+    taken: list[ActionTaken] = []
+    for history in histories:
+        for e in history.events:
+            if isinstance(e, ActionTaken):
+                if e.channel in _TO_CUSTOMER:
+                    taken.append(e)
+            elif isinstance(e, DeliveryFailed):
+                failed.add(e.action_id)
+    sent = {(e.at, e.channel) for e in taken if e.action_id not in failed and e.at <= at}
     return len(sent)
 
 
@@ -718,18 +721,30 @@ def _customer_action(
     lines: tuple[InvoiceLine, ...],
     credit: Decimal,
     net: Decimal,
+    previous_messages: int,
+    tone: Step | None = None,
+    demanded: frozenset[str] = frozenset(),
+    complementary_notice: bool = False,
+    notice_on: date | None = None,
+    earlier_reminders: tuple[date, ...] = (),
 ) -> CustomerAction:
+    """The message covering *covers*, led by the first, in the *tone* step's words if it differs."""
     lead = covers[0]  # the highest level due, then the most days late
+    kind, level, level_name = lead.kind, lead.level, lead.level_name
+    template, wording = lead.template, lead.penalty_wording
+    if tone is not None and (tone.kind is not kind or tone.level != level):
+        kind, level, level_name = tone.kind, tone.level, tone.name
+        template, wording = tone.template, tone.penalty_wording
     needs_approval = [a for a in covers if a.requires_approval]
     return CustomerAction(
         id=_message_id(customer.id, currency, covers),
         customer=customer,
         currency=currency,
-        kind=lead.kind,
-        level=lead.level,
-        level_name=lead.level_name,
+        kind=kind,
+        level=level,
+        level_name=level_name,
         channel=lead.channel,
-        template=lead.template,
+        template=template,
         due_at=lead.due_at,
         deadline_on=lead.deadline_on,
         deadline_days=lead.deadline_days,
@@ -739,7 +754,12 @@ def _customer_action(
         invoices=lines,
         unapplied_credit=credit,
         amount_due=net,
-        penalty_wording=lead.penalty_wording,
+        previous_messages=previous_messages,
+        penalty_wording=wording,
+        demanded=demanded,
+        complementary_notice=complementary_notice,
+        notice_on=notice_on,
+        earlier_reminders=earlier_reminders,
         not_before=lead.not_before,
         not_after=lead.not_after,
     )

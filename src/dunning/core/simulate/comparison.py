@@ -26,7 +26,8 @@ from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.policy import Policy
 from dunning.core.portfolio import PortfolioEntry
 from dunning.core.scenario import Scenario
-from dunning.core.simulate.simulation import SimulationResult, simulate
+from dunning.core.simulate.results import SimulationResult
+from dunning.core.simulate.simulation import simulate
 from dunning.core.simulate.synthetic import Behaviour, SyntheticPortfolio
 
 __all__ = [
