@@ -198,6 +198,26 @@ def test_a_corrected_invoice_with_a_negative_total_is_a_credit_note() -> None:
     assert positive.invoice.total == Decimal("1440.00")
 
 
+def test_accounting_information_is_read_and_never_chased() -> None:
+    """A 751 (accounting data, not the claim itself): read, a finding, the ladder closed."""
+    text = (DATA / "cii_invoice.xml").read_text(encoding="utf-8")
+    einv = read_invoice(
+        text.replace(
+            "<ram:TypeCode>380</ram:TypeCode>", "<ram:TypeCode>751</ram:TypeCode>"
+        ).encode()
+    )
+    assert einv.type_code == "751"
+    assert einv.invoice is not None
+    assert einv.invoice.total == Decimal("1440.00")
+    reason = "accounting information (type 751), not the invoice: chase the invoice it describes"
+    assert einv.events == (DunningStopped(on=date(2026, 10, 1), reason=reason),)
+    assert einv.finding_codes == ("accounting_information",)
+    decision = _decide(einv, at=paris_at(2026, 12, 20))  # long past its due date
+    assert decision.status == DecisionStatus.CLOSED
+    assert decision.actions == ()
+    assert _decide(read_invoice(text.encode()), at=paris_at(2026, 12, 20)).actions  # the 380 is
+
+
 def test_factored_invoice_stops_dunning() -> None:
     """A 393 invoice is collected by the factor: a finding, and the ladder is closed."""
     einv = read_invoice(DATA / "cii_factored_393.xml")

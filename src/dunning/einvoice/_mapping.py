@@ -6,7 +6,8 @@ one per payment term) become the due date or the installments; the amount alread
 a human should look at becomes a finding, never a silent guess: a mandatory note missing or
 unreadable, a due date beyond the legal maximum (Code de commerce L441-10 I: 60 days from the
 invoice date, or 45 days end of month under either reading), a credit note and what it
-corrects, a factored invoice (the factor collects: dunning stops).
+corrects, a factored invoice (the factor collects: dunning stops), a document of accounting
+information (type 751: the invoice it describes is what is chased, so dunning stops).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dunning.model import (
 )
 from dunning.penalties import LatePaymentTerms, PaymentTermRule, maximum_due_date
 
-__all__ = ["CREDIT_NOTE_TYPES", "FACTORED_TYPES", "to_einvoice"]
+__all__ = ["ACCOUNTING_INFORMATION", "CREDIT_NOTE_TYPES", "FACTORED_TYPES", "to_einvoice"]
 
 CREDIT_NOTE_TYPES = frozenset({"381", "261", "262", "396", "502", "503"})
 """UNTDID 1001 codes of credit notes the French CIUS accepts (FNFE-MPE, BR-FR-04)."""
@@ -41,6 +42,11 @@ CORRECTED_INVOICE = "384"
 
 FACTORED_TYPES = frozenset({"393", "396", "501", "502"})
 """UNTDID 1001 codes of factored documents (affacturage): the factor collects."""
+
+ACCOUNTING_INFORMATION = "751"
+"""UNTDID 1001 "invoice information for accounting purposes": accounting data about a sale,
+which need not be a complete invoice in law (XRechnung allows it for that). The claim for
+payment is the invoice itself, so this document is read, and never chased."""
 
 DEFAULT_TERM = timedelta(days=30)
 """Payment term when none is agreed: 30 days (Code de commerce L441-10 I, first paragraph)."""
@@ -154,6 +160,17 @@ def _to_einvoice(
         events.append(DunningStopped(on=fields.issued_on, reason=reason))
         findings.append(
             EInvoiceFinding(code="factored_invoice", message=reason, xpath=xpaths["type_code"])
+        )
+    elif fields.type_code == ACCOUNTING_INFORMATION:
+        reason = (
+            f"accounting information (type {ACCOUNTING_INFORMATION}), not the invoice: "
+            "chase the invoice it describes"
+        )
+        events.append(DunningStopped(on=fields.issued_on, reason=reason))
+        findings.append(
+            EInvoiceFinding(
+                code="accounting_information", message=reason, xpath=xpaths["type_code"]
+            )
         )
     return EInvoice(
         **common,  # type: ignore[arg-type]
