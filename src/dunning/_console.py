@@ -157,6 +157,8 @@ def latest_run_entries(log: ActionLog) -> tuple[datetime | None, Sequence[LogEnt
 
     A run stamps what it does with its instant, so the entries updated at that instant are
     its report, as far as the log keeps it (an entry a later decision changed shows there).
+    A log with ``entries_updated_at`` (the reference stores) reads only those; another is read
+    whole.
 
     Examples:
         >>> from dunning.testing import MemoryStore
@@ -166,4 +168,7 @@ def latest_run_entries(log: ActionLog) -> tuple[datetime | None, Sequence[LogEnt
     at = log.latest_run()
     if at is None:
         return None, ()
+    only = getattr(log, "entries_updated_at", None)
+    if only is not None:
+        return at, tuple(only(at))
     return at, tuple(e for e in log.entries_with(*EntryStatus) if e.updated_at == at)

@@ -341,6 +341,16 @@ class SqlActionLog(ABC):
         with self._read() as tx:
             return self._entries(tx, some, params)
 
+    def entries_updated_at(self, at: datetime) -> Sequence[LogEntry]:
+        """The entries whose last change was at *at* (a run's instant), oldest reservation first.
+
+        What a run last did, read without loading the rest of the log (see
+        `dunning.web`'s latest run page).
+        """
+        check_aware(at)
+        with self._read() as tx:
+            return self._entries(tx, "updated_at = ?", [self._dialect.instant(at)])
+
     def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
         """The latest message not after *at* among the customer's sent or uncertain entries.
 

@@ -371,6 +371,12 @@ class MemoryStore:
             found = [e for e in self._log.values() if e.status in statuses]
         return sorted(found, key=lambda e: (e.reserved_at, e.key))
 
+    def entries_updated_at(self, at: datetime) -> Sequence[LogEntry]:
+        """The entries whose last change was at *at* (a run's instant), oldest reservation first."""
+        with self._lock:
+            found = [e for e in self._log.values() if e.updated_at == at]
+        return sorted(found, key=lambda e: (e.reserved_at, e.key))
+
     def last_message_at(self, customer_id: str, *, at: datetime) -> datetime | None:
         """The latest message not after *at* among the customer's sent or uncertain entries.
 

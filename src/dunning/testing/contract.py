@@ -385,6 +385,20 @@ class StoreContract:
         assert combined("msg_2", EntryStatus.SENT, at=LATER, entry=taken) is False
         assert (store.get("msg_2").status, store.get("msg_4")) == (EntryStatus.SENT, None)
 
+    def test_what_a_run_last_did_is_read_alone(self, store: Any) -> None:
+        """``entries_updated_at`` (optional): the entries last changed at that instant only."""
+        read = getattr(store, "entries_updated_at", None)
+        if read is None:
+            pytest.skip("this store has no entries_updated_at: the console reads the whole log")
+        store.reserve(entry("msg_1", attempts=1, attempted_at=AT))
+        store.reserve(entry("msg_2", actions=("act_2",), reserved_at=LATER, updated_at=LATER))
+        store.reserve(entry("msg_3", actions=("act_3",)))
+        store.finish("msg_1", EntryStatus.SENT, at=LATER, receipt=Receipt("p1"))
+        assert [e.key for e in read(LATER)] == ["msg_1", "msg_2"]  # oldest reservation first
+        assert [e.key for e in read(LATER.astimezone(UTC))] == ["msg_1", "msg_2"]  # same instant
+        assert [e.key for e in read(AT)] == ["msg_3"]
+        assert read(LATER + timedelta(seconds=1)) == []
+
     def test_an_approval_is_stamped_when_given(self, store: Any) -> None:
         """decided_at is the approval's instant, and stays so once the message is sent."""
         store.reserve(entry(status=EntryStatus.PENDING_APPROVAL))
