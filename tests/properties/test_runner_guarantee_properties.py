@@ -4,8 +4,9 @@ Each example: up to three customers with up to three invoices each (so groupings
 invoices fall due and get paid), runs on days that advance at random, and between them any of:
 a payment (in full, or in part: approvals lapse), a provider that takes the message and then
 loses the answer (uncertain), a refusal, a process killed after the provider took it, a storage
-fault before or after a write, a late approval, a run at an earlier instant, a human resolving
-an uncertain message (truthfully: the test knows what the provider kept).
+fault before or after a write (the write of an outcome with the next reservation included), a
+late approval, a run at an earlier instant, a human resolving an uncertain message (truthfully:
+the test knows what the provider kept).
 
 Properties, on the three reference stores (PostgreSQL in a test of its own, fewer examples):
 
@@ -79,7 +80,37 @@ class ChaosSender:
 
 
 FAULTS = ("none", "refuse", "lose_answer", "die_before", "die")
-STORAGE = ("none", "reserve", "begin_attempt", "finish", "get", "cancel", "revise")
+STORAGE = (
+    "none",
+    "reserve",
+    "begin_attempt",
+    "finish",
+    "finish_and_reserve",
+    "get",
+    "cancel",
+    "revise",
+)
+
+
+class CombiningFaultyLog(FaultyLog):
+    """A `FaultyLog` the runner may write an outcome and a reservation through at once.
+
+    It defines ``reserve``, ``finish`` and ``finish_and_reserve`` itself (a `FaultyLog` passes
+    every call through ``__getattr__``, so the runner calls the two alone on it), so a fault can
+    hit the combined write, before it reaches the log or after.
+    """
+
+    def reserve(self, *args: object, **kwargs: object) -> object:
+        """The store's, with the faults asked for."""
+        return self.__getattr__("reserve")(*args, **kwargs)
+
+    def finish(self, *args: object, **kwargs: object) -> object:
+        """The store's, with the faults asked for."""
+        return self.__getattr__("finish")(*args, **kwargs)
+
+    def finish_and_reserve(self, *args: object, **kwargs: object) -> object:
+        """The store's, with the faults asked for."""
+        return self.__getattr__("finish_and_reserve")(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -90,6 +121,7 @@ class Step:
     sender_fault: str
     storage_fault: str
     after_write: bool  # the storage fault hits after the write (the answer is lost)
+    combined_writes: bool  # the faulty log lets the runner write outcome + reservation at once
     payment: tuple[int, bool] | None  # (invoice index, in full?)
     approve: bool  # approve every pending message first
     resolve: bool  # resolve every uncertain message first
@@ -103,6 +135,7 @@ steps = st.lists(
         sender_fault=st.sampled_from(FAULTS),
         storage_fault=st.sampled_from(STORAGE),
         after_write=st.booleans(),
+        combined_writes=st.booleans(),
         payment=st.one_of(st.none(), st.tuples(st.integers(0, 8), st.booleans())),
         approve=st.booleans(),
         resolve=st.booleans(),
@@ -176,7 +209,9 @@ def _check(store: Store, book: list[tuple[int, int]], plan: list[Step]) -> None:
         if step.resolve:
             _resolve_truthfully(store, senders, at)
         senders[Channel.EMAIL].next_fault = step.sender_fault
-        log = _faulty(store, step.storage_fault, after=step.after_write)
+        log = _faulty(
+            store, step.storage_fault, after=step.after_write, combined=step.combined_writes
+        )
         runner = Dunner(store, log, senders, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
         before = {channel: len(s.accepted) for channel, s in senders.items()}
         when = at if step.earlier_hours is None else at - timedelta(hours=step.earlier_hours)
@@ -225,12 +260,15 @@ def _pay(
             paid_in_full_at[invoice_id] = step
 
 
-def _faulty(store: Store, method: str, *, after: bool) -> object:
+def _faulty(store: Store, method: str, *, after: bool, combined: bool) -> object:
     if method == "none":
         return store
+    # The next call of *method* fails; through a `CombiningFaultyLog` the runner writes an
+    # outcome with the next reservation, so the fault can hit that combined write too.
+    kind = CombiningFaultyLog if combined else FaultyLog
     if after:
-        return FaultyLog(store, fail_after={method: 1})
-    return FaultyLog(store, fail={method: 1})
+        return kind(store, fail_after={method: 1})
+    return kind(store, fail={method: 1})
 
 
 def _resolve_truthfully(store: Store, senders: dict[Channel, ChaosSender], at: datetime) -> None:

@@ -21,6 +21,7 @@ _METHODS = frozenset(
         "cancel",
         "revise",
         "finish",
+        "finish_and_reserve",
         "decide_approval",
         "resolve_uncertain",
         "entries_with",
