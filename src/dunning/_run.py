@@ -146,22 +146,7 @@ class Run:
         self._recover()
         try:
             for customer_id, group in self._stream():
-                if customer_id in self.seen:
-                    reason = (
-                        "the source gave this customer's entries in two groups: give them grouped "
-                        "(e.g. sorted) by customer id; the second group is left alone"
-                    )
-                    self.items.append(RunItem(Outcome.ERROR, customer_id, reason=reason))
-                    continue
-                self.seen.add(customer_id)
-                carried = self.unrecorded
-                try:
-                    self._customer(customer_id, group)
-                except Exception as error:  # noqa: BLE001  (one customer's fault stays its own)
-                    self.error(customer_id, error)
-                finally:
-                    if carried is not None and self.unrecorded is carried:
-                        self._settle()  # this customer reserved nothing to write it with
+                self._visit(customer_id, group)
                 if len(self.unsent_reviews) >= _REVIEW_BATCH:
                     self._flush_reviews()
         finally:
@@ -170,6 +155,25 @@ class Run:
         if not self.read_only:
             self._tidy_unseen()
         return self.report()
+
+    def _visit(self, customer_id: str, group: Sequence[PortfolioEntry | UnreadableEntry]) -> None:
+        """One customer's turn; an outcome carried in from the last is written by its end."""
+        if customer_id in self.seen:
+            reason = (
+                "the source gave this customer's entries in two groups: give them grouped "
+                "(e.g. sorted) by customer id; the second group is left alone"
+            )
+            self.items.append(RunItem(Outcome.ERROR, customer_id, reason=reason))
+            return
+        self.seen.add(customer_id)
+        carried = self.unrecorded
+        try:
+            self._customer(customer_id, group)
+        except Exception as error:  # noqa: BLE001  (one customer's fault stays its own)
+            self.error(customer_id, error)
+        finally:
+            if carried is not None and self.unrecorded is carried:
+                self._settle()  # this customer reserved nothing to write it with
 
     def deliver(self) -> RunReport:
         """The delivery pass: the customers with a message held for a window open now, again.

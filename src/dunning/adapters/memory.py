@@ -28,7 +28,7 @@ from dunning.core.action_log import (
     resolved_entry,
     revised_entry,
 )
-from dunning.core.model import Channel, Event, Invoice, check_new_event
+from dunning.core.model import Channel, Event, Invoice, check_aware, check_new_event
 from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.render import Message
 from dunning.core.shards import DEFAULT_TENANT, Shard, check_tenant, latest_run_names
@@ -372,7 +372,12 @@ class MemoryStore:
         return sorted(found, key=lambda e: (e.reserved_at, e.key))
 
     def entries_updated_at(self, at: datetime) -> Sequence[LogEntry]:
-        """The entries whose last change was at *at* (a run's instant), oldest reservation first."""
+        """The entries whose last change was at *at* (a run's instant), oldest reservation first.
+
+        Raises:
+            ValueError: if *at* is naive.
+        """
+        check_aware(at)
         with self._lock:
             found = [e for e in self._log.values() if e.updated_at == at]
         return sorted(found, key=lambda e: (e.reserved_at, e.key))

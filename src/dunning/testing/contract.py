@@ -398,6 +398,8 @@ class StoreContract:
         assert [e.key for e in read(LATER.astimezone(UTC))] == ["msg_1", "msg_2"]  # same instant
         assert [e.key for e in read(AT)] == ["msg_3"]
         assert read(LATER + timedelta(seconds=1)) == []
+        with pytest.raises(ValueError, match="aware"):
+            read(LATER.replace(tzinfo=None))  # a naive instant is refused, not matched to nothing
 
     def test_an_approval_is_stamped_when_given(self, store: Any) -> None:
         """decided_at is the approval's instant, and stays so once the message is sent."""
