@@ -9,7 +9,8 @@ messages per second, and transactions per message (reads and writes, counted at 
 PostgreSQL runs on a throwaway local cluster (tests/postgres_cluster.py) with its durable
 defaults (fsync on, synchronous_commit on); SQLite is a file in WAL mode with
 ``synchronous=FULL``. Without the server binaries or psycopg it says so and skips PostgreSQL.
-Run with ``python benchmarks/bench_postgres.py [CUSTOMERS]``.
+Run with ``python benchmarks/bench_postgres.py [CUSTOMERS] [--two-commits]``: by default each
+outcome is written with the next reservation (`Dunner.outcome_with_next_reservation`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from dunning.runner import Dunner
 from dunning.testing import make_creditor, make_customer, make_invoice, paris
 
 AT = paris(2026, 5, 5)
+COMBINED = "--two-commits" not in sys.argv
+"""Write each outcome with the next reservation (`Dunner.outcome_with_next_reservation`), unless
+``--two-commits`` is given."""
 CREDITOR = make_creditor()
 
 
@@ -76,7 +80,15 @@ def invoices(n: int) -> list[Any]:
 def measure(name: str, store: Any, n: int) -> None:
     counts: Counter[str] = Counter()
     counting(store, counts)
-    runner = Dunner(store, store, {Channel.EMAIL: NullSender()}, STANDARD, CREDITOR, owner="b")
+    runner = Dunner(
+        store,
+        store,
+        {Channel.EMAIL: NullSender()},
+        STANDARD,
+        CREDITOR,
+        owner="b",
+        outcome_with_next_reservation=COMBINED,
+    )
     for label, at in (("first run", AT), ("re-run", AT + timedelta(hours=1))):
         counts.clear()
         start = time.perf_counter()

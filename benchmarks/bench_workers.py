@@ -68,7 +68,13 @@ def worker(  # noqa: PLR0917  (a process target takes its arguments in order)
     store = SqliteStore(where) if kind == "sqlite" else open_postgres(where, schema)
     with store:
         dunner = Dunner(
-            store, store, {Channel.EMAIL: NullSender()}, STANDARD, CREDITOR, owner=f"w{shard}"
+            store,
+            store,
+            {Channel.EMAIL: NullSender()},
+            STANDARD,
+            CREDITOR,
+            owner=f"w{shard}",
+            outcome_with_next_reservation=True,  # one commit per message (docs/many-creditors.md)
         )
         start.wait()
         began = time.perf_counter()

@@ -1,4 +1,4 @@
-"""A sent message's outcome goes to the log with the next reservation: one commit, not two.
+"""``outcome_with_next_reservation``: a sent message's outcome goes with the next reservation.
 
 What must hold, in the customer's terms: whenever a message is handed to a sender, every
 message this run sent before it is already recorded as sent (so a crash never leaves more than
@@ -66,7 +66,7 @@ def test_each_send_finds_every_earlier_send_recorded(store: Store) -> None:
     """Three sends: the second finds the first sent, the third finds both; all sent at the end."""
     customers(store)
     email = Watching(store)
-    report = dunner(store, email).run(at=TUESDAY)
+    report = dunner(store, email, outcome_with_next_reservation=True).run(at=TUESDAY)
     assert report.counts() == {"sent": 3}
     assert email.seen == [[], [EntryStatus.SENT], [EntryStatus.SENT, EntryStatus.SENT]]
     assert [status_of(store, key) for key, _ in email.sent] == [EntryStatus.SENT] * 3
@@ -101,7 +101,15 @@ def test_an_outcome_waits_at_most_until_the_next_customer_is_done(store: Store) 
     email = MemorySender(Channel.EMAIL)
     source = Lazy(store, email)
     scenario = per_invoice_spacing(STANDARD)
-    runner = Dunner(source, store, {Channel.EMAIL: email}, scenario, CREDITOR, owner="r1")
+    runner = Dunner(
+        source,
+        store,
+        {Channel.EMAIL: email},
+        scenario,
+        CREDITOR,
+        owner="r1",
+        outcome_with_next_reservation=True,
+    )
     assert runner.run(at=TUESDAY).counts() == {"sent": 3}
     assert source.first_when_fourth is EntryStatus.SENT
 
@@ -126,7 +134,14 @@ def test_an_interrupted_run_records_what_it_sent(store: Store) -> None:
     customers(store)
     email = MemorySender(Channel.EMAIL)
     scenario = per_invoice_spacing(STANDARD)
-    runner = Dunner(Interrupted(store), store, {Channel.EMAIL: email}, scenario, CREDITOR)
+    runner = Dunner(
+        Interrupted(store),
+        store,
+        {Channel.EMAIL: email},
+        scenario,
+        CREDITOR,
+        outcome_with_next_reservation=True,
+    )
     with pytest.raises(KeyboardInterrupt):
         runner.run(at=TUESDAY)
     [(first, _)] = email.sent
@@ -163,7 +178,7 @@ def test_a_failed_combined_write_records_the_outcome_alone_then_reserves() -> No
     log = CombinedFails()
     customers(log)
     email = MemorySender(Channel.EMAIL)
-    report = dunner(log, email).run(at=TUESDAY)
+    report = dunner(log, email, outcome_with_next_reservation=True).run(at=TUESDAY)
     assert log.failures == 1
     assert report.counts() == {"sent": 3}
     assert len(email.sent) == 3
@@ -189,5 +204,43 @@ def test_a_subclass_that_changes_reserve_is_never_bypassed(tmp_path: Path) -> No
     log = Audited(tmp_path / "audited.db")
     customers(log)
     email = MemorySender(Channel.EMAIL)
-    assert dunner(log, email).run(at=TUESDAY).counts() == {"sent": 3}
+    assert dunner(log, email, outcome_with_next_reservation=True).run(at=TUESDAY).counts() == {
+        "sent": 3
+    }
     assert log.audit == [key for key, _ in email.sent]
+
+
+class Counting(SqliteStore):
+    """A store that counts its combined writes (it defines all three, so it may get them)."""
+
+    def __init__(self, path: Path) -> None:
+        """An empty store in *path*."""
+        super().__init__(path)
+        self.combined = 0
+
+    def reserve(self, entry: LogEntry) -> bool:
+        """As the SQLite store."""
+        return super().reserve(entry)
+
+    def finish(self, key: str, status: EntryStatus, **options: Any) -> None:
+        """As the SQLite store."""
+        super().finish(key, status, **options)
+
+    def finish_and_reserve(self, key: str, status: EntryStatus, **options: Any) -> bool:
+        """Count, then as the SQLite store."""
+        self.combined += 1
+        return super().finish_and_reserve(key, status, **options)
+
+
+@pytest.mark.parametrize(("opted_in", "combined"), [(False, 0), (True, 2)])
+def test_the_combined_write_is_used_only_when_asked(
+    tmp_path: Path, *, opted_in: bool, combined: int
+) -> None:
+    """By default two commits per message; opted in, the 2nd and 3rd reservations carry one."""
+    log = Counting(tmp_path / "counting.db")
+    customers(log)
+    email = MemorySender(Channel.EMAIL)
+    runner = dunner(log, email, outcome_with_next_reservation=opted_in)
+    assert runner.run(at=TUESDAY).counts() == {"sent": 3}
+    assert log.combined == combined
+    assert [status_of(log, key) for key, _ in email.sent] == [EntryStatus.SENT] * 3

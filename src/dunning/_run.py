@@ -135,7 +135,9 @@ class Run:
         # saves a commit per message: a sent message's outcome waits for the next reservation
         # (`_reserve`), at most until the end of the next customer (`go`). Any other write
         # records it first (`_settle`), so the log sees the run's writes in their order.
-        self.combined = _finish_and_reserve(self.log)
+        self.combined = (
+            _finish_and_reserve(self.log) if dunner.outcome_with_next_reservation else None
+        )
         self.unrecorded: _Sent | None = None
 
     # -- the whole run ---------------------------------------------------------------------

@@ -262,6 +262,12 @@ class Dunner:
             sent by then lapses and waits for approval again.
         notifier: told of each message sent, awaiting approval, uncertain or failed, after
             each run that writes (`Notifier`).
+        outcome_with_next_reservation: write a sent message's outcome in the transaction that
+            reserves the next message, when the log offers ``finish_and_reserve`` (the
+            reference stores do): one durable commit per message instead of two. Each outcome
+            is still written before the next send, so a crash leaves at most one message in
+            doubt, but that window now spans the next customer's planning: more kills land in
+            it, and each leaves a message uncertain for a human. Off by default.
 
     Raises:
         ConfigurationError: if a sender is registered under a channel it does not serve,
@@ -299,6 +305,7 @@ class Dunner:
     keep_reviews: bool = True
     approval_working_days: int = APPROVAL_WORKING_DAYS
     notifier: Notifier | None = None
+    outcome_with_next_reservation: bool = False
 
     def __post_init__(self) -> None:
         """Refuse a sender under another channel than its own, or something not a scenario."""

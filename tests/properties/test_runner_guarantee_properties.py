@@ -121,7 +121,7 @@ class Step:
     sender_fault: str
     storage_fault: str
     after_write: bool  # the storage fault hits after the write (the answer is lost)
-    combined_writes: bool  # the faulty log lets the runner write outcome + reservation at once
+    combined_writes: bool  # the runner writes an outcome with the next reservation
     payment: tuple[int, bool] | None  # (invoice index, in full?)
     approve: bool  # approve every pending message first
     resolve: bool  # resolve every uncertain message first
@@ -212,7 +212,15 @@ def _check(store: Store, book: list[tuple[int, int]], plan: list[Step]) -> None:
         log = _faulty(
             store, step.storage_fault, after=step.after_write, combined=step.combined_writes
         )
-        runner = Dunner(store, log, senders, STANDARD, CREDITOR, owner="r1")  # type: ignore[arg-type]
+        runner = Dunner(
+            store,
+            log,  # type: ignore[arg-type]
+            senders,
+            STANDARD,
+            CREDITOR,
+            owner="r1",
+            outcome_with_next_reservation=step.combined_writes,
+        )
         before = {channel: len(s.accepted) for channel, s in senders.items()}
         when = at if step.earlier_hours is None else at - timedelta(hours=step.earlier_hours)
         with contextlib.suppress(SimulatedCrash, RunInThePastError):
