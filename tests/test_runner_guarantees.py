@@ -118,6 +118,62 @@ def test_resolved_not_delivered_the_step_goes_again_rendered_for_that_day(store:
     assert "(3 jours de retard)" in email.sent[0][1].text  # 7 May is J+3
 
 
+def test_a_message_due_again_on_a_holiday_waits_and_the_log_says_why(store: Store) -> None:
+    """Resolved not delivered on Friday 8 May (Victoire 1945): held, not "no longer due".
+
+    The retry is cancelled (it is reserved again on the day it may go), and the log states the
+    conversation's reason, not a payment or a dispute that never happened. It goes Monday.
+    """
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timeout after DATA", delivered=None))
+    runner = dunner(store, email)
+    [item] = runner.run(at=TUESDAY).items
+    holiday = paris(2026, 5, 8)
+    resolve(store, item.key, delivered=False, by="claire", at=holiday - timedelta(hours=1))
+    report = runner.run(at=holiday)
+    assert report.counts() == {"cancelled": 1}
+    [cancelled] = report.items
+    expected = "held back today (EUR: 2026-05-08 is not a business day); due again when it may go"
+    assert (cancelled.key, cancelled.reason) == (item.key, expected)
+    assert store.get(item.key).reason == expected  # type: ignore[union-attr]
+    assert email.sent == []
+    assert runner.run(at=NEXT_MONDAY).counts() == {"sent": 1}
+    assert [step for _, step in steps_sent(store, email)] == ["informative"]
+
+
+def test_a_message_due_again_then_paid_is_cancelled_as_no_longer_due(store: Store) -> None:
+    """Resolved not delivered, then paid in full before the next run: cancelled, and why."""
+    add(store)
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timeout after DATA", delivered=None))
+    runner = dunner(store, email)
+    [item] = runner.run(at=TUESDAY).items
+    thursday = paris(2026, 5, 7)
+    resolve(store, item.key, delivered=False, by="claire", at=thursday - timedelta(hours=2))
+    store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal("1200.00")))
+    report = runner.run(at=thursday)
+    assert [(i.outcome, i.key) for i in report.items] == [(Outcome.CANCELLED, item.key)]
+    assert report.items[0].reason.startswith("no longer due (paid")
+    assert email.sent == []
+
+
+def test_a_message_due_again_and_folded_into_another_is_superseded_by_it(store: Store) -> None:
+    """A's J+1, not delivered, goes on Wednesday with B's J+1 in one message, once."""
+    add(store, "A", due=DUE)
+    add(store, "B", due=date(2026, 5, 5))
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timeout after DATA", delivered=None))
+    runner = dunner(store, email, scenario=STANDARD)
+    [item] = runner.run(at=TUESDAY).items
+    wednesday = paris(2026, 5, 6)
+    resolve(store, item.key, delivered=False, by="claire", at=wednesday - timedelta(hours=1))
+    report = runner.run(at=wednesday)
+    assert report.counts() == {"sent": 1}
+    assert store.get(item.key).status is EntryStatus.SUPERSEDED  # type: ignore[union-attr]
+    assert steps_sent(store, email) == [("A", "informative"), ("B", "informative")]
+
+
 def test_a_regrouped_message_never_carries_a_step_already_sent_again(store: Store) -> None:
     """Whatever the grouping, each (invoice, step) reaches the customer at most once."""
     add(store, "A", due=date(2026, 3, 2))

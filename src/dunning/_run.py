@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dunning._run_entries import (
+    NO_LONGER_DUE,
     action_item,
     covers_of,
     entry_item,
@@ -20,6 +21,7 @@ from dunning._run_entries import (
     preview_changes,
     taken_events,
     unresolved_note,
+    why_not_planned,
 )
 from dunning._run_report import Outcome, RunItem, RunReport
 from dunning.core.action_log import EntryStatus, LogEntry, Receipt
@@ -372,7 +374,7 @@ class Run:
                     and (entry.attempts == 0 or still_due)
                 )
                 if resendable:
-                    self._cancel(entry)
+                    self._cancel(entry, why_not_planned(review.held, still_due=still_due))
                 elif not still_due:
                     self._close(entry)
 
@@ -481,9 +483,8 @@ class Run:
                 except Exception as error:  # noqa: BLE001
                     self.error(customer_id, error, entry.key)
 
-    def _cancel(self, entry: LogEntry) -> None:
+    def _cancel(self, entry: LogEntry, reason: str = NO_LONGER_DUE) -> None:
         self._settle()
-        reason = "no longer due (paid, disputed, paused, or replaced by another message)"
         done = self.log.cancel(
             entry.key,
             expect=entry.status,

@@ -140,6 +140,30 @@ def later_stop(
     return ""
 
 
+NO_LONGER_DUE = "no longer due (paid, disputed, paused, or replaced by another message)"
+
+
+def why_not_planned(held: Iterable[str], *, still_due: bool) -> str:
+    """Why a message waiting in the log is not sent today: what its cancellation records.
+
+    Its steps are all still due, but the customer's conversation holds them back (*held*: the
+    review's reasons, a holiday or the customer gap): it is reserved again under its key on the
+    day it may go. Otherwise its steps are no longer due. A credit controller reading the log
+    (or the console) sees which, instead of a payment or a dispute that never happened. (A
+    message whose steps another message of today carries is superseded by it, not cancelled.)
+
+    Examples:
+        >>> why_not_planned(["EUR: 2026-05-08 is not a business day"], still_due=True)
+        'held back today (EUR: 2026-05-08 is not a business day); due again when it may go'
+        >>> why_not_planned([], still_due=False)
+        'no longer due (paid, disputed, paused, or replaced by another message)'
+    """
+    if not still_due:
+        return NO_LONGER_DUE
+    reasons = "; ".join(held) or "by the customer's conversation"
+    return f"held back today ({reasons}); due again when it may go"
+
+
 def unresolved_note(entry: LogEntry, reason: str = "") -> str:
     why = reason or entry.reason
     return f"unresolved: {why}; resolve it: dunning resolve {entry.key} --delivered|--not-delivered"

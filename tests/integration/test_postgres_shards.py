@@ -171,11 +171,12 @@ def test_two_shard_workers_killed_and_restarted_review_each_customer_once_and_se
         reached = _sent_steps(store, sent_log.read_text().split())
         expected = _sent_steps(reference, reference_log.read_text().split())
         assert {k: n for k, n in reached.items() if n > 1} == {}  # 0 duplicates
-        # Nothing lost: every step the runner without kills sent went out. A kill can change how
-        # a customer's invoices are grouped on a later day (a message left uncertain until a
-        # human resolves it the next day is planned around), so a step of one invoice may go
-        # out in a message of its own that a run without kills folded into another's: seen in
-        # CI on 6 December 2026 (B-00's firm and phone_call), never as a duplicate.
+        # Nothing lost: every step the runner without kills sent went out. A kill between a
+        # claim and its hand-over delays that message (uncertain, resolved "not delivered" at
+        # the next tidying), and a delayed message can change how the customer's invoices move
+        # together afterwards, so the killed book may send steps the reference folded away
+        # (seen in CI: B-00's firm and phone_call). The mechanism, at a fixed kill point:
+        # tests/integration/test_sqlite_kill_conversation.py.
         assert set(expected) <= set(reached), set(expected) - set(reached)
         assert store.entries_with(EntryStatus.RESERVED, EntryStatus.RETRY) == []
     assert kills >= 4  # the kills landed while the workers were running
