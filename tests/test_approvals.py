@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from dunning import Channel, Payment
+from dunning._console import decide
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
@@ -93,6 +94,51 @@ def test_an_approval_of_the_preview_seen_is_accepted_and_sent() -> None:
     assert approved.status is EntryStatus.APPROVED
     assert approved.version == shown.version  # approving does not change the version
     assert runner.run(at=TUESDAY + timedelta(hours=2)).counts() == {"sent": 1}
+    assert [key for key, _ in letter.sent] == [shown.key]
+
+
+@pytest.mark.parametrize(
+    ("combined", "another_customer"), [(False, False), (True, True), (True, False)]
+)
+def test_the_approvers_words_stay_with_the_notice_once_it_is_sent(
+    combined: bool,
+    another_customer: bool,
+) -> None:
+    """Approved "agreed by phone" (the console's reason): the sent letter's entry still says so.
+
+    With the outcome written alone, with the next customer's reservation, or at the end of
+    the run (`Dunner.outcome_with_next_reservation` with no next customer).
+    """
+    store, letter, _, shown = pending_notice()
+    if another_customer:
+        other = make_customer(id="C-002", name="Client 2")
+        store.add_invoice(make_invoice(id="INV-002", customer=other, due_on=DUE))
+    runner = Dunner(
+        store,
+        store,
+        {letter.channel: letter},
+        NOTICE,
+        make_creditor(),
+        owner="r1",
+        outcome_with_next_reservation=combined,
+    )
+    decide(
+        store,
+        shown.key,
+        approved=True,
+        by="claire",
+        at=TUESDAY + timedelta(hours=1),
+        seen=shown.version,
+        reason="agreed by phone: send it",
+    )
+    runner.run(at=TUESDAY + timedelta(hours=2))
+    sent = store.get(shown.key)
+    assert sent is not None
+    assert (sent.status, sent.decided_by, sent.reason) == (
+        EntryStatus.SENT,
+        "claire",
+        "approved by claire: agreed by phone: send it",
+    )
     assert [key for key, _ in letter.sent] == [shown.key]
 
 

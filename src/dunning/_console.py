@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from dunning.core.action_log import EntryStatus, LogEntry
+from dunning.core.action_log import EntryStatus, LogEntry, decision_reason
 from dunning.core.approvals import CoverStatus, still_due
 from dunning.core.model import Event, Invoice
 from dunning.core.policy import ScenarioChoice
@@ -115,7 +115,6 @@ def decide(
     decided = (approve if approved else reject)(log, key, by=by, at=at, seen=seen)
     if not reason.strip():
         return decided
-    verb = "approved" if approved else "rejected"
     kept = log.revise(
         key,
         expect=decided.status,
@@ -124,7 +123,7 @@ def decide(
         covers=decided.covers,
         message=decided.message,
         at=at,
-        reason=f"{verb} by {decided.decided_by}: {reason.strip()}",
+        reason=decision_reason(decided, reason, approved=approved),
     )
     return kept or decided
 

@@ -24,7 +24,7 @@ from dunning._run_entries import (
     why_not_planned,
 )
 from dunning._run_report import Outcome, RunItem, RunReport
-from dunning.core.action_log import EntryStatus, LogEntry, Receipt
+from dunning.core.action_log import EntryStatus, LogEntry, Receipt, sent_reason
 from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.model import (
     ActionTaken,
@@ -787,7 +787,7 @@ class Run:
             status = EntryStatus.RETRY if sender.deduplicates else EntryStatus.UNCERTAIN
             return self._record(claimed, status, f"{type(error).__name__}: {error}")
         if self.combined is None:
-            return self._record(claimed, EntryStatus.SENT, "", receipt)
+            return self._record(claimed, EntryStatus.SENT, sent_reason(claimed), receipt)
         self._settle()  # at most one outcome waits
         item = entry_item(Outcome.SENT, claimed, "")
         self.unrecorded = _Sent(claimed, receipt, item)
@@ -810,7 +810,7 @@ class Run:
                     EntryStatus.SENT,
                     at=self.at,
                     receipt=waiting.receipt,
-                    reason="",
+                    reason=sent_reason(waiting.claimed),
                     entry=entry,
                 )
             )
@@ -825,7 +825,9 @@ class Run:
         if waiting is None:
             return
         self.unrecorded = None
-        item = self._record(waiting.claimed, EntryStatus.SENT, "", waiting.receipt)
+        item = self._record(
+            waiting.claimed, EntryStatus.SENT, sent_reason(waiting.claimed), waiting.receipt
+        )
         if item == waiting.item:
             return
         for index in range(len(self.items) - 1, -1, -1):

@@ -182,7 +182,8 @@ class LogEntry:
         updated_at: when its status last changed.
         attempts: how many times a sender was called with it.
         receipt: the provider's receipt once sent.
-        reason: why it failed, is uncertain, was cancelled, superseded, lapsed or resolved.
+        reason: why it failed, is uncertain, was cancelled, superseded, lapsed or resolved; or
+            who approved or rejected it and why, in their words, kept once it is sent.
         decided_by: who approved or rejected it ("" when nobody has, or an approval lapsed).
         requires_approval: whether a human had to approve it before it could be sent.
         attempted_at: when a sender was last called with it (the instant its `ActionTaken`
@@ -347,6 +348,41 @@ Examples:
     >>> [event.value for event in LOG_EVENTS[EntryStatus.FAILED]]
     ['action_taken', 'delivery_failed', 'action_approved']
 """
+
+
+def decision_reason(entry: LogEntry, note: str, *, approved: bool) -> str:
+    """The reason an approver's decision keeps on *entry*: who decided, and in their words.
+
+    Examples:
+        >>> from dataclasses import replace
+        >>> decided = replace(_EXAMPLE, decided_by="claire")
+        >>> decision_reason(decided, " customer agreed by phone ", approved=True)
+        'approved by claire: customer agreed by phone'
+    """
+    verb = "approved" if approved else "rejected"
+    return f"{verb} by {entry.decided_by}: {note.strip()}"
+
+
+def sent_reason(claimed: LogEntry) -> str:
+    """The reason a message keeps once sent: its approver's words, if the approval gave any.
+
+    An approval's reason (`decision_reason`) is still the entry's when the approved message is
+    claimed for its send; the send's outcome would otherwise write over it, and the log would
+    lose why a person let a formal notice go. Any other reason (a failed attempt's) is done with.
+
+    Examples:
+        >>> from dataclasses import replace
+        >>> approved = replace(_EXAMPLE, decided_by="claire",
+        ...     reason="approved by claire: customer agreed by phone")
+        >>> sent_reason(approved)
+        'approved by claire: customer agreed by phone'
+        >>> sent_reason(replace(approved, reason="timeout after DATA"))
+        ''
+    """
+    if not claimed.decided_by:
+        return ""
+    words = f"approved by {claimed.decided_by}: "
+    return claimed.reason if claimed.reason.startswith(words) else ""
 
 
 def log_events(entry: LogEntry) -> Iterator[tuple[str, Event]]:
