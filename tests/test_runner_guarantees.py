@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -103,14 +103,25 @@ def test_an_uncertain_send_is_reported_every_run_until_resolved(store: Store) ->
     assert store.get(uncertain.key).status is EntryStatus.SENT  # type: ignore[union-attr]
 
 
+def not_delivered(
+    store: Store, resolved_at: datetime, **options: object
+) -> tuple[MemorySender, Dunner, str]:
+    """Tuesday's J+1 times out (uncertain), then is resolved "not delivered" at *resolved_at*.
+
+    Returns the e-mail sender, the runner and the message's key.
+    """
+    email = MemorySender(Channel.EMAIL)
+    email.fail_next.append(SendError("timeout after DATA", delivered=None))
+    runner = dunner(store, email, **options)
+    [item] = runner.run(at=TUESDAY).items
+    resolve(store, item.key, delivered=False, by="claire", at=resolved_at)
+    return email, runner, item.key
+
+
 def test_resolved_not_delivered_the_step_goes_again_rendered_for_that_day(store: Store) -> None:
     """Not delivered after all: the next run sends the J+1, once, dated that day."""
     add(store)
-    email = MemorySender(Channel.EMAIL)
-    email.fail_next.append(SendError("timeout after DATA", delivered=None))
-    runner = dunner(store, email)
-    [item] = runner.run(at=TUESDAY).items
-    resolve(store, item.key, delivered=False, by="claire", at=TUESDAY + timedelta(hours=2))
+    email, runner, _ = not_delivered(store, TUESDAY + timedelta(hours=2))
     thursday = paris(2026, 5, 7)
     assert runner.run(at=thursday).counts() == {"sent": 1}
     assert runner.run(at=thursday).counts() == {}
@@ -125,18 +136,14 @@ def test_a_message_due_again_on_a_holiday_waits_and_the_log_says_why(store: Stor
     conversation's reason, not a payment or a dispute that never happened. It goes Monday.
     """
     add(store)
-    email = MemorySender(Channel.EMAIL)
-    email.fail_next.append(SendError("timeout after DATA", delivered=None))
-    runner = dunner(store, email)
-    [item] = runner.run(at=TUESDAY).items
     holiday = paris(2026, 5, 8)
-    resolve(store, item.key, delivered=False, by="claire", at=holiday - timedelta(hours=1))
+    email, runner, key = not_delivered(store, holiday - timedelta(hours=1))
     report = runner.run(at=holiday)
     assert report.counts() == {"cancelled": 1}
     [cancelled] = report.items
     expected = "held back today (EUR: 2026-05-08 is not a business day); due again when it may go"
-    assert (cancelled.key, cancelled.reason) == (item.key, expected)
-    assert store.get(item.key).reason == expected  # type: ignore[union-attr]
+    assert (cancelled.key, cancelled.reason) == (key, expected)
+    assert store.get(key).reason == expected  # type: ignore[union-attr]
     assert email.sent == []
     assert runner.run(at=NEXT_MONDAY).counts() == {"sent": 1}
     assert [step for _, step in steps_sent(store, email)] == ["informative"]
@@ -145,15 +152,11 @@ def test_a_message_due_again_on_a_holiday_waits_and_the_log_says_why(store: Stor
 def test_a_message_due_again_then_paid_is_cancelled_as_no_longer_due(store: Store) -> None:
     """Resolved not delivered, then paid in full before the next run: cancelled, and why."""
     add(store)
-    email = MemorySender(Channel.EMAIL)
-    email.fail_next.append(SendError("timeout after DATA", delivered=None))
-    runner = dunner(store, email)
-    [item] = runner.run(at=TUESDAY).items
     thursday = paris(2026, 5, 7)
-    resolve(store, item.key, delivered=False, by="claire", at=thursday - timedelta(hours=2))
+    email, runner, key = not_delivered(store, thursday - timedelta(hours=2))
     store.add_event("INV-001", Payment(on=date(2026, 5, 6), amount=Decimal("1200.00")))
     report = runner.run(at=thursday)
-    assert [(i.outcome, i.key) for i in report.items] == [(Outcome.CANCELLED, item.key)]
+    assert [(i.outcome, i.key) for i in report.items] == [(Outcome.CANCELLED, key)]
     assert report.items[0].reason.startswith("no longer due (paid")
     assert email.sent == []
 
@@ -162,15 +165,11 @@ def test_a_message_due_again_and_folded_into_another_is_superseded_by_it(store: 
     """A's J+1, not delivered, goes on Wednesday with B's J+1 in one message, once."""
     add(store, "A", due=DUE)
     add(store, "B", due=date(2026, 5, 5))
-    email = MemorySender(Channel.EMAIL)
-    email.fail_next.append(SendError("timeout after DATA", delivered=None))
-    runner = dunner(store, email, scenario=STANDARD)
-    [item] = runner.run(at=TUESDAY).items
     wednesday = paris(2026, 5, 6)
-    resolve(store, item.key, delivered=False, by="claire", at=wednesday - timedelta(hours=1))
+    email, runner, key = not_delivered(store, wednesday - timedelta(hours=1), scenario=STANDARD)
     report = runner.run(at=wednesday)
     assert report.counts() == {"sent": 1}
-    assert store.get(item.key).status is EntryStatus.SUPERSEDED  # type: ignore[union-attr]
+    assert store.get(key).status is EntryStatus.SUPERSEDED  # type: ignore[union-attr]
     assert steps_sent(store, email) == [("A", "informative"), ("B", "informative")]
 
 
