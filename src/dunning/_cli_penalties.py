@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from dunning._cli_types import day_arg
 from dunning.core.penalties import (
@@ -238,7 +238,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     _warn(caught, err, public=bool(args.public))
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
-        payload |= breakdown.model_dump(mode="json")
+        payload |= TypeAdapter(PenaltyBreakdown).dump_python(breakdown, mode="json")
         payload["conventions"] = breakdown.conventions
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
     else:

@@ -39,19 +39,20 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from dunning.core._types import MODEL_CONFIG, PositiveAmount
+from dunning.core._types import PositiveAmount, check_keyword_init, frozen_setter
 from dunning.core.ledger import part_owed
 from dunning.core.model import (
     _INSTANT_EVENTS,
@@ -135,8 +136,15 @@ CivilDate = Annotated[date, BeforeValidator(_civil_date)]
 """A date, or an aware datetime read as its Europe/Paris civil date."""
 
 
-class PenaltyLine(BaseModel):
+@check_keyword_init
+@dataclass(frozen=True, slots=True, kw_only=True, init=False)
+class PenaltyLine:
     """One period of constant principal and rate.
+
+    A frozen dataclass, not a pydantic model: the library builds every line from values it
+    computed and checked (a line per half-year over a long delay), so there is nothing to
+    validate; read it by attribute, compare it, or serialise it with pydantic's
+    ``TypeAdapter`` (as the command line does).
 
     Attributes:
         installment: number of the installment (1 for the first), None for a single due date.
@@ -148,9 +156,17 @@ class PenaltyLine(BaseModel):
         rate_source: where the rate comes from, e.g. ``ECB 4.25 % in force on 2024-07-01 + 10``.
         provisional: True if the rate uses a value not yet officially confirmed.
         interest: interest of the period, in cents (see `Rounding`).
-    """
 
-    model_config = MODEL_CONFIG
+    Examples:
+        >>> from datetime import date
+        >>> from decimal import Decimal
+        >>> line = PenaltyLine(installment=None, first_day=date(2025, 6, 16),
+        ...                    last_day=date(2025, 6, 30), days=15, principal=Decimal("12000"),
+        ...                    annual_rate=Decimal("13.15"), rate_source="ECB 3.15 % + 10",
+        ...                    interest=Decimal("64.85"))
+        >>> line.days, line.provisional
+        (15, False)
+    """
 
     installment: int | None
     first_day: date
@@ -162,9 +178,40 @@ class PenaltyLine(BaseModel):
     provisional: bool = False
     interest: Decimal
 
+    def __init__(  # one keyword per field, checked at import by check_keyword_init
+        self,
+        *,
+        installment: int | None,
+        first_day: date,
+        last_day: date,
+        days: int,
+        principal: Decimal,
+        annual_rate: Decimal,
+        rate_source: str,
+        provisional: bool = False,
+        interest: Decimal,
+    ) -> None:
+        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
+        set_field = frozen_setter(self)
+        set_field("installment", installment)
+        set_field("first_day", first_day)
+        set_field("last_day", last_day)
+        set_field("days", days)
+        set_field("principal", principal)
+        set_field("annual_rate", annual_rate)
+        set_field("rate_source", rate_source)
+        set_field("provisional", provisional)
+        set_field("interest", interest)
 
-class PenaltyBreakdown(BaseModel):
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PenaltyBreakdown:
     """What a late invoice owes on top of its principal, itemised.
+
+    A frozen dataclass, like its lines (`PenaltyLine`): built by `compute_penalties` and
+    `penalties_for_amount` from values they checked. Its sums are checked when it is made.
+    For JSON, serialise it with pydantic's ``TypeAdapter(PenaltyBreakdown)``
+    (``dump_python(b, mode="json")``: amounts as strings, dates in ISO format).
 
     Attributes:
         invoice_id: the invoice concerned.
@@ -180,9 +227,25 @@ class PenaltyBreakdown(BaseModel):
         rounding: where rounding happened.
         findings: what the user should know (a contractual rate below the legal floor, a
             consumer without a formal notice, a provisional rate...).
-    """
 
-    model_config = MODEL_CONFIG
+    Raises:
+        pydantic.ValidationError: ``lines_do_not_add_up`` if the lines do not add up to
+            *interest*; ``total_does_not_add_up`` if *interest* + *recovery_indemnity* is not
+            *total* (when made).
+
+    Examples:
+        >>> from dataclasses import replace
+        >>> from datetime import date
+        >>> b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+        >>> b.interest, b.total
+        (Decimal('41.10'), Decimal('81.10'))
+        >>> replace(b, total=Decimal("81.11"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for PenaltyBreakdown
+        total
+          interest + indemnity != total...
+    """
 
     invoice_id: str
     currency: str
@@ -197,13 +260,16 @@ class PenaltyBreakdown(BaseModel):
     rounding: Rounding
     findings: tuple[PenaltyFinding, ...] = ()
 
-    @model_validator(mode="after")
-    def _check_sums(self) -> Self:
-        if sum((line.interest for line in self.lines), _ZERO) != self.interest:
-            raise PydanticCustomError("lines_do_not_add_up", "the lines do not add up to interest")
+    def __post_init__(self) -> None:
+        """Check the sums: the lines add up to the interest, and interest + indemnity to total."""
+        if sum([line.interest for line in self.lines], _ZERO) != self.interest:
+            error = PydanticCustomError(
+                "lines_do_not_add_up", "the lines do not add up to interest"
+            )
+            raise _invalid("PenaltyBreakdown", "interest", error, self.interest)
         if self.interest + self.recovery_indemnity != self.total:
-            raise PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
-        return self
+            error = PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
+            raise _invalid("PenaltyBreakdown", "total", error, self.total)
 
     def _repr_html_(self) -> str:
         """The lines and totals as an HTML table, for notebooks."""
@@ -422,10 +488,6 @@ def _money_of(invoice: Invoice, events: Sequence[Event]) -> list[tuple[date, Dec
     return money
 
 
-_validate_breakdown = PenaltyBreakdown.model_validate
-"""The breakdown, lines included, validated in one call (its sums checked as well)."""
-
-
 @lru_cache(maxsize=256)
 def _terms_of(kind: CustomerKind, rate: str | None) -> LatePaymentTerms:
     # Keyed by the rate's exact text: Decimal("12") and Decimal("12.000") are equal, but are
@@ -501,24 +563,25 @@ def _compute(
             interests = [(p[5] / p[6]).quantize(_CENT, ROUND_HALF_UP) for p in periods]
         else:
             interests = _round_lines([p[5] / p[6] for p in periods], rounding)
-    # The lines as plain mappings: the breakdown is validated once, lines included (one call
-    # into pydantic-core instead of one a line, a line per half-year over a long delay).
-    lines = [
-        {
-            "installment": number,
-            "first_day": first_day,
-            "last_day": last_day,
-            "days": (last_day - first_day).days + 1,
-            "principal": principal,
-            "annual_rate": quote.rate,
-            "rate_source": quote.source,
-            "provisional": quote.provisional,
-            "interest": interest,
-        }
-        for (number, first_day, last_day, principal, quote, _, _), interest in zip(
-            periods, interests, strict=True
-        )
-    ]
+    # Built from values computed and checked here: nothing to validate (see `PenaltyLine`).
+    lines = tuple(
+        [
+            PenaltyLine(
+                installment=number,
+                first_day=first_day,
+                last_day=last_day,
+                days=(last_day - first_day).days + 1,
+                principal=principal,
+                annual_rate=quote.rate,
+                rate_source=quote.source,
+                provisional=quote.provisional,
+                interest=interest,
+            )
+            for (number, first_day, last_day, principal, quote, _, _), interest in zip(
+                periods, interests, strict=True
+            )
+        ]
+    )
     if no_interest:
         findings.append(
             PenaltyFinding(
@@ -549,21 +612,19 @@ def _compute(
     paid = None
     if money and cumulative[-1] >= before:  # before: now the total of the schedule
         paid = next(day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= before)
-    return _validate_breakdown(
-        {
-            "invoice_id": invoice_id,
-            "currency": currency,
-            "regime": terms.regime,
-            "until": end,
-            "paid_on": paid if paid is not None and paid <= end else None,
-            "lines": lines,
-            "interest": interest,
-            "recovery_indemnity": indemnity,
-            "total": interest + indemnity,
-            "day_count": day_count,
-            "rounding": rounding,
-            "findings": tuple(findings),
-        }
+    return PenaltyBreakdown(
+        invoice_id=invoice_id,
+        currency=currency,
+        regime=terms.regime,
+        until=end,
+        paid_on=paid if paid is not None and paid <= end else None,
+        lines=lines,
+        interest=interest,
+        recovery_indemnity=indemnity,
+        total=interest + indemnity,
+        day_count=day_count,
+        rounding=rounding,
+        findings=tuple(findings),
     )
 
 
