@@ -34,6 +34,7 @@ from dunning._cli_types import day_arg
 from dunning.core.penalties import (
     DayCount,
     PenaltyBreakdown,
+    PenaltyLine,
     PenaltyRegime,
     Rounding,
     penalties_for_amount,
@@ -239,6 +240,10 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
         payload |= TypeAdapter(PenaltyBreakdown).dump_python(breakdown, mode="json")
+        # Each line as an object: a named tuple dumps as a list, in field order.
+        payload["lines"] = [
+            dict(zip(PenaltyLine._fields, row, strict=True)) for row in payload["lines"]
+        ]
         payload["conventions"] = breakdown.conventions
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
     else:

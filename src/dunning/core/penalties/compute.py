@@ -46,13 +46,13 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from dunning.core._types import PositiveAmount, check_keyword_init, frozen_setter
+from dunning.core._types import PositiveAmount
 from dunning.core.ledger import part_owed
 from dunning.core.model import (
     _INSTANT_EVENTS,
@@ -136,15 +136,13 @@ CivilDate = Annotated[date, BeforeValidator(_civil_date)]
 """A date, or an aware datetime read as its Europe/Paris civil date."""
 
 
-@check_keyword_init
-@dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class PenaltyLine:
-    """One period of constant principal and rate.
+class PenaltyLine(NamedTuple):
+    """One period of constant principal and rate: a row of the breakdown's table.
 
-    A frozen dataclass, not a pydantic model: the library builds every line from values it
+    A `typing.NamedTuple`, not a pydantic model: the library builds every line from values it
     computed and checked (a line per half-year over a long delay), so there is nothing to
-    validate; read it by attribute, compare it, or serialise it with pydantic's
-    ``TypeAdapter`` (as the command line does).
+    validate, and a named tuple is the cheapest immutable record Python builds (one
+    ``tuple`` in C, by keyword). Read it by attribute; ``line._asdict()`` gives a dict.
 
     Attributes:
         installment: number of the installment (1 for the first), None for a single due date.
@@ -163,9 +161,9 @@ class PenaltyLine:
         >>> line = PenaltyLine(installment=None, first_day=date(2025, 6, 16),
         ...                    last_day=date(2025, 6, 30), days=15, principal=Decimal("12000"),
         ...                    annual_rate=Decimal("13.15"), rate_source="ECB 3.15 % + 10",
-        ...                    interest=Decimal("64.85"))
-        >>> line.days, line.provisional
-        (15, False)
+        ...                    provisional=False, interest=Decimal("64.85"))
+        >>> line.days, line.interest
+        (15, Decimal('64.85'))
     """
 
     installment: int | None
@@ -175,43 +173,19 @@ class PenaltyLine:
     principal: Decimal
     annual_rate: Decimal
     rate_source: str
-    provisional: bool = False
+    provisional: bool
     interest: Decimal
-
-    def __init__(  # one keyword per field, checked at import by check_keyword_init
-        self,
-        *,
-        installment: int | None,
-        first_day: date,
-        last_day: date,
-        days: int,
-        principal: Decimal,
-        annual_rate: Decimal,
-        rate_source: str,
-        provisional: bool = False,
-        interest: Decimal,
-    ) -> None:
-        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
-        set_field = frozen_setter(self)
-        set_field("installment", installment)
-        set_field("first_day", first_day)
-        set_field("last_day", last_day)
-        set_field("days", days)
-        set_field("principal", principal)
-        set_field("annual_rate", annual_rate)
-        set_field("rate_source", rate_source)
-        set_field("provisional", provisional)
-        set_field("interest", interest)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PenaltyBreakdown:
     """What a late invoice owes on top of its principal, itemised.
 
-    A frozen dataclass, like its lines (`PenaltyLine`): built by `compute_penalties` and
-    `penalties_for_amount` from values they checked. Its sums are checked when it is made.
-    For JSON, serialise it with pydantic's ``TypeAdapter(PenaltyBreakdown)``
-    (``dump_python(b, mode="json")``: amounts as strings, dates in ISO format).
+    A frozen dataclass, built by `compute_penalties` and `penalties_for_amount` from values
+    they checked; its sums are checked when it is made. For JSON, pydantic's
+    ``TypeAdapter(PenaltyBreakdown).dump_python(b, mode="json")`` gives amounts as strings
+    and dates in ISO format, each line as a list in field order (`PenaltyLine` is a named
+    tuple: pair it with ``PenaltyLine._fields``, as ``dunning penalties --json`` does).
 
     Attributes:
         invoice_id: the invoice concerned.
