@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,5 +104,24 @@ class RunCache:
 
 
 def place_of(customer: Customer) -> Place:
-    """A new `Place` for *customer*, for one decision (no memo of ladders: none to share)."""
-    return Place(customer.tz, calendar_for(customer.country, customer.subdivision), shared=False)
+    """A new `Place` for *customer*, for one decision (no memo of ladders: none to share).
+
+    Examples:
+        >>> from dunning.core.model import Customer
+        >>> place_of(Customer(id="C", name="ACME")).ladders is None
+        True
+    """
+    tz, calendar = _zone_and_calendar(customer.time_zone, customer.country, customer.subdivision)
+    return Place(tz, calendar, shared=False)
+
+
+@lru_cache(maxsize=256)
+def _zone_and_calendar(
+    time_zone: str, country: str, subdivision: str | None
+) -> tuple[ZoneInfo, BusinessCalendar]:
+    """The zone and the shared calendar of a place, from its names, looked up at once.
+
+    A pure function of strings returning immutable values, cached (``lru_cache``): `decide`
+    has no run's cache of places.
+    """
+    return ZoneInfo(time_zone), calendar_for(country, subdivision)
