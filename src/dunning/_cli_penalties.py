@@ -28,7 +28,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
 
 from dunning._cli_types import day_arg
 from dunning.core.penalties import (
@@ -239,8 +240,8 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     _warn(caught, err, public=bool(args.public))
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
-        payload |= TypeAdapter(PenaltyBreakdown).dump_python(breakdown, mode="json")
-        # Each line as an object: a named tuple dumps as a list, in field order.
+        payload |= to_jsonable_python(breakdown._asdict())
+        # Each line as an object: a named tuple is written as a list, in field order.
         payload["lines"] = [
             dict(zip(PenaltyLine._fields, row, strict=True)) for row in payload["lines"]
         ]

@@ -39,14 +39,13 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any, NamedTuple, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
@@ -177,15 +176,32 @@ class PenaltyLine(NamedTuple):
     interest: Decimal
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PenaltyBreakdown:
+class _BreakdownFields(NamedTuple):
+    """The fields of a `PenaltyBreakdown`, in order (built only through it, by keyword)."""
+
+    invoice_id: str
+    currency: str
+    regime: PenaltyRegime
+    until: date
+    paid_on: date | None
+    lines: tuple[PenaltyLine, ...]
+    interest: Decimal
+    recovery_indemnity: Decimal
+    total: Decimal
+    day_count: DayCount
+    rounding: Rounding
+    findings: tuple[PenaltyFinding, ...] = ()
+
+
+class PenaltyBreakdown(_BreakdownFields):
     """What a late invoice owes on top of its principal, itemised.
 
-    A frozen dataclass, built by `compute_penalties` and `penalties_for_amount` from values
-    they checked; its sums are checked when it is made. For JSON, pydantic's
-    ``TypeAdapter(PenaltyBreakdown).dump_python(b, mode="json")`` gives amounts as strings
-    and dates in ISO format, each line as a list in field order (`PenaltyLine` is a named
-    tuple: pair it with ``PenaltyLine._fields``, as ``dunning penalties --json`` does).
+    An immutable record on a named tuple, like its lines (`PenaltyLine`), built by keyword
+    only by `compute_penalties` and `penalties_for_amount` from values they checked; its
+    sums are checked when it is made (``_replace`` included). Read it by attribute;
+    ``b._asdict()`` gives a dict. For JSON, ``pydantic_core.to_jsonable_python(b._asdict())``
+    gives amounts as strings and dates in ISO format, each line as a list in field order
+    (pair it with ``PenaltyLine._fields``, as ``dunning penalties --json`` does).
 
     Attributes:
         invoice_id: the invoice concerned.
@@ -208,12 +224,11 @@ class PenaltyBreakdown:
             *total* (when made).
 
     Examples:
-        >>> from dataclasses import replace
         >>> from datetime import date
         >>> b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
         >>> b.interest, b.total
         (Decimal('41.10'), Decimal('81.10'))
-        >>> replace(b, total=Decimal("81.11"))  # doctest: +ELLIPSIS
+        >>> b._replace(total=Decimal("81.11"))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         pydantic_core._pydantic_core.ValidationError: 1 validation error for PenaltyBreakdown
@@ -221,29 +236,61 @@ class PenaltyBreakdown:
           interest + indemnity != total...
     """
 
-    invoice_id: str
-    currency: str
-    regime: PenaltyRegime
-    until: date
-    paid_on: date | None
-    lines: tuple[PenaltyLine, ...]
-    interest: Decimal
-    recovery_indemnity: Decimal
-    total: Decimal
-    day_count: DayCount
-    rounding: Rounding
-    findings: tuple[PenaltyFinding, ...] = ()
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        """Check the sums: the lines add up to the interest, and interest + indemnity to total."""
-        if sum([line.interest for line in self.lines], _ZERO) != self.interest:
+    def __new__(
+        cls,
+        *,
+        invoice_id: str,
+        currency: str,
+        regime: PenaltyRegime,
+        until: date,
+        paid_on: date | None,
+        lines: tuple[PenaltyLine, ...],
+        interest: Decimal,
+        recovery_indemnity: Decimal,
+        total: Decimal,
+        day_count: DayCount,
+        rounding: Rounding,
+        findings: tuple[PenaltyFinding, ...] = (),
+    ) -> Self:
+        """Check the sums, then build the breakdown from one keyword per field.
+
+        The lines add up to *interest*, and *interest* + *recovery_indemnity* to *total*.
+        """
+        if sum([line.interest for line in lines], _ZERO) != interest:
             error = PydanticCustomError(
                 "lines_do_not_add_up", "the lines do not add up to interest"
             )
-            raise _invalid("PenaltyBreakdown", "interest", error, self.interest)
-        if self.interest + self.recovery_indemnity != self.total:
+            raise _invalid("PenaltyBreakdown", "interest", error, interest)
+        if interest + recovery_indemnity != total:
             error = PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
-            raise _invalid("PenaltyBreakdown", "total", error, self.total)
+            raise _invalid("PenaltyBreakdown", "total", error, total)
+        return tuple.__new__(
+            cls,
+            (
+                invoice_id,
+                currency,
+                regime,
+                until,
+                paid_on,
+                lines,
+                interest,
+                recovery_indemnity,
+                total,
+                day_count,
+                rounding,
+                findings,
+            ),
+        )
+
+    def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, object]]:
+        """Rebuild by keyword when unpickled (the constructor takes no positional argument)."""
+        return (), self._asdict()
+
+    def _replace(self, **changes: Any) -> Self:
+        """A copy with *changes*, made (and checked) by keyword like any breakdown."""
+        return type(self)(**{**self._asdict(), **changes})
 
     def _repr_html_(self) -> str:
         """The lines and totals as an HTML table, for notebooks."""
