@@ -147,3 +147,41 @@ def test_an_opted_out_customer_does_not_share_the_ladder_of_others() -> None:
     assert (first.action.step_id, first.action.channel) == ("informative", Channel.EMAIL)
     assert second.action is not None
     assert (second.action.step_id, second.action.channel) == ("informative", Channel.LETTER)
+
+
+def test_decisions_without_a_cache_share_the_ladder_but_not_across_places() -> None:
+    """`decide` alone reuses a ladder walked for the same place, never another place's.
+
+    F-1 (Paris) and F-2 (Metz) are due Thursday 25 December 2025: the informative email
+    (J+1, business days only) is planned on Friday 26 December, a business day in Paris but
+    St Stephen's Day in Moselle, where it rolls to Monday 29 December. At 9:00 on the 26th,
+    F-1's email is due since 00:00; F-2 waits until the 29th. F-3 (Paris) shares F-1's walk.
+    """
+    at = datetime(2025, 12, 26, 9, tzinfo=PARIS)
+
+    def invoice(n: int, customer: Customer) -> Invoice:
+        return Invoice(
+            id=f"F-{n}",
+            number=f"2025-{n:04}",
+            customer=customer,
+            issued_on=date(2025, 11, 25),
+            due_on=date(2025, 12, 25),
+            total=Decimal("1200.00"),
+        )
+
+    before = decider._shared_ladder.cache_info().hits
+    paris = decide(invoice(1, ACME), [], STANDARD, at=at)
+    metz = decide(invoice(2, METZ), [], STANDARD, at=at)
+    again = decide(invoice(3, ACME), [], STANDARD, at=at)
+    assert paris.action is not None
+    assert paris.action.due_at == datetime(2025, 12, 26, tzinfo=PARIS)
+    assert metz.status is DecisionStatus.WAITING
+    assert metz.next_review_at == datetime(2025, 12, 29, tzinfo=PARIS)
+    assert again.action is not None
+    assert again.action.due_at == paris.action.due_at
+    assert decider._shared_ladder.cache_info().hits > before
+    cache = RunCache()
+    assert [paris, metz, again] == [
+        decide(invoice(n, customer), [], STANDARD, at=at, cache=cache)
+        for n, customer in ((1, ACME), (2, METZ), (3, ACME))
+    ]

@@ -1,7 +1,8 @@
 """Results are built plainly, by keyword: nothing in the core skips validation.
 
-`Decision` and `Action` are keyword-only frozen dataclasses built by their own constructor,
-checked at import against their fields (`_types.check_keyword_init`).
+`Decision` (on a named tuple) and `Action` (a frozen dataclass) are immutable records built by
+keyword only, by their own constructor, checked at import against their fields
+(`_types.check_keyword_init`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import FrozenInstanceError, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple, Self
 
 import pytest
 
@@ -26,6 +28,7 @@ from dunning import (
     Invoice,
     decide,
 )
+from dunning.core._types import check_keyword_init
 from dunning.engine import action_id
 from dunning.model import parse_events
 from tests.helpers import PARIS
@@ -65,17 +68,18 @@ def test_a_decision_is_a_frozen_decision_equal_to_one_built_by_the_dataclass() -
     )
     assert d == built
     assert hash(d.action) == hash(replace(d.action))
-    with pytest.raises(FrozenInstanceError):
+    with pytest.raises(AttributeError):
         d.reason = "changed"  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
         d.action.channel = Channel.SMS  # type: ignore[misc]
 
 
 def test_a_decision_survives_replace_and_pickling() -> None:
-    """replace() and a pickle round trip give decisions of the same class and value."""
+    """_replace() and a pickle round trip give decisions of the same class and value."""
     d = decide(INVOICE, [], STANDARD, at=AT)
-    assert replace(d, reason="x").reason == "x"
-    assert type(replace(d, reason="x")) is Decision
+    changed = d._replace(reason="x")
+    assert (changed.reason, changed.invoice_id) == ("x", "F-1")
+    assert type(changed) is Decision
     back = pickle.loads(pickle.dumps(d))  # noqa: S301  (our own object)
     assert back == d
     assert type(back) is Decision
@@ -174,6 +178,39 @@ def test_a_hand_written_init_that_matches_imports_and_builds(tmp_path: Path) -> 
     assert (pair.first, pair.second) == ("a", "")
     with pytest.raises(FrozenInstanceError):
         pair.first = "b"
+
+
+def test_a_named_tuple_record_is_checked_like_a_dataclass() -> None:
+    """A named tuple's ``__new__`` that swaps two fields or takes one by position is refused."""
+
+    class _Fields(NamedTuple):
+        first: str
+        second: str = ""
+
+    class Swapped(_Fields):
+        __slots__ = ()
+
+        def __new__(cls, *, first: str, second: str = "") -> Self:
+            return tuple.__new__(cls, (second, first))
+
+    class Positional(_Fields):
+        __slots__ = ()
+
+        def __new__(cls, first: str, *, second: str = "") -> Self:
+            return tuple.__new__(cls, (first, second))
+
+    class Right(_Fields):
+        __slots__ = ()
+
+        def __new__(cls, *, first: str, second: str = "") -> Self:
+            return tuple.__new__(cls, (first, second))
+
+    with pytest.raises(TypeError, match=r"^Swapped.__new__ does not set first from its keyword$"):
+        check_keyword_init(Swapped)
+    with pytest.raises(TypeError, match=r"^Positional.__new__\(first \(positional\), second=''\)"):
+        check_keyword_init(Positional)
+    assert check_keyword_init(Right) is Right
+    assert Right(first="a") == ("a", "")
 
 
 # The events of a history are compared with *at* exactly only from two local days before it

@@ -7,6 +7,7 @@ from DOMAIN.md section 6 (ECB in force on 1 Jan / 1 Jul + 10 for the B2B default
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from dunning.core.penalties import (
     JudgmentIncrease,
     LatePaymentTerms,
     LegalRateColumn,
+    PenaltyBreakdown,
     PenaltyRegime,
     Rounding,
     compute_penalties,
@@ -792,11 +794,27 @@ def test_leap_option_with_a_fixed_rate_splits_only_at_new_year() -> None:
 def test_breakdown_refuses_lines_that_do_not_add_up() -> None:
     """A PenaltyBreakdown whose sums are inconsistent cannot be built."""
     b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
-    fields = b.model_dump()
+    # 5000 x 10 % x 30 / 365 = 41.10, + 40.00 = 81.10: one cent off either sum is refused.
+    assert (b.interest, b.total) == (D("41.10"), D("81.10"))
     with pytest.raises(ValidationError, match="lines_do_not_add_up"):
-        type(b).model_validate(fields | {"interest": D("41.11"), "total": D("81.11")})
+        b._replace(interest=D("41.11"), total=D("81.11"))
     with pytest.raises(ValidationError, match="total_does_not_add_up"):
-        type(b).model_validate(fields | {"total": D("81.11")})
+        b._replace(total=D("81.11"))
+    with pytest.raises(ValidationError, match="total_does_not_add_up"):
+        PenaltyBreakdown(**{**b._asdict(), "total": D("81.11")})
+    assert b._replace(lines=b.lines) == b  # consistent sums: made again, equal
+
+
+def test_a_breakdown_is_built_by_keyword_each_field_from_its_own() -> None:
+    """Every field of a breakdown reads back the value of its own keyword; none by position."""
+    b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+    fields = b._asdict()
+    assert list(fields) == list(PenaltyBreakdown._fields)
+    rebuilt = PenaltyBreakdown(**fields)
+    assert all(getattr(rebuilt, name) is value for name, value in fields.items())
+    with pytest.raises(TypeError, match="positional"):
+        PenaltyBreakdown(*b)  # type: ignore[call-arg]
+    assert pickle.loads(pickle.dumps(b)) == b  # noqa: S301  (our own object)
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,11 +29,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
 
 from dunning._cli_types import day_arg
 from dunning.core.penalties import (
     DayCount,
     PenaltyBreakdown,
+    PenaltyLine,
     PenaltyRegime,
     Rounding,
     penalties_for_amount,
@@ -238,7 +240,11 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | No
     _warn(caught, err, public=bool(args.public))
     if args.json:
         payload = {"amount": str(args.amount), "due_on": args.due.isoformat()}
-        payload |= breakdown.model_dump(mode="json")
+        payload |= to_jsonable_python(breakdown._asdict())
+        # Each line as an object: a named tuple is written as a list, in field order.
+        payload["lines"] = [
+            dict(zip(PenaltyLine._fields, row, strict=True)) for row in payload["lines"]
+        ]
         payload["conventions"] = breakdown.conventions
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -569,14 +569,14 @@ def _with_penalties(
     except RateNotAvailableError as error:
         # Never a guessed rate, and never a stalled batch: the decision stands without them.
         note = f"penalties not stated: {error}"
-        return replace(decision, notes=(*decision.notes, note))
+        return decision._replace(notes=(*decision.notes, note))
     except InvoiceHistoryError as error:
         if error.code != "payments_exceed_amount":
             raise
         # Overpaid (a payment recorded twice, say): nothing is owed, the host must look.
         note = f"penalties not stated: {error}"
-        return replace(decision, notes=(*decision.notes, note))
-    return replace(decision, penalties=breakdown)
+        return decision._replace(notes=(*decision.notes, note))
+    return decision._replace(penalties=breakdown)
 
 
 def _decide(

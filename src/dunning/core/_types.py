@@ -54,15 +54,17 @@ def frozen_setter(instance: object) -> Callable[[str, object], None]:
 
 
 def check_keyword_init(cls: type[_T]) -> type[_T]:
-    """Return *cls*, a frozen dataclass with a hand-written ``__init__``, once that is checked.
+    """Return *cls*, a frozen record with a hand-written constructor, once that is checked.
 
-    Checked where the class is defined (at import): ``__init__`` takes exactly the fields, in
-    order, each keyword-only with the field's default, and sets each field from its own
-    keyword (an instance is built from a distinct marker per field and read back). A field
-    added, renamed, reordered or forgotten fails at import, naming it.
+    *cls* is a frozen dataclass with a hand-written ``__init__``, or a `typing.NamedTuple`
+    subclass with a hand-written ``__new__``. Checked where the class is defined (at import):
+    the constructor takes exactly the fields, in order, each keyword-only with the field's
+    default, and sets each field from its own keyword (an instance is built from a distinct
+    marker per field and read back). A field added, renamed, reordered or forgotten fails at
+    import, naming it.
 
     Raises:
-        TypeError: if *cls* is not a frozen dataclass, or if its ``__init__`` does not match.
+        TypeError: if *cls* is neither, or if its constructor does not match.
 
     Examples:
         >>> from dataclasses import dataclass
@@ -78,15 +80,24 @@ def check_keyword_init(cls: type[_T]) -> type[_T]:
         ...
         TypeError: Point.__init__ does not set y from its keyword
     """
-    if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
-        msg = f"{cls.__name__}: expected a frozen dataclass"
+    expected: list[tuple[str, object, object]]
+    constructor: Callable[..., object]
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):  # a named tuple's subclass
+        where, constructor = f"{cls.__name__}.__new__", cls.__new__
+        defaults: dict[str, object] = cls._field_defaults  # type: ignore[attr-defined]
+        expected = [
+            (name, inspect.Parameter.KEYWORD_ONLY, defaults.get(name, dataclasses.MISSING))
+            for name in cls._fields  # type: ignore[attr-defined]
+        ]
+    elif dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        where, constructor = f"{cls.__name__}.__init__", cls.__init__
+        expected = [
+            (f.name, inspect.Parameter.KEYWORD_ONLY, f.default) for f in dataclasses.fields(cls)
+        ]
+    else:
+        msg = f"{cls.__name__}: expected a frozen dataclass or a named tuple's subclass"
         raise TypeError(msg)
-    where = f"{cls.__name__}.__init__"
-    fields = dataclasses.fields(cls)
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    expected: list[tuple[str, object, object]] = [
-        (f.name, inspect.Parameter.KEYWORD_ONLY, f.default) for f in fields
-    ]
+    params = list(inspect.signature(constructor).parameters.values())[1:]
     given: list[tuple[str, object, object]] = [
         (
             p.name,
@@ -101,7 +112,7 @@ def check_keyword_init(cls: type[_T]) -> type[_T]:
             f"({_signature(expected)}): every field by keyword only, with its default"
         )
         raise TypeError(msg)
-    markers = {f.name: object() for f in fields}
+    markers = {name: object() for name, _, _ in expected}
     instance = cls(**markers)
     for name, marker in markers.items():
         if getattr(instance, name, None) is not marker:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple, Self
 
 from dunning.core._types import check_keyword_init, frozen_setter
 from dunning.core.model import Channel, PenaltyWording
@@ -152,10 +153,34 @@ class Action:
         set_field("not_after", not_after)
 
 
+class _DecisionFields(NamedTuple):
+    """The fields of a `Decision`, in order (built only through `Decision`, by keyword)."""
+
+    invoice_id: str
+    at: datetime
+    status: DecisionStatus
+    level: int
+    level_name: str
+    actions: tuple[Action, ...]
+    next_review_at: datetime | None
+    reason: str
+    outstanding: Decimal
+    currency: str
+    days_late: int
+    next_step_id: str | None = None
+    notes: tuple[str, ...] = ()
+    penalties: PenaltyBreakdown | None = None
+
+
 @check_keyword_init
-@dataclass(frozen=True, slots=True, kw_only=True, init=False)
-class Decision:
+class Decision(_DecisionFields):
     """What `decide` concluded for one invoice at one instant.
+
+    An immutable record built by keyword only, on a named tuple: one is made per invoice
+    decided, and a tuple is the cheapest immutable record Python builds (one allocation in C,
+    where a frozen dataclass sets each field through ``object.__setattr__``). Read it by
+    attribute; ``decision._replace(reason=...)`` gives a changed copy, ``decision._asdict()``
+    a dict. Being a tuple, it also compares equal to a plain tuple of the same values.
 
     Attributes:
         invoice_id: the invoice.
@@ -174,25 +199,21 @@ class Decision:
         penalties: the late-payment penalties owed at the decision's local date, itemised,
             when `decide` was asked for them (``with_penalties=True``) and the invoice is late;
             None otherwise, or when a rate they need is not in the tables (see ``notes``).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> d = Decision(invoice_id="F-1", at=datetime(2026, 2, 2, tzinfo=UTC),
+        ...              status=DecisionStatus.CLOSED, level=0, level_name="", actions=(),
+        ...              next_review_at=None, reason="paid in full", outstanding=Decimal(0),
+        ...              currency="EUR", days_late=0)
+        >>> d.status.value, d.action, d._replace(reason="x").reason
+        ('closed', None, 'x')
     """
 
-    invoice_id: str
-    at: datetime
-    status: DecisionStatus
-    level: int
-    level_name: str
-    actions: tuple[Action, ...]
-    next_review_at: datetime | None
-    reason: str
-    outstanding: Decimal
-    currency: str
-    days_late: int
-    next_step_id: str | None = None
-    notes: tuple[str, ...] = ()
-    penalties: PenaltyBreakdown | None = None
+    __slots__ = ()
 
-    def __init__(  # one keyword per field, checked at import by check_keyword_init
-        self,
+    def __new__(  # one keyword per field, checked at import by check_keyword_init
+        cls,
         *,
         invoice_id: str,
         at: datetime,
@@ -208,23 +229,31 @@ class Decision:
         next_step_id: str | None = None,
         notes: tuple[str, ...] = (),
         penalties: PenaltyBreakdown | None = None,
-    ) -> None:
-        """Set every field from its keyword (checked at import by `check_keyword_init`)."""
-        set_field = frozen_setter(self)
-        set_field("invoice_id", invoice_id)
-        set_field("at", at)
-        set_field("status", status)
-        set_field("level", level)
-        set_field("level_name", level_name)
-        set_field("actions", actions)
-        set_field("next_review_at", next_review_at)
-        set_field("reason", reason)
-        set_field("outstanding", outstanding)
-        set_field("currency", currency)
-        set_field("days_late", days_late)
-        set_field("next_step_id", next_step_id)
-        set_field("notes", notes)
-        set_field("penalties", penalties)
+    ) -> Self:
+        """Build the decision from one keyword per field (checked by `check_keyword_init`)."""
+        return tuple.__new__(
+            cls,
+            (
+                invoice_id,
+                at,
+                status,
+                level,
+                level_name,
+                actions,
+                next_review_at,
+                reason,
+                outstanding,
+                currency,
+                days_late,
+                next_step_id,
+                notes,
+                penalties,
+            ),
+        )
+
+    def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, object]]:
+        """Rebuild by keyword when unpickled (the constructor takes no positional argument)."""
+        return (), self._asdict()
 
     @property
     def action(self) -> Action | None:

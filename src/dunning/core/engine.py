@@ -54,7 +54,6 @@ event can change the decision.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -363,8 +362,8 @@ def _with_penalties(
     if owed is None:
         return decision
     if isinstance(owed, str):
-        return replace(decision, notes=(*decision.notes, owed))
-    return replace(decision, penalties=owed)
+        return decision._replace(notes=(*decision.notes, owed))
+    return decision._replace(penalties=owed)
 
 
 def _penalties_owed(

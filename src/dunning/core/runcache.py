@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,12 +55,15 @@ class Place:
     __slots__ = ("_midnights", "calendar", "ladders", "roll_forward", "tz")
 
     def __init__(self, tz: ZoneInfo, calendar: BusinessCalendar, *, shared: bool = True) -> None:
-        """Hold *tz* and *calendar*, with empty memos (no ladders unless *shared*)."""
+        """Hold *tz* and *calendar*, with empty memos (none at all unless *shared*).
+
+        A place that is not *shared* keeps nothing: nothing in it ever changes once made.
+        """
         self.tz = tz
         self.calendar = calendar
         self.roll_forward: Callable[[date], date] = calendar.roll_forward
         """`BusinessCalendar.roll_forward` (one look-up in the calendar's table of days off)."""
-        self._midnights: dict[date, datetime] = {}
+        self._midnights: dict[date, datetime] | None = {} if shared else None
         self.ladders: dict[Hashable, Any] | None = {} if shared else None
 
     def __repr__(self) -> str:
@@ -67,10 +71,13 @@ class Place:
         return f"Place(tz={self.tz.key!r}, calendar={self.calendar!r})"
 
     def midnight(self, day: date) -> datetime:
-        """00:00 local time on *day* (`start_of_day`), memoised for the run."""
-        found = self._midnights.get(day)
+        """00:00 local time on *day* (`start_of_day`), memoised for the run if shared."""
+        memo = self._midnights
+        if memo is None:
+            return start_of_day(day, self.tz)
+        found = memo.get(day)
         if found is None:
-            found = self._midnights[day] = start_of_day(day, self.tz)
+            found = memo[day] = start_of_day(day, self.tz)
         return found
 
 
@@ -103,5 +110,25 @@ class RunCache:
 
 
 def place_of(customer: Customer) -> Place:
-    """A new `Place` for *customer*, for one decision (no memo of ladders: none to share)."""
-    return Place(customer.tz, calendar_for(customer.country, customer.subdivision), shared=False)
+    """The `Place` of *customer* for one decision: no memos (nothing to share them with).
+
+    Such a place holds nothing that changes, so one is shared per zone and calendar
+    (`_lone_place`, an ``lru_cache`` of a pure function of the place's names).
+
+    Examples:
+        >>> from dunning.core.model import Customer
+        >>> place = place_of(Customer(id="C", name="ACME"))
+        >>> place.ladders is None, place is place_of(Customer(id="D", name="Other"))
+        (True, True)
+    """
+    return _lone_place(customer.time_zone, customer.country, customer.subdivision)
+
+
+@lru_cache(maxsize=256)
+def _lone_place(time_zone: str, country: str, subdivision: str | None) -> Place:
+    """A place without memos, from its names: a pure function of strings, cached.
+
+    Its value never changes (a place made with ``shared=False`` keeps nothing), so sharing
+    it between decisions and threads is safe: `decide` has no run's cache of places.
+    """
+    return Place(ZoneInfo(time_zone), calendar_for(country, subdivision), shared=False)

@@ -45,13 +45,13 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, NamedTuple, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from dunning.core._types import MODEL_CONFIG, PositiveAmount
+from dunning.core._types import PositiveAmount
 from dunning.core.ledger import part_owed
 from dunning.core.model import (
     _INSTANT_EVENTS,
@@ -135,8 +135,13 @@ CivilDate = Annotated[date, BeforeValidator(_civil_date)]
 """A date, or an aware datetime read as its Europe/Paris civil date."""
 
 
-class PenaltyLine(BaseModel):
-    """One period of constant principal and rate.
+class PenaltyLine(NamedTuple):
+    """One period of constant principal and rate: a row of the breakdown's table.
+
+    A `typing.NamedTuple`, not a pydantic model: the library builds every line from values it
+    computed and checked (a line per half-year over a long delay), so there is nothing to
+    validate, and a named tuple is the cheapest immutable record Python builds (one
+    ``tuple`` in C, by keyword). Read it by attribute; ``line._asdict()`` gives a dict.
 
     Attributes:
         installment: number of the installment (1 for the first), None for a single due date.
@@ -148,9 +153,17 @@ class PenaltyLine(BaseModel):
         rate_source: where the rate comes from, e.g. ``ECB 4.25 % in force on 2024-07-01 + 10``.
         provisional: True if the rate uses a value not yet officially confirmed.
         interest: interest of the period, in cents (see `Rounding`).
-    """
 
-    model_config = MODEL_CONFIG
+    Examples:
+        >>> from datetime import date
+        >>> from decimal import Decimal
+        >>> line = PenaltyLine(installment=None, first_day=date(2025, 6, 16),
+        ...                    last_day=date(2025, 6, 30), days=15, principal=Decimal("12000"),
+        ...                    annual_rate=Decimal("13.15"), rate_source="ECB 3.15 % + 10",
+        ...                    provisional=False, interest=Decimal("64.85"))
+        >>> line.days, line.interest
+        (15, Decimal('64.85'))
+    """
 
     installment: int | None
     first_day: date
@@ -159,12 +172,36 @@ class PenaltyLine(BaseModel):
     principal: Decimal
     annual_rate: Decimal
     rate_source: str
-    provisional: bool = False
+    provisional: bool
     interest: Decimal
 
 
-class PenaltyBreakdown(BaseModel):
+class _BreakdownFields(NamedTuple):
+    """The fields of a `PenaltyBreakdown`, in order (built only through it, by keyword)."""
+
+    invoice_id: str
+    currency: str
+    regime: PenaltyRegime
+    until: date
+    paid_on: date | None
+    lines: tuple[PenaltyLine, ...]
+    interest: Decimal
+    recovery_indemnity: Decimal
+    total: Decimal
+    day_count: DayCount
+    rounding: Rounding
+    findings: tuple[PenaltyFinding, ...] = ()
+
+
+class PenaltyBreakdown(_BreakdownFields):
     """What a late invoice owes on top of its principal, itemised.
+
+    An immutable record on a named tuple, like its lines (`PenaltyLine`), built by keyword
+    only by `compute_penalties` and `penalties_for_amount` from values they checked; its
+    sums are checked when it is made (``_replace`` included). Read it by attribute;
+    ``b._asdict()`` gives a dict. For JSON, ``pydantic_core.to_jsonable_python(b._asdict())``
+    gives amounts as strings and dates in ISO format, each line as a list in field order
+    (pair it with ``PenaltyLine._fields``, as ``dunning penalties --json`` does).
 
     Attributes:
         invoice_id: the invoice concerned.
@@ -180,30 +217,80 @@ class PenaltyBreakdown(BaseModel):
         rounding: where rounding happened.
         findings: what the user should know (a contractual rate below the legal floor, a
             consumer without a formal notice, a provisional rate...).
+
+    Raises:
+        pydantic.ValidationError: ``lines_do_not_add_up`` if the lines do not add up to
+            *interest*; ``total_does_not_add_up`` if *interest* + *recovery_indemnity* is not
+            *total* (when made).
+
+    Examples:
+        >>> from datetime import date
+        >>> b = penalties_for_amount("5000", date(2025, 1, 10), date(2025, 2, 9), rate="10")
+        >>> b.interest, b.total
+        (Decimal('41.10'), Decimal('81.10'))
+        >>> b._replace(total=Decimal("81.11"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        pydantic_core._pydantic_core.ValidationError: 1 validation error for PenaltyBreakdown
+        total
+          interest + indemnity != total...
     """
 
-    model_config = MODEL_CONFIG
+    __slots__ = ()
 
-    invoice_id: str
-    currency: str
-    regime: PenaltyRegime
-    until: date
-    paid_on: date | None
-    lines: tuple[PenaltyLine, ...]
-    interest: Decimal
-    recovery_indemnity: Decimal
-    total: Decimal
-    day_count: DayCount
-    rounding: Rounding
-    findings: tuple[PenaltyFinding, ...] = ()
+    def __new__(
+        cls,
+        *,
+        invoice_id: str,
+        currency: str,
+        regime: PenaltyRegime,
+        until: date,
+        paid_on: date | None,
+        lines: tuple[PenaltyLine, ...],
+        interest: Decimal,
+        recovery_indemnity: Decimal,
+        total: Decimal,
+        day_count: DayCount,
+        rounding: Rounding,
+        findings: tuple[PenaltyFinding, ...] = (),
+    ) -> Self:
+        """Check the sums, then build the breakdown from one keyword per field.
 
-    @model_validator(mode="after")
-    def _check_sums(self) -> Self:
-        if sum((line.interest for line in self.lines), _ZERO) != self.interest:
-            raise PydanticCustomError("lines_do_not_add_up", "the lines do not add up to interest")
-        if self.interest + self.recovery_indemnity != self.total:
-            raise PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
-        return self
+        The lines add up to *interest*, and *interest* + *recovery_indemnity* to *total*.
+        """
+        if sum([line.interest for line in lines], _ZERO) != interest:
+            error = PydanticCustomError(
+                "lines_do_not_add_up", "the lines do not add up to interest"
+            )
+            raise _invalid("PenaltyBreakdown", "interest", error, interest)
+        if interest + recovery_indemnity != total:
+            error = PydanticCustomError("total_does_not_add_up", "interest + indemnity != total")
+            raise _invalid("PenaltyBreakdown", "total", error, total)
+        return tuple.__new__(
+            cls,
+            (
+                invoice_id,
+                currency,
+                regime,
+                until,
+                paid_on,
+                lines,
+                interest,
+                recovery_indemnity,
+                total,
+                day_count,
+                rounding,
+                findings,
+            ),
+        )
+
+    def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, object]]:
+        """Rebuild by keyword when unpickled (the constructor takes no positional argument)."""
+        return (), self._asdict()
+
+    def _replace(self, **changes: Any) -> Self:
+        """A copy with *changes*, made (and checked) by keyword like any breakdown."""
+        return type(self)(**{**self._asdict(), **changes})
 
     def _repr_html_(self) -> str:
         """The lines and totals as an HTML table, for notebooks."""
@@ -422,10 +509,6 @@ def _money_of(invoice: Invoice, events: Sequence[Event]) -> list[tuple[date, Dec
     return money
 
 
-_validate_breakdown = PenaltyBreakdown.model_validate
-"""The breakdown, lines included, validated in one call (its sums checked as well)."""
-
-
 @lru_cache(maxsize=256)
 def _terms_of(kind: CustomerKind, rate: str | None) -> LatePaymentTerms:
     # Keyed by the rate's exact text: Decimal("12") and Decimal("12.000") are equal, but are
@@ -501,24 +584,25 @@ def _compute(
             interests = [(p[5] / p[6]).quantize(_CENT, ROUND_HALF_UP) for p in periods]
         else:
             interests = _round_lines([p[5] / p[6] for p in periods], rounding)
-    # The lines as plain mappings: the breakdown is validated once, lines included (one call
-    # into pydantic-core instead of one a line, a line per half-year over a long delay).
-    lines = [
-        {
-            "installment": number,
-            "first_day": first_day,
-            "last_day": last_day,
-            "days": (last_day - first_day).days + 1,
-            "principal": principal,
-            "annual_rate": quote.rate,
-            "rate_source": quote.source,
-            "provisional": quote.provisional,
-            "interest": interest,
-        }
-        for (number, first_day, last_day, principal, quote, _, _), interest in zip(
-            periods, interests, strict=True
-        )
-    ]
+    # Built from values computed and checked here: nothing to validate (see `PenaltyLine`).
+    lines = tuple(
+        [
+            PenaltyLine(
+                installment=number,
+                first_day=first_day,
+                last_day=last_day,
+                days=(last_day - first_day).days + 1,
+                principal=principal,
+                annual_rate=quote.rate,
+                rate_source=quote.source,
+                provisional=quote.provisional,
+                interest=interest,
+            )
+            for (number, first_day, last_day, principal, quote, _, _), interest in zip(
+                periods, interests, strict=True
+            )
+        ]
+    )
     if no_interest:
         findings.append(
             PenaltyFinding(
@@ -549,21 +633,19 @@ def _compute(
     paid = None
     if money and cumulative[-1] >= before:  # before: now the total of the schedule
         paid = next(day for day, c in zip(pay_days, cumulative[1:], strict=True) if c >= before)
-    return _validate_breakdown(
-        {
-            "invoice_id": invoice_id,
-            "currency": currency,
-            "regime": terms.regime,
-            "until": end,
-            "paid_on": paid if paid is not None and paid <= end else None,
-            "lines": lines,
-            "interest": interest,
-            "recovery_indemnity": indemnity,
-            "total": interest + indemnity,
-            "day_count": day_count,
-            "rounding": rounding,
-            "findings": tuple(findings),
-        }
+    return PenaltyBreakdown(
+        invoice_id=invoice_id,
+        currency=currency,
+        regime=terms.regime,
+        until=end,
+        paid_on=paid if paid is not None and paid <= end else None,
+        lines=lines,
+        interest=interest,
+        recovery_indemnity=indemnity,
+        total=interest + indemnity,
+        day_count=day_count,
+        rounding=rounding,
+        findings=tuple(findings),
     )
 
 

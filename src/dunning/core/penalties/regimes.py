@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple
 
@@ -371,6 +371,31 @@ class LatePaymentTerms(BaseModel):
             return None
         return max(due_on, formal_notice_on)
 
+    @cached_property
+    def quote_key(self) -> str:
+        """What the rate quotes of these terms depend on, as exact texts, worked out once.
+
+        Texts, not values: ``Decimal("12") == Decimal("12.000")`` but the two read differently
+        in a rate source, so equal terms written differently do not share their quotes (see
+        `RatePlan`). A `functools.cached_property` of the frozen terms (an immutable string,
+        not a field: not dumped, compared or hashed).
+
+        Examples:
+            >>> terms = LatePaymentTerms(regime="b2b_contractual", contractual_rate="12.0")
+            >>> terms.quote_key.startswith("b2b_contractual"), "12.0" in terms.quote_key
+            (True, True)
+        """
+        return "\x1f".join(
+            (
+                self.regime.value,
+                str(self.contractual_rate),
+                str(self.legal_rate_multiple),
+                self.legal_rate_column.value,
+                self.below_legal_floor.value,
+                str(self.judgment_increase_from),
+            )
+        )
+
     @property
     def judgment_increase_applies(self) -> bool:
         """Whether a judgment's +5 points (L313-3) raise the rate of these terms.
@@ -465,18 +490,9 @@ class RatePlan:
         terms = self.terms
         self._increase_from = terms.judgment_increase_from
         self._public = terms.regime is PenaltyRegime.PUBLIC_BUYER
-        # Exact texts, not values: Decimal("12") == Decimal("12.000") but they read differently,
-        # so equal terms written differently do not share their quotes.
-        self._key = "\x1f".join(
-            (
-                terms.regime.value,
-                str(terms.contractual_rate),
-                str(terms.legal_rate_multiple),
-                terms.legal_rate_column.value,
-                terms.below_legal_floor.value,
-                str(terms.judgment_increase_from),
-            )
-        )
+        # Exact texts, not values (`LatePaymentTerms.quote_key`): equal terms written
+        # differently do not share their quotes.
+        self._key = terms.quote_key
         if self.shared:
             self._book = _quote_book(self.rates, terms, self._key)
 
@@ -512,16 +528,16 @@ class RatePlan:
             (Decimal('12.15'), 'ECB 2.15 % in force on 2025-07-01 + 10')
         """
         increase_from = self._increase_from
+        fixed_by = delay_started_on if self._public else day
         key = (
-            _half_index(delay_started_on if self._public else day),
+            fixed_by.year * 2 + (fixed_by.month > 6),  # noqa: PLR2004  (`_half_index`, inlined)
             increase_from is not None and day >= increase_from,
         )
-        found = self._quotes.get(key)
+        found = self._book.get(key)  # the common case: shared, never provisional
         if found is None:
-            found = self._book.get(key)
+            found = self._quotes.get(key)
             if found is None:  # beyond the tables (raises), or provisional (warns, once here)
-                found = self._work_out(day, delay_started_on, judged=key[1])
-            self._quotes[key] = found
+                found = self._quotes[key] = self._work_out(day, delay_started_on, judged=key[1])
         return found
 
     def _work_out(self, day: date, delay_started_on: date, *, judged: bool) -> RateQuote:
