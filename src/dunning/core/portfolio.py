@@ -470,6 +470,37 @@ def review_customer(
         >>> [d.status.value for d in review.decisions], len(review.actions)
         (['action_due'], 1)
     """
+    return _review(
+        entries,
+        scenario,
+        at=at,
+        with_penalties=with_penalties,
+        rates=rates,
+        last_message_at=last_message_at,
+        cache=cache,
+        prepare_ahead=prepare_ahead,
+    )
+
+
+def _review(
+    entries: Iterable[PortfolioEntry],
+    scenario: ScenarioChoice,
+    *,
+    at: datetime,
+    with_penalties: bool = False,
+    rates: PenaltyRates | None = None,
+    last_message_at: datetime | None = None,
+    cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
+    conversation: Conversation | None = None,
+) -> CustomerReview:
+    """`review_customer`, given the customer's *conversation* if the caller keeps it.
+
+    *conversation* must be what `read_conversation` reads at *at* from the events of every
+    invoice of the customer (the simulation keeps each customer's up to date): then the
+    entries need not include the invoices that tell the conversation and nothing else (paid
+    ones). None: read from the entries.
+    """
     check_aware(at)
     histories, account_credits = _split(entries)
     if not histories:
@@ -493,9 +524,10 @@ def review_customer(
         ahead=prepare_ahead,
     )
     events = {h.invoice.id: h.events for h in histories}
-    conversation = read_conversation(
-        events, chosen, customer, at=at, last_message_at=last_message_at
-    )
+    if conversation is None:
+        conversation = read_conversation(
+            events, chosen, customer, at=at, last_message_at=last_message_at
+        )
     approvals = approvals_of(events, at)
     planned: list[CustomerAction] = []
     held: list[str] = []

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from dunning.core._conversation_log import Log, read_log, steps_by_id
+from dunning.core.conversation import Conversation, conversation_at
 from dunning.core.ledger import Ledger
 from dunning.core.model import (
+    ActionTaken,
     CreditNote,
     Customer,
+    DeliveryFailed,
     Event,
     Invoice,
     Payment,
@@ -26,9 +30,11 @@ from dunning.core.portfolio import (
     PortfolioEntry,
     UnappliedCreditNote,
 )
+from dunning.core.scenario import Scenario, Step
 
 _ZERO = Decimal(0)
 _MONEY = (Payment, CreditNote)
+_MESSAGES = (ActionTaken, DeliveryFailed)  # what the conversation reads
 
 
 @dataclass(slots=True)
@@ -50,6 +56,8 @@ class Book:
     _histories: dict[str, InvoiceHistory] = field(default_factory=dict)
     _ledgers: dict[str, Ledger] = field(default_factory=dict)
     _settled: set[str] = field(default_factory=set)
+    _logs: dict[str, tuple[Scenario, Log]] = field(default_factory=dict)
+    _steps: dict[int, tuple[Scenario, dict[str, Step]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: Iterable[PortfolioEntry]) -> Book:
@@ -76,6 +84,38 @@ class Book:
         if isinstance(event, _MONEY):
             self._ledgers.pop(invoice_id, None)
             self.changed.add(invoice_id)
+        elif isinstance(event, _MESSAGES):
+            customer_id = self.invoices[invoice_id].customer.id
+            found = self._logs.pop(customer_id, None)
+            if found is not None and isinstance(event, ActionTaken):
+                scenario, log = found
+                customer = self.customers[customer_id]
+                taken = log.taken(invoice_id, event, customer, self.steps(scenario))
+                if taken is not None:
+                    self._logs[customer_id] = scenario, taken
+
+    def conversation(self, customer_id: str, scenario: Scenario, at: datetime) -> Conversation:
+        """`read_conversation` of every invoice of the customer at *at*, its messages kept.
+
+        The messages read (`Log`) are kept for the next read, and `add` records in them each
+        message the simulation sends (a failed delivery drops them).
+        """
+        customer = self.customers[customer_id]
+        found = self._logs.get(customer_id)
+        if found is not None and found[0] is scenario and found[1].holds_at(at):
+            log = found[1]
+        else:
+            events = {i: self.events[i] for i in self.by_customer[customer_id]}
+            log = read_log(events, scenario, customer, at=at, steps=self.steps(scenario))
+            self._logs[customer_id] = scenario, log
+        return conversation_at(log, scenario, customer, at=at)
+
+    def steps(self, scenario: Scenario) -> dict[str, Step]:
+        """The scenario's steps by id (`steps_by_id`), worked out once per scenario."""
+        found = self._steps.get(id(scenario))
+        if found is None:
+            found = self._steps[id(scenario)] = scenario, steps_by_id(scenario)
+        return found[1]
 
     def history(self, invoice_id: str) -> InvoiceHistory:
         found = self._histories.get(invoice_id)
