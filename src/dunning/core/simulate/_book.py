@@ -48,7 +48,7 @@ class Book:
     """
 
     invoices: dict[str, Invoice]
-    events: dict[str, list[Event]]
+    events: dict[str, tuple[Event, ...]]  # the host's own tuple until an event is added
     by_customer: dict[str, list[str]]
     credits: dict[str, list[PaymentOnAccount | UnappliedCreditNote]]
     customers: dict[str, Customer]
@@ -56,7 +56,8 @@ class Book:
     _histories: dict[str, InvoiceHistory] = field(default_factory=dict)
     _ledgers: dict[str, Ledger] = field(default_factory=dict)
     _settled: set[str] = field(default_factory=set)
-    _logs: dict[str, tuple[Scenario, Log]] = field(default_factory=dict)
+    _logs: dict[str, Log] = field(default_factory=dict)
+    _read_with: dict[str, Scenario] = field(default_factory=dict)  # each log's scenario
     _steps: dict[int, tuple[Scenario, dict[str, Step]]] = field(default_factory=dict)
 
     @classmethod
@@ -66,7 +67,7 @@ class Book:
             if isinstance(entry, InvoiceHistory):
                 invoice = entry.invoice
                 book.invoices[invoice.id] = invoice
-                book.events[invoice.id] = list(entry.events)
+                book.events[invoice.id] = entry.events
                 plain = entry.penalties is None and entry.document is None
                 if type(entry) is InvoiceHistory and plain:
                     # What `history` would build again: kept until an event is added.
@@ -78,7 +79,7 @@ class Book:
         return book
 
     def add(self, invoice_id: str, event: Event) -> None:
-        self.events[invoice_id].append(event)
+        self.events[invoice_id] = (*self.events[invoice_id], event)
         self._histories.pop(invoice_id, None)
         self._settled.discard(invoice_id)
         if isinstance(event, _MONEY):
@@ -86,13 +87,13 @@ class Book:
             self.changed.add(invoice_id)
         elif isinstance(event, _MESSAGES):
             customer_id = self.invoices[invoice_id].customer.id
-            found = self._logs.pop(customer_id, None)
-            if found is not None and isinstance(event, ActionTaken):
-                scenario, log = found
+            log = self._logs.pop(customer_id, None)
+            if log is not None and isinstance(event, ActionTaken):
+                scenario = self._read_with[customer_id]
                 customer = self.customers[customer_id]
                 taken = log.taken(invoice_id, event, customer, self.steps(scenario))
                 if taken is not None:
-                    self._logs[customer_id] = scenario, taken
+                    self._logs[customer_id] = taken
 
     def conversation(self, customer_id: str, scenario: Scenario, at: datetime) -> Conversation:
         """`read_conversation` of every invoice of the customer at *at*, its messages kept.
@@ -101,13 +102,11 @@ class Book:
         message the simulation sends (a failed delivery drops them).
         """
         customer = self.customers[customer_id]
-        found = self._logs.get(customer_id)
-        if found is not None and found[0] is scenario and found[1].holds_at(at):
-            log = found[1]
-        else:
+        log = self._logs.get(customer_id)
+        if log is None or self._read_with[customer_id] is not scenario or not log.holds_at(at):
             events = {i: self.events[i] for i in self.by_customer[customer_id]}
             log = read_log(events, scenario, customer, at=at, steps=self.steps(scenario))
-            self._logs[customer_id] = scenario, log
+            self._logs[customer_id], self._read_with[customer_id] = log, scenario
         return conversation_at(log, scenario, customer, at=at)
 
     def steps(self, scenario: Scenario) -> dict[str, Step]:
@@ -121,8 +120,9 @@ class Book:
         found = self._histories.get(invoice_id)
         if found is None:
             found = self._histories[invoice_id] = InvoiceHistory(
-                invoice=self.invoices[invoice_id], events=tuple(self.events[invoice_id])
+                invoice=self.invoices[invoice_id], events=self.events[invoice_id]
             )
+            self.events[invoice_id] = found.events  # one tuple for both, not two
         return found
 
     def ledger(self, invoice_id: str, *, keep: bool = True) -> Ledger:
@@ -147,10 +147,11 @@ class Book:
     def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry] | None:
         """The customer's entries a plan on *day* reads: `entries` less the settled ones.
 
-        An invoice settled by *day* whose history holds only payments and credit notes
-        takes no part in a plan (its decision is closed, and it tells the conversation
-        nothing); it stays so until an event is added to it. A customer with money on
-        account keeps every invoice (the imputation reads them all).
+        An invoice that owes nothing at *day* (*settled*) takes no part in a plan: its
+        decision is closed (`decide`'s first rule), and what it tells the conversation (its
+        messages) the plan reads from `conversation`, which reads every invoice of the
+        customer. It stays so until an event is added to it (money only lowers a balance).
+        A customer with money on account keeps every invoice (the imputation reads them all).
 
         Returns:
             The entries, or None if the customer owes nothing on any invoice at *day* (a plan
@@ -166,7 +167,7 @@ class Book:
             owes = owes or owed
             if on_account:
                 continue
-            if owed or not all(isinstance(e, _MONEY) for e in self.events[invoice_id]):
+            if owed:
                 mine.append(self.history(invoice_id))
             else:
                 self._settled.add(invoice_id)
@@ -176,7 +177,7 @@ class Book:
         return self.entries(customer_id) if on_account else mine
 
     def settled(self, invoice_id: str) -> bool:
-        """Whether the invoice owes nothing and holds only money (`to_plan`), until an event.
+        """Whether the invoice owed nothing at a plan (`to_plan`), until an event is added to it.
 
         Then it owes nothing on any later day either (money only lowers a balance).
         """
