@@ -332,7 +332,9 @@ class Run:
                 self.schedule(when, what, cover.invoice_id)
 
     def day(self, day: date) -> None:
-        self.today, self.ats = day, {}
+        # A new cache each day: what the engine memoises (`RunCache`) is for one run instant,
+        # so yesterday's would only grow the heap the garbage collector walks.
+        self.today, self.ats, self.cache = day, {}, RunCache()
         self.apply_scheduled(day)
         self.approve(day)
         looks = self.looks
