@@ -53,6 +53,7 @@ from dunning.core.conversation import (
     read_conversation,
     shape,
 )
+from dunning.core.decider import _decide, _plan
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
 from dunning.core.ledger import Ledger, MoneyOnAccount, impute_on_account
 from dunning.core.model import (
@@ -708,18 +709,31 @@ def _decide_all(
     due: dict[str, list[Action]] = {}
     listed: dict[str, list[InvoiceLine]] = {}
     decisions: list[Decision] = []
+    # What `decide` works out for each invoice (the place, the plan, the local day), once
+    # for the customer's invoices, as `decide_many` does for a run of them.
+    plan = _plan(scenario)
+    customer, place, day = None, None, today
     for history in histories:
-        computed = with_penalties and history.penalties is None
-        decision = decide(
-            history.invoice,
-            history.events,
-            scenario,
-            at=at,
-            with_penalties=computed,
-            rates=rates,
-            cache=cache,
-            prepare_ahead=ahead,
-        )
+        if history.invoice.customer is not customer:
+            customer = history.invoice.customer
+            place = cache.place(customer)
+            day = at.astimezone(place.tz).date()
+        if with_penalties and history.penalties is None:
+            decision = decide(
+                history.invoice,
+                history.events,
+                scenario,
+                at=at,
+                with_penalties=True,
+                rates=rates,
+                cache=cache,
+                prepare_ahead=ahead,
+            )
+        else:
+            assert place is not None  # noqa: S101  (set with the first history)
+            decision = _decide(
+                history.invoice, history.events, plan, at, place, today=day, ahead=ahead
+            )
         decisions.append(decision)
         action = decision.action
         if decision.status in (DecisionStatus.CLOSED, DecisionStatus.PAUSED):
