@@ -7,7 +7,7 @@ gives must be the one `read_conversation` reads from the events.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from dunning.core._conversation_log import read_log, steps_by_id
@@ -54,9 +54,9 @@ EXPECTED = Conversation(
 def test_messages_recorded_one_by_one_read_as_the_events_read_afresh() -> None:
     """The firm email read, then the notice and F2's reminder of one instant: one message."""
     log = read_log({"F1": [FIRM], "F2": []}, STANDARD, CUSTOMER, at=_at(3, 18))
-    noticed = log.taken("F1", NOTICE, CUSTOMER, STEPS)
+    noticed = log.taken([("F1", NOTICE)], STANDARD, CUSTOMER, STEPS)
     assert noticed is not None
-    both = noticed.taken("F2", F2_REMINDER, CUSTOMER, STEPS)
+    both = noticed.taken([("F2", F2_REMINDER)], STANDARD, CUSTOMER, STEPS)
     assert both is not None
     assert len(both.sent) == 2  # the letter of 30 March is one message, not two
     assert conversation_at(both, STANDARD, CUSTOMER, at=_at(4, 2)) == EXPECTED
@@ -70,7 +70,7 @@ def test_a_log_that_left_later_events_out_holds_only_where_it_was_read() -> None
     assert [s.day for s in log.sent] == [date(2026, 3, 18)]
     assert log.holds_at(_at(3, 18))
     assert not log.holds_at(_at(4, 2))
-    assert log.taken("F2", F2_REMINDER, CUSTOMER, STEPS) is None
+    assert log.taken([("F2", F2_REMINDER)], STANDARD, CUSTOMER, STEPS) is None
     failed_later = DeliveryFailed(at=_at(3, 20), action_id="a1", reason="bounced")
     log = read_log({"F1": [FIRM, failed_later]}, STANDARD, CUSTOMER, at=_at(3, 18))
     assert not log.holds_at(_at(4, 2))
@@ -81,16 +81,17 @@ def test_a_log_holds_neither_before_it_was_read_nor_for_an_older_event() -> None
     log = read_log({"F1": [NOTICE]}, STANDARD, CUSTOMER, at=_at(3, 30))
     assert log.holds_at(_at(4, 2))
     assert not log.holds_at(_at(3, 18))
-    assert log.taken("F1", FIRM, CUSTOMER, STEPS) is None
+    assert log.taken([("F1", FIRM)], STANDARD, CUSTOMER, STEPS) is None
 
 
 def test_an_action_whose_delivery_failed_makes_no_message() -> None:
     """a2's letter bounced before it is recorded: no message, and F1 is not on notice."""
     failed = DeliveryFailed(at=_at(3, 20), action_id="a2", reason="returned")
     log = read_log({"F1": [FIRM, failed]}, STANDARD, CUSTOMER, at=_at(3, 29))
-    assert log.taken("F1", NOTICE, CUSTOMER, STEPS) == log.__class__(
-        _at(3, 29), log.sent, (), (), ("a2",), later=False
-    )
+    after = log.taken([("F1", NOTICE)], STANDARD, CUSTOMER, STEPS)
+    assert after is not None
+    assert (len(after.sent), after.on_notice, after.failed) == (1, (), ("a2",))
+    assert conversation_at(after, STANDARD, CUSTOMER, at=_at(4, 2)).last_day == date(2026, 3, 18)
 
 
 def test_the_book_keeps_each_customers_messages_as_the_simulation_records_them() -> None:
@@ -141,7 +142,7 @@ def test_a_handover_recorded_in_the_log_speaks_with_one_voice() -> None:
     handover = ActionTaken(
         at=_at(3, 31), action_id="a4", channel=Channel.HANDOVER, step_id="handover"
     )
-    handed = log.taken("F1", handover, CUSTOMER, steps)
+    handed = log.taken([("F1", handover)], scenario, CUSTOMER, steps)
     assert handed is not None
     assert handed.sent == log.sent  # to the staff: no message to the customer
     assert conversation_at(handed, scenario, CUSTOMER, at=_at(4, 2)).handed_over
@@ -194,3 +195,61 @@ def test_the_quiet_period_after_a_notice_runs_from_the_last_opening() -> None:
     assert (c.level, c.notice_on) == (1, None)
     log = read_log(events, STANDARD, CUSTOMER, at=at)
     assert conversation_at(log, STANDARD, CUSTOMER, at=at) == c
+
+
+def test_messages_recorded_one_at_a_time_read_as_the_events_read_afresh() -> None:
+    """Each message added to the log reads, on every later day, as `read_conversation` reads."""
+
+    # Quiet periods (90 days, 180 after a notice), an uncertain delivery, a staff task, two
+    # invoices in one message, deadlines: recorded one message at a time.
+    def taken(day: date, invoice_id: str, step_id: str, **extra: object) -> tuple[str, ActionTaken]:
+        channel = Channel.PHONE_TASK if step_id == "phone_call" else Channel.EMAIL
+        at = datetime(day.year, day.month, day.day, 10, tzinfo=PARIS)
+        event = ActionTaken(
+            at=at, action_id=f"{invoice_id}-{day}", channel=channel, step_id=step_id, **extra
+        )
+        return invoice_id, event
+
+    messages = [
+        [taken(date(2025, 1, 6), "F1", "informative")],
+        [taken(date(2025, 1, 13), "F1", "reminder", uncertain=True)],
+        [taken(date(2025, 1, 20), "F1", "firm"), taken(date(2025, 1, 20), "F2", "informative")],
+        [taken(date(2025, 1, 27), "F1", "phone_call")],
+        [taken(date(2025, 2, 5), "F1", "formal_notice")],
+        [taken(date(2025, 6, 5), "F2", "reminder")],  # 120 days: the notice's conversation
+        [taken(date(2025, 12, 15), "F3", "informative")],  # 193 days: a new one
+        [taken(date(2026, 3, 25), "F3", "reminder")],  # 100 days: another
+    ]
+    events: dict[str, list[ActionTaken]] = {"F1": [], "F2": [], "F3": []}
+    log = read_log(events, STANDARD, CUSTOMER, at=datetime(2025, 1, 1, tzinfo=PARIS))
+    on_notice_95_days = None
+    for message in messages:
+        for invoice_id, event in message:
+            events[invoice_id].append(event)
+        # The events of one instant in two calls: the second merges into the first's message.
+        for part in (message[:1], message[1:]):
+            updated = log.taken(part, STANDARD, CUSTOMER, STEPS)
+            assert updated is not None
+            log = updated
+        recorded = message[0][1].at
+        for later in (0, 1, 20, 95, 185):
+            at = recorded + timedelta(days=later)
+            expected = read_conversation(events, STANDARD, CUSTOMER, at=at)
+            assert conversation_at(log, STANDARD, CUSTOMER, at=at) == expected, (recorded, later)
+            if message[0][1].step_id == "formal_notice" and later == 95:
+                on_notice_95_days = expected
+    # What was read: 7 messages to the customer (the phone task is for staff), the notice's
+    # conversation closed after 180 days, the last one opened by the email of 25 March 2026.
+    assert len(log.sent) == 7
+    # 95 days after the notice of 5 February 2025, its last message: still open (180 days).
+    assert on_notice_95_days is not None
+    assert (on_notice_95_days.level, on_notice_95_days.notice_on) == (5, date(2025, 2, 5))
+    last = conversation_at(log, STANDARD, CUSTOMER, at=datetime(2026, 3, 26, 10, tzinfo=PARIS))
+    assert (last.level, last.notice_days) == (2, (date(2025, 2, 5),))
+    assert last.named["F1"] == (date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 5))
+
+
+def test_events_of_two_instants_are_not_one_message() -> None:
+    """Given the events of two instants at once, the log reads the events again."""
+    log = read_log({"F1": []}, STANDARD, CUSTOMER, at=_at(3, 1))
+    assert log.taken([("F1", FIRM), ("F1", NOTICE)], STANDARD, CUSTOMER, STEPS) is None

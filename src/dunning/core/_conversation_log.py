@@ -45,6 +45,9 @@ class Sent(NamedTuple):
 class Log(NamedTuple):
     """The messages to one customer read from its invoices' events up to an instant.
 
+    With what `conversation_at` reads of them whatever the day (``opened`` to
+    ``notice_days``), worked out once for the log rather than at each reading.
+
     Attributes:
         read_at: the instant read up to: events after it were left out.
         sent: the messages to the customer, oldest first.
@@ -53,6 +56,14 @@ class Log(NamedTuple):
         failed: the ids of the actions whose delivery failed, sorted.
         later: whether an `ActionTaken` or a `DeliveryFailed` was left out as later than
             ``read_at`` (then the log holds only at ``read_at``).
+        opened: the index of the message that opened the conversation the last message is
+            in (the days from one message to the next reach the quiet period of the
+            messages since the last opening).
+        noticed: whether a message from ``opened`` to the last one excluded was a notice.
+        named: the days each invoice was named in a message that is not uncertain, oldest
+            first (shared by the conversations read from the log: never changed).
+        deadline_on: the latest deadline stated.
+        notice_days: the days of the notices.
     """
 
     read_at: datetime
@@ -61,6 +72,11 @@ class Log(NamedTuple):
     handed_over_at: tuple[datetime, ...]
     failed: tuple[str, ...]
     later: bool
+    opened: int
+    noticed: bool
+    named: Mapping[str, tuple[date, ...]]
+    deadline_on: date | None
+    notice_days: tuple[date, ...]
 
     def holds_at(self, at: datetime) -> bool:
         """Whether the log is what `read_log` would read at *at* from the same events."""
@@ -68,41 +84,106 @@ class Log(NamedTuple):
 
     def taken(
         self,
-        invoice_id: str,
-        event: ActionTaken,
+        taken: Sequence[tuple[str, ActionTaken]],
+        scenario: Scenario,
         customer: Customer,
         steps: Mapping[str, Step],
     ) -> Log | None:
-        """The log once *event*, recorded now on *invoice_id*, is added to the events read.
+        """The log once the *taken* events (invoice id, event), recorded now, are added.
 
-        *steps* are the scenario's (`steps_by_id`) the log was read with.
+        *taken* are recorded at one instant (one message, and staff tasks); *steps* are the
+        scenario's (`steps_by_id`), the one the log was read with.
 
         Returns:
-            The log `read_log` would read at the event's instant (or later) from the events
-            with *event*; None when the log cannot say (it left later events out, or the
-            event is older than the instant it was read at): read the events again.
+            The log `read_log` would read at that instant (or later) from the events with
+            *taken*; None when the log cannot say (it left later events out, or the events
+            are older than the instant it was read at): read the events again.
         """
-        if self.later or event.at < self.read_at:
+        if not taken:
+            return self
+        at = taken[0][1].at
+        if self.later or at < self.read_at or any(e.at != at for _, e in taken):
             return None
-        if event.action_id in self.failed:
-            return self  # a failed delivery: no message (and no notice) from it
-        step = steps.get(event.step_id) if event.step_id else None
-        on_notice = self.on_notice
-        if step is not None and step.kind is StepKind.FORMAL_NOTICE:
-            on_notice = tuple(sorted({*on_notice, invoice_id}))
-        sent, handed_over_at = self.sent, self.handed_over_at
-        if event.channel in STAFF_CHANNELS:
-            if step is not None and step.kind is StepKind.HANDOVER:
-                handed_over_at = (*handed_over_at, event.at)
-        else:
-            calendar = calendar_for(customer.country, customer.subdivision)
-            one = message(event.at, customer.tz, [(invoice_id, event)], steps, calendar)
-            # Every message read is from ``read_at`` or before: this one is the last.
-            if sent and sent[-1].at == event.at:
-                sent = (*sent[:-1], _together(sent[-1], one))
-            else:
-                sent = (*sent, one)
-        return Log(event.at, sent, on_notice, handed_over_at, self.failed, later=False)
+        on_notice, handed_over_at = set(self.on_notice), self.handed_over_at
+        written: list[tuple[str, ActionTaken]] = []
+        for invoice_id, event in taken:
+            if event.action_id in self.failed:
+                continue  # a failed delivery: no message (and no notice) from it
+            step = steps.get(event.step_id) if event.step_id else None
+            if step is not None and step.kind is StepKind.FORMAL_NOTICE:
+                on_notice.add(invoice_id)
+            if event.channel not in STAFF_CHANNELS:
+                written.append((invoice_id, event))
+            elif step is not None and step.kind is StepKind.HANDOVER:
+                handed_over_at = (*handed_over_at, at)
+        log = self._replace(
+            read_at=at, on_notice=tuple(sorted(on_notice)), handed_over_at=handed_over_at
+        )
+        if not written:
+            return log
+        calendar = calendar_for(customer.country, customer.subdivision)
+        one = message(at, customer.tz, written, steps, calendar)
+        sent = self.sent
+        # Every message read is from ``read_at`` or before: this one is the last.
+        if sent and sent[-1].at == at:
+            return _summarised(log, (*sent[:-1], _together(sent[-1], one)), scenario)
+        return _appended(log, one, scenario)
+
+
+def _appended(log: Log, one: Sent, scenario: Scenario) -> Log:
+    """*log* with the message *one*, later than its last, and what it changes of the rest."""
+    rules = scenario.conversation
+    sent, opened, noticed = log.sent, log.opened, log.noticed
+    if sent:
+        before = sent[-1]
+        noticed = noticed or before.notice
+        quiet = rules.quiet_days_after_notice if noticed else rules.quiet_days
+        if (one.day - before.day).days >= quiet:
+            opened, noticed = len(sent), False
+    named = log.named
+    if not one.uncertain:
+        named = dict(named)
+        for invoice_id in one.invoice_ids:
+            named[invoice_id] = (*named.get(invoice_id, ()), one.day)
+    deadline_on = log.deadline_on
+    if one.deadline_on is not None and (deadline_on is None or one.deadline_on > deadline_on):
+        deadline_on = one.deadline_on
+    return log._replace(
+        sent=(*sent, one),
+        opened=opened,
+        noticed=noticed,
+        named=named,
+        deadline_on=deadline_on,
+        notice_days=(*log.notice_days, one.day) if one.notice else log.notice_days,
+    )
+
+
+def _summarised(log: Log, sent: tuple[Sent, ...], scenario: Scenario) -> Log:
+    """*log* with the messages *sent*, and what the conversation reads of them whatever the day."""
+    rules = scenario.conversation
+    quiet, after_notice = rules.quiet_days, rules.quiet_days_after_notice
+    opened, noticed = 0, False
+    named: dict[str, list[date]] = {}
+    deadline_on: date | None = None
+    for n, s in enumerate(sent):
+        if n:
+            before = sent[n - 1]
+            noticed = noticed or before.notice
+            if (s.day - before.day).days >= (after_notice if noticed else quiet):
+                opened, noticed = n, False
+        if not s.uncertain:
+            for invoice_id in s.invoice_ids:
+                named.setdefault(invoice_id, []).append(s.day)
+        if s.deadline_on is not None and (deadline_on is None or s.deadline_on > deadline_on):
+            deadline_on = s.deadline_on
+    return log._replace(
+        sent=sent,
+        opened=opened,
+        noticed=noticed,
+        named={k: tuple(v) for k, v in named.items()},
+        deadline_on=deadline_on,
+        notice_days=tuple(s.day for s in sent if s.notice),
+    )
 
 
 def read_log(
@@ -146,9 +227,20 @@ def read_log(
         message(instant, customer.tz, grouped[instant], steps, calendar)
         for instant in sorted(grouped)
     )
-    return Log(
-        at, sent, tuple(sorted(on_notice)), tuple(handed_over_at), tuple(sorted(failed)), later
+    log = Log(
+        at,
+        (),
+        tuple(sorted(on_notice)),
+        tuple(handed_over_at),
+        tuple(sorted(failed)),
+        later,
+        opened=0,
+        noticed=False,
+        named={},
+        deadline_on=None,
+        notice_days=(),
     )
+    return _summarised(log, sent, scenario)
 
 
 def _failed(

@@ -191,28 +191,14 @@ def conversation_at(
     tz = customer.tz
     today = at.astimezone(tz).date()
     rules = scenario.conversation
-    quiet, after_notice = rules.quiet_days, rules.quiet_days_after_notice
     sent = log.sent
-    # The open conversation: the messages since the last quiet period (the days from one
-    # message to the next reach the quiet period of the messages since the last opening).
-    opened, noticed = 0, False
-    named: dict[str, list[date]] = {}
-    deadline_on: date | None = None
-    for n, s in enumerate(sent):
-        if n:
-            before = sent[n - 1]
-            noticed = noticed or before.notice
-            if (s.day - before.day).days >= (after_notice if noticed else quiet):
-                opened, noticed = n, False
-        if not s.uncertain:
-            for invoice_id in s.invoice_ids:
-                named.setdefault(invoice_id, []).append(s.day)
-        if s.deadline_on is not None and (deadline_on is None or s.deadline_on > deadline_on):
-            deadline_on = s.deadline_on
-    current = sent[opened:]
+    # The open conversation: the messages since the last opening (`Log.opened`), unless a
+    # quiet period passed since the last of them.
+    current = sent[log.opened :]
     if current:
-        noticed = noticed or current[-1].notice
-        if (today - current[-1].day).days >= (after_notice if noticed else quiet):
+        noticed = log.noticed or current[-1].notice
+        quiet = rules.quiet_days_after_notice if noticed else rules.quiet_days
+        if (today - current[-1].day).days >= quiet:
             current = ()
     last_days = [s.day for s in sent[-1:]]
     if last_message_at is not None and last_message_at <= at:
@@ -225,12 +211,12 @@ def conversation_at(
         level=max((s.level for s in current), default=0),
         last_day=max(last_days) if last_days else None,
         recent_days=tuple(s.day for s in sent if today - s.day < rolling),
-        deadline_on=deadline_on,
+        deadline_on=log.deadline_on,
         notice_on=notices[0].day if notices else None,
         notice_deadline_on=(notices[-1].deadline_on or notices[-1].day) if notices else None,
-        notice_days=tuple(s.day for s in sent if s.notice),
+        notice_days=log.notice_days,
         on_notice=frozenset(log.on_notice),
-        named={k: tuple(v) for k, v in named.items()},
+        named=log.named,
         handed_over=opened_at is not None and any(h >= opened_at for h in log.handed_over_at),
     )
 

@@ -6,7 +6,7 @@ histories, which the simulation's events lengthen) and what it knows of each inv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,7 +34,6 @@ from dunning.core.scenario import Scenario, Step
 
 _ZERO = Decimal(0)
 _MONEY = (Payment, CreditNote)
-_MESSAGES = (ActionTaken, DeliveryFailed)  # what the conversation reads
 
 
 @dataclass(slots=True)
@@ -79,21 +78,38 @@ class Book:
         return book
 
     def add(self, invoice_id: str, event: Event) -> None:
-        self.events[invoice_id] = (*self.events[invoice_id], event)
-        self._histories.pop(invoice_id, None)
-        self._settled.discard(invoice_id)
+        if isinstance(event, ActionTaken):
+            self.add_taken([(invoice_id, event)])
+            return
+        self._append(invoice_id, event)
         if isinstance(event, _MONEY):
             self._ledgers.pop(invoice_id, None)
             self.changed.add(invoice_id)
-        elif isinstance(event, _MESSAGES):
-            customer_id = self.invoices[invoice_id].customer.id
-            log = self._logs.pop(customer_id, None)
-            if log is not None and isinstance(event, ActionTaken):
-                scenario = self._read_with[customer_id]
-                customer = self.customers[customer_id]
-                taken = log.taken(invoice_id, event, customer, self.steps(scenario))
-                if taken is not None:
-                    self._logs[customer_id] = taken
+        elif isinstance(event, DeliveryFailed):  # the conversation reads it: read again
+            self._logs.pop(self.invoices[invoice_id].customer.id, None)
+
+    def add_taken(self, taken: Sequence[tuple[str, ActionTaken]]) -> None:
+        """Add the `ActionTaken` events of one customer recorded at one instant (one message).
+
+        Its kept log of messages (`conversation`) is brought up to date once for them all.
+        """
+        for invoice_id, event in taken:
+            self._append(invoice_id, event)
+        if not taken:
+            return
+        customer_id = self.invoices[taken[0][0]].customer.id
+        log = self._logs.pop(customer_id, None)
+        if log is not None:
+            scenario = self._read_with[customer_id]
+            customer = self.customers[customer_id]
+            updated = log.taken(taken, scenario, customer, self.steps(scenario))
+            if updated is not None:
+                self._logs[customer_id] = updated
+
+    def _append(self, invoice_id: str, event: Event) -> None:
+        self.events[invoice_id] = (*self.events[invoice_id], event)
+        self._histories.pop(invoice_id, None)
+        self._settled.discard(invoice_id)
 
     def conversation(self, customer_id: str, scenario: Scenario, at: datetime) -> Conversation:
         """`read_conversation` of every invoice of the customer at *at*, its messages kept.

@@ -287,17 +287,21 @@ class Run:
                 del self.pending[action_id]
 
     def send(self, action: CustomerAction, day: date, at: datetime) -> None:
-        for cover in action.covers:
-            self.book.add(
-                cover.invoice_id,
-                ActionTaken(
-                    at=at,
-                    action_id=cover.id,
-                    channel=action.channel,
-                    step_id=cover.step_id,
-                    deadline_days=cover.deadline_days,
-                ),
-            )
+        self.book.add_taken(
+            [
+                (
+                    cover.invoice_id,
+                    ActionTaken(
+                        at=at,
+                        action_id=cover.id,
+                        channel=action.channel,
+                        step_id=cover.step_id,
+                        deadline_days=cover.deadline_days,
+                    ),
+                )
+                for cover in action.covers
+            ]
+        )
         self.messages.append(
             SimulatedMessage(
                 on=day,
