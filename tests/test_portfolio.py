@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -30,6 +30,7 @@ from dunning.core.portfolio import (
     UnappliedCreditNote,
     plan_customer_actions,
     plan_for_customer,
+    review_customer,
 )
 from dunning.core.render import PenaltySummary, render
 from dunning.core.scenario import ConversationRules
@@ -482,3 +483,27 @@ def test_previous_messages_counts_what_the_customer_received(
     assert action.previous_messages == 2
     ctx = action.render_context(creditor=CREDITOR, message_date=date(2026, 3, 20))
     assert ctx.previous_messages == 2
+
+
+def test_each_invoice_is_decided_in_its_own_customers_time_zone() -> None:
+    """Two records of customer C, in Paris and in Kiritimati: each invoice at its local day."""
+    # 12:30 UTC on 2 March is 13:30 on 2 March in Paris and 02:30 on 3 March in Kiritimati
+    # (UTC+14): due 27 February, F-1 is 3 days late in Paris, F-2 4 days in Kiritimati.
+    paris = Customer(id="C", name="ACME")
+    far = Customer(id="C", name="ACME", time_zone="Pacific/Kiritimati")
+    histories = [
+        InvoiceHistory(
+            invoice=Invoice(
+                id=f"F-{n}",
+                number=f"2026-{n}",
+                customer=customer,
+                issued_on=date(2026, 1, 28),
+                due_on=date(2026, 2, 27),
+                total=Decimal("100.00"),
+            )
+        )
+        for n, customer in ((1, paris), (2, far))
+    ]
+    at = datetime(2026, 3, 2, 12, 30, tzinfo=UTC)
+    review = review_customer(histories, STANDARD, at=at)
+    assert [d.days_late for d in review.decisions] == [3, 4]

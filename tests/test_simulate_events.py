@@ -17,7 +17,16 @@ import pytest
 
 from dunning.core.builtin import DEFAULT_POLICY, FIRM, GENTLE, STANDARD
 from dunning.core.metrics import Segment
-from dunning.core.model import Customer, CustomerKind, Event, Invoice, Payment, PromiseToPay
+from dunning.core.model import (
+    ActionTaken,
+    Channel,
+    Customer,
+    CustomerKind,
+    Event,
+    Invoice,
+    Payment,
+    PromiseToPay,
+)
 from dunning.core.policy import Policy
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
 from dunning.core.scenario import CatchUp, ConversationRules, Scenario
@@ -222,3 +231,37 @@ def test_an_invoice_due_on_the_first_day_falls_overdue_the_day_after() -> None:
         (Decimal("80.00"), Decimal(0)),
         (Decimal("80.00"), Decimal("80.00")),
     ]
+
+
+SILENT = Behaviour(
+    on_time=dict.fromkeys(Segment, 0.0),
+    response=dict.fromkeys(Segment, 0.0),
+    promise=0.0,
+    dispute=0.0,
+)
+
+
+def test_a_paid_invoices_reminder_still_spaces_and_sets_the_tone() -> None:
+    """F-1, paid, was reminded on Thu 26 February: F-2's first message waits for Thu 5 March."""
+    # A paid invoice takes no part in a plan, but its messages are the customer's: STANDARD
+    # keeps 7 days between two messages (26 February + 7 = 5 March), and the conversation is
+    # at the reminder's level 2, so F-2's informative step (level 1) goes in its tone.
+    acme = Customer(id="C1", name="ACME SARL")
+    reminded = ActionTaken(
+        at=datetime(2026, 2, 26, 10, 30, tzinfo=ZoneInfo("Europe/Paris")),
+        action_id="a1",
+        channel=Channel.EMAIL,
+        step_id="reminder",
+    )
+    paid = Payment(on=date(2026, 2, 27), amount=Decimal("100.00"))
+    entries: list[PortfolioEntry] = [
+        InvoiceHistory(
+            invoice=invoice(acme, 1, date(2026, 2, 2), "100.00"), events=(reminded, paid)
+        ),
+        InvoiceHistory(invoice=invoice(acme, 2, date(2026, 2, 27), "80.00")),
+    ]
+    result = simulate(entries, STANDARD, start=START, end=END, seed=1, behaviour=SILENT)
+    first = result.messages[0]
+    assert (first.on, first.invoice_ids, first.level) == (date(2026, 3, 5), ("F-2",), 2)
+    args: dict[str, Any] = {"start": START, "end": END, "seed": 1, "behaviour": SILENT}
+    assert_same(result, simulate_day_by_day(entries, STANDARD, **args))

@@ -54,38 +54,24 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from dunning.core import _conversation_log as _log
 from dunning.core.calendar import BusinessCalendar, calendar_for
 from dunning.core.engine import Action, action_id
 from dunning.core.model import (
     ActionApproved,
-    ActionTaken,
     Channel,
     Customer,
     CustomerKind,
-    DeliveryFailed,
     Event,
 )
 from dunning.core.scenario import ConversationRules, Scenario, Step, StepKind
 
 __all__ = ["Conversation", "Shaped", "held_until", "quiet_until", "read_conversation", "shape"]
 
-STAFF_CHANNELS = frozenset({Channel.PHONE_TASK, Channel.INTERNAL_ALERT, Channel.HANDOVER})
+STAFF_CHANNELS = _log.STAFF_CHANNELS
 """Channels whose messages go to the creditor's staff, never to the customer."""
 
-_ROLLING_DAYS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class _Sent:
-    """One delivered message to the customer: the events recorded at one instant."""
-
-    at: datetime
-    day: date
-    invoice_ids: frozenset[str]
-    level: int
-    notice: bool
-    deadline_on: date | None
-    uncertain: bool
+_ROLLING_DAYS = _log.ROLLING_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +110,7 @@ class Conversation:
         return self.level > 0 or self.notice_on is not None
 
 
-def read_conversation(  # noqa: C901, PLR0912, PLR0915  (one pass over the events, each kind once)
+def read_conversation(
     events_by_invoice: Mapping[str, Sequence[Event]],
     scenario: Scenario,
     customer: Customer,
@@ -149,6 +135,7 @@ def read_conversation(  # noqa: C901, PLR0912, PLR0915  (one pass over the event
         >>> from datetime import datetime
         >>> from zoneinfo import ZoneInfo
         >>> from dunning.core.builtin import STANDARD
+        >>> from dunning.core.model import ActionTaken
         >>> paris = ZoneInfo("Europe/Paris")
         >>> sent = ActionTaken(at=datetime(2026, 3, 18, 10, tzinfo=paris), action_id="a1",
         ...                    channel="email", step_id="firm")
@@ -159,106 +146,79 @@ def read_conversation(  # noqa: C901, PLR0912, PLR0915  (one pass over the event
         >>> dict(c.named)
         {'F1': (datetime.date(2026, 3, 18),)}
     """
+    log = _log.read_log(events_by_invoice, scenario, customer, at=at)
+    return conversation_at(log, scenario, customer, at=at, last_message_at=last_message_at)
+
+
+def conversation_at(
+    log: _log.Log,
+    scenario: Scenario,
+    customer: Customer,
+    *,
+    at: datetime,
+    last_message_at: datetime | None = None,
+) -> Conversation:
+    """`read_conversation` from the messages already read out of the events.
+
+    For a caller that keeps a customer's messages (`Log`, kept up to date with `Log.taken`)
+    rather than reading every event again: the day's conversation from them.
+
+    Args:
+        log: the messages read (`read_log`); it must hold at *at* (`Log.holds_at`).
+        scenario: the scenario the log was read with.
+        customer: the debtor.
+        at: the instant.
+        last_message_at: as `read_conversation`.
+
+    Returns:
+        The `Conversation` `read_conversation` reads from the same events at *at*.
+
+    Examples:
+        >>> from zoneinfo import ZoneInfo
+        >>> from dunning.core.builtin import STANDARD
+        >>> from dunning.core.model import ActionTaken
+        >>> paris, acme = ZoneInfo("Europe/Paris"), Customer(id="C", name="C")
+        >>> sent = ActionTaken(at=datetime(2026, 3, 18, 10, tzinfo=paris), action_id="a1",
+        ...                    channel="email", step_id="firm")
+        >>> log = _log.read_log({"F1": [sent]}, STANDARD, acme, at=sent.at)
+        >>> at = datetime(2026, 3, 20, 10, tzinfo=paris)
+        >>> c = conversation_at(log, STANDARD, acme, at=at)
+        >>> c == read_conversation({"F1": [sent]}, STANDARD, acme, at=at)
+        True
+        >>> c.level, c.last_day, c.deadline_on
+        (3, datetime.date(2026, 3, 18), datetime.date(2026, 3, 23))
+    """
     tz = customer.tz
     today = at.astimezone(tz).date()
-    calendar = calendar_for(customer.country, customer.subdivision)
     rules = scenario.conversation
-    failed = {
-        e.action_id
-        for events in events_by_invoice.values()
-        for e in events
-        if isinstance(e, DeliveryFailed) and e.at <= at
-    }
-    steps = _steps_by_id(scenario)
-    # One message = the ActionTaken events recorded at one instant, on any of the invoices.
-    grouped: dict[datetime, list[tuple[str, ActionTaken]]] = {}
-    handed_over_at: list[datetime] = []
-    on_notice: set[str] = set()
-    for invoice_id, events in events_by_invoice.items():
-        for e in events:
-            if not isinstance(e, ActionTaken) or e.at > at or e.action_id in failed:
-                continue
-            step = steps.get(e.step_id) if e.step_id else None
-            if step is not None and step.kind is StepKind.FORMAL_NOTICE:
-                on_notice.add(invoice_id)
-            if e.channel in STAFF_CHANNELS:
-                if step is not None and step.kind is StepKind.HANDOVER:
-                    handed_over_at.append(e.at)
-                continue
-            grouped.setdefault(e.at, []).append((invoice_id, e))
-    sent: list[_Sent] = []
-    for instant in sorted(grouped):
-        day = instant.astimezone(tz).date()
-        level, notice, deadline, uncertain = 0, False, None, True
-        for _invoice_id, e in grouped[instant]:
-            step = steps.get(e.step_id) if e.step_id else None
-            days = e.deadline_days if e.deadline_days is not None else None
-            if step is not None:
-                level = max(level, step.level)
-                notice = notice or step.kind is StepKind.FORMAL_NOTICE
-                if days is None:
-                    days = step.deadline_days
-            if days is not None:
-                stated = calendar.roll_forward(day + timedelta(days=days))
-                deadline = stated if deadline is None else max(deadline, stated)
-            uncertain = uncertain and e.uncertain
-        ids = frozenset(invoice_id for invoice_id, _ in grouped[instant])
-        sent.append(_Sent(instant, day, ids, level, notice, deadline, uncertain))
-
-    # The open conversation: the messages since the last quiet period.
-    opened = 0
-    for n in range(1, len(sent)):
-        if _quiet_between(
-            sent[opened:n], sent[n].day, rules.quiet_days, rules.quiet_days_after_notice
-        ):
-            opened = n
-    current = sent[opened:]
-    if current and _quiet_between(current, today, rules.quiet_days, rules.quiet_days_after_notice):
-        current = []
-    sent_days = [s.day for s in sent]
-    last_days = list(sent_days)
+    sent = log.sent
+    # The open conversation: the messages since the last opening (`Log.opened`), unless a
+    # quiet period passed since the last of them.
+    current = sent[log.opened :]
+    if current:
+        noticed = log.noticed or current[-1].notice
+        quiet = rules.quiet_days_after_notice if noticed else rules.quiet_days
+        if (today - current[-1].day).days >= quiet:
+            current = ()
+    last_days = [s.day for s in sent[-1:]]
     if last_message_at is not None and last_message_at <= at:
         # Known from the log, perhaps the same message as an event here: spacing only.
         last_days.append(last_message_at.astimezone(tz).date())
-    named: dict[str, list[date]] = {}
-    for s in sent:
-        if s.uncertain:
-            continue
-        for invoice_id in s.invoice_ids:
-            named.setdefault(invoice_id, []).append(s.day)
     notices = [s for s in current if s.notice]
-    deadlines = [s.deadline_on for s in sent if s.deadline_on is not None]
     opened_at = current[0].at if current else None
+    rolling = timedelta(days=_ROLLING_DAYS)
     return Conversation(
         level=max((s.level for s in current), default=0),
         last_day=max(last_days) if last_days else None,
-        recent_days=tuple(d for d in sent_days if today - d < timedelta(days=_ROLLING_DAYS)),
-        deadline_on=max(deadlines) if deadlines else None,
+        recent_days=tuple(s.day for s in sent if today - s.day < rolling),
+        deadline_on=log.deadline_on,
         notice_on=notices[0].day if notices else None,
         notice_deadline_on=(notices[-1].deadline_on or notices[-1].day) if notices else None,
-        notice_days=tuple(s.day for s in sent if s.notice),
-        on_notice=frozenset(on_notice),
-        named={k: tuple(v) for k, v in named.items()},
-        handed_over=opened_at is not None and any(h >= opened_at for h in handed_over_at),
+        notice_days=log.notice_days,
+        on_notice=frozenset(log.on_notice),
+        named=log.named,
+        handed_over=opened_at is not None and any(h >= opened_at for h in log.handed_over_at),
     )
-
-
-def _steps_by_id(scenario: Scenario) -> dict[str, Step]:
-    """Every step by id, as `Scenario.step` finds it (ladder steps before the broken promise)."""
-    by_id: dict[str, Step] = {}
-    if scenario.broken_promise_step is not None:
-        by_id[scenario.broken_promise_step.id] = scenario.broken_promise_step
-    for step in reversed(scenario.steps):
-        by_id[step.id] = step
-    return by_id
-
-
-def _quiet_between(before: Sequence[_Sent], day: date, quiet: int, after_notice: int) -> bool:
-    """A quiet period passed between the messages *before* and *day*: the conversation closed."""
-    if not before:
-        return False
-    days = after_notice if any(s.notice for s in before) else quiet
-    return (day - before[-1].day).days >= days
 
 
 @dataclass(frozen=True, slots=True)

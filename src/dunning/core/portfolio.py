@@ -53,6 +53,7 @@ from dunning.core.conversation import (
     read_conversation,
     shape,
 )
+from dunning.core.decider import _decide, _plan
 from dunning.core.engine import Action, Decision, DecisionStatus, decide
 from dunning.core.ledger import Ledger, MoneyOnAccount, impute_on_account
 from dunning.core.model import (
@@ -470,6 +471,37 @@ def review_customer(
         >>> [d.status.value for d in review.decisions], len(review.actions)
         (['action_due'], 1)
     """
+    return _review(
+        entries,
+        scenario,
+        at=at,
+        with_penalties=with_penalties,
+        rates=rates,
+        last_message_at=last_message_at,
+        cache=cache,
+        prepare_ahead=prepare_ahead,
+    )
+
+
+def _review(
+    entries: Iterable[PortfolioEntry],
+    scenario: ScenarioChoice,
+    *,
+    at: datetime,
+    with_penalties: bool = False,
+    rates: PenaltyRates | None = None,
+    last_message_at: datetime | None = None,
+    cache: RunCache | None = None,
+    prepare_ahead: timedelta | None = None,
+    conversation: Conversation | None = None,
+) -> CustomerReview:
+    """`review_customer`, given the customer's *conversation* if the caller keeps it.
+
+    *conversation* must be what `read_conversation` reads at *at* from the events of every
+    invoice of the customer (the simulation keeps each customer's up to date): then the
+    entries need not include the invoices that tell the conversation and nothing else (paid
+    ones). None: read from the entries.
+    """
     check_aware(at)
     histories, account_credits = _split(entries)
     if not histories:
@@ -493,9 +525,10 @@ def review_customer(
         ahead=prepare_ahead,
     )
     events = {h.invoice.id: h.events for h in histories}
-    conversation = read_conversation(
-        events, chosen, customer, at=at, last_message_at=last_message_at
-    )
+    if conversation is None:
+        conversation = read_conversation(
+            events, chosen, customer, at=at, last_message_at=last_message_at
+        )
     approvals = approvals_of(events, at)
     planned: list[CustomerAction] = []
     held: list[str] = []
@@ -676,18 +709,31 @@ def _decide_all(
     due: dict[str, list[Action]] = {}
     listed: dict[str, list[InvoiceLine]] = {}
     decisions: list[Decision] = []
+    # What `decide` works out for each invoice (the place, the plan, the local day), once
+    # for the customer's invoices, as `decide_many` does for a run of them.
+    plan = _plan(scenario)
+    customer, place, day = None, None, today
     for history in histories:
-        computed = with_penalties and history.penalties is None
-        decision = decide(
-            history.invoice,
-            history.events,
-            scenario,
-            at=at,
-            with_penalties=computed,
-            rates=rates,
-            cache=cache,
-            prepare_ahead=ahead,
-        )
+        if history.invoice.customer is not customer:
+            customer = history.invoice.customer
+            place = cache.place(customer)
+            day = at.astimezone(place.tz).date()
+        if with_penalties and history.penalties is None:
+            decision = decide(
+                history.invoice,
+                history.events,
+                scenario,
+                at=at,
+                with_penalties=True,
+                rates=rates,
+                cache=cache,
+                prepare_ahead=ahead,
+            )
+        else:
+            assert place is not None  # noqa: S101  (set with the first history)
+            decision = _decide(
+                history.invoice, history.events, plan, at, place, today=day, ahead=ahead
+            )
         decisions.append(decision)
         action = decision.action
         if decision.status in (DecisionStatus.CLOSED, DecisionStatus.PAUSED):

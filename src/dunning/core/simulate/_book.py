@@ -6,15 +6,19 @@ histories, which the simulation's events lengthen) and what it knows of each inv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from dunning.core._conversation_log import Log, read_log, steps_by_id
+from dunning.core.conversation import Conversation, conversation_at
 from dunning.core.ledger import Ledger
 from dunning.core.model import (
+    ActionTaken,
     CreditNote,
     Customer,
+    DeliveryFailed,
     Event,
     Invoice,
     Payment,
@@ -26,6 +30,7 @@ from dunning.core.portfolio import (
     PortfolioEntry,
     UnappliedCreditNote,
 )
+from dunning.core.scenario import Scenario, Step
 
 _ZERO = Decimal(0)
 _MONEY = (Payment, CreditNote)
@@ -42,7 +47,7 @@ class Book:
     """
 
     invoices: dict[str, Invoice]
-    events: dict[str, list[Event]]
+    events: dict[str, tuple[Event, ...]]  # the host's own tuple until an event is added
     by_customer: dict[str, list[str]]
     credits: dict[str, list[PaymentOnAccount | UnappliedCreditNote]]
     customers: dict[str, Customer]
@@ -50,6 +55,9 @@ class Book:
     _histories: dict[str, InvoiceHistory] = field(default_factory=dict)
     _ledgers: dict[str, Ledger] = field(default_factory=dict)
     _settled: set[str] = field(default_factory=set)
+    _logs: dict[str, Log] = field(default_factory=dict)
+    _read_with: dict[str, Scenario] = field(default_factory=dict)  # each log's scenario
+    _steps: dict[int, tuple[Scenario, dict[str, Step]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, entries: Iterable[PortfolioEntry]) -> Book:
@@ -58,7 +66,7 @@ class Book:
             if isinstance(entry, InvoiceHistory):
                 invoice = entry.invoice
                 book.invoices[invoice.id] = invoice
-                book.events[invoice.id] = list(entry.events)
+                book.events[invoice.id] = entry.events
                 plain = entry.penalties is None and entry.document is None
                 if type(entry) is InvoiceHistory and plain:
                     # What `history` would build again: kept until an event is added.
@@ -70,19 +78,67 @@ class Book:
         return book
 
     def add(self, invoice_id: str, event: Event) -> None:
-        self.events[invoice_id].append(event)
-        self._histories.pop(invoice_id, None)
-        self._settled.discard(invoice_id)
+        if isinstance(event, ActionTaken):
+            self.add_taken([(invoice_id, event)])
+            return
+        self._append(invoice_id, event)
         if isinstance(event, _MONEY):
             self._ledgers.pop(invoice_id, None)
             self.changed.add(invoice_id)
+        elif isinstance(event, DeliveryFailed):  # the conversation reads it: read again
+            self._logs.pop(self.invoices[invoice_id].customer.id, None)
+
+    def add_taken(self, taken: Sequence[tuple[str, ActionTaken]]) -> None:
+        """Add the `ActionTaken` events of one customer recorded at one instant (one message).
+
+        Its kept log of messages (`conversation`) is brought up to date once for them all.
+        """
+        for invoice_id, event in taken:
+            self._append(invoice_id, event)
+        if not taken:
+            return
+        customer_id = self.invoices[taken[0][0]].customer.id
+        log = self._logs.pop(customer_id, None)
+        if log is not None:
+            scenario = self._read_with[customer_id]
+            customer = self.customers[customer_id]
+            updated = log.taken(taken, scenario, customer, self.steps(scenario))
+            if updated is not None:
+                self._logs[customer_id] = updated
+
+    def _append(self, invoice_id: str, event: Event) -> None:
+        self.events[invoice_id] = (*self.events[invoice_id], event)
+        self._histories.pop(invoice_id, None)
+        self._settled.discard(invoice_id)
+
+    def conversation(self, customer_id: str, scenario: Scenario, at: datetime) -> Conversation:
+        """`read_conversation` of every invoice of the customer at *at*, its messages kept.
+
+        The messages read (`Log`) are kept for the next read, and `add` records in them each
+        message the simulation sends (a failed delivery drops them).
+        """
+        customer = self.customers[customer_id]
+        log = self._logs.get(customer_id)
+        if log is None or self._read_with[customer_id] is not scenario or not log.holds_at(at):
+            events = {i: self.events[i] for i in self.by_customer[customer_id]}
+            log = read_log(events, scenario, customer, at=at, steps=self.steps(scenario))
+            self._logs[customer_id], self._read_with[customer_id] = log, scenario
+        return conversation_at(log, scenario, customer, at=at)
+
+    def steps(self, scenario: Scenario) -> dict[str, Step]:
+        """The scenario's steps by id (`steps_by_id`), worked out once per scenario."""
+        found = self._steps.get(id(scenario))
+        if found is None:
+            found = self._steps[id(scenario)] = scenario, steps_by_id(scenario)
+        return found[1]
 
     def history(self, invoice_id: str) -> InvoiceHistory:
         found = self._histories.get(invoice_id)
         if found is None:
             found = self._histories[invoice_id] = InvoiceHistory(
-                invoice=self.invoices[invoice_id], events=tuple(self.events[invoice_id])
+                invoice=self.invoices[invoice_id], events=self.events[invoice_id]
             )
+            self.events[invoice_id] = found.events  # one tuple for both, not two
         return found
 
     def ledger(self, invoice_id: str, *, keep: bool = True) -> Ledger:
@@ -107,10 +163,11 @@ class Book:
     def to_plan(self, customer_id: str, day: date) -> list[PortfolioEntry] | None:
         """The customer's entries a plan on *day* reads: `entries` less the settled ones.
 
-        An invoice settled by *day* whose history holds only payments and credit notes
-        takes no part in a plan (its decision is closed, and it tells the conversation
-        nothing); it stays so until an event is added to it. A customer with money on
-        account keeps every invoice (the imputation reads them all).
+        An invoice that owes nothing at *day* (*settled*) takes no part in a plan: its
+        decision is closed (`decide`'s first rule), and what it tells the conversation (its
+        messages) the plan reads from `conversation`, which reads every invoice of the
+        customer. It stays so until an event is added to it (money only lowers a balance).
+        A customer with money on account keeps every invoice (the imputation reads them all).
 
         Returns:
             The entries, or None if the customer owes nothing on any invoice at *day* (a plan
@@ -126,7 +183,7 @@ class Book:
             owes = owes or owed
             if on_account:
                 continue
-            if owed or not all(isinstance(e, _MONEY) for e in self.events[invoice_id]):
+            if owed:
                 mine.append(self.history(invoice_id))
             else:
                 self._settled.add(invoice_id)
@@ -136,7 +193,7 @@ class Book:
         return self.entries(customer_id) if on_account else mine
 
     def settled(self, invoice_id: str) -> bool:
-        """Whether the invoice owes nothing and holds only money (`to_plan`), until an event.
+        """Whether the invoice owed nothing at a plan (`to_plan`), until an event is added to it.
 
         Then it owes nothing on any later day either (money only lowers a balance).
         """

@@ -37,7 +37,6 @@ from dunning.core.conversation import (
     Conversation,
     held_until,
     quiet_until,
-    read_conversation,
 )
 from dunning.core.engine import Decision, DecisionStatus, decide
 from dunning.core.metrics import Segment
@@ -54,7 +53,7 @@ from dunning.core.portfolio import (
     CustomerAction,
     CustomerReview,
     PortfolioEntry,
-    review_customer,
+    _review,
 )
 from dunning.core.runcache import RunCache
 from dunning.core.scenario import CatchUp, Scenario, StepKind
@@ -288,17 +287,21 @@ class Run:
                 del self.pending[action_id]
 
     def send(self, action: CustomerAction, day: date, at: datetime) -> None:
-        for cover in action.covers:
-            self.book.add(
-                cover.invoice_id,
-                ActionTaken(
-                    at=at,
-                    action_id=cover.id,
-                    channel=action.channel,
-                    step_id=cover.step_id,
-                    deadline_days=cover.deadline_days,
-                ),
-            )
+        self.book.add_taken(
+            [
+                (
+                    cover.invoice_id,
+                    ActionTaken(
+                        at=at,
+                        action_id=cover.id,
+                        channel=action.channel,
+                        step_id=cover.step_id,
+                        deadline_days=cover.deadline_days,
+                    ),
+                )
+                for cover in action.covers
+            ]
+        )
         self.messages.append(
             SimulatedMessage(
                 on=day,
@@ -333,7 +336,9 @@ class Run:
                 self.schedule(when, what, cover.invoice_id)
 
     def day(self, day: date) -> None:
-        self.today, self.ats = day, {}
+        # A new cache each day: what the engine memoises (`RunCache`) is for one run instant,
+        # so yesterday's would only grow the heap the garbage collector walks.
+        self.today, self.ats, self.cache = day, {}, RunCache()
         self.apply_scheduled(day)
         self.approve(day)
         looks = self.looks
@@ -374,11 +379,13 @@ class Run:
             The review, whether something awaits approval, and the invoices messages covered.
         """
         at = self.at(customer_id)
-        review = review_customer(
+        scenario = self.scenarios[customer_id]
+        review = _review(
             entries,
-            self.scenarios[customer_id],
+            scenario,
             at=at,
             cache=self.cache,
+            conversation=self.book.conversation(customer_id, scenario, at),
         )
         waiting = False
         sent: set[str] = set()
@@ -480,10 +487,8 @@ class Run:
 
     def conversation(self, customer_id: str) -> Conversation:
         """The customer's conversation at today's run instant, from every one of its invoices."""
-        events = {i: self.book.events[i] for i in self.book.by_customer[customer_id]}
-        customer = self.book.customers[customer_id]
-        return read_conversation(
-            events, self.scenarios[customer_id], customer, at=self.at(customer_id)
+        return self.book.conversation(
+            customer_id, self.scenarios[customer_id], self.at(customer_id)
         )
 
 
