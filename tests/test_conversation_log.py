@@ -202,11 +202,17 @@ def test_messages_recorded_one_at_a_time_read_as_the_events_read_afresh() -> Non
 
     # Quiet periods (90 days, 180 after a notice), an uncertain delivery, a staff task, two
     # invoices in one message, deadlines: recorded one message at a time.
-    def taken(day: date, invoice_id: str, step_id: str, **extra: object) -> tuple[str, ActionTaken]:
+    def taken(
+        day: date, invoice_id: str, step_id: str, *, uncertain: bool = False
+    ) -> tuple[str, ActionTaken]:
         channel = Channel.PHONE_TASK if step_id == "phone_call" else Channel.EMAIL
         at = datetime(day.year, day.month, day.day, 10, tzinfo=PARIS)
         event = ActionTaken(
-            at=at, action_id=f"{invoice_id}-{day}", channel=channel, step_id=step_id, **extra
+            at=at,
+            action_id=f"{invoice_id}-{day}",
+            channel=channel,
+            step_id=step_id,
+            uncertain=uncertain,
         )
         return invoice_id, event
 
