@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from dunning.adapters._sqlrows import (
     COVER_COLUMNS,
@@ -41,7 +42,26 @@ from dunning.core.render import Message
 from dunning.core.shards import LATEST_RUN, Shard, latest_run_names
 from dunning.exceptions import NotFoundError
 
-__all__ = ["SqlActionLog"]
+__all__ = ["Finish", "SqlActionLog"]
+
+
+class Finish(NamedTuple):
+    """An outcome to record (`SqlActionLog.finish`) with the next reservation."""
+
+    key: str
+    status: EntryStatus
+    at: datetime
+    receipt: Receipt | None
+    reason: str
+
+
+def _fresh(entry: LogEntry) -> LogEntry:
+    """What `reservation` stores for *entry* under a key no entry has, no action held."""
+    stored, _ = reservation(entry, None, ())
+    if stored is None:  # pragma: no cover  (a free key and free actions are never refused)
+        msg = f"reservation refused {entry.key!r} with nothing in its way"
+        raise AssertionError(msg)
+    return stored
 
 
 class SqlActionLog(ABC):
@@ -70,6 +90,25 @@ class SqlActionLog(ABC):
     def _lock_actions(self, tx: Transaction, actions: Sequence[str]) -> None:  # noqa: B027
         """Serialise reservations of these per-invoice actions (default: the write lock does)."""
 
+    def _reserve_new(
+        self,
+        entry: LogEntry,  # noqa: ARG002  (a hook: the default has no such statement)
+        finish: Finish | None,  # noqa: ARG002
+    ) -> tuple[bool, bool] | None:
+        """Store *entry* in one transaction of one statement if its key and actions are free.
+
+        The common reservation (a key no entry has, whose actions no live entry covers) needs
+        no decision in Python: where the database can say so in one statement, it is written
+        there, with *finish* (the outcome of the message before) when given, and committed.
+        Returns whether the finished key was found (True when there is none to finish) and
+        whether *entry* was stored; a key found taken, or an action held, stores nothing
+        (the caller then takes the general path, which reads the entries and decides). An
+        outcome whose key is not found writes nothing at all.
+
+        None (the default): the database has no such statement, take the general path.
+        """
+        return None
+
     def _sql(self, statement: str) -> str:
         return self._dialect.sql(statement)
 
@@ -87,6 +126,13 @@ class SqlActionLog(ABC):
         them read (``FOR UPDATE`` where rows can be locked), then the write and the superseded
         entries closed, all in one commit.
         """
+        quick = self._reserve_new(_fresh(entry), None)
+        if quick is not None and quick[1]:
+            return True
+        return self._reserve_deciding(entry)
+
+    def _reserve_deciding(self, entry: LogEntry) -> bool:
+        """`reserve` in general: the entries read and locked, `reservation` decides."""
         with self._write() as tx:
             return self._reserve(tx, entry)
 
@@ -112,12 +158,25 @@ class SqlActionLog(ABC):
         Raises:
             NotFoundError: (a `KeyError`) if there is no entry under *key* (nothing written).
         """
-        with self._write() as tx:
-            done = self._finish(tx, key, status, at=at, receipt=receipt, reason=reason)
-            if done.rowcount == 0:  # read before the reservation goes out
+        finish = Finish(key, status, at, receipt, reason)
+        quick = self._reserve_new(_fresh(entry), finish)
+        if quick is not None:
+            found, stored = quick
+            if not found:
                 msg = f"no message with id {key!r} in the action log"
                 raise NotFoundError(msg)
-            return self._reserve(tx, entry)
+            # The outcome is committed; a reservation the statement could not make (its key
+            # taken, an action held) is decided apart, as `reserve` would.
+            return stored or self._reserve_deciding(entry)
+        with self._write() as tx:
+            done = self._finish(tx, key, status, at=at, receipt=receipt, reason=reason)
+            reserved = self._reserve(tx, entry)
+            # Checked before the commit (nothing is written if it fails), once the
+            # reservation's read has brought the answers back: no round trip of its own.
+            if done.rowcount == 0:
+                msg = f"no message with id {key!r} in the action log"
+                raise NotFoundError(msg)
+            return reserved
 
     def _reserve(self, tx: Transaction, entry: LogEntry) -> bool:
         """`reserve` in the transaction *tx*."""
@@ -358,18 +417,29 @@ class SqlActionLog(ABC):
         (`dunning.core.action_log.reached_at`): instants compare alike as stored (ISO 8601
         text in UTC, or ``timestamptz``).
         """
+        return self.last_messages_at([customer_id], at=at).get(customer_id)
+
+    def last_messages_at(self, customer_ids: Sequence[str], *, at: datetime) -> dict[str, datetime]:
+        """`last_message_at` of each of *customer_ids*, in one query (the runner's batches).
+
+        Those who never received a message are left out.
+        """
+        if not customer_ids:
+            return {}
         instant = self._dialect.instant(at)
+        some, params = self._dialect.any_of("customer_id", list(customer_ids))
         with self._read() as tx:
-            row = tx.execute(
+            rows = tx.execute(
                 self._sql(
-                    "SELECT max(reached) FROM (SELECT CASE WHEN not_before > attempted_at"
-                    " THEN not_before ELSE attempted_at END AS reached FROM {t}action_log"
-                    " WHERE tenant = ? AND customer_id = ? AND status IN ('sent', 'uncertain')"
-                    " AND attempted_at IS NOT NULL) AS messages WHERE reached <= ?"
+                    "SELECT customer_id, max(reached) FROM (SELECT customer_id, CASE WHEN"
+                    " not_before > attempted_at THEN not_before ELSE attempted_at END AS reached"
+                    f" FROM {{t}}action_log WHERE tenant = ? AND {some}"
+                    " AND status IN ('sent', 'uncertain') AND attempted_at IS NOT NULL)"
+                    " AS messages WHERE reached <= ? GROUP BY customer_id"
                 ),
-                (self.tenant, customer_id, instant),
-            ).fetchone()
-        return None if row is None or row[0] is None else instant_from(row[0])
+                (self.tenant, *params, instant),
+            ).fetchall()
+        return {row[0]: instant_from(row[1]) for row in rows}
 
     def latest_run(self, *, shard: Shard | None = None) -> datetime | None:
         """The latest run instant recorded (see `latest_run_names` for *shard*)."""

@@ -48,7 +48,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from dunning.adapters._sql import SqlStore
-from dunning.adapters._sqlrows import Transaction, postgres
+from dunning.adapters._sqllog import Finish
+from dunning.adapters._sqlrows import LOG_COLUMNS, Transaction, postgres
+from dunning.core.action_log import LIVE_STATUSES, LogEntry
 from dunning.core.shards import DEFAULT_TENANT
 from dunning.exceptions import ConfigurationError
 
@@ -248,46 +250,108 @@ SCHEMA_VERSION: Final = _MIGRATIONS[-1][0]
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
+_LOG_TYPES: Final = {
+    "key": "text",
+    "customer_id": "text",
+    "channel": "text",
+    "status": "text",
+    "owner": "text",
+    "reserved_at": "timestamptz",
+    "updated_at": "timestamptz",
+    "attempts": "integer",
+    "requires_approval": "boolean",
+    "message": "jsonb",
+    "receipt_provider_id": "text",
+    "receipt_detail": "text",
+    "reason": "text",
+    "decided_by": "text",
+    "attempted_at": "timestamptz",
+    "decided_at": "timestamptz",
+    "resolved_by": "text",
+    "not_before": "timestamptz",
+    "not_after": "timestamptz",
+}
+"""The ``action_log`` columns' types: a row inserted by ``SELECT`` names them (a parameter of
+``INSERT ... VALUES`` takes its column's type, one in a select list does not)."""
+
+_LIVE: Final = sorted(status.value for status in LIVE_STATUSES)
+
+_RESERVE_NEW: Final = (
+    "WITH {finished}added AS ("  # noqa: S608  (names and types of ours; values are parameters)
+    " INSERT INTO {s}.action_log (tenant, " + ", ".join(LOG_COLUMNS) + ")"
+    " SELECT %s, "
+    + ", ".join(f"%s::{_LOG_TYPES[c]}" for c in LOG_COLUMNS)
+    + " WHERE {only_if_found}NOT EXISTS ("
+    "  SELECT FROM {s}.action_covers AS c JOIN {s}.action_log AS l"
+    "  ON l.tenant = c.tenant AND l.key = c.key"
+    "  WHERE c.tenant = %s AND c.action_id = ANY(%s::text[]) AND l.status = ANY(%s::text[]))"
+    " ON CONFLICT DO NOTHING RETURNING key),"
+    " covered AS ("
+    " INSERT INTO {s}.action_covers"
+    " (tenant, key, position, invoice_id, action_id, step_id, amount_due, deadline_on)"
+    " SELECT %s, added.key, c.* FROM added, unnest(%s::integer[], %s::text[], %s::text[],"
+    " %s::text[], %s::numeric[], %s::date[]) AS c)"
+    " SELECT {found}, (SELECT count(*) FROM added)"
+)
+"""`PostgresStore._reserve_new`'s statement: ``{finished}`` the outcome's UPDATE (or nothing),
+``{only_if_found}`` the condition that it found its key, ``{found}`` its count (or 1)."""
+
 _IDLE_CHECK: Final = 0.1
 """Seconds a connection of the store's own may sit unused before a call checks it first."""
 
 
-class _Pipelined:
-    """A cursor in pipeline mode: statements are queued and go out when a result is needed.
+class _Statements:
+    """One transaction's statements, each on a cursor of its own.
 
-    A fetch, a ``rowcount`` or the commit at the end of the transaction sends what is queued
-    and waits for it (`psycopg.Pipeline.sync`), so the writes of a reservation and its
-    ``COMMIT`` are one round trip, not one each. Each statement is still the same, in the
-    same order and the same transaction; an error in one aborts the transaction as before.
+    Each statement's result stays readable after later ones (`_Result`), so a caller may
+    queue a statement and check its ``rowcount`` once a later read has brought the answers
+    back. With a *pipeline* (the store's own connection), statements are queued and go out
+    when a result is needed: a fetch, a ``rowcount`` not yet known, or the commit at the end
+    of the transaction sends what is queued and waits for it (`psycopg.Pipeline.sync`). So the
+    writes of a reservation and its ``COMMIT`` are one round trip, not one each. Each
+    statement is still the same, in the same order and the same transaction; an error in one
+    aborts the transaction as before. Without one (a host's or a pool's connection), each
+    statement runs when it is executed.
     """
 
-    def __init__(self, cursor: psycopg.Cursor[Any], pipeline: psycopg.Pipeline) -> None:
-        """Queue on *cursor*, whose connection is in *pipeline* mode."""
+    def __init__(
+        self, connection: psycopg.Connection[Any], pipeline: psycopg.Pipeline | None = None
+    ) -> None:
+        """Run on *connection*, in its open transaction (and its *pipeline*, if given)."""
+        self._connection = connection
+        self._pipeline = pipeline
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> _Result:
+        """Run (or queue) one statement; its result is read from what this returns."""
+        cursor = self._connection.cursor()
+        cursor.execute(sql, params)
+        return _Result(cursor, self._pipeline)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
+        """Run (or queue) one statement per row."""
+        self._connection.cursor().executemany(sql, rows)
+
+
+class _Result:
+    """One statement's result, on its own cursor (see `_Statements`)."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any], pipeline: psycopg.Pipeline | None) -> None:
         self._cursor = cursor
         self._pipeline = pipeline
 
-    def execute(self, sql: str, params: Sequence[Any] = (), /) -> _Pipelined:
-        """Queue one statement; its result is read from this object."""
-        self._cursor.execute(sql, params)
-        return self
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> None:
-        """Queue one statement per row."""
-        self._cursor.executemany(sql, rows)
-
     @property
     def rowcount(self) -> int:
-        """The rows the last statement touched (what is queued is sent first, if not yet)."""
-        if self._cursor.rowcount < 0:  # not known until the server answered
-            self._pipeline.sync()
+        """The rows the statement touched (what is queued is sent first, if not known yet)."""
+        if self._cursor.rowcount < 0 and self._pipeline is not None:
+            self._pipeline.sync()  # not known until the server answered
         return self._cursor.rowcount
 
     def fetchone(self) -> Any:
-        """The next row of the last statement (sends what is queued)."""
+        """The statement's next row (sends what is queued)."""
         return self._cursor.fetchone()
 
     def fetchall(self) -> list[Any]:
-        """The rows of the last statement (sends what is queued)."""
+        """The statement's rows (sends what is queued)."""
         return self._cursor.fetchall()
 
 
@@ -459,25 +523,51 @@ class PostgresStore(SqlStore):
     def _transaction(self) -> Iterator[Transaction]:
         """One transaction (a savepoint inside a host's): commit on success, else roll back.
 
-        On the store's own connection, in pipeline mode (`_Pipelined`): ``BEGIN``, the
-        statements whose results are not read and the ``COMMIT`` travel together.
+        On the store's own connection (in autocommit mode), in pipeline mode (`_Statements`),
+        with its own ``BEGIN`` and ``COMMIT``: ``BEGIN`` goes with the first statements, and
+        those whose results are not read go with the ``COMMIT``, one sync for them all. A
+        reservation (a read, then writes) is two round trips. (psycopg's ``transaction()``
+        in a pipeline syncs on entering and leaving it, and around the ``COMMIT``: five.)
         """
         if self._host is not None:
-            with self._host.transaction(), self._host.cursor() as cur:
-                yield cur
+            with self._host.transaction():
+                yield _Statements(self._host)
             return
         if self._pool is not None:
-            with self._pool.connection() as db, db.transaction(), db.cursor() as cur:
+            with self._pool.connection() as db, db.transaction():
                 if self._lock_timeout is not None:
-                    cur.execute(
+                    db.execute(
                         "SELECT set_config('lock_timeout', %s, true)",
                         (f"{int(self._lock_timeout * 1000)}ms",),
                     )
-                yield cur
+                yield _Statements(db)
             return
         db = self._own()
-        with db.pipeline() as pipeline, db.transaction(), db.cursor() as cur:
-            yield _Pipelined(cur, pipeline)
+        with db.pipeline() as pipeline:
+            db.execute("BEGIN")
+            try:
+                yield _Statements(db, pipeline)
+                db.execute("COMMIT")
+                pipeline.sync()  # the commit's answer: an error in a queued write is raised here
+            except BaseException:
+                self._roll_back(db, pipeline)
+                raise
+
+    def _roll_back(self, db: psycopg.Connection[Any], pipeline: psycopg.Pipeline) -> None:
+        """End the failed transaction on *db*; a connection that cannot is closed, not reused.
+
+        After an error the pipeline skips what was queued up to its sync; the transaction is
+        then still open (failed, or not yet committed), and a ``ROLLBACK`` ends it. Should
+        that fail too, the connection's state is unknown: it is closed, and the next call
+        opens another. The first error is the one raised.
+        """
+        try:
+            with contextlib.suppress(self._pg.Error):
+                pipeline.sync()  # the error already raised, or what queued after it
+            db.execute("ROLLBACK")
+            pipeline.sync()
+        except self._pg.Error:
+            db.close()
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Transaction]:
@@ -568,6 +658,61 @@ class PostgresStore(SqlStore):
             " AS locks",
             (f"{self.schema}/{self.tenant}", list(actions)),
         )
+
+    def _reserve_new(self, entry: LogEntry, finish: Finish | None) -> tuple[bool, bool] | None:
+        """One transaction, one round trip: the actions locked, then one statement.
+
+        The statement finishes *finish*'s key (if given) and inserts *entry* and its covers
+        only if that key was found, no live entry covers one of its actions, and its own key
+        is free (``ON CONFLICT DO NOTHING``); it answers both counts. Its snapshot is taken
+        once the advisory locks are held, as the general path's read is, so a reservation of
+        the same actions committed before is seen, and one after waits. The ``COMMIT`` goes
+        with it (on the store's own connection, in one pipeline sync): what it did not do is
+        decided by the caller in a transaction of its own.
+        """
+        finished = (
+            f"finished AS (UPDATE {self._s}.action_log SET status = %s, updated_at = %s,"  # noqa: S608
+            " receipt_provider_id = %s, receipt_detail = %s, reason = %s"
+            " WHERE tenant = %s AND key = %s RETURNING key), "
+        )
+        params: list[object] = []
+        if finish is not None:
+            receipt = finish.receipt
+            params += [
+                finish.status.value,
+                finish.at,
+                receipt.provider_id if receipt else None,
+                receipt.detail if receipt else None,
+                finish.reason,
+                self.tenant,
+                finish.key,
+            ]
+        covers = entry.covers
+        params += [
+            self.tenant,
+            *self._row(entry),
+            self.tenant,
+            [c.action_id for c in covers],
+            _LIVE,
+            self.tenant,
+            list(range(len(covers))),
+            [c.invoice_id for c in covers],
+            [c.action_id for c in covers],
+            [c.step_id for c in covers],
+            [c.amount_due for c in covers],
+            [c.deadline_on for c in covers],
+        ]
+        statement = _RESERVE_NEW.format(
+            s=self._s,
+            finished=finished if finish is not None else "",
+            only_if_found="EXISTS (SELECT FROM finished) AND " if finish is not None else "",
+            found="(SELECT count(*) FROM finished)" if finish is not None else "1",
+        )
+        with self._transaction() as tx:
+            self._lock_actions(tx, sorted({c.action_id for c in covers}))
+            done = tx.execute(statement, params)
+        found, stored = done.fetchone()
+        return bool(found), bool(stored)
 
     def _index_reviews(self, tx: Transaction, rows: Sequence[tuple[object, str, int]]) -> None:
         """One statement for the batch (``unnest`` of three arrays), compare-and-set."""
