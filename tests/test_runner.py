@@ -253,7 +253,9 @@ def test_another_runners_fresh_reservation_is_left_alone_until_its_lease_ends() 
     with pytest.raises(SimulatedCrash):
         dunner(store, email).run(at=TUESDAY)
     other = dunner(store, email, owner="r2")
-    assert other.run(at=TUESDAY + timedelta(minutes=14)).counts() == {}
+    left = other.run(at=TUESDAY + timedelta(minutes=14))
+    assert left.counts() == {"skipped": 1}
+    assert left.items[0].reason.startswith("reserved by another run")
     assert email.sent == []
     assert other.run(at=TUESDAY + timedelta(minutes=15)).counts() == {"sent": 1}
     assert len(email.sent) == 1

@@ -11,8 +11,8 @@ email. On the three reference stores where the store matters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from dunning import STANDARD, Channel, Payment
 from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.core.action_log import EntryStatus, LogEntry, Receipt
+from dunning.core.portfolio import CustomerAction
 from dunning.ports import SendContext
 from dunning.render import Message
 from dunning.runner import Dunner
@@ -72,61 +73,57 @@ def test_each_send_finds_every_earlier_send_recorded(store: Store) -> None:
     assert [status_of(store, key) for key, _ in email.sent] == [EntryStatus.SENT] * 3
 
 
-class Lazy:
-    """The store as a source, read lazily; when it gives C-004, it notes C-001's message.
+class Links:
+    """Payment links; asked for *customer_id*'s, it calls *then* first (C-002's turn has come).
 
-    The runner reads one entry ahead to close a customer's group: C-004's entry is read once
-    C-002 (the customer after C-001) is done.
+    A message's link is asked for as it is written, before it is reserved: when the run has
+    finished with the customers before.
     """
 
-    def __init__(self, book: Store, email: MemorySender) -> None:
-        """Read *book*; *email* says what was sent."""
-        self.book = book
-        self.email = email
-        self.first_when_fourth: EntryStatus | None = None
+    def __init__(self, customer_id: str, then: Callable[[], None]) -> None:
+        """Call *then* when *customer_id*'s link is asked for."""
+        self.customer_id = customer_id
+        self.then = then
 
-    def entries(self, at: datetime) -> Iterator[Any]:
-        """The book's entries, noting the first message's status on reaching C-004."""
-        for history in self.book.entries(at):
-            if history.customer_id == "C-004" and self.first_when_fourth is None:
-                [(first, _)] = self.email.sent
-                self.first_when_fourth = status_of(self.book, first)
-            yield history
+    def link_for(self, action: CustomerAction) -> str | None:
+        """No link; *then* called first on the customer's turn."""
+        if action.customer_id == self.customer_id:
+            self.then()
+        return None
 
 
 def test_an_outcome_waits_at_most_until_the_next_customer_is_done(store: Store) -> None:
-    """C-002 paid, nothing to send: C-001's outcome is written when C-002 is done."""
-    customers(store, 4)
+    """C-002 paid, nothing to send: C-001's outcome is written when C-002 is done.
+
+    It is found written when C-003's message is being written, before it is reserved.
+    """
+    customers(store, 3)
     store.add_event("INV-002", Payment(on=date(2026, 5, 4), amount=Decimal("1200.00")))
     email = MemorySender(Channel.EMAIL)
-    source = Lazy(store, email)
+    found: list[EntryStatus] = []
+
+    def note_the_first() -> None:
+        [(first, _)] = email.sent
+        found.append(status_of(store, first))
+
     scenario = per_invoice_spacing(STANDARD)
     runner = Dunner(
-        source,
+        store,
         store,
         {Channel.EMAIL: email},
         scenario,
         CREDITOR,
         owner="r1",
         outcome_with_next_reservation=True,
+        payment_links=Links("C-003", note_the_first),
     )
-    assert runner.run(at=TUESDAY).counts() == {"sent": 3}
-    assert source.first_when_fourth is EntryStatus.SENT
+    assert runner.run(at=TUESDAY).counts() == {"sent": 2}
+    assert found == [EntryStatus.SENT]
 
 
-class Interrupted:
-    """The store as a source; the operator presses Ctrl+C as it reads C-003 (C-002 not done)."""
-
-    def __init__(self, book: Store) -> None:
-        """Read *book*."""
-        self.book = book
-
-    def entries(self, at: datetime) -> Iterator[Any]:
-        """The book's entries, until C-003's."""
-        for history in self.book.entries(at):
-            if history.customer_id == "C-003":
-                raise KeyboardInterrupt
-            yield history
+def ctrl_c() -> None:
+    """The operator presses Ctrl+C."""
+    raise KeyboardInterrupt
 
 
 def test_an_interrupted_run_records_what_it_sent(store: Store) -> None:
@@ -135,12 +132,13 @@ def test_an_interrupted_run_records_what_it_sent(store: Store) -> None:
     email = MemorySender(Channel.EMAIL)
     scenario = per_invoice_spacing(STANDARD)
     runner = Dunner(
-        Interrupted(store),
+        store,
         store,
         {Channel.EMAIL: email},
         scenario,
         CREDITOR,
         outcome_with_next_reservation=True,
+        payment_links=Links("C-002", ctrl_c),
     )
     with pytest.raises(KeyboardInterrupt):
         runner.run(at=TUESDAY)

@@ -6,10 +6,11 @@ The steps and guarantees are described in `dunning.runner`; this module is the l
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dunning._run_entries import (
     NO_LONGER_DUE,
@@ -54,10 +55,19 @@ if TYPE_CHECKING:
 _FINISH_TRIES = 3
 """Tries to record an outcome before it goes to the journal."""
 _REVIEW_BATCH = 200
+_LOOKAHEAD = 100
+"""How many of the source's customers a run reads ahead: when each last received a message
+is read for them at once (`ActionLog.last_messages_at`, where the log has it)."""
 """Reviews told to the source at once."""
 _WAITS_FOR_A_RUN = (
     "waits for its send window: an earlier attempt failed, so a run inside the window sends it"
 )
+
+_RESERVED_ELSEWHERE = (
+    "reserved by another run, or its actions are held by a message that may have gone out"
+)
+_KEY_TAKEN = RunItem(Outcome.SKIPPED, "-", reason="an entry has this key")
+"""What `_Run._new` gives back, when told the key may be taken, if the log refuses it."""
 
 _WAITING = (
     EntryStatus.PENDING_APPROVAL,
@@ -76,24 +86,37 @@ class _Sent:
     item: RunItem
 
 
-def _finish_and_reserve(log: object) -> Callable[..., bool] | None:
-    """*log*'s ``finish_and_reserve``, if it is safe to call instead of ``finish`` + ``reserve``.
+def _combined(log: object, name: str, *parts: str) -> Callable[..., Any] | None:
+    """*log*'s method *name*, if it is safe to call instead of its *parts* one by one.
 
-    It is if the class that defines it defines ``reserve`` and ``finish`` too (so it does what
-    they do); else None, and they are called one by one. A subclass or a wrapper that changes
-    ``reserve`` or ``finish`` (an audit line, a fault injected in a test) is never bypassed by
-    a combined call that does not know of it.
+    It is if the class that defines it defines each of *parts* too (so it does what they
+    do); else None, and they are called one by one. A subclass or a wrapper that changes one
+    of them (an audit line, a fault injected in a test) is never bypassed by a combined call
+    that does not know of it.
     """
     mro = type(log).__mro__
 
-    def home(name: str) -> type | None:
-        return next((cls for cls in mro if name in vars(cls)), None)
+    def home(method: str) -> type | None:
+        return next((cls for cls in mro if method in vars(cls)), None)
 
-    defined = home("finish_and_reserve")
-    if defined is None or home("reserve") is not defined or home("finish") is not defined:
+    defined = home(name)
+    if defined is None or any(home(part) is not defined for part in parts):
         return None
-    method: Callable[..., bool] = getattr(log, "finish_and_reserve")  # noqa: B009
+    method: Callable[..., Any] = getattr(log, name)
     return method
+
+
+def _finish_and_reserve(log: object) -> Callable[..., bool] | None:
+    """*log*'s ``finish_and_reserve``, if it is safe to call instead of ``finish`` + ``reserve``."""
+    return _combined(log, "finish_and_reserve", "reserve", "finish")
+
+
+def _batches(
+    groups: Iterator[tuple[str, list[PortfolioEntry | UnreadableEntry]]], size: int
+) -> Iterator[list[tuple[str, list[PortfolioEntry | UnreadableEntry]]]]:
+    """*groups* (the source's customers), *size* at a time."""
+    while batch := list(itertools.islice(groups, size)):
+        yield batch
 
 
 def takes_shard(method: Callable[..., object]) -> bool:
@@ -141,6 +164,10 @@ class Run:
             _finish_and_reserve(self.log) if dunner.outcome_with_next_reservation else None
         )
         self.unrecorded: _Sent | None = None
+        # When each customer of the batch being visited last received a message, read for the
+        # batch at once (`_read_last_messages`), where the log can.
+        self.last_messages_at = _combined(self.log, "last_messages_at", "last_message_at")
+        self.last_messages: dict[str, datetime] | None = None
 
     # -- the whole run ---------------------------------------------------------------------
 
@@ -149,10 +176,12 @@ class Run:
             self._replay_journal()
         self._recover()
         try:
-            for customer_id, group in self._stream():
-                self._visit(customer_id, group)
-                if len(self.unsent_reviews) >= _REVIEW_BATCH:
-                    self._flush_reviews()
+            for batch in _batches(self._stream(), _LOOKAHEAD):
+                self._read_last_messages([customer_id for customer_id, _ in batch])
+                for customer_id, group in batch:
+                    self._visit(customer_id, group)
+                    if len(self.unsent_reviews) >= _REVIEW_BATCH:
+                        self._flush_reviews()
         finally:
             self._settle()  # even if the run is interrupted (Ctrl+C): what was sent is recorded
         self._flush_reviews()
@@ -333,7 +362,7 @@ class Run:
                 self.d.scenario,
                 at=self.at,
                 with_penalties=self.d.with_penalties,
-                last_message_at=self.log.last_message_at(customer_id, at=self.at),
+                last_message_at=self._last_message_at(customer_id),
                 cache=self.cache,
                 prepare_ahead=self.ahead,
             )
@@ -377,6 +406,30 @@ class Run:
                     self._cancel(entry, why_not_planned(review.held, still_due=still_due))
                 elif not still_due:
                     self._close(entry)
+
+    def _read_last_messages(self, customer_ids: Sequence[str]) -> None:
+        """Read when each of *customer_ids* last received a message, in one call to the log.
+
+        A run writes a customer's messages on its turn only, so the answers hold for the
+        batch. (A runner reviewing the same customers at the same moment, not split by shard,
+        could send one in between, as it could between a read on the customer's turn and the
+        reservation: the reservation keeps each step to one message either way.) Where the
+        log reads one customer at a time, or the batch read fails, each is read on its turn.
+        """
+        self.last_messages = None
+        if self.last_messages_at is None:
+            return
+        try:
+            found = self.last_messages_at(customer_ids, at=self.at)
+        except Exception:  # noqa: BLE001  (each customer's own read reports its error)
+            return
+        self.last_messages = dict(found)
+
+    def _last_message_at(self, customer_id: str) -> datetime | None:
+        """When *customer_id* last received a message (the customer gap counts from it)."""
+        if self.last_messages is None:
+            return self.log.last_message_at(customer_id, at=self.at)
+        return self.last_messages.get(customer_id)
 
     def _uncertain(self, entry: LogEntry, reason: str) -> bool:
         """Make *entry* uncertain if it is still as read (compare-and-set); False if it moved.
@@ -503,6 +556,12 @@ class Run:
         stop = later_stop(action, histories, self.at)
         if stop:
             return action_item(Outcome.SKIPPED, action, f"a later fact forbids it: {stop}")
+        if self._claimed_when_new(action):
+            # Reserved already claimed if new, which the log refuses under a key it has
+            # (`reservation`): so the key is not read first, only if refused.
+            item = self._new(action, fresh=True, key_may_be_taken=True)
+            if item is not _KEY_TAKEN:
+                return item
         existing = self.log.get(action.id)
         if existing is None:
             return self._new(action, fresh=True)  # a new message: reserved (and claimed)
@@ -510,6 +569,17 @@ class Run:
             # due again: reserved again, then claimed
             return self._new(action, fresh=False, before=existing)
         return self._existing(existing, action)
+
+    def _claimed_when_new(self, action: CustomerAction) -> bool:
+        """Whether `_new` would reserve *action*'s message claimed, were its key new.
+
+        It needs no approval, and its channel's sender takes it now (its send window is
+        open, or the sender schedules).
+        """
+        if self.read_only or action.requires_approval:
+            return False
+        sender = self.d.senders.get(action.channel)
+        return sender is not None and (self._reaches(action) <= self.at or _schedules(sender))
 
     def _reaches(self, action: CustomerAction) -> datetime:
         """When *action*'s message reaches the customer: now, or its send window's opening."""
@@ -527,7 +597,12 @@ class Run:
         return render(action, context, pack=self.d.pack, budget=self.d.render_budget)
 
     def _new(  # noqa: PLR0911  (one return per way a new message ends)
-        self, action: CustomerAction, *, fresh: bool, before: LogEntry | None = None
+        self,
+        action: CustomerAction,
+        *,
+        fresh: bool,
+        before: LogEntry | None = None,
+        key_may_be_taken: bool = False,
     ) -> RunItem | None:
         """Reserve a message; send it if it needs no approval.
 
@@ -540,6 +615,9 @@ class Run:
         approved) needs its own, whatever the engine knows of its actions' approvals; a key
         due again (*before*, cancelled or superseded) keeps its approval only if nothing the
         approver saw changed and it has not expired.
+
+        With *key_may_be_taken*, *fresh* is a guess (the log was not read): if the log
+        refuses the reservation, `_KEY_TAKEN` is returned for the caller to read it.
         """
         try:
             message = self._render(action)
@@ -579,11 +657,9 @@ class Run:
             not_after=action.not_after if later else None,
         )
         if not self._reserve(entry):
-            reason = (
-                "reserved by another run, or its actions are held by a message that may "
-                "have gone out"
-            )
-            return action_item(Outcome.SKIPPED, action, reason)
+            if key_may_be_taken:
+                return _KEY_TAKEN
+            return action_item(Outcome.SKIPPED, action, _RESERVED_ELSEWHERE)
         if needs_approval:
             return action_item(Outcome.PENDING_APPROVAL, action, "awaiting approval")
         if hold:
@@ -599,6 +675,8 @@ class Run:
             return self._refresh(entry, action)
         if status is EntryStatus.UNCERTAIN:
             return None  # reported by _recover, every run until resolved
+        if status is EntryStatus.RESERVED and not self._abandoned(entry):
+            return entry_item(Outcome.SKIPPED, entry, _RESERVED_ELSEWHERE)  # being sent now
         sendable = status in (EntryStatus.APPROVED, EntryStatus.RETRY) or (
             status is EntryStatus.RESERVED
             and self._abandoned(entry)

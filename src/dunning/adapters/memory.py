@@ -398,6 +398,17 @@ class MemoryStore:
             ]
         return max((t for t in times if t <= at), default=None)
 
+    def last_messages_at(self, customer_ids: Sequence[str], *, at: datetime) -> dict[str, datetime]:
+        """`last_message_at` of each of *customer_ids* (those with none left out).
+
+        Examples:
+            >>> from datetime import UTC
+            >>> MemoryStore().last_messages_at(["C-001"], at=datetime(2026, 5, 5, tzinfo=UTC))
+            {}
+        """
+        found = {c: self.last_message_at(c, at=at) for c in customer_ids}
+        return {c: t for c, t in found.items() if t is not None}
+
     def latest_run(self, *, shard: Shard | None = None) -> datetime | None:
         """The latest run instant recorded (`dunning.core.shards.latest_run_names`)."""
         with self._lock:
