@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import re
 import threading
 import time
@@ -50,7 +51,7 @@ from typing import TYPE_CHECKING, Any, Final
 from dunning.adapters._sql import SqlStore
 from dunning.adapters._sqllog import Finish
 from dunning.adapters._sqlrows import LOG_COLUMNS, Transaction, postgres
-from dunning.core.action_log import LIVE_STATUSES, LogEntry
+from dunning.core.action_log import LIVE_STATUSES, Covered, LogEntry
 from dunning.core.shards import DEFAULT_TENANT
 from dunning.exceptions import ConfigurationError
 
@@ -284,17 +285,37 @@ _RESERVE_NEW: Final = (
     + " WHERE {only_if_found}NOT EXISTS ("
     "  SELECT FROM {s}.action_covers AS c JOIN {s}.action_log AS l"
     "  ON l.tenant = c.tenant AND l.key = c.key"
-    "  WHERE c.tenant = %s AND c.action_id = ANY(%s::text[]) AND l.status = ANY(%s::text[]))"
+    "  WHERE c.tenant = %s AND c.action_id = ANY(%s::text[]) AND l.status IN ("
+    + ", ".join(f"'{status}'" for status in _LIVE)
+    + "))"
     " ON CONFLICT DO NOTHING RETURNING key),"
     " covered AS ("
     " INSERT INTO {s}.action_covers"
     " (tenant, key, position, invoice_id, action_id, step_id, amount_due, deadline_on)"
-    " SELECT %s, added.key, c.* FROM added, unnest(%s::integer[], %s::text[], %s::text[],"
-    " %s::text[], %s::numeric[], %s::date[]) AS c)"
+    " SELECT %s, added.key, c.* FROM added, jsonb_to_recordset(%s::jsonb) AS c(position integer,"
+    " invoice_id text, action_id text, step_id text, amount_due numeric, deadline_on date))"
     " SELECT {found}, (SELECT count(*) FROM added)"
 )
 """`PostgresStore._reserve_new`'s statement: ``{finished}`` the outcome's UPDATE (or nothing),
 ``{only_if_found}`` the condition that it found its key, ``{found}`` its count (or 1)."""
+
+
+def _covers_json(covers: Sequence[Covered]) -> str:
+    """*covers* as the JSON records `_RESERVE_NEW` reads (one parameter, not six arrays)."""
+    return json.dumps(
+        [
+            {
+                "position": position,
+                "invoice_id": c.invoice_id,
+                "action_id": c.action_id,
+                "step_id": c.step_id,
+                "amount_due": None if c.amount_due is None else str(c.amount_due),
+                "deadline_on": None if c.deadline_on is None else c.deadline_on.isoformat(),
+            }
+            for position, c in enumerate(covers)
+        ]
+    )
+
 
 _IDLE_CHECK: Final = 0.1
 """Seconds a connection of the store's own may sit unused before a call checks it first."""
@@ -693,14 +714,8 @@ class PostgresStore(SqlStore):
             *self._row(entry),
             self.tenant,
             [c.action_id for c in covers],
-            _LIVE,
             self.tenant,
-            list(range(len(covers))),
-            [c.invoice_id for c in covers],
-            [c.action_id for c in covers],
-            [c.step_id for c in covers],
-            [c.amount_due for c in covers],
-            [c.deadline_on for c in covers],
+            _covers_json(covers),
         ]
         statement = _RESERVE_NEW.format(
             s=self._s,
@@ -708,7 +723,7 @@ class PostgresStore(SqlStore):
             only_if_found="EXISTS (SELECT FROM finished) AND " if finish is not None else "",
             found="(SELECT count(*) FROM finished)" if finish is not None else "1",
         )
-        with self._transaction() as tx:
+        with self._write() as tx:
             self._lock_actions(tx, sorted({c.action_id for c in covers}))
             done = tx.execute(statement, params)
         found, stored = done.fetchone()
