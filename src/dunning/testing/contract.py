@@ -458,6 +458,41 @@ class StoreContract:
         assert store.last_message_at("C-001", at=later) == later
         assert store.last_message_at("C-002", at=later) is None
 
+    def test_last_messages_at_answers_as_last_message_at_for_each_customer(
+        self, store: Any
+    ) -> None:
+        """``last_messages_at`` (optional): each customer's `last_message_at`, none left out."""
+        read = getattr(store, "last_messages_at", None)
+        if read is None:
+            pytest.skip("this store has no last_messages_at: the runner reads each customer")
+        later = AT + timedelta(days=1)
+        store.reserve(entry("m1", actions=("a1",), status=EntryStatus.SENT, attempted_at=AT))
+        store.reserve(
+            entry("m2", actions=("a2",), status=EntryStatus.UNCERTAIN, attempted_at=later)
+        )
+        store.reserve(
+            entry(
+                "m3",
+                actions=("a3",),
+                customer_id="C-002",
+                status=EntryStatus.SENT,
+                attempted_at=later,
+            )
+        )
+        store.reserve(
+            entry(
+                "m4",
+                actions=("a4",),
+                customer_id="C-003",
+                status=EntryStatus.FAILED,
+                attempted_at=later,
+            )
+        )
+        customers = ["C-001", "C-002", "C-003", "C-004"]
+        assert read(customers, at=later) == {"C-001": later, "C-002": later}
+        assert read(customers, at=LATER) == {"C-001": AT}
+        assert read([], at=later) == {}
+
     def test_a_send_window_round_trips_and_survives_the_claim(self, store: Any) -> None:
         """not_before and not_after read back as stored, through begin_attempt and finish."""
         opens = datetime(2026, 5, 5, 10, tzinfo=PARIS_TZ)  # 08:00 UTC
