@@ -21,6 +21,7 @@ from dunning.adapters.memory import MemorySender, MemoryStore
 from dunning.adapters.sqlite import SqliteStore
 from dunning.cli import main
 from dunning.core.action_log import EntryStatus, LogEntry
+from dunning.core.model import DisputeOpened, DisputeResolved
 from dunning.exceptions import StaleApprovalError
 from dunning.runner import Dunner, Outcome, approve
 from dunning.scenarios import scenario_from_mapping
@@ -280,3 +281,23 @@ def test_approve_without_seen_still_works() -> None:
     """Hosts that do not pass seen yet keep today's behaviour (documented: pass it)."""
     store, _, _, shown = pending_notice()
     assert approve(store, shown.key, by="claire", at=TUESDAY).status is EntryStatus.APPROVED
+
+
+def test_a_notice_due_again_unchanged_keeps_its_approval() -> None:
+    """Approved, then cancelled by a dispute the same day; resolved Wednesday: it goes.
+
+    Nothing the approver saw changed but the deadline, one day later (the letter is dated
+    Wednesday): the approval, one working day old, still covers it, so claire is not asked
+    again and the letter is sent under the same key, once.
+    """
+    store, letter, runner, shown = pending_notice()
+    runner.approve(shown.key, by="claire", at=TUESDAY + timedelta(hours=1), seen=shown.version)
+    store.add_event("INV-001", DisputeOpened(on=date(2026, 5, 5)))
+    assert runner.run(at=TUESDAY + timedelta(hours=2)).counts() == {"cancelled": 1}
+    store.add_event("INV-001", DisputeResolved(on=date(2026, 5, 6)))
+    report = runner.run(at=TUESDAY + timedelta(days=1))
+    assert [(item.outcome, item.key) for item in report.items] == [(Outcome.SENT, shown.key)]
+    assert [key for key, _ in letter.sent] == [shown.key]
+    sent = store.get(shown.key)
+    assert sent is not None
+    assert (sent.status, sent.decided_by) == (EntryStatus.SENT, "claire")
