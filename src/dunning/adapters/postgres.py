@@ -283,9 +283,9 @@ _RESERVE_NEW: Final = (
     " SELECT %s, "
     + ", ".join(f"%s::{_LOG_TYPES[c]}" for c in LOG_COLUMNS)
     + " WHERE {only_if_found}NOT EXISTS ("
-    "  SELECT FROM {s}.action_covers AS c JOIN {s}.action_log AS l"
-    "  ON l.tenant = c.tenant AND l.key = c.key"
-    "  WHERE c.tenant = %s AND c.action_id = ANY(%s::text[]) AND l.status IN ("
+    "  SELECT FROM {s}.action_covers AS c"
+    "  WHERE c.tenant = %s AND c.action_id = ANY(%s::text[]) AND (SELECT l.status FROM"
+    "  {s}.action_log AS l WHERE l.tenant = c.tenant AND l.key = c.key) IN ("
     + ", ".join(f"'{status}'" for status in _LIVE)
     + "))"
     " ON CONFLICT DO NOTHING RETURNING key),"
@@ -297,7 +297,11 @@ _RESERVE_NEW: Final = (
     " SELECT {found}, (SELECT count(*) FROM added)"
 )
 """`PostgresStore._reserve_new`'s statement: ``{finished}`` the outcome's UPDATE (or nothing),
-``{only_if_found}`` the condition that it found its key, ``{found}`` its count (or 1)."""
+``{only_if_found}`` the condition that it found its key, ``{found}`` its count (or 1).
+
+A holder's status is read by a subquery per cover, not a join: the planner (which plans this
+statement at every run of it, `force_custom_plan`) weighs no join orders, about 0.1 ms less of
+server time per message; each is one lookup by primary key."""
 
 
 def _covers_json(covers: Sequence[Covered]) -> str:
