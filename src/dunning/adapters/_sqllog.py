@@ -124,7 +124,8 @@ class SqlActionLog(ABC):
 
         One transaction: the actions it covers locked (`_lock_actions`), the entries covering
         them read (``FOR UPDATE`` where rows can be locked), then the write and the superseded
-        entries closed, all in one commit.
+        entries closed, all in one commit. Where the database can, a key no entry has, whose
+        actions no live entry covers, is first stored by one statement (`_reserve_new`).
         """
         quick = self._reserve_new(_fresh(entry), None)
         if quick is not None and quick[1]:
@@ -423,6 +424,12 @@ class SqlActionLog(ABC):
         """`last_message_at` of each of *customer_ids*, in one query (the runner's batches).
 
         Those who never received a message are left out.
+
+        Examples:
+            >>> from dunning.adapters.sqlite import SqliteStore
+            >>> with SqliteStore(":memory:") as store:
+            ...     store.last_messages_at(["C-001", "C-002"], at=datetime(2026, 5, 5, tzinfo=UTC))
+            {}
         """
         if not customer_ids:
             return {}
