@@ -55,10 +55,10 @@ if TYPE_CHECKING:
 _FINISH_TRIES = 3
 """Tries to record an outcome before it goes to the journal."""
 _REVIEW_BATCH = 200
+"""Reviews told to the source at once."""
 _LOOKAHEAD = 100
 """How many of the source's customers a run reads ahead: when each last received a message
-is read for them at once (`ActionLog.last_messages_at`, where the log has it)."""
-"""Reviews told to the source at once."""
+is read for them at once (``last_messages_at``, where the log has it)."""
 _WAITS_FOR_A_RUN = (
     "waits for its send window: an earlier attempt failed, so a run inside the window sends it"
 )
@@ -67,7 +67,7 @@ _RESERVED_ELSEWHERE = (
     "reserved by another run, or its actions are held by a message that may have gone out"
 )
 _KEY_TAKEN = RunItem(Outcome.SKIPPED, "-", reason="an entry has this key")
-"""What `_Run._new` gives back, when told the key may be taken, if the log refuses it."""
+"""What `Run._new` gives back, when told the key may be taken, if the log refuses it."""
 
 _WAITING = (
     EntryStatus.PENDING_APPROVAL,
@@ -874,8 +874,9 @@ class Run:
     def _reserve(self, entry: LogEntry) -> bool:
         """Reserve *entry*, with the outcome that waits if any (one transaction, one commit).
 
-        If that transaction fails, neither is written: the outcome is recorded on its own
-        (`_record`: retried, else the journal), then *entry* reserved as usual.
+        If that call fails, the outcome is recorded on its own (`_record`: retried, else the
+        journal), then *entry* reserved as usual. A store may have committed the outcome
+        before the failure (`SqlActionLog.finish_and_reserve`): recorded again, it is the same.
         """
         waiting, combined = self.unrecorded, self.combined
         if waiting is None or combined is None:

@@ -151,7 +151,12 @@ class SqlActionLog(ABC):
 
         The runner records a sent message's outcome this way with the next message it
         reserves (see `dunning.runner.Dunner`): the outcome is durable before the next send,
-        as with two calls, and the log writes once. Either both happen or neither does.
+        as with two calls, and the log writes once. Either both happen or neither does, with
+        one exception: where the database stores a free reservation in one statement
+        (`_reserve_new`, PostgreSQL), a reservation that needs deciding (its key taken, an
+        action held) is decided in a second transaction, after the outcome's commit. An error
+        there leaves the outcome recorded and *entry* not reserved: recording the same outcome
+        again (the runner's fallback) changes nothing.
 
         Returns:
             Whether *entry* was reserved (the outcome is recorded either way).
