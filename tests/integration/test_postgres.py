@@ -359,6 +359,46 @@ def test_a_row_locked_too_long_is_one_customers_error(url: str, postgres_schema:
         assert sorted(ctx.customer_id for ctx in email.contexts) == ["C-001", "C-002"]
 
 
+class DecidingFailsOnce(PostgresStore):
+    """A store whose reservation that needs deciding fails once, as a lost connection would."""
+
+    failures = 0
+
+    def _reserve_deciding(self, entry: Any) -> bool:
+        if not self.failures:
+            self.failures += 1
+            msg = "connection lost (injected)"
+            raise psycopg.OperationalError(msg)
+        return super()._reserve_deciding(entry)
+
+
+def test_an_outcome_committed_before_a_failed_reservation_is_not_lost_or_resent(
+    url: str, postgres_schema: str
+) -> None:
+    """C-001's J+1 goes out; C-002's waits as retry, so its reservation needs deciding.
+
+    Its combined write commits C-001's outcome, then the deciding transaction fails: the
+    runner records C-001's outcome again and reserves C-002's message alone. Each customer
+    gets its one J+1, both recorded as sent.
+    """
+    with DecidingFailsOnce(url, schema=postgres_schema) as store:
+        add(store, "INV-002", 2)
+        assert dunner(store).run(at=TUESDAY).counts() == {"retry": 1}  # no sender yet
+        add(store, "INV-001", 1)
+        email = MemorySender(Channel.EMAIL)
+        later = TUESDAY + timedelta(hours=1)
+        runner = dunner(store, email, outcome_with_next_reservation=True)
+        assert runner.run(at=later).counts() == {"sent": 2}
+        assert store.failures == 1
+        assert sorted(ctx.customer_id for ctx in email.contexts) == ["C-001", "C-002"]
+        assert len({key for key, _ in email.sent}) == 2
+        assert sorted(e.customer_id for e in store.entries_with(EntryStatus.SENT)) == [
+            "C-001",
+            "C-002",
+        ]
+        assert dunner(store, email).run(at=later + timedelta(hours=1)).counts() == {}
+
+
 def test_a_server_restart_in_the_middle_of_a_run_is_contained(
     postgres_cluster: Cluster, url: str, postgres_schema: str
 ) -> None:
