@@ -32,6 +32,7 @@ from dunning.core.action_log import (
     LatestRunReset,
     LogEntry,
     Receipt,
+    customer_ids_of,
     latest_run_reset,
     reservation,
     resolved_entry,
@@ -436,9 +437,9 @@ class SqlActionLog(ABC):
             ...     store.last_messages_at(["C-001", "C-002"], at=datetime(2026, 5, 5, tzinfo=UTC))
             {}
         """
-        if not customer_ids:
+        instant = self._dialect.instant(at)  # refuses a naive instant
+        if not customer_ids_of(customer_ids):
             return {}
-        instant = self._dialect.instant(at)
         some, params = self._dialect.any_of("customer_id", list(customer_ids))
         with self._read() as tx:
             rows = tx.execute(

@@ -21,6 +21,7 @@ from dunning.core.action_log import (
     LogEntry,
     Receipt,
     bounced_entry,
+    customer_ids_of,
     latest_run_reset,
     log_events,
     reached_at,
@@ -406,7 +407,8 @@ class MemoryStore:
             >>> MemoryStore().last_messages_at(["C-001"], at=datetime(2026, 5, 5, tzinfo=UTC))
             {}
         """
-        found = {c: self.last_message_at(c, at=at) for c in customer_ids}
+        check_aware(at)
+        found = {c: self.last_message_at(c, at=at) for c in customer_ids_of(customer_ids)}
         return {c: t for c, t in found.items() if t is not None}
 
     def latest_run(self, *, shard: Shard | None = None) -> datetime | None:

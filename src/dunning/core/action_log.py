@@ -40,7 +40,7 @@ entry nobody decided gives neither `ActionApproved` nor `ActionRejected`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -70,6 +70,7 @@ __all__ = [
     "LogEvent",
     "Receipt",
     "bounced_entry",
+    "customer_ids_of",
     "holds",
     "latest_run_reset",
     "log_events",
@@ -429,6 +430,26 @@ def reached_at(entry: LogEntry) -> datetime:
     attempted = entry.attempted_at or entry.updated_at
     not_before = entry.not_before
     return not_before if not_before is not None and not_before > attempted else attempted
+
+
+def customer_ids_of(customer_ids: Sequence[str]) -> Sequence[str]:
+    """*customer_ids*, as a log's ``last_messages_at`` takes them: a list, never one id.
+
+    Raises:
+        TypeError: if *customer_ids* is one string (it would be read letter by letter).
+
+    Examples:
+        >>> customer_ids_of(["C-001", "C-002"])
+        ['C-001', 'C-002']
+        >>> customer_ids_of("C-001")
+        Traceback (most recent call last):
+        ...
+        TypeError: customer_ids: a list of customer ids, not one id ('C-001')
+    """
+    if isinstance(customer_ids, str):
+        msg = f"customer_ids: a list of customer ids, not one id ({customer_ids!r})"
+        raise TypeError(msg)
+    return customer_ids
 
 
 def _event(kind: LogEvent, entry: LogEntry, covered: Covered) -> Event | None:

@@ -492,6 +492,10 @@ class StoreContract:
         assert read(customers, at=later) == {"C-001": later, "C-002": later}
         assert read(customers, at=LATER) == {"C-001": AT}
         assert read([], at=later) == {}
+        with pytest.raises(TypeError, match="customer_ids"):
+            read("C-001", at=later)  # one id, which would be read letter by letter
+        with pytest.raises(ValueError, match="timezone-aware"):
+            read([], at=later.replace(tzinfo=None))
 
     def test_a_send_window_round_trips_and_survives_the_claim(self, store: Any) -> None:
         """not_before and not_after read back as stored, through begin_attempt and finish."""
