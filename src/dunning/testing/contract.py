@@ -466,28 +466,21 @@ class StoreContract:
         if read is None:
             pytest.skip("this store has no last_messages_at: the runner reads each customer")
         later = AT + timedelta(days=1)
-        store.reserve(entry("m1", actions=("a1",), status=EntryStatus.SENT, attempted_at=AT))
-        store.reserve(
-            entry("m2", actions=("a2",), status=EntryStatus.UNCERTAIN, attempted_at=later)
-        )
-        store.reserve(
-            entry(
-                "m3",
-                actions=("a3",),
-                customer_id="C-002",
-                status=EntryStatus.SENT,
-                attempted_at=later,
+        for key, customer_id, status, attempted_at in (
+            ("m1", "C-001", EntryStatus.SENT, AT),
+            ("m2", "C-001", EntryStatus.UNCERTAIN, later),
+            ("m3", "C-002", EntryStatus.SENT, later),
+            ("m4", "C-003", EntryStatus.FAILED, later),  # never reached the customer
+        ):
+            store.reserve(
+                entry(
+                    key,
+                    actions=(f"a{key}",),
+                    customer_id=customer_id,
+                    status=status,
+                    attempted_at=attempted_at,
+                )
             )
-        )
-        store.reserve(
-            entry(
-                "m4",
-                actions=("a4",),
-                customer_id="C-003",
-                status=EntryStatus.FAILED,
-                attempted_at=later,
-            )
-        )
         customers = ["C-001", "C-002", "C-003", "C-004"]
         assert read(customers, at=later) == {"C-001": later, "C-002": later}
         assert read(customers, at=LATER) == {"C-001": AT}
