@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from dunning.core.builtin import DEFAULT_POLICY, FIRM, GENTLE, STANDARD
+from dunning.core.model import Customer, Invoice, Payment, PromiseToPay
 from dunning.core.policy import Policy
+from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
 from dunning.core.scenario import Scenario
-from dunning.simulate import compare, synthetic_portfolio
+from dunning.simulate import Behaviour, compare, synthetic_portfolio
 
 START = date(2026, 3, 2)
 END = date(2026, 4, 30)
@@ -40,6 +43,74 @@ def test_two_workers_give_what_one_gives() -> None:
     assert pooled.rows == alone.rows
     assert pooled.results == alone.results
     assert pooled == alone
+
+
+def host_book() -> list[PortfolioEntry]:
+    """A host's book as a worker gets it: customers interleaved, odd entries among them.
+
+    An invoice sent with its PDF (an entry the simulation rebuilds without it), a history
+    with a promise and a payment dated ahead, money on account, an invoice paid before the
+    start (never touched), and invoices that will get reminders and payments.
+    """
+    acme, later = Customer(id="C1", name="ACME SARL"), Customer(id="C2", name="Later SAS")
+
+    def invoice(customer: Customer, n: int, due_in: int, total: str) -> Invoice:
+        due = START + timedelta(days=due_in)
+        return Invoice(
+            id=f"F-{n}",
+            number=f"2026-{n:04d}",
+            customer=customer,
+            issued_on=due - timedelta(days=30),
+            due_on=due,
+            total=Decimal(total),
+        )
+
+    paid_early = invoice(later, 4, -60, "90.00")
+    return [
+        InvoiceHistory(invoice=invoice(acme, 1, -40, "1200.00"), document="F-1.pdf"),
+        InvoiceHistory(
+            invoice=invoice(later, 2, -20, "300.00"),
+            events=(
+                PromiseToPay(on=START + timedelta(days=12), promised_on=START + timedelta(days=20)),
+                Payment(on=START + timedelta(days=25), amount=Decimal("100.00")),
+            ),
+        ),
+        InvoiceHistory(invoice=invoice(acme, 3, -3, "450.00")),
+        InvoiceHistory(
+            invoice=paid_early,
+            events=(Payment(on=paid_early.last_due_on, amount=Decimal("90.00")),),
+        ),
+        PaymentOnAccount(customer_id="C2", on=START + timedelta(days=30), amount=Decimal("50.00")),
+        InvoiceHistory(invoice=invoice(acme, 5, 10, "2000.00")),
+    ]
+
+
+def test_two_workers_give_back_a_hosts_book_as_one_does() -> None:
+    """Each result's final book, rebuilt from what the workers send back, is one worker's."""
+    book = host_book()
+    args: dict[str, Any] = {
+        "start": START,
+        "end": END,
+        "seed": 3,
+        "behaviour": Behaviour(promise=0.2, partial_payment=0.5),
+        "approval_delay_days": 0,
+        "progress": False,
+    }
+    alone = compare(book, [GENTLE, FIRM], workers=1, **args)
+    pooled = compare(book, [GENTLE, FIRM], workers=2, **args)
+    for label in ("gentle", "firm"):
+        mine, theirs = alone.results[label], pooled.results[label]
+        assert [h.invoice.id for h in theirs.entries] == ["F-1", "F-3", "F-5", "F-2", "F-4"]
+        assert theirs.entries == mine.entries
+        assert theirs == mine
+        # The simulation added to the histories: the rebuilt book holds what it added.
+        added = sum(len(h.events) for h in mine.entries) - sum(
+            len(e.events) for e in book if isinstance(e, InvoiceHistory)
+        )
+        assert added >= len(mine.messages) + len(mine.payments) > 0
+    # Untouched, the invoice paid before the start is the host's own entry, as in one process.
+    untouched = next(h for h in pooled.results["firm"].entries if h.invoice.id == "F-4")
+    assert untouched is book[3]
 
 
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])

@@ -9,8 +9,11 @@ the ``notebook`` extra).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import multiprocessing
+import operator
+import pickle
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -18,10 +21,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from dunning.core.model import Channel
+from dunning.core.model import Channel, Event
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.policy import Policy
-from dunning.core.portfolio import PortfolioEntry
+from dunning.core.portfolio import InvoiceHistory, PortfolioEntry
 from dunning.core.scenario import Scenario
 from dunning.core.simulate import (
     Behaviour,
@@ -157,28 +160,110 @@ def _in_processes(
     workers: int,
     bar: _Bar | None,
 ) -> dict[str, SimulationResult]:
-    """Each candidate simulated in a pool of *workers* processes; the results in given order."""
+    """Each candidate simulated in a pool of *workers* processes; the results in given order.
+
+    The book is pickled once here and read once by each worker (`_receive_book`), not once
+    per candidate; each result comes back without the book it ends with (`_Shipped`): only
+    what the simulation added to each invoice's history, put back on this process's own
+    entries. Sending whole results cost more than the simulations saved: at 10,000 invoices
+    a result is 18 MB of pickled models, 1.1 s to write and 2 s to read.
+    """
     done: dict[str, SimulationResult] = {}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(labelled)), mp_context=context) as pool:
+    book = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(labelled)),
+        mp_context=context,
+        initializer=_receive_book,
+        initargs=(book,),
+    ) as pool:
         futures = {
-            pool.submit(_simulate_one, entries, candidate, options): label
-            for label, candidate in labelled
+            pool.submit(_simulate_one, candidate, options): label for label, candidate in labelled
         }
         for future in as_completed(futures):
-            done[futures[future]] = future.result()
+            done[futures[future]] = future.result().unpacked(entries)
             if bar is not None:
                 bar.update()
     return {label: done[label] for label, _ in labelled}
 
 
-def _simulate_one(
-    entries: SyntheticPortfolio | list[PortfolioEntry],
-    candidate: Scenario | Policy,
-    options: dict[str, Any],
-) -> SimulationResult:
-    """One candidate's simulation (top level, so a spawned process can unpickle it)."""
-    return simulate(entries, candidate, **options)
+_book: SyntheticPortfolio | list[PortfolioEntry] = []
+"""In a worker process of `compare`, the book every candidate is simulated on."""
+
+
+def _receive_book(book: bytes) -> None:
+    """Read the book a worker process simulates every candidate on (the pool's initializer)."""
+    global _book  # noqa: PLW0603  (one book per worker process, set once as it starts)
+    _book = pickle.loads(book)  # noqa: S301  (pickled by the parent process, just above)
+
+
+def _simulate_one(candidate: Scenario | Policy, options: dict[str, Any]) -> _Shipped:
+    """One candidate's simulation in a worker process, packed to be sent back."""
+    return _Shipped.packed(simulate(_book, candidate, **options), _book)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Shipped:
+    """A `SimulationResult` without its final book, which the other process rebuilds.
+
+    The final book is the book given plus the events the simulation added. ``added`` says,
+    for each history of the result's ``entries`` in order, where its invoice is in the book
+    given and what became of it: None, the entry given itself; a tuple, the events added
+    after the entry's own; a history, one sent whole (never seen: a simulation only adds
+    events, but a result that could not be packed is still sent right).
+    """
+
+    result: SimulationResult
+    added: tuple[tuple[int, tuple[Event, ...] | InvoiceHistory | None], ...]
+
+    @classmethod
+    def packed(
+        cls, result: SimulationResult, book: SyntheticPortfolio | Sequence[PortfolioEntry]
+    ) -> _Shipped:
+        """*result*, of a simulation of *book*, with its entries replaced by what was added."""
+        given = _histories_by_invoice(book)
+        added: list[tuple[int, tuple[Event, ...] | InvoiceHistory | None]] = []
+        for history in result.entries:
+            position, entry = given[history.invoice.id]
+            if history is entry:
+                added.append((position, None))
+                continue
+            own, events = entry.events, history.events
+            kept = len(own) <= len(events) and all(map(operator.is_, own, events))
+            if kept and history.invoice is entry.invoice and _rebuilt(entry, events) == history:
+                added.append((position, events[len(own) :]))
+            else:
+                added.append((position, history))
+        return cls(dataclasses.replace(result, entries=()), tuple(added))
+
+    def unpacked(self, book: SyntheticPortfolio | Sequence[PortfolioEntry]) -> SimulationResult:
+        """The result, its final book rebuilt on *book* (the one the worker was given)."""
+        entries = book.entries if isinstance(book, SyntheticPortfolio) else book
+        histories: list[InvoiceHistory] = []
+        for position, added in self.added:
+            if isinstance(added, InvoiceHistory):
+                histories.append(added)
+                continue
+            entry = entries[position]
+            assert isinstance(entry, InvoiceHistory)  # noqa: S101  (packed from a history)
+            histories.append(entry if added is None else _rebuilt(entry, (*entry.events, *added)))
+        return dataclasses.replace(self.result, entries=tuple(histories))
+
+
+def _histories_by_invoice(
+    book: SyntheticPortfolio | Sequence[PortfolioEntry],
+) -> dict[str, tuple[int, InvoiceHistory]]:
+    entries = book.entries if isinstance(book, SyntheticPortfolio) else book
+    return {
+        entry.invoice.id: (position, entry)
+        for position, entry in enumerate(entries)
+        if isinstance(entry, InvoiceHistory)
+    }
+
+
+def _rebuilt(entry: InvoiceHistory, events: Sequence[Event]) -> InvoiceHistory:
+    """The history a simulation ends with for *entry*, its events now *events*."""
+    return InvoiceHistory(invoice=entry.invoice, events=tuple(events))
 
 
 def _progress_bar(total: int, *, progress: bool | None) -> _Bar | None:
