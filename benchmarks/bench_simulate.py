@@ -6,7 +6,8 @@ days, next to its floor, one `decide_many` pass over the same book (every invoic
 history included: what the simulation decides on) at the first day's run instant, best of
 three; and the ratio. Target (issue 23): 10,000 invoices x 90 days in at most 40x the floor.
 Then `dunning.simulate.compare` of four candidates (gentle, standard, firm, the default
-policy) over 90 days at 2,000 invoices, with 1 worker and with 2, and the speed-up.
+policy) over 90 days at 2,000 and at 10,000 invoices, with 1 worker and with 2, and the
+speed-up.
 Usage: python benchmarks/bench_simulate.py [SIZE ...]   (default 200 2000 10000)
 """
 
@@ -81,7 +82,8 @@ def main() -> None:
         ratio = measure(size)
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"  target: the largest size within {TARGET}x the floor: {verdict} ({ratio:.1f}x)")
-    measure_compare()
+    for size in (2_000, 10_000):
+        measure_compare(size)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,9 @@ def compare(
     processes (started with ``spawn``, so it works the same on Linux, macOS and Windows;
     a script calling it needs the usual ``if __name__ == "__main__":`` guard). A simulation
     depends only on its arguments, so the results are the same whatever the number of
-    workers.
+    workers. Each worker starts a Python process and reads the book once, and each result
+    comes back with only what the simulation added to the book: workers pay on large books
+    (on two cores, from about 10,000 invoices; see docs/simulation.md).
 
     Args:
         portfolio: as for `simulate`.
