@@ -113,6 +113,20 @@ def test_two_workers_give_back_a_hosts_book_as_one_does() -> None:
     assert untouched is book[3]
 
 
+@pytest.mark.parametrize(("count", "workers"), [(5, 3), (2, 4), (3, 2)])
+def test_each_candidate_is_simulated_once_whatever_the_workers(count: int, workers: int) -> None:
+    """This process and the others share the candidates: each result is there, in order."""
+    scenarios = [GENTLE, STANDARD, FIRM]
+    candidates: dict[str, Scenario | Policy] = {
+        f"c{n}": scenarios[n % 3].model_copy(update={"id": f"c{n}"}) for n in range(count)
+    }
+    args: dict[str, Any] = {"start": START, "end": END, "seed": 2, "progress": False}
+    alone = compare(BOOK, candidates, workers=1, **args)
+    shared = compare(BOOK, candidates, workers=workers, **args)
+    assert [row.label for row in shared.rows] == list(candidates)
+    assert shared == alone
+
+
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])
 def test_workers_must_be_a_whole_number_of_processes(workers: object) -> None:
     """0, negative, fractional or boolean workers are refused before anything runs."""

@@ -15,8 +15,10 @@ import multiprocessing
 import operator
 import pickle
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -84,12 +86,14 @@ def compare(
     """Simulate several scenarios or policies on the same book, with the same seed.
 
     Each candidate is one `simulate` call; with ``workers`` above 1 they run in that many
-    processes (started with ``spawn``, so it works the same on Linux, macOS and Windows;
-    a script calling it needs the usual ``if __name__ == "__main__":`` guard). A simulation
+    processes, this one and others (started with ``spawn``, so it works the same on Linux,
+    macOS and Windows; a script calling it needs the usual ``if __name__ == "__main__":``
+    guard). A simulation
     depends only on its arguments, so the results are the same whatever the number of
-    workers. Each worker starts a Python process and reads the book once, and each result
-    comes back with only what the simulation added to the book: workers pay on large books
-    (on two cores, from about 10,000 invoices; see docs/simulation.md).
+    workers. This process takes the candidates from the last, the others from the first,
+    each the next one as soon as it is free: another process first starts Python and reads
+    the book once, and sends each result back with only what the simulation added to the
+    book. On two cores, two workers gain about 1.2x (see docs/simulation.md).
 
     Args:
         portfolio: as for `simulate`.
@@ -103,7 +107,8 @@ def compare(
             the cost is None.
         approval_delay_days: as for `simulate`.
         rates: as for `simulate`.
-        workers: processes to run the candidates in (1: in this process, one after the other).
+        workers: processes to run the candidates in, this one included (1: all in this
+            process, one after the other; 2: this one and one more).
         progress: a progress bar on stderr (tqdm), one step per candidate: True shows it,
             False does not, None (default) shows it in a notebook or an interactive terminal
             and not in a script whose stderr is not a terminal (nor when tqdm is missing).
@@ -162,46 +167,113 @@ def _in_processes(
     workers: int,
     bar: _Bar | None,
 ) -> dict[str, SimulationResult]:
-    """Each candidate simulated in a pool of *workers* processes; the results in given order.
+    """Each candidate simulated here or in one of *workers* - 1 other processes; in given order.
 
-    The book is pickled once here and read once by each worker (`_receive_book`), not once
-    per candidate; each result comes back without the book it ends with (`_Shipped`): only
-    what the simulation added to each invoice's history, put back on this process's own
-    entries. Sending whole results cost more than the simulations saved: at 10,000 invoices
-    a result is 18 MB of pickled models, 1.1 s to write and 2 s to read.
+    This process takes the candidates from the last one, the other processes from the first
+    (`_Shares`): this process starts at once and sends nothing back, while another first
+    starts Python and reads the book.
+
+    The book is pickled once here and read once by each worker (`_simulate_one`), not once
+    per candidate. It goes with the candidates, not with the process's start: a start
+    waits for the new process to read what it is given, and Python takes a while to start.
+    Each result comes back without the book it ends with (`_Shipped`): only what the
+    simulation added to each invoice's history, put back on this process's own entries.
+    Sending whole results cost more than the simulations saved: at 10,000 invoices a result
+    is 18 MB of pickled models, 1.1 s to write and 2 s to read.
     """
     done: dict[str, SimulationResult] = {}
-    context = multiprocessing.get_context("spawn")
+    helpers = min(workers - 1, len(labelled) - 1)
     book = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(labelled)),
-        mp_context=context,
-        initializer=_receive_book,
-        initargs=(book,),
-    ) as pool:
-        futures = {
-            pool.submit(_simulate_one, candidate, options): label for label, candidate in labelled
-        }
-        for future in as_completed(futures):
-            done[futures[future]] = future.result().unpacked(entries)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=helpers, mp_context=spawn) as pool:
+        shares = _Shares(labelled, pool, lambda candidate: (book, candidate, options))
+        try:
+            for _ in range(helpers):
+                shares.give()
+            while (mine := shares.take()) is not None:
+                label, candidate = mine
+                done[label] = simulate(entries, candidate, **options)
+                if bar is not None:
+                    bar.update()
+        finally:
+            shares.stop()  # no process is given another candidate, even after an error
+        for label, shipped in shares.results():
+            done[label] = shipped.unpacked(entries)
             if bar is not None:
                 bar.update()
     return {label: done[label] for label, _ in labelled}
 
 
-_book: SyntheticPortfolio | list[PortfolioEntry] = []
-"""In a worker process of `compare`, the book every candidate is simulated on."""
+class _Shares:
+    """The candidates left, shared between this process (from the last) and a pool (the first).
+
+    A process of the pool is given the next candidate as soon as it ends one (the pool's
+    thread calls `give`); this process, simulating in its own main thread, takes the last
+    one left each time it is free. Only the list of candidates left and of those given is
+    shared between the two threads, under one lock.
+    """
+
+    def __init__(
+        self,
+        labelled: list[tuple[str, Scenario | Policy]],
+        pool: ProcessPoolExecutor,
+        arguments: Callable[[Scenario | Policy], tuple[Any, ...]],
+    ) -> None:
+        self._left = deque(labelled)
+        self._pool = pool
+        self._arguments = arguments
+        self._given: dict[Future[_Shipped], str] = {}
+        self._lock = threading.Lock()
+
+    def give(self, ended: Future[_Shipped] | None = None) -> None:
+        """Give a process of the pool the first candidate left, if any.
+
+        None after a candidate that failed in the pool: its error is raised with the
+        results, and this process simulates what is left.
+        """
+        if ended is not None and (ended.cancelled() or ended.exception() is not None):
+            return
+        with self._lock:
+            if not self._left:
+                return
+            label, candidate = self._left.popleft()
+            future = self._pool.submit(_simulate_one, *self._arguments(candidate))
+            self._given[future] = label
+        future.add_done_callback(self.give)  # when it ends, the next one
+
+    def take(self) -> tuple[str, Scenario | Policy] | None:
+        """The last candidate left, for this process; None when none is."""
+        with self._lock:
+            return self._left.pop() if self._left else None
+
+    def stop(self) -> None:
+        """Give no more candidates away."""
+        with self._lock:
+            self._left.clear()
+
+    def results(self) -> Iterator[tuple[str, _Shipped]]:
+        """The pool's results, by label, as they come (once every candidate is given)."""
+        with self._lock:
+            given = dict(self._given)
+        for future in as_completed(given):
+            yield given[future], future.result()
 
 
-def _receive_book(book: bytes) -> None:
-    """Read the book a worker process simulates every candidate on (the pool's initializer)."""
-    global _book  # noqa: PLW0603  (one book per worker process, set once as it starts)
-    _book = pickle.loads(book)  # noqa: S301  (pickled by the parent process, just above)
+_read: tuple[bytes, SyntheticPortfolio | list[PortfolioEntry]] = (b"", [])
+"""In a worker process of `compare`: the pickled book last received, and the book read from it."""
 
 
-def _simulate_one(candidate: Scenario | Policy, options: dict[str, Any]) -> _Shipped:
-    """One candidate's simulation in a worker process, packed to be sent back."""
-    return _Shipped.packed(simulate(_book, candidate, **options), _book)
+def _simulate_one(book: bytes, candidate: Scenario | Policy, options: dict[str, Any]) -> _Shipped:
+    """One candidate's simulation in a worker process, packed to be sent back.
+
+    *book* is the pickled book, sent with each candidate (bytes cost nothing to send) and
+    read once per worker: the next candidate with the same bytes finds it read.
+    """
+    global _read  # noqa: PLW0603  (one book per worker process, read with its first candidate)
+    if _read[0] != book:
+        _read = book, pickle.loads(book)  # noqa: S301  (pickled by the parent, `_in_processes`)
+    entries = _read[1]
+    return _Shipped.packed(simulate(entries, candidate, **options), entries)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
