@@ -127,6 +127,27 @@ def test_each_candidate_is_simulated_once_whatever_the_workers(count: int, worke
     assert shared == alone
 
 
+def test_a_candidate_that_fails_fails_the_comparison_in_any_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every simulation fails (the end before the start): the error is raised, nothing hangs.
+
+    This process's and the other process's fail alike; no other candidate is given to a
+    process whose candidate failed (nothing logged by the pool's thread).
+    """
+    with pytest.raises(ValueError, match="end: 2026-03-02 is before start 2026-04-30"):
+        compare(
+            BOOK,
+            [GENTLE, STANDARD, FIRM, DEFAULT_POLICY],
+            start=END,
+            end=START,
+            seed=1,
+            workers=2,
+            progress=False,
+        )
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}]
+
+
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])
 def test_workers_must_be_a_whole_number_of_processes(workers: object) -> None:
     """0, negative, fractional or boolean workers are refused before anything runs."""
