@@ -15,6 +15,7 @@ from dunning.core.policy import Policy
 from dunning.core.portfolio import InvoiceHistory, PaymentOnAccount, PortfolioEntry
 from dunning.core.scenario import Scenario
 from dunning.simulate import Behaviour, compare, synthetic_portfolio
+from dunning.testing import make_invoice
 
 START = date(2026, 3, 2)
 END = date(2026, 4, 30)
@@ -56,13 +57,8 @@ def host_book() -> list[PortfolioEntry]:
 
     def invoice(customer: Customer, n: int, due_in: int, total: str) -> Invoice:
         due = START + timedelta(days=due_in)
-        return Invoice(
-            id=f"F-{n}",
-            number=f"2026-{n:04d}",
-            customer=customer,
-            issued_on=due - timedelta(days=30),
-            due_on=due,
-            total=Decimal(total),
+        return make_invoice(
+            id=f"F-{n}", number=f"2026-{n:04d}", customer=customer, due_on=due, total=total
         )
 
     paid_early = invoice(later, 4, -60, "90.00")
