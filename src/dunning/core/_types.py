@@ -252,9 +252,9 @@ Amount = Annotated[Decimal, BeforeValidator(_to_decimal), AfterValidator(_non_ne
 PositiveAmount = Annotated[Decimal, BeforeValidator(_to_decimal), AfterValidator(_positive)]
 """A strictly positive Decimal amount; floats are rejected."""
 
-Instant = Annotated[datetime, BeforeValidator(_reject_naive), AfterValidator(_reject_naive)]
+Instant = Annotated[datetime, AfterValidator(_reject_naive)]
 """A timezone-aware datetime; naive datetimes are rejected, whether given as objects or as ISO text
-without an offset (the check runs again once the text is parsed)."""
+without an offset (the check runs on the parsed value, which covers both)."""
 
 Currency = Annotated[str, AfterValidator(_check_currency)]
 """An ISO 4217 currency code such as ``EUR``."""

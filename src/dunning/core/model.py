@@ -252,7 +252,10 @@ class Invoice(BaseModel):
 
     @model_validator(mode="after")
     def _check_schedule(self) -> Invoice:
-        if (self.due_on is None) == (not self.installments):
+        due = self.due_on
+        if due is not None and not self.installments and due >= self.issued_on:
+            return self  # the common case, one due date on or after the issue date: all is said
+        if (due is None) == (not self.installments):
             raise PydanticCustomError(
                 "due_date_or_installments",
                 "give exactly one of due_on or installments",
