@@ -11,6 +11,9 @@ Printed:
 - the floor: `decide_many` over the same invoices as models built beforehand, in this
   process;
 - the first row layout (one JSON text per invoice) on one worker, for comparison (one run);
+- the same computation in this process with Dask's synchronous scheduler (one run): reading,
+  validating, deciding and building the results with no worker process, so the part of a
+  worker's figure that is the library's own work, apart from the cluster;
 - one worker, then two (a ``distributed.LocalCluster`` of worker processes,
   ``threads_per_worker=1``, both started beforehand and warmed up: the library imported);
 - the ratios against the targets of issue 23: one worker at most 2x the floor, two workers
@@ -116,6 +119,16 @@ def decisions_on(client: Any, folder: str, out: list[pd.DataFrame]) -> Callable[
     return run
 
 
+def in_this_process(folder: str) -> Callable[[], None]:
+    """A run of `decisions` over the Parquet rows in *folder*, in this process, no cluster."""
+
+    def run() -> None:
+        rows = dd.read_parquet(folder)
+        dunning_dask.decisions(rows, STANDARD, at=AT).compute(scheduler="sync")
+
+    return run
+
+
 def main() -> None:
     args = sys.argv[1:]
     customers = 500
@@ -143,6 +156,7 @@ def main() -> None:
         two_cluster, two_client = cluster(2)
         try:
             (first,) = best(decisions_on(one_client, f"{folder}/first", []), rounds=1)
+            (synchronous,) = best(in_this_process(f"{folder}/rows"), rounds=1)
             floor_s, one, two = best(
                 floor,
                 decisions_on(one_client, f"{folder}/rows", result),
@@ -171,6 +185,8 @@ def main() -> None:
     print(f"  floor, decide_many on models built beforehand: {floor_s:6.2f} s")
     print(f"  first layout (JSON per invoice), 1 worker:     {first:6.2f} s  "
           f"{first / floor_s:.2f}x the floor (one run)")  # fmt: skip
+    print(f"  this process, Dask's synchronous scheduler:    {synchronous:6.2f} s  "
+          f"{synchronous / floor_s:.2f}x the floor (one run)")  # fmt: skip
     print(f"  1 worker:                                      {one:6.2f} s  "
           f"{one / floor_s:.2f}x the floor (target <= 2)")  # fmt: skip
     print(f"  2 workers:                                     {two:6.2f} s  "
