@@ -4,7 +4,10 @@ The public names of this part of `dunning`; `import dunning` gives the most used
 at the top level. Everything here is re-exported from its defining module in the core, except
 `compare`, which is the core's `dunning.core.simulate.compare` with what only the shell may
 do: run the candidates in several processes (``workers``) and show a progress bar (tqdm, from
-the ``notebook`` extra).
+the ``notebook`` extra). Both `simulate` and `compare` run with Python's cyclic garbage
+collector paused, resumed when they return (`dunning._collector`: a simulation makes no
+reference cycles, and the collector's full passes over the growing book were about a
+quarter of its time).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from dunning._collector import collector_paused, without_collector
 from dunning.core.model import Channel, Event
 from dunning.core.penalties.rates import PenaltyRates
 from dunning.core.policy import Policy
@@ -39,10 +43,10 @@ from dunning.core.simulate import (
     SimulationDay,
     SimulationResult,
     SyntheticPortfolio,
-    simulate,
     synthetic_portfolio,
 )
 from dunning.core.simulate import compare as compare_here
+from dunning.core.simulate import simulate as simulate_here
 from dunning.core.simulate.comparison import candidates_by_label, comparison_of
 
 __all__ = [
@@ -62,6 +66,8 @@ __all__ = [
 ]
 
 PROGRESS_EXTRA = "pip install 'dunning[notebook]'"
+
+simulate = without_collector(simulate_here)
 
 
 class _Bar(Protocol):
@@ -92,8 +98,8 @@ def compare(
     the number of workers. This process takes the candidates from the last, the others from
     the first, each the next one as soon as it is free: another process first starts Python
     and reads the book once, and sends each result back with only what the simulation added
-    to the book. On two cores, two workers gain about 1.1x at 2,000 invoices and 1.2x to
-    1.4x at 10,000 (see docs/simulation.md).
+    to the book. On two cores, two workers gain 0.9x to 1.3x at 2,000 invoices and 1.1x to
+    1.4x at 10,000 (see docs/simulation.md): little, as the other process first starts.
 
     Args:
         portfolio: as for `simulate`.
@@ -135,9 +141,6 @@ def compare(
         msg = f"workers: expected a whole number of processes, 1 or more, got {workers!r}"
         raise ValueError(msg)
     labelled = candidates_by_label(candidates)
-    entries: SyntheticPortfolio | list[PortfolioEntry] = (
-        portfolio if isinstance(portfolio, SyntheticPortfolio) else list(portfolio)
-    )
     options: dict[str, Any] = {
         "start": start,
         "end": end,
@@ -148,12 +151,16 @@ def compare(
     }
     bar = _progress_bar(len(labelled), progress=progress)
     try:
-        if workers == 1 or len(labelled) < 2:  # noqa: PLR2004  (one candidate: no pool)
-            tick = None if bar is None else (lambda _label: bar.update())
-            return compare_here(
-                entries, dict(labelled), unit_costs=unit_costs, progress=tick, **options
+        with collector_paused():  # from reading the book to the last result (dunning._collector)
+            entries: SyntheticPortfolio | list[PortfolioEntry] = (
+                portfolio if isinstance(portfolio, SyntheticPortfolio) else list(portfolio)
             )
-        results = _in_processes(entries, labelled, options, workers, bar)
+            if workers == 1 or len(labelled) < 2:  # noqa: PLR2004  (one candidate: no pool)
+                tick = None if bar is None else (lambda _label: bar.update())
+                return compare_here(
+                    entries, dict(labelled), unit_costs=unit_costs, progress=tick, **options
+                )
+            results = _in_processes(entries, labelled, options, workers, bar)
     finally:
         if bar is not None:
             bar.close()
@@ -264,11 +271,14 @@ _read: tuple[bytes, SyntheticPortfolio | list[PortfolioEntry]] = (b"", [])
 """In a worker process of `compare`: the pickled book last received, and the book read from it."""
 
 
+@without_collector
 def _simulate_one(book: bytes, candidate: Scenario | Policy, options: dict[str, Any]) -> _Shipped:
     """One candidate's simulation in a worker process, packed to be sent back.
 
     *book* is the pickled book, sent with each candidate (bytes cost nothing to send) and
-    read once per worker: the next candidate with the same bytes finds it read.
+    read once per worker: the next candidate with the same bytes finds it read. The
+    collector is paused from the reading of the book (which makes as many lasting objects
+    as the simulation) to the packing of the result.
     """
     global _read  # noqa: PLW0603  (one book per worker process, read with its first candidate)
     if _read[0] != book:
