@@ -7,9 +7,13 @@ single-process functions give on the same invoices.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
-from collections.abc import Iterator
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -356,6 +360,72 @@ def test_each_customer_is_validated_once_per_partition(monkeypatch: pytest.Monke
     assert len(got) == 120
     # The sample draws 24 of its 25 customers (C22 has no invoice).
     assert len(seen) == len(set(seen)) == 24
+
+
+@pytest.mark.parametrize("make", [frame, bag], ids=["dataframe", "bag"])
+def test_a_partition_runs_with_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch, make: Callable[[], Any]
+) -> None:
+    """Each partition is read and decided with the cyclic collector off, then it is back on.
+
+    The collector's passes over a worker's objects cost about a tenth of a run (docs:
+    performance.md); a partition makes no reference cycles to collect.
+    """
+    seen: list[bool] = []
+    decide_partition = dunning_dask._decide_partition
+
+    def watched(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        seen.append(gc.isenabled())
+        return decide_partition(*args, **kwargs)
+
+    monkeypatch.setattr(dunning_dask, "_decide_partition", watched)
+    got = records(dunning_dask.decisions(make(), STANDARD, at=AT).compute(scheduler="sync"))
+    assert len(got) == len(ROWS)
+    assert seen
+    assert not any(seen)
+    assert gc.isenabled()
+
+
+def test_a_partition_makes_no_reference_cycles() -> None:
+    """Nothing for the cyclic collector after a partition of each kind (what makes the pause safe).
+
+    In a fresh process (this one runs a cluster's client, whose threads make their own
+    garbage): this module's 120 invoices, decided with penalties, their penalties, ageing and
+    messages, from the columns of a partition, with the collector off.
+    """
+    script = textwrap.dedent(
+        """
+        import gc
+        from dunning import STANDARD
+        from dunning import dask as dunning_dask
+        from tests.test_dask import AT, ROWS
+
+        text = dunning_dask._scenario_text(STANDARD)
+        columns = dunning_dask._columns_of_rows(ROWS)
+        gc.collect()
+        gc.disable()
+        made = [
+            dunning_dask._decide_partition(columns, text, AT, with_penalties=True),
+            dunning_dask._penalties_partition(columns, AT.date()),
+            dunning_dask._ageing_partition(columns, AT, "EUR"),
+            dunning_dask._actions_partition(columns, text, AT),
+        ]
+        print(gc.collect(), *(len(rows) for rows in made))
+        """
+    )
+    done = subprocess.run(  # noqa: S603  (our own interpreter and script)
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        cwd=Path(__file__).parents[1],
+    )
+    freed, decided, fined, buckets, messages = (int(word) for word in done.stdout.split())
+    assert (decided, buckets) == (len(ROWS), 5)
+    assert fined > 0
+    assert messages > 0
+    assert freed == 0
 
 
 def test_partitions_longer_than_a_chunk(client: Client) -> None:

@@ -1,21 +1,22 @@
 """Python's cyclic garbage collector paused during a simulation: what the shell does for it.
 
 Reference counting frees the objects a simulation drops; the cyclic collector only finds
-objects that refer to each other in a loop, and a simulation makes none (`tests` checks
-it). But the collector runs anyway, every few hundred objects created, and a full pass
-walks every object alive: the book (about ten objects an invoice: 240,000 for 10,000 open
-invoices and their paid history) and everything the run has added to it, again each time
-that has grown by a quarter. At 10,000 open invoices over
-90 days that is three or four full passes of a quarter of a second each, and with the young
-passes about 28 % of the run, for no object freed (measured: 5.5 to 5.9 s with the
-collector, 4.0 to 4.2 s without; docs/simulation.md, "How fast").
+objects that refer to each other in a loop, and a simulation makes none (`tests` checks it).
+But the collector runs anyway, every few hundred objects created, and a full pass walks
+every object alive: the book (about ten objects an invoice: 240,000 for 10,000 open invoices
+and their paid history) and everything the run has added to it, again each time that has
+grown by a quarter. At 10,000 open invoices over 90 days that is three or four full passes
+of a quarter of a second each, and with the young passes about 28 % of the run, for no
+object freed (measured: 5.5 to 5.9 s with the collector, 4.0 to 4.2 s without;
+docs/simulation.md, "How fast").
 
-So `dunning.simulate.simulate` and `compare` run with automatic collection paused, and
-resume it when they return or raise: what ``timeit`` does while it times, and Mercurial
-around the parsing that builds many lasting objects. The pause is for the whole process
-(the collector has no other switch): nested or concurrent pauses, from several threads,
-resume it when the last one ends, and only if it was running when the first began. The core
-stays pure: its own `dunning.core.simulate.simulate` does not touch the collector.
+So `dunning.simulate.simulate` and `compare`, and each partition of `dunning.dask`, run
+with automatic collection paused, and resume it when they return or raise: what ``timeit``
+does while it times, and Mercurial around the parsing that builds many lasting objects. The
+pause is for the whole process (the collector has no other switch): nested or concurrent
+pauses, from several threads, resume it when the last one ends, and only if it was running
+when the first began. The core stays pure: its own `dunning.core.simulate.simulate` does
+not touch the collector.
 """
 
 from __future__ import annotations
