@@ -535,12 +535,40 @@ def test_broken_promise_takes_the_broken_promise_step(invoice: Invoice) -> None:
         action_id("F-1", "broken_promise", 1),
     )
     assert (d.action.deadline_days, d.action.deadline_on) == (5, date(2026, 5, 18))
-    # Taken on Mon 11 May: not again; J+7 (Mon 4 May) now waits for the gap and the deadline:
-    # 11 May + 5 = Sat 16 May, stated as Mon 18 May; the day after is Tue 19 May.
+    # Taken on Mon 11 May: not again. The firm email (level 3) stands for the reminder and
+    # the firm step: the ladder resumes with the phone call (J+21, Mon 18 May), after the gap
+    # and the deadline: 11 May + 5 = Sat 16 May, stated as Mon 18 May; the day after is Tue
+    # 19 May, at 10:00 when the phone window opens.
     events.append(_taken("broken_promise", _p(2026, 5, 11)))
     d = _decide(invoice, events, _p(2026, 5, 12))
-    assert _summary(d) == (DecisionStatus.WAITING, None, _midnight(2026, 5, 19))
-    assert d.next_step_id == "reminder"
+    assert _summary(d) == (DecisionStatus.WAITING, None, datetime(2026, 5, 19, 10, tzinfo=PARIS))
+    assert (d.next_step_id, d.level, d.level_name) == ("phone_call", 3, "firm")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "next_step"),
+    [(GENTLE, "formal_notice"), (STANDARD, "phone_call"), (FIRM, "formal_notice")],
+    ids=["gentle", "standard", "firm"],
+)
+def test_after_the_broken_promise_letter_the_ladder_only_goes_firmer(
+    invoice: Invoice, scenario: Scenario, next_step: str
+) -> None:
+    """Only the first step taken, then a promise broken: the next step is above its letter.
+
+    The broken-promise letters are level 4 (gentle's firm), 3 (standard's firm) and 2 (firm's
+    SMS level): what follows is the first ladder step above, never a milder reminder.
+    """
+    broken = scenario.broken_promise_step
+    assert broken is not None
+    first = scenario.steps[0].id
+    events: list[Event] = [
+        _taken(first, _p(2026, 4, 27), scenario=scenario),
+        PROMISE,  # to pay by Tue 5 May, grace 2 days: broken as of Fri 8 May
+        _taken(broken.id, _p(2026, 5, 11), scenario=scenario),
+    ]
+    d = _decide(invoice, events, _p(2026, 5, 12), scenario)
+    assert d.next_step_id == next_step
+    assert d.level == broken.level
 
 
 def test_second_broken_promise_is_a_second_occurrence(invoice: Invoice) -> None:

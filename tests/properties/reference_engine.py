@@ -227,6 +227,7 @@ class _Decider:
         "outstanding",
         "scenario",
         "skipped",
+        "stood_for",
         "taken_count",
         "today",
         "tz",
@@ -256,9 +257,15 @@ class _Decider:
                     f"'{taken.step_id or taken.action_id}' possibly sent: its delivery is "
                     "uncertain until someone resolves it"
                 )
+        # The letter sent on a broken promise stands for the ladder's steps of its level and
+        # below: they count as taken (the ladder resumes above it, the level is theirs).
+        broken = scenario.broken_promise_step
+        self.stood_for: set[str] = set()
+        if broken is not None and broken.id in self.taken_count:
+            self.stood_for = {s.id for s in scenario.steps if s.level <= broken.level}
         self.level, self.level_name = 0, ""
         for step in scenario.steps:
-            if step.id in self.taken_count:
+            if step.id in self.taken_count or step.id in self.stood_for:
                 self.level, self.level_name = step.level, step.name
         self.calendar = calendar_for(customer.country, customer.subdivision)
         self.floor = self._floor()
@@ -406,8 +413,10 @@ class _Decider:
         facts = self.facts
         highest = -1  # the highest step taken or rejected: the ladder resumes above it
         for n, step in enumerate(steps):
-            if step.id in self.taken_count or (
-                facts.rejected and action_id(self.invoice.id, step.id) in facts.rejected
+            if (
+                step.id in self.taken_count
+                or step.id in self.stood_for
+                or (facts.rejected and action_id(self.invoice.id, step.id) in facts.rejected)
             ):
                 highest = n
         jump = self.scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL

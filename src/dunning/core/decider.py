@@ -142,7 +142,8 @@ class _Decider:
         self.skipped: list[str] | None = None
         self.level, self.level_name = 0, ""
         self.floor: date | None = None
-        # The position in the ladder of the highest ladder step taken, -1 if none.
+        # The position in the ladder of the highest ladder step taken, -1 if none (a
+        # broken-promise step taken counts as the last ladder step of its level: `plan.index`).
         self.highest_taken = -1
         if not facts.taken:
             return

@@ -36,7 +36,9 @@ read in `dunning.core.history_facts`; the result types are in `dunning.core.deci
    close), and its deadline and days late are those of the opening's local date.
 5. **Catch-up**: ``one_level_at_a_time`` proposes the first step after the highest step taken;
    ``jump_to_due_level`` the last step already due (lower ones are skipped for good). Never
-   more than one action per invoice per decision.
+   more than one action per invoice per decision. A broken-promise step taken stands for the
+   ladder's steps of its level and below: the ladder resumes above them, never with a milder
+   message after the firmer one.
 
 A step counts as taken once an `ActionTaken` event names it, also one marked ``uncertain``
 (possibly delivered: never proposed again until a human says it was not). A step that requires

@@ -231,7 +231,10 @@ class ScenarioPlan:
         offsets: each step's ``offset_days``, as a timedelta.
         by_id: every step by id, the broken-promise step included (the first step of an id
             wins, as in `Scenario.step`).
-        index: each ladder step's id and its last position in ``steps``.
+        index: the position in ``steps`` a step taken brings the invoice to: a ladder step's
+            own (its last), and the broken-promise step's, the last ladder step of its level
+            or below. The firm letter sent on a broken promise stands for the milder steps
+            not yet taken: the ladder resumes above it, never with a reminder after it.
         gap: ``minimum_gap_days`` as a timedelta.
         jump: whether the catch-up is ``jump_to_due_level``.
         business_days_only: the scenario's setting.
@@ -263,13 +266,24 @@ class ScenarioPlan:
             steps=tuple(scenario.steps),
             offsets=tuple(timedelta(days=step.offset_days) for step in scenario.steps),
             by_id=by_id,
-            index={step.id: n for n, step in enumerate(scenario.steps)},
+            index=_reached(scenario),
             gap=timedelta(days=scenario.minimum_gap_days),
             jump=scenario.catch_up is CatchUp.JUMP_TO_DUE_LEVEL,
             business_days_only=scenario.business_days_only,
             windows={channel: tuple(w) for channel, w in scenario.send_windows.items() if w},
             tolerance=scenario.tolerance,
         )
+
+
+def _reached(scenario: Scenario) -> dict[str, int]:
+    """`ScenarioPlan.index`: where each step taken leaves the invoice on the ladder."""
+    index = {step.id: n for n, step in enumerate(scenario.steps)}
+    broken = scenario.broken_promise_step
+    if broken is not None:
+        below = [n for n, step in enumerate(scenario.steps) if step.level <= broken.level]
+        if below:  # the ladder's levels never decrease: the last of them is the highest
+            index[broken.id] = below[-1]
+    return index
 
 
 class Scenario(BaseModel):
