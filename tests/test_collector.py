@@ -11,6 +11,7 @@ pause it at once.
 from __future__ import annotations
 
 import gc
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -106,6 +107,11 @@ def test_compare_runs_with_the_collector_paused_here(workers: int) -> None:
     assert [row.label for row in result.rows] == ["standard", "firm"]
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_the_public_simulate_can_be_sent_to_another_process() -> None:
+    """Pickled by reference as `dunning.simulate.simulate`, as a process pool sends it."""
+    assert pickle.loads(pickle.dumps(simulate)) is simulate  # noqa: S301  (our own bytes)
 
 
 def test_the_collector_comes_back_after_an_error() -> None:

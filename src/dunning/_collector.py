@@ -65,8 +65,14 @@ def collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def without_collector(function: Callable[_P, _R]) -> Callable[_P, _R]:
+def without_collector(function: Callable[_P, _R], *, module: str | None = None) -> Callable[_P, _R]:
     """*function*, run inside `collector_paused` (its name, signature and docstring kept).
+
+    Args:
+        function: what to run with the collector paused.
+        module: the module that publishes the result under *function*'s name, when it is not
+            *function*'s own: pickle finds a function by its module and name, and would find
+            *function* there instead of the result (and refuse to pickle it).
 
     Examples:
         >>> import gc
@@ -79,4 +85,6 @@ def without_collector(function: Callable[_P, _R]) -> Callable[_P, _R]:
         with collector_paused():
             return function(*args, **kwargs)
 
+    if module is not None:
+        paused.__module__ = module
     return paused

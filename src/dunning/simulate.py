@@ -67,7 +67,7 @@ __all__ = [
 
 PROGRESS_EXTRA = "pip install 'dunning[notebook]'"
 
-simulate = without_collector(simulate_here)
+simulate = without_collector(simulate_here, module=__name__)
 
 
 class _Bar(Protocol):
