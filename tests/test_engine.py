@@ -571,6 +571,37 @@ def test_after_the_broken_promise_letter_the_ladder_only_goes_firmer(
     assert d.level == broken.level
 
 
+def _with_broken_promise_step(**changes: object) -> Scenario:
+    """STANDARD with its broken-promise step changed (validated as a loaded scenario is)."""
+    data = STANDARD.model_dump(mode="json")
+    data["broken_promise_step"] = {**data["broken_promise_step"], **changes}
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("changes", "next_step", "level"),
+    [
+        # A firm letter of the notice's level stands for the steps up to the phone call (4).
+        ({"level": 5}, "formal_notice", 4),
+        # A notice itself: the invoice is on notice, once; the ladder has nothing after it.
+        ({"level": 5, "kind": "formal_notice", "template": "formal_notice"}, None, 5),
+    ],
+    ids=["firm-letter-at-the-notice-level", "a-notice-itself"],
+)
+def test_a_broken_promise_letter_passes_for_a_notice_only_if_it_is_one(
+    invoice: Invoice, changes: dict[str, object], next_step: str | None, level: int
+) -> None:
+    """A firm letter at the notice's level stands for every step but the notice."""
+    scenario = _with_broken_promise_step(**changes)
+    events: list[Event] = [
+        _taken("informative", _p(2026, 4, 28), scenario=scenario),
+        PROMISE,
+        _taken("broken_promise", _p(2026, 5, 11), scenario=scenario),
+    ]
+    d = _decide(invoice, events, _p(2026, 5, 12), scenario)
+    assert (d.next_step_id, d.level) == (next_step, level)
+
+
 def test_second_broken_promise_is_a_second_occurrence(invoice: Invoice) -> None:
     """A new promise (to pay Fri 15 May) broken Mon 18 May: occurrence 2, after the deadline."""
     events = [

@@ -262,7 +262,14 @@ class _Decider:
         broken = scenario.broken_promise_step
         self.stood_for: set[str] = set()
         if broken is not None and broken.id in self.taken_count:
-            self.stood_for = {s.id for s in scenario.steps if s.level <= broken.level}
+            # Not a legal act, though, unless the letter is one too: a firm letter of the
+            # notice's level is no formal notice.
+            legal = {StepKind.FORMAL_NOTICE, StepKind.HANDOVER}
+            self.stood_for = {
+                s.id
+                for s in scenario.steps
+                if s.level <= broken.level and (s.kind not in legal or s.kind is broken.kind)
+            }
         self.level, self.level_name = 0, ""
         for step in scenario.steps:
             if step.id in self.taken_count or step.id in self.stood_for:

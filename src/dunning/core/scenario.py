@@ -233,8 +233,9 @@ class ScenarioPlan:
             wins, as in `Scenario.step`).
         index: the position in ``steps`` a step taken brings the invoice to: a ladder step's
             own (its last), and the broken-promise step's, the last ladder step of its level
-            or below. The firm letter sent on a broken promise stands for the milder steps
-            not yet taken: the ladder resumes above it, never with a reminder after it.
+            or below (a formal notice or a handover only if it is one too). The firm letter
+            sent on a broken promise stands for the milder steps not yet taken: the ladder
+            resumes above it, never with a reminder after it.
         gap: ``minimum_gap_days`` as a timedelta.
         jump: whether the catch-up is ``jump_to_due_level``.
         business_days_only: the scenario's setting.
@@ -280,10 +281,20 @@ def _reached(scenario: Scenario) -> dict[str, int]:
     index = {step.id: n for n, step in enumerate(scenario.steps)}
     broken = scenario.broken_promise_step
     if broken is not None:
-        below = [n for n, step in enumerate(scenario.steps) if step.level <= broken.level]
-        if below:  # the ladder's levels never decrease: the last of them is the highest
+        # A legal act (a formal notice, a handover) is stood for only by one of its kind: a
+        # firm letter of the notice's level must not pass for the notice.
+        below = [
+            n
+            for n, step in enumerate(scenario.steps)
+            if step.level <= broken.level
+            and (step.kind not in _LEGAL_ACTS or step.kind is broken.kind)
+        ]
+        if below:
             index[broken.id] = below[-1]
     return index
+
+
+_LEGAL_ACTS = frozenset({StepKind.FORMAL_NOTICE, StepKind.HANDOVER})
 
 
 class Scenario(BaseModel):
