@@ -21,9 +21,9 @@ It then runs the same functions as a single process (`decide_many`, `compute_pen
 the partition's DataFrame (strings for amounts and instants). A partition runs with Python's
 cyclic garbage collector paused, as a simulation does (`dunning._collector`): it makes no
 reference cycles, and the collector's passes over a worker's objects were about a tenth of
-a run. Each partition is a pure
-function of its rows, the scenario text and the instant, so the result is exactly the
-single-process result, whatever the number of workers or partitions. Rules that span a
+a run. Each partition is a pure function of its rows, the scenario text and the instant, so
+the result is exactly the single-process result, whatever the number of workers or
+partitions. Rules that span a
 customer's invoices (one message per customer per day) need all of a customer's rows in one
 partition: `customer_actions` shuffles the collection on ``customer_id`` itself.
 

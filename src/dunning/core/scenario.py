@@ -97,6 +97,9 @@ class StepKind(StrEnum):
 
 _APPROVAL_BY_DEFAULT = frozenset({StepKind.FORMAL_NOTICE, StepKind.HANDOVER})
 
+_LEGAL_ACTS = frozenset({StepKind.FORMAL_NOTICE, StepKind.HANDOVER})
+"""Steps that are legal acts: only a step of the same kind may stand for one (`_reached`)."""
+
 
 class CatchUp(StrEnum):
     """What to do when several steps became due while the host was not running."""
@@ -292,9 +295,6 @@ def _reached(scenario: Scenario) -> dict[str, int]:
         if below:
             index[broken.id] = below[-1]
     return index
-
-
-_LEGAL_ACTS = frozenset({StepKind.FORMAL_NOTICE, StepKind.HANDOVER})
 
 
 class Scenario(BaseModel):
