@@ -203,6 +203,25 @@ def test_customer_validation(changes: dict[str, object], expected: list[object])
     assert _errors(info.value) == expected
 
 
+def test_customer_checks_hold_on_every_customer_of_a_book() -> None:
+    """A bad locale or subdivision fails for every customer that has it.
+
+    They are checked once per name, not once per customer: a bad one still fails after good
+    ones, and a good one keeps passing.
+    """
+    for _ in range(3):
+        assert Customer(id="C-1", name="n", locale="en_GB", subdivision="57").locale == "en_GB"
+        with pytest.raises(ValidationError) as info:
+            Customer(id="C-2", name="n", locale="xx_YY", subdivision="5x")
+        assert _errors(info.value) == [
+            ("unknown_locale", ("locale",)),
+            ("unknown_subdivision", ("subdivision",)),
+        ]
+        message = info.value.errors()[1]["msg"]
+        assert message.startswith("'5x' is not a subdivision of FR; known: ")
+        assert {"57", "6AE", "974"} <= set(message.split("known: ")[1].split(", "))
+
+
 def test_customer_defaults() -> None:
     """A customer is a French business in Paris speaking fr_FR unless told otherwise."""
     c = Customer(id="C-1", name="ACME SARL")

@@ -24,6 +24,16 @@ def _holiday_class(country: str) -> type[holidays.HolidayBase]:
         ) from None
 
 
+@cache
+def _subdivisions(country: str) -> frozenset[str]:
+    """The codes and aliases of *country*'s subdivisions, built once per country.
+
+    A book validates thousands of customers of a handful of countries.
+    """
+    cls = _holiday_class(country)
+    return frozenset(cls.subdivisions) | frozenset(getattr(cls, "subdivisions_aliases", {}))
+
+
 def check_country(country: str) -> None:
     """Raise a validation error unless ``holidays`` has a calendar for *country*.
 
@@ -42,9 +52,8 @@ def check_subdivision(country: str, subdivision: str) -> None:
 
     Both codes (``57``) and the package's aliases (``Moselle``) are accepted.
     """
-    cls = _holiday_class(country)
-    known = set(cls.subdivisions) | set(getattr(cls, "subdivisions_aliases", {}))
-    if subdivision not in known:
+    if subdivision not in _subdivisions(country):
+        cls = _holiday_class(country)
         raise PydanticCustomError(
             "unknown_subdivision",
             "'{subdivision}' is not a subdivision of {country}; known: {known}",
