@@ -24,10 +24,12 @@ from pydantic import ValidationError
 
 from dunning import STANDARD, Channel, Customer, Event, Invoice, Payment
 from dunning import dask as dunning_dask
+from dunning.core.decision import Action, Decision, DecisionStatus
 from dunning.core.engine import decide_many
 from dunning.core.metrics import ageing
 from dunning.core.penalties import compute_penalties
 from dunning.core.portfolio import InvoiceHistory, plan_customer_actions
+from dunning.core.scenario import StepKind
 from dunning.engine import action_id
 from dunning.model import ActionTaken, CustomerKind, Installment
 from dunning.scenarios import DEFAULT_POLICY
@@ -374,7 +376,7 @@ def test_a_partition_runs_with_the_collector_paused(
     seen: list[bool] = []
     decide_partition = dunning_dask._decide_partition
 
-    def watched(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+    def watched(*args: Any, **kwargs: Any) -> dict[str, list[Any]]:
         seen.append(gc.isenabled())
         return decide_partition(*args, **kwargs)
 
@@ -410,7 +412,8 @@ def test_a_partition_makes_no_reference_cycles() -> None:
             dunning_dask._ageing_partition(columns, AT, "EUR"),
             dunning_dask._actions_partition(columns, text, AT),
         ]
-        print(gc.collect(), *(len(rows) for rows in made))
+        print(gc.collect(), *(len(columns["customer_id"]) for columns in made[:2]),
+              len(made[2]["bucket"]), len(made[3]["customer_id"]))
         """
     )
     done = subprocess.run(  # noqa: S603  (our own interpreter and script)
@@ -450,6 +453,98 @@ def test_a_bad_row_is_named(client: Client) -> None:
         dunning_dask.decisions(db.from_sequence(negative, npartitions=1), STANDARD, at=AT).compute()  # type: ignore[no-untyped-call]
     assert raised.value.errors()[0]["loc"] == (2, "total")
     assert raised.value.__notes__ == ["in the row of invoice F-0002"]
+
+
+def test_a_decision_record_puts_each_field_in_its_column() -> None:
+    """A decision written by hand, its record read column by column (not from another record).
+
+    The cluster's results are checked against `decision_record`, so this is what pins each
+    column to its field: the action's id and step, its channel's and status's plain values,
+    amounts and instants as text.
+    """
+    due = datetime(2026, 6, 15, 10, tzinfo=PARIS)
+    action = Action(
+        id="act-F-9-firm",
+        invoice_id="F-9",
+        customer_id="C09",
+        step_id="firm",
+        kind=StepKind.FIRM,
+        level=3,
+        level_name="firm",
+        channel=Channel.LETTER,
+        template="firm_letter",
+        due_at=due,
+        deadline_on=date(2026, 6, 23),
+        deadline_days=8,
+        requires_approval=False,
+        approved=False,
+        is_retry=False,
+        amount_due=Decimal("1200.50"),
+        currency="EUR",
+        days_late=45,
+    )
+    decision = Decision(
+        invoice_id="F-9",
+        at=AT,
+        status=DecisionStatus.ACTION_DUE,
+        level=3,
+        level_name="firm",
+        actions=(action,),
+        next_review_at=datetime(2026, 6, 23, 9, tzinfo=PARIS),
+        reason="firm step due",
+        outstanding=Decimal("1200.50"),
+        currency="EUR",
+        days_late=45,
+        next_step_id="phone_call",
+    )
+    assert dunning_dask.decision_record(decision, "C09") == {
+        "invoice_id": "F-9",
+        "customer_id": "C09",
+        "status": "action_due",
+        "level": 3,
+        "outstanding": "1200.50",
+        "currency": "EUR",
+        "days_late": 45,
+        "next_review_at": "2026-06-23T09:00:00+02:00",
+        "next_step_id": "phone_call",
+        "action_id": "act-F-9-firm",
+        "step_id": "firm",
+        "channel": "letter",
+        "template": "firm_letter",
+        "penalties_total": None,
+        "reason": "firm step due",
+    }
+    quiet = decision._replace(actions=(), next_review_at=None, next_step_id=None)
+    record = dunning_dask.decision_record(quiet, "C09")
+    assert [record[name] for name in ("action_id", "step_id", "channel", "template")] == [None] * 4
+    assert record["next_review_at"] is None
+
+
+def test_a_penalty_record_is_the_worked_example_of_domain_9_7() -> None:
+    """The penalties of DOMAIN.md section 9.7's example, each in its column.
+
+    10,000 EUR due 3 March 2026, 6,000 received on 5 March, counted to 2 April at 12.15 %:
+    interest 6.66 + 37.28 = 43.94 over two periods, plus the 40.00 indemnity.
+    """
+    invoice = Invoice(
+        id="F-10000",
+        number="2026-0301",
+        customer=Customer(id="C-1", name="ACME"),
+        issued_on=date(2026, 2, 1),
+        due_on=date(2026, 3, 3),
+        total=Decimal("10000.00"),
+    )
+    paid = [Payment(on=date(2026, 3, 5), amount=Decimal("6000.00"))]
+    breakdown = compute_penalties(invoice, paid, until=date(2026, 4, 2))
+    assert dunning_dask.penalty_record(breakdown, "C-1") == {
+        "invoice_id": "F-10000",
+        "customer_id": "C-1",
+        "until": "2026-04-02",
+        "periods": 2,
+        "interest": "43.94",
+        "recovery_indemnity": "40.00",
+        "total": "83.94",
+    }
 
 
 def test_results_are_typed_columns(client: Client) -> None:

@@ -17,8 +17,9 @@ partition reads its rows into models the cheap way, and still validates everythi
   per worker process, not once per partition.
 
 It then runs the same functions as a single process (`decide_many`, `compute_penalties`,
-`ageing`, `plan_customer_actions`) and returns plain rows again, built column by column into
-the partition's DataFrame (strings for amounts and instants). A partition runs with Python's
+`ageing`, `plan_customer_actions`) and returns plain rows again: a list per column, read
+from the results with no tuple or dict per row, then the partition's DataFrame (strings for
+amounts and instants). A partition runs with Python's
 cyclic garbage collector paused, as a simulation does (`dunning._collector`): it makes no
 reference cycles, and the collector's passes over a worker's objects were about a tenth of
 a run. Each partition is a pure function of its rows, the scenario text and the instant, so
@@ -86,9 +87,6 @@ Row = dict[str, Any]
 
 Columns = dict[str, list[Any]]
 """A partition as its columns: name -> the column's values, None where a value is missing."""
-
-Values = tuple[Any, ...]
-"""One result row, its values in the order of its columns."""
 
 INVOICE_COLUMNS = (
     "customer_id",
@@ -341,55 +339,69 @@ def _choice(text: str) -> Scenario | Callable[[Customer], Scenario]:
 # ------------------------------------------------------------------------------ records
 
 
-def _decision_values(decision: Decision, customer_id: str) -> Values:
-    """One row of `decisions`, in the order of `DECISION_COLUMNS` (the one place it is made)."""
-    action = decision.action
-    review = decision.next_review_at
-    fines = decision.penalties
-    return (
-        decision.invoice_id,
-        customer_id,
-        decision.status.value,
-        decision.level,
-        str(decision.outstanding),
-        decision.currency,
-        decision.days_late,
-        None if review is None else review.isoformat(),
-        decision.next_step_id,
-        *(
-            (None, None, None, None)
-            if action is None
-            else (action.id, action.step_id, action.channel.value, action.template)
-        ),
-        None if fines is None else str(fines.total),
-        decision.reason,
-    )
+def _decision_columns(decisions: Sequence[Decision], customer_ids: Sequence[str]) -> Columns:
+    """The `decisions` columns of *decisions* (the one place they are made).
+
+    Built column by column (a list per column, no tuple per row): about a fifth cheaper than
+    a row at a time, once the DataFrame is built from them.
+    """
+    actions = [decision.action for decision in decisions]
+    return {
+        "invoice_id": [decision.invoice_id for decision in decisions],
+        "customer_id": list(customer_ids),
+        "status": [decision.status.value for decision in decisions],
+        "level": [decision.level for decision in decisions],
+        "outstanding": [str(decision.outstanding) for decision in decisions],
+        "currency": [decision.currency for decision in decisions],
+        "days_late": [decision.days_late for decision in decisions],
+        "next_review_at": [
+            None if decision.next_review_at is None else decision.next_review_at.isoformat()
+            for decision in decisions
+        ],
+        "next_step_id": [decision.next_step_id for decision in decisions],
+        "action_id": [None if action is None else action.id for action in actions],
+        "step_id": [None if action is None else action.step_id for action in actions],
+        "channel": [None if action is None else action.channel.value for action in actions],
+        "template": [None if action is None else action.template for action in actions],
+        "penalties_total": [
+            None if decision.penalties is None else str(decision.penalties.total)
+            for decision in decisions
+        ],
+        "reason": [decision.reason for decision in decisions],
+    }
 
 
-def _penalty_values(breakdown: PenaltyBreakdown, customer_id: str) -> Values:
-    """One row of `penalties`, in the order of `PENALTY_COLUMNS`."""
-    return (
-        breakdown.invoice_id,
-        customer_id,
-        breakdown.until.isoformat(),
-        len(breakdown.lines),
-        str(breakdown.interest),
-        str(breakdown.recovery_indemnity),
-        str(breakdown.total),
-    )
+def _penalty_columns(
+    breakdowns: Sequence[PenaltyBreakdown], customer_ids: Sequence[str]
+) -> Columns:
+    """The `penalties` columns of *breakdowns*."""
+    return {
+        "invoice_id": [breakdown.invoice_id for breakdown in breakdowns],
+        "customer_id": list(customer_ids),
+        "until": [breakdown.until.isoformat() for breakdown in breakdowns],
+        "periods": [len(breakdown.lines) for breakdown in breakdowns],
+        "interest": [str(breakdown.interest) for breakdown in breakdowns],
+        "recovery_indemnity": [str(breakdown.recovery_indemnity) for breakdown in breakdowns],
+        "total": [str(breakdown.total) for breakdown in breakdowns],
+    }
 
 
-def _action_values(action: CustomerAction) -> Values:
-    """One row of `customer_actions`, in the order of `ACTION_COLUMNS`."""
-    return (
-        action.customer_id,
-        action.currency,
-        action.channel.value,
-        action.template,
-        json.dumps([covered.id for covered in action.covers]),
-        json.dumps([line.id for line in action.invoices]),
-        str(action.amount_due),
-    )
+def _action_columns(actions: Sequence[CustomerAction]) -> Columns:
+    """The `customer_actions` columns of *actions*."""
+    return {
+        "customer_id": [action.customer_id for action in actions],
+        "currency": [action.currency for action in actions],
+        "channel": [action.channel.value for action in actions],
+        "template": [action.template for action in actions],
+        "action_ids": [json.dumps([covered.id for covered in action.covers]) for action in actions],
+        "invoice_ids": [json.dumps([line.id for line in action.invoices]) for action in actions],
+        "amount_due": [str(action.amount_due) for action in actions],
+    }
+
+
+def _record(columns: Columns) -> Row:
+    """The one row of *columns*, as a dict."""
+    return {name: values[0] for name, values in columns.items()}
 
 
 def decision_record(decision: Decision, customer_id: str) -> Row:
@@ -402,7 +414,7 @@ def decision_record(decision: Decision, customer_id: str) -> Row:
     Returns:
         A dict with the keys of `DECISION_COLUMNS`.
     """
-    return dict(zip(DECISION_COLUMNS, _decision_values(decision, customer_id), strict=True))
+    return _record(_decision_columns([decision], [customer_id]))
 
 
 def penalty_record(breakdown: PenaltyBreakdown, customer_id: str) -> Row:
@@ -415,7 +427,7 @@ def penalty_record(breakdown: PenaltyBreakdown, customer_id: str) -> Row:
     Returns:
         A dict with the keys of `PENALTY_COLUMNS`.
     """
-    return dict(zip(PENALTY_COLUMNS, _penalty_values(breakdown, customer_id), strict=True))
+    return _record(_penalty_columns([breakdown], [customer_id]))
 
 
 def action_record(action: CustomerAction) -> Row:
@@ -427,46 +439,50 @@ def action_record(action: CustomerAction) -> Row:
     Returns:
         A dict with the keys of `ACTION_COLUMNS`.
     """
-    return dict(zip(ACTION_COLUMNS, _action_values(action), strict=True))
+    return _record(_action_columns([action]))
 
 
 # ------------------------------------------------------------------- partition functions
 
-Partition = Callable[[Columns], list[Values]]
-"""What runs on each partition: its columns in, result rows (values in column order) out."""
+Partition = Callable[[Columns], Columns]
+"""What runs on each partition: its columns in, the result's columns out."""
+
+AGEING_COLUMNS = ("bucket", "amount", "count")
+"""The columns of a partition's ageing: each bucket, its amount (decimal text), its count."""
 
 
 def _decide_partition(
     columns: Columns, scenario: str, at: datetime, *, with_penalties: bool
-) -> list[Values]:
+) -> Columns:
     chosen = _scenario(scenario)
-    made = decide_many(_histories(columns), chosen, at=at, with_penalties=with_penalties)
-    return [
-        _decision_values(decision, customer_id)
-        for decision, customer_id in zip(made, columns["customer_id"], strict=True)
-    ]
+    made = list(decide_many(_histories(columns), chosen, at=at, with_penalties=with_penalties))
+    return _decision_columns(made, columns["customer_id"])
 
 
-def _penalties_partition(columns: Columns, until: date) -> list[Values]:
-    out = []
+def _penalties_partition(columns: Columns, until: date) -> Columns:
+    breakdowns, customer_ids = [], []
     for invoice, events in _histories(columns):
         if invoice.first_due_on < until:
-            breakdown = compute_penalties(invoice, events, until=until)
-            out.append(_penalty_values(breakdown, invoice.customer.id))
-    return out
+            breakdowns.append(compute_penalties(invoice, events, until=until))
+            customer_ids.append(invoice.customer.id)
+    return _penalty_columns(breakdowns, customer_ids)
 
 
-def _ageing_partition(columns: Columns, at: datetime, currency: str) -> list[Values]:
+def _ageing_partition(columns: Columns, at: datetime, currency: str) -> Columns:
     entries = [InvoiceHistory(invoice=i, events=tuple(e)) for i, e in _histories(columns)]
     result = ageing(entries, at=at, currency=currency)
-    return [(b, str(result.amounts[b]), result.counts[b]) for b in AGEING_BUCKETS]
+    return {
+        "bucket": list(AGEING_BUCKETS),
+        "amount": [str(result.amounts[bucket]) for bucket in AGEING_BUCKETS],
+        "count": [result.counts[bucket] for bucket in AGEING_BUCKETS],
+    }
 
 
-def _actions_partition(columns: Columns, scenario: str, at: datetime) -> list[Values]:
+def _actions_partition(columns: Columns, scenario: str, at: datetime) -> Columns:
     keys = list(zip(columns["customer_id"], columns["invoice_id"], strict=True))
     pairs = sorted(zip(keys, _histories(columns), strict=True), key=lambda pair: pair[0])
     entries = (InvoiceHistory(invoice=i, events=tuple(e)) for _, (i, e) in pairs)
-    return [_action_values(a) for a in plan_customer_actions(entries, _choice(scenario), at=at)]
+    return _action_columns(list(plan_customer_actions(entries, _choice(scenario), at=at)))
 
 
 def _columns_of_rows(rows: Iterable[Row]) -> Columns:
@@ -489,9 +505,10 @@ def _on_rows(function: Partition, columns: Sequence[str]) -> Callable[[Iterable[
 
     def run(rows: Iterable[Row]) -> list[Row]:
         with collector_paused():
+            result = function(_columns_of_rows(rows))
             return [
                 dict(zip(columns, values, strict=True))
-                for values in function(_columns_of_rows(rows))
+                for values in zip(*(result[name] for name in columns), strict=True)
             ]
 
     return run
@@ -501,8 +518,8 @@ _INTEGER_COLUMNS = frozenset({"level", "days_late", "periods", "count"})
 """Result columns of whole numbers (int64); every other result column is text."""
 
 
-def _frame(values: list[Values], columns: Sequence[str]) -> pd.DataFrame:
-    """A partition's result rows as a DataFrame of typed columns, built column by column.
+def _frame(result: Columns, columns: Sequence[str]) -> pd.DataFrame:
+    """A partition's result columns as a DataFrame of typed columns.
 
     Text goes into Arrow-backed string columns (missing values are ``pd.NA``), whole numbers
     into int64: both travel between processes as buffers, where Python objects would be
@@ -512,9 +529,9 @@ def _frame(values: list[Values], columns: Sequence[str]) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415 - installed with dask[dataframe]
     import pyarrow as pa  # noqa: PLC0415 - idem
 
-    transposed = list(zip(*values, strict=True)) if values else [() for _ in columns]
     data: dict[str, Any] = {}
-    for name, column in zip(columns, transposed, strict=True):
+    for name in columns:
+        column = result[name]
         if name in _INTEGER_COLUMNS:
             data[name] = pd.array(column, dtype="int64")
         else:
@@ -535,7 +552,7 @@ def _apply(collection: Any, function: Partition, columns: Sequence[str]) -> Any:
         with collector_paused():
             return _frame(function(_columns_of_frame(frame)), columns)
 
-    return collection.map_partitions(on_frame, meta=_frame([], columns))
+    return collection.map_partitions(on_frame, meta=_frame({name: [] for name in columns}, columns))
 
 
 # --------------------------------------------------------------------------- the API
@@ -572,7 +589,7 @@ def decisions(
     check_aware(at)
     text = _scenario_text(scenario)
 
-    def run(part: Columns) -> list[Values]:
+    def run(part: Columns) -> Columns:
         return _decide_partition(part, text, at, with_penalties=with_penalties)
 
     return _apply(rows, run, DECISION_COLUMNS)
@@ -594,7 +611,7 @@ def penalties(rows: Any, *, until: date) -> Any:
         ImportError: if Dask is not installed.
     """
 
-    def run(part: Columns) -> list[Values]:
+    def run(part: Columns) -> Columns:
         return _penalties_partition(part, until)
 
     return _apply(rows, run, PENALTY_COLUMNS)
@@ -621,10 +638,10 @@ def ageing_of(rows: Any, *, at: datetime, currency: str = "EUR") -> Ageing:
     """
     check_aware(at)
 
-    def run(part: Columns) -> list[Values]:
+    def run(part: Columns) -> Columns:
         return _ageing_partition(part, at, currency)
 
-    parts = _apply(rows, run, ("bucket", "amount", "count")).compute()
+    parts = _apply(rows, run, AGEING_COLUMNS).compute()
     records = parts if isinstance(parts, list) else parts.to_dict("records")
     amounts = dict.fromkeys(AGEING_BUCKETS, Decimal("0.00"))
     counts = dict.fromkeys(AGEING_BUCKETS, 0)
@@ -663,7 +680,7 @@ def customer_actions(rows: Any, scenario: Scenario | Policy | str, *, at: dateti
     db, dd = _dask()
     text = _scenario_text(scenario)
 
-    def run(part: Columns) -> list[Values]:
+    def run(part: Columns) -> Columns:
         return _actions_partition(part, text, at)
 
     if isinstance(rows, dd.DataFrame):
