@@ -514,6 +514,7 @@ def test_a_decision_record_puts_each_field_in_its_column() -> None:
         "penalties_total": None,
         "reason": "firm step due",
     }
+    assert tuple(dunning_dask.decision_record(decision, "C09")) == dunning_dask.DECISION_COLUMNS
     quiet = decision._replace(actions=(), next_review_at=None, next_step_id=None)
     record = dunning_dask.decision_record(quiet, "C09")
     assert [record[name] for name in ("action_id", "step_id", "channel", "template")] == [None] * 4
@@ -536,6 +537,7 @@ def test_a_penalty_record_is_the_worked_example_of_domain_9_7() -> None:
     )
     paid = [Payment(on=date(2026, 3, 5), amount=Decimal("6000.00"))]
     breakdown = compute_penalties(invoice, paid, until=date(2026, 4, 2))
+    assert tuple(dunning_dask.penalty_record(breakdown, "C-1")) == dunning_dask.PENALTY_COLUMNS
     assert dunning_dask.penalty_record(breakdown, "C-1") == {
         "invoice_id": "F-10000",
         "customer_id": "C-1",

@@ -447,7 +447,7 @@ def action_record(action: CustomerAction) -> Row:
 Partition = Callable[[Columns], Columns]
 """What runs on each partition: its columns in, the result's columns out."""
 
-AGEING_COLUMNS = ("bucket", "amount", "count")
+_AGEING_COLUMNS = ("bucket", "amount", "count")
 """The columns of a partition's ageing: each bucket, its amount (decimal text), its count."""
 
 
@@ -641,7 +641,7 @@ def ageing_of(rows: Any, *, at: datetime, currency: str = "EUR") -> Ageing:
     def run(part: Columns) -> Columns:
         return _ageing_partition(part, at, currency)
 
-    parts = _apply(rows, run, AGEING_COLUMNS).compute()
+    parts = _apply(rows, run, _AGEING_COLUMNS).compute()
     records = parts if isinstance(parts, list) else parts.to_dict("records")
     amounts = dict.fromkeys(AGEING_BUCKETS, Decimal("0.00"))
     counts = dict.fromkeys(AGEING_BUCKETS, 0)
